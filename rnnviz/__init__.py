@@ -1,0 +1,44 @@
+"""rnnviz: see what happens inside RNNs, GRUs and LSTMs.
+
+The seed's step-by-step API is importable from here (`rnnviz.lstm_forward`, ...), next to the
+model abstraction (`rnnviz.Model`, `rnnviz.RNNConfig`) that the app uses.
+"""
+
+from rnnviz.core.analysis import (
+    clip_by_global_norm,
+    clip_by_value,
+    global_norm,
+    gradient_check,
+    sensitivity_matrix,
+    state_jacobian_norms,
+)
+from rnnviz.core.cells import (
+    gru_cell_backward,
+    gru_cell_forward,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    rnn_cell_backward,
+    rnn_cell_forward,
+)
+from rnnviz.core.functional import log_softmax, sigmoid, softmax
+from rnnviz.core.init import InitConfig
+from rnnviz.core.model import Model, RNNConfig, State
+from rnnviz.core.sequences import (
+    gru_backward,
+    gru_forward,
+    lstm_backward,
+    lstm_forward,
+    rnn_backward,
+    rnn_forward,
+)
+from rnnviz.core.trace import BackwardTrace, Trace
+
+__all__ = [
+    "rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward",
+    "lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward",
+    "gru_cell_forward", "gru_cell_backward", "gru_forward", "gru_backward",
+    "sigmoid", "softmax", "log_softmax",
+    "Model", "RNNConfig", "State", "InitConfig", "Trace", "BackwardTrace",
+    "state_jacobian_norms", "sensitivity_matrix", "clip_by_value", "clip_by_global_norm",
+    "global_norm", "gradient_check",
+]

@@ -1,0 +1,1 @@
+"""The NumPy core: cells, fused sequences, the model abstraction, traces and analysis."""

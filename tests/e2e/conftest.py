@@ -1,0 +1,233 @@
+"""Browser tests: one Streamlit server and one system Chromium for the whole session.
+
+Fixtures for tests in tests/e2e:
+
+* ``app_server`` (session): base URL ``http://127.0.0.1:PORT`` of ``streamlit run app.py``,
+  started from the repo root (so it reads ``.streamlit/config.toml``).
+* ``app_browser`` (session): a Playwright ``Browser`` on the system Chromium
+  (env ``RNNVIZ_CHROMIUM``, default ``/usr/bin/chromium``). Missing browser: skip locally,
+  fail when ``RNNVIZ_REQUIRE_BROWSER=1`` or ``CI`` is set.
+* ``app_page`` (function): a fresh context and page (viewport 1400x900).
+  ``app_page.console_errors`` lists the browser's console errors and uncaught page errors;
+  a screenshot goes to ``test-results/<test id>.png`` at teardown.
+* ``open_app`` (function): ``open_app("page_url_path") -> app_page`` loads a page of the app
+  and waits for its script run to finish.
+* ``wait_for_app`` (fixture returning the helper of the same name): call it after an
+  interaction (click, slider move) to wait for the rerun that it triggers.
+
+The pytest-playwright plugin is installed too. Its ``browser``/``page`` fixtures are not used
+here; ``browser_type_launch_args`` is overridden below so that, if a test asks for them
+anyway, they launch the same system Chromium instead of a downloaded one. One sync
+Playwright driver per process is all Playwright allows, so ``app_browser`` shares the
+plugin's session-scoped ``playwright`` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# Headless Chromium without a sandbox (we run as root) and without any background traffic:
+# the test machine has no general internet access.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+SERVER_START_TIMEOUT_S = 60.0
+APP_RUN_TIMEOUT_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _health(url: str) -> str | None:
+    """Body of GET url, or None while the server does not answer."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.read().decode("utf-8", "replace").strip()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def _stop_process_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's process group, then SIGKILL what is left after 10 s."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    # Children that outlived the leader are still in its group.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def app_server() -> str:
+    """Start `streamlit run app.py` on a free port; yield its base URL."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+    ]  # fmt: skip
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    # Files, not pipes: a server that logs a lot must never block on a full pipe.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=env, stdout=out, stderr=err, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+            while _health(f"{base_url}/_stcore/health") != "ok":
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    _stop_process_group(proc)
+                    err.seek(0)
+                    stderr = err.read().decode("utf-8", "replace")
+                    why = (
+                        f"exited with code {proc.returncode}"
+                        if proc.poll() is not None
+                        else f"did not answer ok within {SERVER_START_TIMEOUT_S:.0f} s"
+                    )
+                    print(f"streamlit stderr:\n{stderr}", file=sys.stderr)
+                    pytest.fail(f"streamlit server {why}: {' '.join(cmd)}\n{stderr[-4000:]}")
+                time.sleep(0.25)
+            yield base_url
+        finally:
+            _stop_process_group(proc)
+
+
+def _browser_required() -> bool:
+    ci = os.environ.get("CI", "").strip().lower()
+    return os.environ.get("RNNVIZ_REQUIRE_BROWSER") == "1" or ci not in ("", "0", "false")
+
+
+def _chromium_path() -> str:
+    path = os.environ.get("RNNVIZ_CHROMIUM", DEFAULT_CHROMIUM)
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        reason = (
+            f"no Chromium executable at {path} (install Debian's `chromium` or set "
+            "RNNVIZ_CHROMIUM); Playwright's own browser download is not used"
+        )
+        if _browser_required():
+            pytest.fail(reason + " [browser required: RNNVIZ_REQUIRE_BROWSER=1 or CI is set]")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Make pytest-playwright's own fixtures launch the system Chromium too."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("RNNVIZ_CHROMIUM", DEFAULT_CHROMIUM),
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def app_browser(request: pytest.FixtureRequest) -> Browser:
+    """Headless system Chromium, launched once per session."""
+    # Check for the executable before the driver starts, so a skip costs nothing.
+    path = _chromium_path()
+    playwright: Playwright = request.getfixturevalue("playwright")
+    browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def _screenshot_dir(config: pytest.Config) -> Path:
+    # pytest-playwright's --output (default test-results/) is wiped at session start; use it too.
+    out = Path(config.getoption("--output", default="test-results"))
+    return out if out.is_absolute() else config.rootpath / out
+
+
+@pytest.fixture
+def app_page(app_browser: Browser, request: pytest.FixtureRequest) -> Page:
+    """A new context and page per test; `.console_errors` collects browser-side errors."""
+    context = app_browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            page.console_errors.append(f"console.error: {msg.text} @ {msg.location}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: page.console_errors.append(f"pageerror: {exc}"))
+    yield page
+    out_dir = _screenshot_dir(request.config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+    try:
+        page.screenshot(path=str(out_dir / f"{name}.png"), full_page=True)
+    except Exception as exc:  # a crashed or closed page must not hide the test's own result
+        print(f"screenshot failed for {request.node.nodeid}: {exc}", file=sys.stderr)
+    finally:
+        context.close()
+
+
+def wait_for_app(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS, settle_ms: int = 200) -> None:
+    """Wait until the app is connected, its script run has finished and no spinner shows.
+
+    After an interaction the rerun starts asynchronously, so first give it `settle_ms` to
+    begin; otherwise the "notRunning" state of the previous run would match at once.
+    """
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
+    app = "[data-testid='stApp']"
+    page.wait_for_selector(
+        f"{app}[data-test-connection-state='CONNECTED']", state="attached", timeout=timeout_ms
+    )
+    page.wait_for_selector(
+        f"{app}[data-test-script-state='notRunning']", state="attached", timeout=timeout_ms
+    )
+    expect(page.locator("[data-testid='stSpinner']")).to_have_count(0, timeout=timeout_ms)
+
+
+@pytest.fixture(name="wait_for_app")
+def wait_for_app_fixture():
+    """The `wait_for_app(page, ...)` helper, as a fixture (conftest is not importable)."""
+    return wait_for_app
+
+
+@pytest.fixture
+def open_app(app_server: str, app_page: Page):
+    """`open_app(url_path="") -> page`: load a page of the app and wait for its run."""
+
+    def _open(url_path: str = "") -> Page:
+        app_page.goto(f"{app_server}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
+        wait_for_app(app_page)
+        return app_page
+
+    return _open

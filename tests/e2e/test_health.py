@@ -1,0 +1,84 @@
+"""The app server starts, and every page in app.py's menu renders without errors."""
+
+import ast
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _declared_pages() -> list[tuple[str, str | None]]:
+    """(script path, title) of each `st.Page(...)` in app.py, in menu order."""
+    tree = ast.parse((REPO_ROOT / "app.py").read_text(encoding="utf-8"))
+    pages = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
+            path = node.args[0].value if node.args else None
+            titles = [k.value.value for k in node.keywords if k.arg == "title"]
+            pages.append((path, titles[0] if titles else None))
+    # ast.walk is breadth-first, but the pages are siblings in one list: order is kept.
+    return pages
+
+
+PAGES = _declared_pages()
+
+
+def test_app_declares_every_page_script():
+    assert PAGES, "app.py declares no st.Page"
+    declared = set()
+    for path, title in PAGES:
+        assert isinstance(path, str) and (REPO_ROOT / path).is_file(), path
+        assert title, f"{path}: give st.Page a title= (the menu and this test use it)"
+        declared.add(Path(path).as_posix())
+    scripts = {
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in (REPO_ROOT / "pages").glob("*.py")
+        if not p.name.startswith("_")
+    }
+    assert scripts <= declared, f"page scripts missing from app.py: {sorted(scripts - declared)}"
+
+
+def test_health_endpoint_answers_ok(app_server):
+    with urllib.request.urlopen(f"{app_server}/_stcore/health", timeout=5) as response:
+        assert response.status == 200
+        assert response.read().decode().strip() == "ok"
+
+
+def test_home_page_loads_without_errors(open_app):
+    page = open_app()
+
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    assert "rnnviz" in page.title()
+    expect(page.get_by_role("heading", name="rnnviz", level=1)).to_be_visible()
+    # The intro shows the seed's notation literally, not swallowed as an HTML tag.
+    expect(page.get_by_text("a<t>").first).to_be_visible()
+    # Streamlit shows the menu only when there is more than one page.
+    nav_links = page.locator("[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']")
+    if len(PAGES) > 1:
+        expect(nav_links).to_have_text([title for _, title in PAGES])
+    else:
+        expect(nav_links).to_have_count(0)
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("title", [title for _, title in PAGES])
+def test_page_opens_from_menu_without_errors(open_app, wait_for_app, title):
+    page = open_app()
+    if len(PAGES) > 1:
+        page.locator("[data-testid='stSidebarNavLink']", has_text=title).first.click()
+        wait_for_app(page)
+        current = page.locator("[data-testid='stSidebarNavLink'][aria-current='page']")
+        expect(current).to_have_text(title)
+
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    assert page.console_errors == []
+
+
+def test_unknown_page_falls_back_to_home(open_app):
+    page = open_app("no-such-page")
+
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    expect(page.get_by_role("heading", name="rnnviz", level=1)).to_be_visible()
