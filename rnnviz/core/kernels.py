@@ -7,8 +7,9 @@ and writes contiguous memory:  z<t>^T = [a<t-1>; x<t>]^T W^T = a<t-1>^T W_a^T + 
 Fusions (each maps back to the seed's per-gate equations):
 * all input projections x<t>^T W_x^T + b for every step are one GEMM before the loop;
 * the gates are one matrix: columns [Γf | Γu | Γo | c̃] (LSTM), [Γu | Γr] + c̃ (GRU);
-* σ(z) = (1 + tanh(z/2)) / 2, so the packed weights of the sigmoid gates are pre-halved and
-  one tanh call per step evaluates every gate; the stored pre-activations are doubled back;
+* σ(z) = 1 / (1 + e^-z) and tanh(z) = 2 σ(2z) - 1, so the packed weights are pre-scaled by -1
+  (sigmoid gates) and -2 (the candidate c̃): one exp call per step evaluates every gate, and the
+  stored pre-activations are scaled back after the loop;
 * weight gradients are one GEMM after the loop: dW^T = [a<t-1>; x<t>] stacked over t @ dz.
 Every buffer is preallocated; the loops do only per-step work.
 """
@@ -25,12 +26,12 @@ import numpy as np
 class Packed:
     """Fused weights of one recurrent layer, rows layout (see module docstring).
 
-    Wa:  (n_a, k n_a)  recurrent part, sigmoid blocks pre-halved (forward only)
-    Wx:  (n_x, k n_a)  input part, sigmoid blocks pre-halved (forward only)
-    b:   (k n_a,)      biases, sigmoid blocks pre-halved (forward only)
-    WaT: (k n_a, n_a)  un-halved recurrent weights for da<t-1> = dz<t> W_a (backward)
-    WxT: (k n_a, n_x)  un-halved input weights for dx<t> = dz<t> W_x (backward)
-    n_sig: number of leading columns that are sigmoid gates
+    Wa:  (n_a, k n_a)  recurrent part, pre-scaled per block by `scale` (forward only)
+    Wx:  (n_x, k n_a)  input part, pre-scaled (forward only)
+    b:   (k n_a,)      biases, pre-scaled (forward only)
+    WaT: (k n_a, n_a)  plain recurrent weights for da<t-1> = dz<t> W_a (backward)
+    WxT: (k n_a, n_x)  plain input weights for dx<t> = dz<t> W_x (backward)
+    unscale: (k n_a,)  1 / scale, maps the computed pre-activations back to z
     """
 
     Wa: np.ndarray
@@ -38,22 +39,28 @@ class Packed:
     b: np.ndarray
     WaT: np.ndarray
     WxT: np.ndarray
-    n_sig: int
+    unscale: np.ndarray
 
 
-def pack(blocks, biases, n_a, n_sig):
-    """Stack gate matrices W_g (n_a, n_a + n_x) and b_g (n_a, 1) in the given gate order."""
+SIGMOID, TANH = -1.0, -2.0      # pre-scales: exp(-z) for σ(z), exp(-2z) for tanh(z)
+
+
+def pack(blocks, biases, scales):
+    """Stack gate matrices W_g (n_a, n_a + n_x), b_g (n_a, 1) in the given gate order.
+
+    scales: one pre-scale per block (SIGMOID, TANH, or 1.0 for no exp trick).
+    """
+    n_a = blocks[0].shape[0]
     W = np.concatenate(blocks, axis=0)  # (k n_a, n_a + n_x)
-    half = np.ones((W.shape[0], 1), dtype=W.dtype)
-    half[:n_sig] = 0.5
-    Wh = W * half
+    scale = np.repeat(np.asarray(scales, dtype=W.dtype), n_a)
+    Ws = W * scale[:, None]
     return Packed(
-        Wa=np.ascontiguousarray(Wh[:, :n_a].T),   # read every step: worth a contiguous copy
-        Wx=Wh[:, n_a:].T,
-        b=np.concatenate(biases, axis=0)[:, 0] * half[:, 0],
+        Wa=np.ascontiguousarray(Ws[:, :n_a].T),   # read every step: worth a contiguous copy
+        Wx=Ws[:, n_a:].T,
+        b=np.concatenate(biases, axis=0)[:, 0] * scale,
         WaT=W[:, :n_a],
         WxT=W[:, n_a:],
-        n_sig=n_sig,
+        unscale=1 / scale,
     )
 
 
@@ -110,7 +117,7 @@ class RNNTape:
 
 
 def rnn_pack(Wax, Waa, ba):
-    return pack([np.concatenate([Waa, Wax], axis=1)], [ba], Waa.shape[0], n_sig=0)
+    return pack([np.concatenate([Waa, Wax], axis=1)], [ba], [1.0])
 
 
 def rnn_forward(P, X, a0, activation="tanh"):
@@ -172,9 +179,10 @@ LSTM_GATES = ("o", "f", "u", "c")   # packing order of the gate blocks
 
 
 def lstm_pack(Wo, Wf, Wi, Wc, bo, bf, bi, bc):
-    return pack([Wo, Wf, Wi, Wc], [bo, bf, bi, bc], Wf.shape[0], n_sig=3 * Wf.shape[0])
+    return pack([Wo, Wf, Wi, Wc], [bo, bf, bi, bc], [SIGMOID, SIGMOID, SIGMOID, TANH])
 
 
+@np.errstate(over="ignore")      # e^-z may overflow to inf: σ = 1 / (1 + inf) = 0 exactly
 def lstm_forward(P, X, a0, c0):
     T, m, _ = X.shape
     n = a0.shape[1]
@@ -185,24 +193,26 @@ def lstm_forward(P, X, a0, c0):
     A = np.empty_like(C)
     tmp = np.empty((m, 4 * n), dtype=Z.dtype)
     uc = np.empty((m, n), dtype=Z.dtype)
-    # per-step views, made once: [Γo Γf Γu] (sigmoid part), Γo, Γf, Γu, c̃
-    views = (Z, G, G[:, :, :3 * n], G[:, :, :n], G[:, :, n:2 * n], G[:, :, 2 * n:3 * n],
-             G[:, :, 3 * n:], C, TC, A)
+    # per-step views, made once: Γo, Γf, Γu, c̃
+    views = (Z, G, G[:, :, :n], G[:, :, n:2 * n], G[:, :, 2 * n:3 * n], G[:, :, 3 * n:],
+             C, TC, A)
     a_prev, c_prev = a0, c0
     Wa = P.Wa
-    for z, g, sig, o, f, u, cc, c, tc, a in zip(*views, strict=True):
+    for z, g, o, f, u, cc, c, tc, a in zip(*views, strict=True):
         np.matmul(a_prev, Wa, out=tmp)
-        z += tmp                                     # all four (halved) pre-activations
-        np.tanh(z, out=g)                            # c̃ = tanh(z_c); tanh(z/2) for the gates
-        sig *= 0.5
-        sig += 0.5                                   # Γo, Γf, Γu = σ(z) = (1 + tanh(z/2)) / 2
+        z += tmp                                     # -[z_o, z_f, z_u, 2 z_c] (pre-scaled)
+        np.exp(z, out=g)
+        g += 1
+        np.reciprocal(g, out=g)                      # Γo, Γf, Γu = σ(z);  σ(2 z_c) for c̃
+        cc *= 2
+        cc -= 1                                      # c̃ = tanh(z_c) = 2 σ(2 z_c) - 1
         np.multiply(f, c_prev, out=c)                # Γf * c<t-1>
         np.multiply(u, cc, out=uc)
         c += uc                                      # c<t> = Γf * c<t-1> + Γu * c̃
         np.tanh(c, out=tc)
         np.multiply(o, tc, out=a)                    # a<t> = Γo * tanh(c<t>)
         a_prev, c_prev = a, c
-    Z[:, :, :3 * n] *= 2                             # undo the halving: true z_o, z_f, z_u
+    Z *= P.unscale                                   # back to the true pre-activations
     return LSTMTape(X, Z, G, C, TC, A, a0, c0, P)
 
 
@@ -265,38 +275,45 @@ class GRUTape:
 
 
 def gru_pack(Wu, Wr, Wc, bu, br, bc):
-    return pack([Wu, Wr, Wc], [bu, br, bc], Wu.shape[0], n_sig=2 * Wu.shape[0])
+    return pack([Wu, Wr, Wc], [bu, br, bc], [SIGMOID, SIGMOID, TANH])
 
 
+@np.errstate(over="ignore")
 def gru_forward(P, X, c0):
     T, m, _ = X.shape
     n = c0.shape[1]
     s2 = 2 * n
-    Wa_ur, Wa_c = P.Wa[:, :s2], np.ascontiguousarray(P.Wa[:, s2:])
-    Wa_ur = np.ascontiguousarray(Wa_ur)
+    Wa_ur = np.ascontiguousarray(P.Wa[:, :s2])
+    Wa_c = np.ascontiguousarray(P.Wa[:, s2:])
     Z = _input_projection(P, X)
     G = np.empty_like(Z)
     RC = np.empty((T, m, n), dtype=Z.dtype)
     C = np.empty_like(RC)
     tmp_ur = np.empty((m, s2), dtype=Z.dtype)
     tmp = np.empty((m, n), dtype=Z.dtype)
+    # per-step views, made once: [z_u z_r], z_c, [Γu Γr], Γu, Γr, c̃
+    views = (Z[:, :, :s2], Z[:, :, s2:], G[:, :, :s2], G[:, :, :n], G[:, :, n:s2],
+             G[:, :, s2:], RC, C)
     c_prev = c0
-    for t in range(T):
-        z, g = Z[t], G[t]
+    for z_ur, z_c, ur, u, r, cc, rc, c in zip(*views, strict=True):
         np.matmul(c_prev, Wa_ur, out=tmp_ur)
-        z[:, :s2] += tmp_ur                          # (halved) z_u, z_r
-        np.tanh(z[:, :s2], out=g[:, :s2])
-        g[:, :s2] *= 0.5
-        g[:, :s2] += 0.5                             # Γu, Γr = σ(z)
-        np.multiply(g[:, n:s2], c_prev, out=RC[t])   # Γr * c<t-1>
-        np.matmul(RC[t], Wa_c, out=tmp)
-        z[:, s2:] += tmp                             # z_c = W_c[Γr * c<t-1>, x] + b_c
-        np.tanh(z[:, s2:], out=g[:, s2:])            # c̃
-        np.subtract(g[:, s2:], c_prev, out=tmp)
-        tmp *= g[:, :n]
-        np.add(c_prev, tmp, out=C[t])                # c<t> = c<t-1> + Γu (c̃ - c<t-1>)
-        c_prev = C[t]
-    Z[:, :, :s2] *= 2
+        z_ur += tmp_ur                               # -[z_u, z_r] (pre-scaled)
+        np.exp(z_ur, out=ur)
+        ur += 1
+        np.reciprocal(ur, out=ur)                    # Γu, Γr = σ(z)
+        np.multiply(r, c_prev, out=rc)               # Γr * c<t-1>
+        np.matmul(rc, Wa_c, out=tmp)
+        z_c += tmp                                   # -2 z_c,  z_c = W_c[Γr * c<t-1>, x] + b_c
+        np.exp(z_c, out=cc)
+        cc += 1
+        np.reciprocal(cc, out=cc)
+        cc *= 2
+        cc -= 1                                      # c̃ = tanh(z_c) = 2 σ(2 z_c) - 1
+        np.subtract(cc, c_prev, out=tmp)
+        tmp *= u
+        np.add(c_prev, tmp, out=c)                   # c<t> = c<t-1> + Γu (c̃ - c<t-1>)
+        c_prev = c
+    Z *= P.unscale
     return GRUTape(X, Z, G, RC, C, c0, P)
 
 

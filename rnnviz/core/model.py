@@ -170,9 +170,10 @@ class Model:
         P = self.params
         if self.config.cell == "rnn":
             return kernels.rnn_pack(P[p + "Wax"], P[p + "Waa"], P[p + "ba"])
-        gates = GATES[self.config.cell]
-        return kernels.pack([P[p + "W" + g] for g in gates], [P[p + "b" + g] for g in gates],
-                            self.config.n_a, n_sig=(len(gates) - 1) * self.config.n_a)
+        if self.config.cell == "gru":
+            return kernels.gru_pack(*(P[p + k] for k in ("Wu", "Wr", "Wc", "bu", "br", "bc")))
+        return kernels.lstm_pack(*(P[p + k] for k in ("Wo", "Wf", "Wi", "Wc", "bo", "bf", "bi",
+                                                      "bc")))
 
     def _run(self, P, X, state):
         """One direction over X (T, m, n_x) in rows layout; state in rows layout."""
