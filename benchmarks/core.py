@@ -101,34 +101,34 @@ def main():
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     repeats = 10 if args.quick else 40
+    rng = np.random.default_rng(0)
+    cases = [(cell, *size) for cell in ("lstm", "gru", "rnn") for size in SIZES]
+    # NumPy first, torch afterwards: OpenBLAS and torch's OpenMP threads spin-wait after work,
+    # and interleaving the two in one process slows both down.
+    ours = {c: (median_ms(seed_case(*c, rng), repeats), median_ms(model_case(*c, rng), repeats))
+            for c in cases}
     try:
         import torch
         torch.set_num_threads(os.cpu_count() or 1)
-        have_torch = True
+        theirs = {c: tuple(median_ms(f, repeats) for f in torch_cases(*c)) for c in cases}
+        version = f"torch {torch.__version__}"
     except ImportError:
-        have_torch = False
-
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or ''}"
-          f" python {platform.python_version()}, numpy {np.__version__}"
-          + (f", torch {torch.__version__}" if have_torch else ", torch not installed"))
+        theirs, version = {}, "torch not installed"
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
+          f"{platform.python_version()}, numpy {np.__version__}, {version}")
     print("float32, forward + backward, median ms")
-    head = f"| cell | m | T_x | n_x | n_a | seed API | Model | torch | seed/torch | Model/torch |"
+    head = ("| cell | m | T_x | n_x | n_a | seed API | Model | torch (seed-like) "
+            "| torch (model-like) | seed / torch | Model / torch |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
-    rng = np.random.default_rng(0)
-    for cell in ("lstm", "gru", "rnn"):
-        for (m, T, n_x, n_a) in SIZES:
-            t_seed = median_ms(seed_case(cell, m, T, n_x, n_a, rng), repeats)
-            t_model = median_ms(model_case(cell, m, T, n_x, n_a, rng), repeats)
-            if have_torch:
-                seed_like, model_like = torch_cases(cell, m, T, n_x, n_a)
-                t_ts = median_ms(seed_like, repeats)
-                t_tm = median_ms(model_like, repeats)
-                tail = f"{t_ts:.2f} | {t_seed / t_ts:.2f} | {t_model / t_tm:.2f} |"
-            else:
-                tail = "– | – | – |"
-            print(f"| {cell} | {m} | {T} | {n_x} | {n_a} | {t_seed:.2f} | {t_model:.2f} | {tail}",
-                  flush=True)
+    for c in cases:
+        t_seed, t_model = ours[c]
+        if c in theirs:
+            t_ts, t_tm = theirs[c]
+            tail = f"{t_ts:.2f} | {t_tm:.2f} | {t_seed / t_ts:.2f} | {t_model / t_tm:.2f} |"
+        else:
+            tail = "– | – | – | – |"
+        print("| " + " | ".join(map(str, c)) + f" | {t_seed:.2f} | {t_model:.2f} | {tail}")
 
 
 if __name__ == "__main__":
