@@ -3,6 +3,7 @@
 import numpy as np
 
 from rnnviz.core import kernels
+from rnnviz.core.functional import scaled_norm
 
 
 def _step_jacobians(model, trace):
@@ -100,8 +101,8 @@ def clip_by_value(grads, max_value):
 
 
 def global_norm(grads):
-    return float(np.sqrt(sum(float(np.sum(np.square(v, dtype=np.float64)))
-                             for v in grads.values())))
+    """sqrt(Σ over all gradients of Σ g²), without overflow for large finite gradients."""
+    return scaled_norm(np.array([scaled_norm(v) for v in grads.values()]))
 
 
 def clip_by_global_norm(grads, max_norm):

@@ -7,13 +7,21 @@ exact 0/1 saturation, no warning and no NaN.
 import numpy as np
 
 
-def sigmoid(z, out=None):
+def sigmoid(z):
     """σ(z) = 1 / (1 + e^-z), computed as (1 + tanh(z/2)) / 2, which cannot overflow."""
-    out = np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+    return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(z))
+
+
+def scaled_norm(v, axis=None):
+    """sqrt(Σ v²) without overflow for finite values up to the dtype's max (LAPACK nrm2 idea):
+    scale by max |v| first. inf anywhere gives inf; NaN gives NaN."""
+    v = np.asarray(v, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        top = np.max(np.abs(v), axis=axis, keepdims=True) if v.size else np.zeros(())
+        safe = np.where((top > 0) & np.isfinite(top), top, 1.0)
+        out = safe * np.sqrt(np.sum((v / safe) ** 2, axis=axis, keepdims=True))
+        out = np.where(np.isinf(top), np.inf, out)
+    return out.squeeze(axis=axis) if axis is not None else float(out.reshape(()))
 
 
 def relu(z):

@@ -64,16 +64,13 @@ def pack(blocks, biases, scales):
     )
 
 
-def unpack_grad(dWa, dWx, db, n_a, k):
-    """Split fused gradients dW_a^T (n_a, k n_a), dW_x^T (n_x, k n_a), db (k n_a,) per gate.
+def unpack_grad(dW, db, n_a, k):
+    """Split fused gradients dW (k n_a, n_a + n_x), db (k n_a,) per gate (views, no copies).
 
     Returns lists of k arrays dW_g (n_a, n_a + n_x) and db_g (n_a, 1) in packing order.
     """
-    dW = np.concatenate([dWa, dWx], axis=0).T  # (k n_a, n_a + n_x)
-    return (
-        [np.ascontiguousarray(dW[g * n_a:(g + 1) * n_a]) for g in range(k)],
-        [db[g * n_a:(g + 1) * n_a, None].copy() for g in range(k)],
-    )
+    return ([dW[g * n_a:(g + 1) * n_a] for g in range(k)],
+            [db[g * n_a:(g + 1) * n_a, None] for g in range(k)])
 
 
 def _input_projection(P, X):
@@ -89,15 +86,27 @@ def _prev(first, seq):
     return np.concatenate([first[None], seq[:-1]], axis=0)
 
 
-def _weight_grads(P, X, H_prev, dZ):
-    """dW_a^T = Σ_t h<t-1> dz<t>, dW_x^T = Σ_t x<t> dz<t>, db = Σ_t dz<t>, dx<t> = dz<t> W_x."""
+def _weight_grads(X, H_prev, dZ):
+    """dW = Σ_t dz<t> [h<t-1>; x<t>]^T as one GEMM, and db = Σ_t dz<t>.
+
+    dW comes out in the seed's layout (k n_a, n_a + n_x), so per-gate blocks are row slices.
+    """
     T, m, k = dZ.shape
     dZ2 = dZ.reshape(T * m, k)
-    dWa = H_prev.reshape(T * m, -1).T @ dZ2
-    dWx = X.reshape(T * m, -1).T @ dZ2
-    db = dZ2.sum(axis=0)
-    dX = (dZ2 @ P.WxT).reshape(T, m, -1)
-    return dWa, dWx, db, dX
+    HX = np.concatenate([H_prev.reshape(T * m, -1), X.reshape(T * m, -1)], axis=1)
+    return dZ2.T @ HX, dZ2.sum(axis=0)
+
+
+def matmul_rows(A, W):
+    """(T, m, k) @ (k, j) -> (T, m, j) as one 2-D GEMM (3-D @ 2-D would loop over T)."""
+    T, m, k = A.shape
+    return (A.reshape(T * m, k) @ W).reshape(T, m, -1)
+
+
+def _input_grads(P, dZ):
+    """dx<t> = W_x^T dz<t> for every t in one GEMM: (T, m, k n_a) -> (T, m, n_x)."""
+    T, m, k = dZ.shape
+    return (dZ.reshape(T * m, k) @ P.WxT).reshape(T, m, -1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,8 +157,9 @@ def rnn_backward(tape, dA):
         np.add(dA[t], da_next, out=dA_total[t])     # ∂L/∂a<t>: from outside + from step t+1
         np.multiply(dA_total[t], D[t], out=dZ[t])    # ∂L/∂z<t> = ∂L/∂a<t> * g'(z<t>)
         np.matmul(dZ[t], P.WaT, out=da_next)         # ∂L/∂a<t-1> = W_aa^T ∂L/∂z<t>
-    dWa, dWx, db, dX = _weight_grads(P, tape.X, _prev(tape.a0, A), dZ)
-    return dict(dWa=dWa, dWx=dWx, db=db, dX=dX, da0=da_next, dA=dA_total, dZ=dZ)
+    dW, db = _weight_grads(tape.X, _prev(tape.a0, A), dZ)
+    dX = _input_grads(P, dZ)
+    return dict(dW=dW, db=db, dX=dX, da0=da_next, dA=dA_total, dZ=dZ)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,8 +261,9 @@ def lstm_backward(tape, dA):
         np.multiply(dc, E_c[t], out=dZ_c[t])         # ∂L/∂z_c
         np.multiply(dc, F[t], out=dc_next)           # ∂L/∂c<t-1> = ∂L/∂c<t> * Γf
         np.matmul(dZ[t], WaT, out=da_next)           # ∂L/∂a<t-1> = Σ_gates W_ga^T dz_g
-    dWa, dWx, db, dX = _weight_grads(tape.P, tape.X, _prev(tape.a0, A), dZ)
-    return dict(dWa=dWa, dWx=dWx, db=db, dX=dX, da0=da_next, dc0=dc_next,
+    dW, db = _weight_grads(tape.X, _prev(tape.a0, A), dZ)
+    dX = _input_grads(tape.P, dZ)
+    return dict(dW=dW, db=db, dX=dX, da0=da_next, dc0=dc_next,
                 dA=dA_total, dC=dC_total, dZ=dZ)
 
 
@@ -354,15 +365,13 @@ def gru_backward(tape, dC):
         dc_next += tmp
         np.matmul(dz[:, :s2], WaT_ur, out=tmp)
         dc_next += tmp
-    T_m = T * m
-    dZ2 = dZ.reshape(T_m, 3 * n)
-    dWa = np.empty((n, 3 * n), dtype=C.dtype)
-    dWa[:, :s2] = C_prev.reshape(T_m, n).T @ dZ2[:, :s2]
-    dWa[:, s2:] = tape.RC.reshape(T_m, n).T @ dZ2[:, s2:]
-    dWx = tape.X.reshape(T_m, -1).T @ dZ2
-    db = dZ2.sum(axis=0)
-    dX = (dZ2 @ P.WxT).reshape(T, m, -1)
-    return dict(dWa=dWa, dWx=dWx, db=db, dX=dX, dc0=dc_next, dC=dC_total, dG=dG, dZ=dZ)
+    # Γu, Γr act on [c<t-1>; x<t>], c̃ on [Γr * c<t-1>; x<t>]: two GEMMs, same layout
+    dW = np.empty((3 * n, n + tape.X.shape[2]), dtype=C.dtype)
+    dW[:s2], db_ur = _weight_grads(tape.X, C_prev, dZ[:, :, :s2])
+    dW[s2:], db_c = _weight_grads(tape.X, tape.RC, dZ[:, :, s2:])
+    db = np.concatenate([db_ur, db_c])
+    dX = _input_grads(P, dZ)
+    return dict(dW=dW, db=db, dX=dX, dc0=dc_next, dC=dC_total, dG=dG, dZ=dZ)
 
 
 __all__ = [

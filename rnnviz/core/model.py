@@ -220,7 +220,7 @@ class Model:
                 A_parts.append(named["a"])
             A = A_parts[0] if len(A_parts) == 1 else np.concatenate(A_parts, axis=2)
             rows["a"] = A
-            Zy = A @ self.params["Wy"].T + self.params["by"][:, 0]
+            Zy = kernels.matmul_rows(A, self.params["Wy"].T) + self.params["by"][:, 0]
             rows["z_y"] = Zy
             rows["y_hat"] = (sigmoid(Zy) if cfg.head == "many_to_one_sigmoid"
                              else softmax(Zy, axis=-1))
@@ -315,7 +315,7 @@ class Model:
                 "Wy": dZy.reshape(T * m, -1).T @ A.reshape(T * m, -1),   # Σ_t dz_y<t> a<t>^T
                 "by": dZy.sum(axis=(0, 1))[:, None],
             }
-            dA = dZy @ self.params["Wy"]                  # ∂L/∂a<t> from the output layer
+            dA = kernels.matmul_rows(dZy, self.params["Wy"])   # ∂L/∂a<t> from the output layer
             brows = {}
             n = cfg.n_a
             dX = 0
@@ -351,7 +351,7 @@ class Model:
     def _param_grads(self, g, p):
         cell, n = self.config.cell, self.config.n_a
         gates = GATES[cell]
-        dWs, dbs = kernels.unpack_grad(g["dWa"], g["dWx"], g["db"], n, len(gates))
+        dWs, dbs = kernels.unpack_grad(g["dW"], g["db"], n, len(gates))
         if cell == "rnn":
             return {p + "Waa": dWs[0][:, :n], p + "Wax": dWs[0][:, n:], p + "ba": dbs[0]}
         out = {}
@@ -381,7 +381,7 @@ class Model:
             DC = g["dC"]
             U, CT = G[:, :, :n], G[:, :, 2 * n:]
             C_prev = kernels._prev(tape.c0, tape.C)
-            d_rc = out["dz_c"] @ tape.P.WaT[2 * n:]     # ∂L/∂(Γr * c<t-1>)
+            d_rc = kernels.matmul_rows(out["dz_c"], tape.P.WaT[2 * n:])   # ∂L/∂(Γr * c<t-1>)
             out.update(da=DC, dc=DC, dgamma_u=DC * (CT - C_prev), dgamma_r=d_rc * C_prev,
                        dc_tilde=DC * U)
         return out
@@ -398,18 +398,25 @@ class Model:
 
     # -- persistence --------------------------------------------------------------------------
 
-    def save(self, path, metadata=None):
-        """Write `path` (.npz, arrays only) and `path` with .json (config + metadata)."""
+    @staticmethod
+    def _paths(path):
+        """'dir/name' or 'dir/name.npz' -> (dir/name.npz, dir/name.json); dots in names kept."""
         path = Path(path)
-        np.savez_compressed(path, **self.params)
+        stem = path.name[:-4] if path.name.endswith(".npz") else path.name
+        return path.with_name(stem + ".npz"), path.with_name(stem + ".json")
+
+    def save(self, path, metadata=None):
+        """Write name.npz (arrays only) and name.json (config + metadata)."""
+        npz, meta_path = self._paths(path)
+        np.savez_compressed(npz, **self.params)
         meta = {"config": asdict(self.config), **(metadata or {})}
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=1, ensure_ascii=False))
+        meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False))
 
     @classmethod
     def load(cls, path):
         """Read a model saved by `save`; returns (model, metadata)."""
-        path = Path(path)
-        meta = json.loads(path.with_suffix(".json").read_text())
-        with np.load(path.with_suffix(".npz"), allow_pickle=False) as z:
+        npz, meta_path = cls._paths(path)
+        meta = json.loads(meta_path.read_text())
+        with np.load(npz, allow_pickle=False) as z:
             params = {k: z[k] for k in z.files}
         return cls(RNNConfig(**meta["config"]), params), meta

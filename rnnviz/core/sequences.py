@@ -32,7 +32,8 @@ def _cols(X):
 
 def _softmax_head(A, Wy, by):
     """ŷ<t> = softmax(W_y a<t> + b_y) for every t: (T, m, n_a) -> (n_y, m, T)."""
-    Zy = A @ Wy.T + by[:, 0]
+    Zy = kernels.matmul_rows(A, Wy.T)
+    Zy += by[:, 0]
     return _cols(softmax(Zy, axis=-1))
 
 
@@ -107,7 +108,7 @@ def rnn_backward(da, caches):
     tape = _rnn_tape(step_caches, T)
     n_a = tape.a0.shape[1]
     g = kernels.rnn_backward(tape, _rows(da, tape.A.dtype))
-    (dW,), (dba,) = kernels.unpack_grad(g["dWa"], g["dWx"], g["db"], n_a, 1)
+    (dW,), (dba,) = kernels.unpack_grad(g["dW"], g["db"], n_a, 1)
     return {"dx": _cols(g["dX"]), "da0": g["da0"].T,
             "dWax": dW[:, n_a:], "dWaa": dW[:, :n_a], "dba": dba}
 
@@ -171,7 +172,7 @@ def lstm_backward(da, caches):
     n_a = tape.a0.shape[1]
     g = kernels.lstm_backward(tape, _rows(da, tape.A.dtype))
     (dWo, dWf, dWi, dWc), (dbo, dbf, dbi, dbc) = kernels.unpack_grad(
-        g["dWa"], g["dWx"], g["db"], n_a, 4)
+        g["dW"], g["db"], n_a, 4)
     return {"dx": _cols(g["dX"]), "da0": g["da0"].T,
             "dWf": dWf, "dWi": dWi, "dWc": dWc, "dWo": dWo,
             "dbf": dbf, "dbi": dbi, "dbc": dbc, "dbo": dbo}
@@ -233,6 +234,6 @@ def gru_backward(dc, caches):
     tape = _gru_tape(step_caches, dc.shape[2])
     n_a = tape.c0.shape[1]
     g = kernels.gru_backward(tape, _rows(dc, tape.C.dtype))
-    (dWu, dWr, dWc), (dbu, dbr, dbc) = kernels.unpack_grad(g["dWa"], g["dWx"], g["db"], n_a, 3)
+    (dWu, dWr, dWc), (dbu, dbr, dbc) = kernels.unpack_grad(g["dW"], g["db"], n_a, 3)
     return {"dx": _cols(g["dX"]), "dc0": g["dc0"].T,
             "dWu": dWu, "dWr": dWr, "dWc": dWc, "dbu": dbu, "dbr": dbr, "dbc": dbc}

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rnnviz.core.functional import scaled_norm
+
 # The seed's display symbol of every quantity (the keys are the ASCII names used in code).
 SYMBOLS = {
     "x": "x<t>",
@@ -146,4 +148,5 @@ class BackwardTrace(_Named):
     def grad_norm(self):
         """||∂L/∂a<t>|| for t = 1..T_x (Frobenius over units and examples)."""
         keys = [k for k in ("da", "da_fwd", "da_bwd") if k in self.rows]
-        return np.sqrt(sum((self.rows[k].astype(np.float64) ** 2).sum(axis=(1, 2)) for k in keys))
+        da = np.concatenate([self.rows[k] for k in keys], axis=2)
+        return scaled_norm(da.reshape(da.shape[0], -1), axis=1)
