@@ -1,0 +1,1 @@
+"""Tests of the NumPy core (rnnviz.core): gradients, seed API, model, analysis, traces."""

@@ -1,0 +1,305 @@
+"""The seed's step-by-step API (`rnnviz.rnn_cell_forward`, ..., `rnnviz.lstm_backward`).
+
+Cells against the fused sequence functions, both against a naive NumPy re-implementation
+(tests/core/reference.py) and against finite differences; the exercise's published values.
+"""
+
+import numpy as np
+import pytest
+
+import rnnviz
+from rnnviz.core.cells import GRUCache, LSTMCache, RNNCache
+
+from . import reference as ref
+from .cases import (
+    SEED_CELL_KEYS,
+    SEED_CELLS,
+    SEED_PARAM_NAMES,
+    SEED_SEQ_KEYS,
+    cell_backward_loop,
+    cell_loop,
+    seed_parameters,
+    seq_backward,
+    seq_forward,
+)
+from .reference import numeric_grad, rel_error
+
+N_X, N_A, N_Y, M, T_X = 3, 5, 2, 4, 6
+CELLS = SEED_CELLS
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def inputs(rng, n_x=N_X, n_a=N_A, m=M, T=T_X):
+    return rng.standard_normal((n_x, m, T)), rng.standard_normal((n_a, m))
+
+
+# ---------------------------------------------------------------------------------------------
+# forward
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_cell_loop_equals_sequence_forward(cell, rng):
+    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    x, a0 = inputs(rng)
+    a, y, c, (step_caches, x_cached) = seq_forward(cell, x, a0, p)
+    a_loop, y_loop, caches = cell_loop(cell, x, a0, p)
+    np.testing.assert_allclose(a, a_loop, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(y, y_loop, rtol=1e-12, atol=1e-14)
+    assert x_cached is x
+    assert len(step_caches) == T_X
+    # caches[0][t] has the same named fields as the cell's cache
+    for t in range(T_X):
+        fused, cell_cache = step_caches[t], caches[t]
+        assert type(fused) is type(cell_cache)
+        for name in fused._fields:
+            if name == "parameters":
+                assert getattr(fused, name) is p
+                continue
+            np.testing.assert_allclose(getattr(fused, name), getattr(cell_cache, name),
+                                       rtol=1e-12, atol=1e-14, err_msg=f"{name} t={t}")
+    # negative indices and slices like a list
+    np.testing.assert_array_equal(step_caches[-1].xt, x[:, :, -1])
+    assert len(step_caches[1:3]) == 2
+
+
+def test_cache_field_names_follow_the_exercise():
+    assert RNNCache._fields == ("a_next", "a_prev", "xt", "parameters")
+    assert LSTMCache._fields == ("a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct",
+                                 "ot", "xt", "parameters")
+    assert GRUCache._fields == ("c_next", "c_prev", "ut", "rt", "cct", "xt", "parameters")
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_sequence_forward_matches_numpy_reference(cell, rng):
+    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    x, a0 = inputs(rng)
+    a, y, c, (step_caches, _) = seq_forward(cell, x, a0, p)
+    expected = ref.forward(cell, x, (a0, np.zeros_like(a0)), p)
+    np.testing.assert_allclose(a, expected["a"], rtol=1e-12, atol=1e-14)
+    if c is not None:
+        np.testing.assert_allclose(c, expected["c"], rtol=1e-12, atol=1e-14)
+    Wy = p["Wya"] if cell == "rnn" else p["Wy"]
+    _, y_ref = ref.head("many_to_many", expected["a"], Wy, p["by"])
+    np.testing.assert_allclose(y, y_ref, rtol=1e-12, atol=1e-14)
+    # named gate values in the caches
+    gates = {"lstm": {"ft": "gamma_f", "it": "gamma_u", "cct": "c_tilde", "ot": "gamma_o"},
+             "gru": {"ut": "gamma_u", "rt": "gamma_r", "cct": "c_tilde"}}.get(cell, {})
+    for t in range(T_X):
+        for field, key in gates.items():
+            np.testing.assert_allclose(getattr(step_caches[t], field), expected[key][:, :, t],
+                                       rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_sequence_shapes_and_dtypes(cell, rng):
+    for dtype in (np.float32, np.float64):
+        p = seed_parameters(cell, rng, N_X, N_A, N_Y, dtype=dtype)
+        x, a0 = inputs(rng, m=2, T=3)
+        a, y, c, caches = seq_forward(cell, x.astype(dtype), a0.astype(dtype), p)
+        assert a.shape == (N_A, 2, 3) and a.dtype == dtype
+        assert y.shape == (N_Y, 2, 3) and y.dtype == dtype
+        np.testing.assert_allclose(y.sum(axis=0), 1, rtol=1e-6)
+        g = seq_backward(cell, np.ones_like(a), caches)
+        assert set(g) == SEED_SEQ_KEYS[cell]
+        for k, v in g.items():
+            assert v.dtype == dtype, k
+
+
+# ---------------------------------------------------------------------------------------------
+# backward
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_cell_backward_keys(cell, rng):
+    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    x, a0 = inputs(rng)
+    _, _, caches = cell_loop(cell, x, a0, p)
+    da = rng.standard_normal(a0.shape)
+    if cell == "rnn":
+        g = rnnviz.rnn_cell_backward(da, caches[2])
+    elif cell == "lstm":
+        g = rnnviz.lstm_cell_backward(da, rng.standard_normal(a0.shape), caches[2])
+    else:
+        g = rnnviz.gru_cell_backward(da, caches[2])
+    assert set(g) == SEED_CELL_KEYS[cell]
+    for k, v in g.items():
+        name = k[1:]
+        if name in p:
+            assert v.shape == p[name].shape, k
+    assert g["dxt"].shape == (N_X, M)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_cell_backward_loop_equals_sequence_backward(cell, rng):
+    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    x, a0 = inputs(rng)
+    da = rng.standard_normal((N_A, M, T_X))
+    _, _, _, fused_caches = seq_forward(cell, x, a0, p)
+    _, _, caches = cell_loop(cell, x, a0, p)
+    g = seq_backward(cell, da, fused_caches)
+    g_loop = cell_backward_loop(cell, da, caches)
+    assert set(g) == SEED_SEQ_KEYS[cell]
+    assert set(g_loop) == set(g)
+    for k in g:
+        np.testing.assert_allclose(g[k], g_loop[k], rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_sequence_backward_accepts_a_list_of_cell_caches(cell, rng):
+    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    x, a0 = inputs(rng)
+    da = rng.standard_normal((N_A, M, T_X))
+    _, _, _, fused_caches = seq_forward(cell, x, a0, p)
+    _, _, caches = cell_loop(cell, x, a0, p)
+    g = seq_backward(cell, da, fused_caches)
+    g_list = seq_backward(cell, da, (caches, x))
+    for k in g:
+        np.testing.assert_allclose(g_list[k], g[k], rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_sequence_backward_matches_numpy_reference(cell, rng):
+    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    x, a0 = inputs(rng)
+    da = rng.standard_normal((N_A, M, T_X))
+    *_, caches = seq_forward(cell, x, a0, p)
+    g = seq_backward(cell, da, caches)
+    state0 = (a0, np.zeros_like(a0))
+    expected = ref.backward(cell, da, x, state0, p, ref.forward(cell, x, state0, p))
+    for k in g:
+        np.testing.assert_allclose(g[k], expected[k], rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_sequence_backward_matches_finite_differences(cell, rng):
+    """J = Σ a * R for a random R, so ∂J/∂a = R is the upstream gradient `da`."""
+    p = seed_parameters(cell, rng, n_x=3, n_a=4, n_y=N_Y)
+    x, a0 = inputs(rng, n_x=3, n_a=4, m=2, T=5)
+    R = rng.standard_normal((4, 2, 5))
+
+    def J():
+        return float(np.sum(seq_forward(cell, x, a0, p)[0] * R))
+
+    g = seq_backward(cell, R, seq_forward(cell, x, a0, p)[3])
+    errors = {"d" + k: rel_error(numeric_grad(J, p[k]), g["d" + k])
+              for k in SEED_PARAM_NAMES[cell]}
+    errors["dx"] = rel_error(numeric_grad(J, x), g["dx"])
+    d0 = "dc0" if cell == "gru" else "da0"
+    errors[d0] = rel_error(numeric_grad(J, a0), g[d0])
+    assert max(errors.values()) < 1e-7, errors
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_cell_backward_matches_finite_differences(cell, rng):
+    """One step, J = Σ a<t> * R (+ Σ c<t> * S for the LSTM): every key of the cell backward."""
+    p = seed_parameters(cell, rng, n_x=3, n_a=4, n_y=N_Y)
+    xt, a_prev = rng.standard_normal((3, 2)), rng.standard_normal((4, 2))
+    c_prev = rng.standard_normal((4, 2))
+    R, S = rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
+
+    def J():
+        if cell == "lstm":
+            a, c, _, _ = rnnviz.lstm_cell_forward(xt, a_prev, c_prev, p)
+            return float(np.sum(a * R) + np.sum(c * S))
+        step = rnnviz.rnn_cell_forward if cell == "rnn" else rnnviz.gru_cell_forward
+        return float(np.sum(step(xt, a_prev, p)[0] * R))
+
+    if cell == "lstm":
+        g = rnnviz.lstm_cell_backward(R, S, rnnviz.lstm_cell_forward(xt, a_prev, c_prev, p)[3])
+    elif cell == "rnn":
+        g = rnnviz.rnn_cell_backward(R, rnnviz.rnn_cell_forward(xt, a_prev, p)[2])
+    else:
+        g = rnnviz.gru_cell_backward(R, rnnviz.gru_cell_forward(xt, a_prev, p)[2])
+    errors = {"d" + k: rel_error(numeric_grad(J, p[k]), g["d" + k])
+              for k in SEED_PARAM_NAMES[cell]}
+    errors["dxt"] = rel_error(numeric_grad(J, xt), g["dxt"])
+    errors["dprev"] = rel_error(numeric_grad(J, a_prev), g["dc_prev" if cell == "gru"
+                                                          else "da_prev"])
+    if cell == "lstm":
+        errors["dc_prev"] = rel_error(numeric_grad(J, c_prev), g["dc_prev"])
+    assert max(errors.values()) < 1e-7, errors
+
+
+# ---------------------------------------------------------------------------------------------
+# the exercise's published outputs
+#
+# The classic notebook seeds NumPy's legacy global RNG (np.random.seed(1)) and prints these
+# numbers. A local RandomState(1) draws the same stream without touching the global RNG.
+
+
+def _exercise_rng():
+    return np.random.RandomState(1)
+
+
+def test_published_rnn_cell_forward_values():
+    r = _exercise_rng()
+    xt, a_prev = r.randn(3, 10), r.randn(5, 10)
+    p = {"Waa": r.randn(5, 5), "Wax": r.randn(5, 3), "Wya": r.randn(2, 5),
+         "ba": r.randn(5, 1), "by": r.randn(2, 1)}
+    a_next, yt_pred, _ = rnnviz.rnn_cell_forward(xt, a_prev, p)
+    np.testing.assert_allclose(a_next[4], [0.59584544, 0.18141802, 0.61311866, 0.99808218,
+                                           0.85016201, 0.99980978, -0.18887155, 0.99815551,
+                                           0.6531151, 0.82872037], atol=1e-8)
+    np.testing.assert_allclose(yt_pred[1], [0.9888161, 0.01682021, 0.21140899, 0.36817467,
+                                            0.98988387, 0.88945212, 0.36920224, 0.9966312,
+                                            0.9982559, 0.17746526], atol=1e-8)
+
+
+def test_published_rnn_forward_values():
+    r = _exercise_rng()
+    x, a0 = r.randn(3, 10, 4), r.randn(5, 10)
+    p = {"Waa": r.randn(5, 5), "Wax": r.randn(5, 3), "Wya": r.randn(2, 5),
+         "ba": r.randn(5, 1), "by": r.randn(2, 1)}
+    a, y_pred, caches = rnnviz.rnn_forward(x, a0, p)
+    np.testing.assert_allclose(a[4][1], [-0.99999375, 0.77911235, -0.99861469, -0.99833267],
+                               atol=1e-8)
+    np.testing.assert_allclose(y_pred[1][3], [0.79560373, 0.86224861, 0.11118257, 0.81515947],
+                               atol=1e-8)
+    np.testing.assert_allclose(caches[1][1][3], [-1.1425182, -0.34934272, -0.20889423,
+                                                 0.58662319], atol=1e-8)
+    assert len(caches) == 2
+
+
+def _exercise_lstm_parameters(r):
+    p = {}
+    for k in ("Wf", "bf", "Wi", "bi", "Wo", "bo", "Wc", "bc"):
+        p[k] = r.randn(5, 5 + 3) if k[0] == "W" else r.randn(5, 1)
+    p["Wy"], p["by"] = r.randn(2, 5), r.randn(2, 1)
+    return p
+
+
+def test_published_lstm_cell_forward_values():
+    r = _exercise_rng()
+    xt, a_prev, c_prev = r.randn(3, 10), r.randn(5, 10), r.randn(5, 10)
+    p = _exercise_lstm_parameters(r)
+    a_next, c_next, yt, cache = rnnviz.lstm_cell_forward(xt, a_prev, c_prev, p)
+    np.testing.assert_allclose(a_next[4], [-0.66408471, 0.0036921, 0.02088357, 0.22834167,
+                                           -0.85575339, 0.00138482, 0.76566531, 0.34631421,
+                                           -0.00215674, 0.43827275], atol=1e-8)
+    np.testing.assert_allclose(c_next[2], [0.63267805, 1.00570849, 0.35504474, 0.20690913,
+                                           -1.64566718, 0.11832942, 0.76449811, -0.0981561,
+                                           -0.74348425, -0.26810932], atol=1e-8)
+    np.testing.assert_allclose(yt[1], [0.79913913, 0.15986619, 0.22412122, 0.15606108,
+                                       0.97057211, 0.31146381, 0.00943007, 0.12666353,
+                                       0.39380172, 0.07828381], atol=1e-8)
+    np.testing.assert_allclose(cache[1][3], [-0.16263996, 1.03729328, 0.72938082, -0.54101719,
+                                             0.02752074, -0.30821874, 0.07651101, -1.03752894,
+                                             1.41219977, -0.37647422], atol=1e-8)
+    assert len(cache) == 10
+
+
+def test_published_lstm_forward_values():
+    r = _exercise_rng()
+    x, a0 = r.randn(3, 10, 7), r.randn(5, 10)
+    p = _exercise_lstm_parameters(r)
+    a, y, c, caches = rnnviz.lstm_forward(x, a0, p)
+    assert a[4][3][6] == pytest.approx(0.172117767533, abs=1e-11)
+    assert y[1][4][3] == pytest.approx(0.95087346185, abs=1e-11)
+    assert c[1][2][1] == pytest.approx(-0.855544916718, abs=1e-11)
+    np.testing.assert_allclose(caches[1][1][1], [0.82797464, 0.23009474, 0.76201118,
+                                                 -0.22232814, -0.20075807, 0.18656139,
+                                                 0.41005165], atol=1e-8)
+    assert len(caches) == 2
