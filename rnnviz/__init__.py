@@ -42,3 +42,8 @@ __all__ = [
     "state_jacobian_norms", "sensitivity_matrix", "clip_by_value", "clip_by_global_norm",
     "global_norm", "gradient_check",
 ]
+
+# Trained models (rnnviz/pretrained/): appended after the core so the import order above stays.
+from rnnviz.lm import list_pretrained, load_pretrained  # noqa: E402
+
+__all__ += ["list_pretrained", "load_pretrained"]

@@ -11,9 +11,17 @@ Fixtures for tests in tests/e2e:
   ``app_page.console_errors`` lists the browser's console errors and uncaught page errors;
   a screenshot goes to ``test-results/<test id>.png`` at teardown.
 * ``open_app`` (function): ``open_app("page_url_path") -> app_page`` loads a page of the app
-  and waits for its script run to finish.
+  and waits for its first script run to draw the page and finish.
 * ``wait_for_app`` (fixture returning the helper of the same name): call it after an
   interaction (click, slider move) to wait for the rerun that it triggers.
+* ``app_menu`` (session): ``{title: url path}`` of the pages in the running app's sidebar
+  menu, read once from the live app (the default page's path is ``""``).
+* ``new_app_page`` (function): ``new_app_page(url_path="") -> page`` opens one more browser
+  context (another visitor, with its own session) at a page of the app; each gets
+  ``.console_errors`` too and is closed at teardown.
+
+``st_dom.py`` beside this file reads what a person sees (Plotly charts' plotted data, the
+sidebar's widgets, the layout's boxes) and drives the widgets by their labels.
 
 The pytest-playwright plugin is installed too. Its ``browser``/``page`` fixtures are not used
 here; ``browser_type_launch_args`` is overridden below so that, if a test asks for them
@@ -172,19 +180,39 @@ def _screenshot_dir(config: pytest.Config) -> Path:
     return out if out.is_absolute() else config.rootpath / out
 
 
-@pytest.fixture
-def app_page(app_browser: Browser, request: pytest.FixtureRequest) -> Page:
-    """A new context and page per test; `.console_errors` collects browser-side errors."""
-    context = app_browser.new_context(viewport={"width": 1400, "height": 900})
+VIEWPORT = {"width": 1400, "height": 900}
+# Opened at a page's own URL (`/forward`), Streamlit's frontend first asks whether the server
+# lives under that path (`/forward/_stcore/health`, `/forward/_stcore/host-config`), and
+# the browser logs the two 404 answers as console errors before it falls back to `/`.
+_BASE_PATH_PROBE = re.compile(r"^https?://[^/]+/[^_][^?#]*/_stcore/(health|host-config)$")
+
+
+def _base_path_probe(msg) -> bool:
+    """True for the browser's 404 log line of Streamlit's base-path probe (not an app error)."""
+    url = (msg.location or {}).get("url", "")
+    return msg.text.startswith("Failed to load resource") and bool(_BASE_PATH_PROBE.match(url))
+
+
+def _new_page(browser: Browser) -> Page:
+    """A page in a context of its own, with `.console_errors` collecting browser-side errors."""
+    context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.console_errors = []
 
     def on_console(msg) -> None:
-        if msg.type == "error":
+        if msg.type == "error" and not _base_path_probe(msg):
             page.console_errors.append(f"console.error: {msg.text} @ {msg.location}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: page.console_errors.append(f"pageerror: {exc}"))
+    return page
+
+
+@pytest.fixture
+def app_page(app_browser: Browser, request: pytest.FixtureRequest) -> Page:
+    """A new context and page per test; `.console_errors` collects browser-side errors."""
+    page = _new_page(app_browser)
+    context = page.context
     yield page
     out_dir = _screenshot_dir(request.config)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -198,7 +226,8 @@ def app_page(app_browser: Browser, request: pytest.FixtureRequest) -> Page:
 
 
 def wait_for_app(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS, settle_ms: int = 200) -> None:
-    """Wait until the app is connected, its script run has finished and no spinner shows.
+    """Wait until the app is connected, its script run has finished and every element is drawn
+    (no spinner, no placeholder of a widget or chart whose code is still loading).
 
     After an interaction the rerun starts asynchronously, so first give it `settle_ms` to
     begin; otherwise the "notRunning" state of the previous run would match at once.
@@ -213,6 +242,22 @@ def wait_for_app(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS, settle_ms: in
         f"{app}[data-test-script-state='notRunning']", state="attached", timeout=timeout_ms
     )
     expect(page.locator("[data-testid='stSpinner']")).to_have_count(0, timeout=timeout_ms)
+    # Widget and chart code loads on first use; until it has, an element is a placeholder.
+    expect(page.locator("[data-testid='stSkeleton']")).to_have_count(0, timeout=timeout_ms)
+
+
+def wait_for_first_run(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS) -> None:
+    """After a page load: wait until the first script run has drawn the page and finished.
+
+    Before the WebSocket is up and the first run has started, the app already reports
+    "notRunning"; an element in the main block only exists once a run has drawn it.
+    """
+    page.wait_for_selector(
+        "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']",
+        state="attached",
+        timeout=timeout_ms,
+    )
+    wait_for_app(page, timeout_ms, settle_ms=0)
 
 
 @pytest.fixture(name="wait_for_app")
@@ -227,7 +272,53 @@ def open_app(app_server: str, app_page: Page):
 
     def _open(url_path: str = "") -> Page:
         app_page.goto(f"{app_server}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
-        wait_for_app(app_page)
+        wait_for_first_run(app_page)
         return app_page
 
     return _open
+
+
+@pytest.fixture
+def new_app_page(app_browser: Browser, app_server: str, request: pytest.FixtureRequest):
+    """`new_app_page(url_path="") -> page`: another visitor (a new browser context) with the
+    app's page at `url_path` loaded (None: nothing loaded). Each page has `.console_errors`;
+    at teardown it is screenshot to ``test-results/<test id>-<n>.png`` and closed."""
+    pages: list[Page] = []
+
+    def _new(url_path: str | None = "") -> Page:
+        page = _new_page(app_browser)
+        pages.append(page)
+        if url_path is not None:
+            page.goto(f"{app_server}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
+            wait_for_first_run(page)
+        return page
+
+    yield _new
+    out_dir = _screenshot_dir(request.config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-140:]
+    for i, page in enumerate(pages, start=2):
+        try:
+            page.screenshot(path=str(out_dir / f"{name}-{i}.png"), full_page=True)
+        except Exception as exc:  # a crashed or closed page must not hide the test's own result
+            print(f"screenshot failed for {request.node.nodeid}: {exc}", file=sys.stderr)
+        finally:
+            page.context.close()
+
+
+@pytest.fixture(scope="session")
+def app_menu(app_server: str, app_browser: Browser) -> dict[str, str]:
+    """{title: url path} of every page in the live app's sidebar menu, in menu order."""
+    page = _new_page(app_browser)
+    try:
+        page.goto(app_server, wait_until="domcontentloaded")
+        wait_for_first_run(page)
+        links = page.locator("[data-testid='stSidebarNavLink']")
+        menu = {}
+        for i in range(links.count()):
+            href = links.nth(i).get_attribute("href") or ""
+            path = href.split("://", 1)[-1].partition("/")[2] if "://" in href else href
+            menu[links.nth(i).inner_text().strip()] = path.split("?", 1)[0].strip("/")
+        return menu
+    finally:
+        page.context.close()

@@ -1,0 +1,568 @@
+"""Load and faults: N browser sessions against one loopback Streamlit server, for a bounded time.
+
+    python benchmarks/load.py                      # 8 sessions, 60 s
+    python benchmarks/load.py --sessions 4 --seconds 20
+
+Starts its own ``streamlit run app.py`` on 127.0.0.1 (its own process group, killed at the
+end) and one headless system Chromium (``RNNVIZ_CHROMIUM``, default /usr/bin/chromium) with
+one browser context per session (Playwright's async API: one driver, no threads). Every
+request that is not for the loopback server is aborted and counted.
+
+Each session opens the app, then until the time is up: switches to the next page from the
+sidebar menu, and types a new sentence into the sidebar's box and submits it (Ctrl+Enter),
+waiting --think seconds (0.3) after each page is drawn.
+
+* edit-to-render: from the submitting keypress to the end of the rerun it causes (the app's
+  script state back to notRunning, no placeholder or spinner left) with every chart drawn
+  and, on the pages whose charts show the sentence, the charts' data changed. Timed in the
+  page (``performance.now()``).
+* page switch: from the click on the menu link to the same end state.
+* errors: exception boxes, browser console errors and uncaught page errors, actions that
+  time out, tracebacks in the server's log. Must be 0.
+* memory: resident memory (VmRSS from /proc) of the server's process group, sampled every
+  0.2 s: idle (just started), warm (after one session has opened every page, then left),
+  peak (during the run). Per session = (peak - warm) / sessions.
+* disconnect: halfway through, the last session submits an edit and at once closes its
+  browser context, mid-rerun. The server must still answer /_stcore/health with ok and the
+  other sessions must keep working (their actions after that moment are counted).
+
+Prints a table (Markdown), and with --json PATH writes the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+ACTION_TIMEOUT_MS = 30_000
+# A cold server imports everything and the browser loads the app's code on the first visit.
+LOAD_TIMEOUT_MS = 90_000
+WORDS = (
+    "return the number of items in a list string value open file read line each key "
+    "dictionary set new object path name default error raise when if not none true false "
+    "data class method call zebra yawns quietly at noon under apple pear salad"
+).split()
+
+# Recorded in every page: the app's script-state changes and the moments of the actions.
+INIT_JS = r"""
+(() => {
+  window.__runs = [];
+  window.__loadAt = 0;
+  window.__editAt = null;
+  window.__navAt = null;
+  const watch = () => new MutationObserver((muts) => {
+    for (const m of muts) {
+      const v = m.target.getAttribute && m.target.getAttribute('data-test-script-state');
+      if (v) window.__runs.push({state: v, t: performance.now()});
+    }
+  }).observe(document, {subtree: true, attributes: true,
+                        attributeFilter: ['data-test-script-state']});
+  watch();
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) window.__editAt = performance.now();
+  }, true);
+  document.addEventListener('click', (e) => {
+    if (e.target.closest && e.target.closest("[data-testid='stSidebarNavLink']")) {
+      window.__navAt = performance.now();
+    }
+  }, true);
+})();
+"""
+
+# A cheap fingerprint of what the main area's charts plot.
+SIGNATURE_JS = r"""
+() => {
+  const sum = (v, acc) => {
+    if (acc.n > 200000 || v === null || v === undefined) return acc;
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) acc.s += v * (1 + (acc.n % 7));
+      acc.n++;
+      return acc;
+    }
+    if (typeof v === 'string') { acc.s += v.length; acc.n++; return acc; }
+    if (ArrayBuffer.isView(v) || Array.isArray(v)) { for (const x of v) sum(x, acc); return acc; }
+    if (typeof v === 'object' && '_inputArray' in v) return sum(v._inputArray, acc);
+    return acc;
+  };
+  const plots = document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot");
+  return [...plots].map((el) => {
+    const acc = {s: 0, n: 0};
+    for (const t of (el.data || [])) { sum(t.z, acc); sum(t.y, acc); sum(t.x, acc); }
+    return acc.n + ':' + acc.s.toPrecision(12);
+  }).join('|');
+}
+"""
+
+# When the rerun that followed the action at window[since] (a performance.now() mark) is over
+# and the page is drawn: the time from the action to now in ms; otherwise false. A page load
+# (since = "__loadAt") has no earlier state to leave, so it needs no recorded run.
+DONE_JS = (
+    r"""
+([since, sig0, mustChange]) => {
+  const t0 = window[since];
+  if (t0 === null || t0 === undefined) return false;
+  const ran = window.__runs.some((r) => r.t >= t0 && r.state !== 'notRunning');
+  if (since !== '__loadAt' && !ran) return false;
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stSpinner']")) {
+    return false;
+  }
+  const charts = document.querySelectorAll(
+    "[data-testid='stMain'] [data-testid='stPlotlyChart']");
+  const drawn = (c) => {
+    const el = c.querySelector('.js-plotly-plot');
+    return el && el._fullLayout && el.data && el.data.length > 0;
+  };
+  if (![...charts].every(drawn)) return false;
+  if (mustChange && ("""
+    + SIGNATURE_JS
+    + r""")() === sig0) return false;
+  return performance.now() - t0;
+}
+"""
+)
+
+
+RUN_STARTED_JS = (
+    "(since) => window.__runs.some((r) => r.t >= window[since] && r.state !== 'notRunning')"
+)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def health(base_url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=5) as response:
+            return response.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+
+
+def group_rss_kb(pgid: int) -> int:
+    """Sum of VmRSS (kB) over the live processes of process group `pgid`."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                stat = f.read()
+            # Field 5 (pgrp) follows the command name, which is in parentheses.
+            if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
+                continue
+            with open(f"/proc/{entry.name}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+class RssSampler(threading.Thread):
+    """Samples the server's process-group RSS every `every` seconds; tracks the peak."""
+
+    def __init__(self, pgid: int, every: float = 0.2):
+        super().__init__(daemon=True)
+        self.pgid, self.every = pgid, every
+        self.peak_kb = 0
+        self.last_kb = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.last_kb = group_rss_kb(self.pgid)
+            self.peak_kb = max(self.peak_kb, self.last_kb)
+            self._stop_event.wait(self.every)
+
+    def reset_peak(self) -> None:
+        self.peak_kb = self.last_kb = group_rss_kb(self.pgid)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+
+class Server:
+    """`streamlit run app.py` on a free loopback port, in its own process group."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.TemporaryFile()
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.port", str(self.port),
+            "--server.address", "127.0.0.1",
+            "--server.headless", "true",
+        ]  # fmt: skip
+        env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        self.proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while health(self.base_url) != "ok":
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"streamlit did not start:\n{self.output()[-3000:]}")
+            time.sleep(0.25)
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def stop(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                continue
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # children that outlived the leader
+        except ProcessLookupError:
+            pass
+
+
+@dataclass
+class Stats:
+    edits_ms: list[float] = field(default_factory=list)
+    edits_by_page: dict[str, list[float]] = field(default_factory=dict)
+    switches_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    actions_after_disconnect: int = 0
+    # Submits (Ctrl+Enter) that started no rerun within 3 s and were pressed again. Seen
+    # rarely when the keys come within ~0.2 s of the previous rerun's end (the text box is
+    # redrawn then); people do not type that fast, so this is reported, not an error.
+    resubmits: int = 0
+    blocked_requests: list[str] = field(default_factory=list)
+
+
+def is_benign_console(text: str, url: str) -> bool:
+    """Streamlit's base-path probe when a page is opened at its own URL (we never do, but a
+    reload would): the 404s of `<page>/_stcore/health` and `<page>/_stcore/host-config`."""
+    return text.startswith("Failed to load resource") and url.endswith(
+        ("/_stcore/health", "/_stcore/host-config")
+    )
+
+
+async def new_session(browser: Browser, base_url: str, stats: Stats, name: str):
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    await context.add_init_script(INIT_JS)
+
+    async def only_loopback(route):
+        stats.blocked_requests.append(route.request.url)
+        await route.abort()
+
+    await context.route(lambda url: not url.startswith(base_url), only_loopback)
+    page = await context.new_page()
+
+    def on_console(msg) -> None:
+        if msg.type == "error" and not is_benign_console(msg.text, msg.location.get("url", "")):
+            stats.errors.append(f"{name}: console.error: {msg.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: stats.errors.append(f"{name}: pageerror: {exc}"))
+    await page.goto(base_url, wait_until="domcontentloaded")
+    await page.wait_for_selector(
+        "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']",
+        state="attached", timeout=LOAD_TIMEOUT_MS,
+    )  # fmt: skip
+    await page.wait_for_function(
+        DONE_JS, arg=["__loadAt", "", False], timeout=LOAD_TIMEOUT_MS, polling=25
+    )
+    return context, page
+
+
+async def menu(page: Page) -> list[str]:
+    links = page.locator("[data-testid='stSidebarNavLink']")
+    return [t.strip() for t in await links.all_inner_texts()]
+
+
+async def check_page(page: Page, stats: Stats, where: str) -> None:
+    if await page.locator("[data-testid='stException']").count():
+        stats.errors.append(f"{where}: exception box")
+
+
+async def switch_page(page: Page, title: str, stats: Stats, where: str) -> None:
+    current = page.locator("[data-testid='stSidebarNavLink'][aria-current='page']")
+    if (await current.inner_text()).strip() == title:
+        return
+    await page.evaluate("() => { window.__navAt = null; }")
+    link = page.locator("[data-testid='stSidebarNavLink']", has_text=title).first
+    await link.click()
+    ms = await (
+        await page.wait_for_function(
+            DONE_JS, arg=["__navAt", "", False], timeout=ACTION_TIMEOUT_MS, polling=25
+        )
+    ).json_value()
+    stats.switches_ms.append(float(ms))
+    await check_page(page, stats, where)
+
+
+async def edit_sentence(page: Page, text: str, must_change: bool, stats: Stats, where: str,
+                        title: str) -> None:  # fmt: skip
+    box = page.locator("[data-testid='stSidebar']").get_by_label("Input sentence", exact=True)
+    sig0 = await page.evaluate(SIGNATURE_JS)
+    await page.evaluate("() => { window.__editAt = null; }")
+    await box.fill(text)
+    await box.press("Control+Enter")
+    try:
+        await page.wait_for_function(RUN_STARTED_JS, arg="__editAt", timeout=3000, polling=25)
+    except PlaywrightTimeoutError:
+        # Streamlit ignored the submit (see Stats.resubmits); a person would press again.
+        stats.resubmits += 1
+        await box.press("Control+Enter")
+    ms = await (
+        await page.wait_for_function(
+            DONE_JS, arg=["__editAt", sig0, must_change], timeout=ACTION_TIMEOUT_MS, polling=25
+        )
+    ).json_value()
+    stats.edits_ms.append(float(ms))
+    stats.edits_by_page.setdefault(title, []).append(float(ms))
+    await check_page(page, stats, where)
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 8))).capitalize() + "."
+
+
+async def session_loop(i: int, page: Page, titles: list[str], sentence_pages: set[str],
+                       deadline: float, stats: Stats, disconnect_at: float | None,
+                       disconnected: asyncio.Event, context: BrowserContext,
+                       think: float) -> None:  # fmt: skip
+    rng = random.Random(1000 + i)
+    k = i  # each session starts on a different page
+    while time.monotonic() < deadline:
+        title = titles[k % len(titles)]
+        k += 1
+        where = f"session {i}, {title}"
+        try:
+            await asyncio.sleep(think)
+            await switch_page(page, title, stats, where)
+            await asyncio.sleep(think)
+            if disconnect_at is not None and time.monotonic() >= disconnect_at:
+                # Mid-rerun: submit an edit and close the browser context at once.
+                box = page.locator("[data-testid='stSidebar']").get_by_label(
+                    "Input sentence", exact=True
+                )
+                await box.fill(sentence(rng))
+                await box.press("Control+Enter")
+                await context.close()
+                disconnected.set()
+                return
+            await edit_sentence(page, sentence(rng), title in sentence_pages, stats, where, title)
+            if disconnected.is_set():
+                stats.actions_after_disconnect += 2
+        except Exception as exc:  # a timeout or a crashed page: count it, reload, go on
+            stats.errors.append(f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            if time.monotonic() >= deadline:
+                break
+            try:
+                await page.goto(page.url.split("#")[0], wait_until="domcontentloaded")
+                await page.wait_for_timeout(2000)
+            except Exception:
+                pass
+
+
+async def warm_up(browser: Browser, base_url: str, stats: Stats) -> tuple[list[str], set[str]]:
+    """One session opens every page and edits the sentence there once: fills the shared
+    caches, and finds the pages whose charts change with the sentence."""
+    context, page = await new_session(browser, base_url, stats, "warm-up")
+    titles = await menu(page)
+    sentence_pages = set()
+    rng = random.Random(0)
+    for title in titles:
+        await switch_page(page, title, stats, f"warm-up, {title}")
+        sig0 = await page.evaluate(SIGNATURE_JS)
+        await edit_sentence(page, sentence(rng), False, stats, f"warm-up, {title}", title)
+        if sig0 and await page.evaluate(SIGNATURE_JS) != sig0:
+            sentence_pages.add(title)
+    await context.close()
+    stats.edits_ms.clear()
+    stats.edits_by_page.clear()
+    stats.switches_ms.clear()
+    return titles, sentence_pages
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 \
+        else values[0]  # fmt: skip
+
+
+async def run(args) -> dict:
+    chromium = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
+    server = Server()
+    sampler = RssSampler(server.proc.pid)
+    sampler.start()
+    stats = Stats()
+    result: dict = {}
+    try:
+        time.sleep(1.0)
+        idle_kb = group_rss_kb(server.proc.pid)
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(
+                executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+            )
+            titles, sentence_pages = await warm_up(browser, server.base_url, stats)
+            await asyncio.sleep(1.0)
+            warm_kb = group_rss_kb(server.proc.pid)
+            sampler.reset_peak()
+
+            sessions = [
+                await new_session(browser, server.base_url, stats, f"session {i}")
+                for i in range(args.sessions)
+            ]
+            start = time.monotonic()
+            deadline = start + args.seconds
+            disconnected = asyncio.Event()
+            disconnect_at = start + args.seconds / 2 if args.sessions > 1 else None
+            await asyncio.gather(*[
+                session_loop(i, page, titles, sentence_pages, deadline, stats,
+                             disconnect_at if i == args.sessions - 1 else None,
+                             disconnected, context, args.think)
+                for i, (context, page) in enumerate(sessions)
+            ])  # fmt: skip
+            elapsed = time.monotonic() - start
+            health_after = health(server.base_url)
+            for context, _ in sessions:
+                try:
+                    await context.close()
+                except Exception:
+                    pass
+            await browser.close()
+        log = server.output()
+        tracebacks = log.count("Traceback (most recent call last)")
+        if tracebacks:
+            stats.errors.append(f"server log: {tracebacks} traceback(s)")
+        peak_kb = sampler.peak_kb
+        result = {
+            "sessions": args.sessions,
+            "think_s": args.think,
+            "seconds": round(elapsed, 1),
+            "pages": titles,
+            "sentence_pages": sorted(sentence_pages),
+            "edits": len(stats.edits_ms),
+            "page_switches": len(stats.switches_ms),
+            "resubmits": stats.resubmits,
+            "errors": len(stats.errors),
+            "error_list": stats.errors[:50],
+            "edit_p50_ms": round(pct(stats.edits_ms, 50)),
+            "edit_p95_ms": round(pct(stats.edits_ms, 95)),
+            "switch_p50_ms": round(pct(stats.switches_ms, 50)),
+            "switch_p95_ms": round(pct(stats.switches_ms, 95)),
+            "edit_p50_ms_by_page": {t: round(pct(v, 50)) for t, v in stats.edits_by_page.items()},
+            "rss_idle_mb": round(idle_kb / 1024, 1),
+            "rss_warm_mb": round(warm_kb / 1024, 1),
+            "rss_peak_mb": round(peak_kb / 1024, 1),
+            "rss_per_session_mb": round((peak_kb - warm_kb) / 1024 / args.sessions, 1),
+            "disconnect": {
+                "done": disconnected.is_set(),
+                "health_after": health_after,
+                "actions_after_by_others": stats.actions_after_disconnect,
+            },
+            "blocked_non_loopback_requests": len(stats.blocked_requests),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+            f"python {platform.python_version()}",
+        }
+    finally:
+        sampler.stop()
+        server.stop()
+    return result
+
+
+def table(r: dict) -> str:
+    rows = [
+        ("sessions", r["sessions"]),
+        ("think time between actions", f"{r['think_s']} s"),
+        ("duration", f"{r['seconds']} s"),
+        ("sentence edits / page switches", f"{r['edits']} / {r['page_switches']}"),
+        ("errors", r["errors"]),
+        ("submits pressed twice (no rerun within 3 s)", r["resubmits"]),
+        ("edit-to-render p50 / p95", f"{r['edit_p50_ms']} ms / {r['edit_p95_ms']} ms"),
+        ("page switch p50 / p95", f"{r['switch_p50_ms']} ms / {r['switch_p95_ms']} ms"),
+        ("server RSS idle / warm / peak",
+         f"{r['rss_idle_mb']} / {r['rss_warm_mb']} / {r['rss_peak_mb']} MB"),
+        ("RSS per session ((peak - warm) / sessions)", f"{r['rss_per_session_mb']} MB"),
+        ("disconnect mid-rerun",
+         f"health after: {r['disconnect']['health_after']}, actions by the others after it: "
+         f"{r['disconnect']['actions_after_by_others']}"),
+        ("requests not to 127.0.0.1 (blocked)", r["blocked_non_loopback_requests"]),
+    ]  # fmt: skip
+    out = ["| measure | value |", "| --- | --- |"]
+    out += [f"| {k} | {v} |" for k, v in rows]
+    out.append("")
+    out.append("edit-to-render p50 by page: " + ", ".join(
+        f"{t} {v} ms" for t, v in r["edit_p50_ms_by_page"].items()))  # fmt: skip
+    out.append(f"machine: {r['machine']}")
+    return "\n".join(out)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sessions", type=int, default=8, help="concurrent browser sessions")
+    ap.add_argument("--seconds", type=float, default=60.0, help="how long the sessions work")
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=0.3,
+        help="seconds a session waits after a page is drawn before its next action",
+    )
+    ap.add_argument("--json", type=Path, help="also write the numbers to this file")
+    args = ap.parse_args()
+    if args.sessions < 1 or args.seconds <= 0:
+        ap.error("--sessions must be >= 1 and --seconds > 0")
+    result = asyncio.run(run(args))
+    print(table(result))
+    if result["error_list"]:
+        print("\nerrors:")
+        for e in result["error_list"]:
+            print(f"  {e}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    ok = result["errors"] == 0 and result["disconnect"]["health_after"] == "ok"
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

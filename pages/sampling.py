@@ -1,0 +1,289 @@
+"""Sampling: a character language model writes text one character at a time. Browse every
+step of a sample, then score sentences: P(sentence) and which of two sentences the model
+prefers (the course notes' "The apple and pair/pear salad")."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import rnnviz
+import ui
+from rnnviz.figures import sampling as figs
+from ui.state import clip_text
+
+CHAR_LMS = {"char-lm-rnn": "RNN", "char-lm-gru": "GRU", "char-lm-lstm": "LSTM"}
+MAX_LENGTH = 400
+SEED_MAX = 2**31 - 1
+COMPARE_DEFAULTS = {"sampling.compare_a": "The apple and pair salad",
+                    "sampling.compare_b": "The apple and pear salad"}
+GENERATED = "sampling.generated"     # the settings of the sample on display (not a widget)
+REGENERATE = "sampling.regenerate"   # set by the "New seed" button's callback
+
+
+def load(name: str):
+    """The shipped model `name`, or None when it is not available (yet)."""
+    loader = getattr(rnnviz, "load_pretrained", None)
+    if loader is None:
+        return None
+    try:
+        return loader(name)
+    except Exception:  # a missing or half-written checkpoint must not take the page down
+        return None
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def sample(name: str, prefix: str, temperature: float, top_k: int, length: int,
+           seed: int) -> dict:
+    """One sample, deterministic for its arguments, as compact float32 arrays."""
+    p = load(name)
+    s = p.sample(prefix, length=length, temperature=temperature, top_k=top_k or None,
+                 rng=np.random.default_rng(seed))
+    ids = np.array([step.token_id for step in s.steps], dtype=np.int64)
+    probs = np.stack([step.probs for step in s.steps]).astype(np.float32)
+    y_hat = np.stack([getattr(step, "y_hat", step.probs) for step in s.steps])
+    return {
+        "prefix": prefix, "chars": [step.char for step in s.steps], "ids": ids,
+        "probs": probs, "y_hat": y_hat.astype(np.float32),
+        "a": np.stack([step.a for step in s.steps], axis=1).astype(np.float32),
+        "p_chosen": probs[np.arange(ids.size), ids], "itos": list(p.vocab.itos),
+    }
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def score(name: str, text: str) -> dict:
+    """log P(text) and its per-character terms under a shipped char LM."""
+    out = load(name).score(text)
+    return {k: (np.asarray(v, dtype=np.float64) if k == "per_char" else float(v))
+            for k, v in out.items()}
+
+
+def new_seed() -> None:
+    st.session_state["sampling.seed"] = (st.session_state.get("sampling.seed", 0) + 1) % SEED_MAX
+    st.session_state[REGENERATE] = True
+
+
+def settings_warnings(temperature: float, top_k: int) -> None:
+    if temperature == 0 or top_k == 1:
+        st.info("Greedy decoding: with temperature 0 or top-k = 1 the most likely character "
+                "is always chosen, so the seed changes nothing and the text often loops.")
+    elif temperature < 0.25:
+        st.info(f"Temperature {temperature:g} is close to greedy: the text will be safe and "
+                "repetitive.")
+    elif temperature > 1.5:
+        st.warning(f"Temperature {temperature:g} flattens ŷ\\<t\\> towards a uniform "
+                   "distribution: expect rare characters and gibberish.")
+
+
+st.title("Sampling novel sequences")
+st.caption(
+    "A character language model reads x\\<t\\> and outputs ŷ\\<t\\>, the probability of every "
+    "possible next character. Sampling draws one character from ŷ\\<t\\> and feeds it back "
+    "as x\\<t+1\\>, again and again (course notes, \"Sampling novel sequences\")."
+)
+
+# -- settings ----------------------------------------------------------------------------------
+sidebar_model = st.session_state.get(ui.KEY_MODEL)
+default_model = sidebar_model if sidebar_model in CHAR_LMS else "char-lm-lstm"
+c1, c2, c3 = st.columns([1.2, 2, 2], gap="medium")
+with c1:
+    name = st.radio("Model", list(CHAR_LMS), index=list(CHAR_LMS).index(default_model),
+                    key="sampling.model", persist_state="session",
+                    format_func=lambda n: f"{CHAR_LMS[n]} ({n})",
+                    help="Three character LMs trained on the same corpus (Python standard "
+                         "library docstrings).")
+with c2:
+    raw_prefix = st.text_input("Prefix (the text to continue)", value="Return the ",
+                               key="sampling.prefix", persist_state="session",
+                               help=f"Up to {ui.MAX_CHARS} characters; may be empty.")
+    temperature = st.slider("Temperature", 0.0, 2.0, 0.7, step=0.05,
+                            key="sampling.temperature", persist_state="session",
+                            help="P(c) ∝ ŷ_c^(1/T). Below 1 sharpens ŷ\\<t\\> (safer text), "
+                                 "above 1 flattens it (more surprising text); 0 = greedy.")
+with c3:
+    top_k = st.slider("Top-k (0 = all characters)", 0, 40, 0, key="sampling.top_k",
+                      persist_state="session",
+                      help="Sample only among the k most likely characters.")
+    length = st.slider("Length (characters to sample)", 1, MAX_LENGTH, 200,
+                       key="sampling.length", persist_state="session")
+    seed = st.number_input("Seed", 0, SEED_MAX, step=1, key="sampling.seed",
+                           persist_state="session",
+                           help="The same seed and settings give the same text.")
+
+prefix, prefix_len = clip_text(raw_prefix)
+if prefix_len > ui.MAX_CHARS:
+    st.warning(f"The prefix has {prefix_len:,} characters: only the first {ui.MAX_CHARS} "
+               "are read.")
+settings_warnings(temperature, top_k)
+if load(name) is None:
+    st.info(f"Model not available: {name}. Train it with `python -m rnnviz.train {name}` "
+            "(it ships with rnnviz).")
+    st.stop()
+
+current = (name, prefix, float(temperature), int(top_k), int(length), int(seed))
+b1, b2, _ = st.columns([1, 1, 4])
+generate = b1.button("Generate", key="sampling.generate", type="primary")
+b2.button("New seed", key="sampling.new_seed", on_click=new_seed,
+          help="Seed + 1, then generate.")
+if generate or st.session_state.pop(REGENERATE, False) or GENERATED not in st.session_state:
+    st.session_state[GENERATED] = current
+    st.session_state["sampling.step"] = 1
+shown = st.session_state[GENERATED]
+if load(shown[0]) is None:          # generated earlier with a model that went missing
+    st.session_state[GENERATED] = shown = current
+if shown != current:
+    st.caption("The settings changed since this sample was drawn: press **Generate** to "
+               "sample with the new ones.")
+s = sample(*shown)
+steps = len(s["chars"])
+
+st.subheader("The sample")
+st.code(s["prefix"] + "".join(s["chars"]), language=None, wrap_lines=True)
+st.caption(f"{CHAR_LMS[shown[0]]} model, temperature {shown[2]:g}, "
+           f"top-k {shown[3] or 'off'}, {steps} characters, seed {shown[5]}.")
+
+
+# -- one step at a time ------------------------------------------------------------------------
+@st.fragment
+def step_browser(s: dict) -> None:
+    """The slider over steps reruns only this fragment."""
+    n = len(s["chars"])
+    if st.session_state.get("sampling.step", 1) > n:
+        st.session_state["sampling.step"] = n
+    if n > 1:
+        step = st.slider("Step t (one sampled character)", 1, n, key="sampling.step",
+                         help="Browse the sample: what the model predicted at each step.")
+    else:
+        step = 1
+    n_prefix = len(s["prefix"])
+    ui.chart(figs.fig_sample_text(list(s["prefix"]) + s["chars"], s["p_chosen"],
+                                  n_prefix=n_prefix, step=step),
+             key="sampling.text_chart")
+    i = step - 1
+    chosen = int(s["ids"][i])
+    y = s["y_hat"][i]
+    k = max(5, min(20, shown[3] or 10))
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        ui.chart(figs.fig_topk(s["probs"][i], chosen, s["itos"], k=k, step=step,
+                               model_probs=y),
+                 key="sampling.topk_chart")
+    with right:
+        rank = int((y > y[chosen]).sum()) + 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            entropy = float(-(y * np.where(y > 0, np.log2(y), 0.0)).sum())
+        st.metric("Drawn character", figs.visible_char(s["chars"][i]))
+        st.metric("Its probability in ŷ\\<t\\> (model)", f"{float(y[chosen]):.3f}",
+                  help=f"Rank {rank} of {y.size} under the model itself.")
+        st.metric("Entropy of ŷ\\<t\\>", f"{entropy:.2f} bits",
+                  help="0 bits: the model is certain; log2 |V| bits: it has no idea.")
+    ui.look_for(
+        "Grey: what the model itself predicts, ŷ\\<t\\>. Blue/red: the distribution the "
+        "character was actually drawn from, after temperature and top-k; red is the draw. "
+        "A low temperature piles the mass on the favourite; top-k removes the long tail. "
+        "High-entropy steps (the start of a word) are where samples diverge; after a few "
+        "letters of a word the model is usually sure."
+    )
+    ui.chart_with_note(
+        figs.fig_hidden_state(s["a"], step), key="sampling.hidden_chart",
+        note="a\\<t\\> is everything the model remembers when it predicts ŷ\\<t\\>. Each "
+             "column is one step, each row one unit; the red box is the step on the slider. "
+             "Units that flip at spaces or after punctuation track word boundaries; slowly "
+             "changing rows carry longer context.",
+    )
+
+
+st.subheader("One step at a time")
+step_browser(s)
+
+# -- scoring -----------------------------------------------------------------------------------
+st.header("Score a sentence: P(sentence)")
+st.caption(
+    "A language model gives every sentence a probability: P(y\\<1\\>, …, y\\<T_y\\>) = "
+    "P(y\\<1\\>) · P(y\\<2\\> | y\\<1\\>) · … — the product of ŷ at each character. "
+    "This scores the sidebar's sentence (edit it there)."
+)
+text, raw_len = ui.current_text()
+if raw_len > ui.MAX_CHARS:
+    st.warning(f"{raw_len:,} characters: only the first {ui.MAX_CHARS} are scored.")
+if not text:
+    st.info("The sidebar's sentence is empty: type a sentence there to score it.")
+else:
+    sc = score(name, text)
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("log P(sentence)", f"{sc['log_prob']:.2f} nats")
+    m2.metric("P(sentence)", figs.format_prob(sc["log_prob"]))
+    m3.metric("bits per character", f"{sc['bits_per_char']:.2f}")
+    m4.metric("perplexity per character", f"{sc['perplexity']:.2f}")
+    ui.chart_with_note(
+        figs.fig_logprob_compare([("sidebar sentence", list(text), sc["per_char"])]),
+        key="sampling.score_chart",
+        note="Each bar is log P(c\\<t\\> | everything before it): near 0 means the model saw "
+             "it coming, very negative means surprise. The top line adds them up: log "
+             "P(sentence) is where it ends. Characters after the first few letters of a word "
+             "are usually cheap; capital letters, digits and rare words are expensive.",
+    )
+
+@st.fragment
+def compare(name: str) -> None:
+    """Two sentences side by side; editing them reruns only this fragment."""
+    st.header("Which sentence does the model prefer?")
+    st.caption(
+        "The course notes' speech-recognition example: two transcriptions that sound the same. "
+        "A language model should give the sensible one the higher probability."
+    )
+    ca, cb = st.columns(2, gap="large")
+    pair = {}
+    for key, col, label in (("sampling.compare_a", ca, "Sentence A"),
+                            ("sampling.compare_b", cb, "Sentence B")):
+        with col:
+            raw = st.text_input(label, value=COMPARE_DEFAULTS[key], key=key,
+                                persist_state="session")
+            pair[key], n = clip_text(raw)
+            if n > ui.MAX_CHARS:
+                st.warning(f"{n:,} characters: only the first {ui.MAX_CHARS} are scored.")
+            if not pair[key]:
+                st.info(f"{label} is empty: type a sentence to compare.")
+    text_a, text_b = pair["sampling.compare_a"], pair["sampling.compare_b"]
+    if not (text_a and text_b):
+        return
+    sa, sb = score(name, text_a), score(name, text_b)
+    pref = figs.preference(sa["log_prob"], sb["log_prob"])
+    if pref["winner"] == "tie":
+        st.info(f"The {CHAR_LMS[name]} model gives both sentences the same probability.")
+    else:
+        lo = "A" if pref["winner"] == "B" else "B"
+        st.success(
+            f"The {CHAR_LMS[name]} model prefers **sentence {pref['winner']}**: log "
+            f"P({pref['winner']}) − log P({lo}) = {pref['diff']:.2f} nats, so sentence "
+            f"{pref['winner']} is **{pref['ratio']} times** as probable."
+        )
+    if len(text_a) != len(text_b):
+        st.caption("The sentences differ in length: every extra character multiplies in one "
+                   "more probability below 1, so compare bits per character too.")
+    ui.chart_with_note(
+        figs.fig_logprob_compare([("A", list(text_a), sa["per_char"]),
+                                  ("B", list(text_b), sb["per_char"])]),
+        key="sampling.compare_chart",
+        note="Yellow columns are where the two sentences differ. Before them the two curves "
+             "coincide (same characters, same predictions); the gap opens at the differing "
+             "characters and can keep changing after them, because the model's state now "
+             "differs. The final gap is the log-probability difference.",
+    )
+    rows = []
+    for lm_name, label in CHAR_LMS.items():
+        if load(lm_name) is None:
+            continue
+        ra, rb = score(lm_name, text_a), score(lm_name, text_b)
+        pr = figs.preference(ra["log_prob"], rb["log_prob"])
+        rows.append({"model": f"{label} ({lm_name})", "log P(A)": ra["log_prob"],
+                     "log P(B)": rb["log_prob"], "bits/char A": ra["bits_per_char"],
+                     "bits/char B": rb["bits_per_char"], "prefers": pr["winner"],
+                     "P(preferred) / P(other)": pr["ratio"]})
+    st.markdown("**All three models on the same pair**")
+    st.dataframe(pd.DataFrame(rows), hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                for c in ("log P(A)", "log P(B)", "bits/char A",
+                                          "bits/char B")})
+
+
+compare(name)

@@ -1,0 +1,361 @@
+"""Figures of the Activations page: what every unit does at every step of one sentence.
+
+* `onehot_figure`      the input x<t>: one-hot columns over the vocabulary rows in use.
+* `heatmap_figure`     any trace quantity (a<t>, c<t>, c̃<t>, Γf, ...) as units × time.
+* `unit_text_html`     the sentence coloured by one unit (Karpathy-style), escaped HTML.
+* `suggest_units`      the units worth colouring the sentence by.
+* `top_k_figure`       the model's top-k next-token predictions at each step.
+* `saturation_figure`  per unit: fraction of steps a gate is < 0.1 (closed) vs > 0.9 (open).
+
+All take a Trace (and plain options) and return a Plotly figure or a string; no Streamlit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.core.trace import DESCRIPTIONS, split_key
+from rnnviz.figures.common import (
+    DIVERGING,
+    GATE_KEYS,
+    PROBABILITY,
+    QUANTITY_COLORS,
+    SEQUENTIAL,
+    escape_all,
+    escape_plotly,
+    figure,
+    layout,
+    nan_to_none_mask,
+    step_categories,
+    sym,
+    token_text,
+    token_ticks,
+    visible_char,
+)
+
+# Quantities shown as heatmaps, in the order of the seed's equations.
+HEATMAP_ORDER = ("a", "c", "c_tilde", "gamma_f", "gamma_u", "gamma_o", "gamma_r", "z_a")
+SATURATION_LOW, SATURATION_HIGH = 0.1, 0.9
+
+
+def heatmap_keys(trace) -> list[str]:
+    """The trace keys worth a heatmap, per architecture and direction, in equation order.
+
+    The GRU's c<t> is a<t> (same array), so it is shown once, as a<t>.
+    """
+    keys = trace.keys()
+    cell = getattr(trace.config, "cell", None)
+    out = []
+    for base in HEATMAP_ORDER:
+        if base == "z_a" or (base == "c" and cell == "gru"):
+            continue
+        for k in keys:
+            b, d = split_key(k)
+            if b != base:
+                continue
+            # Bidirectional: a = [a→; a←] is shown through its two halves.
+            if base == "a" and d is None and "a_fwd" in keys:
+                continue
+            out.append(k)
+    return out
+
+
+def onehot_figure(trace, vocab_labels, *, example=0, max_rows=60, height=None) -> go.Figure:
+    """x<t> as a heatmap: rows = the vocabulary entries this sentence uses, columns = t.
+
+    vocab_labels: the vocabulary's tokens by index (`vocab.itos`). The other n_x - k rows are
+    all zero and left out, which the title says.
+    """
+    x = np.asarray(trace["x"][:, example, :])                    # (n_x, T)
+    n_x, T = x.shape
+    used = np.flatnonzero(x.any(axis=1))[:max_rows]
+    labels = trace.token_labels()
+    rows = [f"{i}: {token_text(vocab_labels[i], 8)}" for i in used]
+    data = [dict(
+        type="heatmap", z=nan_to_none_mask(x[used]), x=step_categories(labels), y=rows,
+        zmin=0, zmax=1, colorscale=[[0, "#f4f4f4"], [1, "#1f1f1f"]], showscale=False,
+        xgap=1, ygap=1,
+        hovertemplate="%{x}<br>vocabulary index %{y}<br>x&lt;t&gt; entry = %{z:.0f}"
+                      "<extra></extra>",
+    )]
+    title = (f"{sym('x')} one-hot: {len(used)} of n_x = {n_x} rows used "
+             f"(the other {n_x - len(used)} are all 0)")
+    lay = layout(title, height or max(180, 70 + 16 * len(used)),
+                 xaxis=dict(token_ticks(labels), title=dict(text="t (token read)")),
+                 yaxis=dict(title=dict(text="index in V"), autorange="reversed",
+                            type="category"))
+    return figure(data, lay)
+
+
+def heatmap_figure(trace, key, *, example=0, units=None, height=None) -> go.Figure:
+    """Units × time heatmap of `trace[key]` (one example). Gates use [0, 1]; others are centred
+    at 0 (a<t>, c̃<t> in [-1, 1]; c<t> by its largest magnitude). NaN/inf are left blank.
+
+    units: indices of the units (rows) to show, default all.
+    """
+    v = np.asarray(trace[key][:, example, :])                     # (n, T)
+    n, T = v.shape
+    units = np.arange(n) if units is None else np.asarray(units, dtype=int)
+    z = nan_to_none_mask(v[units])
+    base, direction = split_key(key)
+    labels = trace.token_labels()
+    s = sym(key)
+    if base in GATE_KEYS:
+        scale = dict(colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0)
+    elif base in ("a", "c_tilde") and getattr(trace.config, "activation", "tanh") == "tanh":
+        scale = dict(colorscale=DIVERGING, zmid=0.0, zmin=-1.0, zmax=1.0)
+    else:
+        finite = z[np.isfinite(z)]
+        m = float(np.max(np.abs(finite))) if finite.size else 1.0
+        m = m if m > 0 else 1.0
+        scale = dict(colorscale=DIVERGING, zmid=0.0, zmin=-m, zmax=m)
+    data = [dict(
+        type="heatmap", z=z, x=step_categories(labels), y=[int(u) for u in units],
+        hovertemplate=f"%{{x}}<br>unit %{{y}}<br>{s} = %{{z:.3f}}<extra></extra>",
+        colorbar=dict(title=dict(text=s, side="right"), thickness=12, len=0.9), **scale,
+    )]
+    desc = DESCRIPTIONS.get(base, "")
+    title = f"{s}: {escape_plotly(desc)}" if desc else s
+    lay = layout(title, height or int(min(420, max(200, 90 + 7 * len(units)))),
+                 xaxis=dict(token_ticks(labels)),
+                 yaxis=dict(title=dict(text="unit"), autorange="reversed", type="category",
+                            nticks=min(16, len(units))))
+    return figure(data, lay)
+
+
+# -- the sentence coloured by one unit -------------------------------------------------------
+
+
+def _rgba(value: float, vmax: float) -> str:
+    """Karpathy's colours: blue for negative, red for positive, white for 0."""
+    if not np.isfinite(value):
+        return "rgba(128,128,128,0.6)"
+    v = float(np.clip(value / vmax, -1.0, 1.0)) if vmax > 0 else 0.0
+    return f"rgba(214,39,40,{v:.3f})" if v >= 0 else f"rgba(31,119,180,{-v:.3f})"
+
+
+def _piece(text: str) -> str:
+    """Escaped HTML of a run of the sentence, invisible characters shown as a badge."""
+    out = []
+    for ch in text:
+        vis = visible_char(ch)
+        if ch == "\n":
+            out.append(f"{escape_all('↵')}<br>")
+        elif vis != ch and len(vis) > 1:
+            out.append(f"<span style='font-size:0.7em;border:1px solid #999;border-radius:3px;"
+                       f"padding:0 2px'>{escape_all(vis)}</span>")
+        else:
+            out.append(escape_all(ch))
+    return "".join(out)
+
+
+def unit_text_html(text, spans, values, *, symbol_text="a<t>", unit=0, labels=None,
+                   vmax=None) -> str:
+    """The sentence with each token's background coloured by `values[t]` (one unit over time).
+
+    text: the sentence; spans: per step (start, end) into text, or None (a start symbol,
+    drawn as a chip before the text); values: (T_x,) floats. Every character of user text
+    becomes a numeric entity (`escape_all`), so the result is safe for
+    ``st.markdown(..., unsafe_allow_html=True)`` and Markdown cannot reinterpret it.
+    Hovering a token shows t and the value (the `title` attribute).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    vmax = vmax if vmax is not None else (float(np.max(np.abs(finite))) if finite.size else 1.0)
+    vmax = vmax if vmax and vmax > 0 else 1.0
+    labels = labels if labels is not None else [None] * len(values)
+    chips, parts, pos = [], [], 0
+    order = sorted(
+        (i for i, s in enumerate(spans) if s is not None), key=lambda i: spans[i][0]
+    )
+    for t, s in enumerate(spans):
+        if s is None:
+            tip = escape_all(f"t={t + 1} {labels[t] or ''}: {symbol_text}[{unit}] = "
+                             f"{values[t]:.3f}")
+            name = escape_all(labels[t] or "start")
+            chips.append(f"<span title='{tip}' style='background:{_rgba(values[t], vmax)};"
+                         f"border:1px dashed #888;border-radius:3px;padding:0 3px;"
+                         f"margin-right:4px'>{name}</span>")
+    for t in order:
+        start, end = spans[t]
+        if start > pos:
+            parts.append(_piece(text[pos:start]))
+        tip = escape_all(f"t={t + 1} {text[start:end]!r}: {symbol_text}[{unit}] = "
+                         f"{values[t]:.3f}")
+        parts.append(f"<span title='{tip}' style='background:{_rgba(values[t], vmax)};"
+                     f"unicode-bidi:isolate;border-radius:2px'>{_piece(text[start:end])}</span>")
+        pos = max(pos, end)
+    if pos < len(text):
+        parts.append(_piece(text[pos:]))
+    return ("<div style='direction:ltr;white-space:pre-wrap;font-family:ui-monospace,"
+            "\"DejaVu Sans Mono\",monospace;font-size:1.05rem;line-height:1.9;"
+            "word-break:break-all;padding:6px 4px'>" + "".join(chips) + "".join(parts)
+            + "</div>")
+
+
+def colour_legend_html(vmax: float, symbol_text: str = "a<t>") -> str:
+    """A three-swatch legend for `unit_text_html` (no user text inside)."""
+    sw = "display:inline-block;width:1.4em;height:0.9em;vertical-align:middle;margin:0 4px"
+    s = escape_all(symbol_text)
+    return (f"<div style='font-size:0.85rem'>{s} = "
+            f"<span style='{sw};background:{_rgba(-vmax, vmax)}'></span>&#8722;{vmax:.2f} "
+            f"<span style='{sw};background:#fff;border:1px solid #ccc'></span>0 "
+            f"<span style='{sw};background:{_rgba(vmax, vmax)}'></span>+{vmax:.2f}</div>")
+
+
+def suggest_units(trace, key="a", k=5, example=0) -> list[tuple[int, str]]:
+    """Units worth a look: [(unit, why)], the ones that change most over the sentence first.
+
+    Score: the standard deviation of the unit over time (a unit that sits still says
+    nothing); each reason names the unit's range so the learner knows what colour to expect.
+    """
+    v = np.asarray(trace[key][:, example, :], dtype=np.float64)
+    v = np.where(np.isfinite(v), v, 0.0)
+    std = v.std(axis=1)
+    order = np.argsort(-std, kind="stable")[:k]
+    out = []
+    for u in order:
+        lo, hi = float(v[u].min()), float(v[u].max())
+        flips = int(np.sum(np.diff(np.sign(v[u])) != 0))
+        out.append((int(u), f"std {std[u]:.2f}, from {lo:+.2f} to {hi:+.2f}, "
+                            f"{flips} sign change{'s' if flips != 1 else ''}"))
+    return out
+
+
+# -- predictions -----------------------------------------------------------------------------
+
+
+# Special tokens are too wide for a cell; the hover and the page's note spell them out.
+_CELL_SPECIALS = {"<UNK>": "⍰", "<EOS>": "⊣"}
+
+
+def _cell_text(label: str) -> str:
+    return _CELL_SPECIALS.get(label) or token_text(label, 6)
+
+
+def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
+                 title=None) -> go.Figure:
+    """The k most likely classes of ŷ<t> at each step: rows = rank, columns = t.
+
+    Cell colour = probability, text = the predicted token. targets: (T_x,) class that step t
+    should predict (-1 = none); when it is in the top k its cell gets a ring, and the hover
+    always says its rank and probability.
+    """
+    y = np.asarray(trace["y_hat"][:, example, :], dtype=np.float64)     # (n_y, T)
+    n_y, T = y.shape
+    k = int(min(k, n_y))
+    y = np.where(np.isfinite(y), y, 0.0)
+    top = np.argsort(-y, axis=0, kind="stable")[:k]                     # (k, T)
+    p = np.take_along_axis(y, top, axis=0)
+    labels = trace.token_labels()
+    cats = step_categories(labels)
+    names = [[_cell_text(output_labels[top[r, t]]) for t in range(T)] for r in range(k)]
+    ranks = [f"#{r + 1}" for r in range(k)]
+    if targets is not None:
+        targets = np.asarray(targets)
+        rank_of = (np.argsort(-y, axis=0, kind="stable") == targets[None, :]).argmax(axis=0)
+        t_info = [
+            (f"target {token_text(output_labels[targets[t]], 8)}: rank {rank_of[t] + 1}, "
+             f"p = {y[targets[t], t]:.3f}") if targets[t] >= 0 else "no target"
+            for t in range(T)
+        ]
+    else:
+        t_info = [""] * T
+    custom = [t_info] * k
+    data = [dict(
+        type="heatmap", z=p.astype(np.float32), x=cats, y=ranks, text=names, customdata=custom,
+        texttemplate="%{text}", textfont=dict(size=12), zmin=0, zmax=1,
+        colorscale=PROBABILITY, xgap=1, ygap=1,
+        colorbar=dict(title=dict(text="p", side="right"), thickness=12, len=0.9),
+        hovertext=[[token_text(output_labels[top[r, t]], 16) for t in range(T)]
+                   for r in range(k)],
+        hovertemplate="%{x}<br>%{y}: %{hovertext}  p = %{z:.3f}<br>%{customdata}"
+                      "<extra></extra>",
+    )]
+    if targets is not None:
+        hit = [(t, int(rank_of[t])) for t in range(T) if targets[t] >= 0 and rank_of[t] < k]
+        if hit:
+            data.append(dict(
+                type="scatter", x=[cats[t] for t, _ in hit], y=[ranks[r] for _, r in hit],
+                mode="markers", name="the true next token", hoverinfo="skip",
+                marker=dict(symbol="square-open", size=22, color="#ff7f0e",
+                            line=dict(width=2)),
+            ))
+    title = title or f"Top-{k} of {sym('y_hat')} at each step"
+    lay = layout(title, 100 + 34 * k, showlegend=True,
+                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+                 xaxis=dict(token_ticks(labels)),
+                 yaxis=dict(autorange="reversed", title=dict(text="rank"), type="category"))
+    return figure(data, lay)
+
+
+# -- gate saturation -------------------------------------------------------------------------
+
+
+def saturation_keys(trace) -> list[str]:
+    """The gate keys of a trace (per direction); a<t> for an RNN, which has no gates."""
+    gates = [k for k in trace.keys() if split_key(k)[0] in GATE_KEYS]
+    if gates:
+        return gates
+    return [k for k in trace.keys() if split_key(k)[0] == "a" and not
+            (k == "a" and "a_fwd" in trace.keys())]
+
+
+def saturation_fractions(trace, key, example=0, low=SATURATION_LOW, high=SATURATION_HIGH):
+    """(fraction of steps below `low`, fraction above `high`) per unit, each (n,)."""
+    v = np.asarray(trace[key][:, example, :], dtype=np.float64)
+    T = v.shape[1]
+    return (v < low).sum(axis=1) / T, (v > high).sum(axis=1) / T
+
+
+def saturation_figure(trace, *, example=0) -> go.Figure:
+    """Per gate, one dot per unit: x = fraction of steps the gate is < 0.1 (closed),
+    y = fraction > 0.9 (open). An RNN has no gates: a<t> is used, near -1 vs near +1 for
+    tanh, exactly 0 vs above 1 for ReLU.
+    """
+    keys = saturation_keys(trace)
+    n = len(keys)
+    gap = 0.04
+    width = (1 - gap * (n - 1)) / n
+    data, lay_axes, notes = [], {}, []
+    any_gate = any(split_key(k)[0] in GATE_KEYS for k in keys)
+    for j, key in enumerate(keys):
+        base = split_key(key)[0]
+        if base in GATE_KEYS:
+            lo, hi = SATURATION_LOW, SATURATION_HIGH
+        elif getattr(trace.config, "activation", "tanh") == "relu":
+            lo, hi = 1e-6, 1.0          # ReLU: exactly 0 (inactive) vs large
+        else:
+            lo, hi = -0.9, 0.9          # tanh: near -1 vs near +1
+        left, right = saturation_fractions(trace, key, example, lo, hi)
+        s = sym(key)
+        xa = "x" if j == 0 else f"x{j + 1}"
+        data.append(dict(
+            type="scatter", x=left.astype(np.float32), y=right.astype(np.float32),
+            xaxis=xa, yaxis="y", mode="markers", name=s, showlegend=False,
+            marker=dict(size=8, color=QUANTITY_COLORS.get(base, "#1f77b4"), opacity=0.75,
+                        line=dict(width=0.5, color="white")),
+            customdata=np.arange(left.size),
+            hovertemplate=(f"{s} unit %{{customdata}}<br>&lt; {lo:g}: %{{x:.0%}} of steps"
+                           f"<br>&gt; {hi:g}: %{{y:.0%}} of steps<extra></extra>"),
+        ))
+        # x + y <= 1: units on the diagonal are always saturated (never in between).
+        data.append(dict(type="scatter", x=[0, 1], y=[1, 0], xaxis=xa, yaxis="y",
+                         mode="lines", hoverinfo="skip", showlegend=False,
+                         line=dict(color="#bbb", dash="dot", width=1)))
+        x0 = j * (width + gap)
+        lay_axes["xaxis" if j == 0 else f"xaxis{j + 1}"] = dict(
+            domain=[x0, x0 + width], range=[-0.03, 1.03], tickformat=".0%", anchor="y",
+            title=dict(text=f"&lt; {lo:g} (closed)" if base in GATE_KEYS else f"&lt; {lo:g}"),
+        )
+        notes.append(dict(text=f"<b>{s}</b>", x=x0 + width / 2, y=1.0, xref="paper",
+                          yref="paper", xanchor="center", yanchor="bottom", showarrow=False))
+    title = ("Gate saturation: fraction of steps each unit's gate is closed vs open"
+             if any_gate else
+             "Saturation of a&lt;t&gt;: fraction of steps at the low end vs the high end")
+    lay = layout(title, 340, annotations=notes, **lay_axes,
+                 yaxis=dict(range=[-0.03, 1.03], tickformat=".0%",
+                            title=dict(text=f"&gt; {hi:g} (open)" if any_gate else f"&gt; {hi:g}")))
+    lay["margin"]["t"] = 70
+    return figure(data, lay)

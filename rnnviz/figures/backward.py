@@ -1,0 +1,363 @@
+"""Figures of the Backward-pass page: BPTT from t = T_x down to 1.
+
+* `step_losses`          L<t> = -log ŷ<t>[y<t>] per step (NaN where there is no target).
+* `loss_figure`          those per-step losses as bars.
+* `bptt_figure`          gradient heatmaps (∂L/∂a<t>, ∂L/∂c<t>, each gate's gradient) over
+                         units × time, animated backwards: a cover hides the steps that BPTT
+                         has not reached yet.
+* `grad_norm_figure`     ||∂L/∂a<t>|| against t on a log scale.
+* `dw_contributions`     how much step t adds to each weight gradient: ||dz<t> [h<t-1>; x<t>]^T||,
+                         and the running total from T_x down to t (= ||∂L/∂W|| at t = 1).
+* `dw_figure`            both, per weight matrix.
+* `gradcheck_table`      rows of `rnnviz.core.analysis.gradient_check` ready for a table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.core.trace import split_key
+from rnnviz.figures.common import (
+    DIVERGING,
+    QUANTITY_COLORS,
+    decimate,
+    escape_plotly,
+    figure,
+    layout,
+    nan_to_none_mask,
+    step_categories,
+    sym,
+    token_text,
+    token_ticks,
+)
+
+MAX_FRAMES = 300
+# Gradient keys in the order BPTT meets them inside one step.
+GRAD_ORDER = ("da", "dc", "dgamma_o", "dgamma_f", "dgamma_u", "dgamma_r", "dc_tilde", "dz_a")
+# Per weight matrix: (gradient key of its pre-activation, what it multiplies, display name).
+WEIGHTS = {
+    "rnn": [("dz_a", "a", "W_a = [W_aa | W_ax]", "Waa")],
+    "gru": [("dz_u", "c", "W_u", "Wu"), ("dz_r", "c", "W_r", "Wr"),
+            ("dz_c", "rc", "W_c", "Wc")],
+    "lstm": [("dz_f", "a", "W_f", "Wf"), ("dz_u", "a", "W_u", "Wi"),
+             ("dz_o", "a", "W_o", "Wo"), ("dz_c", "a", "W_c", "Wc")],
+}
+WEIGHT_COLORS = {"W_f": "#d62728", "W_u": "#2ca02c", "W_o": "#ff7f0e", "W_c": "#8c564b",
+                 "W_r": "#e377c2", "W_a = [W_aa | W_ax]": "#1f77b4"}
+
+
+def step_losses(trace, targets, example=0) -> np.ndarray:
+    """L<t> = -log ŷ<t>[y<t>] for t = 1..T_x (float64), NaN where the target is -1."""
+    y = np.asarray(trace["y_hat"][:, example, :], dtype=np.float64)
+    targets = np.asarray(targets)
+    out = np.full(y.shape[1], np.nan)
+    has = targets >= 0
+    with np.errstate(divide="ignore"):
+        out[has] = -np.log(y[targets[has], np.flatnonzero(has)])
+    return out
+
+
+def loss_figure(trace, targets, output_labels, *, example=0, at="all") -> go.Figure:
+    """Bars of L<t>; with at="last" only L<T_x> counts (the others are drawn faint)."""
+    L = step_losses(trace, targets, example)
+    labels = trace.token_labels()
+    cats = step_categories(labels)
+    T = len(L)
+    counted = np.isfinite(L) & ((np.arange(T) == T - 1) if at == "last" else True)
+    colours = ["#d62728" if c else "#e0b4b4" for c in counted]
+    tgt = [token_text(output_labels[k], 8) if k >= 0 else "none" for k in targets]
+    shown = np.where(np.isfinite(L), L, 0.0)
+    total = float(np.nansum(np.where(counted, L, np.nan)))
+    data = [dict(
+        type="bar", x=cats, y=shown.astype(np.float32), marker=dict(color=colours),
+        customdata=tgt,
+        hovertemplate="%{x}<br>target y&lt;t&gt; = %{customdata}<br>L&lt;t&gt; = "
+                      "−log ŷ&lt;t&gt;[y&lt;t&gt;] = %{y:.3f}<extra></extra>",
+    )]
+    which = "L = L&lt;T_x&gt;" if at == "last" else "L = Σ_t L&lt;t&gt;"
+    lay = layout(f"Loss per step L&lt;t&gt; = −log ŷ&lt;t&gt;[y&lt;t&gt;]   ({which} = "
+                 f"{total:.3f})", 260, xaxis=dict(token_ticks(labels)),
+                 yaxis=dict(title=dict(text="L&lt;t&gt; (nats)"), rangemode="tozero"))
+    return figure(data, lay)
+
+
+def grad_keys(btrace) -> list[str]:
+    """The BackwardTrace keys worth a heatmap, in BPTT order (per direction)."""
+    keys = btrace.keys()
+    bases = {split_key(k)[0] for k in keys}
+    out = []
+    for base in GRAD_ORDER:
+        for k in keys:
+            # A GRU's c<t> is a<t>: its ∂L/∂c<t> is ∂L/∂a<t>, shown once.
+            if split_key(k)[0] == base and not (base == "dc" and "dgamma_r" in bases):
+                out.append(k)
+    if "dz_a" in out and len(out) > 2:
+        out.remove("dz_a")
+    return out
+
+
+def bptt_figure(btrace, keys, *, example=0, start_t=None, max_frames=MAX_FRAMES,
+                frame_ms=350) -> go.Figure:
+    """Stacked gradient heatmaps (units × time), one per key, animated from T_x down to 1.
+
+    A grey cover hides the steps t' < t that BPTT has not reached yet; ▶ Play moves it left
+    in the browser. Colours are centred at 0 and scaled per panel to its largest |value|.
+    """
+    keys = list(keys)
+    T = btrace.T_x
+    labels = btrace.token_labels()
+    n_p = len(keys)
+    gap = 0.06
+    h = (1 - gap * (n_p - 1)) / n_p
+    data, lay_axes, notes = [], {}, []
+    sizes = []
+    for i, key in enumerate(keys):
+        v = nan_to_none_mask(np.asarray(btrace[key][:, example, :]))
+        n = v.shape[0]
+        sizes.append(n)
+        finite = np.abs(v[np.isfinite(v)])
+        m = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+        ax = "" if i == 0 else str(i + 1)
+        s = sym(key)
+        data.append(dict(
+            type="heatmap", z=v, x=list(range(1, T + 1)), y=list(range(n)),
+            xaxis=f"x{ax}", yaxis=f"y{ax}", colorscale=DIVERGING, zmid=0, zmin=-m, zmax=m,
+            showscale=False,
+            hovertemplate=f"t=%{{x}}<br>unit %{{y}}<br>{s} = %{{z:.3g}}<extra></extra>",
+        ))
+        y0 = 1 - (i + 1) * h - i * gap
+        tick_idx = decimate(T, 40)
+        lay_axes[f"xaxis{ax}"] = dict(
+            domain=[0, 1], anchor=f"y{ax}", range=[0.5, T + 0.5], tickmode="array",
+            tickvals=[int(j) + 1 for j in tick_idx], tickangle=0,
+            ticktext=[token_text(labels[j], 4) for j in tick_idx], matches="x" if i else None,
+            showticklabels=(i == n_p - 1),
+        )
+        lay_axes[f"yaxis{ax}"] = dict(domain=[y0, y0 + h], anchor=f"x{ax}",
+                                      autorange="reversed", title=dict(text="unit"))
+        notes.append(dict(text=f"<b>{s}</b>  (colour scale ±{m:.2g})", x=0, y=y0 + h,
+                          xref="paper", yref="paper", xanchor="left", yanchor="bottom",
+                          showarrow=False, font=dict(size=12)))
+    if lay_axes.get("xaxis", {}).get("matches") is None:
+        lay_axes["xaxis"].pop("matches", None)
+    frames_t = decimate(T, max_frames)
+    start = (T if start_t is None else int(np.clip(start_t, 1, T))) - 1
+    if start not in set(frames_t.tolist()):
+        frames_t = np.array(sorted(set(frames_t.tolist()) | {start}))
+
+    def covers(t):
+        out = []
+        for i, n in enumerate(sizes):
+            ax = "" if i == 0 else str(i + 1)
+            out.append(dict(type="scatter", x=[0.5, t + 0.5, t + 0.5, 0.5, 0.5, None,
+                                               t + 1, t + 1],
+                            y=[-0.5, -0.5, n - 0.5, n - 0.5, -0.5, None, -0.5, n - 0.5],
+                            xaxis=f"x{ax}", yaxis=f"y{ax}"))
+        return out
+
+    first = covers(start)
+    n_heat = len(data)
+    for c in first:
+        data.append(dict(c, mode="lines", fill="toself", fillcolor="rgba(245,245,245,0.85)",
+                         line=dict(color="#444", width=1), hoverinfo="skip",
+                         showlegend=False))
+    dynamic = list(range(n_heat, n_heat + len(first)))
+    frames = [dict(name=str(t + 1), data=covers(t), traces=dynamic) for t in frames_t]
+    # The slider reads left to right like the sentence; Play runs the frames backwards.
+    steps = [dict(method="animate", label=token_text(labels[t], 4),
+                  args=[[str(t + 1)], dict(mode="immediate", frame=dict(duration=0,
+                                                                         redraw=True),
+                                           transition=dict(duration=0))])
+             for t in frames_t]
+    start_idx = int(np.flatnonzero(frames_t == start)[0])
+    backwards = [str(t + 1) for t in frames_t[::-1]]
+    lay = layout(
+        "BPTT, from t = T_x down to 1: the gradients of step t need those of step t+1",
+        max(300, 110 + 150 * n_p), annotations=notes, **lay_axes,
+        margin=dict(l=60, r=20, t=70, b=20),
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=-0.04, xanchor="left", yanchor="top",
+            pad=dict(r=8, t=8), showactive=False,
+            buttons=[
+                dict(label="◀ Play BPTT (T_x → 1)", method="animate",
+                     args=[backwards, dict(frame=dict(duration=frame_ms, redraw=True),
+                                           transition=dict(duration=0), mode="immediate")]),
+                dict(label="❚❚ Pause", method="animate",
+                     args=[[None], dict(frame=dict(duration=0, redraw=False),
+                                        transition=dict(duration=0), mode="immediate")]),
+            ],
+        )],
+        sliders=[dict(active=start_idx, steps=steps, x=0.22, len=0.78, y=-0.04,
+                      yanchor="top", pad=dict(t=8, b=4), currentvalue=dict(visible=False),
+                      font=dict(size=10))],
+    )
+    return figure(data, lay, frames)
+
+
+def grad_norm_figure(btrace, *, t=None, title=None) -> go.Figure:
+    """||∂L/∂a<t>|| against t (log scale); a dashed line marks step t."""
+    g = np.asarray(btrace.grad_norm, dtype=np.float64)
+    T = len(g)
+    ok = np.isfinite(g) & (g > 0)
+    y = np.where(ok, g, np.nan).astype(np.float32)
+    labels = btrace.token_labels()
+    data = [dict(
+        type="scatter", x=list(range(1, T + 1)), y=y, mode="lines+markers",
+        line=dict(color=QUANTITY_COLORS["a"], width=2), marker=dict(size=5),
+        customdata=[token_text(s, 10) for s in labels], name="||∂L/∂a&lt;t&gt;||",
+        hovertemplate="t=%{x} %{customdata}<br>||∂L/∂a&lt;t&gt;|| = %{y:.3g}<extra></extra>",
+    )]
+    shapes = []
+    if t is not None:
+        shapes.append(dict(type="line", x0=t, x1=t, yref="paper", y0=0, y1=1,
+                           line=dict(color="#111", dash="dash", width=1)))
+    tick_idx = decimate(T, 40)
+    lay = layout(title or "||∂L/∂a&lt;t&gt;||: how much the loss depends on the state at step t",
+                 280, shapes=shapes,
+                 xaxis=dict(range=[0.5, T + 0.5], tickmode="array", tickangle=0,
+                            tickvals=[int(i) + 1 for i in tick_idx],
+                            ticktext=[token_text(labels[i], 4) for i in tick_idx]),
+                 yaxis=dict(type="log", title=dict(text="norm (log scale)"),
+                            exponentformat="power"))
+    return figure(data, lay)
+
+
+def _inputs(trace, key, direction):
+    """[h<t-1>; x<t>] per step (T, m, n_a + n_x), h = a<t-1>, c<t-1> or Γr * c<t-1>.
+
+    h<0> is the state the pass started from (the kernel tape keeps it); for the backward
+    direction of a bidirectional model "previous" means t+1 and starts from zeros.
+    """
+    sfx = f"_{direction}" if direction else ""
+    rows = trace.rows
+    X = rows["x"]
+    H = rows[("a" if key == "a" else "c") + sfx]
+    if direction == "bwd":
+        prev = np.concatenate([H[1:], np.zeros_like(H[:1])], axis=0)
+    else:
+        tape = trace.tapes.get(direction)
+        h0 = getattr(tape, "a0" if key == "a" else "c0", None)
+        h0 = np.zeros_like(H[0]) if h0 is None else np.asarray(h0).reshape(H[0].shape)
+        prev = np.concatenate([h0[None], H[:-1]], axis=0)
+    if key == "rc":
+        prev = rows["gamma_r" + sfx] * prev
+    return np.concatenate([prev, X], axis=2)
+
+
+def dw_contributions(model, trace, btrace, *, direction=None) -> dict:
+    """Per weight matrix W_g: what step t adds to ∂L/∂W_g and the running sum from T_x.
+
+    Returns {display name: {"per_step": (T,), "cumulative": (T,), "param": name}} where
+    per_step[t-1] = ||dz_g<t> [h<t-1>; x<t>]^T||_F (summed over the m examples) and
+    cumulative[t-1] = ||Σ_{t' >= t} dz_g<t'> [h<t'-1>; x<t'>]^T||_F: BPTT adds the steps from
+    T_x down, and cumulative[0] is ||∂L/∂W_g|| (RNN: of [∂L/∂W_aa | ∂L/∂W_ax]).
+    """
+    cfg = model.config
+    direction = (cfg.directions[0] if direction is None else direction) or ""
+    sfx = f"_{direction}" if direction else ""
+    out = {}
+    for dz_key, h_key, name, param in WEIGHTS[cfg.cell]:
+        dZ = btrace.rows[dz_key + sfx].astype(np.float64)               # (T, m, n_a)
+        Hx = _inputs(trace, h_key, direction).astype(np.float64)        # (T, m, n_a + n_x)
+        contrib = np.einsum("tmi,tmj->tij", dZ, Hx)                     # (T, n_a, n_a + n_x)
+        per = np.sqrt((contrib ** 2).sum(axis=(1, 2)))
+        cum = np.cumsum(contrib[::-1], axis=0)[::-1]
+        out[name] = {"per_step": per, "cumulative": np.sqrt((cum ** 2).sum(axis=(1, 2))),
+                     "param": (cfg.prefix(direction) if cfg.bidirectional else "") + param}
+    return out
+
+
+def dw_figure(contrib, labels, *, t=None) -> go.Figure:
+    """Top: each step's addition to every ∂L/∂W (stacked bars). Bottom: the running total
+    from T_x down to t, which reaches ||∂L/∂W|| at t = 1 (read it right to left)."""
+    names = list(contrib)
+    T = len(next(iter(contrib.values()))["per_step"])
+    x = list(range(1, T + 1))
+    data = []
+    for name in names:
+        c = WEIGHT_COLORS.get(name, "#1f77b4")
+        nm = escape_plotly(name)
+        data.append(dict(type="bar", x=x, y=contrib[name]["per_step"].astype(np.float32),
+                         name=f"∂L/∂{nm}", legendgroup=nm, marker=dict(color=c),
+                         xaxis="x", yaxis="y",
+                         hovertemplate=f"t=%{{x}}<br>step t adds ||·|| = %{{y:.3g}} to "
+                                       f"∂L/∂{nm}<extra></extra>"))
+        data.append(dict(type="scatter", x=x, y=contrib[name]["cumulative"].astype(np.float32),
+                         name=f"∂L/∂{nm}", legendgroup=nm, showlegend=False, mode="lines",
+                         line=dict(color=c, width=2), xaxis="x2", yaxis="y2",
+                         hovertemplate=f"t=%{{x}}<br>||Σ_(t'≥t) ·|| = %{{y:.3g}}"
+                                       f"<extra>∂L/∂{nm}</extra>"))
+    shapes = []
+    if t is not None:
+        for ax in ("y", "y2"):
+            shapes.append(dict(type="line", x0=t, x1=t, yref=f"{ax} domain", y0=0, y1=1,
+                               xref="x" if ax == "y" else "x2",
+                               line=dict(color="#111", dash="dash", width=1)))
+    tick_idx = decimate(T, 40)
+    ticks = dict(range=[0.5, T + 0.5], tickmode="array", tickangle=0,
+                 tickvals=[int(i) + 1 for i in tick_idx],
+                 ticktext=[token_text(labels[i], 4) for i in tick_idx])
+    lay = layout(
+        "How each step adds to ∂L/∂W: ||dz&lt;t&gt; [a&lt;t-1&gt;; x&lt;t&gt;]ᵀ|| (top) and "
+        "the running sum from T_x (bottom)", 460, barmode="stack", shapes=shapes,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        xaxis=dict(ticks, anchor="y", showticklabels=False),
+        yaxis=dict(domain=[0.56, 1], title=dict(text="added at step t")),
+        xaxis2=dict(ticks, anchor="y2", matches="x"),
+        yaxis2=dict(domain=[0, 0.44], title=dict(text="||Σ_(t'≥t)||"), rangemode="tozero"),
+    )
+    lay["margin"]["t"] = 80
+    return figure(data, lay)
+
+
+def da_split(model, trace, btrace, y, *, at="all", t, direction="", example=0):
+    """Where ∂L/∂a<t> comes from: (||from ŷ<t>||, ||from step t+1||, ||total||).
+
+    from ŷ<t> = W_y^T (ŷ<t> - y<t>) / m (the direction's rows of W_y), zero when step t has
+    no target (or the loss is at T_x only and t < T_x); from step t+1 is the rest.
+    """
+    cfg = model.config
+    T = trace.T_x
+    t0 = int(np.clip(t, 1, T)) - 1
+    sfx = f"_{direction}" if direction else ""
+    da = np.asarray(btrace["da" + sfx][:, example, t0], dtype=np.float64)
+    y = np.asarray(y)
+    target = -1
+    if cfg.head == "many_to_many":
+        yy = y.reshape(-1, T)[example]
+        target = int(yy[t0]) if (at == "all" or t0 == T - 1) else -1
+    elif t0 == T - 1:
+        target = int(y.reshape(-1)[example])
+    local = np.zeros_like(da)
+    if target >= 0:
+        p = np.asarray(trace["y_hat"][:, example, t0], dtype=np.float64).copy()
+        p[target] -= 1.0
+        j = {"": 0, "fwd": 0, "bwd": 1}[direction]
+        Wy = np.asarray(model.params["Wy"], dtype=np.float64)[:, j * cfg.n_a:(j + 1) * cfg.n_a]
+        local = Wy.T @ p / trace.m
+    return (float(np.linalg.norm(local)), float(np.linalg.norm(da - local)),
+            float(np.linalg.norm(da)))
+
+
+def gradcheck_table(rows, tolerance=1e-5) -> list[dict]:
+    """`gradient_check` rows with a verdict, ready for a DataFrame. Entries whose gradient is
+    below 1e-9 are only checked in absolute terms (their relative error is rounding noise)."""
+    out = []
+    for r in rows:
+        rel = float(r["rel_error"])
+        tiny = abs(float(r["analytic"])) + abs(float(r["numeric"])) < 1e-9
+        out.append({
+            "parameter": r["param"],
+            "entry": str(tuple(r["index"])),
+            "analytic ∂L/∂θ": float(r["analytic"]),
+            "finite difference": float(r["numeric"]),
+            "relative error": rel,
+            "check": ("ok (tiny)" if tiny else "ok" if rel < tolerance
+                      else "close" if rel < 1e-3 else "MISMATCH"),
+        })
+    return out
+
+
+__all__ = ["step_losses", "loss_figure", "grad_keys", "bptt_figure", "grad_norm_figure",
+           "dw_contributions", "dw_figure", "da_split", "gradcheck_table"]

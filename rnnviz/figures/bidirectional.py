@@ -1,0 +1,337 @@
+"""Figures of the bidirectional page: a→<t>, a←<t> and what each contributes to ŷ<t>.
+
+Seed notation: the forward sweep computes a→<1>, a→<2>, …, a→<T_x> from x<1..t>; the backward
+sweep, with its own parameters, computes a←<T_x>, …, a←<1> from x<T_x..t>; then
+
+    ŷ<t> = g(W_y [a→<t>, a←<t>] + b_y).
+
+    fig_tagger_probs     P(name) per word, one bar per model (unidirectional vs bidirectional)
+    direction_split      the "name" score of ŷ<t> split into what a→<t> and a←<t> contribute
+    fig_directions       a→<t> and a←<t> aligned per token, and that split
+    sweep_frames         the order of computation, frame by frame
+    fig_sweep_order      animated diagram (Plotly frames, client-side) of that order
+    fig_sensitivity      ||∂ŷ<t>/∂x<t'>|| for two models side by side
+
+Figures are plain dicts assembled without validation (see rnnviz.figures.sampling).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.figures.sampling import (
+    ACCENT,
+    DIVERGING,
+    figure,
+    plotly_text,
+    subplot_title,
+    visible_char,
+)
+
+FWD = "#1f77b4"     # a→
+BWD = "#2ca02c"     # a←
+OUT = "#9467bd"     # ŷ
+UNI = "#ff7f0e"     # the unidirectional model in comparisons
+MODEL_COLORS = (UNI, FWD)
+PENDING = "#e8e8e8"
+
+
+def token_labels(tokens: Sequence[str], max_len: int = 14) -> list[str]:
+    """Tokens as safe, visible Plotly labels."""
+    return [plotly_text(visible_char(t) if len(t) == 1 else t, max_len) for t in tokens]
+
+
+def _token_axis(labels: Sequence[str]) -> dict:
+    T = len(labels)
+    if 0 < T <= 60:
+        return dict(tickmode="array", tickvals=list(range(1, T + 1)), ticktext=list(labels))
+    return {}
+
+
+def fig_tagger_probs(words: Sequence[str], probs: Mapping[str, np.ndarray],
+                     title: str = "P(name) per word",
+                     colors: Sequence[str] = MODEL_COLORS) -> go.Figure:
+    """Grouped bars: P(name | sentence) at every word, one series per model.
+
+    probs: model label -> (T,) probabilities, in the order given (default colours: the
+    unidirectional model first, then the bidirectional one). A dashed line marks 0.5.
+    """
+    labels = token_labels(words)
+    T = len(labels)
+    data = []
+    for j, (name, p) in enumerate(probs.items()):
+        safe = plotly_text(name)
+        data.append(dict(
+            type="bar", x=np.arange(1, T + 1), y=np.asarray(p, dtype=np.float32)[:T],
+            name=safe, marker=dict(color=colors[j % len(colors)]),
+            customdata=labels,
+            hovertemplate=f"{safe}<br>t = %{{x}} '%{{customdata}}'<br>"
+                          "P(name) = %{y:.3f}<extra></extra>"))
+    layout = dict(
+        title=dict(text=title), barmode="group", height=340,
+        margin=dict(l=60, r=30, t=60, b=80),
+        yaxis=dict(title=dict(text="P(name) = ŷ<t>"), range=[0, 1.05]),
+        xaxis=dict(title=dict(text="word x<t>"), tickangle=-40, **_token_axis(labels)),
+        shapes=[dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=0.5, y1=0.5,
+                     line=dict(color="#555", dash="dash", width=1))],
+        legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"),
+    )
+    return figure(data, layout)
+
+
+def direction_split(Wy: np.ndarray, by: np.ndarray, a_fwd: np.ndarray, a_bwd: np.ndarray,
+                    cls: int = 1) -> dict:
+    """Split the score of class `cls` at every step into forward, backward and bias parts.
+
+    The score is s<t> = z_cls<t> - mean of the other classes' z<t> (for two classes: the
+    log-odds log ŷ_cls / ŷ_other). Because z_y<t> = W_y [a→<t>; a←<t>] + b_y is linear,
+    s<t> = w_→ · a→<t> + w_← · a←<t> + b exactly, with w = W_y[cls] - mean(W_y[others]).
+    a_fwd, a_bwd: (n_a, T). Returns dict fwd (T,), bwd (T,), bias (float), total (T,).
+    """
+    Wy = np.asarray(Wy, dtype=np.float64)
+    by = np.asarray(by, dtype=np.float64).ravel()
+    others = [k for k in range(Wy.shape[0]) if k != cls]
+    w = Wy[cls] - Wy[others].mean(axis=0)
+    b = float(by[cls] - by[others].mean())
+    n_a = np.asarray(a_fwd).shape[0]
+    fwd = w[:n_a] @ np.asarray(a_fwd, dtype=np.float64)
+    bwd = w[n_a:] @ np.asarray(a_bwd, dtype=np.float64)
+    return {"fwd": fwd, "bwd": bwd, "bias": b, "total": fwd + bwd + b}
+
+
+def fig_directions(a_fwd: np.ndarray, a_bwd: np.ndarray, tokens: Sequence[str],
+                   split: Mapping | None = None, p_name: np.ndarray | None = None) -> go.Figure:
+    """a→<t> and a←<t> (units x tokens, aligned per token) and, below, their share of ŷ<t>.
+
+    a_fwd, a_bwd: (n_a, T). split: from `direction_split` (adds a third row).
+    """
+    a_fwd = np.asarray(a_fwd, dtype=np.float32)
+    a_bwd = np.asarray(a_bwd, dtype=np.float32)
+    n_a, T = a_fwd.shape
+    labels = (token_labels(tokens) + [""] * T)[:T]
+    t = np.arange(1, T + 1)
+    three = split is not None
+    domains = ([[0.70, 1.0], [0.36, 0.66], [0.0, 0.26]] if three else [[0.53, 1], [0, 0.47]])
+    both = np.concatenate([a_fwd.ravel(), a_bwd.ravel()])
+    lim = float(max(1e-6, np.nanmax(np.abs(both)))) if np.isfinite(both).any() else 1.0
+    data = []
+    layout = dict(
+        coloraxis=dict(colorscale=DIVERGING, cmin=-lim, cmax=lim,
+                       colorbar=dict(title=dict(text="value"), thickness=12, len=0.6,
+                                     y=0.68 if three else 0.5)),
+        barmode="relative", height=640 if three else 460,
+        margin=dict(l=70, r=20, t=40, b=90), legend=dict(orientation="h", y=-0.2, x=0),
+        annotations=[], hovermode="closest",
+    )
+    titles = ["a→<t>: forward sweep, has read x<1> … x<t>",
+              "a←<t>: backward sweep, has read x<T_x> … x<t>",
+              "what each direction adds to the 'name' score of ŷ<t> (log-odds)"]
+    for r, (A, sym) in enumerate(((a_fwd, "a→<t>"), (a_bwd, "a←<t>"))):
+        ya = "y" if r == 0 else f"y{r + 1}"
+        data.append(dict(
+            type="heatmap", z=A, x=t, y=np.arange(n_a), coloraxis="coloraxis", yaxis=ya,
+            hovertemplate=f"{sym}, t = %{{x}}, unit %{{y}}: %{{z:.3f}}<extra></extra>"))
+        layout["yaxis" if r == 0 else f"yaxis{r + 1}"] = dict(
+            domain=domains[r], anchor="x", range=[n_a - 0.5, -0.5],
+            title=dict(text=f"unit of {sym}"))
+    if three:
+        p = (np.asarray(p_name, dtype=np.float64) if p_name is not None
+             else 1 / (1 + np.exp(-np.asarray(split["total"], dtype=np.float64))))
+        custom = np.stack([np.asarray(labels, dtype=object), p], axis=1)
+        for key, name, color in (("fwd", "from a→<t>", FWD), ("bwd", "from a←<t>", BWD)):
+            data.append(dict(
+                type="bar", x=t, y=np.asarray(split[key], dtype=np.float32), name=name,
+                marker=dict(color=color), customdata=custom, yaxis="y3",
+                hovertemplate=f"{name}<br>t = %{{x}} '%{{customdata[0]}}'<br>"
+                              "contribution %{y:+.2f}<extra></extra>"))
+        data.append(dict(
+            type="scatter", x=t, y=np.asarray(split["total"], dtype=np.float32),
+            mode="markers", name="total score (incl. bias)", yaxis="y3", customdata=custom,
+            marker=dict(color="black", symbol="diamond", size=9),
+            hovertemplate="total score<br>t = %{x} '%{customdata[0]}'<br>%{y:+.2f} "
+                          "→ P(name) = %{customdata[1]:.3f}<extra></extra>"))
+        layout["yaxis3"] = dict(domain=domains[2], anchor="x", zeroline=True,
+                                zerolinecolor="#555", title=dict(text="log-odds"))
+    layout["xaxis"] = dict(anchor="y3" if three else "y2", tickangle=-40,
+                           title=dict(text="token x<t>"), **_token_axis(labels))
+    for r in range(3 if three else 2):
+        layout["annotations"].append(subplot_title(titles[r], 0.5, domains[r][1]))
+    return figure(data, layout)
+
+
+def sweep_frames(T: int) -> list[dict]:
+    """The order of computation of a bidirectional RNN, one entry per frame.
+
+    Frame 0: nothing computed; frames 1..T: a→<1>..a→<T>; frames T+1..2T: a←<T>..a←<1>;
+    frame 2T+1: every ŷ<t>. Each entry has fwd_done / bwd_done (sets of 1-based t),
+    current = (kind, t) with kind in (None, "fwd", "bwd", "y"), and y_done.
+    """
+    all_t = set(range(1, T + 1))
+    frames = [dict(fwd_done=set(), bwd_done=set(), current=(None, 0), y_done=False)]
+    for t in range(1, T + 1):
+        frames.append(dict(fwd_done=set(range(1, t + 1)), bwd_done=set(),
+                           current=("fwd", t), y_done=False))
+    for t in range(T, 0, -1):
+        frames.append(dict(fwd_done=all_t, bwd_done=set(range(t, T + 1)),
+                           current=("bwd", t), y_done=False))
+    frames.append(dict(fwd_done=all_t, bwd_done=all_t, current=("y", 0), y_done=True))
+    return frames
+
+
+def _frame_title(k: int, f: dict, T: int) -> str:
+    kind, t = f["current"]
+    head = f"{k} / {2 * T + 1}: "
+    if kind is None:
+        return head + "nothing computed yet (press ▶ Play)"
+    if kind == "fwd":
+        prev = "a→<0> = 0" if t == 1 else f"a→<{t - 1}>"
+        return head + f"forward sweep ({t}): a→<{t}> from x<{t}> and {prev}"
+    if kind == "bwd":
+        nxt = f"a←<{T + 1}> = 0" if t == T else f"a←<{t + 1}>"
+        return head + f"backward sweep ({t}): a←<{t}> from x<{t}> and {nxt}"
+    return head + "only now can every ŷ<t> = g(W_y [a→<t>, a←<t>] + b_y) be computed"
+
+
+def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
+    """Animated diagram of a bidirectional RNN: the forward sweep (1)…(T_x), then the backward
+    sweep (T_x)…(1), then ŷ<t> from both. Runs client-side (Plotly frames, ▶/❚❚, slider).
+
+    Opens on the last frame (everything computed). Cells show the order of computation.
+    Longer inputs are cut to `max_tokens` (the last shown as "…").
+    """
+    labels = token_labels(tokens, 10)[:max_tokens] or ["x"]
+    if len(tokens) > max_tokens:
+        labels[-1] = "…"
+    T = len(labels)
+    t = np.arange(1, T + 1, dtype=float)
+    xf, xb = t - 0.18, t + 0.18            # a→<t> and a←<t> side by side above x<t>
+    yf, yb, yx, yy = 2.1, 1.45, 0.35, 3.05
+    spec = sweep_frames(T)
+    order = {("fwd", i): i for i in range(1, T + 1)}
+    order.update({("bwd", i): 2 * T + 1 - i for i in range(1, T + 1)})
+    ts = list(range(1, T + 1))
+
+    def cells(f: dict) -> dict:
+        """The animated trace: T forward cells, T backward cells, T outputs."""
+        kind, cur = f["current"]
+        color = ([FWD if i in f["fwd_done"] else PENDING for i in ts]
+                 + [BWD if i in f["bwd_done"] else PENDING for i in ts]
+                 + [OUT if f["y_done"] else PENDING] * T)
+        now = ([kind == "fwd" and i == cur for i in ts] + [kind == "bwd" and i == cur
+                                                            for i in ts] + [kind == "y"] * T)
+        text = ([str(order["fwd", i]) if i in f["fwd_done"] else " " for i in ts]
+                + [str(order["bwd", i]) if i in f["bwd_done"] else " " for i in ts]
+                + [" "] * T)
+        return dict(marker=dict(color=color, line=dict(color=[ACCENT if c else "#666"
+                                                              for c in now],
+                                                       width=[4 if c else 1 for c in now])),
+                    text=text)
+
+    final = len(spec) - 1
+    sym = ([f"a→<{i}>: forward sweep, reads x<1..{i}>" for i in ts]
+           + [f"a←<{i}>: backward sweep, reads x<{T}..{i}>" for i in ts]
+           + [f"ŷ<{i}> = g(W_y [a→<{i}>, a←<{i}>] + b_y)" for i in ts])
+    animated = dict(
+        type="scatter", x=np.concatenate([xf, xb, t]),
+        y=np.array([yf] * T + [yb] * T + [yy] * T), mode="markers+text",
+        textfont=dict(color="white", size=13), customdata=sym,
+        marker=dict(symbol=["square"] * (2 * T) + ["circle"] * T, size=[30] * (2 * T) + [24] * T),
+        hovertemplate="%{customdata}<extra></extra>", name="cells", **{})
+    animated.update(cells(spec[final]))
+    animated["marker"].update(symbol=["square"] * (2 * T) + ["circle"] * T,
+                              size=[30] * (2 * T) + [24] * T)
+    static = dict(
+        type="scatter", x=np.concatenate([t, t]), y=np.array([yx] * T + [yy + 0.33] * T),
+        mode="text", text=labels + [f"ŷ<{i}>" for i in ts], textfont=dict(size=13),
+        customdata=[f"x<{i}> = '{lab}'" for i, lab in zip(ts, labels, strict=True)]
+        + [f"ŷ<{i}>" for i in ts],
+        hovertemplate="%{customdata}<extra></extra>", name="labels")
+    ann = []
+
+    def arrow(x0, y0, x1, y1, color="#999"):
+        ann.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+                        showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.3,
+                        arrowcolor=color, text="", standoff=13, startstandoff=13))
+
+    for i in range(T):
+        arrow(t[i], yx, xf[i], yf)                  # x<t> -> a→<t>
+        arrow(t[i], yx, xb[i], yb)                  # x<t> -> a←<t>
+        arrow(xf[i], yf, t[i], yy)                  # a→<t> -> ŷ<t>
+        arrow(xb[i], yb, t[i], yy)                  # a←<t> -> ŷ<t>
+        if i + 1 < T:
+            arrow(xf[i], yf, xf[i + 1], yf, FWD)     # a→<t> -> a→<t+1>
+            arrow(xb[i + 1], yb, xb[i], yb, BWD)     # a←<t+1> -> a←<t>
+    ann += [dict(x=0.25, y=yf, text="a→", showarrow=False, font=dict(color=FWD, size=16)),
+            dict(x=0.25, y=yb, text="a←", showarrow=False, font=dict(color=BWD, size=16)),
+            dict(x=0.25, y=yx, text="x", showarrow=False, font=dict(size=16)),
+            dict(x=0.25, y=yy, text="ŷ", showarrow=False, font=dict(color=OUT, size=16))]
+    frames = [dict(name=str(k), traces=[0], data=[cells(f)],
+                   layout=dict(title=dict(text=_frame_title(k, f, T))))
+              for k, f in enumerate(spec)]
+    still = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
+             "transition": {"duration": 0}}
+    play = {"frame": {"duration": 700, "redraw": True}, "mode": "immediate",
+            "transition": {"duration": 0}, "fromcurrent": False}
+    layout = dict(
+        title=dict(text=_frame_title(final, spec[final], T), font=dict(size=15)),
+        annotations=ann, showlegend=False, height=470, plot_bgcolor="white",
+        xaxis=dict(visible=False, range=[-0.1, T + 0.6], fixedrange=True),
+        yaxis=dict(visible=False, range=[0, 3.65], fixedrange=True),
+        margin=dict(l=10, r=10, t=50, b=70),
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
+            showactive=False, pad=dict(t=10, r=8),
+            buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
+                     dict(label="❚❚ Pause", method="animate", args=[[None], still])])],
+        sliders=[dict(
+            active=final, x=0.24, len=0.76, y=0, yanchor="top", pad=dict(t=10),
+            currentvalue=dict(visible=True, prefix="computation ", font=dict(size=12)),
+            steps=[dict(label=str(k), method="animate", args=[[str(k)], still])
+                   for k in range(len(spec))])],
+    )
+    return figure([animated, static], layout, frames)
+
+
+def fig_sensitivity(matrices: Mapping[str, np.ndarray], tokens: Sequence[str],
+                    normalize_rows: bool = False) -> go.Figure:
+    """Heatmaps S[t, t'] = ||∂ŷ<t>/∂x<t'>|| side by side, one per model, one colour scale.
+
+    Rows: the output ŷ<t>; columns: the input x<t'>. normalize_rows divides each row by its
+    maximum (where does ŷ<t> look?).
+    """
+    labels = token_labels(tokens)
+    names = list(matrices)
+    mats = []
+    for name in names:
+        S = np.nan_to_num(np.asarray(matrices[name], dtype=np.float64), nan=0.0, posinf=0.0)
+        if normalize_rows:
+            m = S.max(axis=1, keepdims=True)
+            S = np.divide(S, m, out=np.zeros_like(S), where=m > 0)
+        mats.append(S.astype(np.float32))
+    zmax = float(max((S.max() for S in mats if S.size), default=1.0)) or 1.0
+    n = max(len(names), 1)
+    gap = 0.16
+    width = (1 - gap * (n - 1)) / n
+    data, layout = [], dict(annotations=[], height=480, margin=dict(l=70, r=20, t=40, b=100))
+    for j, S in enumerate(mats):
+        T = S.shape[0]
+        lab = (labels + [""] * T)[:T]
+        sfx = "" if j == 0 else str(j + 1)
+        lo = j * (width + gap)
+        data.append(dict(
+            type="heatmap", z=S, x=np.arange(1, T + 1), y=np.arange(1, T + 1),
+            coloraxis="coloraxis", xaxis=f"x{sfx}", yaxis=f"y{sfx}",
+            hovertemplate="ŷ<%{y}> ← x<%{x}>: " + ("row-normalized " if normalize_rows else "")
+                          + "||∂ŷ<t>/∂x<t'>|| = %{z:.3g}<extra></extra>"))
+        layout[f"xaxis{sfx}"] = dict(domain=[lo, lo + width], anchor=f"y{sfx}", tickangle=-50,
+                                     title=dict(text="input x<t'>"), **_token_axis(lab))
+        layout[f"yaxis{sfx}"] = dict(anchor=f"x{sfx}", range=[T + 0.5, 0.5],
+                                     title=dict(text="output ŷ<t>" if j == 0 else ""),
+                                     **_token_axis(lab))
+        layout["annotations"].append(subplot_title(plotly_text(names[j]), lo + width / 2, 1.0))
+    layout["coloraxis"] = dict(colorscale="Viridis", cmin=0, cmax=zmax, colorbar=dict(
+        title=dict(text="row max = 1" if normalize_rows else "norm"), thickness=12))
+    return figure(data, layout)

@@ -1,0 +1,207 @@
+"""What every figure shares: escaping, the seed's symbols as Plotly text, colours, layout.
+
+Plotly draws text through a small HTML-like markup (``<br>``, ``<b>``, ``<a href>``), so the
+seed's ``a<t>`` would vanish as an unknown tag and user text could add links or styling.
+Every string that reaches a figure goes through `plotly_text` (symbols, tokens) first.
+Numbers are sent as float32 (half the bytes of float64; plenty for a colour or a hover).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.core.trace import symbol as _symbol
+
+# Colours. Diverging (centred at 0) for a<t>, c<t>, c̃<t> and gradients; sequential in [0, 1]
+# for gates. Architectures keep one colour each on every page.
+DIVERGING = "RdBu_r"
+SEQUENTIAL = "Viridis"
+PROBABILITY = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"],
+               [1.0, "#08306b"]]
+ARCH_COLORS = {"RNN": "#d62728", "GRU": "#2ca02c", "LSTM": "#1f77b4"}
+QUANTITY_COLORS = {
+    "a": "#1f77b4", "c": "#9467bd", "c_tilde": "#8c564b",
+    "gamma_f": "#d62728", "gamma_u": "#2ca02c", "gamma_o": "#ff7f0e", "gamma_r": "#e377c2",
+    "z_a": "#7f7f7f",
+}  # fmt: skip
+# Gates are sigmoids: always in [0, 1]. Everything else is centred at 0.
+GATE_KEYS = ("gamma_f", "gamma_u", "gamma_o", "gamma_r")
+FONT = dict(family="Inter, 'Source Sans Pro', 'DejaVu Sans', sans-serif", size=13)
+
+# Visible stand-ins for characters that would otherwise print as nothing.
+_VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
+
+
+_VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
+            "#6ece58", "#b5de2b", "#fde725"]
+_RDBU_R = ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#fddbc7",
+           "#f4a582", "#d6604d", "#b2182b", "#67001f"]
+
+
+def colour_at(value: float, lo: float = -1.0, hi: float = 1.0, scale: str = DIVERGING) -> str:
+    """The colour of `value` on the app's diverging (RdBu_r) or sequential (Viridis) scale,
+    as '#rrggbb' (for markers whose colours are computed per frame). NaN is grey."""
+    if not np.isfinite(value):
+        return "#9e9e9e"
+    anchors = _VIRIDIS if scale == SEQUENTIAL else _RDBU_R
+    f = float(np.clip((value - lo) / (hi - lo), 0.0, 1.0)) * (len(anchors) - 1)
+    i = min(int(f), len(anchors) - 2)
+    w = f - i
+    c0 = [int(anchors[i][k:k + 2], 16) for k in (1, 3, 5)]
+    c1 = [int(anchors[i + 1][k:k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(a + (b - a) * w):02x}" for a, b in zip(c0, c1, strict=True))
+
+
+def escape_plotly(s: str) -> str:
+    """Escape Plotly's markup characters: `&`, `<`, `>` become entities."""
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def visible_char(ch: str) -> str:
+    """A printable stand-in for one code point: "␣" for a space, "U+202E" for a bidi control."""
+    if ch in _VISIBLE:
+        return _VISIBLE[ch]
+    cat = unicodedata.category(ch) if len(ch) == 1 else ""
+    # Control, format (bidi overrides, zero-width joiners), separators, unassigned, surrogates.
+    if cat in ("Cc", "Cf", "Zl", "Zp", "Cn", "Cs", "Co"):
+        return f"U+{ord(ch):04X}"
+    return ch
+
+
+def visible_token(tok: str) -> str:
+    """A token with every invisible or direction-changing character made visible."""
+    if tok.startswith("<") and tok.endswith(">") and len(tok) > 2:    # <UNK>, <EOS>
+        return tok
+    if tok.startswith("⟨") and tok.endswith("⟩"):
+        return tok
+    return "".join(visible_char(ch) for ch in tok) if tok else "∅"
+
+
+def plotly_text(s: str) -> str:
+    """Any text for a Plotly label, title or hover: visible and escaped."""
+    return escape_plotly(s)
+
+
+def token_text(tok: str, max_len: int = 12) -> str:
+    """A token as a short Plotly label (visible, escaped, long words cut with …)."""
+    v = visible_token(tok)
+    if len(v) > max_len:
+        v = v[: max_len - 1] + "…"
+    return escape_plotly(v)
+
+
+def sym(key: str) -> str:
+    """The seed's symbol of a trace key, ready for Plotly ('a' -> 'a&lt;t&gt;')."""
+    return escape_plotly(_symbol(key))
+
+
+def escape_all(text: str) -> str:
+    """Every character as a numeric HTML entity: safe inside HTML *and* Markdown.
+
+    Markdown would read `*`, `_`, `$`, `:` or backticks as formatting even between HTML tags;
+    an entity is only ever the literal character.
+    """
+    return "".join(f"&#{ord(ch)};" for ch in text)
+
+
+def f32(a) -> np.ndarray:
+    """A contiguous float32 copy (what figures send to the browser)."""
+    return np.ascontiguousarray(np.asarray(a, dtype=np.float32))
+
+
+def decimate(n: int, max_points: int) -> np.ndarray:
+    """Indices 0..n-1 thinned to at most `max_points` evenly spaced ones (the last kept)."""
+    if n <= max_points:
+        return np.arange(n)
+    idx = np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+    return idx
+
+
+def step_categories(labels, t_index=None) -> list[str]:
+    """Unique category labels 't=3 ‘e’' for the time axis (hover shows the token too)."""
+    t_index = range(len(labels)) if t_index is None else t_index
+    return [f"t={t + 1} {token_text(labels[t])}" for t in t_index]
+
+
+def token_ticks(labels, t_index=None, max_ticks: int = 60) -> dict:
+    """Axis settings that show the token under each step (thinned for long sentences)."""
+    cats = step_categories(labels, t_index)
+    n = len(cats)
+    keep = decimate(n, max_ticks)
+    t_index = list(range(len(labels))) if t_index is None else list(t_index)
+    return dict(
+        tickmode="array",
+        tickvals=[cats[i] for i in keep],
+        ticktext=[token_text(labels[t_index[i]], 6) for i in keep],
+        tickangle=0,
+        type="category",
+    )
+
+
+class FramedFigure(go.Figure):
+    """A Figure whose animation frames stay plain dicts.
+
+    Plotly validates every frame even with `_validate=False` and deep-copies them again in
+    `to_dict`: for a few hundred frames that is most of a page's time budget. Here the
+    frames are kept as built and handed out by `to_dict` (which Streamlit and
+    `plotly.io.to_json` call) without a copy; treat them as read-only. `raw_frames` lists
+    them; the figure tests validate them with `go.Figure(fig.to_dict())`.
+    """
+
+    def __init__(self, data, layout, frames):
+        super().__init__({"data": list(data), "layout": layout}, _validate=False)
+        self._raw_frames = list(frames)
+
+    @property
+    def raw_frames(self) -> list[dict]:
+        return self._raw_frames
+
+    def to_dict(self):
+        out = super().to_dict()
+        out["frames"] = self._raw_frames
+        return out
+
+    def to_plotly_json(self):
+        return self.to_dict()
+
+
+def figure(data, layout, frames=None) -> go.Figure:
+    """A Figure from plain dicts, without Plotly's per-property validation.
+
+    Validation costs ~30 ms per figure (most of a page's time budget); the figure tests
+    validate every builder's output instead (`go.Figure(fig.to_dict())`).
+    """
+    if frames:
+        return FramedFigure(data, layout, frames)
+    return go.Figure({"data": list(data), "layout": layout}, _validate=False)
+
+
+def layout(title: str | None = None, height: int = 320, **kwargs) -> dict:
+    """The app's common layout: compact margins, readable font, hover near the cursor."""
+    out = dict(
+        height=height,
+        margin=dict(l=60, r=20, t=48 if title else 16, b=40),
+        font=FONT,
+        hoverlabel=dict(font=dict(family=FONT["family"], size=13)),
+    )
+    if title:
+        out["title"] = dict(text=title, x=0, xanchor="left", font=dict(size=15))
+    out.update(kwargs)
+    return out
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int = 320,
+                **kwargs) -> go.Figure:
+    """Apply `layout(...)` to an existing figure (slow path, for figures built elsewhere)."""
+    fig.update_layout(**layout(title, height, **kwargs))
+    return fig
+
+
+def nan_to_none_mask(a: np.ndarray) -> np.ndarray:
+    """float32 copy with inf/NaN replaced by NaN (Plotly draws NaN as a gap, inf breaks it)."""
+    out = f32(a).copy()
+    out[~np.isfinite(out)] = np.nan
+    return out

@@ -1,0 +1,258 @@
+"""Figures of the "types of RNNs" page: the seed's four architectures, drawn with live labels.
+
+    many-to-many, T_x = T_y   every x<t> gives a ŷ<t>            (name tagging)
+    many-to-one               read x<1..T_x>, one ŷ at the end    (sentiment, 1-5 stars)
+    one-to-many               one x (or none), ŷ<t> fed back as x<t+1>   (sampling text)
+    many-to-many, T_x ≠ T_y   an encoder reads x, a decoder writes y     (translation)
+
+`fig_architecture(kind, x_labels, y_labels)` draws one of them with the given labels (the
+app passes a real sentence and the model's real outputs). `fig_star_probs` and
+`fig_running_stars` show the sentiment model's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.figures.sampling import (
+    ACCENT,
+    BASE,
+    PROBABILITY,
+    figure,
+    plotly_text,
+    visible_char,
+)
+
+KINDS = ("many_to_many", "many_to_one", "one_to_many", "encoder_decoder")
+TITLES = {
+    "many_to_many": "Many-to-many, T_x = T_y",
+    "many_to_one": "Many-to-one",
+    "one_to_many": "One-to-many",
+    "encoder_decoder": "Many-to-many, T_x ≠ T_y (encoder–decoder)",
+}
+CELL = "#c6dbef"
+DECODER = "#fdd0a2"
+ELLIPSIS = "…"
+_Y_X, _Y_CELL, _Y_OUT = 0.0, 1.0, 2.0
+_HALF_W, _HALF_H = 0.32, 0.24
+
+
+@dataclass
+class Column:
+    """One time step of a diagram. x/y: label of the input/output (None: no input/output)."""
+
+    x: str | None
+    y: str | None
+    t: int = 0                  # the step this column shows (1-based; steps may be skipped)
+    fill: str = CELL
+    feedback: bool = False      # x<t> is ŷ<t-1> (dotted line from the previous output)
+    ellipsis: bool = False      # "…" stands for the steps left out
+    y_color: str = "#333"
+
+
+def _short(label: str, n: int = 11) -> str:
+    return plotly_text(visible_char(label) if len(label) == 1 else label, n)
+
+
+def compress(n: int, max_cols: int = 8) -> list[int | None]:
+    """Indices of the steps to draw: all if n <= max_cols, else the first ones, None (…)
+    and the last two."""
+    if n <= max_cols:
+        return list(range(n))
+    head = max_cols - 3
+    return list(range(head)) + [None] + [n - 2, n - 1]
+
+
+def _draw(columns: Sequence[Column], title: str, note: str | None = None,
+          bands: Sequence[tuple[int, int, str, str]] = ()) -> go.Figure:
+    """Draw the columns: x<t> below, the cell a<t>, ŷ<t> above; a<t-1> -> a<t> arrows.
+
+    bands: (first column, last column, label, colour) shaded groups (encoder / decoder).
+    """
+    shapes, ann = [], []
+    hx, hy, htext = [], [], []
+    n = len(columns)
+
+    def arrow(x0, y0, x1, y1, color="#666"):
+        ann.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+                        text="", showarrow=True, arrowhead=2, arrowwidth=1.4, arrowcolor=color,
+                        standoff=2, startstandoff=2))
+
+    for lo, hi, label, color in bands:
+        shapes.append(dict(type="rect", x0=lo - 0.48, x1=hi + 0.48, y0=0.55, y1=1.45,
+                           fillcolor=color, opacity=0.25, line_width=0, layer="below"))
+        ann.append(dict(x=(lo + hi) / 2, y=-0.32, text=label, showarrow=False,
+                        yanchor="top", font=dict(size=12, color="#555")))
+    ann.append(dict(x=-0.9, y=_Y_CELL, text="a<0>", showarrow=False, font=dict(size=12)))
+    arrow(-0.68, _Y_CELL, -_HALF_W, _Y_CELL)
+    for i, col in enumerate(columns):
+        if col.ellipsis:
+            ann.append(dict(x=i, y=_Y_CELL, text=ELLIPSIS, showarrow=False, font=dict(size=22)))
+            if i + 1 < n:
+                arrow(i + 0.2, _Y_CELL, i + 1 - _HALF_W, _Y_CELL)
+            continue
+        shapes.append(dict(type="rect", x0=i - _HALF_W, x1=i + _HALF_W, y0=_Y_CELL - _HALF_H,
+                           y1=_Y_CELL + _HALF_H, fillcolor=col.fill,
+                           line=dict(color="#555", width=1)))
+        ann.append(dict(x=i, y=_Y_CELL, text=f"a<{col.t}>" if n <= 14 else "a",
+                        showarrow=False, font=dict(size=11 if n > 10 else 12)))
+        hx.append(i)
+        hy.append(_Y_CELL)
+        htext.append(f"step {col.t}: a<{col.t}> = g(W_a [a<{col.t - 1}>, x<{col.t}>] + b_a), "
+                     "the same parameters at every step")
+        if i + 1 < n:
+            end = i + 1 - (0.2 if columns[i + 1].ellipsis else _HALF_W)
+            arrow(i + _HALF_W, _Y_CELL, end, _Y_CELL)
+        if col.x is not None:
+            ann.append(dict(x=i, y=_Y_X, text=col.x, showarrow=False, yanchor="middle",
+                            font=dict(size=13, color="#999" if col.feedback else "#333")))
+            arrow(i, _Y_X + 0.16, i, _Y_CELL - _HALF_H)
+            hx.append(i)
+            hy.append(_Y_X)
+            fed = f" (= ŷ<{col.t - 1}>, fed back)" if col.feedback else ""
+            htext.append(f"input x<{col.t}>{fed}: {col.x}")
+        if col.y is not None:
+            ann.append(dict(x=i, y=_Y_OUT, text=col.y, showarrow=False,
+                            font=dict(size=13, color=col.y_color), yanchor="middle"))
+            arrow(i, _Y_CELL + _HALF_H, i, _Y_OUT - 0.16)
+            hx.append(i)
+            hy.append(_Y_OUT)
+            htext.append(f"output ŷ<{col.t}> = g(W_y a<{col.t}> + b_y): {col.y}")
+        if col.feedback and i > 0 and columns[i - 1].y is not None:
+            # ŷ<t-1> becomes x<t>: a dotted line down to the next input.
+            shapes.append(dict(type="line", x0=i - 1 + 0.12, y0=_Y_OUT - 0.14, x1=i - 0.14,
+                               y1=_Y_X + 0.1, line=dict(color=ACCENT, width=1.4, dash="dot"),
+                               layer="below"))
+    data = [dict(type="scatter", x=hx, y=hy, mode="markers", text=htext,
+                 marker=dict(size=28, opacity=0), hovertemplate="%{text}<extra></extra>",
+                 showlegend=False)]
+    if note:
+        ann.append(dict(x=0, y=-0.05, xref="paper", yref="paper", text=note, showarrow=False,
+                        xanchor="left", yanchor="top", font=dict(size=12, color="#555")))
+    layout = dict(
+        title=dict(text=title, font=dict(size=15)), shapes=shapes, annotations=ann,
+        xaxis=dict(visible=False, range=[-1.3, max(n, 3) - 0.4], fixedrange=True),
+        yaxis=dict(visible=False, range=[-0.6 if bands else -0.3, 2.3], fixedrange=True),
+        height=290, margin=dict(l=5, r=5, t=40, b=30 if note else 5), plot_bgcolor="white",
+    )
+    return figure(data, layout)
+
+
+def fig_architecture(kind: str, x_labels: Sequence[str] = (), y_labels: Sequence[str] = (),
+                     y_highlight: Sequence[bool] | None = None, max_cols: int = 8,
+                     title: str | None = None) -> go.Figure:
+    """One of the seed's four architectures, labelled with real inputs and outputs.
+
+    many_to_many: x_labels and y_labels per step (T_x = T_y); many_to_one: x_labels and one
+    y_label; one_to_many: x_labels = [the single input] (or empty: ∅) and y_labels per step;
+    encoder_decoder: x_labels (T_x of them) and y_labels (T_y). y_highlight marks outputs
+    in red (e.g. words tagged as names). Long sequences are shortened with "…".
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    xs = [_short(s) for s in x_labels]
+    ys = [_short(s, 16) for s in y_labels]
+    hl = list(y_highlight) if y_highlight is not None else [False] * len(ys)
+    title = title or TITLES[kind]
+    cols: list[Column] = []
+    bands = []
+    if kind == "many_to_many":
+        T = max(len(xs), 1)
+        xs = xs or ["x<1>"]
+        ys = (ys + ["ŷ"] * T)[:T]
+        for i in compress(T, max_cols):
+            cols.append(Column(None, None, ellipsis=True) if i is None else Column(
+                xs[i], ys[i], t=i + 1, y_color=ACCENT if i < len(hl) and hl[i] else "#333"))
+        note = f"T_x = T_y = {T}"
+    elif kind == "many_to_one":
+        T = max(len(xs), 1)
+        xs = xs or ["x<1>"]
+        for i in compress(T, max_cols):
+            cols.append(Column(None, None, ellipsis=True) if i is None else Column(
+                xs[i], (ys[0] if ys else "ŷ") if i == T - 1 else None, t=i + 1,
+                y_color=ACCENT))
+        note = f"T_x = {T}, one output ŷ after the last step"
+    elif kind == "one_to_many":
+        T = max(len(ys), 1)
+        ys = ys or ["ŷ<1>"]
+        first = xs[0] if xs else "∅"
+        for i in compress(T, max_cols):
+            if i is None:
+                cols.append(Column(None, None, ellipsis=True))
+                continue
+            cols.append(Column(first if i == 0 else ys[i - 1], ys[i], t=i + 1, feedback=i > 0,
+                               y_color=ACCENT))
+        note = f"T_y = {T}; dotted: the drawn ŷ<t> is fed back as the next input x<t+1>"
+    else:
+        Tx, Ty = max(len(xs), 1), max(len(ys), 1)
+        xs = xs or ["x<1>"]
+        ys = ys or ["ŷ<1>"]
+        enc = compress(Tx, max(3, max_cols // 2))
+        dec = compress(Ty, max(3, max_cols // 2 + 1))
+        for i in enc:
+            cols.append(Column(None, None, ellipsis=True) if i is None
+                        else Column(xs[i], None, t=i + 1))
+        start = len(cols)
+        for j in dec:
+            if j is None:
+                cols.append(Column(None, None, fill=DECODER, ellipsis=True))
+                continue
+            cols.append(Column("&lt;s&gt;" if j == 0 else ys[j - 1], ys[j], t=j + 1,
+                               fill=DECODER, feedback=j > 0, y_color=ACCENT))
+        bands = [(0, start - 1, "encoder: reads x<1..T_x>", "#6baed6"),
+                 (start, len(cols) - 1, "decoder: writes ŷ<1..T_y>", "#fd8d3c")]
+        note = f"T_x = {Tx}, T_y = {Ty}: the encoder's last a<T_x> starts the decoder"
+    return _draw(cols, title, note=note, bands=bands)
+
+
+def fig_star_probs(probs: np.ndarray, labels: Sequence[str]) -> go.Figure:
+    """The many-to-one output: P(stars) after the whole review; the most likely in red."""
+    probs = np.asarray(probs, dtype=np.float64).ravel()
+    k = int(np.argmax(probs)) if probs.size else 0
+    names = [plotly_text(s) for s in labels][: probs.size]
+    data = [dict(
+        type="bar", x=names, y=probs.astype(np.float32),
+        marker=dict(color=[ACCENT if i == k else BASE for i in range(probs.size)]),
+        text=[f"{p:.2f}" for p in probs], textposition="outside", cliponaxis=False,
+        hovertemplate="%{x}: P = %{y:.3f}<extra></extra>")]
+    layout = dict(title=dict(text="ŷ<T_x>: P(rating | the whole review)"), height=300,
+                  yaxis=dict(title=dict(text="probability"), range=[0, 1.12]),
+                  xaxis=dict(title=dict(text="rating"), type="category"),
+                  margin=dict(l=60, r=20, t=50, b=50), showlegend=False)
+    return figure(data, layout)
+
+
+def fig_running_stars(tokens: Sequence[str], y_hat: np.ndarray, labels: Sequence[str],
+                      max_cols: int = 120) -> go.Figure:
+    """ŷ<t> (classes x words) of a many-to-one model read as a running prediction: the
+    model's opinion after x<1..t>. Only the last column is the model's answer. Longer inputs
+    keep their last `max_cols` words. A red line follows the expected rating."""
+    Y = np.asarray(y_hat, dtype=np.float32)
+    T = Y.shape[1]
+    start = max(0, T - max_cols)
+    Y = Y[:, start:]
+    toks = ([_short(t, 12) for t in list(tokens)[start:T]] + [""] * Y.shape[1])[: Y.shape[1]]
+    t = np.arange(start + 1, T + 1)
+    names = [plotly_text(s) for s in labels][: Y.shape[0]]
+    data = [dict(
+        type="heatmap", z=Y, x=t, y=np.arange(Y.shape[0]), zmin=0, zmax=1, colorscale=PROBABILITY,
+        colorbar=dict(title=dict(text="P"), thickness=12),
+        hovertemplate="after x<%{x}>: P(row %{y}) = %{z:.3f}<extra></extra>")]
+    if Y.shape[1]:
+        expected = (np.arange(Y.shape[0])[:, None] * Y).sum(axis=0)
+        data.append(dict(
+            type="scatter", x=t, y=expected, mode="lines+markers", name="expected rating",
+            line=dict(color=ACCENT, width=2), marker=dict(size=5), customdata=expected + 1,
+            hovertemplate="expected rating after x<%{x}>: %{customdata:.2f}<extra></extra>"))
+    axis = (dict(tickmode="array", tickvals=t, ticktext=toks) if len(toks) <= 40 else {})
+    layout = dict(
+        title=dict(text="ŷ<t> at every step: the opinion so far (only ŷ<T_x> is the answer)"),
+        xaxis=dict(title=dict(text="word x<t>"), tickangle=-45, **axis),
+        yaxis=dict(title=dict(text="rating"), tickmode="array",
+                   tickvals=list(range(len(names))), ticktext=names),
+        height=330, margin=dict(l=80, r=20, t=50, b=80), showlegend=False)
+    return figure(data, layout)

@@ -1,0 +1,17 @@
+"""Training in NumPy: optimizers, schedules, minibatches, truncated BPTT, checkpoints.
+
+`rnnviz.training.recipes` holds the recipes of the shipped models; `python -m rnnviz.train`
+runs them.
+"""
+
+from rnnviz.training.batches import Batch, SequenceBatches, TextStreams, one_hot
+from rnnviz.training.checkpoint import load_checkpoint, save_checkpoint
+from rnnviz.training.loop import Progress, TrainConfig, TrainResult, train
+from rnnviz.training.optim import SGD, Adam, Schedule, make_optimizer
+
+__all__ = [
+    "Adam", "SGD", "Schedule", "make_optimizer",
+    "Batch", "TextStreams", "SequenceBatches", "one_hot",
+    "TrainConfig", "Progress", "TrainResult", "train",
+    "save_checkpoint", "load_checkpoint",
+]

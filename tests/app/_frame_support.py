@@ -1,0 +1,64 @@
+"""Support for the AppTest tests of the frame and pages 1-4 (on top of `_page_support`).
+
+* `switch_model(at, name="random", **random_settings)`: pick a model in the sidebar and run.
+* `set_sentence(at, text)`: type a sentence in the sidebar and run.
+* `expected_loaded(at)`: the `LoadedModel` the sidebar currently selects, built outside the
+  app (no cache), to compare the page's numbers with.
+* `markdown_html(at)`: the HTML the page passed to st.markdown(unsafe_allow_html=True).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:           # `ui` is a top-level package next to app.py
+    sys.path.insert(0, str(REPO))
+
+import rnnviz  # noqa: E402
+from ui.models import LoadedModel  # noqa: E402
+from ui.state import ModelSpec, clip_text  # noqa: E402
+
+RANDOM_KEYS = {"cell": "sidebar.cell", "bidirectional": "sidebar.bidirectional",
+               "n_a": "sidebar.n_a", "seed": "sidebar.seed", "init_scale": "sidebar.init_scale"}
+
+
+def switch_model(at, name="random", **settings):
+    at.selectbox(key="sidebar.model").set_value(name).run()
+    assert not at.exception, at.exception
+    for field, value in settings.items():
+        key = RANDOM_KEYS[field]
+        widget = {"cell": at.radio, "bidirectional": at.toggle, "n_a": at.slider,
+                  "seed": at.number_input, "init_scale": at.slider}[field](key=key)
+        widget.set_value(value).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def set_sentence(at, text):
+    at.text_area(key="sidebar.sentence").input(text).run()
+    return at
+
+
+def current_spec(at) -> ModelSpec:
+    ss = at.session_state
+    return ModelSpec(name=ss["sidebar.model"], cell=ss["sidebar.cell"],
+                     bidirectional=ss["sidebar.bidirectional"], n_a=ss["sidebar.n_a"],
+                     seed=ss["sidebar.seed"], init_scale=ss["sidebar.init_scale"]).normalized()
+
+
+def expected_loaded(at) -> LoadedModel:
+    spec = current_spec(at)
+    if spec.is_random:
+        return LoadedModel.random(cell=spec.cell, bidirectional=spec.bidirectional,
+                                  n_a=spec.n_a, seed=spec.seed, init_scale=spec.init_scale)
+    return LoadedModel.from_pretrained(spec.name, rnnviz.load_pretrained(spec.name))
+
+
+def sentence(at) -> str:
+    return clip_text(at.session_state["sidebar.sentence"])[0]
+
+
+def markdown_html(at) -> list[str]:
+    return [m.value for m in at.markdown if getattr(m.proto, "allow_html", False)]

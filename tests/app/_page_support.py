@@ -1,0 +1,137 @@
+"""Support for the AppTest tests of pages 5-7 (bidirectional, sampling, types).
+
+* `open_page(monkeypatch, page)`: an AppTest of app.py switched to `page`, after one run.
+  The shipped models are used when they load; otherwise `install(monkeypatch)` serves
+  random-weight stand-ins built with the real `rnnviz.lm` classes (CharLM, Tagger,
+  Classifier), so the pages' logic is tested either way. Caches are cleared first.
+* `chart(at, key)`: the Plotly spec of the chart with widget key `key`, as a dict in which
+  every typed array ({"dtype", "bdata", "shape"}) is decoded to a NumPy array.
+* `HOSTILE`: the inputs every text box must survive.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import rnnviz
+from rnnviz import lm
+from rnnviz.core.model import Model, RNNConfig
+from rnnviz.data.corpus import CHARSET
+from rnnviz.text import SPECIALS, Vocab
+
+NAMES = lm.PRETRAINED
+_WORDS = ("he said , teddy roosevelt was a great president . bears are on sale the film "
+          "movie good bad great boring there is nothing to like in this yesterday harry potter")
+
+
+def real_models_available() -> bool:
+    """True when every shipped model loads."""
+    try:
+        return all(rnnviz.load_pretrained(n) is not None for n in NAMES)
+    except Exception:
+        return False
+
+
+def build(name: str) -> lm.Pretrained:
+    rng = np.random.default_rng(NAMES.index(name))
+    if name.startswith("char-lm"):
+        vocab = Vocab([*SPECIALS, *CHARSET], kind="char")
+        n = len(vocab)
+        cfg = RNNConfig(cell=name.rsplit("-", 1)[1], n_x=n, n_a=16, n_y=n, dtype="float32")
+        card = {"name": name, "kind": "char_lm", "stand_in": True}
+        return lm.CharLM(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
+    vocab = Vocab.build(_WORDS, kind="word", lowercase=True)
+    if name.startswith("ner"):
+        cfg = RNNConfig(cell="lstm", n_x=len(vocab), n_a=8, n_y=2, dtype="float32",
+                        bidirectional=name == "ner-bilstm")
+        card = {"name": name, "kind": "tagger", "stand_in": True}
+        return lm.Tagger(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
+    cfg = RNNConfig(cell="lstm", n_x=len(vocab), n_a=8, n_y=5, head="many_to_one",
+                    dtype="float32")
+    card = {"name": name, "kind": "classifier", "stand_in": True,
+            "labels": ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]}
+    return lm.Classifier(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
+
+
+def install(monkeypatch) -> None:
+    """Serve stand-ins from `rnnviz.load_pretrained` / `list_pretrained`."""
+    cache: dict[str, lm.Pretrained] = {}
+
+    def load(name):
+        if name not in NAMES:
+            raise KeyError(name)
+        if name not in cache:
+            cache[name] = build(name)
+        return cache[name]
+
+    monkeypatch.setattr(rnnviz, "load_pretrained", load, raising=False)
+    monkeypatch.setattr(rnnviz, "list_pretrained", lambda: list(NAMES), raising=False)
+
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+HOSTILE = {
+    "empty": "",
+    "huge": "Teddy bears " * 8_334,                       # 100,008 characters
+    "emoji_rtl_control": "He said 😀👍🏽 \u202eTeddy\u202c مرحبا بالعالم \x00\x07\tend",
+    "img": "<img src=x onerror=alert(1)>",
+    "style": "<style>body{display:none}</style>",
+    "script": "<script>window.pwned = 1</script>",
+}
+
+
+def open_page(monkeypatch, page: str) -> AppTest:
+    """app.py switched to `page` and run once (stand-ins if the shipped models are missing)."""
+    if not real_models_available():
+        install(monkeypatch)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def _decode(obj):
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=np.dtype(obj["dtype"]))
+            if "shape" in obj:
+                arr = arr.reshape([int(n) for n in str(obj["shape"]).split(",")])
+            return arr
+        return {k: _decode(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_decode(v) for v in obj]
+    return obj
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The decoded Plotly spec of the chart whose widget key is `key`."""
+    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith("-" + key)]
+    assert len(found) == 1, f"expected one chart with key {key!r}, found {len(found)}"
+    return _decode(json.loads(found[0].proto.spec))
+
+
+def chart_keys(at: AppTest) -> list[str]:
+    return [c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")]
+
+
+def all_text(at: AppTest) -> str:
+    """Everything rendered as Markdown (captions, notes, alerts, metric labels)."""
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "success", "error")
+             for e in at.get(kind)]
+    parts += [m.label for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def assert_no_raw_html(at: AppTest, text: str) -> None:
+    """User text never reaches Markdown (where tags or formatting could take effect)."""
+    if len(text) >= 5:
+        assert text not in all_text(at)
+    assert "<img" not in all_text(at) and "<script" not in all_text(at)

@@ -1,0 +1,120 @@
+"""AppTest: the frame (sidebar shared by every page) and the Activations page."""
+
+import html
+import re
+
+import numpy as np
+import pytest
+from _frame_support import expected_loaded, markdown_html, sentence, set_sentence, switch_model
+from _page_support import HOSTILE, all_text, assert_no_raw_html, chart, chart_keys, open_page
+
+from rnnviz.figures.common import visible_token
+from ui.state import DEFAULT_SENTENCE, MAX_CHARS
+
+PAGE = "pages/activations.py"
+
+
+@pytest.fixture
+def at(monkeypatch):
+    at = open_page(monkeypatch, PAGE)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_default_render_reads_the_default_sentence_with_the_default_model(at):
+    assert [t.value for t in at.title] == ["Activations", "rnnviz"]     # page + sidebar
+    assert at.session_state["sidebar.model"] == "char-lm-lstm"          # shipped default
+    assert at.text_area(key="sidebar.sentence").value == DEFAULT_SENTENCE
+    table = at.dataframe[0].value
+    assert list(table["token"]) == [visible_token(c) for c in DEFAULT_SENTENCE]
+    assert list(table["t"]) == list(range(1, len(DEFAULT_SENTENCE) + 1))
+    loaded = expected_loaded(at)
+    assert list(table["index in V"]) == list(loaded.vocab.encode(DEFAULT_SENTENCE))
+    assert list(table["target y<t>"])[-1] == "<EOS>"
+    assert {"activations.onehot", "activations.heatmap.a", "activations.heatmap.c",
+            "activations.heatmap.gamma_f", "activations.topk",
+            "activations.saturation"} <= set(chart_keys(at))
+    # The heatmap is the model's own a<t> for this sentence (primed start state included).
+    trace = loaded.trace(DEFAULT_SENTENCE)
+    z = chart(at, "activations.heatmap.a")["data"][0]["z"]
+    np.testing.assert_allclose(z, trace["a"][:, 0, :], rtol=1e-5, atol=1e-6)
+    assert at.get("download_button")[0].key == "activations.download"
+
+
+@pytest.mark.parametrize(("cell", "bi", "keys"), [
+    ("rnn", False, {"a"}),
+    ("gru", False, {"a", "c_tilde", "gamma_u", "gamma_r"}),
+    ("lstm", True, {"a_fwd", "a_bwd", "c_fwd", "gamma_o_bwd"}),
+])
+def test_every_sidebar_setting_changes_the_network(at, cell, bi, keys):
+    switch_model(at, cell=cell, bidirectional=bi, n_a=7, seed=3, init_scale=1.5)
+    shown = {k.removeprefix("activations.heatmap.") for k in chart_keys(at)
+             if k.startswith("activations.heatmap.")}
+    assert keys <= shown
+    key = sorted(keys)[0]
+    z = chart(at, f"activations.heatmap.{key}")["data"][0]["z"]
+    assert z.shape == (7, len(DEFAULT_SENTENCE))
+    trace = expected_loaded(at).trace(DEFAULT_SENTENCE)
+    np.testing.assert_allclose(z, trace[key][:, 0, :], rtol=1e-5, atol=1e-6)
+
+
+def test_random_settings_survive_a_trip_to_a_shipped_model_and_other_pages(at):
+    switch_model(at, cell="gru", n_a=9)
+    set_sentence(at, "Keep me.")
+    at.selectbox(key="sidebar.model").set_value("char-lm-lstm").run()
+    at.switch_page("pages/forward.py").run()
+    assert not at.exception
+    assert at.text_area(key="sidebar.sentence").value == "Keep me."
+    at.selectbox(key="sidebar.model").set_value("random").run()
+    assert at.radio(key="sidebar.cell").value == "gru"
+    assert at.slider(key="sidebar.n_a").value == 9
+
+
+def test_unit_and_quantity_choose_the_coloured_sentence(at):
+    at.selectbox(key="activations.quantity").set_value("gamma_f").run()
+    at.selectbox(key="activations.unit").set_value(4).run()
+    assert not at.exception
+    page_html = markdown_html(at)[0]
+    trace = expected_loaded(at).trace(DEFAULT_SENTENCE)
+    v = trace["gamma_f"][4, 0, 0] - 0.5
+    tip = html.unescape(re.search(r"title='([^']*)'", page_html).group(1))
+    assert tip == f"t=1 'R': Γf<t> − 0.5[4] = {v:.3f}"
+    assert any("unit 4's Γf" in m.value for m in at.markdown)
+
+
+def test_top_k_marks_the_next_character(at):
+    s = chart(at, "activations.topk")
+    loaded = expected_loaded(at)
+    y = loaded.trace(DEFAULT_SENTENCE)["y_hat"][:, 0, :]
+    np.testing.assert_allclose(s["data"][0]["z"], -np.sort(-y, axis=0)[:5], rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_sentences(at, name):
+    text = HOSTILE[name]
+    set_sentence(at, text)
+    assert not at.exception, at.exception
+    shown = all_text(at)
+    if name == "empty":
+        assert any("Type a sentence" in i.value for i in at.info)
+        assert not at.get("plotly_chart")
+        return
+    table = at.dataframe[0].value
+    assert len(table) == min(len(text), MAX_CHARS)
+    if name == "huge":
+        assert f"{len(text):,} characters" in shown and str(MAX_CHARS) in shown
+    if name == "emoji_rtl_control":
+        assert "<UNK>" in set(table["in vocabulary"])
+        assert "U+202E" in set(table["token"]) and "U+0000" in set(table["token"])
+    assert_no_raw_html(at, text)
+    for fragment in markdown_html(at):
+        for bad in ("<img", "<script", "<style", "onerror", "alert(", "display:none"):
+            assert bad not in fragment
+    assert sentence(at) == text[:MAX_CHARS]
+
+
+def test_control_and_rtl_characters_do_not_leak_into_the_html(at):
+    set_sentence(at, "a\u202eb\u200fc\x1b[31m")
+    frag = markdown_html(at)[0]
+    assert "\u202e" not in frag and "\x1b" not in frag
+    assert "&#85;&#43;&#50;&#48;&#50;&#69;" in frag            # "U+202E", as entities

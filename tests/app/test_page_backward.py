@@ -1,0 +1,103 @@
+"""AppTest: the Backward-pass page, its numbers against an independent BPTT run."""
+
+import numpy as np
+import pytest
+from _frame_support import expected_loaded, set_sentence, switch_model
+from _page_support import HOSTILE, assert_no_raw_html, chart, open_page
+
+from ui.state import DEFAULT_SENTENCE, MAX_CHARS
+
+PAGE = "pages/backward.py"
+
+
+@pytest.fixture
+def at(monkeypatch):
+    at = open_page(monkeypatch, PAGE)
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at, label) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def expected(at, text=DEFAULT_SENTENCE, at_="all"):
+    loaded = expected_loaded(at)
+    steps = loaded.steps(text)
+    return loaded, steps, loaded.backward(steps, loaded.trace(text, steps), at=at_)
+
+
+def test_default_render_shows_the_models_loss_and_gradients(at):
+    _, steps, res = expected(at)
+    assert metric(at, "Steps T_x") == str(len(DEFAULT_SENTENCE))
+    assert metric(at, "Loss L") == f"{res.loss:.4f}"
+    assert metric(at, "||∂L/∂a<T_x>||") == f"{float(res.btrace.grad_norm[-1]):.4g}"
+    s = chart(at, "backward.norm")
+    np.testing.assert_allclose(s["data"][0]["y"], res.btrace.grad_norm, rtol=1e-5)
+    loss_bars = chart(at, "backward.loss_chart")["data"][0]["y"]
+    assert float(np.sum(loss_bars)) == pytest.approx(res.loss, rel=1e-4)
+    assert at.slider(key="backward.t").value == len(DEFAULT_SENTENCE)
+    # The gradient check passes: analytic BPTT agrees with finite differences.
+    table = at.dataframe[0].value
+    assert len(table) >= 6 and set(table["check"]) <= {"ok", "ok (tiny)"}
+    assert float(metric(at, "Largest relative error")) < 1e-5
+
+
+def test_loss_at_the_last_step(at):
+    at.radio(key="backward.loss").set_value("last").run()
+    assert not at.exception
+    _, _, res = expected(at, at_="last")
+    assert metric(at, "Loss L") == f"{res.loss:.4f}"
+    T = len(DEFAULT_SENTENCE)
+    at.slider(key="backward.t").set_value(T - 3).run()
+    assert metric(at, f"… from ŷ<{T - 3}>") == "0"              # no loss at that step
+
+
+def test_stepping_and_choosing_gradients(at):
+    T = len(DEFAULT_SENTENCE)
+    at.button(key="backward.back").click().run()
+    assert at.slider(key="backward.t").value == T - 1
+    assert metric(at, f"||∂L/∂a<{T - 1}>||")
+    at.button(key="backward.next").click().run()
+    assert at.slider(key="backward.t").value == T and at.button(key="backward.next").disabled
+    at.multiselect(key="backward.keys").set_value(["dgamma_f"]).run()
+    assert not at.exception
+    heat = [d for d in chart(at, "backward.bptt")["data"] if d["type"] == "heatmap"]
+    _, _, res = expected(at)
+    assert len(heat) == 1
+    np.testing.assert_allclose(heat[0]["z"], res.btrace["dgamma_f"][:, 0, :], rtol=1e-4,
+                               atol=1e-9)
+
+
+@pytest.mark.parametrize(("cell", "bi"), [("rnn", False), ("gru", False), ("gru", True)])
+def test_every_architecture(at, cell, bi):
+    switch_model(at, cell=cell, bidirectional=bi, n_a=5)
+    assert not at.exception
+    if bi:
+        at.radio(key="backward.direction").set_value("bwd").run()
+        assert not at.exception
+        assert all(k.endswith("_bwd") for k in at.multiselect(key="backward.keys").value)
+    _, _, res = expected(at)
+    assert metric(at, "Loss L") == f"{res.loss:.4f}"
+    assert set(at.dataframe[0].value["check"]) <= {"ok", "ok (tiny)"}
+
+
+def test_exploding_weights_warn_instead_of_plotting_nan(at):
+    switch_model(at, cell="rnn", init_scale=3.0, n_a=64)
+    set_sentence(at, "x" * 300)
+    assert not at.exception
+    res = expected(at, "x" * 300)[2]
+    if not np.all(np.isfinite(res.btrace.grad_norm)):
+        assert at.warning
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_sentences(at, name):
+    text = HOSTILE[name]
+    set_sentence(at, text)
+    assert not at.exception, at.exception
+    if name == "empty":
+        assert any("Type a sentence" in i.value for i in at.info)
+        return
+    assert metric(at, "Steps T_x") == str(min(len(text), MAX_CHARS))
+    assert_no_raw_html(at, text)

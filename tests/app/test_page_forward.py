@@ -1,0 +1,93 @@
+"""AppTest: the Forward-pass page steps through t and fills the equations with the numbers."""
+
+import re
+
+import pytest
+from _frame_support import expected_loaded, set_sentence, switch_model
+from _page_support import HOSTILE, assert_no_raw_html, chart, open_page
+
+from ui.state import DEFAULT_SENTENCE, MAX_CHARS
+
+PAGE = "pages/forward.py"
+
+
+@pytest.fixture
+def at(monkeypatch):
+    at = open_page(monkeypatch, PAGE)
+    assert not at.exception, at.exception
+    return at
+
+
+def latex(at) -> list[str]:
+    return [lt.value.strip("$\n") for lt in at.latex]
+
+
+def step_shown(at) -> int:
+    return int(re.search(r"t = (\d+)", at.subheader[0].value).group(1))
+
+
+def test_default_render(at):
+    assert at.title[0].value == "Forward pass"
+    assert step_shown(at) == 5 and at.slider(key="forward.t").value == 5
+    s = chart(at, "forward.figure")
+    assert len(s["frames"]) == len(DEFAULT_SENTENCE)
+    assert s["layout"]["sliders"][0]["active"] == 4
+    lines = latex(at)
+    assert lines[0].startswith(r"\small x^{<5>}")
+    # The last state equation ends with the trace's a<5> of unit 0.
+    a = expected_loaded(at).trace(DEFAULT_SENTENCE)["a"][0, 0, 4]
+    a_line = next(v for v in lines if v.startswith(r"\small a^{<t>}"))
+    assert float(re.findall(r"[-+]?\d+\.\d+", a_line)[-1]) == pytest.approx(a, abs=1e-3)
+    shapes = at.dataframe[0].value
+    assert "(n_x, m)" in shapes["shape"].iloc[0]
+
+
+def test_step_buttons_slider_and_unit(at):
+    at.button(key="forward.next").click().run()
+    assert step_shown(at) == 6
+    at.button(key="forward.back").click().run()
+    at.button(key="forward.back").click().run()
+    assert step_shown(at) == 4
+    at.slider(key="forward.t").set_value(1).run()
+    assert step_shown(at) == 1 and at.button(key="forward.back").disabled
+    assert "a^{<t-1>}}" in latex(at)[1] and "0.000" in latex(at)[1]     # a<0> = 0
+    at.selectbox(key="forward.unit").set_value(3).run()
+    assert not at.exception
+    assert "unit 3" in at.subheader[0].value
+    assert "_{3}" in latex(at)[1] or ",3}" in latex(at)[1]
+    at.slider(key="forward.t").set_value(len(DEFAULT_SENTENCE)).run()
+    assert at.button(key="forward.next").disabled
+
+
+@pytest.mark.parametrize(("cell", "bi", "n_gates"), [("rnn", False, 1), ("gru", False, 3),
+                                                     ("lstm", True, 4)])
+def test_every_architecture(at, cell, bi, n_gates):
+    switch_model(at, cell=cell, bidirectional=bi, n_a=5)
+    assert not at.exception
+    assert sum("underbrace" in lt.value for lt in at.latex) == n_gates
+    if bi:
+        assert any("forward** direction" in i.value for i in at.info)
+    s = chart(at, "forward.figure")
+    assert len(s["frames"]) == len(DEFAULT_SENTENCE)
+
+
+def test_a_shorter_sentence_clamps_the_step(at):
+    at.slider(key="forward.t").set_value(30).run()
+    set_sentence(at, "Hi.")
+    assert not at.exception
+    assert at.slider(key="forward.t").value == 3
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_sentences(at, name):
+    text = HOSTILE[name]
+    set_sentence(at, text)
+    assert not at.exception, at.exception
+    if name == "empty":
+        assert any("Type a sentence" in i.value for i in at.info)
+        return
+    s = chart(at, "forward.figure")
+    assert len(s["frames"]) == min(len(text), MAX_CHARS)
+    assert_no_raw_html(at, text)
+    for lt in at.latex:
+        assert "<img" not in lt.value and "script" not in lt.value

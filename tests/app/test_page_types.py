@@ -1,0 +1,92 @@
+"""AppTest: the types-of-RNNs page draws the four architectures with live model outputs."""
+
+import numpy as np
+import pytest
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page
+
+import rnnviz
+
+PAGE = "pages/types.py"
+CHARTS = {"types.many_to_many", "types.tagger_probs", "types.many_to_one", "types.stars",
+          "types.running_stars", "types.one_to_many", "types.encoder_decoder"}
+TEXT_KEYS = ("types.tagger_text", "types.review_text", "types.lm_start")
+
+
+@pytest.fixture
+def at(monkeypatch):
+    at = open_page(monkeypatch, PAGE)
+    assert not at.exception
+    return at
+
+
+def annotations(spec) -> list[str]:
+    return [a.get("text", "") for a in spec["layout"].get("annotations", [])]
+
+
+def test_default_render(at):
+    assert set(chart_keys(at)) == CHARTS
+    tagger = rnnviz.load_pretrained("ner-bilstm")
+    pairs = tagger.tag("Yesterday, Harry Potter met Hermione Granger.")
+    # The diagram labels each output with the tagger's P(name) (8 columns: compressed).
+    texts = annotations(chart(at, "types.many_to_many"))
+    for _, p in pairs[:5]:
+        assert f"{p:.2f}" in texts
+    bars = chart(at, "types.tagger_probs")["data"][0]["y"]
+    np.testing.assert_allclose(bars, [p for _, p in pairs], rtol=1e-6, atol=1e-7)
+
+
+def test_many_to_one_shows_the_classifier_output(at):
+    clf = rnnviz.load_pretrained("sentiment-lstm")
+    probs = clf.predict("There is nothing to like in this movie.")
+    stars = chart(at, "types.stars")["data"][0]
+    np.testing.assert_allclose(stars["y"], probs, rtol=1e-6, atol=1e-7)
+    red = [i for i, c in enumerate(stars["marker"]["color"]) if c == "#d62728"]
+    assert red == [int(np.argmax(probs))]
+    # Exactly one output in the many-to-one diagram: the rating, after the last word.
+    k = int(np.argmax(probs))
+    texts = annotations(chart(at, "types.many_to_one"))
+    assert sum(t.startswith(clf.labels[k]) for t in texts) == 1
+    running = chart(at, "types.running_stars")["data"][0]["z"]
+    np.testing.assert_allclose(running[:, -1], probs, rtol=1e-5, atol=1e-6)
+
+
+def test_every_widget(at):
+    at.text_input(key="types.tagger_text").input("He said, Teddy Roosevelt was great.").run()
+    assert not at.exception
+    assert len(chart(at, "types.tagger_probs")["data"][0]["y"]) == 8
+    at.text_input(key="types.review_text").input("Great cast but a boring story.").run()
+    assert not at.exception
+    assert chart(at, "types.running_stars")["data"][0]["z"].shape[1] == 7
+    first = at.code[0].value
+    at.number_input(key="types.lm_seed").set_value(3).run()
+    assert not at.exception
+    assert at.code[0].value != first
+    at.number_input(key="types.lm_seed").set_value(0).run()
+    assert at.code[0].value == first                  # same seed, same text
+    for model in ("char-lm-rnn", "char-lm-gru"):
+        at.radio(key="types.lm_model").set_value(model).run()
+        assert not at.exception
+        direct = rnnviz.load_pretrained(model).sample(
+            "", length=40, temperature=0.7, rng=np.random.default_rng(0))
+        assert at.code[0].value == direct.text
+    at.text_input(key="types.lm_start").input("The").run()
+    assert not at.exception
+    assert at.code[0].value.startswith("The")
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+@pytest.mark.parametrize("key", TEXT_KEYS)
+def test_hostile_input(at, key, kind):
+    text = HOSTILE[kind]
+    at.text_input(key=key).input(text).run()
+    assert not at.exception
+    assert_no_raw_html(at, text)
+    for k in chart_keys(at):                             # labels are escaped in every chart
+        spec = chart(at, k)
+        assert "<img" not in str(spec) and "<script" not in str(spec)
+    if kind == "huge":
+        assert any("only the first 300" in w.value for w in at.warning)
+    if kind == "empty" and key != "types.lm_start":
+        assert any("Type a" in i.value for i in at.info)
+    if key == "types.lm_start":
+        assert "types.one_to_many" in chart_keys(at)

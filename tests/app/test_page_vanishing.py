@@ -1,0 +1,131 @@
+"""AppTest: the Vanishing-gradients page, its curves and summary numbers, clipping."""
+
+import numpy as np
+import pytest
+from _frame_support import set_sentence
+from _page_support import HOSTILE, chart, open_page
+
+import rnnviz
+from rnnviz.core.init import InitConfig
+from rnnviz.core.model import Model, RNNConfig
+from rnnviz.figures import vanishing as F
+from ui.models import random_vocab
+from ui.state import DEFAULT_SENTENCE, MAX_CHARS
+
+PAGE = "pages/vanishing.py"
+
+
+@pytest.fixture
+def at(monkeypatch):
+    at = open_page(monkeypatch, PAGE)
+    assert not at.exception, at.exception
+    return at
+
+
+def curves(text, T=100, n_a=32, rho=0.9, activation="tanh", forget_bias=1.0, seed=0,
+           trained=False):
+    if trained:
+        ms = {}
+        for cell in F.ARCHS:
+            m = rnnviz.load_pretrained(f"char-lm-{cell}").model
+            cfg = RNNConfig(**{**m.config.__dict__, "dtype": "float64"})
+            ms[F.NAMES[cell]] = Model(cfg, {k: np.array(v, np.float64)
+                                           for k, v in m.params.items()})
+        vocab = rnnviz.load_pretrained("char-lm-lstm").vocab
+    else:
+        vocab = random_vocab()
+        init = InitConfig(scheme="orthogonal", spectral_radius=rho, forget_bias=forget_bias)
+        ms = {F.NAMES[c]: Model.init(RNNConfig(cell=c, n_x=len(vocab), n_a=n_a,
+                                               n_y=len(vocab), dtype="float64",
+                                               activation=activation if c == "rnn" else
+                                               "tanh"),
+                                     rng=np.random.default_rng(seed), init=init)
+              for c in F.ARCHS}
+    ids, target = F.repeat_ids(vocab.encode(text), T)
+    return F.gradient_curves(ms, vocab.one_hot(ids, dtype=np.float64), target)
+
+
+def summary(at):
+    return {m.label.split(":")[0]: m.value for m in at.metric}
+
+
+def check_against(at, **kw):
+    expected = curves(DEFAULT_SENTENCE, **kw)
+    s = chart(at, "vanishing.chart")
+    lines = {d["name"]: d["y"] for d in s["data"] if d.get("name") in ("RNN", "GRU", "LSTM")}
+    assert list(lines) == ["RNN", "GRU", "LSTM"]
+    for name, c in expected.items():
+        y = np.asarray(lines[name], dtype=float)
+        ok = np.isfinite(c["norms"]) & (c["norms"] > 0)
+        np.testing.assert_allclose(y[ok], c["norms"][ok], rtol=1e-9)
+        k = F.steps_to_vanish(c["norms"])
+        assert summary(at)[name] == ("never" if k is None else str(k))
+    return expected
+
+
+def test_default_render_matches_the_core(at):
+    check_against(at)
+
+
+def test_every_control(at):
+    at.slider(key="vanishing.T").set_value(200).run()
+    at.slider(key="vanishing.n_a").set_value(16).run()
+    at.slider(key="vanishing.rho").set_value(0.5).run()
+    at.radio(key="vanishing.activation").set_value("relu").run()
+    at.slider(key="vanishing.forget_bias").set_value(3.0).run()
+    assert not at.exception
+    check_against(at, T=200, n_a=16, rho=0.5, activation="relu", forget_bias=3.0)
+    at.radio(key="vanishing.measure").set_value("jacobian").run()
+    assert not at.exception
+    assert "∂a&lt;T_x&gt;/∂a&lt;t&gt;" in chart(at, "vanishing.chart")["layout"]["title"]["text"]
+
+
+def test_trained_weights(at):
+    at.radio(key="vanishing.weights").set_value("trained").run()
+    assert not at.exception
+    assert at.slider(key="vanishing.n_a").disabled
+    check_against(at, trained=True)
+
+
+def test_exploding_settings_warn(at):
+    at.slider(key="vanishing.rho").set_value(3.0).run()
+    at.radio(key="vanishing.activation").set_value("relu").run()
+    at.slider(key="vanishing.T").set_value(500).run()
+    assert not at.exception
+    assert any("overflowed" in w.value or "Exploding" in w.value for w in at.warning)
+    at.radio(key="vanishing.activation").set_value("tanh").run()
+    assert any("Exploding gradients" in w.value for w in at.warning)
+    s = chart(at, "vanishing.chart")
+    for d in s["data"]:
+        if d.get("name") in ("RNN", "GRU", "LSTM"):
+            y = np.asarray(d["y"], dtype=float)
+            assert not np.isinf(y).any()
+
+
+@pytest.mark.parametrize(("method", "threshold"), [("none", 1.0), ("value", 0.01),
+                                                   ("norm", 0.1)])
+def test_clipping(at, method, threshold):
+    at.radio(key="vanishing.clip").set_value(method).run()
+    at.select_slider(key="vanishing.threshold").set_value(threshold).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    expected = curves(DEFAULT_SENTENCE)
+    for _, row in table.iterrows():
+        c = F.clip_summary(expected[row["architecture"]]["grads"], method, threshold)
+        assert row["after"] == pytest.approx(c["norm_after"], rel=1e-9)
+        if method == "norm":
+            assert row["after"] <= threshold * (1 + 1e-9)
+            assert row["cosine(after, before)"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_sentences(at, name):
+    text = HOSTILE[name]
+    set_sentence(at, text)
+    assert not at.exception, at.exception
+    if name == "empty":
+        assert any("Type a sentence" in i.value for i in at.info)
+        return
+    expected = curves(text[:MAX_CHARS])
+    k = F.steps_to_vanish(expected["LSTM"]["norms"])
+    assert summary(at)["LSTM"] == ("never" if k is None else str(k))

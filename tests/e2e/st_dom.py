@@ -1,0 +1,325 @@
+"""What a person sees in the running app, read from the browser's DOM (shared by tests/e2e).
+
+Plotly charts: Streamlit draws each `st.plotly_chart` as a `.js-plotly-plot` div inside a
+`[data-testid='stPlotlyChart']` element, itself inside an element container whose class
+``st-key-<key>`` carries the chart's widget key. The div's `data` property holds the traces
+as plotted; Plotly 6 sends numbers as typed-array specs (``{dtype, bdata, shape}``), which
+plotly.js decodes into ``_inputArray``. `read_charts` turns all of that into plain lists.
+
+Widgets are found by their labels (``aria-label``) and Streamlit's ``data-testid`` names,
+never by generated class names.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+APP = "[data-testid='stApp']"
+MAIN = "[data-testid='stMain']"
+SIDEBAR = "[data-testid='stSidebar']"
+EXCEPTION = "[data-testid='stException']"
+NAV_LINK = "[data-testid='stSidebarNavLink']"
+# Every box a person can type free text into.
+TEXT_BOXES = (
+    "[data-testid='stTextArea'] textarea, "
+    "[data-testid='stTextInput'] input, "
+    "[data-testid='stChatInput'] textarea"
+)
+SENTENCE_LABEL = "Input sentence"
+MODEL_LABEL = "Model"
+
+
+def declared_pages() -> list[tuple[str, str | None]]:
+    """(script path, title) of each `st.Page(...)` in app.py, in menu order."""
+    tree = ast.parse((REPO_ROOT / "app.py").read_text(encoding="utf-8"))
+    pages = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
+            path = node.args[0].value if node.args else None
+            titles = [k.value.value for k in node.keywords if k.arg == "title"]
+            pages.append((path, titles[0] if titles else None))
+    # ast.walk is breadth-first, but the pages are siblings in one list: order is kept.
+    return pages
+
+
+def key_class(key: str) -> str:
+    """The name Streamlit gives a widget key in its ``st-key-<name>`` class."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", key.strip())
+
+
+# Turn Plotly's values (arrays, typed arrays, decoded typed-array specs) into plain lists.
+_PLAIN_JS = r"""
+const plain = (v) => {
+  if (v === null || v === undefined) return null;
+  if (ArrayBuffer.isView(v)) return Array.from(v, (x) => (Number.isFinite(x) ? x : null));
+  if (Array.isArray(v)) return v.map(plain);
+  if (typeof v === 'object' && '_inputArray' in v) return plain(v._inputArray);
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'object' && 'bdata' in v) return null;
+  return v;
+};
+const keyOf = (el) => {
+  const holder = el.closest('[class*="st-key-"]');
+  if (!holder) return null;
+  const cls = [...holder.classList].find((c) => c.startsWith('st-key-'));
+  return cls ? cls.slice('st-key-'.length) : null;
+};
+const titleOf = (layout) => {
+  const t = layout && layout.title;
+  if (!t) return null;
+  return typeof t === 'string' ? t : (t.text ?? null);
+};
+"""
+
+READ_CHARTS_JS = (
+    "(scope) => {"
+    + _PLAIN_JS
+    + r"""
+  const root = scope ? document.querySelector(scope) : document;
+  if (!root) return [];
+  return [...root.querySelectorAll('.js-plotly-plot')].map((el) => {
+    const full = el._fullLayout || {};
+    const box = el.getBoundingClientRect();
+    return {
+      key: keyOf(el),
+      title: titleOf(el.layout),
+      width: box.width,
+      height: box.height,
+      traces: (el.data || []).map((t) => ({
+        type: t.type || 'scatter',
+        name: t.name ?? null,
+        visible: t.visible ?? true,
+        x: plain(t.x), y: plain(t.y), z: plain(t.z), text: plain(t.text),
+        values: plain(t.values),
+      })),
+      frames: el._transitionData ? el._transitionData._frames.length : 0,
+      frame_names: el._transitionData ? el._transitionData._frames.map((f) => f.name) : [],
+      sliders: (full.sliders || []).map((s) => ({
+        active: s.active ?? 0, n: (s.steps || []).length,
+        labels: (s.steps || []).map((st) => st.label),
+        frames: (s.steps || []).map((st) => (st.args && st.args[0] ? String(st.args[0][0]) : null)),
+      })),
+      yaxis_type: full.yaxis ? full.yaxis.type : null,
+    };
+  });
+}"""
+)
+
+# True when every chart element on the page has drawn a plot with at least one trace.
+CHARTS_DRAWN_JS = r"""
+() => {
+  const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")];
+  return charts.every((c) => {
+    const el = c.querySelector('.js-plotly-plot');
+    return !!(el && el._fullLayout && el.data && el.data.length > 0);
+  });
+}
+"""
+
+
+def read_charts(page: Page, scope: str | None = MAIN) -> list[dict]:
+    """Every Plotly chart under `scope` (default: the main area), as plain data.
+
+    Each item: ``key`` (the st.plotly_chart key, or None), ``title``, ``width``/``height``
+    (pixels on screen), ``traces`` (``type, name, visible, x, y, z, text, values``),
+    ``frames`` (number of animation frames), ``frame_names`` (in play order), ``sliders``
+    (``active`` step, ``n`` steps, their ``labels`` and the ``frames`` they show),
+    ``yaxis_type`` ("log", "linear", ...).
+    """
+    return page.evaluate(READ_CHARTS_JS, scope)
+
+
+def wait_for_charts(page: Page, timeout_ms: int = 30_000) -> None:
+    """Wait until every chart element on the page has drawn its plot."""
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
+
+
+def chart_by_key(page: Page, key: str) -> dict:
+    """The chart drawn by ``st.plotly_chart(..., key=key)`` (AssertionError if absent)."""
+    charts = [c for c in read_charts(page, None) if c["key"] == key_class(key)]
+    assert charts, f"no chart with key {key!r}; keys: {[c['key'] for c in read_charts(page)]}"
+    return charts[0]
+
+
+def has_points(trace: dict) -> bool:
+    """True when a trace plots at least one value."""
+    for field in ("z", "y", "x", "values"):
+        v = trace.get(field)
+        if isinstance(v, list) and len(v) > 0:
+            return True
+    return False
+
+
+def go_to_page(page: Page, title: str, wait) -> None:
+    """Open a page from the sidebar menu (the session, and so the sidebar, is kept)."""
+    page.locator(NAV_LINK, has_text=title).first.click()
+    wait(page)
+    expect(page.locator(f"{NAV_LINK}[aria-current='page']")).to_have_text(title)
+
+
+def sentence_box(page: Page) -> Locator:
+    return page.locator(SIDEBAR).get_by_label(SENTENCE_LABEL, exact=True)
+
+
+def commit_text(page: Page, box: Locator, text: str, wait) -> None:
+    """Type `text` into a text box and commit it the way a person would, then wait for the rerun.
+
+    Text areas commit with Ctrl+Enter, text inputs with Enter; a box inside a form commits with
+    the form's submit button.
+    """
+    box.click()
+    box.fill(text)
+    form = box.locator("xpath=ancestor::*[@data-testid='stForm'][1]")
+    if form.count():
+        form.locator("[data-testid='stFormSubmitButton'] button").first.click()
+    elif box.evaluate("e => e.tagName") == "TEXTAREA":
+        box.press("Control+Enter")
+    else:
+        box.press("Enter")
+    wait(page)
+
+
+def set_sentence(page: Page, text: str, wait) -> None:
+    commit_text(page, sentence_box(page), text, wait)
+    expect(sentence_box(page)).to_have_value(text)
+
+
+def select_option(page: Page, label: str, option: str, wait, scope: str = APP) -> None:
+    """Choose `option` (its text as shown) in the selectbox labelled `label`."""
+    page.locator(scope).get_by_role("combobox", name=label, exact=True).first.click()
+    page.get_by_role("option", name=option, exact=True).first.click()
+    wait(page)
+
+
+def selectbox_value(page: Page, label: str, scope: str = APP) -> str:
+    """The option shown in the selectbox labelled `label`."""
+    return page.locator(scope).get_by_role("combobox", name=label, exact=True).first.input_value()
+
+
+def selectbox_options(page: Page, label: str, scope: str = APP) -> list[str]:
+    """The options of the selectbox labelled `label`, as shown (opens and closes its list)."""
+    box = page.locator(scope).get_by_role("combobox", name=label, exact=True).first
+    box.click()
+    options = page.get_by_role("option")
+    expect(options.first).to_be_visible()
+    names = [t.strip() for t in options.all_inner_texts()]
+    box.press("Escape")
+    return names
+
+
+def layout_intact(page: Page) -> dict:
+    """Bounding boxes and visibility of the page's frame: body, sidebar and main block."""
+    return page.evaluate(
+        r"""() => {
+      const box = (sel) => {
+        const el = document.querySelector(sel);
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        const s = getComputedStyle(el);
+        return {width: r.width, height: r.height, display: s.display,
+                visibility: s.visibility, opacity: Number(s.opacity)};
+      };
+      return {body: box('body'), sidebar: box("[data-testid='stSidebar']"),
+              main: box("[data-testid='stMain']"),
+              block: box("[data-testid='stMainBlockContainer']")};
+    }"""
+    )
+
+
+def import_ui():
+    """The app's `ui` package (it lives at the repository root, beside app.py)."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    import ui
+
+    return ui
+
+
+def app_model(model_label: str, **random_settings):
+    """The `ui.models.LoadedModel` that the sidebar's Model box (showing `model_label`) selects,
+    built in the test process: the shipped model of that name, or random weights with the
+    sidebar's defaults updated by `random_settings` (``cell="gru"``, ``n_a=8``, ...)."""
+    import_ui()
+    import rnnviz
+    from ui.models import LoadedModel
+    from ui.state import RANDOM_DEFAULTS
+
+    name = model_label.split(" (", 1)[0].strip()
+    if name in rnnviz.list_pretrained():
+        return LoadedModel.from_pretrained(name, rnnviz.load_pretrained(name))
+    defaults = {key.rsplit(".", 1)[1]: value for key, value in RANDOM_DEFAULTS.items()}
+    return LoadedModel.random(**{**defaults, **random_settings})
+
+
+def slider_value(page: Page, label: str, scope: str = MAIN) -> float:
+    """The value of the Streamlit slider whose label contains `label`."""
+    slider = page.locator(scope).locator("[data-testid='stSlider']").filter(has_text=label)
+    return float(slider.first.locator("input[type='range']").first.input_value())
+
+
+def radio_value(page: Page, label: str, scope: str = MAIN) -> str:
+    """The text of the option chosen in the st.radio labelled `label`."""
+    group = page.locator(scope).get_by_role("radiogroup", name=label, exact=True).first
+    return group.locator("[data-selected='true']").first.inner_text().strip()
+
+
+def choose_radio(page: Page, label: str, option: str, wait, scope: str = MAIN) -> None:
+    """Click `option` in the st.radio labelled `label`, then wait for the rerun."""
+    group = page.locator(scope).get_by_role("radiogroup", name=label, exact=True).first
+    group.get_by_text(option, exact=True).click()
+    wait(page)
+
+
+def metric(page: Page, label: str, scope: str = MAIN) -> str:
+    """The value shown by the st.metric whose label is exactly `label`."""
+    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    box = (
+        page.locator(scope)
+        .locator("[data-testid='stMetric']")
+        .filter(has=page.locator("[data-testid='stMetricLabel']", has_text=exact))
+    )
+    return box.first.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+_PLOT_OF_KEY = "(k) => document.querySelector(`.st-key-${k} .js-plotly-plot`)"
+
+
+def shown_frame(page: Page, key: str) -> str:
+    """Name of the animation frame the chart's slider is on."""
+    return page.evaluate(
+        f"k => {{ const el = ({_PLOT_OF_KEY})(k); const s = el._fullLayout.sliders[0];"
+        " return String(s.steps[s.active].args[0][0]); }",
+        key_class(key),
+    )
+
+
+def watch_frames(page: Page, key: str) -> None:
+    """Record the name of every frame the chart animates from now on (Plotly's
+    ``plotly_animatingframe`` event); read them with `frames_played`."""
+    page.evaluate(
+        f"k => {{ const el = ({_PLOT_OF_KEY})(k); window.__frames = window.__frames || {{}};"
+        " window.__frames[k] = []; el.on('plotly_animatingframe',"
+        " (e) => window.__frames[k].push(String(e.name))); }",
+        key_class(key),
+    )
+
+
+def frames_played(page: Page, key: str) -> list[str]:
+    return page.evaluate("k => (window.__frames || {})[k] || []", key_class(key))
+
+
+def wait_frames_played(page: Page, key: str, n: int, timeout_ms: int = 15_000) -> list[str]:
+    """Wait until the chart has animated at least `n` frames; return their names."""
+    page.wait_for_function(
+        "([k, n]) => ((window.__frames || {})[k] || []).length >= n",
+        arg=[key_class(key), n],
+        timeout=timeout_ms,
+    )
+    return frames_played(page, key)

@@ -1,0 +1,144 @@
+"""Hostile text in every text box of every page never runs script and never breaks the layout.
+
+The payload tries four ways into the page: an ``<img>`` whose error handler sets a window
+flag, an ``<iframe srcdoc>`` whose script sets it on the parent, a ``<script>`` that sets it,
+and a ``<style>`` that hides the whole page. The app must show all of it as text: the flag
+stays unset, none of the elements exists in the page, the sidebar and the main block keep
+their size, and no exception box or console error appears.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+from st_dom import (
+    EXCEPTION,
+    NAV_LINK,
+    SENTENCE_LABEL,
+    TEXT_BOXES,
+    commit_text,
+    go_to_page,
+    layout_intact,
+    read_charts,
+    wait_for_charts,
+)
+
+PAYLOADS = (
+    '<img src=x onerror="window.__pwned=1">',
+    '<iframe srcdoc="<script>parent.__pwned=1</script>">',
+    "<style>body{display:none}</style>",
+    "<script>window.__pwned=1</script>",
+)
+# One line with all four (a box gets it in one rerun), and each alone for a box whose
+# character limit is shorter than the whole line.
+COMBINED = "Hi " + " ".join(PAYLOADS) + " bye."
+
+# What the payload would leave in the DOM if any of it were rendered as HTML.
+INJECTED_JS = r"""() => {
+  const styles = [...document.querySelectorAll('style')]
+    .filter((s) => s.textContent.replace(/\s/g, '').includes('body{display:none}')).length;
+  return {
+    pwned: window.__pwned === undefined ? null : String(window.__pwned),
+    img: document.querySelectorAll('img[src="x"]').length,
+    iframe: [...document.querySelectorAll('iframe')]
+      .filter((f) => (f.getAttribute('srcdoc') || '').includes('__pwned')).length,
+    script: [...document.querySelectorAll('script')]
+      .filter((s) => s.textContent.includes('__pwned')).length,
+    style: styles,
+  };
+}"""
+
+
+def _reveal(page: Page, box: Locator) -> None:
+    """Bring a box into view the way a person would: open its tab or expander."""
+    if box.is_visible():
+        return
+    tab = box.evaluate(
+        "e => { const p = e.closest('[role=tabpanel]');"
+        " return p ? p.getAttribute('aria-labelledby') : null; }"
+    )
+    if tab:
+        page.locator(f"[id='{tab}']").click()
+    box.evaluate(
+        "e => { const d = e.closest('details');"
+        " if (d && !d.open) d.querySelector('summary').click(); }"
+    )
+    expect(box).to_be_visible()
+
+
+def _payloads_for(box: Locator) -> list[str]:
+    limit = box.get_attribute("maxlength")
+    if limit is None or int(limit) >= len(COMBINED):
+        return [COMBINED]
+    return [p for p in PAYLOADS if len(p) <= int(limit)] or [PAYLOADS[0][: int(limit)]]
+
+
+def _harm(page: Page) -> list[str]:
+    """What the hostile text did to the page, if anything (empty: nothing)."""
+    problems = []
+    injected = page.evaluate(INJECTED_JS)
+    if injected != {"pwned": None, "img": 0, "iframe": 0, "script": 0, "style": 0}:
+        problems.append(f"markup from the text took effect: {injected}")
+    boxes = layout_intact(page)
+    for part in ("sidebar", "main", "block"):
+        b = boxes[part]
+        if b is None:
+            problems.append(f"{part} is gone")
+        elif not (b["width"] > 0 and b["height"] > 0 and b["display"] != "none"
+                  and b["visibility"] == "visible" and b["opacity"] > 0):  # fmt: skip
+            problems.append(f"{part} is hidden or collapsed: {b}")
+    if boxes["body"]["display"] == "none":
+        problems.append("body hidden")
+    if page.locator(EXCEPTION).count():
+        problems.append("exception box")
+    return problems
+
+
+def test_hostile_text_in_every_box_of_every_page_is_only_text(open_app, wait_for_app):
+    """One visitor walks every page from the menu and types the payload into every text box.
+
+    The sidebar's sentence is shared, so after the first page every page also draws the
+    hostile sentence. Problems are collected page by page and reported together.
+    """
+    page = open_app()
+    titles = [t.strip() for t in page.locator(NAV_LINK).all_inner_texts()]
+    assert titles, "no menu"
+    problems: dict[str, list[str]] = {}
+    typed = 0
+    boxes_seen: set[tuple[str, str]] = set()
+    for title in titles:
+        found = problems.setdefault(title, [])
+        try:
+            go_to_page(page, title, wait_for_app)
+            wait_for_charts(page)
+            n_boxes = page.locator(TEXT_BOXES).count()
+            for i in range(n_boxes):
+                # Located again each time: a rerun may redraw the page (and add or drop boxes).
+                box = page.locator(TEXT_BOXES).nth(i)
+                if box.count() == 0:
+                    break
+                if box.is_disabled():
+                    continue
+                _reveal(page, box)
+                label = box.get_attribute("aria-label") or f"text box {i}"
+                in_sidebar = box.evaluate("e => !!e.closest(\"[data-testid='stSidebar']\")")
+                boxes_seen.add(("sidebar" if in_sidebar else title, label))
+                for payload in _payloads_for(box):
+                    if box.input_value() != payload:
+                        commit_text(page, box, payload, wait_for_app)
+                        wait_for_charts(page)
+                        typed += 1
+                    # The box keeps the text exactly as typed: nothing stripped or rewritten.
+                    if page.locator(TEXT_BOXES).nth(i).input_value() != payload:
+                        found.append(f"box {label!r} does not hold the text as typed")
+                    found += [f"box {label!r}, {payload!r}: {p}" for p in _harm(page)]
+            for chart in read_charts(page):
+                if not chart["traces"]:
+                    found.append(f"chart {chart['key']} lost its traces")
+        except Exception as exc:  # a timeout on one page: report it, go on with the next
+            found.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+            found += _harm(page)
+    if page.console_errors:
+        problems["console"] = page.console_errors
+    assert {t: p for t, p in problems.items() if p} == {}
+    # The sidebar's box, then each page's own boxes (the sidebar's keeps its text).
+    assert typed >= 1 + len(boxes_seen - {("sidebar", SENTENCE_LABEL)}), boxes_seen

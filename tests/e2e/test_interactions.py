@@ -1,0 +1,285 @@
+"""What a person sees change when they use the app: each test drives the widgets and reads the
+plotted numbers back from the Plotly charts, and where the numbers come from the core, checks
+them against rnnviz run in the test process.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+from st_dom import (
+    EXCEPTION,
+    MAIN,
+    SIDEBAR,
+    app_model,
+    chart_by_key,
+    frames_played,
+    import_ui,
+    key_class,
+    metric,
+    radio_value,
+    read_charts,
+    selectbox_value,
+    sentence_box,
+    set_sentence,
+    shown_frame,
+    slider_value,
+    wait_for_charts,
+    wait_frames_played,
+    watch_frames,
+)
+
+import rnnviz
+from rnnviz.core.init import InitConfig
+from rnnviz.core.model import Model, RNNConfig
+
+NEW_SENTENCE = "Zebras quietly yawn."
+# Found by benchmarks/load.py: after the first two, the third raised in the Activations page.
+EDITS_IN_A_ROW = (
+    "Yawns items dictionary list.",
+    "The raise not at return none.",
+    "Each quietly a path the.",
+)
+
+
+def _step_labels(x: list[str]) -> list[str]:
+    """'t=3 ‘e’' -> 't=3': the step part of the heatmaps' column labels."""
+    return [str(c).split(" ", 1)[0] for c in x]
+
+
+def test_new_sentence_redraws_the_activation_heatmap(open_app, app_menu, wait_for_app):
+    page = open_app(app_menu["Activations"])
+    wait_for_charts(page)
+    before = chart_by_key(page, "activations.heatmap.a")["traces"][0]
+    model_label = selectbox_value(page, "Model", SIDEBAR)
+
+    set_sentence(page, NEW_SENTENCE, wait_for_app)
+    wait_for_charts(page)
+    after = chart_by_key(page, "activations.heatmap.a")["traces"][0]
+
+    assert after["type"] == "heatmap"
+    assert after["z"] != before["z"]
+    assert after["x"] != before["x"]
+    # The heatmap is a<t> of the new sentence, as the core computes it, unit by unit.
+    trace = app_model(model_label).trace(NEW_SENTENCE)
+    expected = np.asarray(trace["a"][:, 0, :], dtype=np.float64)
+    units = [int(u) for u in after["y"]]
+    plotted = np.array(after["z"], dtype=np.float64)
+    assert plotted.shape == (len(units), trace.T_x)
+    np.testing.assert_allclose(plotted, expected[units], rtol=0, atol=1e-5)
+    assert _step_labels(after["x"]) == [f"t={t}" for t in range(1, trace.T_x + 1)]
+    # The columns name the tokens just typed ("Z" of Zebras is read at one of the first steps).
+    assert any("Z" in str(c) for c in after["x"][:2])
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+    # More edits in a row: each redraws the heatmap and none ends in an exception box (the
+    # units suggested for the sentence change from one sentence to the next).
+    previous = after
+    for text in EDITS_IN_A_ROW:
+        set_sentence(page, text, wait_for_app)
+        expect(page.locator(EXCEPTION)).to_have_count(0)
+        wait_for_charts(page)
+        now = chart_by_key(page, "activations.heatmap.a")["traces"][0]
+        assert now["z"] != previous["z"], text
+        previous = now
+    assert page.console_errors == []
+
+
+def _play(page, key: str, button: str, frames: int) -> list[int]:
+    """Press the chart's Play button (its label contains `button`), let `frames` frames play,
+    press Pause; return the steps t of the frames that played, in order, and check that the
+    animation then stays where it was paused."""
+    chart = page.locator(f".st-key-{key_class(key)}")
+    watch_frames(page, key)
+    chart.locator(".updatemenu-button", has_text=button).click()
+    wait_frames_played(page, key, frames)
+    chart.locator(".updatemenu-button", has_text="Pause").click()
+    played = [int(name) for name in frames_played(page, key)]
+    paused_at = shown_frame(page, key)
+    page.wait_for_timeout(1_000)  # more than two frames at the figures' 350-450 ms per frame
+    assert shown_frame(page, key) == paused_at, "Pause did not stop the animation"
+    return played
+
+
+def _only_plotly_pause_errors(errors: list[str]) -> list[str]:
+    """The console errors left after removing Plotly's own line for a paused animation.
+
+    Pause interrupts the running Plotly.animate, whose promise then rejects with `undefined`;
+    Plotly's button handler does not catch it, so the browser reports an uncaught
+    `undefined`. That is the Play/Pause recipe of Plotly's documentation, not the app.
+    """
+    return [e for e in errors if e != "pageerror: undefined"]
+
+
+def test_play_advances_the_forward_animation(open_app, app_menu, wait_for_app):
+    page = open_app(app_menu["Forward pass"])
+    wait_for_charts(page)
+    key = "forward.figure"
+    fig = chart_by_key(page, key)
+    assert fig["frames"] > 2, "the forward figure has no animation frames"
+    start = int(shown_frame(page, key))
+    assert start + 3 <= max(int(n) for n in fig["frame_names"]), "starts too close to T_x"
+
+    # ▶ Play runs in the browser: on from the step the chart shows, in order.
+    played = _play(page, key, "Play", frames=3)
+    assert played == sorted(set(played)), played
+    assert played[0] in (start, start + 1), f"showing t = {start}, Play started at {played}"
+    assert int(shown_frame(page, key)) > start
+    assert chart_by_key(page, key)["traces"] != fig["traces"], "the frames drew nothing new"
+
+    # The server-side stepper: "Step ▶" moves t by one and the equations follow it.
+    heading = page.locator(MAIN).get_by_role("heading", name="The equations at t =")
+    t0 = int(heading.inner_text().split("t = ", 1)[1].split(",", 1)[0])
+    page.get_by_role("button", name="Step ▶").click()
+    wait_for_app(page)
+    wait_for_charts(page)
+    expect(heading).to_contain_text(f"t = {t0 + 1},")
+    assert int(slider_value(page, "Step t")) == t0 + 1
+    assert int(shown_frame(page, key)) == t0 + 1
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert _only_plotly_pause_errors(page.console_errors) == []
+
+
+def test_backward_pass_steps_down_from_T_x(open_app, app_menu, wait_for_app):
+    page = open_app(app_menu["Backward pass (BPTT)"])
+    wait_for_charts(page)
+    model_label = selectbox_value(page, "Model", SIDEBAR)
+    sentence = sentence_box(page).input_value()
+    T = int(metric(page, "Steps T_x"))
+    key = "backward.bptt"
+    # BPTT starts at the last step: the slider, the chart and the metrics all say t = T_x.
+    assert int(slider_value(page, "Step t")) == T
+    assert int(shown_frame(page, key)) == T
+
+    # ◀ Play in the chart: the browser walks the frames from T_x towards t = 1.
+    played = _play(page, key, "Play", frames=3)
+    assert played == sorted(set(played), reverse=True) and played[0] >= T - 1, played
+    assert int(shown_frame(page, key)) < T
+
+    # "◀ t − 1" twice: the stepper reruns with t = T_x − 1, then T_x − 2, and the page
+    # reports ||∂L/∂a<t>|| at that step as the core computes it.
+    loaded = app_model(model_label)
+    steps = loaded.steps(sentence)
+    expected = loaded.backward(steps, loaded.trace(sentence, steps), at="all").btrace.grad_norm
+    assert float(metric(page, f"||∂L/∂a<{T}>||")) == pytest.approx(expected[T - 1], rel=1e-3)
+    for t in (T - 1, T - 2):
+        page.get_by_role("button", name="◀ t − 1").click()
+        wait_for_app(page)
+        assert int(slider_value(page, "Step t")) == t
+        shown = float(metric(page, f"||∂L/∂a<{t}>||"))
+        assert shown == pytest.approx(expected[t - 1], rel=1e-3), t
+    wait_for_charts(page)
+    assert int(shown_frame(page, key)) == T - 2
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert _only_plotly_pause_errors(page.console_errors) == []
+
+
+def _sample_text(page) -> str:
+    return page.locator(MAIN).locator("[data-testid='stCode']").first.inner_text().strip()
+
+
+def test_sampling_draws_new_text_and_the_same_seed_repeats_it(open_app, app_menu, wait_for_app):
+    page = open_app(app_menu["Sampling"])
+    wait_for_charts(page)
+    seed_box = page.locator(MAIN).get_by_role("spinbutton", name="Seed", exact=True)
+    prefix_box = page.locator(MAIN).get_by_role("textbox", name="Prefix (the text to continue)")
+    prefix = prefix_box.input_value()
+    assert seed_box.input_value() == "0"
+    first = _sample_text(page)
+    assert first.startswith(prefix) and len(first) > len(prefix)
+
+    # A new seed draws new text.
+    page.get_by_role("button", name="New seed").click()
+    wait_for_app(page)
+    expect(seed_box).to_have_value("1")
+    second = _sample_text(page)
+    assert second.startswith(prefix) and second != first
+
+    # Back to seed 0: Generate draws exactly the first text again.
+    seed_box.fill("0")
+    seed_box.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Generate").click()
+    wait_for_app(page)
+    wait_for_charts(page)
+    assert _sample_text(page) == first
+    # And it is what the core samples with that seed and the page's settings.
+    name = radio_value(page, "Model").rsplit("(", 1)[1].rstrip(")")
+    top_k = int(slider_value(page, "Top-k"))
+    sample = rnnviz.load_pretrained(name).sample(
+        prefix,
+        length=int(slider_value(page, "Length")),
+        temperature=slider_value(page, "Temperature"),
+        top_k=top_k or None,
+        rng=np.random.default_rng(0),
+    )
+    assert first == prefix + "".join(step.char for step in sample.steps)
+    charts = {c["key"] for c in read_charts(page)}
+    assert key_class("sampling.text_chart") in charts
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert page.console_errors == []
+
+
+def _vanishing_norms_from_core(
+    text: str, T: int, n_a: int, rho: float, forget_bias: float, seed: int
+) -> dict[str, np.ndarray]:
+    """||∂L/∂a<t>|| for t = 1..T with the loss (cross-entropy) at T only, for a random RNN, GRU
+    and LSTM with the Vanishing page's init: orthogonal recurrent blocks of spectral radius
+    rho, the same seed for all three, float64. The input is `text` repeated to T characters
+    and the target is the character that follows."""
+    import_ui()
+    from ui.models import random_vocab
+
+    vocab = random_vocab()
+    ids = [int(i) for i in vocab.encode(text)]
+    stream = (ids * (T // len(ids) + 2))[: T + 1]
+    x = vocab.one_hot(np.array(stream[:T]), dtype=np.float64)
+    init = InitConfig(scheme="orthogonal", spectral_radius=rho, forget_bias=forget_bias)
+    norms = {}
+    for cell in ("rnn", "gru", "lstm"):
+        cfg = RNNConfig(cell=cell, n_x=len(vocab), n_a=n_a, n_y=len(vocab), dtype="float64")
+        model = Model.init(cfg, rng=np.random.default_rng(seed), init=init)
+        _, _, btrace = model.backward(model.forward(x), np.array([stream[T]]), at="last")
+        norms[cell.upper()] = np.asarray(btrace.grad_norm, dtype=np.float64)
+    return norms
+
+
+def test_vanishing_chart_orders_the_three_cells_as_the_core_does(open_app, app_menu):
+    page = open_app(app_menu["Vanishing gradients"])
+    wait_for_charts(page)
+    chart = chart_by_key(page, "vanishing.chart")
+    assert chart["yaxis_type"] == "log"
+    curves = {
+        t["name"]: np.array([np.nan if v is None else v for v in t["y"]], dtype=np.float64)
+        for t in chart["traces"]
+        if t["name"] in ("RNN", "GRU", "LSTM")
+    }
+    assert sorted(curves) == ["GRU", "LSTM", "RNN"], [t["name"] for t in chart["traces"]]
+
+    # The page's defaults, read from its widgets (random weights, loss at the last step).
+    assert radio_value(page, "Weights").startswith("random")
+    assert radio_value(page, "Measure").startswith("||∂L/∂a<t>||")
+    T = int(slider_value(page, "Sequence length T_x"))
+    expected = _vanishing_norms_from_core(
+        sentence_box(page).input_value(),
+        T=T,
+        n_a=int(slider_value(page, "n_a (hidden units)")),
+        rho=slider_value(page, "Spectral radius"),
+        forget_bias=slider_value(page, "LSTM forget-gate bias"),
+        seed=0,  # the sidebar's seed (its default; a shipped model's spec has seed 0 too)
+    )
+    for name, norms in curves.items():
+        assert norms.shape == (T,), name
+        np.testing.assert_allclose(norms, expected[name], rtol=1e-6, err_msg=name)
+    # The order of the three curves far back in time (and halfway) is the core's order.
+    for t in (1, T // 2):
+        shown = sorted(curves, key=lambda n: curves[n][t - 1])
+        assert shown == sorted(expected, key=lambda n: expected[n][t - 1]), t
+    # The summary numbers: steps back until the norm falls below 1e-3 of its value at T_x.
+    for name, norms in expected.items():
+        below = np.flatnonzero(norms[::-1] < 1e-3 * norms[-1])
+        want = str(int(below[0])) if below.size else "never"
+        assert metric(page, f"{name}: steps back to < 10⁻³") == want, name
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert page.console_errors == []

@@ -1,0 +1,110 @@
+"""Visitors never see each other's state, and one visitor's sentence follows them across pages.
+
+Two browser contexts (two visitors, two Streamlit sessions on one server) pick different
+models and sentences, both rerun at the same moment, then each moves between pages from the
+menu. Each must keep its own model, sentence and charts; a third visitor who arrives
+afterwards sees the defaults.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from playwright.sync_api import Page, expect
+from st_dom import (
+    EXCEPTION,
+    MODEL_LABEL,
+    SIDEBAR,
+    app_model,
+    chart_by_key,
+    choose_radio,
+    go_to_page,
+    import_ui,
+    radio_value,
+    read_charts,
+    select_option,
+    selectbox_options,
+    selectbox_value,
+    sentence_box,
+    wait_for_charts,
+)
+
+SENTENCE_A = "Alpha beta gamma."
+SENTENCE_B = "Zebras yawn at noon!"
+RANDOM_LABEL = "Random weights (choose below)"
+HEATMAP = "activations.heatmap.a"
+
+
+def _heatmap_keys(page: Page) -> set[str]:
+    """The quantities the Activations page draws as heatmaps (which depend on the cell)."""
+    prefix = "activations-heatmap-"
+    return {
+        c["key"][len(prefix) :] for c in read_charts(page) if (c["key"] or "").startswith(prefix)
+    }
+
+
+def _snapshot(page: Page) -> dict:
+    wait_for_charts(page)
+    heatmap = chart_by_key(page, HEATMAP)["traces"][0]
+    return {
+        "model": selectbox_value(page, MODEL_LABEL, SIDEBAR),
+        "sentence": sentence_box(page).input_value(),
+        "x": heatmap["x"],
+        "z": heatmap["z"],
+        "quantities": _heatmap_keys(page),
+    }
+
+
+def test_two_visitors_never_see_each_others_state(open_app, new_app_page, app_menu, wait_for_app):
+    home = app_menu["Activations"]
+    a = open_app(home)
+    b = new_app_page(home)
+
+    # Visitor A: random weights, a GRU. Visitor B: the default model (an LSTM).
+    if selectbox_value(a, MODEL_LABEL, SIDEBAR) != RANDOM_LABEL:
+        assert RANDOM_LABEL in selectbox_options(a, MODEL_LABEL, SIDEBAR)
+        select_option(a, MODEL_LABEL, RANDOM_LABEL, wait_for_app, SIDEBAR)
+    choose_radio(a, "Cell", "GRU", wait_for_app, SIDEBAR)
+
+    # Both type their sentence and submit at the same moment: two reruns at once.
+    for page, text in ((a, SENTENCE_A), (b, SENTENCE_B)):
+        sentence_box(page).fill(text)
+    for page in (a, b):
+        sentence_box(page).press("Control+Enter")
+    for page in (a, b):
+        wait_for_app(page)
+    seen_a, seen_b = _snapshot(a), _snapshot(b)
+
+    assert seen_a["sentence"] == SENTENCE_A and seen_b["sentence"] == SENTENCE_B
+    assert seen_a["model"] == RANDOM_LABEL
+    assert "gamma_r" in seen_a["quantities"] and "gamma_f" not in seen_a["quantities"]
+    assert "gamma_f" in seen_b["quantities"] and "gamma_r" not in seen_b["quantities"]
+    # Each heatmap is its own visitor's a<t>, computed by the core for that model and text.
+    for seen, model, text in (
+        (seen_a, app_model(RANDOM_LABEL, cell="gru"), SENTENCE_A),
+        (seen_b, app_model(seen_b["model"]), SENTENCE_B),
+    ):
+        expected = np.asarray(model.trace(text)["a"][:, 0, :], dtype=np.float64)
+        np.testing.assert_allclose(np.array(seen["z"], dtype=np.float64), expected, atol=1e-5)
+
+    # Each moves through the menu (same session) and comes back: nothing of the other leaks in.
+    go_to_page(a, "Forward pass", wait_for_app)
+    go_to_page(b, "Backward pass (BPTT)", wait_for_app)
+    for page in (a, b):
+        expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert sentence_box(a).input_value() == SENTENCE_A
+    assert sentence_box(b).input_value() == SENTENCE_B
+    go_to_page(b, "Activations", wait_for_app)
+    go_to_page(a, "Activations", wait_for_app)
+    assert _snapshot(a) == seen_a
+    assert _snapshot(b) == seen_b
+    assert radio_value(a, "Cell", SIDEBAR) == "GRU"
+
+    # A third visitor arriving now starts from the defaults.
+    ui = import_ui()
+    c = new_app_page(home)
+    wait_for_charts(c)
+    assert sentence_box(c).input_value() == ui.DEFAULT_SENTENCE
+    assert selectbox_value(c, MODEL_LABEL, SIDEBAR) == seen_b["model"]
+
+    for page in (a, b, c):
+        assert page.console_errors == []

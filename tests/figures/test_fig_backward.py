@@ -1,0 +1,126 @@
+"""Figures of the Backward-pass page: losses, BPTT heatmaps, ∂L/∂W per step, gradient check."""
+
+import numpy as np
+import pytest
+from _fig_spec import spec
+from _traces import ARCH_IDS, ARCHS, VOCAB, make
+
+from rnnviz.core.analysis import gradient_check
+from rnnviz.figures import backward as F
+
+
+def backward(cell, bi, at="all", **kw):
+    model, trace, targets = make(cell, bi, **kw)
+    y = targets[None, :]
+    loss, grads, bt = model.backward(trace, y, at=at)
+    return model, trace, targets, y, loss, grads, bt
+
+
+@pytest.mark.parametrize("at", ["all", "last"])
+def test_step_losses_add_up_to_the_model_loss(at):
+    model, trace, targets, y, loss, _, _ = backward("lstm", False, at=at)
+    L = F.step_losses(trace, targets)
+    np.testing.assert_allclose(L, -np.log(trace["y_hat"][targets, 0, np.arange(trace.T_x)]))
+    expected = L.sum() if at == "all" else L[-1]
+    assert expected == pytest.approx(loss, rel=1e-9)
+    s = spec(F.loss_figure(trace, targets, VOCAB.itos, at=at))
+    np.testing.assert_allclose(s["data"][0]["y"], L, rtol=1e-6)
+    assert f"= {loss:.3f})" in s["layout"]["title"]["text"]
+
+
+@pytest.mark.parametrize(("cell", "bi"), ARCHS, ids=ARCH_IDS)
+def test_dw_contributions_sum_to_the_weight_gradients(cell, bi):
+    model, trace, _, _, _, grads, bt = backward(cell, bi)
+    for d in model.config.directions:
+        contrib = F.dw_contributions(model, trace, bt, direction=d)
+        assert len(contrib) == {"rnn": 1, "gru": 3, "lstm": 4}[cell]
+        for c in contrib.values():
+            g = grads[c["param"]]
+            if cell == "rnn":
+                g = np.concatenate([g, grads[c["param"].replace("Waa", "Wax")]], axis=1)
+            # Summed from T_x down to t = 1, the steps' terms are the whole gradient.
+            assert c["cumulative"][0] == pytest.approx(np.linalg.norm(g), rel=1e-8)
+            assert c["cumulative"][-1] == pytest.approx(c["per_step"][-1], rel=1e-12)
+            assert np.all(c["per_step"] >= 0)
+
+
+def test_dw_contributions_start_from_a_carried_state():
+    """A primed LM starts from a<0> != 0: step 1's term uses it."""
+    model, trace, targets = make("lstm", n_a=4)
+    state0 = trace.final_state
+    x = trace["x"]
+    tr2 = model.forward(x, state0=state0, tokens=trace.tokens)
+    _, grads, bt = model.backward(tr2, targets[None, :])
+    contrib = F.dw_contributions(model, tr2, bt)
+    assert contrib["W_f"]["cumulative"][0] == pytest.approx(np.linalg.norm(grads["Wf"]),
+                                                            rel=1e-8)
+
+
+@pytest.mark.parametrize(("cell", "bi"), ARCHS, ids=ARCH_IDS)
+def test_bptt_heatmaps_are_the_backward_trace(cell, bi):
+    _, trace, _, _, _, _, bt = backward(cell, bi)
+    keys = F.grad_keys(bt)[:3]
+    s = spec(F.bptt_figure(bt, keys, start_t=4))
+    heat = [d for d in s["data"] if d["type"] == "heatmap"]
+    assert len(heat) == len(keys)
+    for d, key in zip(heat, keys, strict=True):
+        np.testing.assert_allclose(d["z"], bt[key][:, 0, :], rtol=1e-5, atol=1e-12)
+    # Frames move the cover: at step t it hides t' < t.
+    T = trace.T_x
+    assert len(s["frames"]) == T
+    f = next(fr for fr in s["frames"] if fr["name"] == "4")
+    assert f["data"][0]["x"][1] == pytest.approx(3.5)
+    play = s["layout"]["updatemenus"][0]["buttons"][0]["args"][0]
+    assert play[0] == str(T) and play[-1] == "1"             # BPTT: from T_x down to 1
+
+
+def test_grad_keys_show_a_grus_dc_once():
+    _, _, _, _, _, _, bt = backward("gru", False)
+    assert F.grad_keys(bt) == ["da", "dgamma_u", "dgamma_r", "dc_tilde"]
+    _, _, _, _, _, _, bt = backward("gru", True)
+    assert "dc_fwd" not in F.grad_keys(bt)
+
+
+def test_grad_norm_figure_plots_the_backward_norms():
+    _, _, _, _, _, _, bt = backward("rnn", False)
+    s = spec(F.grad_norm_figure(bt, t=3))
+    np.testing.assert_allclose(s["data"][0]["y"], bt.grad_norm, rtol=1e-6)
+    assert s["layout"]["yaxis"]["type"] == "log"
+    assert s["layout"]["shapes"][0]["x0"] == 3
+
+
+@pytest.mark.parametrize("at", ["all", "last"])
+def test_da_split_into_output_and_recurrence(at):
+    model, trace, targets, y, _, _, bt = backward("lstm", False, at=at)
+    T = trace.T_x
+    local, carried, total = F.da_split(model, trace, bt, y, at=at, t=T)
+    # At T_x nothing comes back from a later step.
+    assert carried == pytest.approx(0.0, abs=1e-12)
+    assert local == pytest.approx(total, rel=1e-9)
+    local, carried, total = F.da_split(model, trace, bt, y, at=at, t=2)
+    if at == "last":
+        assert local == 0.0 and carried == pytest.approx(total)
+    else:
+        p = trace["y_hat"][:, 0, 1].copy()
+        p[targets[1]] -= 1
+        assert local == pytest.approx(np.linalg.norm(model.params["Wy"].T @ p), rel=1e-9)
+
+
+def test_gradcheck_table_on_the_models_own_check():
+    model, trace, targets = make("gru", n_a=4)
+    rows = gradient_check(model, trace["x"], targets[None, :], keys=["Wu", "Wc"], n_entries=2)
+    table = F.gradcheck_table(rows)
+    assert [r["parameter"] for r in table] == ["Wu", "Wu", "Wc", "Wc"]
+    assert all(r["check"].startswith("ok") for r in table)
+    bad = F.gradcheck_table([{"param": "W", "index": (0, 1), "analytic": 1.0,
+                              "numeric": 2.0, "rel_error": 1 / 3}])
+    assert bad[0]["check"] == "MISMATCH" and bad[0]["entry"] == "(0, 1)"
+
+
+def test_dw_figure_traces():
+    model, trace, _, _, _, _, bt = backward("lstm", False)
+    contrib = F.dw_contributions(model, trace, bt)
+    s = spec(F.dw_figure(contrib, trace.token_labels(), t=5))
+    bars = [d for d in s["data"] if d["type"] == "bar"]
+    assert [d["name"] for d in bars] == ["∂L/∂W_f", "∂L/∂W_u", "∂L/∂W_o", "∂L/∂W_c"]
+    np.testing.assert_allclose(bars[0]["y"], contrib["W_f"]["per_step"], rtol=1e-6)

@@ -1,0 +1,136 @@
+"""Figures of the bidirectional page, tested on their data (and against the core's math)."""
+
+import numpy as np
+import pytest
+from _fig_spec import spec, strings
+
+from rnnviz.core.analysis import sensitivity_matrix
+from rnnviz.core.model import Model, RNNConfig
+from rnnviz.figures import bidirectional as F
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def bimodel(cell="lstm", n_y=2, bidirectional=True, n_x=7):
+    cfg = RNNConfig(cell=cell, n_x=n_x, n_a=5, n_y=n_y, bidirectional=bidirectional)
+    return Model.init(cfg, rng=np.random.default_rng(0))
+
+
+def one_hot(ids, n_x=7):
+    x = np.zeros((n_x, 1, len(ids)))
+    x[ids, 0, np.arange(len(ids))] = 1
+    return x
+
+
+def test_tagger_probs_one_series_per_model():
+    s = spec(F.fig_tagger_probs(["He", "said", HOSTILE], {"uni": [0.1, 0.2, 0.3],
+                                                          "bi": [0.4, 0.5, 0.6]}))
+    uni, bi = s["data"]
+    np.testing.assert_allclose(uni["y"], [0.1, 0.2, 0.3], rtol=1e-6)
+    np.testing.assert_allclose(bi["y"], [0.4, 0.5, 0.6], rtol=1e-6)
+    assert (uni["name"], bi["name"]) == ("uni", "bi")
+    assert s["layout"]["xaxis"]["ticktext"][2].startswith("&lt;script&gt;")
+    assert s["layout"]["shapes"][0]["y0"] == 0.5                       # decision threshold
+    assert not any("<script" in t for t in strings(s))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_direction_split_is_exactly_the_log_odds(cell):
+    model = bimodel(cell)
+    trace = model.forward(one_hot([1, 4, 2, 6, 0]))
+    split = F.direction_split(model.params["Wy"], model.params["by"], trace["a_fwd"][:, 0],
+                              trace["a_bwd"][:, 0], cls=1)
+    y = trace["y_hat"][:, 0]
+    np.testing.assert_allclose(split["total"], np.log(y[1] / y[0]), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(split["fwd"] + split["bwd"] + split["bias"], split["total"])
+
+
+def test_direction_split_with_more_classes_uses_the_mean_of_the_others():
+    model = bimodel(n_y=4)
+    trace = model.forward(one_hot([3, 3, 5]))
+    split = F.direction_split(model.params["Wy"], model.params["by"], trace["a_fwd"][:, 0],
+                              trace["a_bwd"][:, 0], cls=2)
+    z = trace["z_y"][:, 0]
+    np.testing.assert_allclose(split["total"], z[2] - z[[0, 1, 3]].mean(axis=0), atol=1e-12)
+
+
+def test_directions_figure_aligns_both_sweeps_per_token():
+    model = bimodel()
+    trace = model.forward(one_hot([1, 2, 3, 4]))
+    a_f, a_b = trace["a_fwd"][:, 0], trace["a_bwd"][:, 0]
+    split = F.direction_split(model.params["Wy"], model.params["by"], a_f, a_b)
+    s = spec(F.fig_directions(a_f, a_b, ["Teddy", "bears", HOSTILE, "."], split,
+                              trace["y_hat"][1, 0]))
+    heat_f, heat_b, bar_f, bar_b, total = s["data"]
+    np.testing.assert_allclose(heat_f["z"], a_f, rtol=1e-6)
+    np.testing.assert_allclose(heat_b["z"], a_b, rtol=1e-6)
+    np.testing.assert_allclose(bar_f["y"], split["fwd"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bar_b["y"], split["bwd"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(total["y"], split["total"], rtol=1e-5, atol=1e-6)
+    assert (heat_f["yaxis"], heat_b["yaxis"], bar_f["yaxis"]) == ("y", "y2", "y3")
+    # Cut to 14 characters, then escaped.
+    assert s["layout"]["xaxis"]["ticktext"] == ["Teddy", "bears", "&lt;script&gt;alert…", "."]
+    assert len(s["data"]) == 5
+    assert len(spec(F.fig_directions(a_f, a_b, list("abcd")))["data"]) == 2
+
+
+def test_sweep_frames_follow_the_course_notes_order():
+    frames = F.sweep_frames(4)
+    assert len(frames) == 2 * 4 + 2
+    assert [f["current"] for f in frames] == [
+        (None, 0), ("fwd", 1), ("fwd", 2), ("fwd", 3), ("fwd", 4),
+        ("bwd", 4), ("bwd", 3), ("bwd", 2), ("bwd", 1), ("y", 0)]
+    assert frames[6]["bwd_done"] == {3, 4} and frames[6]["fwd_done"] == {1, 2, 3, 4}
+    assert not any(f["y_done"] for f in frames[:-1]) and frames[-1]["y_done"]
+
+
+def test_sweep_animation_frames():
+    s = spec(F.fig_sweep_order(["x1", "x2", "x3"]))
+    frames = s["frames"]
+    assert [f["name"] for f in frames] == [str(k) for k in range(8)]
+    pending, fwd, bwd = F.PENDING, F.FWD, F.BWD
+    # Frame 2: a→<1>, a→<2> done; no a← yet. Cells: 3 forward, 3 backward, 3 outputs.
+    c = frames[2]["data"][0]["marker"]["color"]
+    assert c[:3] == [fwd, fwd, pending] and c[3:6] == [pending] * 3
+    # Frame 4 computes a←<3> first (the backward sweep starts at the end), as computation 4.
+    c = frames[4]["data"][0]["marker"]["color"]
+    assert c[3:6] == [pending, pending, bwd]
+    assert frames[4]["data"][0]["text"][3:6] == [" ", " ", "4"]
+    assert frames[4]["data"][0]["marker"]["line"]["color"][5] == F.ACCENT
+    assert "a←<3>" in frames[4]["layout"]["title"]["text"]
+    # The last frame: every ŷ<t> computed. The figure opens on it; buttons animate.
+    assert frames[-1]["data"][0]["marker"]["color"][6:] == [F.OUT] * 3
+    assert s["data"][0]["marker"]["color"] == frames[-1]["data"][0]["marker"]["color"]
+    assert s["layout"]["sliders"][0]["active"] == 7
+    assert {b["method"] for b in s["layout"]["updatemenus"][0]["buttons"]} == {"animate"}
+
+
+def test_sweep_animation_cuts_long_inputs():
+    s = spec(F.fig_sweep_order([f"w{i}" for i in range(30)] + [HOSTILE], max_tokens=6))
+    assert len(s["frames"]) == 2 * 6 + 2
+    assert s["data"][1]["text"][:6] == ["w0", "w1", "w2", "w3", "w4", "…"]
+    assert not any("<script" in t for t in strings(s))
+    assert len(spec(F.fig_sweep_order([]))["frames"]) == 4               # one "x" column
+
+
+def test_sensitivity_side_by_side_with_one_colour_scale():
+    uni, bi = bimodel(bidirectional=False), bimodel()
+    x = one_hot([1, 5, 2, 2, 6])
+    S_uni, S_bi = sensitivity_matrix(uni, x), sensitivity_matrix(bi, x)
+    s = spec(F.fig_sensitivity({"uni": S_uni, "bi": S_bi}, list("abcde")))
+    h_uni, h_bi = s["data"]
+    np.testing.assert_allclose(h_uni["z"], S_uni, rtol=1e-6)
+    np.testing.assert_allclose(h_bi["z"], S_bi, rtol=1e-6)
+    assert np.all(np.triu(h_uni["z"], k=1) == 0) and np.triu(h_bi["z"], k=1).max() > 0
+    assert s["layout"]["coloraxis"]["cmax"] == pytest.approx(max(S_uni.max(), S_bi.max()),
+                                                             rel=1e-6)
+    assert (h_uni["xaxis"], h_bi["xaxis"]) == ("x", "x2")
+    s = spec(F.fig_sensitivity({"uni": S_uni, "bi": S_bi}, list("abcde"), normalize_rows=True))
+    np.testing.assert_allclose(s["data"][1]["z"].max(axis=1), 1.0, rtol=1e-6)
+    assert s["layout"]["coloraxis"]["cmax"] == pytest.approx(1.0)
+
+
+def test_sensitivity_with_nonfinite_values_draws_zeros():
+    S = np.array([[1.0, np.nan], [np.inf, 2.0]])
+    z = spec(F.fig_sensitivity({"m": S}, ["a", "b"]))["data"][0]["z"]
+    np.testing.assert_array_equal(z, [[1.0, 0.0], [0.0, 2.0]])

@@ -1,0 +1,73 @@
+"""Shared figure helpers: escaping, colours, decimation and the frame-keeping figure."""
+
+import copy
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+from plotly.utils import PlotlyJSONEncoder
+
+from rnnviz.figures import common as C
+
+
+def test_escape_plotly_and_symbols():
+    assert C.escape_plotly("<b>a & b</b>") == "&lt;b&gt;a &amp; b&lt;/b&gt;"
+    assert C.sym("a") == "a&lt;t&gt;" and C.sym("c_tilde") == "c̃&lt;t&gt;"
+    assert C.sym("gamma_f_bwd") == "Γf←&lt;t&gt;"
+    assert C.sym("da") == "∂L/∂a&lt;t&gt;"
+
+
+def test_escape_all_is_numeric_entities_only():
+    s = C.escape_all("<a href='x'>*$:é")
+    assert s == "".join(f"&#{ord(c)};" for c in "<a href='x'>*$:é")
+    assert set(s) <= set("&#;0123456789")
+
+
+def test_visible_char():
+    assert C.visible_char(" ") == "␣" and C.visible_char("\n") == "↵"
+    assert C.visible_char("\x07") == "U+0007" and C.visible_char("\u200d") == "U+200D"
+    assert C.visible_char("é") == "é" and C.visible_char("م") == "م"
+    assert C.token_text("<script>", 20) == "&lt;script&gt;"
+    assert C.token_text("abcdefghijklmnop", 6) == "abcde…"
+
+
+def test_colour_at_ends_and_middle():
+    assert C.colour_at(-1) == "#053061" and C.colour_at(1) == "#67001f"
+    assert C.colour_at(0) == "#f7f7f7"
+    assert C.colour_at(0, 0, 1, C.SEQUENTIAL) == "#440154"
+    assert C.colour_at(5, 0, 1, C.SEQUENTIAL) == "#fde725"        # clipped
+    assert C.colour_at(float("nan")) == "#9e9e9e"
+
+
+def test_decimate_keeps_the_ends():
+    assert C.decimate(5, 10).tolist() == [0, 1, 2, 3, 4]
+    idx = C.decimate(1000, 50)
+    assert len(idx) <= 50 and idx[0] == 0 and idx[-1] == 999
+
+
+def test_step_categories_are_unique_and_escaped():
+    cats = C.step_categories(["a", "a", "<"])
+    assert cats == ["t=1 a", "t=2 a", "t=3 &lt;"]
+
+
+def test_framed_figure_hands_out_its_frames_without_copying_or_changing_them():
+    frames = [{"name": str(t), "data": [{"type": "scatter", "x": [t], "y": [t]}],
+               "traces": [0]} for t in range(3)]
+    fig = C.figure([{"type": "scatter", "x": [0], "y": [0]}], C.layout("t", 200), frames)
+    before = json.dumps(frames, cls=PlotlyJSONEncoder, sort_keys=True)
+    d = fig.to_dict()
+    assert d["frames"] is fig.raw_frames
+    go.Figure(copy.deepcopy(d))                           # valid Plotly
+    # What Streamlit does with a figure: to_dict, then to_json. Nothing may change.
+    spec = json.loads(pio.to_json(fig.to_dict(), validate=False))
+    assert [f["name"] for f in spec["frames"]] == ["0", "1", "2"]
+    assert json.dumps(frames, cls=PlotlyJSONEncoder, sort_keys=True) == before
+
+
+def test_nan_to_none_mask():
+    out = C.nan_to_none_mask(np.array([1.0, np.inf, -np.inf, np.nan]))
+    assert out.dtype == np.float32 and out[0] == 1 and np.isnan(out[1:]).all()
+    with pytest.raises(ValueError):
+        go.Figure({"data": [{"type": "heatmap", "bogus": 1}]})   # validation is real

@@ -1,0 +1,111 @@
+"""Figures of the Forward-pass page: the animated cell, its frames and the filled equations."""
+
+import re
+
+import numpy as np
+import pytest
+from _fig_spec import spec
+from _traces import ARCH_IDS, ARCHS, VOCAB, make
+
+from rnnviz.figures import forward as F
+
+NUMBER = r"[-+]?\d+\.\d+"
+
+
+def frame(s, t):
+    return next(f for f in s["frames"] if f["name"] == str(t))
+
+
+@pytest.mark.parametrize(("cell", "bi"), ARCHS, ids=ARCH_IDS)
+def test_one_frame_per_step_with_the_unit_values(cell, bi):
+    _, trace, _ = make(cell, bi, n_a=5)
+    direction = "fwd" if bi else ""
+    unit = 3
+    s = spec(F.forward_figure(trace, VOCAB.itos, unit=unit, start_t=2, direction=direction))
+    T = trace.T_x
+    assert [f["name"] for f in s["frames"]] == [str(t) for t in range(1, T + 1)]
+    sfx = f"_{direction}" if direction else ""
+    for t in (1, 4, T):
+        texts = frame(s, t)["data"][0]["text"]
+        # Every value box shows its quantity at step t for the chosen unit, two decimals.
+        key = {"rnn": "a", "gru": "gamma_u", "lstm": "gamma_f"}[cell]
+        v = trace[key + sfx][unit, 0, t - 1]
+        assert any(txt.endswith(f"<br>{v:+.2f}") for txt in texts), (t, texts)
+        # The x<t> label names the token read at step t.
+        assert any(txt.startswith("x&lt;t&gt; = ") for txt in texts)
+    # The base figure shows the start step and the slider points at it.
+    assert s["layout"]["sliders"][0]["active"] == 1
+    assert s["data"][0]["text"] == frame(s, 2)["data"][0]["text"]
+
+
+def test_cover_hides_the_steps_not_read_yet_and_bars_are_top_k():
+    _, trace, _ = make("lstm", n_a=4)
+    T = trace.T_x
+    s = spec(F.forward_figure(trace, VOCAB.itos, unit=0, start_t=1, top_k=5))
+    heat = s["data"][1]
+    assert heat["type"] == "heatmap"
+    np.testing.assert_allclose(heat["z"], trace["a"][:, 0, :], rtol=1e-6)
+    for t in (1, 7, T):
+        cover, _, bars = frame(s, t)["data"][1:4]
+        assert cover["x"][0] == pytest.approx(t + 0.5) and cover["x"][1] == pytest.approx(T + 0.5)
+        y = trace["y_hat"][:, 0, t - 1]
+        np.testing.assert_allclose(bars["x"], np.sort(y)[::-1][:5], atol=1e-4)
+
+
+def test_long_sentences_are_decimated_but_keep_the_start_step():
+    text = "abcdefghij" * 30
+    _, trace, _ = make("rnn", text=text, n_a=3)
+    s = spec(F.forward_figure(trace, VOCAB.itos, start_t=123, max_frames=50))
+    names = [int(f["name"]) for f in s["frames"]]
+    assert len(names) <= 51 and 123 in names and names[0] == 1 and names[-1] == 300
+
+
+def _numbers(line):
+    return [float(x) for x in re.findall(NUMBER, line)]
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("t", [1, 5])
+def test_equations_add_up_to_the_trace(cell, t):
+    model, trace, _ = make(cell, n_a=5)
+    unit = 2
+    lines = F.equation_lines(model, trace, t, unit, output_labels=VOCAB.itos)
+    x_id = int(trace["x"][:, 0, t - 1].argmax())
+    assert f"index }}{x_id}" in lines[0]
+    gates = [ln for ln in lines if "underbrace" in ln]
+    assert len(gates) == {"rnn": 1, "gru": 3, "lstm": 4}[cell]
+    for line in gates:
+        a, x, b, z, value = _numbers(line)[-5:]
+        # memory + input + bias = the pre-activation, and the gate's value is the trace's
+        assert a + x + b == pytest.approx(z, abs=2e-3)
+    last_value = trace["c" if cell == "gru" else "a"][unit, 0, t - 1]
+    # The last state equation ends with the trace's value (GRU: before its a = c note).
+    state_line = [ln for ln in lines if ln.startswith(("a^", "c^"))][-1]
+    assert _numbers(state_line)[-1] == pytest.approx(last_value, abs=1e-3)
+    if cell == "lstm":
+        c_line = next(ln for ln in lines if ln.startswith("c^"))
+        u, ct, f, cp, c = _numbers(c_line)[-5:]
+        assert u * ct + f * cp == pytest.approx(c, abs=2e-3)
+        assert c == pytest.approx(trace["c"][unit, 0, t - 1], abs=1e-3)
+        if t == 1:
+            assert cp == 0.0                                  # c<0> = 0
+
+
+def test_equations_escape_tokens_for_latex():
+    model, trace, _ = make("rnn", text="$_{}\\😀", n_a=3)
+    for t in range(1, 7):
+        line = F.equation_lines(model, trace, t, 0)[0]
+        assert "😀" not in line
+    assert "\\$" in F.equation_lines(model, trace, 1, 0)[0]
+    assert "U+1F600" in F.equation_lines(model, trace, 6, 0)[0]
+    assert "<UNK>" in F.equation_lines(model, trace, 6, 0)[0]
+
+
+def test_shape_rows_follow_the_seed_layout():
+    model, trace, _ = make("lstm", n_a=7)
+    rows = {r["array"]: r["shape"] for r in F.shape_rows(model.config, trace.T_x)}
+    n_x = len(VOCAB)
+    assert rows["x<t>"] == f"(n_x, m) = ({n_x}, 1)"
+    assert rows["a<t-1>, a<t>"] == "(n_a, m) = (7, 1)"
+    assert rows["W_f, W_u, W_o, W_c"] == f"(n_a, n_a + n_x) = (7, {7 + n_x}) each"
+    assert rows["a (all steps)"] == f"(n_a, m, T_x) = (7, 1, {trace.T_x})"

@@ -1,0 +1,135 @@
+"""Figures of the sampling page, tested on the data they send to the browser."""
+
+import math
+
+import numpy as np
+import pytest
+from _fig_spec import spec, strings
+
+from rnnviz.figures import sampling as F
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_visible_char_and_plotly_text():
+    assert [F.visible_char(c) for c in " \n\ta"] == ["␣", "↵", "⇥", "a"]
+    assert F.visible_char("\u202e") == "U+202E" and F.visible_char("\x00") == "U+0000"
+    assert F.visible_char("😀") == "😀"
+    assert F.plotly_text(HOSTILE) == "&lt;img src=x onerror=alert(1)&gt;"
+    assert F.plotly_text("abcdefgh", 5) == "abcd…"
+
+
+@pytest.mark.parametrize("p, text", [(3.2e-13, "3.20 × 10⁻¹³"), (5.7e-10, "5.70 × 10⁻¹⁰"),
+                                     (0.5, "0.5"), (0.00123, "0.00123"), (1.0, "1")])
+def test_format_prob(p, text):
+    assert F.format_prob(math.log(p)) == text
+
+
+def test_format_prob_never_underflows():
+    assert F.format_prob(-1e6) == "3.30 × 10⁻⁴³⁴²⁹⁵"
+    assert F.format_prob(-math.inf) == "0"
+    assert F.format_prob(math.log(9.9996e-5)) == "1.00 × 10⁻⁴"       # rounds up cleanly
+
+
+def test_preference():
+    r = F.preference(-10.0, -12.0)
+    assert r["winner"] == "A" and r["diff"] == pytest.approx(2.0)
+    assert r["ratio"] == f"{math.exp(2):.3g}"
+    assert F.preference(-12.0, -10.0)["winner"] == "B"
+    assert F.preference(-3.0, -3.0)["winner"] == "tie"
+    huge = F.preference(-10.0, -2000.0)
+    assert huge["winner"] == "A" and "10" in huge["ratio"]           # no overflow
+
+
+def test_topk_sorted_with_the_draw_in_red():
+    probs = np.array([0.05, 0.4, 0.1, 0.3, 0.15])
+    model = np.array([0.1, 0.3, 0.2, 0.25, 0.15])
+    itos = ["<UNK>", "a", " ", "b", "<"]
+    s = spec(F.fig_topk(probs, 3, itos, k=3, step=7, model_probs=model))
+    grey, sampled = s["data"]
+    np.testing.assert_allclose(sampled["y"], [0.4, 0.3, 0.15], rtol=1e-6)
+    np.testing.assert_allclose(grey["y"], [0.3, 0.25, 0.15], rtol=1e-6)
+    assert s["layout"]["xaxis"]["ticktext"] == ["a", "b", "&lt;"]
+    assert sampled["marker"]["color"] == [F.BASE, F.ACCENT, F.BASE]
+    assert "ŷ<7>" in s["layout"]["title"]["text"]
+
+
+def test_topk_adds_a_draw_outside_the_top_k():
+    probs = np.array([0.6, 0.3, 0.1])
+    s = spec(F.fig_topk(probs, 2, ["x", "y", " "], k=1))
+    (bars,) = s["data"]
+    np.testing.assert_allclose(bars["y"], [0.6, 0.1], rtol=1e-6)
+    assert s["layout"]["xaxis"]["ticktext"] == ["x", "␣"]
+    assert bars["marker"]["color"] == [F.BASE, F.ACCENT]
+
+
+def test_text_grid_wraps_at_width_and_newlines():
+    cols, rows = F.text_grid(list("abcde\nfg"), width=3)
+    assert cols.tolist() == [0, 1, 2, 0, 1, 2, 0, 1]
+    assert rows.tolist() == [0, 0, 0, 1, 1, 1, 2, 2]
+
+
+def test_sample_text_colours_each_draw_by_its_probability():
+    chars = list("ab") + list("c d<")
+    p = np.array([0.9, 0.5, 0.25, 0.125])
+    s = spec(F.fig_sample_text(chars, p, n_prefix=2, step=3, width=10))
+    prefix, sampled, current = s["data"]
+    assert prefix["text"] == ["a", "b"]
+    assert sampled["text"] == ["c", "␣", "d", "&lt;"]
+    np.testing.assert_allclose(sampled["marker"]["color"], p)
+    np.testing.assert_array_equal(sampled["customdata"], [1, 2, 3, 4])
+    assert (current["x"], current["y"]) == ([4], [0])                 # step 3 = "d", column 4
+
+
+def test_hidden_state_heatmap_and_bars():
+    A = np.random.default_rng(0).uniform(-1, 1, (6, 9))
+    s = spec(F.fig_hidden_state(A, step=4))
+    heat, bars = s["data"]
+    np.testing.assert_allclose(heat["z"], A, rtol=1e-6)
+    assert heat["z"].dtype == np.float32
+    np.testing.assert_allclose(bars["x"], A[:, 3], rtol=1e-6)
+    (box,) = s["layout"]["shapes"]
+    assert (box["x0"], box["x1"]) == (3.5, 4.5)
+    assert "a<4>" in s["layout"]["xaxis2"]["title"]["text"]
+    # Out-of-range steps are clipped; a saturated or NaN state does not break the colour range.
+    A[0, 0] = np.nan
+    s = spec(F.fig_hidden_state(A * 5, step=99))
+    assert s["layout"]["shapes"][0]["x0"] == 8.5
+    assert s["data"][0]["zmax"] == pytest.approx(np.nanmax(np.abs(A * 5)), rel=1e-6)
+
+
+def test_logprob_compare_marks_the_differing_characters():
+    a, b = "The apple and pair salad", "The apple and pear salad"
+    rng = np.random.default_rng(1)
+    la, lb = -rng.uniform(0, 3, len(a)), -rng.uniform(0, 3, len(b))
+    s = spec(F.fig_logprob_compare([("A", list(a), la), ("B " + HOSTILE, list(b), lb)]))
+    cum_a, bar_a, cum_b, bar_b = s["data"]
+    np.testing.assert_allclose(cum_a["y"], np.cumsum(la), rtol=1e-5)
+    np.testing.assert_allclose(bar_b["y"], lb, rtol=1e-6)
+    assert [(r["x0"], r["x1"]) for r in s["layout"]["shapes"]] == [(15.5, 16.5), (16.5, 17.5)]
+    ticks = s["layout"]["xaxis"]["ticktext"]
+    assert ticks[15:17] == ["a/e", "i/a"] and ticks[3] == "␣"
+    assert not any("<img" in t for t in strings(s))
+
+
+def test_logprob_compare_single_and_empty():
+    s = spec(F.fig_logprob_compare([("x", list("hi"), np.log([0.5, 0.25]))]))
+    np.testing.assert_allclose(s["data"][0]["y"], np.log([0.5, 0.125]), rtol=1e-6)
+    assert s["layout"]["shapes"] == []
+    spec(F.fig_logprob_compare([("empty", [], np.zeros(0))]))
+
+
+def test_figure_sends_compact_typed_arrays():
+    f = F.figure([dict(type="heatmap", z=np.arange(6, dtype=np.float64).reshape(2, 3),
+                       x=np.arange(3), y=np.array([0, 2**40]), text=np.array(["a", "<"]),
+                       customdata=np.array([True, False]))], dict(title=dict(text="t")))
+    d = f.to_dict()
+    trace = d["data"][0]
+    assert trace["z"]["dtype"] == "f4" and trace["z"]["shape"] == "2, 3"
+    assert trace["x"]["dtype"] == "i4"
+    assert trace["y"]["dtype"] == "f4"                       # too large for int32
+    assert trace["text"] == ["a", "<"] and trace["customdata"] == [True, False]
+    assert d["layout"]["template"] == {}                     # Streamlit's theme styles it
+    s = spec(f)
+    np.testing.assert_array_equal(s["data"][0]["z"], np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(s["data"][0]["y"], [0, 2.0**40])

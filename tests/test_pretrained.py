@@ -1,0 +1,170 @@
+"""The shipped models: they load, keep the stable API, and their cards tell the truth."""
+
+import numpy as np
+import pytest
+
+import rnnviz
+from rnnviz.lm import PRETRAINED_DIR
+from rnnviz.text import Token, Vocab
+
+EXPECTED = {
+    "char-lm-rnn": "char_lm",
+    "char-lm-gru": "char_lm",
+    "char-lm-lstm": "char_lm",
+    "ner-lstm": "tagger",
+    "ner-bilstm": "tagger",
+    "sentiment-lstm": "classifier",
+}
+CHAR_LMS = [n for n, k in EXPECTED.items() if k == "char_lm"]
+TEDDY_NAME = "He said, Teddy Roosevelt was a great president."
+TEDDY_BEAR = "He said, Teddy bears are on sale."
+
+
+def test_every_shipped_model_is_listed():
+    assert rnnviz.list_pretrained() == list(EXPECTED)
+
+
+def test_the_shipped_files_stay_small():
+    files = [PRETRAINED_DIR / f"{n}{ext}" for n in EXPECTED for ext in (".npz", ".json", ".md")]
+    assert all(f.exists() for f in files)
+    assert sum(f.stat().st_size for f in files) < 15 * 2 ** 20
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_loads_with_its_kind_card_and_read_only_weights(name):
+    p = rnnviz.load_pretrained(name)
+    assert rnnviz.load_pretrained(name) is p                       # cached per process
+    assert p.name == name and p.kind == EXPECTED[name]
+    assert isinstance(p.model, rnnviz.Model) and isinstance(p.vocab, Vocab)
+    assert p.model.config.dtype == "float32" and p.model.config.n_x == len(p.vocab)
+    for v in p.model.params.values():
+        assert v.dtype == np.float32 and not v.flags.writeable
+    with pytest.raises(ValueError):
+        p.model.params["by"][0, 0] = 1.0
+    assert p.model.copy().params["by"].flags.writeable             # copies are free to train
+    card = p.card
+    assert card["name"] == name and card["kind"] == p.kind
+    assert card["command"] == f"python -m rnnviz.train {name}"
+    assert card["vocab"] == p.vocab.to_dict()
+    assert card["training_time_s"] > 0 and len(card["loss_curve"]) > 10
+    assert card["environment"]["numpy"] and card["hyperparameters"]["seed"] == 0
+    assert "quick" not in card
+    assert card["command"] in p.card_markdown and "training time" in p.card_markdown
+    # the loss curve goes down
+    losses = [v for _, v in card["loss_curve"]]
+    assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_encode_and_trace_on_any_text(name):
+    p = rnnviz.load_pretrained(name)
+    text = "He said, Teddy bears are on sale \u00e9\U0001f600 \u4e2d!"
+    x, tokens = p.encode(text)
+    assert x.dtype == np.float32 and x.shape == (len(p.vocab), 1, len(tokens))
+    assert np.all(x.sum(axis=0) == 1)
+    assert all(isinstance(t, Token) and text[t.start:t.end] == t.text for t in tokens)
+    trace = p.trace(text)
+    assert trace.tokens == [t.text for t in tokens]
+    assert trace["y_hat"].shape == (p.model.config.n_y, 1, len(tokens))
+    assert not trace.nonfinite.any()
+    x, tokens = p.encode("")
+    assert x.shape[2] == 0 and tokens == []
+
+
+# -- character language models ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CHAR_LMS)
+def test_char_lm_api(name):
+    p = rnnviz.load_pretrained(name)
+    text = "Return the value of the attribute."
+    lp = p.log_probs(text)
+    assert lp.shape == (len(text),) and np.all(lp < 0)
+    trace = p.trace(text)
+    # ŷ<t> after reading character t predicts character t+1
+    ids = p.vocab.encode(text)
+    y = trace["y_hat"][:, 0, :]
+    np.testing.assert_allclose(lp[1:], np.log(y[ids[1:], np.arange(len(text) - 1)]), rtol=1e-4)
+    s = p.score(text)
+    assert s["bits_per_char"] < 3.0 < p.score("zqxj vkpw yfgb hqjz")["bits_per_char"]
+    sample = p.sample("", length=80, temperature=0.7, rng=np.random.default_rng(0))
+    again = p.sample("", length=80, temperature=0.7, rng=np.random.default_rng(0))
+    assert sample.text == again.text and len(sample.steps) == 80
+    step = sample.steps[0]
+    assert step.probs.shape == (len(p.vocab),) and step.a.shape == (p.model.config.n_a,)
+    # the card's sample is reproducible from its seed
+    card_sample = p.card["sample"]
+    assert p.sample(card_sample["prefix"], length=len(card_sample["text"]),
+                    temperature=card_sample["temperature"],
+                    rng=card_sample["seed"]).text == card_sample["text"]
+
+
+def test_char_lms_share_a_budget_and_the_gated_ones_beat_the_baseline():
+    cards = {n: rnnviz.load_pretrained(n).card for n in CHAR_LMS}
+    budget = {"m", "T_x", "steps", "lr", "warmup", "decay", "clip_norm", "seed", "optimizer"}
+    first = cards["char-lm-rnn"]
+    for card in cards.values():
+        assert card["sizes"]["n_a"] == first["sizes"]["n_a"]
+        assert {k: card["hyperparameters"][k] for k in budget} == \
+            {k: first["hyperparameters"][k] for k in budget}
+        assert card["baseline"] == first["baseline"]
+        assert card["metrics"]["valid_chars"] == card["data"]["valid_chars"]   # whole split
+    kn = first["baseline"]["valid_bpc"]
+    for name in ("char-lm-gru", "char-lm-lstm"):
+        assert cards[name]["metrics"]["valid_bpc"] <= kn - 0.1
+
+
+def test_char_lm_card_metric_is_recomputed_from_the_valid_split():
+    from rnnviz.data import corpus
+    from rnnviz.training.checkpoint import sha256_text
+    p = rnnviz.load_pretrained("char-lm-lstm")
+    m = p.card["metrics"]
+    prefix = corpus.load_corpus("valid")[:m["valid_prefix_chars"]]
+    if sha256_text(prefix) != m["valid_prefix_sha256"]:
+        pytest.skip("this Python's standard library gives a different corpus")
+    assert p.score(prefix)["bits_per_char"] == pytest.approx(m["valid_prefix_bpc"], abs=1e-5)
+
+
+# -- taggers ----------------------------------------------------------------------------------
+
+
+def test_unidirectional_tagger_sees_only_the_left_context():
+    uni = rnnviz.load_pretrained("ner-lstm")
+    a, b = uni.tag(TEDDY_NAME), uni.tag(TEDDY_BEAR)
+    assert a[3][0] == b[3][0] == "Teddy"
+    # same words before "Teddy", so the same a<t> and the same P(name) in both sentences
+    assert a[3][1] == b[3][1]
+    assert uni.card["metrics"]["test"]["ambiguous_accuracy"] == pytest.approx(0.5, abs=0.1)
+
+
+def test_bidirectional_tagger_resolves_the_ambiguous_word():
+    bi = rnnviz.load_pretrained("ner-bilstm")
+    name, bear = bi.tag(TEDDY_NAME), bi.tag(TEDDY_BEAR)
+    assert name[3][1] > 0.9 and name[4][1] > 0.9                   # Teddy Roosevelt
+    assert bear[3][1] < 0.1 and bear[4][1] < 0.1                   # Teddy bears
+    assert all(p < 0.5 for w, p in name if w in {"He", "said", ",", "was", "president"})
+    test = bi.card["metrics"]["test"]
+    assert test["ambiguous_accuracy"] >= 0.95 and test["accuracy"] >= 0.97
+
+
+# -- classifier -------------------------------------------------------------------------------
+
+
+def test_classifier_predicts_star_ratings():
+    p = rnnviz.load_pretrained("sentiment-lstm")
+    assert p.labels == ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]
+    probs = p.predict("There is nothing to like in this movie.")
+    assert probs.shape == (5,) and probs.sum() == pytest.approx(1) and probs.argmax() == 0
+    assert p.predict("The acting was not bad at all and the music was superb.").argmax() == 4
+    assert p.predict("").sum() == pytest.approx(1)
+
+
+def test_classifier_card_accuracy_is_recomputed_from_the_test_split():
+    from rnnviz.data import sentiment
+    from rnnviz.training.checkpoint import sha256_text
+    p = rnnviz.load_pretrained("sentiment-lstm")
+    test = sentiment.split(seed=p.card["data"]["seed"]).test
+    assert sha256_text("\n".join(r.text for r in test)) == p.card["data"]["test_sha256"]
+    pred = [int(p.predict(r.text).argmax()) for r in test]
+    accuracy = sentiment.accuracy(pred, [r.label for r in test])
+    assert accuracy == pytest.approx(p.card["metrics"]["test"]["accuracy"], abs=1 / len(test))

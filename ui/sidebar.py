@@ -1,0 +1,228 @@
+"""The sidebar shared by every page: the model and the input sentence, kept in session state.
+
+``render_sidebar()`` is called by app.py on every run, before the page script, so its widgets
+exist on every page and keep their values when the user switches pages. Pages then call
+``page_context()`` (or ``current_spec()`` / ``current_text()``) to read the choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+try:  # internal: only used to leave Streamlit's legacy pages/ mode (see ensure_frame)
+    from streamlit.runtime.pages_manager import PagesManager as _PagesManager
+except ImportError:  # pragma: no cover
+    _PagesManager = None
+
+from ui.loaders import get_model, get_steps, shipped_models
+from ui.models import LoadedModel, Steps
+from ui.state import (
+    CELL_NAMES,
+    CELLS,
+    DEFAULT_PRETRAINED,
+    DEFAULT_SENTENCE,
+    INIT_SCALE_RANGE,
+    KEY_BIDIRECTIONAL,
+    KEY_CELL,
+    KEY_INIT_SCALE,
+    KEY_MODEL,
+    KEY_N_A,
+    KEY_SEED,
+    KEY_SENTENCE,
+    MAX_CHARS,
+    N_A_RANGE,
+    RANDOM,
+    RANDOM_DEFAULTS,
+    SEED_RANGE,
+    ModelSpec,
+    clip_text,
+)
+
+_KIND_NAMES = {"char_lm": "character language model", "tagger": "name tagger",
+               "classifier": "sentiment classifier"}
+
+
+def _model_label(name: str) -> str:
+    if name == RANDOM:
+        return "Random weights (choose below)"
+    kind = ("char LM" if name.startswith("char-lm") else "tagger" if name.startswith("ner")
+            else "classifier" if name.startswith("sentiment") else "model")
+    return f"{name} (trained {kind})"
+
+
+def _keep_widget_state() -> None:
+    """Streamlit forgets a widget's value in a run where the widget is not drawn (the
+    random-weight controls hide while a shipped model is selected). Writing each value back
+    to session state before any widget is drawn keeps it."""
+    for key in (KEY_CELL, KEY_BIDIRECTIONAL, KEY_N_A, KEY_SEED, KEY_INIT_SCALE):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def _init_defaults(options: list[str]) -> None:
+    default_model = DEFAULT_PRETRAINED if DEFAULT_PRETRAINED in options else RANDOM
+    if st.session_state.get(KEY_MODEL) not in options:
+        st.session_state[KEY_MODEL] = default_model
+    for key, value in RANDOM_DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+    st.session_state.setdefault(KEY_SENTENCE, DEFAULT_SENTENCE)
+
+
+def render_sidebar() -> None:
+    """Draw the shared sidebar. app.py calls this once per run, before the page runs."""
+    _keep_widget_state()
+    options = [*shipped_models(), RANDOM]
+    _init_defaults(options)
+    with st.sidebar:
+        # The app's name as the page-independent heading (the menu sits above it).
+        st.title("rnnviz")
+        st.selectbox(
+            "Model", options, key=KEY_MODEL, format_func=_model_label,
+            help="A model shipped with rnnviz (trained on a small corpus), or an untrained "
+                 "network with random weights that you configure below.",
+        )
+        if st.session_state[KEY_MODEL] == RANDOM:
+            st.radio("Cell", CELLS, key=KEY_CELL, horizontal=True,
+                     format_func=CELL_NAMES.__getitem__,
+                     help="RNN: a<t> = tanh(W_a[a<t-1>, x<t>] + b_a). GRU: adds Γu, Γr and "
+                          "c̃<t>. LSTM: adds Γf, Γu, Γo and the memory cell c<t>.")
+            st.toggle("Bidirectional", key=KEY_BIDIRECTIONAL,
+                      help="Two directions: a→<t> reads x<1>…x<t>, a←<t> reads x<T_x>…x<t>; "
+                           "ŷ<t> sees both.")
+            st.slider("n_a (hidden units)", *N_A_RANGE, key=KEY_N_A)
+            st.number_input("Seed", min_value=SEED_RANGE[0], max_value=SEED_RANGE[1], step=1,
+                            key=KEY_SEED)
+            st.slider("Init scale of W_aa", *INIT_SCALE_RANGE, step=0.1, key=KEY_INIT_SCALE,
+                      help="Multiplies every recurrent weight block after Xavier init. Above "
+                           "about 1.5 the state saturates; far below 1 it forgets at once.")
+        else:
+            _shipped_summary(_spec())
+        st.text_area(
+            "Input sentence", key=KEY_SENTENCE, height=110,
+            help=f"Typed once, read by every page. Sentences longer than {MAX_CHARS} "
+                 "characters are cut to keep every chart fast.",
+        )
+        text, raw = _text()
+        if raw > MAX_CHARS:
+            st.caption(f"{raw:,} characters: the pages read the first {MAX_CHARS}.")
+        else:
+            st.caption(f"{raw} characters")
+
+
+def _shipped_summary(spec: ModelSpec) -> None:
+    loaded = get_model(spec)
+    cfg = loaded.config
+    cell = CELL_NAMES[cfg.cell]
+    bi = "bidirectional " if cfg.bidirectional else ""
+    st.caption(
+        f"{bi}{cell}, n_a = {cfg.n_a}, n_x = {cfg.n_x}, n_y = {cfg.n_y}, "
+        f"{loaded.model.n_params:,} parameters, {_KIND_NAMES.get(loaded.kind, loaded.kind)}."
+    )
+    if loaded.card_markdown:
+        with st.expander("Model card"):
+            # Shipped, trusted Markdown (no HTML is enabled).
+            st.markdown(loaded.card_markdown)
+
+
+def current_spec() -> ModelSpec:
+    """The sidebar's model choice (calls `ensure_frame` first)."""
+    ensure_frame()
+    return _spec()
+
+
+def current_text() -> tuple[str, int]:
+    """(the sentence cut to MAX_CHARS characters, its length as typed); calls
+    `ensure_frame` first."""
+    ensure_frame()
+    return _text()
+
+
+def _spec() -> ModelSpec:
+    ss = st.session_state
+    name = ss.get(KEY_MODEL, RANDOM)
+    return ModelSpec(
+        name=name,
+        cell=ss.get(KEY_CELL, RANDOM_DEFAULTS[KEY_CELL]),
+        bidirectional=ss.get(KEY_BIDIRECTIONAL, RANDOM_DEFAULTS[KEY_BIDIRECTIONAL]),
+        n_a=ss.get(KEY_N_A, RANDOM_DEFAULTS[KEY_N_A]),
+        seed=ss.get(KEY_SEED, RANDOM_DEFAULTS[KEY_SEED]) or 0,
+        init_scale=ss.get(KEY_INIT_SCALE, RANDOM_DEFAULTS[KEY_INIT_SCALE]),
+    ).normalized()
+
+
+def _text() -> tuple[str, int]:
+    return clip_text(st.session_state.get(KEY_SENTENCE, DEFAULT_SENTENCE))
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs from the sidebar."""
+
+    spec: ModelSpec
+    model: LoadedModel
+    text: str               # the sentence after truncation to MAX_CHARS
+    raw_length: int         # its length as typed
+    steps: Steps | None     # what each step reads and predicts (None when the text is empty)
+
+    @property
+    def truncated(self) -> bool:
+        return self.raw_length > MAX_CHARS
+
+
+def _sidebar_drawn_this_run() -> bool:
+    ctx = get_script_run_ctx()
+    keys = getattr(getattr(ctx, "shared", None), "widget_user_keys_this_run", None)
+    try:
+        return keys is None or KEY_SENTENCE in keys
+    except TypeError:          # unknown internals: assume app.py drew it
+        return True
+
+
+def ensure_frame() -> None:
+    """Make sure app.py (navigation and sidebar) ran before this page.
+
+    With a `pages/` folder next to app.py, Streamlit starts in its legacy multipage mode and
+    runs a page script *alone* for the first deep link after the server starts (and in every
+    `AppTest.switch_page` run). Then no sidebar exists. Leaving legacy mode and rerunning
+    runs app.py with the same page; if that is not possible, draw the sidebar here.
+    """
+    if _sidebar_drawn_this_run():
+        return
+    if _PagesManager is not None and _PagesManager.uses_pages_directory:
+        _PagesManager.uses_pages_directory = False
+        st.rerun()
+    st.set_page_config(page_title="rnnviz", layout="wide")
+    render_sidebar()
+
+
+def page_context(require_text: bool = True) -> PageContext:
+    """Read the sidebar; show the truncation notice; stop with a hint if there is no text.
+
+    With ``require_text=False`` an empty sentence is allowed (``steps`` is then None).
+    """
+    ensure_frame()
+    spec = _spec()
+    model = get_model(spec)
+    text, raw = _text()
+    if raw > MAX_CHARS:
+        st.warning(
+            f"Your sentence has {raw:,} characters; every page reads only the first "
+            f"{MAX_CHARS} (the limit keeps each chart fast and readable)."
+        )
+    steps = None
+    try:
+        steps = get_steps(spec, text) if text else None
+    except ValueError:
+        steps = None
+    if steps is None and require_text:
+        if not text:
+            st.info("Type a sentence in the sidebar (**Input sentence**) to see the network "
+                    "read it.")
+        else:
+            st.info("The model finds no tokens in this text (it reads words, and there are "
+                    "none): type a sentence with words in the sidebar.")
+        st.stop()
+    return PageContext(spec=spec, model=model, text=text, raw_length=raw, steps=steps)
