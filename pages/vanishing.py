@@ -1,5 +1,7 @@
 """Vanishing gradients: how far back the loss at T_x still reaches, RNN vs GRU vs LSTM."""
 
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -27,16 +29,16 @@ def _trained_available() -> bool:
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _models(weights, n_a, rho, activation, forget_bias, seed):
-    """Three float64 models: random (same seed, sizes and init for all) or the shipped LMs."""
+    """{name: (float64 model, its vocabulary)}: random (same seed, sizes and init for all
+    three) or the shipped char LMs."""
     if weights == "trained":
         out = {}
         for cell, name in TRAINED.items():
-            m = rnnviz.load_pretrained(name).model
-            cfg = RNNConfig(**{**m.config.__dict__, "dtype": "float64"})
-            out[figs.NAMES[cell]] = Model(cfg, {k: np.array(v, dtype=np.float64)
-                                               for k, v in m.params.items()})
-        vocab = rnnviz.load_pretrained(TRAINED["lstm"]).vocab
-        return out, vocab
+            p = rnnviz.load_pretrained(name)
+            cfg = RNNConfig(**{**asdict(p.model.config), "dtype": "float64"})
+            out[figs.NAMES[cell]] = (Model(cfg, {k: np.array(v, dtype=np.float64)
+                                                 for k, v in p.model.params.items()}), p.vocab)
+        return out
     vocab = random_vocab()
     init = InitConfig(scheme="orthogonal", spectral_radius=float(rho),
                       forget_bias=float(forget_bias))
@@ -44,16 +46,19 @@ def _models(weights, n_a, rho, activation, forget_bias, seed):
     for cell in figs.ARCHS:
         cfg = RNNConfig(cell=cell, n_x=len(vocab), n_a=int(n_a), n_y=len(vocab),
                         activation=activation if cell == "rnn" else "tanh", dtype="float64")
-        out[figs.NAMES[cell]] = Model.init(cfg, rng=np.random.default_rng(int(seed)), init=init)
-    return out, vocab
+        out[figs.NAMES[cell]] = (Model.init(cfg, rng=np.random.default_rng(int(seed)),
+                                            init=init), vocab)
+    return out
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _curves(text, T, weights, n_a, rho, activation, forget_bias, seed, measure):
-    models, vocab = _models(weights, n_a, rho, activation, forget_bias, seed)
-    ids, target = figs.repeat_ids(vocab.encode(text), T)
-    x = vocab.one_hot(ids, dtype=np.float64)
-    curves = figs.gradient_curves(models, x, target, measure=measure)
+    curves = {}
+    for name, (model, vocab) in _models(weights, n_a, rho, activation, forget_bias,
+                                        seed).items():
+        ids, target = figs.repeat_ids(vocab.encode(text), T)
+        x = vocab.one_hot(ids, dtype=np.float64)
+        curves.update(figs.gradient_curves({name: model}, x, target, measure=measure))
     for c in curves.values():
         c["norms"].flags.writeable = False
     return curves

@@ -171,7 +171,8 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, max_frames=MAX_FRAMES,
                                            transition=dict(duration=0))])
              for t in frames_t]
     start_idx = int(np.flatnonzero(frames_t == start)[0])
-    backwards = [str(t + 1) for t in frames_t[::-1]]
+    # From the step shown down to 1 (Plotly knows no "current" frame before one has played).
+    backwards = [str(t + 1) for t in frames_t[::-1] if t <= start]
     lay = layout(
         "BPTT, from t = T_x down to 1: the gradients of step t need those of step t+1",
         max(300, 110 + 150 * n_p), annotations=notes, **lay_axes,
@@ -180,9 +181,10 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, max_frames=MAX_FRAMES,
             type="buttons", direction="left", x=0.0, y=-0.04, xanchor="left", yanchor="top",
             pad=dict(r=8, t=8), showactive=False,
             buttons=[
-                dict(label="◀ Play BPTT (T_x → 1)", method="animate",
+                dict(label="◀ Play BPTT (to t = 1)", method="animate",
                      args=[backwards, dict(frame=dict(duration=frame_ms, redraw=True),
-                                           transition=dict(duration=0), mode="immediate")]),
+                                           transition=dict(duration=0), fromcurrent=True,
+                                           mode="immediate")]),
                 dict(label="❚❚ Pause", method="animate",
                      args=[[None], dict(frame=dict(duration=0, redraw=False),
                                         transition=dict(duration=0), mode="immediate")]),

@@ -37,6 +37,10 @@ OUT = "#9467bd"     # ŷ
 UNI = "#ff7f0e"     # the unidirectional model in comparisons
 MODEL_COLORS = (UNI, FWD)
 PENDING = "#e8e8e8"
+# Cells of the sweep animation: code -> colour (pending, a→ done, a← done, ŷ done).
+CELL_CODES = {"pending": 0, "fwd": 1, "bwd": 2, "out": 3}
+CELL_SCALE = [[0, PENDING], [1 / 6, PENDING], [1 / 6, FWD], [0.5, FWD], [0.5, BWD],
+              [5 / 6, BWD], [5 / 6, OUT], [1, OUT]]
 
 
 def token_labels(tokens: Sequence[str], max_len: int = 14) -> list[str]:
@@ -215,19 +219,22 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
     ts = list(range(1, T + 1))
 
     def cells(f: dict) -> dict:
-        """The animated trace: T forward cells, T backward cells, T outputs."""
+        """The animated trace: T forward cells, T backward cells, T outputs.
+
+        Colours are numeric codes on fixed colour scales (`CELL_CODES`): Plotly validates
+        frames even when the figure is built unvalidated, and numbers validate ~50x faster
+        than colour strings."""
         kind, cur = f["current"]
-        color = ([FWD if i in f["fwd_done"] else PENDING for i in ts]
-                 + [BWD if i in f["bwd_done"] else PENDING for i in ts]
-                 + [OUT if f["y_done"] else PENDING] * T)
-        now = ([kind == "fwd" and i == cur for i in ts] + [kind == "bwd" and i == cur
-                                                            for i in ts] + [kind == "y"] * T)
+        code = np.array([CELL_CODES["fwd"] if i in f["fwd_done"] else 0 for i in ts]
+                        + [CELL_CODES["bwd"] if i in f["bwd_done"] else 0 for i in ts]
+                        + [CELL_CODES["out"] if f["y_done"] else 0] * T, dtype=np.float32)
+        now = np.array([kind == "fwd" and i == cur for i in ts]
+                       + [kind == "bwd" and i == cur for i in ts] + [kind == "y"] * T,
+                       dtype=np.float32)
         text = ([str(order["fwd", i]) if i in f["fwd_done"] else " " for i in ts]
                 + [str(order["bwd", i]) if i in f["bwd_done"] else " " for i in ts]
                 + [" "] * T)
-        return dict(marker=dict(color=color, line=dict(color=[ACCENT if c else "#666"
-                                                              for c in now],
-                                                       width=[4 if c else 1 for c in now])),
+        return dict(marker=dict(color=code, line=dict(color=now, width=1 + 3 * now)),
                     text=text)
 
     final = len(spec) - 1
@@ -238,11 +245,13 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
         type="scatter", x=np.concatenate([xf, xb, t]),
         y=np.array([yf] * T + [yb] * T + [yy] * T), mode="markers+text",
         textfont=dict(color="white", size=13), customdata=sym,
-        marker=dict(symbol=["square"] * (2 * T) + ["circle"] * T, size=[30] * (2 * T) + [24] * T),
-        hovertemplate="%{customdata}<extra></extra>", name="cells", **{})
+        hovertemplate="%{customdata}<extra></extra>", name="cells")
     animated.update(cells(spec[final]))
-    animated["marker"].update(symbol=["square"] * (2 * T) + ["circle"] * T,
-                              size=[30] * (2 * T) + [24] * T)
+    animated["marker"].update(
+        symbol=["square"] * (2 * T) + ["circle"] * T, size=[30] * (2 * T) + [24] * T,
+        colorscale=CELL_SCALE, cmin=0, cmax=3, showscale=False)
+    animated["marker"]["line"].update(colorscale=[[0, "#666"], [0.5, "#666"], [0.5, ACCENT],
+                                                  [1, ACCENT]], cmin=0, cmax=1)
     static = dict(
         type="scatter", x=np.concatenate([t, t]), y=np.array([yx] * T + [yy + 0.33] * T),
         mode="text", text=labels + [f"ŷ<{i}>" for i in ts], textfont=dict(size=13),

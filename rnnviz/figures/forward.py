@@ -312,10 +312,14 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
             type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
             pad=dict(r=8, t=8), showactive=False,
             buttons=[
+                # From the step shown: Plotly only knows a "current" frame once one has
+                # been played, so the list starts at start_t (fromcurrent continues after
+                # a slider drag within it).
                 dict(label="▶ Play", method="animate",
-                     args=[None, dict(frame=dict(duration=frame_ms, redraw=True),
-                                      transition=dict(duration=0), fromcurrent=True,
-                                      mode="immediate")]),
+                     args=[[str(t + 1) for t in frames_t if t >= start],
+                           dict(frame=dict(duration=frame_ms, redraw=True),
+                                transition=dict(duration=0), fromcurrent=True,
+                                mode="immediate")]),
                 dict(label="❚❚ Pause", method="animate",
                      args=[[None], dict(frame=dict(duration=0, redraw=False),
                                         transition=dict(duration=0), mode="immediate")]),

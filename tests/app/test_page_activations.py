@@ -118,3 +118,18 @@ def test_control_and_rtl_characters_do_not_leak_into_the_html(at):
     frag = markdown_html(at)[0]
     assert "\u202e" not in frag and "\x1b" not in frag
     assert "&#85;&#43;&#50;&#48;&#50;&#69;" in frag            # "U+202E", as entities
+
+
+@pytest.mark.parametrize("page", ["pages/activations.py", "pages/forward.py",
+                                  "pages/backward.py", "pages/vanishing.py"])
+def test_pages_work_with_every_shipped_model(monkeypatch, page):
+    at = open_page(monkeypatch, page)
+    for name in ("char-lm-rnn", "char-lm-gru", "ner-lstm", "ner-bilstm", "sentiment-lstm"):
+        at.selectbox(key="sidebar.model").set_value(name).run()
+        assert not at.exception, (name, at.exception)
+    if page == "pages/backward.py":          # a classifier's loss is at T_x only
+        assert at.radio(key="backward.loss").disabled
+    # A word model finds no token in blanks: a hint, not an error.
+    at.text_area(key="sidebar.sentence").input("   ").run()
+    assert not at.exception
+    assert any("no tokens" in i.value for i in at.info)

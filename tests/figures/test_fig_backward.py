@@ -71,7 +71,9 @@ def test_bptt_heatmaps_are_the_backward_trace(cell, bi):
     f = next(fr for fr in s["frames"] if fr["name"] == "4")
     assert f["data"][0]["x"][1] == pytest.approx(3.5)
     play = s["layout"]["updatemenus"][0]["buttons"][0]["args"][0]
-    assert play[0] == str(T) and play[-1] == "1"             # BPTT: from T_x down to 1
+    assert play == [str(t) for t in range(4, 0, -1)]          # BPTT: from t = 4 down to 1
+    full = spec(F.bptt_figure(bt, keys))["layout"]["updatemenus"][0]["buttons"][0]["args"][0]
+    assert full[0] == str(T) and full[-1] == "1"
 
 
 def test_grad_keys_show_a_grus_dc_once():

@@ -88,21 +88,26 @@ def test_sweep_animation_frames():
     s = spec(F.fig_sweep_order(["x1", "x2", "x3"]))
     frames = s["frames"]
     assert [f["name"] for f in frames] == [str(k) for k in range(8)]
-    pending, fwd, bwd = F.PENDING, F.FWD, F.BWD
+    pending, fwd, bwd, out = (F.CELL_CODES[k] for k in ("pending", "fwd", "bwd", "out"))
     # Frame 2: a→<1>, a→<2> done; no a← yet. Cells: 3 forward, 3 backward, 3 outputs.
     c = frames[2]["data"][0]["marker"]["color"]
-    assert c[:3] == [fwd, fwd, pending] and c[3:6] == [pending] * 3
+    assert c[:3].tolist() == [fwd, fwd, pending] and c[3:6].tolist() == [pending] * 3
     # Frame 4 computes a←<3> first (the backward sweep starts at the end), as computation 4.
     c = frames[4]["data"][0]["marker"]["color"]
-    assert c[3:6] == [pending, pending, bwd]
+    assert c[3:6].tolist() == [pending, pending, bwd]
     assert frames[4]["data"][0]["text"][3:6] == [" ", " ", "4"]
-    assert frames[4]["data"][0]["marker"]["line"]["color"][5] == F.ACCENT
+    assert frames[4]["data"][0]["marker"]["line"]["color"].tolist() == [0] * 5 + [1] + [0] * 3
     assert "a←<3>" in frames[4]["layout"]["title"]["text"]
     # The last frame: every ŷ<t> computed. The figure opens on it; buttons animate.
-    assert frames[-1]["data"][0]["marker"]["color"][6:] == [F.OUT] * 3
-    assert s["data"][0]["marker"]["color"] == frames[-1]["data"][0]["marker"]["color"]
+    assert frames[-1]["data"][0]["marker"]["color"][6:].tolist() == [out] * 3
+    np.testing.assert_array_equal(s["data"][0]["marker"]["color"],
+                                  frames[-1]["data"][0]["marker"]["color"])
     assert s["layout"]["sliders"][0]["active"] == 7
     assert {b["method"] for b in s["layout"]["updatemenus"][0]["buttons"]} == {"animate"}
+    # The codes map to the direction colours on the trace's fixed colour scale.
+    stops = s["data"][0]["marker"]["colorscale"]
+    colour = {code: [c for p, c in stops if p <= code / 3][-1] for code in range(4)}
+    assert colour == {pending: F.PENDING, fwd: F.FWD, bwd: F.BWD, out: F.OUT}
 
 
 def test_sweep_animation_cuts_long_inputs():

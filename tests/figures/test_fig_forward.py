@@ -33,8 +33,10 @@ def test_one_frame_per_step_with_the_unit_values(cell, bi):
         assert any(txt.endswith(f"<br>{v:+.2f}") for txt in texts), (t, texts)
         # The x<t> label names the token read at step t.
         assert any(txt.startswith("x&lt;t&gt; = ") for txt in texts)
-    # The base figure shows the start step and the slider points at it.
+    # The base figure shows the start step, the slider points at it and Play starts there.
     assert s["layout"]["sliders"][0]["active"] == 1
+    play = s["layout"]["updatemenus"][0]["buttons"][0]["args"]
+    assert play[0] == [str(t) for t in range(2, T + 1)] and play[1]["fromcurrent"]
     assert s["data"][0]["text"] == frame(s, 2)["data"][0]["text"]
 
 
