@@ -560,7 +560,9 @@ def main() -> int:
             print(f"  {e}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    ok = result["errors"] == 0 and result["disconnect"]["health_after"] == "ok"
+    d = result["disconnect"]
+    others_went_on = not d["done"] or d["actions_after_by_others"] > 0
+    ok = result["errors"] == 0 and d["health_after"] == "ok" and others_went_on
     return 0 if ok else 1
 
 

@@ -228,8 +228,11 @@ def compare(name: str) -> None:
     """Two sentences side by side; editing them reruns only this fragment."""
     st.header("Which sentence does the model prefer?")
     st.caption(
-        "The course notes' speech-recognition example: two transcriptions that sound the same. "
-        "A language model should give the sensible one the higher probability."
+        "The course notes' speech-recognition example: two transcriptions that sound the same, "
+        "and the language model decides which one was said. A model only knows its corpus: "
+        "these learned from Python docstrings, where \"pair\" (as in key/value pair) is common "
+        "and \"pear\" is rare. Try a pair in the docstrings' own style too, e.g. \"Return the "
+        "number of items\" vs \"Return the number of itmes\"."
     )
     ca, cb = st.columns(2, gap="large")
     pair = {}

@@ -62,6 +62,9 @@ CHROMIUM_ARGS = [
 ]
 SERVER_START_TIMEOUT_S = 60.0
 APP_RUN_TIMEOUT_MS = 30_000
+# A page load also fetches and parses the app's JavaScript (Plotly's alone is a few MB) in a
+# fresh browser context: on a busy 2-core machine that can take longer than a rerun.
+FIRST_RUN_TIMEOUT_MS = 60_000
 
 
 def _free_port() -> int:
@@ -246,7 +249,7 @@ def wait_for_app(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS, settle_ms: in
     expect(page.locator("[data-testid='stSkeleton']")).to_have_count(0, timeout=timeout_ms)
 
 
-def wait_for_first_run(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS) -> None:
+def wait_for_first_run(page: Page, timeout_ms: int = FIRST_RUN_TIMEOUT_MS) -> None:
     """After a page load: wait until the first script run has drawn the page and finished.
 
     Before the WebSocket is up and the first run has started, the app already reports
