@@ -18,8 +18,7 @@ MAX_HEATMAP_CELLS = 120_000
 NOTES = {
     "a": "Each column is the hidden state **a\\<t\\>** just after reading the token under it; "
          "each row is one unit. Rows that change colour at spaces or punctuation react to word "
-         "boundaries; rows that keep one colour over a stretch carry memory across steps. "
-         "With random weights, expect a pattern that mostly follows the current character.",
+         "boundaries; rows that keep one colour over a stretch carry memory across steps.",
     "c": "The LSTM's memory cell **c\\<t\\>** is not squashed by tanh: it can grow past ±1 "
          "while Γf ≈ 1 keeps it and Γu keeps adding. Long horizontal bands are memory kept "
          "over many steps.",
@@ -135,6 +134,11 @@ st.caption(f"Architecture: {cfg.cell.upper()}" + (" (bidirectional)" if cfg.bidi
 for key in keys:
     base, direction = split_key(key)
     note = NOTES.get(base, "") + (DIRECTION_NOTE[direction] if direction else "")
+    if base == "a":
+        note += (" With random weights, expect a pattern that mostly follows the current "
+                 "character." if spec.is_random else
+                 " This model is trained: look for units that stay on through a word, or "
+                 "flip at every space.")
     key_units = units
     if units is not None and trace[key].shape[0] != n_units:
         key_units = None if trace[key].shape[0] <= 16 else units[units < trace[key].shape[0]]
@@ -187,10 +191,11 @@ ui.chart_with_note(
     _top_k(spec, ctx.text, f"Top-5 of ŷ&lt;t&gt;: the {what}, at each step"),
     key="activations.topk",
     note=("Column t lists the 5 most likely values of ŷ\\<t\\> after reading x\\<1\\>…x\\<t\\>; "
-          "darker = more probable (⍰ is \\<UNK\\>, ⊣ is \\<EOS\\>, the end of the text). An "
-          "orange square marks the true next token when it is among the five. A trained "
-          "char LM is confident inside words and unsure after a space; random weights give "
-          "flat, near-uniform guesses (about 1/n_y each)."
+          "darker = more probable (� is \\<UNK\\>, ⊣ is \\<EOS\\>, the end of the text). An "
+          "orange square marks the true next token when it is among the five. "
+          + ("A trained char LM is confident inside words and unsure after a space or at the "
+             "start of a word." if not spec.is_random else
+             "Random weights give flat, near-uniform guesses (about 1/n_y each).")
           if loaded.kind == "char_lm" else
           "Column t lists the 5 most likely classes of ŷ\\<t\\>. " + steps.target_note),
 )
@@ -201,8 +206,11 @@ ui.chart_with_note(
     _saturation(spec, ctx.text), key="activations.saturation",
     note=("One dot per unit. Right: the gate is mostly closed (< 0.1); top: mostly open "
           "(> 0.9); on the dotted diagonal it is always one or the other, never in between. "
-          "Trained LSTMs (Karpathy et al., 2015) have forget gates that stay open (Γf > 0.9) "
-          "for whole sentences: those units remember. Random weights sit near the origin."
+          + ("In trained models (Karpathy et al., 2015) some gates stay open (> 0.9) for long "
+             "stretches: high dots on the Γf panel are units that remember. Dots far right are "
+             "gates that are almost always closed."
+             if not spec.is_random else
+             "Random weights sit near the origin: no gate has learned to open or close yet.")
           if cfg.cell != "rnn" else
           "An RNN has no gates; this shows how often tanh saturates near ±1, where its "
           "derivative (1 − a²) is almost 0 and the gradient through that unit vanishes."),

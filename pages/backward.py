@@ -21,6 +21,11 @@ LOSSES = {
     "last": "Loss at the last step only: L = L<T_x>",
 }
 MAX_PANELS = 3
+# Above this many heatmap cells only the units with the largest gradients are drawn (keeps
+# the page under 1.5 MB for a 256-unit model on 300 characters).
+MAX_HEATMAP_CELLS = 90_000
+# The gradient check runs the network twice per checked entry: on the first steps only.
+GRADCHECK_STEPS = 20
 # Equations of one BPTT step per cell (the kernels compute exactly these, fused).
 EQUATIONS = {
     "rnn": [
@@ -57,14 +62,20 @@ EQUATIONS = {
 
 @ui.cache_figure
 def _loss_fig(spec, text, at):
-    loaded = ui.get_model(spec)
-    return figs.loss_figure(ui.get_trace(spec, text), ui.get_steps(spec, text).targets,
-                            loaded.output_labels, at=at)
+    res = ui.get_backward(spec, text, at)
+    return figs.loss_figure(res.trace, res.steps.targets, ui.get_model(spec).output_labels,
+                            at=at)
 
 
 @ui.cache_figure
 def _bptt_fig(spec, text, at, keys, t):
-    return figs.bptt_figure(ui.get_backward(spec, text, at).btrace, keys, start_t=t)
+    btrace = ui.get_backward(spec, text, at).btrace
+    n = btrace[keys[0]].shape[0]
+    units = None
+    if n * btrace.T_x * len(keys) > MAX_HEATMAP_CELLS:
+        keep = max(8, MAX_HEATMAP_CELLS // (btrace.T_x * len(keys)))
+        units = figs.top_units(btrace, keys, keep)
+    return figs.bptt_figure(btrace, keys, start_t=t, units=units)
 
 
 @ui.cache_figure
@@ -75,14 +86,14 @@ def _norm_fig(spec, text, at, t):
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _contrib(spec, text, at, direction):
     res = ui.get_backward(spec, text, at)
-    return figs.dw_contributions(ui.get_model(spec).model, ui.get_trace(spec, text),
-                                 res.btrace, direction=direction)
+    return figs.dw_contributions(ui.get_model(spec).model, res.trace, res.btrace,
+                                 direction=direction)
 
 
 @ui.cache_figure
 def _dw_fig(spec, text, at, direction, t):
     return figs.dw_figure(_contrib(spec, text, at, direction),
-                          ui.get_trace(spec, text).token_labels(), t=t)
+                          ui.get_backward(spec, text, at).trace.token_labels(), t=t)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -91,11 +102,15 @@ def _gradcheck(spec, text, at):
     model = ui.get_model(spec).model
     cfg64 = RNNConfig(**{**asdict(model.config), "dtype": "float64"})
     m64 = Model(cfg64, {k: np.array(v, dtype=np.float64) for k, v in model.params.items()})
-    steps = ui.get_steps(spec, text)
-    y = ui.get_backward(spec, text, at).y
+    res = ui.get_backward(spec, text, at)
+    steps, y = res.steps, np.array(res.y)
+    T = min(steps.T_x, GRADCHECK_STEPS)
+    x = steps.x[:, :, :T].astype(np.float64)
+    if y.ndim == 2:                      # many-to-many targets (m, T_x): the same prefix
+        y = y[:, :T]
     keys = [k for k in m64.params if k.split(".")[-1].startswith("W")] + ["by"]
-    rows = gradient_check(m64, steps.x.astype(np.float64), np.array(y), keys=keys,
-                          n_entries=4, eps=1e-5, rng=np.random.default_rng(0), at=at)
+    rows = gradient_check(m64, x, y, keys=keys, n_entries=3, eps=1e-5,
+                          rng=np.random.default_rng(0), at=at)
     # Keep the two largest gradients per parameter: x<t> is one-hot, so many input columns
     # have an exactly zero gradient, which checks little.
     kept = []
@@ -116,10 +131,14 @@ st.caption(
     "step. Each step adds its share to ∂L/∂W."
 )
 ctx = ui.page_context()
-spec, loaded, steps = ctx.spec, ctx.model, ctx.steps
+spec, loaded = ctx.spec, ctx.model
 cfg = loaded.config
-trace = ui.get_trace(spec, ctx.text)
-T = steps.T_x
+try:
+    ui.get_backward(spec, ctx.text, "all")
+except ValueError:
+    st.info("A language-model loss needs at least two characters (step t predicts "
+            "character t+1): type a longer sentence.")
+    st.stop()
 
 ui.keep_valid(KEY_LOSS, list(LOSSES), "all")
 at = st.radio("Loss", list(LOSSES), key=KEY_LOSS, horizontal=True,
@@ -130,6 +149,8 @@ at = st.radio("Loss", list(LOSSES), key=KEY_LOSS, horizontal=True,
 if cfg.head != "many_to_many":
     at = "last"
 res = ui.get_backward(spec, ctx.text, at)
+steps, trace = res.steps, res.trace
+T = steps.T_x
 st.caption(steps.target_note.replace("<", "\\<").replace(">", "\\>"))
 bad = ~np.isfinite(res.btrace.grad_norm) | trace.nonfinite
 if bad.any() or not np.isfinite(res.loss):
@@ -137,7 +158,8 @@ if bad.any() or not np.isfinite(res.loss):
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Loss L", f"{res.loss:.4f}", help="Natural log, summed over the steps that count.")
-c2.metric("Steps T_x", T)
+c2.metric("Steps T_x", T, help="For a character model the loss uses the course's pair: x = "
+          "the sentence without its last character, y<t> = x<t+1>.")
 c3.metric("||∂L/∂W|| (all parameters)", f"{global_norm(res.grads):.4g}")
 c4.metric("||∂L/∂a<T_x>||", f"{float(res.btrace.grad_norm[-1]):.4g}")
 
@@ -252,6 +274,7 @@ with c2:
     ui.look_for(
         "For a few entries θ of each weight matrix, the analytic gradient from BPTT is "
         "compared with the centred difference (L(θ + ε) − L(θ − ε)) / 2ε, ε = 10⁻⁵, on a "
-        "float64 copy of the model. Relative errors around 10⁻⁷ or smaller mean the "
-        "backward pass is right; 10⁻³ or more would mean a bug."
+        f"float64 copy of the model, over the first {GRADCHECK_STEPS} steps of the sentence "
+        "(each entry costs two more forward passes). Relative errors around 10⁻⁷ or smaller "
+        "mean the backward pass is right; 10⁻³ or more would mean a bug."
     )

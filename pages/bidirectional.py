@@ -18,6 +18,7 @@ DEFAULTS = {
     "bidirectional.sentence_b": "He said, Teddy bears are on sale.",
 }
 SOURCES = {"a": "Sentence A", "b": "Sentence B", "sidebar": "The sidebar's sentence"}
+SCALES = {"log": "log10", "row": "each row ÷ its max", "raw": "raw"}
 
 
 def load(name: str):
@@ -203,7 +204,7 @@ elif not missing(BI):
 # -- 4. Sensitivity ----------------------------------------------------------------------------
 @st.fragment
 def sensitivity_section(detail: str) -> None:
-    """The toggle reruns only this fragment."""
+    """The colour-scale radio reruns only this fragment."""
     st.header("Which inputs can change ŷ\\<t\\>?  ‖∂ŷ\\<t\\>/∂x\\<t'\\>‖")
     if not detail.strip():
         st.info("The chosen sentence is empty: type one above (or in the sidebar).")
@@ -215,19 +216,22 @@ def sensitivity_section(detail: str) -> None:
     if not toks:
         st.info("No words found in this text: type some words.")
         return
-    norm = st.toggle("Normalize each row (divide by its largest entry)",
-                     key="bidirectional.normalize_rows", persist_state="session",
-                     help="Shows where each ŷ\\<t\\> 'looks', whatever its scale.")
+    scale = st.radio("Colour scale", figs.SENSITIVITY_SCALES, key="bidirectional.sensitivity_scale",
+                     format_func=SCALES.__getitem__, horizontal=True, persist_state="session",
+                     help="A confident softmax squashes every gradient, so the norms span many "
+                          "orders of magnitude: the log scale shows them all.")
     if not (np.isfinite(S_uni).all() and np.isfinite(S_bi).all()):
         st.warning("Some gradients overflowed to inf/NaN; they are drawn as 0.")
     ui.chart_with_note(
-        figs.fig_sensitivity({LABELS[UNI]: S_uni, LABELS[BI]: S_bi}, toks, normalize_rows=norm),
+        figs.fig_sensitivity({LABELS[UNI]: S_uni, LABELS[BI]: S_bi}, toks, scale=scale),
         key="bidirectional.sensitivity",
         note="Row t, column t' is how strongly the prediction ŷ\\<t\\> reacts to a change "
              "of the input word x\\<t'\\> (the norm of the Jacobian, computed exactly by "
              "back-propagating every output). For the **unidirectional** tagger everything "
-             "right of the diagonal is exactly 0: ŷ\\<t\\> cannot depend on words it has "
-             "not read. The **bidirectional** tagger fills the whole matrix.",
+             "right of the diagonal is exactly 0 (white on the log scale): ŷ\\<t\\> cannot "
+             "depend on words it has not read. The **bidirectional** tagger fills the whole "
+             "matrix: in the row of *Teddy*, the word after it counts about as much as "
+             "*Teddy* itself.",
     )
     c1, c2 = st.columns(2)
     c1.metric("Unidirectional: largest entry right of the diagonal",

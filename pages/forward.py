@@ -87,8 +87,11 @@ def stepper() -> None:
             "the next token.\n\n"
             "**The equations** split each pre-activation into what comes *from memory* "
             "(W·a a\\<t-1\\>), *from the input* (W·x x\\<t\\>, one column of W·x because "
-            "x\\<t\\> is one-hot) and the bias. At t = 1, a\\<t-1\\> = a\\<0\\> = 0, so only "
-            "the input and the bias count."
+            "x\\<t\\> is one-hot) and the bias. "
+            + ("At t = 1, a\\<t-1\\> = a\\<0\\> = 0, so only the input and the bias count."
+               if loaded.state0 is None else
+               "This model is primed: a\\<0\\> is its state after reading the start symbol, "
+               "as in training.")
             + (" The LSTM's forget bias b_f starts at 1, so Γf starts near σ(1) ≈ 0.73."
                if cfg.cell == "lstm" and spec.is_random else "")
         )

@@ -52,7 +52,7 @@ def test_loads_with_its_kind_card_and_read_only_weights(name):
     assert card["command"] in p.card_markdown and "training time" in p.card_markdown
     # the loss curve goes down
     losses = [v for _, v in card["loss_curve"]]
-    assert losses[-1] < 0.5 * losses[0]
+    assert losses[-1] < 0.7 * losses[0]
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
@@ -101,7 +101,9 @@ def test_char_lm_api(name):
 
 def test_char_lms_share_a_budget_and_the_gated_ones_beat_the_baseline():
     cards = {n: rnnviz.load_pretrained(n).card for n in CHAR_LMS}
-    budget = {"m", "T_x", "steps", "lr", "warmup", "decay", "clip_norm", "seed", "optimizer"}
+    # the same budget; only the peak learning rate is tuned per cell (card: lr_trials)
+    budget = {"m", "T_x", "steps", "warmup", "decay", "final_lr_frac", "clip_norm", "seed",
+              "optimizer"}
     first = cards["char-lm-rnn"]
     for card in cards.values():
         assert card["sizes"]["n_a"] == first["sizes"]["n_a"]

@@ -279,3 +279,21 @@ def test_word_dropout_replaces_inputs_with_unk_only():
     assert set(np.unique(ids).tolist()) == {0, 3}
     assert np.mean(ids == 0) == pytest.approx(0.2, abs=0.03)
     assert np.all(batch.y == 0) and all(np.all(s == 3) for s in seqs)   # data untouched
+
+
+def test_progress_bar_and_cli_arguments():
+    import io
+
+    from rnnviz.train import ProgressBar, main
+    from rnnviz.training.loop import Progress
+
+    out = io.StringIO()
+    bar = ProgressBar("demo", stream=out, width=10)
+    for k in (1, 2, 50, 100):
+        bar(Progress(step=k, steps=100, loss=2.0, smooth_loss=1.5, lr=1e-3, grad_norm=0.5,
+                     clipped=False, epoch=0, elapsed=k * 0.1, tokens=k))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 4 and lines[-1].startswith("demo [##########] 100% step 100/100")
+    assert "loss 1.5000" in lines[0] and "ETA" in lines[0]
+    with pytest.raises(SystemExit):
+        main(["no-such-model"])

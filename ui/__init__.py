@@ -39,7 +39,9 @@ and must be treated as read-only: their arrays have ``flags.writeable = False``)
     ``ui.get_model(spec) -> LoadedModel``
     ``ui.get_steps(spec, text) -> Steps``  what each step t reads and predicts.
     ``ui.get_trace(spec, text) -> Trace``
-    ``ui.get_backward(spec, text, at="all") -> Backward``  (loss, grads, btrace, targets).
+    ``ui.get_backward(spec, text, at="all") -> Backward``  (loss, grads, btrace, y, and the
+        ``steps``/``trace`` the loss was computed on: for a char LM the course's pair
+        x = sentence[:-1], y<t> = x<t+1>; see ``LoadedModel.training_steps``).
 
 The model adapter (``ui.models``, no Streamlit inside, unit-testable)
     ``LoadedModel``: ``.name``, ``.label``, ``.kind`` ("char_lm"|"tagger"|"classifier"),

@@ -84,8 +84,10 @@ def _trace(key: tuple, text: str):
 @st.cache_resource(max_entries=_TRACES, show_spinner=False)
 def _backward(key: tuple, text: str, at: str) -> Backward:
     loaded = get_model(ModelSpec(*key))
-    result = loaded.backward(_steps(key, text), _trace(key, text), at=at)
-    freeze(result.grads, result.btrace.rows, result.y)
+    steps = loaded.training_steps(text)
+    result = loaded.backward(steps, loaded.trace(text, steps), at=at)
+    freeze(steps, result.grads, result.btrace.rows, result.y, result.trace.rows,
+           result.trace.tapes)
     return result
 
 
@@ -100,7 +102,9 @@ def get_trace(spec: ModelSpec, text: str):
 
 
 def get_backward(spec: ModelSpec, text: str, at: str = "all") -> Backward:
-    """BPTT of the sentence's loss: at="all" (L = Σ_t L<t>) or "last" (L<T_x>)."""
+    """BPTT of the sentence's loss: at="all" (L = Σ_t L<t>) or "last" (L<T_x>), on
+    `LoadedModel.training_steps(text)` (`.steps`, `.trace`). ValueError for a char LM and
+    fewer than two characters."""
     if at not in ("all", "last"):
         raise ValueError(f"at must be 'all' or 'last', got {at!r}")
     return _backward(_key(spec), text, at)

@@ -4,10 +4,12 @@ A page never needs to know whether the sidebar picked ``char-lm-lstm`` or "rando
 ``LoadedModel.steps(text)`` says what the network reads at each step t and what it should
 predict there; ``LoadedModel.trace(text)`` runs the forward pass.
 
-Char LMs. Step t reads character t and ŷ<t> is the distribution of character t+1; the
-target of the last step is ``<EOS>`` (the sentence ends there). A shipped LM starts from
-the state it reaches after reading its start symbol (``p.start``), as in training; a
-random-weight model starts from a<0> = 0.
+Char LMs. Step t reads character t and ŷ<t> is the distribution of character t+1, so the
+last step has no target (nothing follows the sentence; the shipped LMs never learned an end
+symbol). For a loss, `training_steps` uses the language-model pair of the seed, x = the
+sentence without its last character and y<t> = x<t+1>: every step has a target, the last
+step predicts the last character. A shipped LM starts from the state it reaches after
+reading its start symbol (``p.start``), as in training; a random model from a<0> = 0.
 
 Taggers and classifiers. There are no labels for a sentence the user types, so the
 backward pass uses the model's own most likely class as the target (``target_note`` says
@@ -25,7 +27,7 @@ import numpy as np
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.data.corpus import CHARSET
-from rnnviz.text import EOS, EOS_ID, SPECIALS, UNK, UNK_ID, Vocab
+from rnnviz.text import EOS, SPECIALS, UNK, UNK_ID, Vocab
 
 START_LABEL = "⟨start⟩"
 KINDS = ("char_lm", "tagger", "classifier")
@@ -64,6 +66,8 @@ class Backward:
     btrace: Any
     y: np.ndarray           # the targets passed to Model.backward
     at: str                 # "all" (L = Σ_t L<t>) or "last" (L<T_x> only)
+    steps: Steps | None = None    # what the loss was computed on (`training_steps`)
+    trace: Any = None             # the forward pass of those steps
 
 
 def freeze(*objs) -> None:
@@ -170,10 +174,10 @@ class LoadedModel:
         x = vocab.one_hot(ids_arr, dtype=self.model.config.dtype)
         T = len(ids)
         if self.kind == "char_lm":
-            # ŷ<t> predicts what step t+1 reads; after the last character, the end of the text.
-            targets = np.array([*ids[1:], EOS_ID], dtype=np.int64)
-            note = ("Targets: the next character at each step (the last step's target is "
-                    f"{EOS}, the end of the sentence).")
+            # ŷ<t> predicts what step t+1 reads; nothing follows the last character.
+            targets = np.array([*ids[1:], -1], dtype=np.int64)
+            note = ("Targets: the next character at each step (the last character has no "
+                    "next one).")
         else:
             y_hat = self.model.forward(x, state0=self.state0)["y_hat"][:, 0, :]
             guess = np.argmax(y_hat, axis=0).astype(np.int64)
@@ -190,6 +194,24 @@ class LoadedModel:
         return Steps(x=x, ids=ids_arr, labels=tuple(labels), spans=tuple(spans), unk=unk,
                      targets=targets, target_labels=target_labels, target_note=note)
 
+    def training_steps(self, text: str) -> Steps:
+        """The steps a loss is computed on. Char LM: x = text without its last character,
+        y<t> = x<t+1> (every step has a target); ValueError below two characters. Other
+        models: `steps(text)`."""
+        full = self.steps(text)
+        if self.kind != "char_lm":
+            return full
+        T = full.T_x - 1
+        if T < 1:
+            raise ValueError("a language-model loss needs at least two characters")
+        targets = full.ids[1:].copy()
+        return Steps(x=full.x[:, :, :T], ids=full.ids[:T], labels=full.labels[:T],
+                     spans=full.spans[:T], unk=full.unk[:T], targets=targets,
+                     target_labels=tuple(self.output_labels[int(k)] for k in targets),
+                     target_note=("The language-model pair of the course notes: x = your "
+                                  "sentence without its last character, y<t> = x<t+1>, so "
+                                  "the last step predicts the last character."))
+
     def trace(self, text: str, steps: Steps | None = None):
         steps = steps if steps is not None else self.steps(text)
         return self.model.forward(steps.x, state0=self.state0, tokens=list(steps.labels))
@@ -203,7 +225,8 @@ class LoadedModel:
             y = steps.targets[-1:]
             at = "last"
         loss, grads, btrace = self.model.backward(trace, y, at=at)
-        return Backward(loss=float(loss), grads=grads, btrace=btrace, y=y, at=at)
+        return Backward(loss=float(loss), grads=grads, btrace=btrace, y=y, at=at, steps=steps,
+                        trace=trace)
 
 
 __all__ = ["LoadedModel", "Steps", "Backward", "freeze", "random_vocab", "START_LABEL",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
@@ -13,10 +15,23 @@ PLOTLY_CONFIG = {
 }
 
 
-# Decorator for a page's figure builders: `@ui.cache_figure def _fig(spec, text, option): ...`.
-# Arguments must be small (ModelSpec, str, numbers, tuples); the figure is shared by all
-# sessions, which is safe because st.plotly_chart only reads it (to_dict copies).
-cache_figure = st.cache_resource(max_entries=256, show_spinner=False)
+def cache_figure(fn):
+    """Decorator for a page's figure builders: `@ui.cache_figure def _fig(spec, text, opt)`.
+
+    Arguments must be small (ModelSpec, str, numbers, tuples). The figure is shared by all
+    sessions (st.cache_resource), so it is frozen (`rnnviz.figures.common.Figure.freeze`):
+    its JSON-ready dict is built once instead of on every rerun.
+    """
+
+    @functools.wraps(fn)
+    def build(*args, **kwargs):
+        fig = fn(*args, **kwargs)
+        freeze = getattr(fig, "freeze", None)
+        if freeze is not None:
+            freeze()
+        return fig
+
+    return st.cache_resource(max_entries=256, show_spinner=False)(build)
 
 
 def keep_valid(key: str, options, default) -> None:

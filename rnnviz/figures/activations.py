@@ -227,7 +227,7 @@ def suggest_units(trace, key="a", k=5, example=0) -> list[tuple[int, str]]:
 
 
 # Special tokens are too wide for a cell; the hover and the page's note spell them out.
-_CELL_SPECIALS = {"<UNK>": "⍰", "<EOS>": "⊣"}
+_CELL_SPECIALS = {"<UNK>": "�", "<EOS>": "⊣"}
 
 
 def _cell_text(label: str) -> str:

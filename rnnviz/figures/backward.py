@@ -97,12 +97,21 @@ def grad_keys(btrace) -> list[str]:
     return out
 
 
-def bptt_figure(btrace, keys, *, example=0, start_t=None, max_frames=MAX_FRAMES,
+def top_units(btrace, keys, k, example=0) -> np.ndarray:
+    """The k units with the largest gradients (max over t of |·|, summed over `keys`),
+    in unit order."""
+    score = sum(np.nanmax(np.abs(np.asarray(btrace[key][:, example, :], dtype=np.float64)),
+                          axis=1) for key in keys)
+    return np.sort(np.argsort(-score, kind="stable")[:k])
+
+
+def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames=MAX_FRAMES,
                 frame_ms=350) -> go.Figure:
     """Stacked gradient heatmaps (units × time), one per key, animated from T_x down to 1.
 
     A grey cover hides the steps t' < t that BPTT has not reached yet; ▶ Play moves it left
     in the browser. Colours are centred at 0 and scaled per panel to its largest |value|.
+    units: the units (rows) to draw, default all.
     """
     keys = list(keys)
     T = btrace.T_x
@@ -113,7 +122,9 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, max_frames=MAX_FRAMES,
     data, lay_axes, notes = [], {}, []
     sizes = []
     for i, key in enumerate(keys):
-        v = nan_to_none_mask(np.asarray(btrace[key][:, example, :]))
+        v = np.asarray(btrace[key][:, example, :])
+        rows = np.arange(v.shape[0]) if units is None else np.asarray(units, dtype=int)
+        v = nan_to_none_mask(v[rows])
         n = v.shape[0]
         sizes.append(n)
         finite = np.abs(v[np.isfinite(v)])
@@ -124,7 +135,8 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, max_frames=MAX_FRAMES,
             type="heatmap", z=v, x=list(range(1, T + 1)), y=list(range(n)),
             xaxis=f"x{ax}", yaxis=f"y{ax}", colorscale=DIVERGING, zmid=0, zmin=-m, zmax=m,
             showscale=False,
-            hovertemplate=f"t=%{{x}}<br>unit %{{y}}<br>{s} = %{{z:.3g}}<extra></extra>",
+            hovertemplate=(f"t=%{{x}}<br>{'unit' if units is None else 'row'} %{{y}}<br>"
+                           f"{s} = %{{z:.3g}}<extra></extra>"),
         ))
         y0 = 1 - (i + 1) * h - i * gap
         tick_idx = decimate(T, 40)
@@ -134,8 +146,11 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, max_frames=MAX_FRAMES,
             ticktext=[token_text(labels[j], 4) for j in tick_idx], matches="x" if i else None,
             showticklabels=(i == n_p - 1),
         )
-        lay_axes[f"yaxis{ax}"] = dict(domain=[y0, y0 + h], anchor=f"x{ax}",
-                                      autorange="reversed", title=dict(text="unit"))
+        lay_axes[f"yaxis{ax}"] = dict(
+            domain=[y0, y0 + h], anchor=f"x{ax}", autorange="reversed",
+            title=dict(text="unit"), tickmode="array",
+            tickvals=list(range(0, n, max(1, n // 8))),
+            ticktext=[str(int(rows[j])) for j in range(0, n, max(1, n // 8))])
         notes.append(dict(text=f"<b>{s}</b>  (colour scale ±{m:.2g})", x=0, y=y0 + h,
                           xref="paper", yref="paper", xanchor="left", yanchor="bottom",
                           showarrow=False, font=dict(size=12)))
@@ -262,10 +277,15 @@ def dw_contributions(model, trace, btrace, *, direction=None) -> dict:
     for dz_key, h_key, name, param in WEIGHTS[cfg.cell]:
         dZ = btrace.rows[dz_key + sfx].astype(np.float64)               # (T, m, n_a)
         Hx = _inputs(trace, h_key, direction).astype(np.float64)        # (T, m, n_a + n_x)
-        contrib = np.einsum("tmi,tmj->tij", dZ, Hx)                     # (T, n_a, n_a + n_x)
-        per = np.sqrt((contrib ** 2).sum(axis=(1, 2)))
-        cum = np.cumsum(contrib[::-1], axis=0)[::-1]
-        out[name] = {"per_step": per, "cumulative": np.sqrt((cum ** 2).sum(axis=(1, 2))),
+        T, m = dZ.shape[:2]
+        # Step t adds M_t = Σ_m dz<t> h<t>^T. Instead of forming the T matrices, use their
+        # Gram matrix <M_a, M_b>_F = Σ_{m,m'} (dz_a·dz_b)(h_a·h_b): T x T numbers.
+        dz, h = dZ.reshape(T * m, -1), Hx.reshape(T * m, -1)
+        G = ((dz @ dz.T) * (h @ h.T)).reshape(T, m, T, m).sum(axis=(1, 3))
+        # ||Σ_{t' >= t} M_t'||² is the sum of the block G[t:, t:]: a 2-D suffix sum.
+        suffix = G[::-1, ::-1].cumsum(axis=0).cumsum(axis=1)[::-1, ::-1]
+        out[name] = {"per_step": np.sqrt(np.maximum(np.diag(G), 0.0)),
+                     "cumulative": np.sqrt(np.maximum(np.diag(suffix), 0.0)),
                      "param": (cfg.prefix(direction) if cfg.bidirectional else "") + param}
     return out
 
@@ -361,5 +381,5 @@ def gradcheck_table(rows, tolerance=1e-5) -> list[dict]:
     return out
 
 
-__all__ = ["step_losses", "loss_figure", "grad_keys", "bptt_figure", "grad_norm_figure",
-           "dw_contributions", "dw_figure", "da_split", "gradcheck_table"]
+__all__ = ["step_losses", "loss_figure", "grad_keys", "bptt_figure", "top_units",
+           "grad_norm_figure", "dw_contributions", "dw_figure", "da_split", "gradcheck_table"]

@@ -304,43 +304,65 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
     return figure([animated, static], layout, frames)
 
 
+SENSITIVITY_SCALES = ("log", "row", "raw")
+LOG_DECADES = 8          # the log colour scale spans this many powers of ten below the max
+
+
 def fig_sensitivity(matrices: Mapping[str, np.ndarray], tokens: Sequence[str],
-                    normalize_rows: bool = False) -> go.Figure:
+                    scale: str = "log") -> go.Figure:
     """Heatmaps S[t, t'] = ||∂ŷ<t>/∂x<t'>|| side by side, one per model, one colour scale.
 
-    Rows: the output ŷ<t>; columns: the input x<t'>. normalize_rows divides each row by its
-    maximum (where does ŷ<t> look?).
+    Rows: the output ŷ<t>; columns: the input x<t'>. scale: "log" (log10 S; exact zeros are
+    left blank, so "cannot depend" stands out from "depends a little" even where a confident
+    softmax squashes every gradient), "row" (each row divided by its maximum: where does ŷ<t>
+    look?) or "raw". Hover always shows the raw norm. inf/NaN count as 0.
     """
+    if scale not in SENSITIVITY_SCALES:
+        raise ValueError(f"scale must be one of {SENSITIVITY_SCALES}, got {scale!r}")
     labels = token_labels(tokens)
     names = list(matrices)
-    mats = []
+    raws, shown = [], []
     for name in names:
         S = np.nan_to_num(np.asarray(matrices[name], dtype=np.float64), nan=0.0, posinf=0.0)
-        if normalize_rows:
+        raws.append(S.astype(np.float32))
+        if scale == "row":
             m = S.max(axis=1, keepdims=True)
             S = np.divide(S, m, out=np.zeros_like(S), where=m > 0)
-        mats.append(S.astype(np.float32))
-    zmax = float(max((S.max() for S in mats if S.size), default=1.0)) or 1.0
+        elif scale == "log":
+            with np.errstate(divide="ignore"):
+                S = np.where(S > 0, np.log10(np.where(S > 0, S, 1.0)), np.nan)
+        shown.append(S.astype(np.float32))
+    finite = [S[np.isfinite(S)] for S in shown]
+    finite = np.concatenate(finite) if finite else np.zeros(0)
+    zmax = float(finite.max()) if finite.size else 1.0
+    zmin = 0.0 if scale != "log" else (max(float(finite.min()), zmax - LOG_DECADES)
+                                       if finite.size else zmax - 1)
+    if zmax <= zmin:
+        zmax = zmin + 1.0
+    title = {"log": "log10 norm", "row": "row max = 1", "raw": "norm"}[scale]
     n = max(len(names), 1)
     gap = 0.16
     width = (1 - gap * (n - 1)) / n
-    data, layout = [], dict(annotations=[], height=480, margin=dict(l=70, r=20, t=40, b=100))
-    for j, S in enumerate(mats):
+    data, layout = [], dict(annotations=[], height=480, margin=dict(l=70, r=20, t=40, b=100),
+                            plot_bgcolor="white")
+    for j, S in enumerate(shown):
         T = S.shape[0]
         lab = (labels + [""] * T)[:T]
         sfx = "" if j == 0 else str(j + 1)
         lo = j * (width + gap)
         data.append(dict(
             type="heatmap", z=S, x=np.arange(1, T + 1), y=np.arange(1, T + 1),
-            coloraxis="coloraxis", xaxis=f"x{sfx}", yaxis=f"y{sfx}",
-            hovertemplate="ŷ<%{y}> ← x<%{x}>: " + ("row-normalized " if normalize_rows else "")
-                          + "||∂ŷ<t>/∂x<t'>|| = %{z:.3g}<extra></extra>"))
+            customdata=raws[j], coloraxis="coloraxis", xaxis=f"x{sfx}", yaxis=f"y{sfx}",
+            hoverongaps=True,
+            hovertemplate="ŷ<%{y}> ← x<%{x}>: ||∂ŷ<t>/∂x<t'>|| = %{customdata:.3g}"
+                          "<extra></extra>"))
         layout[f"xaxis{sfx}"] = dict(domain=[lo, lo + width], anchor=f"y{sfx}", tickangle=-50,
-                                     title=dict(text="input x<t'>"), **_token_axis(lab))
-        layout[f"yaxis{sfx}"] = dict(anchor=f"x{sfx}", range=[T + 0.5, 0.5],
+                                     title=dict(text="input x<t'>"), showgrid=False,
+                                     **_token_axis(lab))
+        layout[f"yaxis{sfx}"] = dict(anchor=f"x{sfx}", range=[T + 0.5, 0.5], showgrid=False,
                                      title=dict(text="output ŷ<t>" if j == 0 else ""),
                                      **_token_axis(lab))
         layout["annotations"].append(subplot_title(plotly_text(names[j]), lo + width / 2, 1.0))
-    layout["coloraxis"] = dict(colorscale="Viridis", cmin=0, cmax=zmax, colorbar=dict(
-        title=dict(text="row max = 1" if normalize_rows else "norm"), thickness=12))
+    layout["coloraxis"] = dict(colorscale="Viridis", cmin=zmin, cmax=zmax, colorbar=dict(
+        title=dict(text=title), thickness=12))
     return figure(data, layout)

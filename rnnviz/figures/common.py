@@ -8,10 +8,12 @@ Numbers are sent as float32 (half the bytes of float64; plenty for a colour or a
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import convert_to_base64
 
 from rnnviz.core.trace import symbol as _symbol
 
@@ -141,42 +143,59 @@ def token_ticks(labels, t_index=None, max_ticks: int = 60) -> dict:
     )
 
 
-class FramedFigure(go.Figure):
-    """A Figure whose animation frames stay plain dicts.
+class Figure(go.Figure):
+    """A go.Figure built from plain dicts, whose animation frames stay plain dicts, and which
+    can be frozen into its final JSON-ready dict.
 
-    Plotly validates every frame even with `_validate=False` and deep-copies them again in
-    `to_dict`: for a few hundred frames that is most of a page's time budget. Here the
-    frames are kept as built and handed out by `to_dict` (which Streamlit and
-    `plotly.io.to_json` call) without a copy; treat them as read-only. `raw_frames` lists
-    them; the figure tests validate them with `go.Figure(fig.to_dict())`.
+    * Plotly validates every frame even with `_validate=False` and deep-copies frames again
+      in `to_dict`; for a few hundred frames that is most of a page's time budget. Frames are
+      kept as built (`raw_frames`; treat them as read-only).
+    * `to_dict` (what Streamlit and `plotly.io.to_json` call) deep-copies the figure and
+      encodes its arrays every time. `freeze()` does that once and keeps the result: later
+      calls return the same dict, so a cached figure costs almost nothing to send again.
+      Freeze only a finished figure that nobody changes any more (`ui.cache_figure` does).
+
+    The figure tests validate every builder's output (`go.Figure(fig.to_dict())`).
     """
 
-    def __init__(self, data, layout, frames):
+    def __init__(self, data, layout, frames=None):
         super().__init__({"data": list(data), "layout": layout}, _validate=False)
-        self._raw_frames = list(frames)
+        self._raw_frames = list(frames or [])
+        self._frozen = None
 
     @property
     def raw_frames(self) -> list[dict]:
         return self._raw_frames
 
+    def freeze(self) -> Figure:
+        if self._frozen is None:
+            out = go.Figure.to_dict(self)              # a deep copy, arrays as base64 specs
+            if self._raw_frames:
+                frames = copy.deepcopy(self._raw_frames)
+                convert_to_base64(frames)
+                out["frames"] = frames
+            self._frozen = out
+        return self
+
     def to_dict(self):
+        if self._frozen is not None:
+            return self._frozen
         out = super().to_dict()
-        out["frames"] = self._raw_frames
+        if self._raw_frames:
+            out["frames"] = self._raw_frames
         return out
 
     def to_plotly_json(self):
         return self.to_dict()
 
 
-def figure(data, layout, frames=None) -> go.Figure:
+def figure(data, layout, frames=None) -> Figure:
     """A Figure from plain dicts, without Plotly's per-property validation.
 
     Validation costs ~30 ms per figure (most of a page's time budget); the figure tests
     validate every builder's output instead (`go.Figure(fig.to_dict())`).
     """
-    if frames:
-        return FramedFigure(data, layout, frames)
-    return go.Figure({"data": list(data), "layout": layout}, _validate=False)
+    return Figure(data, layout, frames)
 
 
 def layout(title: str | None = None, height: int = 320, **kwargs) -> dict:

@@ -112,6 +112,16 @@ _HOVER = {
 }
 
 
+def initial_state(trace, base, direction="", example=0):
+    """a<0> (base "a") or c<0> (base "c") of one direction, (n_a,) float64: the state the
+    pass started from (zero, or a shipped LM's primed state), kept by the kernel tape."""
+    tape = trace.tapes.get(direction) if direction != "bwd" else None
+    if tape is None:                     # the backward direction starts from zeros
+        return np.zeros(trace.config.n_a)
+    v = tape.c0 if base == "c" or not hasattr(tape, "a0") else tape.a0   # GRU: a = c
+    return np.asarray(v, dtype=np.float64)[example]
+
+
 def _dir_key(trace, base, direction):
     key = f"{base}_{direction}" if direction else base
     return key if key in trace.keys() else base
@@ -121,7 +131,7 @@ def _node_values(trace, cell, t, unit, example, direction):
     """{node: value} for one unit at step t (0-based)."""
     def get(base, tt):
         if tt < 0:
-            return 0.0
+            return float(initial_state(trace, base, direction, example)[unit])
         return float(trace[_dir_key(trace, base, direction)][unit, example, tt])
     a_key = "c" if cell == "gru" else "a"
     out = {}
@@ -143,7 +153,7 @@ def _node_values(trace, cell, t, unit, example, direction):
 
 def _a(trace, direction, unit, example, t):
     if t < 0:
-        return 0.0
+        return float(initial_state(trace, "a", direction, example)[unit])
     key = f"a_{direction}" if direction and f"a_{direction}" in trace.keys() else "a"
     return float(trace[key][unit, example, t])
 
@@ -400,11 +410,12 @@ def equation_lines(model, trace, t, unit, *, example=0, direction="", output_lab
 
     def q(base, tt=t0):
         if tt < 0:
-            return 0.0
+            return float(initial_state(trace, base, direction, example)[unit])
         key = f"{base}_{direction}" if direction else base
         return float(trace[key][unit, example, tt])
 
-    a_prev_vec = (np.zeros(cfg.n_a) if t0 == 0 else
+    a_prev_vec = (initial_state(trace, "c" if cell == "gru" else "a", direction, example)
+                  if t0 == 0 else
                   np.asarray(trace[f"a_{direction}" if direction else "a"][:cfg.n_a, example,
                                                                              t0 - 1],
                              dtype=np.float64))

@@ -254,37 +254,56 @@ def fig_sample_text(chars: Sequence[str], p_chosen: np.ndarray, n_prefix: int = 
     return figure(data, layout)
 
 
-def fig_hidden_state(A: np.ndarray, step: int, symbol: str = "a<t>") -> go.Figure:
+def most_active_units(A: np.ndarray, k: int) -> np.ndarray:
+    """Indices (ascending) of the k rows of A (n_a, S) with the largest standard deviation
+    over the steps: the units that change most while the text is written."""
+    A = np.nan_to_num(np.asarray(A, dtype=np.float64))
+    if A.shape[0] <= k:
+        return np.arange(A.shape[0])
+    return np.sort(np.argsort(-A.std(axis=1), kind="stable")[:k])
+
+
+def fig_hidden_state(A: np.ndarray, step: int, symbol: str = "a<t>",
+                     max_units: int = 64) -> go.Figure:
     """a<t> over the generated steps (units x steps heatmap) and, at `step`, as bars.
 
-    A: (n_a, S); step is 1-based. The colour range is symmetric around 0.
+    A: (n_a, S); step is 1-based. The colour range is symmetric around 0. With more than
+    `max_units` units only the most active ones are drawn (`most_active_units`), so a wide
+    model stays readable and its payload small.
     """
     A = np.asarray(A, dtype=np.float32)
     n_a, S = A.shape
     step = int(np.clip(step, 1, S))
+    units = most_active_units(A, max_units)
+    A = A[units]
+    k = units.size
+    names = [f"unit {u}" for u in units]
     finite = A[np.isfinite(A)]
     zmax = float(max(1.0, np.abs(finite).max())) if finite.size else 1.0
     at = symbol.replace("<t>", f"<{step}>")
+    which = (f"{symbol}: the {k} most active of {n_a} units" if k < n_a
+             else f"{symbol} over the sampled steps")
     colors = dict(colorscale=DIVERGING)
     data = [
-        dict(type="heatmap", z=A, x=np.arange(1, S + 1), y=np.arange(n_a), zmin=-zmax,
+        dict(type="heatmap", z=A, x=np.arange(1, S + 1), y=names, zmin=-zmax,
              zmax=zmax, colorbar=dict(title=dict(text=symbol), thickness=12, x=1.01), **colors,
-             hovertemplate="step %{x}, unit %{y}<br>" + symbol + " = %{z:.3f}<extra></extra>"),
-        dict(type="bar", x=A[:, step - 1], y=np.arange(n_a), orientation="h", xaxis="x2",
+             hovertemplate="step %{x}, %{y}<br>" + symbol + " = %{z:.3f}<extra></extra>"),
+        dict(type="bar", x=A[:, step - 1], y=names, orientation="h", xaxis="x2",
              yaxis="y", marker=dict(color=A[:, step - 1], cmin=-zmax, cmax=zmax, **colors),
-             hovertemplate="unit %{y}: %{x:.3f}<extra></extra>"),
+             hovertemplate="%{y}: %{x:.3f}<extra></extra>"),
     ]
     layout = dict(
-        xaxis=dict(domain=[0, 0.75], title=dict(text="step t (generated characters)")),
+        xaxis=dict(domain=[0, 0.75], title=dict(text="step t (sampled characters)")),
         xaxis2=dict(domain=[0.78, 0.98], range=[-zmax, zmax], anchor="y",
                     title=dict(text=at)),
-        yaxis=dict(title=dict(text="unit (row of a<t>)"), range=[n_a - 0.5, -0.5]),
-        shapes=[dict(type="rect", xref="x", yref="y", x0=step - 0.5, x1=step + 0.5, y0=-0.5,
-                     y1=n_a - 0.5, line=dict(color=ACCENT, width=2))],
-        annotations=[subplot_title(f"{symbol} over the sampled steps", 0.375, 1.0),
+        yaxis=dict(title=dict(text="unit (row of a<t>)"), type="category",
+                   autorange="reversed"),
+        shapes=[dict(type="rect", xref="x", yref="paper", x0=step - 0.5, x1=step + 0.5, y0=0,
+                     y1=1, line=dict(color=ACCENT, width=2))],
+        annotations=[subplot_title(which, 0.375, 1.0),
                      subplot_title(f"{at} (step {step})", 0.88, 1.0)],
-        height=min(640, max(280, 80 + 3 * n_a)), showlegend=False,
-        margin=dict(l=60, r=20, t=40, b=50),
+        height=min(640, max(280, 90 + 7 * k)), showlegend=False,
+        margin=dict(l=80, r=20, t=40, b=50),
     )
     return figure(data, layout)
 

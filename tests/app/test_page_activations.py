@@ -30,7 +30,7 @@ def test_default_render_reads_the_default_sentence_with_the_default_model(at):
     assert list(table["t"]) == list(range(1, len(DEFAULT_SENTENCE) + 1))
     loaded = expected_loaded(at)
     assert list(table["index in V"]) == list(loaded.vocab.encode(DEFAULT_SENTENCE))
-    assert list(table["target y<t>"])[-1] == "<EOS>"
+    assert list(table["target y<t>"]) == [visible_token(c) for c in DEFAULT_SENTENCE[1:]] + [""]
     assert {"activations.onehot", "activations.heatmap.a", "activations.heatmap.c",
             "activations.heatmap.gamma_f", "activations.topk",
             "activations.saturation"} <= set(chart_keys(at))

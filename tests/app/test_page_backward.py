@@ -23,20 +23,26 @@ def metric(at, label) -> str:
 
 def expected(at, text=DEFAULT_SENTENCE, at_="all"):
     loaded = expected_loaded(at)
-    steps = loaded.steps(text)
+    steps = loaded.training_steps(text)
     return loaded, steps, loaded.backward(steps, loaded.trace(text, steps), at=at_)
+
+
+def n_steps(at, text):
+    """A char LM's loss reads text[:-1] (y<t> = x<t+1>); a word model reads every token."""
+    return expected(at, text)[1].T_x
 
 
 def test_default_render_shows_the_models_loss_and_gradients(at):
     _, steps, res = expected(at)
-    assert metric(at, "Steps T_x") == str(len(DEFAULT_SENTENCE))
+    assert metric(at, "Steps T_x") == str(len(DEFAULT_SENTENCE) - 1)
+    assert list(steps.targets) == list(expected_loaded(at).vocab.encode(DEFAULT_SENTENCE)[1:])
     assert metric(at, "Loss L") == f"{res.loss:.4f}"
     assert metric(at, "||∂L/∂a<T_x>||") == f"{float(res.btrace.grad_norm[-1]):.4g}"
     s = chart(at, "backward.norm")
     np.testing.assert_allclose(s["data"][0]["y"], res.btrace.grad_norm, rtol=1e-5)
     loss_bars = chart(at, "backward.loss_chart")["data"][0]["y"]
     assert float(np.sum(loss_bars)) == pytest.approx(res.loss, rel=1e-4)
-    assert at.slider(key="backward.t").value == len(DEFAULT_SENTENCE)
+    assert at.slider(key="backward.t").value == len(DEFAULT_SENTENCE) - 1
     # The gradient check passes: analytic BPTT agrees with finite differences.
     table = at.dataframe[0].value
     assert len(table) >= 6 and set(table["check"]) <= {"ok", "ok (tiny)"}
@@ -48,13 +54,13 @@ def test_loss_at_the_last_step(at):
     assert not at.exception
     _, _, res = expected(at, at_="last")
     assert metric(at, "Loss L") == f"{res.loss:.4f}"
-    T = len(DEFAULT_SENTENCE)
+    T = len(DEFAULT_SENTENCE) - 1
     at.slider(key="backward.t").set_value(T - 3).run()
     assert metric(at, f"… from ŷ<{T - 3}>") == "0"              # no loss at that step
 
 
 def test_stepping_and_choosing_gradients(at):
-    T = len(DEFAULT_SENTENCE)
+    T = len(DEFAULT_SENTENCE) - 1
     at.button(key="backward.back").click().run()
     assert at.slider(key="backward.t").value == T - 1
     assert metric(at, f"||∂L/∂a<{T - 1}>||")
@@ -91,6 +97,12 @@ def test_exploding_weights_warn_instead_of_plotting_nan(at):
         assert at.warning
 
 
+def test_one_character_is_not_enough_for_a_language_model_loss(at):
+    set_sentence(at, "R")
+    assert not at.exception
+    assert any("at least two characters" in i.value for i in at.info)
+
+
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_sentences(at, name):
     text = HOSTILE[name]
@@ -99,5 +111,5 @@ def test_hostile_sentences(at, name):
     if name == "empty":
         assert any("Type a sentence" in i.value for i in at.info)
         return
-    assert metric(at, "Steps T_x") == str(min(len(text), MAX_CHARS))
+    assert metric(at, "Steps T_x") == str(n_steps(at, text[:MAX_CHARS]))
     assert_no_raw_html(at, text)

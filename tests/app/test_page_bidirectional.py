@@ -45,7 +45,7 @@ def test_unidirectional_tagger_cannot_tell_the_sentences_apart_at_teddy(at):
 
 def test_sensitivity_is_causal_for_the_unidirectional_tagger_only(at):
     spec = chart(at, "bidirectional.sensitivity")
-    S_uni, S_bi = spec["data"][0]["z"], spec["data"][1]["z"]
+    S_uni, S_bi = spec["data"][0]["customdata"], spec["data"][1]["customdata"]   # raw norms
     assert S_uni.shape == S_bi.shape == (10, 10)                # 10 words incl. "," and "."
     assert np.all(np.triu(S_uni, k=1) == 0)
     assert np.triu(S_bi, k=1).max() > 0
@@ -76,10 +76,19 @@ def test_every_widget(at):
         z = chart(at, "bidirectional.sensitivity")["data"][0]["z"]
         if n_words is not None:
             assert z.shape == (n_words, n_words)
-    at.toggle(key="bidirectional.normalize_rows").set_value(True).run()
+    at.radio(key="bidirectional.sensitivity_scale").set_value("row").run()
     assert not at.exception
     z = chart(at, "bidirectional.sensitivity")["data"][1]["z"]
     np.testing.assert_allclose(z.max(axis=1), 1.0, rtol=1e-6)
+    at.radio(key="bidirectional.sensitivity_scale").set_value("raw").run()
+    raw = chart(at, "bidirectional.sensitivity")["data"][1]
+    np.testing.assert_array_equal(raw["z"], raw["customdata"])
+    at.radio(key="bidirectional.sensitivity_scale").set_value("log").run()
+    log = chart(at, "bidirectional.sensitivity")["data"][0]
+    upper = np.triu(np.ones_like(log["z"], dtype=bool), k=1)
+    assert np.isnan(log["z"][upper]).all()                   # exact zeros are left blank
+    lower = ~upper & (log["customdata"] > 0)
+    np.testing.assert_allclose(log["z"][lower], np.log10(log["customdata"][lower]), rtol=1e-5)
 
 
 def test_the_sidebar_sentence_feeds_the_detail_charts(at):

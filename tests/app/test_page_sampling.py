@@ -72,6 +72,7 @@ def test_step_slider_browses_the_sample(at):
     assert 0 < float(np.sum(topk["data"][1]["y"])) <= 1 + 1e-5
     hidden = chart(at, "sampling.hidden_chart")
     A = hidden["data"][0]["z"]
+    assert A.shape == (min(64, rnnviz.load_pretrained("char-lm-lstm").model.config.n_a), 200)
     np.testing.assert_array_equal(hidden["data"][1]["x"], A[:, 4])
 
 

@@ -122,7 +122,7 @@ def test_sensitivity_side_by_side_with_one_colour_scale():
     uni, bi = bimodel(bidirectional=False), bimodel()
     x = one_hot([1, 5, 2, 2, 6])
     S_uni, S_bi = sensitivity_matrix(uni, x), sensitivity_matrix(bi, x)
-    s = spec(F.fig_sensitivity({"uni": S_uni, "bi": S_bi}, list("abcde")))
+    s = spec(F.fig_sensitivity({"uni": S_uni, "bi": S_bi}, list("abcde"), scale="raw"))
     h_uni, h_bi = s["data"]
     np.testing.assert_allclose(h_uni["z"], S_uni, rtol=1e-6)
     np.testing.assert_allclose(h_bi["z"], S_bi, rtol=1e-6)
@@ -130,12 +130,25 @@ def test_sensitivity_side_by_side_with_one_colour_scale():
     assert s["layout"]["coloraxis"]["cmax"] == pytest.approx(max(S_uni.max(), S_bi.max()),
                                                              rel=1e-6)
     assert (h_uni["xaxis"], h_bi["xaxis"]) == ("x", "x2")
-    s = spec(F.fig_sensitivity({"uni": S_uni, "bi": S_bi}, list("abcde"), normalize_rows=True))
+    s = spec(F.fig_sensitivity({"uni": S_uni, "bi": S_bi}, list("abcde"), scale="row"))
     np.testing.assert_allclose(s["data"][1]["z"].max(axis=1), 1.0, rtol=1e-6)
     assert s["layout"]["coloraxis"]["cmax"] == pytest.approx(1.0)
+    np.testing.assert_allclose(s["data"][1]["customdata"], S_bi, rtol=1e-6)   # hover: raw
+
+
+def test_sensitivity_log_scale_leaves_exact_zeros_blank():
+    S = np.array([[1e-2, 0.0], [1e-9, 10.0]])
+    s = spec(F.fig_sensitivity({"m": S}, ["a", "b"]))                 # log is the default
+    z = s["data"][0]["z"]
+    np.testing.assert_allclose(z[[0, 1, 1], [0, 0, 1]], [-2, -9, 1], rtol=1e-5)
+    assert np.isnan(z[0, 1])
+    axis = s["layout"]["coloraxis"]
+    assert axis["cmax"] == pytest.approx(1.0) and axis["cmin"] == pytest.approx(1.0 - 8)
+    with pytest.raises(ValueError):
+        F.fig_sensitivity({"m": S}, ["a", "b"], scale="sqrt")
 
 
 def test_sensitivity_with_nonfinite_values_draws_zeros():
     S = np.array([[1.0, np.nan], [np.inf, 2.0]])
-    z = spec(F.fig_sensitivity({"m": S}, ["a", "b"]))["data"][0]["z"]
+    z = spec(F.fig_sensitivity({"m": S}, ["a", "b"], scale="raw"))["data"][0]["z"]
     np.testing.assert_array_equal(z, [[1.0, 0.0], [0.0, 2.0]])

@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from _fig_spec import _decode
 from plotly.utils import PlotlyJSONEncoder
 
 from rnnviz.figures import common as C
@@ -52,7 +53,7 @@ def test_step_categories_are_unique_and_escaped():
     assert cats == ["t=1 a", "t=2 a", "t=3 &lt;"]
 
 
-def test_framed_figure_hands_out_its_frames_without_copying_or_changing_them():
+def test_figure_hands_out_its_frames_without_copying_or_changing_them():
     frames = [{"name": str(t), "data": [{"type": "scatter", "x": [t], "y": [t]}],
                "traces": [0]} for t in range(3)]
     fig = C.figure([{"type": "scatter", "x": [0], "y": [0]}], C.layout("t", 200), frames)
@@ -64,6 +65,25 @@ def test_framed_figure_hands_out_its_frames_without_copying_or_changing_them():
     spec = json.loads(pio.to_json(fig.to_dict(), validate=False))
     assert [f["name"] for f in spec["frames"]] == ["0", "1", "2"]
     assert json.dumps(frames, cls=PlotlyJSONEncoder, sort_keys=True) == before
+
+
+def test_frozen_figure_returns_one_json_ready_dict():
+    z = np.arange(6, dtype=np.float32).reshape(2, 3)
+    frames = [{"name": "1", "data": [{"type": "scatter", "x": np.array([1.0, 2.0])}]}]
+    fig = C.figure([{"type": "heatmap", "z": z}], C.layout("t", 200), frames)
+    before = pio.to_json(fig.to_dict(), validate=False)
+    assert fig.freeze() is fig
+    d = fig.to_dict()
+    assert d is fig.to_dict()                              # built once
+    assert set(d["data"][0]["z"]) == {"dtype", "bdata", "shape"}       # already encoded
+    assert set(d["frames"][0]["data"][0]["x"]) == {"dtype", "bdata"}
+    assert isinstance(fig.raw_frames[0]["data"][0]["x"], np.ndarray)  # the source is intact
+    after = _decode(json.loads(pio.to_json(d, validate=False)))
+    first = _decode(json.loads(before))
+    np.testing.assert_array_equal(after["data"][0]["z"], first["data"][0]["z"])
+    np.testing.assert_array_equal(after["frames"][0]["data"][0]["x"], [1.0, 2.0])
+    assert after["layout"] == first["layout"]
+    go.Figure(copy.deepcopy(d))
 
 
 def test_nan_to_none_mask():

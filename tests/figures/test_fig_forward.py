@@ -111,3 +111,22 @@ def test_shape_rows_follow_the_seed_layout():
     assert rows["a<t-1>, a<t>"] == "(n_a, m) = (7, 1)"
     assert rows["W_f, W_u, W_o, W_c"] == f"(n_a, n_a + n_x) = (7, {7 + n_x}) each"
     assert rows["a (all steps)"] == f"(n_a, m, T_x) = (7, 1, {trace.T_x})"
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_equations_at_t1_use_the_carried_start_state(cell):
+    """A primed LM starts from a<0> != 0: the decomposition must still add up at t = 1."""
+    model, trace, _ = make(cell, n_a=4)
+    primed = model.forward(trace["x"], state0=trace.final_state, tokens=trace.tokens)
+    lines = F.equation_lines(model, primed, 1, 1)
+    gates = [ln for ln in lines if "underbrace" in ln]
+    a_part = _numbers(gates[0])[-5]
+    assert a_part != 0.0                                   # memory contributes at t = 1
+    for line in gates:
+        a, x, b, z, _ = _numbers(line)[-5:]
+        assert a + x + b == pytest.approx(z, abs=2e-3)
+    s = spec(F.forward_figure(primed, VOCAB.itos, unit=1, start_t=1))
+    prev = "c&lt;t-1&gt;" if cell == "gru" else "a&lt;t-1&gt;"
+    text = next(t for t in frame(s, 1)["data"][0]["text"] if t.startswith(prev))
+    h0 = F.initial_state(primed, "c" if cell == "gru" else "a")[1]
+    assert text.endswith(f"{h0:+.2f}")

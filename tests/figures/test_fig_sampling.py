@@ -87,6 +87,7 @@ def test_hidden_state_heatmap_and_bars():
     heat, bars = s["data"]
     np.testing.assert_allclose(heat["z"], A, rtol=1e-6)
     assert heat["z"].dtype == np.float32
+    assert heat["y"] == [f"unit {u}" for u in range(6)] and bars["y"] == heat["y"]
     np.testing.assert_allclose(bars["x"], A[:, 3], rtol=1e-6)
     (box,) = s["layout"]["shapes"]
     assert (box["x0"], box["x1"]) == (3.5, 4.5)
@@ -96,6 +97,20 @@ def test_hidden_state_heatmap_and_bars():
     s = spec(F.fig_hidden_state(A * 5, step=99))
     assert s["layout"]["shapes"][0]["x0"] == 8.5
     assert s["data"][0]["zmax"] == pytest.approx(np.nanmax(np.abs(A * 5)), rel=1e-6)
+
+
+def test_hidden_state_of_a_wide_model_shows_its_most_active_units():
+    rng = np.random.default_rng(1)
+    A = rng.uniform(-0.01, 0.01, (200, 30))
+    busy = [3, 50, 199]
+    A[busy] = rng.uniform(-1, 1, (3, 30))
+    assert F.most_active_units(A, 3).tolist() == busy
+    s = spec(F.fig_hidden_state(A, step=2, max_units=3))
+    heat, bars = s["data"]
+    assert heat["y"] == ["unit 3", "unit 50", "unit 199"]
+    np.testing.assert_allclose(heat["z"], A[busy], rtol=1e-6)
+    np.testing.assert_allclose(bars["x"], A[busy, 1], rtol=1e-6)
+    assert "3 most active of 200 units" in s["layout"]["annotations"][0]["text"]
 
 
 def test_logprob_compare_marks_the_differing_characters():
