@@ -137,14 +137,14 @@ s = sample(*shown)
 steps = len(s["chars"])
 
 st.subheader("The sample")
-st.code(s["prefix"] + "".join(s["chars"]), language=None, wrap_lines=True)
+st.code(figs.printable(s["prefix"] + "".join(s["chars"])), language=None, wrap_lines=True)
 st.caption(f"{CHAR_LMS[shown[0]]} model, temperature {shown[2]:g}, "
            f"top-k {shown[3] or 'off'}, {steps} characters, seed {shown[5]}.")
 
 
 # -- one step at a time ------------------------------------------------------------------------
 @st.fragment
-def step_browser(s: dict) -> None:
+def step_browser(s: dict, top_k: int) -> None:
     """The slider over steps reruns only this fragment."""
     n = len(s["chars"])
     if st.session_state.get("sampling.step", 1) > n:
@@ -161,7 +161,7 @@ def step_browser(s: dict) -> None:
     i = step - 1
     chosen = int(s["ids"][i])
     y = s["y_hat"][i]
-    k = max(5, min(20, shown[3] or 10))
+    k = max(5, min(20, top_k or 10))
     left, right = st.columns([3, 1], gap="medium")
     with left:
         ui.chart(figs.fig_topk(s["probs"][i], chosen, s["itos"], k=k, step=step,
@@ -171,7 +171,10 @@ def step_browser(s: dict) -> None:
         rank = int((y > y[chosen]).sum()) + 1
         with np.errstate(divide="ignore", invalid="ignore"):
             entropy = float(-(y * np.where(y > 0, np.log2(y), 0.0)).sum())
-        st.metric("Drawn character", figs.visible_char(s["chars"][i]))
+        # A metric's value is Markdown: backslash-escape the character ("*", "`", "$", ...).
+        drawn = "".join("\\" + c if c.isascii() and not c.isalnum() else c
+                        for c in figs.visible_char(s["chars"][i]))
+        st.metric("Drawn character", drawn)
         st.metric("Its probability in ŷ\\<t\\> (model)", f"{float(y[chosen]):.3f}",
                   help=f"Rank {rank} of {y.size} under the model itself.")
         st.metric("Entropy of ŷ\\<t\\>", f"{entropy:.2f} bits",
@@ -193,7 +196,7 @@ def step_browser(s: dict) -> None:
 
 
 st.subheader("One step at a time")
-step_browser(s)
+step_browser(s, shown[3])
 
 # -- scoring -----------------------------------------------------------------------------------
 st.header("Score a sentence: P(sentence)")

@@ -9,6 +9,7 @@ import rnnviz
 import ui
 from rnnviz.figures import bidirectional as bifigs
 from rnnviz.figures import types as figs
+from rnnviz.figures.sampling import printable
 from ui.state import clip_text
 
 TAGGER, CLASSIFIER = "ner-bilstm", "sentiment-lstm"
@@ -31,6 +32,7 @@ def load(name: str):
 
 
 def missing(name: str) -> bool:
+    """Show an info box and return True when the shipped model `name` is missing."""
     if load(name) is None:
         st.info(f"Model not available: {name}. Train it with `python -m rnnviz.train {name}` "
                 "(it ships with rnnviz).")
@@ -40,6 +42,7 @@ def missing(name: str) -> bool:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def tag(text: str) -> tuple[list[str], np.ndarray]:
+    """(words, P(name) per word) from the bidirectional tagger."""
     pairs = load(TAGGER).tag(text)
     return [w for w, _ in pairs], np.array([p for _, p in pairs], dtype=np.float64)
 
@@ -58,12 +61,14 @@ def rate(text: str) -> dict:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def generate(name: str, start: str, seed: int) -> tuple[str, list[str]]:
+    """(prefix, sampled characters): GENERATE characters at temperature 0.7."""
     s = load(name).sample(start, length=GENERATE, temperature=0.7,
                           rng=np.random.default_rng(seed))
     return s.prefix, [step.char for step in s.steps]
 
 
 def text_box(label: str, key: str, default: str) -> str:
+    """A text box kept across pages; returns its text cut to MAX_CHARS (with a notice)."""
     raw = st.text_input(label, value=default, key=key, persist_state="session",
                         help=f"Up to {ui.MAX_CHARS} characters are read.")
     text, n = clip_text(raw)
@@ -178,7 +183,7 @@ def one_to_many() -> None:
         )
         st.page_link("pages/sampling.py", label="Every step, with temperature and top-k: "
                      "Sampling")
-    st.code(prefix + "".join(chars), language=None, wrap_lines=True)
+    st.code(printable(prefix + "".join(chars)), language=None, wrap_lines=True)
 
 
 @st.cache_resource(show_spinner=False)

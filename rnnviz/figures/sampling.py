@@ -99,6 +99,14 @@ def visible_char(ch: str) -> str:
     return ch
 
 
+def printable(text: str) -> str:
+    """Text for a plain-text block: newlines and tabs kept, every other control or format
+    character (NUL, bidi overrides, zero-width joiners...) shown as ⟨U+XXXX⟩, so it can
+    neither vanish nor reorder what follows it."""
+    return "".join(c if c in "\n\t" or len(visible_char(c)) == 1 else f"⟨{visible_char(c)}⟩"
+                   for c in text)
+
+
 def plotly_text(s: str, max_len: int | None = None) -> str:
     """User text made safe for a Plotly label: shortened, with < > & escaped."""
     s = str(s)

@@ -17,6 +17,7 @@ def test_visible_char_and_plotly_text():
     assert F.visible_char("😀") == "😀"
     assert F.plotly_text(HOSTILE) == "&lt;img src=x onerror=alert(1)&gt;"
     assert F.plotly_text("abcdefgh", 5) == "abcd…"
+    assert F.printable("a\tb\nc\u202ed\x00😀 ") == "a\tb\nc⟨U+202E⟩d⟨U+0000⟩😀 "
 
 
 @pytest.mark.parametrize("p, text", [(3.2e-13, "3.20 × 10⁻¹³"), (5.7e-10, "5.70 × 10⁻¹⁰"),
