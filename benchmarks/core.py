@@ -1,7 +1,7 @@
 """Forward + BPTT timings of the NumPy core, side by side with torch (CPU) when installed.
 
     python benchmarks/core.py            # the table for the README (float32)
-    python benchmarks/core.py --quick    # fewer repeats
+    python benchmarks/core.py --quick    # LSTM at the two target sizes only
 
 Rows: the seed API (`lstm_forward` + `lstm_backward`, upstream gradient da given, the softmax
 output ŷ of the seed included) and the model abstraction (`Model.forward` + `Model.backward`
@@ -98,11 +98,15 @@ def torch_cases(cell, m, T, n_x, n_a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--quick", action="store_true",
+                    help="only the issue's two target sizes, LSTM only, fewer repeats")
     args = ap.parse_args()
     repeats = 10 if args.quick else 40
     rng = np.random.default_rng(0)
-    cases = [(cell, *size) for cell in ("lstm", "gru", "rnn") for size in SIZES]
+    if args.quick:
+        cases = [("lstm", *size) for size in SIZES[:2]]
+    else:
+        cases = [(cell, *size) for cell in ("lstm", "gru", "rnn") for size in SIZES]
     # NumPy first, torch afterwards: OpenBLAS and torch's OpenMP threads spin-wait after work,
     # and interleaving the two in one process slows both down.
     ours = {c: (median_ms(seed_case(*c, rng), repeats), median_ms(model_case(*c, rng), repeats))

@@ -121,18 +121,35 @@ SIGNATURE_JS = r"""
 }
 """
 
+# Whether the rerun an action caused has drawn what only it can draw: after a page switch the
+# menu marks the new page as current; after an edit the sidebar's caption counts the new
+# sentence's characters. (A fast rerun can start and end between two frames, so the script
+# state alone may never be seen to leave "notRunning".)
+EVIDENCE_JS = r"""
+(ev) => {
+  if (!ev) return true;
+  if (ev.nav) {
+    const cur = document.querySelector("[data-testid='stSidebarNavLink'][aria-current='page']");
+    return !!cur && cur.innerText.trim() === ev.nav;
+  }
+  const captions = document.querySelectorAll(
+    "[data-testid='stSidebar'] [data-testid='stCaptionContainer']");
+  return [...captions].some((c) => c.innerText.trim() === ev.caption);
+}
+"""
+
 # When the rerun that followed the action at window[since] (a performance.now() mark) is over
 # and the page is drawn: {total: ms from the action to now, run: ms from the action to the
 # end of the script run (server time and messages; the rest is the browser drawing)};
-# otherwise false. A page load
-# (since = "__loadAt") has no earlier state to leave, so it needs no recorded run.
+# otherwise false.
 DONE_JS = (
     r"""
-([since, sig0, mustChange]) => {
+([since, sig0, mustChange, evidence]) => {
   const t0 = window[since];
   if (t0 === null || t0 === undefined) return false;
-  const ran = window.__runs.some((r) => r.t >= t0 && r.state !== 'notRunning');
-  if (since !== '__loadAt' && !ran) return false;
+  if (!("""
+    + EVIDENCE_JS
+    + r""")(evidence)) return false;
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
@@ -149,16 +166,17 @@ DONE_JS = (
   if (mustChange && ("""
     + SIGNATURE_JS
     + r""")() === sig0) return false;
+  const now = performance.now();
   const ends = window.__runs.filter((r) => r.t >= t0 && r.state === 'notRunning');
-  const end = ends.length ? ends[ends.length - 1].t : t0;
-  return {total: performance.now() - t0, run: end - t0};
+  return {total: now - t0, run: (ends.length ? ends[ends.length - 1].t : now) - t0};
 }
 """
 )
 
-
-RUN_STARTED_JS = (
-    "(since) => window.__runs.some((r) => r.t >= window[since] && r.state !== 'notRunning')"
+# The submit started a rerun, or its rerun is already over.
+SUBMITTED_JS = (
+    "([since, evidence]) => window.__runs.some((r) => r.t >= window[since]"
+    " && r.state !== 'notRunning') || (" + EVIDENCE_JS + ")(evidence)"
 )
 
 
@@ -312,9 +330,36 @@ async def new_session(browser: Browser, base_url: str, stats: Stats, name: str):
         state="attached", timeout=LOAD_TIMEOUT_MS,
     )  # fmt: skip
     await page.wait_for_function(
-        DONE_JS, arg=["__loadAt", "", False], timeout=LOAD_TIMEOUT_MS, polling=25
+        DONE_JS, arg=["__loadAt", "", False, None], timeout=LOAD_TIMEOUT_MS, polling=25
     )
     return context, page
+
+
+STATE_JS = r"""
+() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const charts = [...document.querySelectorAll(
+    "[data-testid='stMain'] [data-testid='stPlotlyChart']")];
+  return {
+    script: app && app.getAttribute('data-test-script-state'),
+    connection: app && app.getAttribute('data-test-connection-state'),
+    placeholders: document.querySelectorAll("[data-testid='stSkeleton']").length,
+    spinners: document.querySelectorAll("[data-testid='stSpinner']").length,
+    charts: charts.length,
+    undrawn: charts.filter((c) => !c.querySelector('.js-plotly-plot')).length,
+    last_runs: window.__runs.slice(-3).map((r) => r.state + '@' + Math.round(r.t)),
+    now: Math.round(performance.now()),
+  };
+}
+"""
+
+
+async def page_state(page: Page) -> str:
+    """What the page looks like, for an error message."""
+    try:
+        return json.dumps(await page.evaluate(STATE_JS))
+    except Exception as exc:
+        return f"(page state unavailable: {type(exc).__name__})"
 
 
 async def menu(page: Page) -> list[str]:
@@ -336,7 +381,10 @@ async def switch_page(page: Page, title: str, stats: Stats, where: str) -> None:
     await link.click()
     done = await (
         await page.wait_for_function(
-            DONE_JS, arg=["__navAt", "", False], timeout=ACTION_TIMEOUT_MS, polling=25
+            DONE_JS,
+            arg=["__navAt", "", False, {"nav": title}],
+            timeout=ACTION_TIMEOUT_MS,
+            polling=25,
         )
     ).json_value()
     stats.switches_ms.append(float(done["total"]))
@@ -346,21 +394,27 @@ async def switch_page(page: Page, title: str, stats: Stats, where: str) -> None:
 async def edit_sentence(page: Page, text: str, must_change: bool, stats: Stats, where: str,
                         title: str) -> None:  # fmt: skip
     box = page.locator("[data-testid='stSidebar']").get_by_label("Input sentence", exact=True)
+    if len(await box.input_value()) == len(text):
+        text = text[:-1] + " now."  # the caption must change: it counts the characters
+    evidence = {"caption": f"{len(text)} characters"}
     sig0 = await page.evaluate(SIGNATURE_JS)
     await page.evaluate("() => { window.__editAt = null; }")
     await box.fill(text)
     await box.press("Control+Enter")
     try:
-        await page.wait_for_function(RUN_STARTED_JS, arg="__editAt", timeout=3000, polling=25)
+        await page.wait_for_function(
+            SUBMITTED_JS, arg=["__editAt", evidence], timeout=3000, polling=25
+        )
     except PlaywrightTimeoutError:
         # Streamlit ignored the submit (see Stats.resubmits); a person would press again.
         stats.resubmits += 1
         await box.press("Control+Enter")
     done = await (
         await page.wait_for_function(
-            DONE_JS, arg=["__editAt", sig0, must_change], timeout=ACTION_TIMEOUT_MS, polling=25
+            DONE_JS, arg=["__editAt", sig0, must_change, evidence], timeout=ACTION_TIMEOUT_MS,
+            polling=25,
         )
-    ).json_value()
+    ).json_value()  # fmt: skip
     stats.edits_ms.append(float(done["total"]))
     stats.edit_runs_ms.append(float(done["run"]))
     stats.edits_by_page.setdefault(title, []).append(float(done["total"]))
@@ -399,7 +453,10 @@ async def session_loop(i: int, page: Page, titles: list[str], sentence_pages: se
             if disconnected.is_set():
                 stats.actions_after_disconnect += 2
         except Exception as exc:  # a timeout or a crashed page: count it, reload, go on
-            stats.errors.append(f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            state = await page_state(page)
+            stats.errors.append(
+                f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0]} {state}"
+            )
             if time.monotonic() >= deadline:
                 break
             try:
@@ -417,11 +474,15 @@ async def warm_up(browser: Browser, base_url: str, stats: Stats) -> tuple[list[s
     sentence_pages = set()
     rng = random.Random(0)
     for title in titles:
-        await switch_page(page, title, stats, f"warm-up, {title}")
-        sig0 = await page.evaluate(SIGNATURE_JS)
-        await edit_sentence(page, sentence(rng), False, stats, f"warm-up, {title}", title)
-        if sig0 and await page.evaluate(SIGNATURE_JS) != sig0:
-            sentence_pages.add(title)
+        try:
+            await switch_page(page, title, stats, f"warm-up, {title}")
+            sig0 = await page.evaluate(SIGNATURE_JS)
+            await edit_sentence(page, sentence(rng), False, stats, f"warm-up, {title}", title)
+            if sig0 and await page.evaluate(SIGNATURE_JS) != sig0:
+                sentence_pages.add(title)
+        except Exception as exc:
+            state = await page_state(page)
+            stats.errors.append(f"warm-up, {title}: {type(exc).__name__} {state}")
     await context.close()
     stats.edits_ms.clear()
     stats.edit_runs_ms.clear()
@@ -465,6 +526,7 @@ async def run(args) -> dict:
                 await new_session(browser, server.base_url, stats, f"session {i}")
                 for i in range(args.sessions)
             ]
+            load_before = os.getloadavg()[0]
             start = time.monotonic()
             deadline = start + args.seconds
             disconnected = asyncio.Event()
@@ -476,6 +538,7 @@ async def run(args) -> dict:
                 for i, (context, page) in enumerate(sessions)
             ])  # fmt: skip
             elapsed = time.monotonic() - start
+            load_after = os.getloadavg()[0]
             health_after = health(server.base_url)
             for context, _ in sessions:
                 try:
@@ -522,6 +585,8 @@ async def run(args) -> dict:
             "blocked_non_loopback_requests": len(stats.blocked_requests),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
             f"python {platform.python_version()}",
+            # Browsers and server share the machine: its load says how much CPU they had.
+            "load_average_1min": [round(load_before, 1), round(load_after, 1)],
         }
     finally:
         sampler.stop()
@@ -554,7 +619,11 @@ def table(r: dict) -> str:
     out.append("")
     out.append("edit-to-render p50 by page: " + ", ".join(
         f"{t} {v} ms" for t, v in r["edit_p50_ms_by_page"].items()))  # fmt: skip
-    out.append(f"machine: {r['machine']}")
+    before, after = r["load_average_1min"]
+    out.append(
+        f"machine: {r['machine']}; 1-min load average {before} at the start, {after} "
+        "at the end (browsers and server share these cores)"
+    )
     return "\n".join(out)
 
 

@@ -71,10 +71,32 @@ def sensitivity(name: str, text: str) -> tuple[list[str], np.ndarray]:
     return [t.text for t in tokens], S.astype(np.float32)
 
 
+# Figures are cached on small keys and shared by every session: st.plotly_chart only copies
+# a figure, and building one (Plotly copies every label and arrow) is the costly part.
+@st.cache_resource(max_entries=128, show_spinner=False)
+def tagger_figure(text: str, side: str):
+    words, p_uni = tag(UNI, text)
+    _, p_bi = tag(BI, text)
+    return figs.fig_tagger_probs(words, {LABELS[UNI]: p_uni, LABELS[BI]: p_bi},
+                                 title=f"Sentence {side}: P(name) per word")
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def directions_figure(text: str):
+    d = directions(text)
+    return figs.fig_directions(d["a_fwd"], d["a_bwd"], d["tokens"], d["split"], d["p_name"])
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def sweep_figure(tokens: tuple[str, ...]):
-    """The animated sweep diagram (shared, read-only: st.plotly_chart only copies it)."""
     return figs.fig_sweep_order(list(tokens))
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def sensitivity_figure(text: str, scale: str):
+    toks, S_uni = sensitivity(UNI, text)
+    _, S_bi = sensitivity(BI, text)
+    return figs.fig_sensitivity({LABELS[UNI]: S_uni, LABELS[BI]: S_bi}, toks, scale=scale)
 
 
 def sentence_box(key: str, label: str) -> str:
@@ -122,8 +144,7 @@ if have_taggers:
                 st.info("No words found in this text: type some words.")
                 continue
             results[side] = (words, p_uni, p_bi)
-            ui.chart(figs.fig_tagger_probs(words, {LABELS[UNI]: p_uni, LABELS[BI]: p_bi},
-                                           title=f"Sentence {side.upper()}: P(name) per word"),
+            ui.chart(tagger_figure(texts[side], side.upper()),
                      key=f"bidirectional.tagger_chart_{side}")
 
     if len(results) == 2:
@@ -178,7 +199,7 @@ elif not missing(BI):
         st.info("No words found in this text: type some words.")
     else:
         ui.chart_with_note(
-            figs.fig_directions(d["a_fwd"], d["a_bwd"], d["tokens"], d["split"], d["p_name"]),
+            directions_figure(detail),
             key="bidirectional.directions",
             note="Columns are aligned per word: column t of the top map is a→\\<t\\> (it has "
                  "read the words up to t), of the middle one a←\\<t\\> (the words from t to "
@@ -223,7 +244,7 @@ def sensitivity_section(detail: str) -> None:
     if not (np.isfinite(S_uni).all() and np.isfinite(S_bi).all()):
         st.warning("Some gradients overflowed to inf/NaN; they are drawn as 0.")
     ui.chart_with_note(
-        figs.fig_sensitivity({LABELS[UNI]: S_uni, LABELS[BI]: S_bi}, toks, scale=scale),
+        sensitivity_figure(detail, scale),
         key="bidirectional.sensitivity",
         note="Row t, column t' is how strongly the prediction ŷ\\<t\\> reacts to a change "
              "of the input word x\\<t'\\> (the norm of the Jacobian, computed exactly by "

@@ -31,22 +31,27 @@ def load(name: str):
         return None
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def sample(name: str, prefix: str, temperature: float, top_k: int, length: int,
            seed: int) -> dict:
-    """One sample, deterministic for its arguments, as compact float32 arrays."""
+    """One sample, deterministic for its arguments, as compact float32 arrays (shared by
+    every session: read-only)."""
     p = load(name)
     s = p.sample(prefix, length=length, temperature=temperature, top_k=top_k or None,
                  rng=np.random.default_rng(seed))
     ids = np.array([step.token_id for step in s.steps], dtype=np.int64)
     probs = np.stack([step.probs for step in s.steps]).astype(np.float32)
     y_hat = np.stack([getattr(step, "y_hat", step.probs) for step in s.steps])
-    return {
-        "prefix": prefix, "chars": [step.char for step in s.steps], "ids": ids,
+    out = {
+        "prefix": prefix, "chars": tuple(step.char for step in s.steps), "ids": ids,
         "probs": probs, "y_hat": y_hat.astype(np.float32),
         "a": np.stack([step.a for step in s.steps], axis=1).astype(np.float32),
-        "p_chosen": probs[np.arange(ids.size), ids], "itos": list(p.vocab.itos),
+        "p_chosen": probs[np.arange(ids.size), ids], "itos": tuple(p.vocab.itos),
     }
+    for v in out.values():
+        if isinstance(v, np.ndarray):
+            v.flags.writeable = False
+    return out
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -55,6 +60,30 @@ def score(name: str, text: str) -> dict:
     out = load(name).score(text)
     return {k: (np.asarray(v, dtype=np.float64) if k == "per_char" else float(v))
             for k, v in out.items()}
+
+
+# Figures are cached on small keys and shared by every session: st.plotly_chart only copies
+# a figure, and building one (Plotly copies every label) is the costly part of a rerun.
+@st.cache_resource(max_entries=256, show_spinner=False)
+def step_figures(settings: tuple, step: int) -> tuple:
+    """(sampled text, top-k, hidden state) at one step of the sample of `settings`."""
+    s = sample(*settings)
+    i = step - 1
+    k = max(5, min(20, settings[3] or 10))
+    return (
+        figs.fig_sample_text(list(s["prefix"]) + list(s["chars"]), s["p_chosen"],
+                             n_prefix=len(s["prefix"]), step=step),
+        figs.fig_topk(s["probs"][i], int(s["ids"][i]), s["itos"], k=k, step=step,
+                      model_probs=s["y_hat"][i]),
+        figs.fig_hidden_state(s["a"], step),
+    )
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def logprob_figure(name: str, texts: tuple[tuple[str, str], ...]):
+    """Per-character log-probabilities of one or two (label, text) pairs."""
+    return figs.fig_logprob_compare([(label, list(text), score(name, text)["per_char"])
+                                     for label, text in texts])
 
 
 def new_seed() -> None:
@@ -144,7 +173,7 @@ st.caption(f"{CHAR_LMS[shown[0]]} model, temperature {shown[2]:g}, "
 
 # -- one step at a time ------------------------------------------------------------------------
 @st.fragment
-def step_browser(s: dict, top_k: int) -> None:
+def step_browser(s: dict, settings: tuple) -> None:
     """The slider over steps reruns only this fragment."""
     n = len(s["chars"])
     if st.session_state.get("sampling.step", 1) > n:
@@ -154,19 +183,14 @@ def step_browser(s: dict, top_k: int) -> None:
                          help="Browse the sample: what the model predicted at each step.")
     else:
         step = 1
-    n_prefix = len(s["prefix"])
-    ui.chart(figs.fig_sample_text(list(s["prefix"]) + s["chars"], s["p_chosen"],
-                                  n_prefix=n_prefix, step=step),
-             key="sampling.text_chart")
+    text_fig, topk_fig, hidden_fig = step_figures(settings, step)
+    ui.chart(text_fig, key="sampling.text_chart")
     i = step - 1
     chosen = int(s["ids"][i])
     y = s["y_hat"][i]
-    k = max(5, min(20, top_k or 10))
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        ui.chart(figs.fig_topk(s["probs"][i], chosen, s["itos"], k=k, step=step,
-                               model_probs=y),
-                 key="sampling.topk_chart")
+        ui.chart(topk_fig, key="sampling.topk_chart")
     with right:
         rank = int((y > y[chosen]).sum()) + 1
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -187,7 +211,7 @@ def step_browser(s: dict, top_k: int) -> None:
         "letters of a word the model is usually sure."
     )
     ui.chart_with_note(
-        figs.fig_hidden_state(s["a"], step), key="sampling.hidden_chart",
+        hidden_fig, key="sampling.hidden_chart",
         note="a\\<t\\> is everything the model remembers when it predicts ŷ\\<t\\>. Each "
              "column is one step, each row one unit; the red box is the step on the slider. "
              "Units that flip at spaces or after punctuation track word boundaries; slowly "
@@ -196,7 +220,7 @@ def step_browser(s: dict, top_k: int) -> None:
 
 
 st.subheader("One step at a time")
-step_browser(s, shown[3])
+step_browser(s, shown)
 
 # -- scoring -----------------------------------------------------------------------------------
 st.header("Score a sentence: P(sentence)")
@@ -218,7 +242,7 @@ else:
     m3.metric("bits per character", f"{sc['bits_per_char']:.2f}")
     m4.metric("perplexity per character", f"{sc['perplexity']:.2f}")
     ui.chart_with_note(
-        figs.fig_logprob_compare([("sidebar sentence", list(text), sc["per_char"])]),
+        logprob_figure(name, (("sidebar sentence", text),)),
         key="sampling.score_chart",
         note="Each bar is log P(c\\<t\\> | everything before it): near 0 means the model saw "
              "it coming, very negative means surprise. The top line adds them up: log "
@@ -267,8 +291,7 @@ def compare(name: str) -> None:
         st.caption("The sentences differ in length: every extra character multiplies in one "
                    "more probability below 1, so compare bits per character too.")
     ui.chart_with_note(
-        figs.fig_logprob_compare([("A", list(text_a), sa["per_char"]),
-                                  ("B", list(text_b), sb["per_char"])]),
+        logprob_figure(name, (("A", text_a), ("B", text_b))),
         key="sampling.compare_chart",
         note="Yellow columns are where the two sentences differ. Before them the two curves "
              "coincide (same characters, same predictions); the gap opens at the differing "

@@ -101,8 +101,9 @@ def many_to_many() -> None:
         return
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        ui.chart(figs.fig_architecture("many_to_many", words, [f"{p:.2f}" for p in p_name],
-                                       y_highlight=p_name > 0.5),
+        outputs = tuple(f"{p:.2f}" for p in p_name)
+        names = tuple(bool(p > 0.5) for p in p_name)
+        ui.chart(architecture("many_to_many", tuple(words), outputs, names),
                  key="types.many_to_many")
     with right:
         ui.look_for(
@@ -134,7 +135,7 @@ def many_to_one() -> None:
     answer = f"{r['labels'][k]} ({r['probs'][k]:.2f})"
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        ui.chart(figs.fig_architecture("many_to_one", r["words"], [answer]),
+        ui.chart(architecture("many_to_one", tuple(r["words"]), (answer,)),
                  key="types.many_to_one")
     with right:
         ui.look_for(
@@ -174,7 +175,7 @@ def one_to_many() -> None:
     first = "∅" if not prefix else (prefix if len(prefix) <= 10 else "…" + prefix[-9:])
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        ui.chart(figs.fig_architecture("one_to_many", [first], chars), key="types.one_to_many")
+        ui.chart(architecture("one_to_many", (first,), tuple(chars)), key="types.one_to_many")
     with right:
         ui.look_for(
             "One input (or none: the start symbol), a whole sequence out. Each drawn "
@@ -186,10 +187,13 @@ def one_to_many() -> None:
     st.code(printable(prefix + "".join(chars)), language=None, wrap_lines=True)
 
 
-@st.cache_resource(show_spinner=False)
-def encoder_decoder_figure():
-    """The same for every visitor (shared, read-only)."""
-    return figs.fig_architecture("encoder_decoder", FRENCH, ENGLISH, max_cols=16)
+@st.cache_resource(max_entries=256, show_spinner=False)
+def architecture(kind: str, x_labels: tuple, y_labels: tuple, highlight: tuple = (),
+                 max_cols: int = 8):
+    """A diagram for these labels (small keys), built once and shared: st.plotly_chart only
+    copies a figure, and a diagram's many arrows are the costly part of building one."""
+    return figs.fig_architecture(kind, x_labels, y_labels, y_highlight=highlight or None,
+                                 max_cols=max_cols)
 
 
 many_to_many()
@@ -198,7 +202,8 @@ one_to_many()
 
 # -- many-to-many, T_x ≠ T_y -------------------------------------------------------------------
 st.header("Many-to-many, T_x ≠ T_y: encoder–decoder")
-ui.chart(encoder_decoder_figure(), key="types.encoder_decoder")
+ui.chart(architecture("encoder_decoder", tuple(FRENCH), tuple(ENGLISH), max_cols=16),
+         key="types.encoder_decoder")
 left, right = st.columns([3, 2], gap="medium")
 with left:
     ui.look_for(

@@ -84,7 +84,8 @@ def test_char_lm_api(name):
     # ŷ<t> after reading character t predicts character t+1
     ids = p.vocab.encode(text)
     y = trace["y_hat"][:, 0, :]
-    np.testing.assert_allclose(lp[1:], np.log(y[ids[1:], np.arange(len(text) - 1)]), rtol=1e-4)
+    np.testing.assert_allclose(lp[1:], np.log(y[ids[1:], np.arange(len(text) - 1)]), rtol=1e-4,
+                               atol=1e-5)
     s = p.score(text)
     assert s["bits_per_char"] < 3.0 < p.score("zqxj vkpw yfgb hqjz")["bits_per_char"]
     sample = p.sample("", length=80, temperature=0.7, rng=np.random.default_rng(0))
@@ -109,7 +110,7 @@ def test_char_lms_share_a_budget_and_the_gated_ones_beat_the_baseline():
         assert card["sizes"]["n_a"] == first["sizes"]["n_a"]
         assert {k: card["hyperparameters"][k] for k in budget} == \
             {k: first["hyperparameters"][k] for k in budget}
-        assert card["baseline"] == first["baseline"]
+        assert card["baseline"]["valid_bpc"] == first["baseline"]["valid_bpc"]
         assert card["metrics"]["valid_chars"] == card["data"]["valid_chars"]   # whole split
     kn = first["baseline"]["valid_bpc"]
     for name in ("char-lm-gru", "char-lm-lstm"):

@@ -178,6 +178,25 @@ def _base_card(recipe: Recipe, model: Model, vocab: Vocab) -> dict:
     }
 
 
+def _reproduce(card: dict) -> str:
+    """The card's last section: the command, and what makes a rerun bit-identical."""
+    env = card["environment"]
+    threads = ", ".join(f"{k}={v}" for k, v in env.get("blas_threads_env", {}).items())
+    how = f" with `{threads}`" if threads else ""
+    return f"""## Reproduce
+
+```
+{card['command']}
+```
+
+Training is deterministic from seed {card['hyperparameters']['seed']} (weights and data order
+come from one `np.random.Generator`): the same NumPy and BLAS give bit-identical weights.
+This checkpoint was made{how} with Python {env['python']} and NumPy {env['numpy']}, on a
+{env.get('cpu_count', '?')}-core machine shared with other jobs (the training time depends on
+that load).
+"""
+
+
 def char_lm_markdown(card: dict) -> str:
     s, m, b, h = card["sizes"], card["metrics"], card["baseline"], card["hyperparameters"]
     sample = card["sample"]
@@ -217,12 +236,7 @@ Difference to the n-gram baseline: {margin:+.3f} bits per character \
 {sample['text']}
 ```
 
-## Reproduce
-
-```
-{card['command']}
-```
-"""
+{_reproduce(card)}"""
 
 
 def write(recipe: Recipe, model: Model, vocab: Vocab, card: dict, markdown: Callable,
@@ -451,12 +465,7 @@ The tagger {verdict}.
 
 {WHY_UNIDIRECTIONAL}
 
-## Reproduce
-
-```
-{card['command']}
-```
-"""
+{_reproduce(card)}"""
 
 
 def classifier_markdown(card: dict) -> str:
@@ -488,12 +497,7 @@ Confusion (rows: true rating, columns: predicted):
 |---|---|---|---|---|---|
 {rows}
 
-## Reproduce
-
-```
-{card['command']}
-```
-"""
+{_reproduce(card)}"""
 
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in [

@@ -50,7 +50,9 @@ def test_step_buttons_slider_and_unit(at):
     assert step_shown(at) == 4
     at.slider(key="forward.t").set_value(1).run()
     assert step_shown(at) == 1 and at.button(key="forward.back").disabled
-    assert "a^{<t-1>}}" in latex(at)[1] and "0.000" in latex(at)[1]     # a<0> = 0
+    # A shipped LM is primed (a<0> = its state after the start symbol); random weights: 0.
+    notes = " ".join(m.value for m in at.markdown)
+    assert "This model is primed" in notes
     at.selectbox(key="forward.unit").set_value(3).run()
     assert not at.exception
     assert "unit 3" in at.subheader[0].value
@@ -69,6 +71,14 @@ def test_every_architecture(at, cell, bi, n_gates):
         assert any("forward** direction" in i.value for i in at.info)
     s = chart(at, "forward.figure")
     assert len(s["frames"]) == len(DEFAULT_SENTENCE)
+
+
+def test_random_weights_start_from_zero(at):
+    switch_model(at, cell="lstm", n_a=4)
+    at.slider(key="forward.t").set_value(1).run()
+    memory = re.findall(r"\\underbrace\{([-+]?\d+\.\d+)\}_\{W_\{\w+a\}", latex(at)[1])
+    assert memory == ["0.000"]                                       # W_ca a<0>, a<0> = 0
+    assert "a\\<0\\> = 0" in " ".join(m.value for m in at.markdown)
 
 
 def test_a_shorter_sentence_clamps_the_step(at):
