@@ -4,7 +4,8 @@
     python -m rnnviz.train all                   # every shipped model, one after the other
     python -m rnnviz.train ner-bilstm --quick --out /tmp/smoke    # a tiny smoke run
 
-A run is deterministic from the recipe's seed (same NumPy and BLAS give the same weights).
+A run is deterministic from the recipe's seed: the same NumPy, BLAS and thread setting give
+bit-identical weights (the shipped models were trained with OPENBLAS_NUM_THREADS=1).
 """
 
 from __future__ import annotations

@@ -189,11 +189,11 @@ def _reproduce(card: dict) -> str:
 {card['command']}
 ```
 
-Training is deterministic from seed {card['hyperparameters']['seed']} (weights and data order
-come from one `np.random.Generator`): the same NumPy and BLAS give bit-identical weights.
-This checkpoint was made{how} with Python {env['python']} and NumPy {env['numpy']}, on a
-{env.get('cpu_count', '?')}-core machine shared with other jobs (the training time depends on
-that load).
+Training is deterministic from seed {card['hyperparameters']['seed']}: the initial weights \
+and the data order come from one `np.random.Generator`, so the same NumPy, BLAS and thread \
+setting give bit-identical weights. This checkpoint was made{how} with Python \
+{env['python']} and NumPy {env['numpy']} on a {env.get('cpu_count', '?')}-core machine that \
+other jobs shared, so its training time is an upper bound.
 """
 
 
@@ -212,10 +212,11 @@ def char_lm_markdown(card: dict) -> str:
 | data | {card['data']['corpus']}; trained on the `train` split \
 ({card['data']['train_chars']:,} characters), evaluated on `valid` \
 ({card['data']['valid_chars']:,} characters), split by module path |
-| training | {card['steps_done']} steps of Adam (lr {h['lr']}, cosine decay, warm-up \
+| training | {card['steps_done']} steps of Adam (peak lr {h['lr']}, cosine decay, warm-up \
 {h['warmup']}), batch m = {h['m']} streams × T_x = {h['T_x']} characters, truncated BPTT \
 with the state carried, global-norm clip {h['clip_norm']}, seed {h['seed']}; \
-{h['epochs']} epochs |
+{h['epochs']} epochs. The RNN, GRU and LSTM models share n_a and this budget; only the peak \
+learning rate is chosen per cell (`lr_trials` in the JSON card) |
 | training time | {card['training_time_s'] / 60:.1f} min on {card['environment']['machine']} \
 ({card['environment']['platform']}), NumPy {card['environment']['numpy']} |
 
