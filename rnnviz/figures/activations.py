@@ -17,11 +17,11 @@ import plotly.graph_objects as go
 
 from rnnviz.core.trace import DESCRIPTIONS, split_key
 from rnnviz.figures.common import (
-    DIVERGING,
+    DIVERGING_SCALE,
     GATE_KEYS,
     PROBABILITY,
     QUANTITY_COLORS,
-    SEQUENTIAL,
+    SEQUENTIAL_SCALE,
     escape_all,
     escape_plotly,
     figure,
@@ -102,14 +102,14 @@ def heatmap_figure(trace, key, *, example=0, units=None, height=None) -> go.Figu
     labels = trace.token_labels()
     s = sym(key)
     if base in GATE_KEYS:
-        scale = dict(colorscale=SEQUENTIAL, zmin=0.0, zmax=1.0)
+        scale = dict(colorscale=SEQUENTIAL_SCALE, zmin=0.0, zmax=1.0)
     elif base in ("a", "c_tilde") and getattr(trace.config, "activation", "tanh") == "tanh":
-        scale = dict(colorscale=DIVERGING, zmid=0.0, zmin=-1.0, zmax=1.0)
+        scale = dict(colorscale=DIVERGING_SCALE, zmid=0.0, zmin=-1.0, zmax=1.0)
     else:
         finite = z[np.isfinite(z)]
         m = float(np.max(np.abs(finite))) if finite.size else 1.0
         m = m if m > 0 else 1.0
-        scale = dict(colorscale=DIVERGING, zmid=0.0, zmin=-m, zmax=m)
+        scale = dict(colorscale=DIVERGING_SCALE, zmid=0.0, zmin=-m, zmax=m)
     data = [dict(
         type="heatmap", z=z, x=step_categories(labels), y=[int(u) for u in units],
         hovertemplate=f"%{{x}}<br>unit %{{y}}<br>{s} = %{{z:.3f}}<extra></extra>",

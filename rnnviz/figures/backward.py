@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from rnnviz.core.trace import split_key
 from rnnviz.figures.common import (
-    DIVERGING,
+    DIVERGING_SCALE,
     QUANTITY_COLORS,
     decimate,
     escape_plotly,
@@ -133,7 +133,7 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
         s = sym(key)
         data.append(dict(
             type="heatmap", z=v, x=list(range(1, T + 1)), y=list(range(n)),
-            xaxis=f"x{ax}", yaxis=f"y{ax}", colorscale=DIVERGING, zmid=0, zmin=-m, zmax=m,
+            xaxis=f"x{ax}", yaxis=f"y{ax}", colorscale=DIVERGING_SCALE, zmid=0, zmin=-m, zmax=m,
             showscale=False,
             hovertemplate=(f"t=%{{x}}<br>{'unit' if units is None else 'row'} %{{y}}<br>"
                            f"{s} = %{{z:.3g}}<extra></extra>"),

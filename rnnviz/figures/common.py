@@ -19,7 +19,7 @@ from rnnviz.core.trace import symbol as _symbol
 
 # Colours. Diverging (centred at 0) for a<t>, c<t>, c̃<t> and gradients; sequential in [0, 1]
 # for gates. Architectures keep one colour each on every page.
-DIVERGING = "RdBu_r"
+DIVERGING = "RdBu_r"        # name used by colour_at; figures send the explicit list below
 SEQUENTIAL = "Viridis"
 PROBABILITY = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"],
                [1.0, "#08306b"]]
@@ -43,12 +43,17 @@ _RDBU_R = ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7", "#f
            "#f4a582", "#d6604d", "#b2182b", "#67001f"]
 
 
+# Explicit colour lists: a named scale can be re-mapped by the app's Plotly theme.
+DIVERGING_SCALE = [[i / (len(_RDBU_R) - 1), c] for i, c in enumerate(_RDBU_R)]
+SEQUENTIAL_SCALE = [[i / (len(_VIRIDIS) - 1), c] for i, c in enumerate(_VIRIDIS)]
+
+
 def colour_at(value: float, lo: float = -1.0, hi: float = 1.0, scale: str = DIVERGING) -> str:
     """The colour of `value` on the app's diverging (RdBu_r) or sequential (Viridis) scale,
     as '#rrggbb' (for markers whose colours are computed per frame). NaN is grey."""
     if not np.isfinite(value):
         return "#9e9e9e"
-    anchors = _VIRIDIS if scale == SEQUENTIAL else _RDBU_R
+    anchors = _VIRIDIS if scale in (SEQUENTIAL, SEQUENTIAL_SCALE) else _RDBU_R
     f = float(np.clip((value - lo) / (hi - lo), 0.0, 1.0)) * (len(anchors) - 1)
     i = min(int(f), len(anchors) - 2)
     w = f - i

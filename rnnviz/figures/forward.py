@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from rnnviz.figures.common import (
     DIVERGING,
+    DIVERGING_SCALE,
     SEQUENTIAL,
     colour_at,
     decimate,
@@ -268,7 +269,7 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
              hovertemplate="%{customdata}<br>%{text}<extra></extra>"),
         # The a<t> heatmap is static; frames only move the cover and the cursor over it.
         dict(type="heatmap", z=nan_to_none_mask(A), x=list(range(1, T + 1)),
-             y=list(range(n_a)), xaxis="x2", yaxis="y2", colorscale=DIVERGING, zmid=0,
+             y=list(range(n_a)), xaxis="x2", yaxis="y2", colorscale=DIVERGING_SCALE, zmid=0,
              zmin=-1 if cfg.activation == "tanh" else None,
              zmax=1 if cfg.activation == "tanh" else None, showscale=False,
              hovertemplate=f"t=%{{x}}<br>unit %{{y}}<br>{sym('a')} = %{{z:.3f}}"
