@@ -16,7 +16,7 @@ from ui.models import random_vocab
 TRAINED = {"rnn": "char-lm-rnn", "gru": "char-lm-gru", "lstm": "char-lm-lstm"}
 K = "vanishing."
 DEFAULTS = {
-    K + "weights": "random", K + "T": 100, K + "n_a": 32, K + "rho": 0.9,
+    K + "T": 100, K + "n_a": 32, K + "rho": 0.9,
     K + "activation": "tanh", K + "forget_bias": 1.0, K + "measure": "loss",
     K + "clip": "norm", K + "threshold": 1.0,
 }
@@ -77,9 +77,11 @@ st.caption(
     "\"Vanishing gradients with RNNs\", and why GRUs and LSTMs were invented.)"
 )
 ctx = ui.page_context()
+have_trained = _trained_available()
+# The trained char LMs tell the story on first load; random weights let you explore.
+st.session_state.setdefault(K + "weights", "trained" if have_trained else "random")
 for key, value in DEFAULTS.items():
     st.session_state.setdefault(key, value)
-have_trained = _trained_available()
 if not have_trained and st.session_state[K + "weights"] == "trained":
     st.session_state[K + "weights"] = "random"
 
@@ -148,9 +150,16 @@ ui.chart_with_note(
         "multiplies the gradient by about the same factor, roughly ρ × g'(z) for an RNN. "
         "The LSTM's cell path c\\<t-1\\> → c\\<t\\> multiplies by Γf instead of a weight "
         "matrix, and the GRU's by (1 − Γu), so with the gates set right they carry the "
-        "gradient much further. With random weights the LSTM's forget bias b_f = 1 keeps "
-        "Γf ≈ 0.73, while a random GRU has Γu ≈ 0.5 and halves its memory every step: it "
-        "only learns to keep it in training. The dotted lines mark 10⁻³ of each value at T_x."
+        "gradient much further. "
+        + ("These are the shipped char LMs: the trained RNN's curve falls in a straight line, "
+           "while the GRU and the LSTM learned to keep their gates open, so their curves "
+           "flatten and far-back characters still reach the loss. Switch to random weights "
+           "to play with ρ, n_a and the forget bias."
+           if trained else
+           "With random weights the LSTM's forget bias b_f = 1 keeps Γf ≈ 0.73, while a "
+           "random GRU has Γu ≈ 0.5 and halves its memory every step: it only learns to keep "
+           "it in training.")
+        + " The dotted lines mark 10⁻³ of each value at T_x."
     ),
 )
 

@@ -56,7 +56,7 @@ def pack(blocks, biases, scales):
     Ws = W * scale[:, None]
     return Packed(
         Wa=np.ascontiguousarray(Ws[:, :n_a].T),   # read every step: worth a contiguous copy
-        Wx=Ws[:, n_a:].T,
+        Wx=np.ascontiguousarray(Ws[:, n_a:].T),   # a transposed view sends OpenBLAS a slow path
         b=np.concatenate(biases, axis=0)[:, 0] * scale,
         WaT=W[:, :n_a],
         WxT=W[:, n_a:],

@@ -64,10 +64,16 @@ def check_against(at, **kw):
 
 
 def test_default_render_matches_the_core(at):
+    # The shipped (or stand-in) char LMs are the default; random weights are one click away.
+    assert at.radio(key="vanishing.weights").value == "trained"
+    check_against(at, trained=True)
+    at.radio(key="vanishing.weights").set_value("random").run()
+    assert not at.exception and not at.slider(key="vanishing.n_a").disabled
     check_against(at)
 
 
 def test_every_control(at):
+    at.radio(key="vanishing.weights").set_value("random").run()
     at.slider(key="vanishing.T").set_value(200).run()
     at.slider(key="vanishing.n_a").set_value(16).run()
     at.slider(key="vanishing.rho").set_value(0.5).run()
@@ -80,14 +86,15 @@ def test_every_control(at):
     assert "∂a&lt;T_x&gt;/∂a&lt;t&gt;" in chart(at, "vanishing.chart")["layout"]["title"]["text"]
 
 
-def test_trained_weights(at):
-    at.radio(key="vanishing.weights").set_value("trained").run()
+def test_trained_weights_disable_the_init_controls(at):
+    assert at.slider(key="vanishing.n_a").disabled and at.slider(key="vanishing.rho").disabled
+    at.slider(key="vanishing.T").set_value(300).run()
     assert not at.exception
-    assert at.slider(key="vanishing.n_a").disabled
-    check_against(at, trained=True)
+    check_against(at, T=300, trained=True)
 
 
 def test_exploding_settings_warn(at):
+    at.radio(key="vanishing.weights").set_value("random").run()
     at.slider(key="vanishing.rho").set_value(3.0).run()
     at.radio(key="vanishing.activation").set_value("relu").run()
     at.slider(key="vanishing.T").set_value(500).run()
@@ -105,6 +112,7 @@ def test_exploding_settings_warn(at):
 @pytest.mark.parametrize(("method", "threshold"), [("none", 1.0), ("value", 0.01),
                                                    ("norm", 0.1)])
 def test_clipping(at, method, threshold):
+    at.radio(key="vanishing.weights").set_value("random").run()
     at.radio(key="vanishing.clip").set_value(method).run()
     at.select_slider(key="vanishing.threshold").set_value(threshold).run()
     assert not at.exception
@@ -126,6 +134,6 @@ def test_hostile_sentences(at, name):
     if name == "empty":
         assert any("Type a sentence" in i.value for i in at.info)
         return
-    expected = curves(text[:MAX_CHARS])
+    expected = curves(text[:MAX_CHARS], trained=True)
     k = F.steps_to_vanish(expected["LSTM"]["norms"])
     assert summary(at)["LSTM"] == ("never" if k is None else str(k))

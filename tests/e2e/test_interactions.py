@@ -40,7 +40,6 @@ NEW_SENTENCE = "Zebras quietly yawn."
 EDITS_IN_A_ROW = (
     "Yawns items dictionary list.",
     "The raise not at return none.",
-    "Each quietly a path the.",
 )
 
 
