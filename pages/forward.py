@@ -31,9 +31,9 @@ def _step(delta: int, T: int) -> None:
 
 st.title("Forward pass")
 st.caption(
-    "The seed's forward propagation, one step at a time: a\\<0\\> = 0, then for t = 1…T_x "
-    "the cell reads x\\<t\\> and a\\<t-1\\> and computes a\\<t\\> (and ŷ\\<t\\>) with the "
-    "same weights at every step."
+    "The seed's forward propagation, one step at a time: from a\\<0\\> (zeros, or a shipped "
+    "LM's state after its start symbol), for t = 1…T_x the cell reads x\\<t\\> and "
+    "a\\<t-1\\> and computes a\\<t\\> (and ŷ\\<t\\>) with the same weights at every step."
 )
 ctx = ui.page_context()
 spec, loaded, steps = ctx.spec, ctx.model, ctx.steps
