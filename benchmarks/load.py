@@ -8,7 +8,8 @@ end) and one headless system Chromium (``RNNVIZ_CHROMIUM``, default /usr/bin/chr
 one browser context per session (Playwright's async API: one driver, no threads). Every
 request that is not for the loopback server is aborted and counted.
 
-Each session opens the app, then until the time is up: switches to the next page from the
+Each session opens the app and visits every page once (its browser loads each page's code
+on the first visit; not timed), then until the time is up: switches to the next page from the
 sidebar menu, and types a new sentence into the sidebar's box and submits it (Ctrl+Enter),
 waiting --think seconds (0.3) after each page is drawn.
 
@@ -526,6 +527,23 @@ async def run(args) -> dict:
                 await new_session(browser, server.base_url, stats, f"session {i}")
                 for i in range(args.sessions)
             ]
+            # Each visitor's browser loads a page's code (Plotly, tables, ...) on its first
+            # visit: visit every page once, two sessions at a time, before the clock starts.
+            gate = asyncio.Semaphore(2)
+
+            async def prime(i: int, page: Page) -> None:
+                async with gate:
+                    for title in [*titles[1:], titles[0]]:
+                        try:
+                            await switch_page(page, title, stats, f"session {i} (priming)")
+                        except Exception as exc:
+                            state = await page_state(page)
+                            stats.errors.append(
+                                f"session {i} (priming), {title}: {type(exc).__name__} {state}"
+                            )
+
+            await asyncio.gather(*[prime(i, page) for i, (_, page) in enumerate(sessions)])
+            stats.switches_ms.clear()
             load_before = os.getloadavg()[0]
             start = time.monotonic()
             deadline = start + args.seconds
