@@ -14,6 +14,9 @@ Fixtures for tests in tests/e2e:
   and waits for its first script run to draw the page and finish.
 * ``wait_for_app`` (fixture returning the helper of the same name): call it after an
   interaction (click, slider move) to wait for the rerun that it triggers.
+* ``open_app_warm`` (function): like ``open_app``, but every page it opens (each a new
+  Streamlit session) lives in one browser context per test module, so the app's JavaScript
+  is fetched and compiled once per module. For tests that only load pages and look.
 * ``app_menu`` (session): ``{title: url path}`` of the pages in the running app's sidebar
   menu, read once from the live app (the default page's path is ``""``).
 * ``new_app_page`` (function): ``new_app_page(url_path="") -> page`` opens one more browser
@@ -198,8 +201,11 @@ def _base_path_probe(msg) -> bool:
 
 def _new_page(browser: Browser) -> Page:
     """A page in a context of its own, with `.console_errors` collecting browser-side errors."""
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
+    return _watch_console(browser.new_context(viewport=VIEWPORT).new_page())
+
+
+def _watch_console(page: Page) -> Page:
+    """Give `page` a `.console_errors` list of the browser's console errors and page errors."""
     page.console_errors = []
 
     def on_console(msg) -> None:
@@ -307,6 +313,42 @@ def new_app_page(app_browser: Browser, app_server: str, request: pytest.FixtureR
             print(f"screenshot failed for {request.node.nodeid}: {exc}", file=sys.stderr)
         finally:
             page.context.close()
+
+
+@pytest.fixture(scope="module")
+def _module_context(app_browser: Browser):
+    context = app_browser.new_context(viewport=VIEWPORT)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def open_app_warm(app_server: str, _module_context, request: pytest.FixtureRequest):
+    """`open_app_warm(url_path="") -> page`: like `open_app`, in a browser context shared by
+    the test module. Each call opens a new page, so a new Streamlit session, but the app's
+    JavaScript (Plotly's alone is a few MB) is fetched and compiled once per module instead of
+    once per test. For tests that load pages and look; screenshots as for `app_page`."""
+    pages: list[Page] = []
+
+    def _open(url_path: str = "") -> Page:
+        page = _watch_console(_module_context.new_page())
+        pages.append(page)
+        page.goto(f"{app_server}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
+        wait_for_first_run(page)
+        return page
+
+    yield _open
+    out_dir = _screenshot_dir(request.config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+    for i, page in enumerate(pages):
+        suffix = f"-{i + 1}" if i else ""
+        try:
+            page.screenshot(path=str(out_dir / f"{name}{suffix}.png"), full_page=True)
+        except Exception as exc:  # a crashed or closed page must not hide the test's own result
+            print(f"screenshot failed for {request.node.nodeid}: {exc}", file=sys.stderr)
+        finally:
+            page.close()
 
 
 @pytest.fixture(scope="session")

@@ -49,8 +49,8 @@ def test_health_endpoint_answers_ok(app_server):
         assert response.read().decode().strip() == "ok"
 
 
-def test_home_page_loads_without_errors(open_app):
-    page = open_app()
+def test_home_page_loads_without_errors(open_app_warm):
+    page = open_app_warm()
 
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     assert "rnnviz" in page.title()
@@ -66,8 +66,8 @@ def test_home_page_loads_without_errors(open_app):
     assert page.console_errors == []
 
 
-def test_unknown_page_falls_back_to_home(open_app):
-    page = open_app("no-such-page")
+def test_unknown_page_falls_back_to_home(open_app_warm):
+    page = open_app_warm("no-such-page")
 
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     expect(page.get_by_role("heading", name="rnnviz", level=1)).to_be_visible()

@@ -49,8 +49,8 @@ def _step_labels(x: list[str]) -> list[str]:
     return [str(c).split(" ", 1)[0] for c in x]
 
 
-def test_new_sentence_redraws_the_activation_heatmap(open_app, app_menu, wait_for_app):
-    page = open_app(app_menu["Activations"])
+def test_new_sentence_redraws_the_activation_heatmap(open_app_warm, app_menu, wait_for_app):
+    page = open_app_warm(app_menu["Activations"])
     wait_for_charts(page)
     model_label = selectbox_value(page, "Model", SIDEBAR)
 
@@ -105,8 +105,8 @@ def _only_plotly_pause_errors(errors: list[str]) -> list[str]:
     return [e for e in errors if e != "pageerror: undefined"]
 
 
-def test_play_advances_the_forward_animation(open_app, app_menu, wait_for_app):
-    page = open_app(app_menu["Forward pass"])
+def test_play_advances_the_forward_animation(open_app_warm, app_menu, wait_for_app):
+    page = open_app_warm(app_menu["Forward pass"])
     wait_for_charts(page)
     key = "forward.figure"
     fig = chart_by_key(page, key)
@@ -134,8 +134,8 @@ def test_play_advances_the_forward_animation(open_app, app_menu, wait_for_app):
     assert _only_plotly_pause_errors(page.console_errors) == []
 
 
-def test_backward_pass_steps_down_from_T_x(open_app, app_menu, wait_for_app):
-    page = open_app(app_menu["Backward pass (BPTT)"])
+def test_backward_pass_steps_down_from_T_x(open_app_warm, app_menu, wait_for_app):
+    page = open_app_warm(app_menu["Backward pass (BPTT)"])
     wait_for_charts(page)
     model_label = selectbox_value(page, "Model", SIDEBAR)
     sentence = sentence_box(page).input_value()
@@ -172,8 +172,10 @@ def _sample_text(page) -> str:
     return page.locator(MAIN).locator("[data-testid='stCode']").first.inner_text().strip()
 
 
-def test_sampling_draws_new_text_and_the_same_seed_repeats_it(open_app, app_menu, wait_for_app):
-    page = open_app(app_menu["Sampling"])
+def test_sampling_draws_new_text_and_the_same_seed_repeats_it(
+    open_app_warm, app_menu, wait_for_app
+):
+    page = open_app_warm(app_menu["Sampling"])
     wait_for_charts(page)
     seed_box = page.locator(MAIN).get_by_role("spinbutton", name="Seed", exact=True)
     prefix_box = page.locator(MAIN).get_by_role("textbox", name="Prefix (the text to continue)")
@@ -239,9 +241,10 @@ def _vanishing_norms_from_core(
     return norms
 
 
-def test_vanishing_chart_orders_the_three_cells_as_the_core_does(open_app, app_menu,
-                                                                 wait_for_app):
-    page = open_app(app_menu["Vanishing gradients"])
+def test_vanishing_chart_orders_the_three_cells_as_the_core_does(
+    open_app_warm, app_menu, wait_for_app
+):
+    page = open_app_warm(app_menu["Vanishing gradients"])
     wait_for_charts(page)
     # The page opens on the trained char LMs when they ship; compare random weights, which
     # this test can rebuild from the page's settings.

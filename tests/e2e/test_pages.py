@@ -2,7 +2,7 @@
 
 Pages are discovered from app.py's ``st.Page`` list (so a new page is covered as soon as it
 is in the menu) and opened at the path the live menu links to. A screenshot of each page goes
-to test-results/ (the ``app_page`` fixture); with ``RNNVIZ_UPDATE_SCREENSHOTS=1`` the first
+to test-results/ (the ``open_app_warm`` fixture); with ``RNNVIZ_UPDATE_SCREENSHOTS=1`` the first
 screen of each page (1400x900) is also written to docs/screenshots/<page>.png for the README.
 """
 
@@ -34,9 +34,9 @@ def _update_screenshots() -> bool:
 
 
 @pytest.mark.parametrize(("script", "title"), PAGES, ids=[Path(s).stem for s, _ in PAGES])
-def test_page_loads_with_its_charts_drawn(open_app, app_menu, script, title):
+def test_page_loads_with_its_charts_drawn(open_app_warm, app_menu, script, title):
     assert title in app_menu, f"{title!r} is not in the app's menu: {list(app_menu)}"
-    page = open_app(app_menu[title])
+    page = open_app_warm(app_menu[title])
     wait_for_charts(page)
 
     expect(page.locator(f"{NAV_LINK}[aria-current='page']")).to_have_text(title)
