@@ -466,6 +466,19 @@ async def session_loop(i: int, page: Page, titles: list[str], sentence_pages: se
                 pass
 
 
+async def settled_signature(page: Page, every: float = 0.4, limit: float = 10.0) -> str:
+    """The charts' fingerprint once two reads `every` seconds apart agree."""
+    last = await page.evaluate(SIGNATURE_JS)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        await asyncio.sleep(every)
+        now = await page.evaluate(SIGNATURE_JS)
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 async def warm_up(browser: Browser, base_url: str, stats: Stats) -> tuple[list[str], set[str]]:
     """One session opens every page and edits the sentence there once: fills the shared
     caches, and finds the pages whose charts change with the sentence."""
@@ -476,9 +489,11 @@ async def warm_up(browser: Browser, base_url: str, stats: Stats) -> tuple[list[s
     for title in titles:
         try:
             await switch_page(page, title, stats, f"warm-up, {title}")
-            sig0 = await page.evaluate(SIGNATURE_JS)
+            # Charts may still be drawing after the run ends: compare settled fingerprints,
+            # or a page whose charts ignore the sentence would be waited on for a change.
+            sig0 = await settled_signature(page)
             await edit_sentence(page, sentence(rng), False, stats, f"warm-up, {title}", title)
-            if sig0 and await page.evaluate(SIGNATURE_JS) != sig0:
+            if sig0 and await settled_signature(page) != sig0:
                 sentence_pages.add(title)
         except Exception as exc:
             state = await page_state(page)

@@ -1,0 +1,43 @@
+"""Keep freed memory in the process, so the kernels' buffers are not page-faulted in anew.
+
+Why. Every forward pass allocates its tape (Z, Γ, c<t>, a<t>: (T_x, m, ·) each) and every
+backward pass its gradients; from 128 KiB up, glibc serves such blocks with mmap and gives
+them back with munmap on free (or trims the heap top). The next call then touches fresh
+pages: one page fault per 4 KiB and, with OpenBLAS threads on other cores, a TLB shootdown
+per munmap. On the 2-core VM the project is developed on that was ~45% of an LSTM
+forward + BPTT at m = 1 and ~40% at m = 32 (`benchmarks/core.py`, run with
+RNNVIZ_KEEP_FREED_MEMORY=0 to see it). torch avoids the same cost with its own allocator.
+
+What. Two glibc settings, made once when `rnnviz` is imported:
+* M_MMAP_THRESHOLD = 32 MiB: blocks below it come from the heap, which is reused;
+* M_TRIM_THRESHOLD = 256 MiB: up to that much free memory at the heap top stays mapped.
+The price is a resident set that stays near its peak instead of shrinking after a big call.
+Nothing happens on other C libraries (musl, macOS, Windows) or with
+RNNVIZ_KEEP_FREED_MEMORY=0.
+"""
+
+import ctypes
+import os
+import platform
+
+M_TRIM_THRESHOLD = -1       # mallopt parameter numbers, from glibc's <malloc.h>
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 32 * 2**20
+TRIM_THRESHOLD_BYTES = 256 * 2**20
+
+
+def keep_freed_memory() -> bool:
+    """Apply the two glibc settings above. Returns whether they were applied."""
+    if os.environ.get("RNNVIZ_KEEP_FREED_MEMORY", "1") == "0":
+        return False
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    # mallopt returns 1 on success, 0 on error
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+                and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
