@@ -9,7 +9,6 @@ take ~40% of a forward + BPTT on small sequences.
 """
 
 from rnnviz.core.allocator import keep_freed_memory
-
 from rnnviz.core.analysis import (
     clip_by_global_norm,
     clip_by_value,
