@@ -29,17 +29,6 @@ SIZES = [  # (m, T_x, n_x, n_a)
 N_Y = 10
 
 
-def median_ms(fn, repeats, warmup=3):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(times))
-
-
 def seed_case(cell, m, T, n_x, n_a, rng):
     dt = np.float32
     x = rng.standard_normal((n_x, m, T)).astype(dt)
@@ -96,43 +85,80 @@ def torch_cases(cell, m, T, n_x, n_a):
     return seed_like, model_like
 
 
+def block_ms(fn, repeats):
+    """Per-call times (ms) of `repeats` calls of fn."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(1e3 * (time.perf_counter() - t0))
+    return times
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true",
-                    help="only the issue's two target sizes, LSTM only, fewer repeats")
+                    help="only the issue's two target sizes, LSTM only")
+    ap.add_argument("--rounds", type=int, default=7,
+                    help="alternating NumPy / torch rounds per case (default 7)")
+    ap.add_argument("--repeats", type=int, default=8, help="calls per side per round")
     args = ap.parse_args()
-    repeats = 10 if args.quick else 40
     rng = np.random.default_rng(0)
     if args.quick:
         cases = [("lstm", *size) for size in SIZES[:2]]
     else:
         cases = [(cell, *size) for cell in ("lstm", "gru", "rnn") for size in SIZES]
-    # NumPy first, torch afterwards: OpenBLAS and torch's OpenMP threads spin-wait after work,
-    # and interleaving the two in one process slows both down.
-    ours = {c: (median_ms(seed_case(*c, rng), repeats), median_ms(model_case(*c, rng), repeats))
-            for c in cases}
     try:
         import torch
         torch.set_num_threads(os.cpu_count() or 1)
-        theirs = {c: tuple(median_ms(f, repeats) for f in torch_cases(*c)) for c in cases}
         version = f"torch {torch.__version__}"
     except ImportError:
-        theirs, version = {}, "torch not installed"
+        torch, version = None, "torch not installed"
+    # The machine is shared and its speed drifts by 2x over minutes, so NumPy and torch are
+    # timed in alternating rounds and each ratio is taken within a round (median over
+    # rounds). A short pause between the two libraries lets the other's worker threads
+    # (OpenBLAS, torch's OpenMP) stop spinning before the next timing starts.
+    rows = []
+    for c in cases:
+        ours = (seed_case(*c, rng), model_case(*c, rng))
+        theirs = torch_cases(*c) if torch else ()
+        for fn in (*ours, *theirs):
+            block_ms(fn, 3)  # warm-up
+        t = {k: [] for k in ("seed", "model", "t_seed", "t_model")}
+        ratios = {"seed": [], "model": []}
+        for _ in range(args.rounds):
+            seed_ms = float(np.median(block_ms(ours[0], args.repeats)))
+            model_ms = float(np.median(block_ms(ours[1], args.repeats)))
+            t["seed"].append(seed_ms)
+            t["model"].append(model_ms)
+            if theirs:
+                time.sleep(0.3)
+                ts = float(np.median(block_ms(theirs[0], args.repeats)))
+                tm = float(np.median(block_ms(theirs[1], args.repeats)))
+                t["t_seed"].append(ts)
+                t["t_model"].append(tm)
+                ratios["seed"].append(seed_ms / ts)
+                ratios["model"].append(model_ms / tm)
+                time.sleep(0.3)
+        rows.append((c, {k: float(np.median(v)) if v else None for k, v in t.items()},
+                     {k: (float(np.median(v)), min(v), max(v)) if v else None
+                      for k, v in ratios.items()}))
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
           f"{platform.python_version()}, numpy {np.__version__}, {version}")
-    print("float32, forward + backward, median ms")
+    print(f"float32, forward + backward, median ms over {args.rounds} rounds of "
+          f"{args.repeats} calls; ratio = median of the per-round ratios [lowest, highest]")
     head = ("| cell | m | T_x | n_x | n_a | seed API | Model | torch (seed-like) "
             "| torch (model-like) | seed / torch | Model / torch |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
-    for c in cases:
-        t_seed, t_model = ours[c]
-        if c in theirs:
-            t_ts, t_tm = theirs[c]
-            tail = f"{t_ts:.2f} | {t_tm:.2f} | {t_seed / t_ts:.2f} | {t_model / t_tm:.2f} |"
+    for c, t, r in rows:
+        if r["seed"]:
+            tail = (f"{t['t_seed']:.2f} | {t['t_model']:.2f} | "
+                    + " | ".join(f"{x[0]:.2f} [{x[1]:.2f}, {x[2]:.2f}]"
+                                 for x in (r["seed"], r["model"])) + " |")
         else:
             tail = "– | – | – | – |"
-        print("| " + " | ".join(map(str, c)) + f" | {t_seed:.2f} | {t_model:.2f} | {tail}")
+        print("| " + " | ".join(map(str, c)) + f" | {t['seed']:.2f} | {t['model']:.2f} | {tail}")
 
 
 if __name__ == "__main__":
