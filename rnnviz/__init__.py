@@ -5,7 +5,7 @@ model abstraction (`rnnviz.Model`, `rnnviz.RNNConfig`) that the app uses.
 
 Importing rnnviz tunes glibc's allocator to keep freed memory (see `rnnviz.core.allocator`;
 RNNVIZ_KEEP_FREED_MEMORY=0 turns it off): without it, page faults on freshly mapped buffers
-take ~40% of a forward + BPTT on small sequences.
+take 25-40% of an LSTM forward + BPTT.
 """
 
 from rnnviz.core.allocator import keep_freed_memory

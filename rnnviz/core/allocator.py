@@ -4,9 +4,9 @@ Why. Every forward pass allocates its tape (Z, Γ, c<t>, a<t>: (T_x, m, ·) each
 backward pass its gradients; from 128 KiB up, glibc serves such blocks with mmap and gives
 them back with munmap on free (or trims the heap top). The next call then touches fresh
 pages: one page fault per 4 KiB and, with OpenBLAS threads on other cores, a TLB shootdown
-per munmap. On the 2-core VM the project is developed on that was ~45% of an LSTM
-forward + BPTT at m = 1 and ~40% at m = 32 (`benchmarks/core.py`, run with
-RNNVIZ_KEEP_FREED_MEMORY=0 to see it). torch avoids the same cost with its own allocator.
+per munmap. On the 2-core VM the project is developed on that was ~25% of an LSTM
+forward + BPTT at m = 1 and ~40% at m = 32 (`benchmarks/core.py --quick`, run with and
+without RNNVIZ_KEEP_FREED_MEMORY=0).
 
 What. Two glibc settings, made once when `rnnviz` is imported:
 * M_MMAP_THRESHOLD = 32 MiB: blocks below it come from the heap, which is reused;
