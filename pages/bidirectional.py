@@ -5,11 +5,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import rnnviz
 import ui
 from rnnviz.core.analysis import sensitivity_matrix
 from rnnviz.figures import bidirectional as figs
-from ui.state import clip_text
 
 UNI, BI = "ner-lstm", "ner-bilstm"
 LABELS = {UNI: "ner-lstm (unidirectional)", BI: "ner-bilstm (bidirectional)"}
@@ -21,37 +19,17 @@ SOURCES = {"a": "Sentence A", "b": "Sentence B", "sidebar": "The sidebar's sente
 SCALES = {"log": "log10", "row": "each row ÷ its max", "raw": "raw"}
 
 
-def load(name: str):
-    """The shipped model `name`, or None when it is not available (yet)."""
-    loader = getattr(rnnviz, "load_pretrained", None)
-    if loader is None:
-        return None
-    try:
-        return loader(name)
-    except Exception:  # a missing or half-written checkpoint must not take the page down
-        return None
-
-
-def missing(*names: str) -> bool:
-    """Show an info box and return True when one of the shipped models is missing."""
-    absent = [n for n in names if load(n) is None]
-    if absent:
-        st.info(f"Model not available: {', '.join(absent)}. Train it with "
-                f"`python -m rnnviz.train {absent[0]}` (it ships with rnnviz).")
-    return bool(absent)
-
-
 @st.cache_data(max_entries=128, show_spinner=False)
 def tag(name: str, text: str) -> tuple[list[str], np.ndarray]:
     """(words, P(name) per word) of a shipped tagger."""
-    pairs = load(name).tag(text)
+    pairs = ui.load_shipped(name).tag(text)
     return [w for w, _ in pairs], np.array([p for _, p in pairs], dtype=np.float64)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def directions(text: str) -> dict:
     """a→<t>, a←<t> of the bidirectional tagger and the split of its 'name' score."""
-    p = load(BI)
+    p = ui.load_shipped(BI)
     trace = p.trace(text)
     a_fwd, a_bwd = trace["a_fwd"][:, 0, :], trace["a_bwd"][:, 0, :]
     split = figs.direction_split(p.model.params["Wy"], p.model.params["by"], a_fwd, a_bwd,
@@ -64,7 +42,7 @@ def directions(text: str) -> dict:
 @st.cache_data(max_entries=64, show_spinner=False)
 def sensitivity(name: str, text: str) -> tuple[list[str], np.ndarray]:
     """(tokens, S) with S[t, t'] = ||∂ŷ<t>/∂x<t'>|| for a shipped tagger."""
-    p = load(name)
+    p = ui.load_shipped(name)
     x, tokens = p.encode(text)
     with np.errstate(all="ignore"):
         S = sensitivity_matrix(p.model, x)
@@ -99,16 +77,6 @@ def sensitivity_figure(text: str, scale: str):
     return figs.fig_sensitivity({LABELS[UNI]: S_uni, LABELS[BI]: S_bi}, toks, scale=scale)
 
 
-def sentence_box(key: str, label: str) -> str:
-    """A text box with its default; returns the text cut to MAX_CHARS (with a notice)."""
-    raw = st.text_input(label, value=DEFAULTS[key], key=key, persist_state="session",
-                        help=f"Up to {ui.MAX_CHARS} characters are read.")
-    text, n = clip_text(raw)
-    if n > ui.MAX_CHARS:
-        st.warning(f"{n:,} characters: only the first {ui.MAX_CHARS} are read.")
-    return text
-
-
 st.title("Bidirectional context")
 st.caption(
     "A bidirectional RNN runs two RNNs with their own parameters: a→\\<t\\> reads the "
@@ -129,8 +97,9 @@ texts = {}
 col_a, col_b = st.columns(2, gap="large")
 for side, col in (("a", col_a), ("b", col_b)):
     with col:
-        texts[side] = sentence_box(f"bidirectional.sentence_{side}", f"Sentence {side.upper()}")
-have_taggers = not missing(UNI, BI)
+        key = f"bidirectional.sentence_{side}"
+        texts[side] = ui.text_box(f"Sentence {side.upper()}", key, DEFAULTS[key])
+have_taggers = not ui.missing_models(UNI, BI)
 results = {}
 if have_taggers:
     for side, col in (("a", col_a), ("b", col_b)):
@@ -193,8 +162,8 @@ else:
 
 if not detail.strip():
     st.info("The chosen sentence is empty: type one above (or in the sidebar).")
-elif not missing(BI):
-    d = directions(detail) if load(BI).encode(detail)[0].shape[2] else None
+elif not ui.missing_models(BI):
+    d = directions(detail) if ui.load_shipped(BI).encode(detail)[0].shape[2] else None
     if d is None:
         st.info("No words found in this text: type some words.")
     else:
@@ -230,7 +199,7 @@ def sensitivity_section(detail: str) -> None:
     if not detail.strip():
         st.info("The chosen sentence is empty: type one above (or in the sidebar).")
         return
-    if missing(UNI, BI):
+    if ui.missing_models(UNI, BI):
         return
     toks, S_uni = sensitivity(UNI, detail)
     _, S_bi = sensitivity(BI, detail)

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import rnnviz
 import ui
 from rnnviz.figures import sampling as figs
 from ui.state import clip_text
@@ -20,23 +19,12 @@ GENERATED = "sampling.generated"     # the settings of the sample on display (no
 REGENERATE = "sampling.regenerate"   # set by the "New seed" button's callback
 
 
-def load(name: str):
-    """The shipped model `name`, or None when it is not available (yet)."""
-    loader = getattr(rnnviz, "load_pretrained", None)
-    if loader is None:
-        return None
-    try:
-        return loader(name)
-    except Exception:  # a missing or half-written checkpoint must not take the page down
-        return None
-
-
 @st.cache_resource(max_entries=32, show_spinner=False)
 def sample(name: str, prefix: str, temperature: float, top_k: int, length: int,
            seed: int) -> dict:
     """One sample, deterministic for its arguments, as compact float32 arrays (shared by
     every session: read-only)."""
-    p = load(name)
+    p = ui.load_shipped(name)
     s = p.sample(prefix, length=length, temperature=temperature, top_k=top_k or None,
                  rng=np.random.default_rng(seed))
     ids = np.array([step.token_id for step in s.steps], dtype=np.int64)
@@ -57,7 +45,7 @@ def sample(name: str, prefix: str, temperature: float, top_k: int, length: int,
 @st.cache_data(max_entries=256, show_spinner=False)
 def score(name: str, text: str) -> dict:
     """log P(text) and its per-character terms under a shipped char LM."""
-    out = load(name).score(text)
+    out = ui.load_shipped(name).score(text)
     return {k: (np.asarray(v, dtype=np.float64) if k == "per_char" else float(v))
             for k, v in out.items()}
 
@@ -143,9 +131,7 @@ if prefix_len > ui.MAX_CHARS:
     st.warning(f"The prefix has {prefix_len:,} characters: only the first {ui.MAX_CHARS} "
                "are read.")
 settings_warnings(temperature, top_k)
-if load(name) is None:
-    st.info(f"Model not available: {name}. Train it with `python -m rnnviz.train {name}` "
-            "(it ships with rnnviz).")
+if ui.missing_models(name):
     st.stop()
 
 current = (name, prefix, float(temperature), int(top_k), int(length), int(seed))
@@ -157,7 +143,7 @@ if generate or st.session_state.pop(REGENERATE, False) or GENERATED not in st.se
     st.session_state[GENERATED] = current
     st.session_state["sampling.step"] = 1
 shown = st.session_state[GENERATED]
-if load(shown[0]) is None:          # generated earlier with a model that went missing
+if ui.load_shipped(shown[0]) is None:          # generated earlier with a model that went missing
     st.session_state[GENERATED] = shown = current
 if shown != current:
     st.caption("The settings changed since this sample was drawn: press **Generate** to "
@@ -300,7 +286,7 @@ def compare(name: str) -> None:
     )
     rows = []
     for lm_name, label in CHAR_LMS.items():
-        if load(lm_name) is None:
+        if ui.load_shipped(lm_name) is None:
             continue
         ra, rb = score(lm_name, text_a), score(lm_name, text_b)
         pr = figs.preference(ra["log_prob"], rb["log_prob"])

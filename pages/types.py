@@ -5,12 +5,10 @@ encoder–decoder."""
 import numpy as np
 import streamlit as st
 
-import rnnviz
 import ui
 from rnnviz.figures import bidirectional as bifigs
 from rnnviz.figures import types as figs
 from rnnviz.figures.sampling import printable
-from ui.state import clip_text
 
 TAGGER, CLASSIFIER = "ner-bilstm", "sentiment-lstm"
 CHAR_LMS = {"char-lm-rnn": "RNN", "char-lm-gru": "GRU", "char-lm-lstm": "LSTM"}
@@ -20,37 +18,17 @@ FRENCH = ["Voulez-vous", "chanter", "avec", "moi", "?"]
 ENGLISH = ["Do", "you", "want", "to", "sing", "with", "me", "?"]
 
 
-def load(name: str):
-    """The shipped model `name`, or None when it is not available (yet)."""
-    loader = getattr(rnnviz, "load_pretrained", None)
-    if loader is None:
-        return None
-    try:
-        return loader(name)
-    except Exception:  # a missing or half-written checkpoint must not take the page down
-        return None
-
-
-def missing(name: str) -> bool:
-    """Show an info box and return True when the shipped model `name` is missing."""
-    if load(name) is None:
-        st.info(f"Model not available: {name}. Train it with `python -m rnnviz.train {name}` "
-                "(it ships with rnnviz).")
-        return True
-    return False
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def tag(text: str) -> tuple[list[str], np.ndarray]:
     """(words, P(name) per word) from the bidirectional tagger."""
-    pairs = load(TAGGER).tag(text)
+    pairs = ui.load_shipped(TAGGER).tag(text)
     return [w for w, _ in pairs], np.array([p for _, p in pairs], dtype=np.float64)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def rate(text: str) -> dict:
     """Final P(stars), the running ŷ<t> and the words of a review."""
-    p = load(CLASSIFIER)
+    p = ui.load_shipped(CLASSIFIER)
     probs = np.asarray(p.predict(text), dtype=np.float64)
     x, tokens = p.encode(text)
     running = (p.trace(text)["y_hat"][:, 0, :].astype(np.float32) if x.shape[2]
@@ -62,19 +40,9 @@ def rate(text: str) -> dict:
 @st.cache_data(max_entries=64, show_spinner=False)
 def generate(name: str, start: str, seed: int) -> tuple[str, list[str]]:
     """(prefix, sampled characters): GENERATE characters at temperature 0.7."""
-    s = load(name).sample(start, length=GENERATE, temperature=0.7,
+    s = ui.load_shipped(name).sample(start, length=GENERATE, temperature=0.7,
                           rng=np.random.default_rng(seed))
     return s.prefix, [step.char for step in s.steps]
-
-
-def text_box(label: str, key: str, default: str) -> str:
-    """A text box kept across pages; returns its text cut to MAX_CHARS (with a notice)."""
-    raw = st.text_input(label, value=default, key=key, persist_state="session",
-                        help=f"Up to {ui.MAX_CHARS} characters are read.")
-    text, n = clip_text(raw)
-    if n > ui.MAX_CHARS:
-        st.warning(f"{n:,} characters: only the first {ui.MAX_CHARS} are read.")
-    return text
 
 
 st.title("Types of RNNs")
@@ -88,12 +56,12 @@ st.caption(
 @st.fragment
 def many_to_many() -> None:
     st.header("Many-to-many, T_x = T_y: name tagging")
-    text = text_box("A sentence to tag", "types.tagger_text",
+    text = ui.text_box("A sentence to tag", "types.tagger_text",
                     "Yesterday, Harry Potter met Hermione Granger.")
     if not text.strip():
         st.info("Type a sentence with a person's name in it.")
         return
-    if missing(TAGGER):
+    if ui.missing_models(TAGGER):
         return
     words, p_name = tag(text)
     if not words:
@@ -123,12 +91,12 @@ def many_to_many() -> None:
 @st.fragment
 def many_to_one() -> None:
     st.header("Many-to-one: sentiment")
-    review = text_box("A movie review", "types.review_text",
+    review = ui.text_box("A movie review", "types.review_text",
                       "There is nothing to like in this movie.")
     if not review.strip():
         st.info("Type a short movie review, for example “great cast but a boring story”.")
         return
-    if missing(CLASSIFIER):
+    if ui.missing_models(CLASSIFIER):
         return
     r = rate(review)
     k = int(np.argmax(r["probs"]))
@@ -164,12 +132,12 @@ def one_to_many() -> None:
                            persist_state="session", horizontal=True,
                            format_func=CHAR_LMS.__getitem__)
     with c2:
-        start = text_box("First input x\\<1\\> (empty = the start symbol)", "types.lm_start",
+        start = ui.text_box("First input x\\<1\\> (empty = the start symbol)", "types.lm_start",
                          "")
     with c3:
         seed = st.number_input("Seed", 0, 2**31 - 1, 0, step=1, key="types.lm_seed",
                                persist_state="session")
-    if missing(lm_name):
+    if ui.missing_models(lm_name):
         return
     prefix, chars = generate(lm_name, start, int(seed))
     first = "∅" if not prefix else (prefix if len(prefix) <= 10 else "…" + prefix[-9:])

@@ -42,6 +42,8 @@ and must be treated as read-only: their arrays have ``flags.writeable = False``)
     ``ui.get_backward(spec, text, at="all") -> Backward``  (loss, grads, btrace, y, and the
         ``steps``/``trace`` the loss was computed on: for a char LM the course's pair
         x = sentence[:-1], y<t> = x<t+1>; see ``LoadedModel.training_steps``).
+    ``ui.load_shipped(name)``           a shipped model, or None when it is missing.
+    ``ui.missing_models(*names)``       st.info + True when one of those models is missing.
 
 The model adapter (``ui.models``, no Streamlit inside, unit-testable)
     ``LoadedModel``: ``.name``, ``.label``, ``.kind`` ("char_lm"|"tagger"|"classifier"),
@@ -63,6 +65,8 @@ Small widgets (``ui.widgets``)
     ``ui.safe_markdown_html(html)``     st.markdown(unsafe_allow_html=True) for HTML built by
                                         ``rnnviz.figures`` escapers only (never raw user text).
     ``ui.widgets.md(text)``             escape < and > so a<t> survives Markdown.
+    ``ui.text_box(label, key, default)`` a text box kept across pages, cut to MAX_CHARS with a
+                                        notice.
     ``ui.keep_valid(key, options, default)`` call before a selectbox/radio whose options can
                                         change between runs (the browser resends stale values).
 
@@ -70,7 +74,15 @@ Importing ``ui`` limits NumPy's OpenBLAS to one thread (``ui.runtime``): many se
 small matrices run faster without BLAS threads fighting for the cores.
 """
 
-from ui.loaders import get_backward, get_model, get_steps, get_trace, shipped_models
+from ui.loaders import (
+    get_backward,
+    get_model,
+    get_steps,
+    get_trace,
+    load_shipped,
+    missing_models,
+    shipped_models,
+)
 from ui.models import Backward, LoadedModel, Steps
 from ui.runtime import limit_blas_threads
 from ui.sidebar import (
@@ -103,6 +115,7 @@ from ui.widgets import (
     look_for,
     nonfinite_warning,
     safe_markdown_html,
+    text_box,
 )
 
 # One BLAS thread per process: many sessions of small matrices (see ui.runtime).
@@ -111,9 +124,10 @@ limit_blas_threads(1)
 __all__ = [
     "Backward", "LoadedModel", "Steps", "PageContext", "ModelSpec",
     "render_sidebar", "ensure_frame", "page_context", "current_spec", "current_text",
-    "shipped_models", "get_model", "get_steps", "get_trace", "get_backward",
+    "shipped_models", "load_shipped", "missing_models",
+    "get_model", "get_steps", "get_trace", "get_backward",
     "look_for", "cache_figure", "chart", "chart_with_note", "keep_valid", "nonfinite_warning",
-    "safe_markdown_html",
+    "safe_markdown_html", "text_box",
     "MAX_CHARS", "DEFAULT_SENTENCE", "DEFAULT_PRETRAINED", "RANDOM",
     "KEY_MODEL", "KEY_CELL", "KEY_BIDIRECTIONAL", "KEY_N_A", "KEY_SEED", "KEY_INIT_SCALE",
     "KEY_SENTENCE",

@@ -33,6 +33,23 @@ def shipped_models() -> list[str]:
         return []
 
 
+def load_shipped(name: str):
+    """The shipped model `name` (`rnnviz.load_pretrained`), or None when it is not available."""
+    try:
+        return rnnviz.load_pretrained(name)
+    except Exception:  # a missing or half-written checkpoint must not take the page down
+        return None
+
+
+def missing_models(*names: str) -> bool:
+    """Show an info box and return True when one of the shipped models is missing."""
+    absent = [n for n in names if load_shipped(n) is None]
+    if absent:
+        st.info(f"Model not available: {', '.join(absent)}. Train it with "
+                f"`python -m rnnviz.train {absent[0]}` (it ships with rnnviz).")
+    return bool(absent)
+
+
 @st.cache_resource(max_entries=_MODELS, show_spinner=False)
 def _load_pretrained(name: str) -> LoadedModel:
     loaded = LoadedModel.from_pretrained(name, rnnviz.load_pretrained(name))

@@ -7,6 +7,8 @@ import functools
 import numpy as np
 import streamlit as st
 
+from ui.state import MAX_CHARS, clip_text
+
 # No Plotly logo, no "send to cloud"; keep zoom, pan, hover and the PNG download.
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -98,3 +100,13 @@ def safe_markdown_html(html: str) -> None:
     `rnnviz.figures.common.escape_all` first.
     """
     st.markdown(html, unsafe_allow_html=True)
+
+
+def text_box(label: str, key: str, default: str) -> str:
+    """A text box kept across pages; returns its text cut to MAX_CHARS (with a notice)."""
+    raw = st.text_input(label, value=default, key=key, persist_state="session",
+                        help=f"Up to {MAX_CHARS} characters are read.")
+    text, n = clip_text(raw)
+    if n > MAX_CHARS:
+        st.warning(f"{n:,} characters: only the first {MAX_CHARS} are read.")
+    return text

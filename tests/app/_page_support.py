@@ -11,12 +11,12 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from _plotly_json import decode
 from streamlit.testing.v1 import AppTest
 
 import rnnviz
@@ -98,24 +98,11 @@ def open_page(monkeypatch, page: str) -> AppTest:
     return at
 
 
-def _decode(obj):
-    if isinstance(obj, dict):
-        if "bdata" in obj and "dtype" in obj:
-            arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=np.dtype(obj["dtype"]))
-            if "shape" in obj:
-                arr = arr.reshape([int(n) for n in str(obj["shape"]).split(",")])
-            return arr
-        return {k: _decode(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_decode(v) for v in obj]
-    return obj
-
-
 def chart(at: AppTest, key: str) -> dict:
     """The decoded Plotly spec of the chart whose widget key is `key`."""
     found = [c for c in at.get("plotly_chart") if c.proto.id.endswith("-" + key)]
     assert len(found) == 1, f"expected one chart with key {key!r}, found {len(found)}"
-    return _decode(json.loads(found[0].proto.spec))
+    return decode(json.loads(found[0].proto.spec))
 
 
 def chart_keys(at: AppTest) -> list[str]:

@@ -223,15 +223,21 @@ def app_page(app_browser: Browser, request: pytest.FixtureRequest) -> Page:
     page = _new_page(app_browser)
     context = page.context
     yield page
+    _screenshot_then_close(request, page, "", context.close)
+
+
+def _screenshot_then_close(request: pytest.FixtureRequest, page: Page, suffix: str,
+                           close) -> None:  # fmt: skip
+    """Save `page` to ``test-results/<test id><suffix>.png``, then call `close()`."""
     out_dir = _screenshot_dir(request.config)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
     try:
-        page.screenshot(path=str(out_dir / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(out_dir / f"{name}{suffix}.png"), full_page=True)
     except Exception as exc:  # a crashed or closed page must not hide the test's own result
         print(f"screenshot failed for {request.node.nodeid}: {exc}", file=sys.stderr)
     finally:
-        context.close()
+        close()
 
 
 def wait_for_app(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS, settle_ms: int = 200) -> None:
@@ -303,16 +309,8 @@ def new_app_page(app_browser: Browser, app_server: str, request: pytest.FixtureR
         return page
 
     yield _new
-    out_dir = _screenshot_dir(request.config)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-140:]
     for i, page in enumerate(pages, start=2):
-        try:
-            page.screenshot(path=str(out_dir / f"{name}-{i}.png"), full_page=True)
-        except Exception as exc:  # a crashed or closed page must not hide the test's own result
-            print(f"screenshot failed for {request.node.nodeid}: {exc}", file=sys.stderr)
-        finally:
-            page.context.close()
+        _screenshot_then_close(request, page, f"-{i}", page.context.close)
 
 
 @pytest.fixture(scope="module")
@@ -338,17 +336,8 @@ def open_app_warm(app_server: str, _module_context, request: pytest.FixtureReque
         return page
 
     yield _open
-    out_dir = _screenshot_dir(request.config)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
     for i, page in enumerate(pages):
-        suffix = f"-{i + 1}" if i else ""
-        try:
-            page.screenshot(path=str(out_dir / f"{name}{suffix}.png"), full_page=True)
-        except Exception as exc:  # a crashed or closed page must not hide the test's own result
-            print(f"screenshot failed for {request.node.nodeid}: {exc}", file=sys.stderr)
-        finally:
-            page.close()
+        _screenshot_then_close(request, page, f"-{i + 1}" if i else "", page.close)
 
 
 @pytest.fixture(scope="session")

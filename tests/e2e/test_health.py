@@ -3,29 +3,13 @@
 (Each page's own load, charts and errors: test_pages.py.)
 """
 
-import ast
 import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import expect
+from st_dom import REPO_ROOT, declared_pages
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _declared_pages() -> list[tuple[str, str | None]]:
-    """(script path, title) of each `st.Page(...)` in app.py, in menu order."""
-    tree = ast.parse((REPO_ROOT / "app.py").read_text(encoding="utf-8"))
-    pages = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
-            path = node.args[0].value if node.args else None
-            titles = [k.value.value for k in node.keywords if k.arg == "title"]
-            pages.append((path, titles[0] if titles else None))
-    # ast.walk is breadth-first, but the pages are siblings in one list: order is kept.
-    return pages
-
-
-PAGES = _declared_pages()
+PAGES = declared_pages()
 
 
 def test_app_declares_every_page_script():

@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
-from _fig_spec import _decode
+from _plotly_json import decode
 from plotly.utils import PlotlyJSONEncoder
 
 from rnnviz.figures import common as C
@@ -78,8 +78,8 @@ def test_frozen_figure_returns_one_json_ready_dict():
     assert set(d["data"][0]["z"]) == {"dtype", "bdata", "shape"}       # already encoded
     assert set(d["frames"][0]["data"][0]["x"]) == {"dtype", "bdata"}
     assert isinstance(fig.raw_frames[0]["data"][0]["x"], np.ndarray)  # the source is intact
-    after = _decode(json.loads(pio.to_json(d, validate=False)))
-    first = _decode(json.loads(before))
+    after = decode(json.loads(pio.to_json(d, validate=False)))
+    first = decode(json.loads(before))
     np.testing.assert_array_equal(after["data"][0]["z"], first["data"][0]["z"])
     np.testing.assert_array_equal(after["frames"][0]["data"][0]["x"], [1.0, 2.0])
     assert after["layout"] == first["layout"]
