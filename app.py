@@ -7,7 +7,7 @@ widgets, calls the ``rnnviz`` package and shows figures.
 
 import streamlit as st
 
-import ui
+import rnnviz_app as ui
 
 st.set_page_config(page_title="rnnviz", layout="wide")
 

@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import ui
+import rnnviz_app as ui
 from rnnviz.core.trace import split_key
 from rnnviz.figures import activations as figs
 from rnnviz.figures.common import visible_token
-from ui.widgets import md
+from rnnviz_app.widgets import md
 
 # Above this many heatmap cells (units × steps × quantities) only the most active units are
 # drawn: keeps the page's payload well under 1.5 MB for a 128-unit LSTM on 300 characters.

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import ui
+import rnnviz_app as ui
 from rnnviz.core.analysis import global_norm, gradient_check
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.core.trace import split_key, symbol

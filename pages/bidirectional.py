@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import ui
+import rnnviz_app as ui
 from rnnviz.core.analysis import sensitivity_matrix
 from rnnviz.figures import bidirectional as figs
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-import ui
+import rnnviz_app as ui
 from rnnviz.figures import forward as figs
-from ui.widgets import md
+from rnnviz_app.widgets import md
 
 KEY_T = "forward.t"
 KEY_UNIT = "forward.unit"

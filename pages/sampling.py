@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import ui
+import rnnviz_app as ui
 from rnnviz.figures import sampling as figs
-from ui.state import clip_text
+from rnnviz_app.state import clip_text
 
 CHAR_LMS = {"char-lm-rnn": "RNN", "char-lm-gru": "GRU", "char-lm-lstm": "LSTM"}
 MAX_LENGTH = 400

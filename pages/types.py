@@ -5,7 +5,7 @@ encoder–decoder."""
 import numpy as np
 import streamlit as st
 
-import ui
+import rnnviz_app as ui
 from rnnviz.figures import bidirectional as bifigs
 from rnnviz.figures import types as figs
 from rnnviz.figures.sampling import printable

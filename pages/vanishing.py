@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz
-import ui
+import rnnviz_app as ui
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.figures import vanishing as figs
-from ui.models import random_vocab
+from rnnviz_app.models import random_vocab
 
 TRAINED = {"rnn": "char-lm-rnn", "gru": "char-lm-gru", "lstm": "char-lm-lstm"}
 K = "vanishing."

@@ -9,16 +9,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:           # `ui` is a top-level package next to app.py
-    sys.path.insert(0, str(REPO))
-
-import rnnviz  # noqa: E402
-from ui.models import LoadedModel  # noqa: E402
-from ui.state import ModelSpec, clip_text  # noqa: E402
+import rnnviz
+from rnnviz_app.models import LoadedModel
+from rnnviz_app.state import ModelSpec, clip_text
 
 RANDOM_KEYS = {"cell": "sidebar.cell", "bidirectional": "sidebar.bidirectional",
                "n_a": "sidebar.n_a", "seed": "sidebar.seed", "init_scale": "sidebar.init_scale"}

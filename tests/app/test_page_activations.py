@@ -9,7 +9,7 @@ from _frame_support import expected_loaded, markdown_html, sentence, set_sentenc
 from _page_support import HOSTILE, all_text, assert_no_raw_html, chart, chart_keys, open_page
 
 from rnnviz.figures.common import visible_token
-from ui.state import DEFAULT_SENTENCE, MAX_CHARS
+from rnnviz_app.state import DEFAULT_SENTENCE, MAX_CHARS
 
 PAGE = "pages/activations.py"
 

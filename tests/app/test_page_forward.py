@@ -6,7 +6,7 @@ import pytest
 from _frame_support import expected_loaded, set_sentence, switch_model
 from _page_support import HOSTILE, assert_no_raw_html, chart, open_page
 
-from ui.state import DEFAULT_SENTENCE, MAX_CHARS
+from rnnviz_app.state import DEFAULT_SENTENCE, MAX_CHARS
 
 PAGE = "pages/forward.py"
 

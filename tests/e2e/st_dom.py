@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -234,12 +233,10 @@ def layout_intact(page: Page) -> dict:
 
 
 def import_ui():
-    """The app's `ui` package (it lives at the repository root, beside app.py)."""
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-    import ui
+    """The app's Streamlit shell, `rnnviz_app` (installed with the project)."""
+    import rnnviz_app
 
-    return ui
+    return rnnviz_app
 
 
 def app_model(model_label: str, **random_settings):
@@ -248,8 +245,8 @@ def app_model(model_label: str, **random_settings):
     sidebar's defaults updated by `random_settings` (``cell="gru"``, ``n_a=8``, ...)."""
     import_ui()
     import rnnviz
-    from ui.models import LoadedModel
-    from ui.state import RANDOM_DEFAULTS
+    from rnnviz_app.models import LoadedModel
+    from rnnviz_app.state import RANDOM_DEFAULTS
 
     name = model_label.split(" (", 1)[0].strip()
     if name in rnnviz.list_pretrained():

@@ -7,7 +7,7 @@ import functools
 import numpy as np
 import streamlit as st
 
-from ui.state import MAX_CHARS, clip_text
+from rnnviz_app.state import MAX_CHARS, clip_text
 
 # No Plotly logo, no "send to cloud"; keep zoom, pan, hover and the PNG download.
 PLOTLY_CONFIG = {

@@ -70,11 +70,11 @@ Small widgets (``ui.widgets``)
     ``ui.keep_valid(key, options, default)`` call before a selectbox/radio whose options can
                                         change between runs (the browser resends stale values).
 
-Importing ``ui`` limits NumPy's OpenBLAS to one thread (``ui.runtime``): many sessions of
+Importing ``rnnviz_app`` limits NumPy's OpenBLAS to one thread (``ui.runtime``): many sessions of
 small matrices run faster without BLAS threads fighting for the cores.
 """
 
-from ui.loaders import (
+from rnnviz_app.loaders import (
     get_backward,
     get_model,
     get_steps,
@@ -83,9 +83,9 @@ from ui.loaders import (
     missing_models,
     shipped_models,
 )
-from ui.models import Backward, LoadedModel, Steps
-from ui.runtime import limit_blas_threads
-from ui.sidebar import (
+from rnnviz_app.models import Backward, LoadedModel, Steps
+from rnnviz_app.runtime import limit_blas_threads
+from rnnviz_app.sidebar import (
     PageContext,
     current_spec,
     current_text,
@@ -93,7 +93,7 @@ from ui.sidebar import (
     page_context,
     render_sidebar,
 )
-from ui.state import (
+from rnnviz_app.state import (
     DEFAULT_PRETRAINED,
     DEFAULT_SENTENCE,
     KEY_BIDIRECTIONAL,
@@ -107,7 +107,7 @@ from ui.state import (
     RANDOM,
     ModelSpec,
 )
-from ui.widgets import (
+from rnnviz_app.widgets import (
     cache_figure,
     chart,
     chart_with_note,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 import rnnviz
-from ui.models import Backward, LoadedModel, Steps, freeze
-from ui.state import RANDOM, ModelSpec
+from rnnviz_app.models import Backward, LoadedModel, Steps, freeze
+from rnnviz_app.state import RANDOM, ModelSpec
 
 # Bounded caches: a trace of 300 steps of a 128-unit LSTM is a few MB.
 _MODELS = 24

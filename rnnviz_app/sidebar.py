@@ -17,9 +17,9 @@ try:  # internal: only used to leave Streamlit's legacy pages/ mode (see ensure_
 except ImportError:  # pragma: no cover
     _PagesManager = None
 
-from ui.loaders import get_model, get_steps, shipped_models
-from ui.models import LoadedModel, Steps
-from ui.state import (
+from rnnviz_app.loaders import get_model, get_steps, shipped_models
+from rnnviz_app.models import LoadedModel, Steps
+from rnnviz_app.state import (
     CELL_NAMES,
     CELLS,
     DEFAULT_PRETRAINED,
