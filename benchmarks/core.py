@@ -103,6 +103,7 @@ def main():
                     help="alternating NumPy / torch rounds per case (default 7)")
     ap.add_argument("--repeats", type=int, default=8, help="calls per side per round")
     args = ap.parse_args()
+    rnnviz.keep_freed_memory()      # this process is ours: keep freed buffers mapped
     rng = np.random.default_rng(0)
     if args.quick:
         cases = [("lstm", *size) for size in SIZES[:2]]

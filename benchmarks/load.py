@@ -28,6 +28,16 @@ waiting --think seconds (0.3) after each page is drawn.
   /_stcore/health with ok, and every other session edits its sentence once more (counted).
 
 Prints a table (Markdown), and with --json PATH writes the numbers.
+
+    python benchmarks/load.py --training           # another visitor while two runs train
+
+--training measures instead what training costs everyone else: one session on the
+Activations page edits its sentence --edits times with the server idle, then two other
+sessions start a run each on the Training page (L = 100, the slowest setting the page
+allows) and, while both train, the first session edits --edits times again. Meanwhile
+/_stcore/health is polled every 0.25 s. Reported: edit-to-render p50 idle and while
+training (and their ratio; the target is at most 2), the health answer's worst latency
+(target under 1 s), and whether both runs were still training at the end.
 """
 
 from __future__ import annotations
@@ -683,6 +693,138 @@ def table(r: dict) -> str:
     return "\n".join(out)
 
 
+# -- another visitor while two runs train (--training) ---------------------------------------
+
+PROGRESS_JS = r"""
+() => (document.querySelector("[data-testid='stMain'] [data-testid='stProgress']")
+       || {innerText: ''}).innerText
+"""
+
+
+class HealthPoller(threading.Thread):
+    """GET /_stcore/health every `every` seconds; keeps each answer's latency."""
+
+    def __init__(self, base_url: str, every: float = 0.25):
+        super().__init__(daemon=True)
+        self.base_url, self.every = base_url, every
+        self.latencies_ms: list[float] = []
+        self.failures = 0
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            ok = health(self.base_url) == "ok"
+            if ok:
+                self.latencies_ms.append((time.perf_counter() - t0) * 1000)
+            else:
+                self.failures += 1
+            self._stop.wait(self.every)
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self.join(timeout=5)
+        return self.latencies_ms
+
+
+async def start_training(page: Page, stats: Stats, where: str) -> None:
+    """On the Training page: L to its largest value (keyboard End), then Train; wait until
+    the run reports its first steps."""
+    await switch_page(page, "Training", stats, where)
+    thumb = page.locator(".st-key-training-L [role='slider']")
+    await thumb.focus()
+    await thumb.press("End")
+    await page.wait_for_timeout(1500)
+    await page.locator(".st-key-training-start button").click()
+    await page.wait_for_function(
+        "() => /running: step [1-9]/.test((document.querySelector("
+        "\"[data-testid='stMain'] [data-testid='stProgress']\") || {innerText: ''})"
+        ".innerText)", timeout=LOAD_TIMEOUT_MS, polling=100)
+
+
+async def training_load(args) -> dict:
+    chromium = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
+    server = Server()
+    stats = Stats()
+    result: dict = {}
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(
+                executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+            )
+            titles, sentence_pages = await warm_up(browser, server.base_url, stats)
+            rng = random.Random(7)
+            _, visitor = await new_session(browser, server.base_url, stats, "visitor")
+            trainers = [await new_session(browser, server.base_url, stats, f"trainer {i}")
+                        for i in range(2)]
+            await switch_page(visitor, "Activations", stats, "visitor")
+            changes = "Activations" in sentence_pages
+
+            async def edits(phase: str) -> list[float]:
+                stats.edits_ms.clear()
+                for _ in range(args.edits):
+                    await asyncio.sleep(args.think)
+                    await edit_sentence(visitor, sentence(rng), changes, stats,
+                                        f"visitor ({phase})", "Activations")
+                return list(stats.edits_ms)
+
+            poller = HealthPoller(server.base_url)
+            poller.start()
+            idle = await edits("idle")
+            health_idle = poller.stop()
+            for i, (_, page) in enumerate(trainers):
+                await start_training(page, stats, f"trainer {i}")
+            poller = HealthPoller(server.base_url)
+            poller.start()
+            busy = await edits("two runs training")
+            health_busy = poller.stop()
+            progress = [await page.evaluate(PROGRESS_JS) for _, page in trainers]
+            both = all(p.startswith("running") for p in progress)
+            for context, _ in trainers:
+                await context.close()
+            await browser.close()
+        result = {
+            "edits_per_phase": args.edits,
+            "errors": len(stats.errors),
+            "error_list": stats.errors[:20],
+            "edit_p50_idle_ms": pct(idle, 50),
+            "edit_p50_training_ms": pct(busy, 50),
+            "edit_max_training_ms": round(max(busy)) if busy else None,
+            "ratio_p50": round(_pct(busy, 50) / _pct(idle, 50), 2) if idle and busy else None,
+            "health_max_idle_ms": round(max(health_idle)) if health_idle else None,
+            "health_max_training_ms": round(max(health_busy)) if health_busy else None,
+            "health_p95_training_ms": pct(health_busy, 95),
+            "health_probes_training": len(health_busy),
+            "health_failures": poller.failures,
+            "both_training_at_end": both,
+            "trainers_progress_at_end": progress,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "load_average_1min": round(os.getloadavg()[0], 1),
+        }
+    finally:
+        server.stop()
+    return result
+
+
+def training_table(r: dict) -> str:
+    rows = [
+        ("edits per phase (Activations page)", r["edits_per_phase"]),
+        ("edit-to-render p50, idle", f"{r['edit_p50_idle_ms']} ms"),
+        ("edit-to-render p50 / max, two runs training",
+         f"{r['edit_p50_training_ms']} ms / {r['edit_max_training_ms']} ms"),
+        ("ratio of the p50s (target <= 2)", r["ratio_p50"]),
+        ("/_stcore/health worst latency, idle / training (target < 1000 ms)",
+         f"{r['health_max_idle_ms']} ms / {r['health_max_training_ms']} ms"),
+        ("health probes while training (failures)",
+         f"{r['health_probes_training']} ({r['health_failures']})"),
+        ("both runs still training at the end", r["both_training_at_end"]),
+        ("errors", r["errors"]),
+    ]  # fmt: skip
+    out = ["| measure | value |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows]
+    out.append(f"\nmachine: {r['machine']}; 1-min load average {r['load_average_1min']}")
+    return "\n".join(out)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, default=8, help="concurrent browser sessions")
@@ -693,11 +835,20 @@ def main() -> int:
         default=0.3,
         help="seconds a session waits after a page is drawn before its next action",
     )
+    ap.add_argument("--training", action="store_true",
+                    help="measure another session's latency while two runs train")
+    ap.add_argument("--edits", type=int, default=8, help="--training: edits per phase")
     ap.add_argument("--server-log", type=Path, help="write the server's output to this file")
     ap.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = ap.parse_args()
     if args.sessions < 1 or args.seconds <= 0:
         ap.error("--sessions must be >= 1 and --seconds > 0")
+    if args.training:
+        result = asyncio.run(training_load(args))
+        print(training_table(result))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        return 0 if result["errors"] == 0 and result["both_training_at_end"] else 1
     result = asyncio.run(run(args))
     print(table(result))
     if result["error_list"]:

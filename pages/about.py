@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-st.title("rnnviz")
+import rnnviz_app as ui
+
 # Raw string: "\<t\>" is the Markdown escape that shows a<t> literally instead of an HTML tag.
-st.markdown(
-    r"""
+ABOUT = r"""
 **See what happens inside a recurrent network, one time step at a time.**
 
 rnnviz runs small RNNs, GRUs and LSTMs in NumPy and shows every quantity of the forward
@@ -21,4 +21,12 @@ and backward pass in the notation of the course notes:
 Shapes follow the notes: an input batch x is (n_x, m, T_x), hidden states are (n_a, m, T_x),
 and t counts from 1. Pick a page in the menu to start.
 """
-)
+
+
+def render() -> None:
+    ui.ensure_frame()
+    st.title("rnnviz")
+    st.markdown(ABOUT)
+
+
+render()

@@ -8,6 +8,7 @@ import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.figures import sampling as figs
+from rnnviz_app.notes import SAMPLING as NOTES
 from rnnviz_app.state import clip_text
 
 CHAR_LMS = {"char-lm-rnn": "RNN", "char-lm-gru": "GRU", "char-lm-lstm": "LSTM"}
@@ -27,15 +28,7 @@ def sample(name: str, prefix: str, temperature: float, top_k: int, length: int,
     p = ui.load_shipped(name)
     s = p.sample(prefix, length=length, temperature=temperature, top_k=top_k or None,
                  rng=np.random.default_rng(seed))
-    ids = np.array([step.token_id for step in s.steps], dtype=np.int64)
-    probs = np.stack([step.probs for step in s.steps]).astype(np.float32)
-    y_hat = np.stack([getattr(step, "y_hat", step.probs) for step in s.steps])
-    out = {
-        "prefix": prefix, "chars": tuple(step.char for step in s.steps), "ids": ids,
-        "probs": probs, "y_hat": y_hat.astype(np.float32),
-        "a": np.stack([step.a for step in s.steps], axis=1).astype(np.float32),
-        "p_chosen": probs[np.arange(ids.size), ids], "itos": tuple(p.vocab.itos),
-    }
+    out = {"prefix": prefix, "itos": tuple(p.vocab.itos), **s.arrays()}
     for v in out.values():
         if isinstance(v, np.ndarray):
             v.flags.writeable = False
@@ -91,94 +84,59 @@ def settings_warnings(temperature: float, top_k: int) -> None:
                    "distribution: expect rare characters and gibberish.")
 
 
-st.title("Sampling novel sequences")
-st.caption(
-    "A character language model reads x\\<t\\> and outputs ŷ\\<t\\>, the probability of every "
-    "possible next character. Sampling draws one character from ŷ\\<t\\> and feeds it back "
-    "as x\\<t+1\\>, again and again (course notes, \"Sampling novel sequences\")."
-)
-
-# -- settings ----------------------------------------------------------------------------------
-sidebar_model = st.session_state.get(ui.KEY_MODEL)
-default_model = sidebar_model if sidebar_model in CHAR_LMS else "char-lm-lstm"
-c1, c2, c3 = st.columns([1.2, 2, 2], gap="medium")
-with c1:
-    name = st.radio("Model", list(CHAR_LMS), index=list(CHAR_LMS).index(default_model),
-                    key="sampling.model", persist_state="session",
-                    format_func=lambda n: f"{CHAR_LMS[n]} ({n})",
-                    help="Three character LMs trained on the same corpus (Python standard "
-                         "library docstrings).")
-with c2:
-    raw_prefix = st.text_input("Prefix (the text to continue)", value="Return the ",
-                               key="sampling.prefix", persist_state="session",
-                               help=f"Up to {ui.MAX_CHARS} characters; may be empty.")
-    temperature = st.slider("Temperature", 0.0, 2.0, 0.7, step=0.05,
-                            key="sampling.temperature", persist_state="session",
-                            help="P(c) ∝ ŷ_c^(1/T). Below 1 sharpens ŷ\\<t\\> (safer text), "
-                                 "above 1 flattens it (more surprising text); 0 = greedy.")
-with c3:
-    top_k = st.slider("Top-k (0 = all characters)", 0, 40, 0, key="sampling.top_k",
-                      persist_state="session",
-                      help="Sample only among the k most likely characters.")
-    length = st.slider("Length (characters to sample)", 1, MAX_LENGTH, 200,
-                       key="sampling.length", persist_state="session")
-    seed = st.number_input("Seed", 0, SEED_MAX, step=1, key="sampling.seed",
-                           persist_state="session",
-                           help="The same seed and settings give the same text.")
-
-prefix, prefix_len = clip_text(raw_prefix)
-if prefix_len > ui.MAX_CHARS:
-    st.warning(f"The prefix has {prefix_len:,} characters: only the first {ui.MAX_CHARS} "
-               "are read.")
-settings_warnings(temperature, top_k)
-if ui.missing_models(name):
-    st.stop()
-
-current = (name, prefix, float(temperature), int(top_k), int(length), int(seed))
-b1, b2, _ = st.columns([1, 1, 4])
-generate = b1.button("Generate", key="sampling.generate", type="primary")
-b2.button("New seed", key="sampling.new_seed", on_click=new_seed,
-          help="Seed + 1, then generate.")
-if generate or st.session_state.pop(REGENERATE, False) or GENERATED not in st.session_state:
-    st.session_state[GENERATED] = current
-    st.session_state["sampling.step"] = 1
-shown = st.session_state[GENERATED]
-if ui.load_shipped(shown[0]) is None:          # generated earlier with a model that went missing
-    st.session_state[GENERATED] = shown = current
-if shown != current:
-    st.caption("The settings changed since this sample was drawn: press **Generate** to "
-               "sample with the new ones.")
-s = sample(*shown)
-steps = len(s["chars"])
-
-st.subheader("The sample")
-st.code(figs.printable(s["prefix"] + "".join(s["chars"])), language=None, wrap_lines=True)
-st.caption(f"{CHAR_LMS[shown[0]]} model, temperature {shown[2]:g}, "
-           f"top-k {shown[3] or 'off'}, {steps} characters, seed {shown[5]}.")
+def _settings() -> tuple:
+    """The sample's settings (model, prefix, temperature, top-k, length, seed)."""
+    sidebar_model = st.session_state.get(ui.KEY_MODEL)
+    default_model = sidebar_model if sidebar_model in CHAR_LMS else "char-lm-lstm"
+    c1, c2, c3 = st.columns([1.2, 2, 2], gap="medium")
+    with c1:
+        name = st.radio("Model", list(CHAR_LMS), index=list(CHAR_LMS).index(default_model),
+                        key="sampling.model", persist_state="session",
+                        format_func=lambda n: f"{CHAR_LMS[n]} ({n})",
+                        help="Three character LMs trained on the same corpus (Python standard "
+                             "library docstrings).")
+    with c2:
+        raw_prefix = st.text_input("Prefix (the text to continue)", value="Return the ",
+                                   key="sampling.prefix", persist_state="session",
+                                   help=f"Up to {ui.MAX_CHARS} characters; may be empty.")
+        temperature = st.slider("Temperature", 0.0, 2.0, 0.7, step=0.05,
+                                key="sampling.temperature", persist_state="session",
+                                help="P(c) ∝ ŷ_c^(1/T). Below 1 sharpens ŷ\\<t\\> (safer "
+                                     "text), above 1 flattens it (more surprising); 0 = greedy.")
+    with c3:
+        top_k = st.slider("Top-k (0 = all characters)", 0, 40, 0, key="sampling.top_k",
+                          persist_state="session",
+                          help="Sample only among the k most likely characters.")
+        length = st.slider("Length (characters to sample)", 1, MAX_LENGTH, 200,
+                           key="sampling.length", persist_state="session")
+        seed = st.number_input("Seed", 0, SEED_MAX, step=1, key="sampling.seed",
+                               persist_state="session",
+                               help="The same seed and settings give the same text.")
+    prefix, prefix_len = clip_text(raw_prefix)
+    if prefix_len > ui.MAX_CHARS:
+        st.warning(f"The prefix has {prefix_len:,} characters: only the first {ui.MAX_CHARS} "
+                   "are read.")
+    settings_warnings(temperature, top_k)
+    return name, prefix, float(temperature), int(top_k), int(length), int(seed)
 
 
-# -- one step at a time ------------------------------------------------------------------------
 @st.fragment
 def step_browser(s: dict, settings: tuple) -> None:
     """The slider over steps reruns only this fragment."""
     n = len(s["chars"])
     if st.session_state.get("sampling.step", 1) > n:
         st.session_state["sampling.step"] = n
-    if n > 1:
-        step = st.slider("Step t (one sampled character)", 1, n, key="sampling.step",
-                         help="Browse the sample: what the model predicted at each step.")
-    else:
-        step = 1
+    step = (st.slider("Step t (one sampled character)", 1, n, key="sampling.step",
+                      help="Browse the sample: what the model predicted at each step.")
+            if n > 1 else 1)
     text_fig, topk_fig, hidden_fig = step_figures(settings, step)
     ui.chart(text_fig, key="sampling.text_chart")
-    i = step - 1
+    i, y = step - 1, s["y_hat"][step - 1]
     chosen = int(s["ids"][i])
-    y = s["y_hat"][i]
     left, right = st.columns([3, 1], gap="medium")
     with left:
         ui.chart(topk_fig, key="sampling.topk_chart")
     with right:
-        rank = int((y > y[chosen]).sum()) + 1
         with np.errstate(divide="ignore", invalid="ignore"):
             entropy = float(-(y * np.where(y > 0, np.log2(y), 0.0)).sum())
         # A metric's value is Markdown: backslash-escape the character ("*", "`", "$", ...).
@@ -186,119 +144,108 @@ def step_browser(s: dict, settings: tuple) -> None:
                         for c in figs.visible_char(s["chars"][i]))
         st.metric("Drawn character", drawn)
         st.metric("Its probability in ŷ\\<t\\> (model)", f"{float(y[chosen]):.3f}",
-                  help=f"Rank {rank} of {y.size} under the model itself.")
+                  help=f"Rank {int((y > y[chosen]).sum()) + 1} of {y.size} under the model.")
         st.metric("Entropy of ŷ\\<t\\>", f"{entropy:.2f} bits",
                   help="0 bits: the model is certain; log2 |V| bits: it has no idea.")
-    ui.look_for(
-        "Grey: what the model itself predicts, ŷ\\<t\\>. Blue/red: the distribution the "
-        "character was actually drawn from, after temperature and top-k; red is the draw. "
-        "A low temperature piles the mass on the favourite; top-k removes the long tail. "
-        "High-entropy steps (the start of a word) are where samples diverge; after a few "
-        "letters of a word the model is usually sure."
-    )
-    ui.chart_with_note(
-        hidden_fig, key="sampling.hidden_chart",
-        note="a\\<t\\> is everything the model remembers when it predicts ŷ\\<t\\>. Each "
-             "column is one step, each row one unit; the red box is the step on the slider. "
-             "Units that flip at spaces or after punctuation track word boundaries; slowly "
-             "changing rows carry longer context.",
-    )
+    ui.look_for(NOTES["step"])
+    ui.chart_with_note(hidden_fig, key="sampling.hidden_chart", note=NOTES["hidden"])
 
 
-st.subheader("One step at a time")
-step_browser(s, shown)
-
-# -- scoring -----------------------------------------------------------------------------------
-st.header("Score a sentence: P(sentence)")
-st.caption(
-    "A language model gives every sentence a probability: P(y\\<1\\>, …, y\\<T_y\\>) = "
-    "P(y\\<1\\>) · P(y\\<2\\> | y\\<1\\>) · … — the product of ŷ at each character. "
-    "This scores the sidebar's sentence (edit it there)."
-)
-text, raw_len = ui.current_text()
-if raw_len > ui.MAX_CHARS:
-    st.warning(f"{raw_len:,} characters: only the first {ui.MAX_CHARS} are scored.")
-if not text:
-    st.info("The sidebar's sentence is empty: type a sentence there to score it.")
-else:
+def _score(name: str) -> None:
+    st.header("Score a sentence: P(sentence)")
+    st.caption(NOTES["score_caption"])
+    text, raw_len = ui.current_text()
+    if raw_len > ui.MAX_CHARS:
+        st.warning(f"{raw_len:,} characters: only the first {ui.MAX_CHARS} are scored.")
+    if not text:
+        st.info("The sidebar's sentence is empty: type a sentence there to score it.")
+        return
     sc = score(name, text)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("log P(sentence)", f"{sc['log_prob']:.2f} nats")
     m2.metric("P(sentence)", figs.format_prob(sc["log_prob"]))
     m3.metric("bits per character", f"{sc['bits_per_char']:.2f}")
     m4.metric("perplexity per character", f"{sc['perplexity']:.2f}")
-    ui.chart_with_note(
-        logprob_figure(name, (("sidebar sentence", text),)),
-        key="sampling.score_chart",
-        note="Each bar is log P(c\\<t\\> | everything before it): near 0 means the model saw "
-             "it coming, very negative means surprise. The top line adds them up: log "
-             "P(sentence) is where it ends. Characters after the first few letters of a word "
-             "are usually cheap; capital letters, digits and rare words are expensive.",
-    )
+    ui.chart_with_note(logprob_figure(name, (("sidebar sentence", text),)),
+                       key="sampling.score_chart", note=NOTES["score"])
+
 
 @st.fragment
 def compare(name: str) -> None:
     """Two sentences side by side; editing them reruns only this fragment."""
     st.header("Which sentence does the model prefer?")
-    st.caption(
-        "The course notes' speech-recognition example: two transcriptions that sound the same, "
-        "and the language model decides which one was said. A model only knows its corpus: "
-        "these learned from Python docstrings, where \"pair\" (as in key/value pair) is common "
-        "and \"pear\" is rare. Try a pair in the docstrings' own style too, e.g. \"Return the "
-        "number of items\" vs \"Return the number of itmes\"."
-    )
-    ca, cb = st.columns(2, gap="large")
+    st.caption(NOTES["compare_caption"])
     pair = {}
-    for key, col, label in (("sampling.compare_a", ca, "Sentence A"),
-                            ("sampling.compare_b", cb, "Sentence B")):
+    for key, col, label in zip(COMPARE_DEFAULTS, st.columns(2, gap="large"),
+                               ("Sentence A", "Sentence B"), strict=True):
         with col:
-            raw = st.text_input(label, value=COMPARE_DEFAULTS[key], key=key,
-                                persist_state="session")
-            pair[key], n = clip_text(raw)
+            pair[key], n = clip_text(st.text_input(label, value=COMPARE_DEFAULTS[key], key=key,
+                                                   persist_state="session"))
             if n > ui.MAX_CHARS:
                 st.warning(f"{n:,} characters: only the first {ui.MAX_CHARS} are scored.")
             if not pair[key]:
                 st.info(f"{label} is empty: type a sentence to compare.")
-    text_a, text_b = pair["sampling.compare_a"], pair["sampling.compare_b"]
+    text_a, text_b = pair.values()
     if not (text_a and text_b):
         return
-    sa, sb = score(name, text_a), score(name, text_b)
-    pref = figs.preference(sa["log_prob"], sb["log_prob"])
+    pref = figs.preference(score(name, text_a)["log_prob"], score(name, text_b)["log_prob"])
     if pref["winner"] == "tie":
         st.info(f"The {CHAR_LMS[name]} model gives both sentences the same probability.")
     else:
         lo = "A" if pref["winner"] == "B" else "B"
-        st.success(
-            f"The {CHAR_LMS[name]} model prefers **sentence {pref['winner']}**: log "
-            f"P({pref['winner']}) − log P({lo}) = {pref['diff']:.2f} nats, so sentence "
-            f"{pref['winner']} is **{pref['ratio']} times** as probable."
-        )
+        st.success(f"The {CHAR_LMS[name]} model prefers **sentence {pref['winner']}**: log "
+                   f"P({pref['winner']}) − log P({lo}) = {pref['diff']:.2f} nats, so sentence "
+                   f"{pref['winner']} is **{pref['ratio']} times** as probable.")
     if len(text_a) != len(text_b):
         st.caption("The sentences differ in length: every extra character multiplies in one "
                    "more probability below 1, so compare bits per character too.")
-    ui.chart_with_note(
-        logprob_figure(name, (("A", text_a), ("B", text_b))),
-        key="sampling.compare_chart",
-        note="Yellow columns are where the two sentences differ. Before them the two curves "
-             "coincide (same characters, same predictions); the gap opens at the differing "
-             "characters and can keep changing after them, because the model's state now "
-             "differs. The final gap is the log-probability difference.",
-    )
+    ui.chart_with_note(logprob_figure(name, (("A", text_a), ("B", text_b))),
+                       key="sampling.compare_chart", note=NOTES["compare"])
     rows = []
     for lm_name, label in CHAR_LMS.items():
-        if ui.load_shipped(lm_name) is None:
-            continue
-        ra, rb = score(lm_name, text_a), score(lm_name, text_b)
-        pr = figs.preference(ra["log_prob"], rb["log_prob"])
-        rows.append({"model": f"{label} ({lm_name})", "log P(A)": ra["log_prob"],
-                     "log P(B)": rb["log_prob"], "bits/char A": ra["bits_per_char"],
-                     "bits/char B": rb["bits_per_char"], "prefers": pr["winner"],
-                     "P(preferred) / P(other)": pr["ratio"]})
+        if ui.load_shipped(lm_name) is not None:
+            ra, rb = score(lm_name, text_a), score(lm_name, text_b)
+            pr = figs.preference(ra["log_prob"], rb["log_prob"])
+            rows.append({"model": f"{label} ({lm_name})", "log P(A)": ra["log_prob"],
+                         "log P(B)": rb["log_prob"], "bits/char A": ra["bits_per_char"],
+                         "bits/char B": rb["bits_per_char"], "prefers": pr["winner"],
+                         "P(preferred) / P(other)": pr["ratio"]})
     st.markdown("**All three models on the same pair**")
-    st.dataframe(pd.DataFrame(rows), hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="%.2f")
-                                for c in ("log P(A)", "log P(B)", "bits/char A",
-                                          "bits/char B")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+        c: st.column_config.NumberColumn(format="%.2f")
+        for c in ("log P(A)", "log P(B)", "bits/char A", "bits/char B")})
 
 
-compare(name)
+def render() -> None:
+    ui.ensure_frame()
+    st.title("Sampling novel sequences")
+    st.caption(NOTES["caption"])
+    current = _settings()
+    name = current[0]
+    if ui.missing_models(name):
+        st.stop()
+    b1, b2, _ = st.columns([1, 1, 4])
+    generate = b1.button("Generate", key="sampling.generate", type="primary")
+    b2.button("New seed", key="sampling.new_seed", on_click=new_seed,
+              help="Seed + 1, then generate.")
+    if generate or st.session_state.pop(REGENERATE, False) or GENERATED not in st.session_state:
+        st.session_state[GENERATED] = current
+        st.session_state["sampling.step"] = 1
+    shown = st.session_state[GENERATED]
+    if ui.load_shipped(shown[0]) is None:      # drawn earlier with a model that went missing
+        st.session_state[GENERATED] = shown = current
+    if shown != current:
+        st.caption("The settings changed since this sample was drawn: press **Generate** to "
+                   "sample with the new ones.")
+    s = sample(*shown)
+    st.subheader("The sample")
+    st.code(figs.printable(s["prefix"] + "".join(s["chars"])), language=None, wrap_lines=True)
+    st.caption(f"{CHAR_LMS[shown[0]]} model, temperature {shown[2]:g}, top-k "
+               f"{shown[3] or 'off'}, {len(s['chars'])} characters, seed {shown[5]}.")
+    st.subheader("One step at a time")
+    step_browser(s, shown)
+    _score(name)
+    compare(name)
+
+
+render()

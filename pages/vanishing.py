@@ -1,19 +1,13 @@
 """Vanishing gradients: how far back the loss at T_x still reaches, RNN vs GRU vs LSTM."""
 
-from dataclasses import asdict
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-import rnnviz
 import rnnviz_app as ui
-from rnnviz.core.init import InitConfig
-from rnnviz.core.model import Model, RNNConfig
 from rnnviz.figures import vanishing as figs
-from rnnviz_app.models import random_vocab
+from rnnviz.models import TRAINED_LMS, comparison_models
 
-TRAINED = {"rnn": "char-lm-rnn", "gru": "char-lm-gru", "lstm": "char-lm-lstm"}
 K = "vanishing."
 DEFAULTS = {
     K + "T": 100, K + "n_a": 32, K + "rho": 0.9,
@@ -23,180 +17,166 @@ DEFAULTS = {
 THRESHOLDS = [0.01, 0.1, 0.5, 1.0, 5.0, 10.0, 100.0]
 
 
-def _trained_available() -> bool:
-    return all(name in ui.shipped_models() for name in TRAINED.values())
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _models(weights, n_a, rho, activation, forget_bias, seed):
-    """{name: (float64 model, its vocabulary)}: random (same seed, sizes and init for all
-    three) or the shipped char LMs."""
-    if weights == "trained":
-        out = {}
-        for cell, name in TRAINED.items():
-            p = rnnviz.load_pretrained(name)
-            cfg = RNNConfig(**{**asdict(p.model.config), "dtype": "float64"})
-            out[figs.NAMES[cell]] = (Model(cfg, {k: np.array(v, dtype=np.float64)
-                                                 for k, v in p.model.params.items()}), p.vocab)
-        return out
-    vocab = random_vocab()
-    init = InitConfig(scheme="orthogonal", spectral_radius=float(rho),
-                      forget_bias=float(forget_bias))
-    out = {}
-    for cell in figs.ARCHS:
-        cfg = RNNConfig(cell=cell, n_x=len(vocab), n_a=int(n_a), n_y=len(vocab),
-                        activation=activation if cell == "rnn" else "tanh", dtype="float64")
-        out[figs.NAMES[cell]] = (Model.init(cfg, rng=np.random.default_rng(int(seed)),
-                                            init=init), vocab)
-    return out
-
-
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _curves(text, T, weights, n_a, rho, activation, forget_bias, seed, measure):
+    """Per architecture: the gradient curve of the sentence repeated to T steps."""
     curves = {}
-    for name, (model, vocab) in _models(weights, n_a, rho, activation, forget_bias,
-                                        seed).items():
+    models = comparison_models(weights, n_a=n_a, rho=rho, activation=activation,
+                               forget_bias=forget_bias, seed=seed)
+    for cell, (model, vocab) in models.items():
         ids, target = figs.repeat_ids(vocab.encode(text), T)
         x = vocab.one_hot(ids, dtype=np.float64)
-        curves.update(figs.gradient_curves({name: model}, x, target, measure=measure))
+        curves.update(figs.gradient_curves({figs.NAMES[cell]: model}, x, target,
+                                           measure=measure))
     for c in curves.values():
         c["norms"].flags.writeable = False
     return curves
 
 
 @ui.cache_figure
-def _figure(text, T, weights, n_a, rho, activation, forget_bias, seed, measure):
-    curves = _curves(text, T, weights, n_a, rho, activation, forget_bias, seed, measure)
-    return figs.vanishing_figure({n: c["norms"] for n, c in curves.items()}, measure=measure)
-
-
-st.title("Vanishing gradients")
-st.caption(
-    "The same input for three architectures, the loss at the last step only: how much does "
-    "∂L/∂a\\<t\\> still depend on step t as t moves back from T_x? (Course notes: "
-    "\"Vanishing gradients with RNNs\", and why GRUs and LSTMs were invented.)"
-)
-ctx = ui.page_context()
-have_trained = _trained_available()
-# The trained char LMs tell the story on first load; random weights let you explore.
-st.session_state.setdefault(K + "weights", "trained" if have_trained else "random")
-for key, value in DEFAULTS.items():
-    st.session_state.setdefault(key, value)
-if not have_trained and st.session_state[K + "weights"] == "trained":
-    st.session_state[K + "weights"] = "random"
-
-c1, c2, c3 = st.columns(3, gap="medium")
-with c1:
-    weights = st.radio(
-        "Weights", ["random", "trained"], key=K + "weights", horizontal=True,
-        format_func=lambda w: {"random": "random (same init for all three)",
-                               "trained": "trained char LMs"}[w],
-        disabled=not have_trained,
-        help=None if have_trained else "The shipped char-lm-rnn/gru/lstm are not available.",
-    )
-    T = st.slider("Sequence length T_x", 10, 500, step=10, key=K + "T",
-                  help="Your sentence, repeated until it is this long.")
-    measure = st.radio("Measure", list(figs.MEASURES), key=K + "measure",
-                       format_func=lambda m: figs.MEASURES[m].replace("<", "\\<")
-                       .replace(">", "\\>"))
-trained = weights == "trained"
-with c2:
-    n_a = st.slider("n_a (hidden units)", 4, 128, key=K + "n_a", disabled=trained)
-    rho = st.slider("Spectral radius ρ of each recurrent block", 0.1, 3.0, step=0.1,
-                    key=K + "rho", disabled=trained,
-                    help="Orthogonal init rescaled so that every eigenvalue of W_aa has "
-                         "|λ| = ρ. ρ < 1 shrinks a<t-1>'s contribution at every step; "
-                         "ρ > 1 grows it.")
-with c3:
-    activation = st.radio("RNN activation g", ["tanh", "relu"], key=K + "activation",
-                          horizontal=True, disabled=trained,
-                          format_func={"tanh": "tanh", "relu": "ReLU"}.__getitem__)
-    forget_bias = st.slider("LSTM forget-gate bias b_f", -3.0, 5.0, step=0.5,
-                            key=K + "forget_bias", disabled=trained,
-                            help="Γf = σ(… + b_f): b_f = 1 starts Γf near 0.73, b_f = 5 near "
-                                 "0.99, so c<t-1> is kept almost unchanged.")
-
-seed = ctx.spec.seed
-args = (ctx.text, int(T), weights, int(n_a), float(rho), activation, float(forget_bias),
-        int(seed), measure)
-if trained:
-    args = (ctx.text, int(T), weights, 0, 0.0, "tanh", 0.0, 0, measure)
-if measure == "jacobian" and (trained or int(n_a) > 64 or int(T) > 300):
-    # Multiplying T_x Jacobians of size (n_s, n_s) costs O(T_x n_s³): seconds for big models.
-    with st.spinner("Multiplying the step Jacobians…"):
-        curves = _curves(*args)
-else:
+def _figure(*args):
     curves = _curves(*args)
-bad = [n for n, c in curves.items() if c["nonfinite"]]
-if bad:
-    st.warning(
-        f"{', '.join(bad)}: the values overflowed to inf/NaN (exploding activations or "
-        "gradients). Those points are left out of the chart; lower ρ or switch the RNN to "
-        "tanh to bring them back."
-    )
-exploding = [n for n, c in curves.items() if not c["nonfinite"] and figs.growth(c["norms"]) > 1e3]
-if exploding:
-    st.warning(
-        f"Exploding gradients: for {', '.join(exploding)} the norm grows by more than 1000× "
-        "going back in time. Training steps would be dominated by the earliest inputs, or "
-        "overflow: this is what gradient clipping (below) is for."
-    )
+    return figs.vanishing_figure({n: c["norms"] for n, c in curves.items()}, measure=args[-1])
 
-ui.chart_with_note(
-    _figure(*args), key="vanishing.chart",
-    note=(
-        "Each curve starts at the right (t = T_x, where the loss is) and is read leftwards. "
-        "A straight falling line on this log scale is an exponential decay: every step back "
-        "multiplies the gradient by about the same factor, roughly ρ × g'(z) for an RNN. "
-        "The LSTM's cell path c\\<t-1\\> → c\\<t\\> multiplies by Γf instead of a weight "
-        "matrix, and the GRU's by (1 − Γu), so with the gates set right they carry the "
-        "gradient much further. "
-        + ("These are the shipped char LMs: the trained RNN's curve falls in a straight line, "
-           "while the GRU and the LSTM learned to keep their gates open, so their curves "
-           "flatten and far-back characters still reach the loss. Switch to random weights "
-           "to play with ρ, n_a and the forget bias."
-           if trained else
-           "With random weights the LSTM's forget bias b_f = 1 keeps Γf ≈ 0.73, while a "
-           "random GRU has Γu ≈ 0.5 and halves its memory every step: it only learns to keep "
-           "it in training.")
-        + " The dotted lines mark 10⁻³ of each value at T_x."
-    ),
-)
 
-cols = st.columns(3)
-for col, (name, c) in zip(cols, curves.items(), strict=True):
-    k = figs.steps_to_vanish(c["norms"])
-    col.metric(
-        f"{name}: steps back to < 10⁻³", "never" if k is None else str(k),
-        help=f"How many steps back from T_x = {T} until the norm first falls below "
-             "1/1000 of its value at T_x ('never': not within the sequence).",
-    )
+def _controls(have_trained: bool) -> tuple:
+    """The page's settings as one tuple of small values (the cache key)."""
+    c1, c2, c3 = st.columns(3, gap="medium")
+    with c1:
+        weights = st.radio(
+            "Weights", ["random", "trained"], key=K + "weights", horizontal=True,
+            format_func=lambda w: {"random": "random (same init for all three)",
+                                   "trained": "trained char LMs"}[w],
+            disabled=not have_trained,
+            help=None if have_trained else "The shipped char-lm-rnn/gru/lstm are not available.",
+        )
+        T = st.slider("Sequence length T_x", 10, 500, step=10, key=K + "T",
+                      help="Your sentence, repeated until it is this long.")
+        measure = st.radio("Measure", list(figs.MEASURES), key=K + "measure",
+                           format_func=lambda m: ui.md(figs.MEASURES[m]))
+    trained = weights == "trained"
+    with c2:
+        n_a = st.slider("n_a (hidden units)", 4, 128, key=K + "n_a", disabled=trained)
+        rho = st.slider("Spectral radius ρ of each recurrent block", 0.1, 3.0, step=0.1,
+                        key=K + "rho", disabled=trained,
+                        help="Orthogonal init rescaled so that every eigenvalue of W_aa has "
+                             "|λ| = ρ. ρ < 1 shrinks a<t-1>'s contribution at every step; "
+                             "ρ > 1 grows it.")
+    with c3:
+        activation = st.radio("RNN activation g", ["tanh", "relu"], key=K + "activation",
+                              horizontal=True, disabled=trained,
+                              format_func={"tanh": "tanh", "relu": "ReLU"}.__getitem__)
+        forget_bias = st.slider("LSTM forget-gate bias b_f", -3.0, 5.0, step=0.5,
+                                key=K + "forget_bias", disabled=trained,
+                                help="Γf = σ(… + b_f): b_f = 1 starts Γf near 0.73, b_f = 5 "
+                                     "near 0.99, so c<t-1> is kept almost unchanged.")
+    if trained:
+        return int(T), weights, 0, 0.0, "tanh", 0.0, 0, measure
+    return (int(T), weights, int(n_a), float(rho), activation, float(forget_bias),
+            int(ui.current_spec().seed), measure)
 
-st.header("Exploding gradients and clipping", anchor="clipping", divider="gray")
-c1, c2 = st.columns([1, 2], gap="medium")
-with c1:
-    method = st.radio("Clipping", ["none", "value", "norm"], key=K + "clip",
-                      format_func={"none": "none", "value": "clip by value (each entry)",
-                                   "norm": "clip by global norm"}.__getitem__)
-    threshold = st.select_slider("Threshold", THRESHOLDS, key=K + "threshold")
-    summaries = {n: figs.clip_summary(c["grads"], method, threshold) for n, c in curves.items()}
-    table = pd.DataFrame({
-        "architecture": list(summaries),
-        "||∂L/∂θ|| before": [s["norm_before"] for s in summaries.values()],
-        "after": [s["norm_after"] for s in summaries.values()],
-        "largest |entry| after": [s["max_after"] for s in summaries.values()],
-        "cosine(after, before)": [s["cosine"] for s in summaries.values()],
-    })
-    st.dataframe(table, hide_index=True, key="vanishing.clip_table",
-                 column_config={c: st.column_config.NumberColumn(format="%.3e")
-                                for c in table.columns[1:4]})
-with c2:
-    ui.chart(figs.clipping_figure(summaries, method=method, threshold=threshold),
-             key="vanishing.clip_chart")
-ui.look_for(
-    "Clipping acts on the whole gradient ∂L/∂θ after BPTT. **By global norm** rescales every "
-    "entry by the same factor when the norm is above the threshold: the direction is kept "
-    "(cosine = 1), only the step is shorter. **By value** (the course's `clip`) cuts each "
-    "entry to ±threshold, which can change the direction (cosine < 1). Neither brings back "
-    "a gradient that has already vanished: clipping fixes explosions, gates fix vanishing."
-)
+
+def _warnings(curves: dict) -> None:
+    bad = [n for n, c in curves.items() if c["nonfinite"]]
+    if bad:
+        st.warning(
+            f"{', '.join(bad)}: the values overflowed to inf/NaN (exploding activations or "
+            "gradients). Those points are left out of the chart; lower ρ or switch the RNN "
+            "to tanh to bring them back.")
+    exploding = [n for n, c in curves.items()
+                 if not c["nonfinite"] and figs.growth(c["norms"]) > 1e3]
+    if exploding:
+        st.warning(
+            f"Exploding gradients: for {', '.join(exploding)} the norm grows by more than "
+            "1000× going back in time. Training steps would be dominated by the earliest "
+            "inputs, or overflow: this is what gradient clipping (below) is for.")
+
+
+def _clipping(curves: dict) -> None:
+    st.header("Exploding gradients and clipping", anchor="clipping", divider="gray")
+    c1, c2 = st.columns([1, 2], gap="medium")
+    with c1:
+        method = st.radio("Clipping", ["none", "value", "norm"], key=K + "clip",
+                          format_func={"none": "none", "value": "clip by value (each entry)",
+                                       "norm": "clip by global norm"}.__getitem__)
+        threshold = st.select_slider("Threshold", THRESHOLDS, key=K + "threshold")
+        summaries = {n: figs.clip_summary(c["grads"], method, threshold)
+                     for n, c in curves.items()}
+        table = pd.DataFrame({
+            "architecture": list(summaries),
+            "||∂L/∂θ|| before": [s["norm_before"] for s in summaries.values()],
+            "after": [s["norm_after"] for s in summaries.values()],
+            "largest |entry| after": [s["max_after"] for s in summaries.values()],
+            "cosine(after, before)": [s["cosine"] for s in summaries.values()],
+        })
+        st.dataframe(table, hide_index=True, key="vanishing.clip_table",
+                     column_config={c: st.column_config.NumberColumn(format="%.3e")
+                                    for c in table.columns[1:4]})
+    with c2:
+        ui.chart(figs.clipping_figure(summaries, method=method, threshold=threshold),
+                 key="vanishing.clip_chart")
+    ui.look_for(
+        "Clipping acts on the whole gradient ∂L/∂θ after BPTT. **By global norm** rescales "
+        "every entry by the same factor when the norm is above the threshold: the direction "
+        "is kept (cosine = 1), only the step is shorter. **By value** (the course's `clip`) "
+        "cuts each entry to ±threshold, which can change the direction (cosine < 1). Neither "
+        "brings back a gradient that has already vanished: clipping fixes explosions, gates "
+        "fix vanishing.")
+
+
+def render() -> None:
+    ui.ensure_frame()
+    st.title("Vanishing gradients")
+    st.caption(
+        "The same input for three architectures, the loss at the last step only: how much "
+        "does ∂L/∂a\\<t\\> still depend on step t as t moves back from T_x? (Course notes: "
+        "\"Vanishing gradients with RNNs\", and why GRUs and LSTMs were invented.)")
+    ctx = ui.page_context()
+    have_trained = all(name in ui.shipped_models() for name in TRAINED_LMS.values())
+    # The trained char LMs tell the story on first load; random weights let you explore.
+    st.session_state.setdefault(K + "weights", "trained" if have_trained else "random")
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+    if not have_trained:
+        st.session_state[K + "weights"] = "random"
+    settings = _controls(have_trained)
+    T, weights, measure = settings[0], settings[1], settings[-1]
+    st.caption(
+        "This page compares three models on your sentence, whatever the sidebar's model: "
+        + ("the shipped char-lm-rnn, char-lm-gru and char-lm-lstm." if weights == "trained"
+           else "three untrained networks with the same vocabulary, n_a, init and seed (the "
+                "sidebar's seed)."))
+    args = (ctx.text, *settings)
+    # Multiplying T_x Jacobians of size (n_s, n_s) costs O(T_x n_s³): seconds for big models.
+    with st.spinner("Multiplying the step Jacobians…" if measure == "jacobian" else
+                    "Back-propagating…"):
+        curves = _curves(*args)
+    _warnings(curves)
+    trained = weights == "trained"
+    ui.chart_with_note(
+        _figure(*args), key="vanishing.chart",
+        note=(
+            "Each curve starts at the right (t = T_x, where the loss is) and is read "
+            "leftwards. A straight falling line on this log scale is an exponential decay: "
+            "every step back multiplies the gradient by about the same factor, roughly "
+            "ρ × g'(z) for an RNN. The LSTM's cell path c\\<t-1\\> → c\\<t\\> multiplies by "
+            "Γf instead of a weight matrix, and the GRU's by (1 − Γu), so with the gates set "
+            "right they carry the gradient much further. "
+            + ("These are the shipped char LMs: the trained RNN's curve falls in a straight "
+               "line, while the GRU and the LSTM learned to keep their gates open, so their "
+               "curves flatten and far-back characters still reach the loss. Switch to "
+               "random weights to play with ρ, n_a and the forget bias."
+               if trained else
+               "With random weights the LSTM's forget bias b_f = 1 keeps Γf ≈ 0.73, while a "
+               "random GRU has Γu ≈ 0.5 and halves its memory every step: it only learns to "
+               "keep it in training.")
+            + " The dotted lines mark 10⁻³ of each value at T_x."))
+    for col, (name, c) in zip(st.columns(3), curves.items(), strict=True):
+        k = figs.steps_to_vanish(c["norms"])
+        col.metric(f"{name}: steps back to < 10⁻³", "never" if k is None else str(k),
+                   help=f"How many steps back from T_x = {T} until the norm first falls below "
+                        "1/1000 of its value at T_x ('never': not within the sequence).")
+    _clipping(curves)
+
+
+render()

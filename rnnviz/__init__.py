@@ -3,9 +3,10 @@
 The seed's step-by-step API is importable from here (`rnnviz.lstm_forward`, ...), next to the
 model abstraction (`rnnviz.Model`, `rnnviz.RNNConfig`) that the app uses.
 
-Importing rnnviz tunes glibc's allocator to keep freed memory (see `rnnviz.core.allocator`;
-RNNVIZ_KEEP_FREED_MEMORY=0 turns it off): without it, page faults on freshly mapped buffers
-take 25-40% of an LSTM forward + BPTT.
+Importing rnnviz changes nothing in the host process. A program that owns its process (the
+app, `python -m rnnviz.train`, the benchmarks) can call `rnnviz.keep_freed_memory()` once:
+it tunes glibc's allocator to keep freed memory (see `rnnviz.core.allocator`), without which
+page faults on freshly mapped buffers take 25-40% of an LSTM forward + BPTT.
 """
 
 from rnnviz.core.allocator import keep_freed_memory
@@ -38,8 +39,6 @@ from rnnviz.core.sequences import (
 )
 from rnnviz.core.trace import BackwardTrace, Trace
 
-KEEPS_FREED_MEMORY = keep_freed_memory()
-
 __all__ = [
     "rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward",
     "lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward",
@@ -47,10 +46,20 @@ __all__ = [
     "sigmoid", "softmax", "log_softmax",
     "Model", "RNNConfig", "State", "InitConfig", "Trace", "BackwardTrace",
     "state_jacobian_norms", "sensitivity_matrix", "clip_by_value", "clip_by_global_norm",
-    "global_norm", "gradient_check",
+    "global_norm", "gradient_check", "keep_freed_memory",
 ]
 
-# Trained models (rnnviz/pretrained/): appended after the core so the import order above stays.
-from rnnviz.lm import list_pretrained, load_pretrained  # noqa: E402
+# Models in use (shipped, random, imported, trained): appended after the core so the import
+# order above stays.
+from rnnviz.models import (  # noqa: E402
+    CharLM,
+    Classifier,
+    ModelInUse,
+    ModelSpec,
+    Tagger,
+    list_pretrained,
+    load_pretrained,
+)
 
-__all__ += ["list_pretrained", "load_pretrained"]
+__all__ += ["list_pretrained", "load_pretrained", "ModelInUse", "CharLM", "Tagger",
+            "Classifier", "ModelSpec"]

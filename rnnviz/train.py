@@ -15,7 +15,8 @@ import sys
 import tempfile
 import time
 
-from rnnviz.lm import PRETRAINED
+from rnnviz.core.allocator import keep_freed_memory
+from rnnviz.models import PRETRAINED
 from rnnviz.training.loop import Progress
 
 
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None,
                         help="output folder (default: the package's pretrained/ folder)")
     args = parser.parse_args(argv)
+    keep_freed_memory()        # this process is ours: reuse freed buffers (rnnviz.core.allocator)
 
     from rnnviz.training.recipes import run
 

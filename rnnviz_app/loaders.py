@@ -1,40 +1,43 @@
-"""Cached loaders: models, steps, traces and backward passes, keyed on small values.
+"""Cached loaders: the model of a spec, its reading of a text, and the backward pass.
 
-Every function takes a `ModelSpec` (a frozen dataclass of a few scalars) and a string, and
-calls a `st.cache_resource` function on those scalars: the cache never hashes an array.
-Results are shared by all sessions, so their arrays are frozen (``flags.writeable = False``):
-copy before changing anything.
+One route for every page: ``get_reading(spec, text)`` runs `ModelInUse.read` (tokens, x and
+the forward trace, one forward pass) once per (spec, text); ``get_backward`` reuses the
+reading the loss is computed on. Every cached function takes small keys (a `ModelSpec` of a
+few scalars and a string), never arrays. Results are shared by all sessions, so their arrays
+are read-only (``flags.writeable = False``): copy before changing anything.
+
+Models that live in one session (an upload, a model trained in the app) are kept in
+``st.session_state`` and named "session:<digest of their weights>": the same weights give the
+same name, so sharing their cached readings between sessions is safe.
 """
 
 from __future__ import annotations
 
+import hashlib
+
+import numpy as np
 import streamlit as st
 
 import rnnviz
-from rnnviz_app.models import Backward, LoadedModel, Steps, freeze
-from rnnviz_app.state import RANDOM, ModelSpec
+from rnnviz.models import Backward, ModelInUse, ModelSpec, Reading, Steps, freeze, random_model
+from rnnviz.models.spec import SESSION_PREFIX
+from rnnviz_app.state import KEY_MODEL, KEY_SESSION_MODELS
 
-# Bounded caches: a trace of 300 steps of a 128-unit LSTM is a few MB.
+# Bounded caches: a trace of 300 steps of a 256-unit LSTM is a few MB.
 _MODELS = 24
-_TRACES = 48
-
-
-def _pretrained_available() -> bool:
-    return hasattr(rnnviz, "load_pretrained") and hasattr(rnnviz, "list_pretrained")
+_READINGS = 48
 
 
 def shipped_models() -> list[str]:
-    """Names of the shipped pretrained models that are present (empty until they exist)."""
-    if not _pretrained_available():
-        return []
+    """Names of the shipped pretrained models that are present (may be empty)."""
     try:
         return [str(n) for n in rnnviz.list_pretrained()]
     except Exception:  # a half-written checkpoint must not take the app down
         return []
 
 
-def load_shipped(name: str):
-    """The shipped model `name` (`rnnviz.load_pretrained`), or None when it is not available."""
+def load_shipped(name: str) -> ModelInUse | None:
+    """The shipped model `name`, or None when it is not available."""
     try:
         return rnnviz.load_pretrained(name)
     except Exception:  # a missing or half-written checkpoint must not take the page down
@@ -50,78 +53,96 @@ def missing_models(*names: str) -> bool:
     return bool(absent)
 
 
-@st.cache_resource(max_entries=_MODELS, show_spinner=False)
-def _load_pretrained(name: str) -> LoadedModel:
-    loaded = LoadedModel.from_pretrained(name, rnnviz.load_pretrained(name))
-    freeze(loaded.model)
-    return loaded
+# -- models that live in this session ---------------------------------------------------------
+
+
+def session_models() -> dict[str, ModelInUse]:
+    """name -> model of the models added in this session (uploads, trained in the app)."""
+    return st.session_state.setdefault(KEY_SESSION_MODELS, {})
+
+
+def model_digest(model: ModelInUse) -> str:
+    """A short content hash of the weights, vocabulary, kind and labels."""
+    h = hashlib.sha256()
+    h.update(repr((model.kind, model.config, list(model.vocab.itos), model.output_labels,
+                   model.state0 is not None)).encode())
+    for k in sorted(model.model.params):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(model.model.params[k]).tobytes())
+    return h.hexdigest()[:16]
+
+
+def add_session_model(model: ModelInUse, select: bool = True) -> ModelSpec:
+    """Keep `model` for this session only (read-only from now on) and make it a sidebar
+    choice; with `select` the sidebar switches to it. Returns its spec."""
+    name = SESSION_PREFIX + model_digest(model)
+    session_models()[name] = model.freeze()
+    if select:
+        st.session_state[KEY_MODEL] = name
+    return ModelSpec(name=name)
+
+
+# -- the route --------------------------------------------------------------------------------
 
 
 @st.cache_resource(max_entries=_MODELS, show_spinner=False)
-def _load_random(cell: str, bidirectional: bool, n_a: int, seed: int,
-                 init_scale: float) -> LoadedModel:
-    loaded = LoadedModel.random(cell=cell, bidirectional=bidirectional, n_a=n_a, seed=seed,
-                                init_scale=init_scale)
-    freeze(loaded.model)
-    return loaded
+def _shared_model(spec: ModelSpec) -> ModelInUse:
+    model = rnnviz.load_pretrained(spec.name) if not spec.is_random else random_model(
+        spec.cell, spec.bidirectional, spec.n_a, spec.seed, spec.init_scale)
+    return model.freeze()
 
 
-def get_model(spec: ModelSpec) -> LoadedModel:
-    """The model of `spec` (shared, read-only). A shipped model that fails to load falls back
-    to random weights, so a broken checkpoint degrades one choice, not the app."""
+def get_model(spec: ModelSpec) -> ModelInUse:
+    """The model of `spec` (shared, read-only). A shipped or session model that cannot be
+    had falls back to random weights, so a broken choice degrades one choice, not the app."""
     spec = spec.normalized()
-    if spec.name != RANDOM:
+    if spec.is_session:
+        found = session_models().get(spec.name)
+        if found is not None:
+            return found
+        spec = ModelSpec()
+    if not spec.is_random:
         try:
-            return _load_pretrained(spec.name)
+            return _shared_model(spec)
         except Exception:
             spec = ModelSpec()
-    return _load_random(spec.cell, spec.bidirectional, spec.n_a, spec.seed, spec.init_scale)
+    return _shared_model(spec)
 
 
-def _key(spec: ModelSpec) -> tuple:
-    s = spec.normalized()
-    return (s.name, s.cell, s.bidirectional, s.n_a, s.seed, s.init_scale)
+@st.cache_resource(max_entries=_READINGS, show_spinner=False)
+def _read(spec: ModelSpec, text: str, for_loss: bool) -> Reading:
+    reading = get_model(spec).read(text, for_loss=for_loss)
+    freeze(reading)
+    return reading
 
 
-@st.cache_resource(max_entries=_TRACES, show_spinner=False)
-def _steps(key: tuple, text: str) -> Steps:
-    steps = get_model(ModelSpec(*key)).steps(text)
-    freeze(steps)
-    return steps
-
-
-@st.cache_resource(max_entries=_TRACES, show_spinner=False)
-def _trace(key: tuple, text: str):
-    loaded = get_model(ModelSpec(*key))
-    trace = loaded.trace(text, _steps(key, text))
-    freeze(trace.rows, trace.tapes, trace.final_state)
-    return trace
-
-
-@st.cache_resource(max_entries=_TRACES, show_spinner=False)
-def _backward(key: tuple, text: str, at: str) -> Backward:
-    loaded = get_model(ModelSpec(*key))
-    steps = loaded.training_steps(text)
-    result = loaded.backward(steps, loaded.trace(text, steps), at=at)
-    freeze(steps, result.grads, result.btrace.rows, result.y, result.trace.rows,
-           result.trace.tapes)
-    return result
+def get_reading(spec: ModelSpec, text: str, for_loss: bool = False) -> Reading:
+    """The model reading `text`: `.steps` and `.trace` (ValueError for a text without tokens;
+    with for_loss, a char LM below two tokens)."""
+    spec = spec.normalized()
+    # Only a language model's loss reads a different input (the sentence minus its last token).
+    for_loss = bool(for_loss) and get_model(spec).kind == "char_lm"
+    return _read(spec, text, for_loss)
 
 
 def get_steps(spec: ModelSpec, text: str) -> Steps:
-    """What each step reads and predicts (ValueError for a text without tokens)."""
-    return _steps(_key(spec), text)
+    return get_reading(spec, text).steps
 
 
 def get_trace(spec: ModelSpec, text: str):
-    """The forward Trace of `text` (shared, read-only)."""
-    return _trace(_key(spec), text)
+    return get_reading(spec, text).trace
+
+
+@st.cache_resource(max_entries=_READINGS, show_spinner=False)
+def _backward(spec: ModelSpec, text: str, at: str) -> Backward:
+    result = get_model(spec).backward(get_reading(spec, text, for_loss=True), at=at)
+    freeze(result.grads, result.btrace, result.y)
+    return result
 
 
 def get_backward(spec: ModelSpec, text: str, at: str = "all") -> Backward:
     """BPTT of the sentence's loss: at="all" (L = Σ_t L<t>) or "last" (L<T_x>), on
-    `LoadedModel.training_steps(text)` (`.steps`, `.trace`). ValueError for a char LM and
-    fewer than two characters."""
+    `get_reading(spec, text, for_loss=True)` (`.steps`, `.trace`)."""
     if at not in ("all", "last"):
         raise ValueError(f"at must be 'all' or 'last', got {at!r}")
-    return _backward(_key(spec), text, at)
+    return _backward(spec.normalized(), text, at)

@@ -1,8 +1,9 @@
 """The sidebar shared by every page: the model and the input sentence, kept in session state.
 
-``render_sidebar()`` is called by app.py on every run, before the page script, so its widgets
-exist on every page and keep their values when the user switches pages. Pages then call
-``page_context()`` (or ``current_spec()`` / ``current_text()``) to read the choice.
+``render_sidebar()`` is called by the app shell (``rnnviz_app.shell.run_app``) on every run,
+before the page, so its widgets exist on every page and keep their values when the user
+switches pages. Pages then call ``page_context()`` (or ``current_spec()`` /
+``current_text()``) to read the choice.
 """
 
 from __future__ import annotations
@@ -10,15 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-try:  # internal: only used to leave Streamlit's legacy pages/ mode (see ensure_frame)
-    from streamlit.runtime.pages_manager import PagesManager as _PagesManager
-except ImportError:  # pragma: no cover
-    _PagesManager = None
-
-from rnnviz_app.loaders import get_model, get_steps, shipped_models
-from rnnviz_app.models import LoadedModel, Steps
+from rnnviz.models import KIND_NAMES, ModelInUse, Steps
+from rnnviz_app.loaders import get_model, get_steps, session_models, shipped_models
+from rnnviz_app.shell import ensure_frame
 from rnnviz_app.state import (
     CELL_NAMES,
     CELLS,
@@ -41,13 +37,13 @@ from rnnviz_app.state import (
     clip_text,
 )
 
-_KIND_NAMES = {"char_lm": "character language model", "tagger": "name tagger",
-               "classifier": "sentiment classifier"}
-
 
 def _model_label(name: str) -> str:
     if name == RANDOM:
         return "Random weights (choose below)"
+    session = session_models().get(name)
+    if session is not None:
+        return f"{session.label} ({session.source}, this session)"
     kind = ("char LM" if name.startswith("char-lm") else "tagger" if name.startswith("ner")
             else "classifier" if name.startswith("sentiment") else "model")
     return f"{name} (trained {kind})"
@@ -74,7 +70,7 @@ def _init_defaults(options: list[str]) -> None:
 def render_sidebar() -> None:
     """Draw the shared sidebar. app.py calls this once per run, before the page runs."""
     _keep_widget_state()
-    options = [*shipped_models(), RANDOM]
+    options = [*shipped_models(), *session_models(), RANDOM]
     _init_defaults(options)
     with st.sidebar:
         # The app's name as the page-independent heading (the menu sits above it).
@@ -119,8 +115,10 @@ def _shipped_summary(spec: ModelSpec) -> None:
     bi = "bidirectional " if cfg.bidirectional else ""
     st.caption(
         f"{bi}{cell}, n_a = {cfg.n_a}, n_x = {cfg.n_x}, n_y = {cfg.n_y}, "
-        f"{loaded.model.n_params:,} parameters, {_KIND_NAMES.get(loaded.kind, loaded.kind)}."
+        f"{loaded.model.n_params:,} parameters, {KIND_NAMES.get(loaded.kind, loaded.kind)}."
     )
+    for warning in loaded.warnings:
+        st.warning(warning)
     if loaded.card_markdown:
         with st.expander("Model card"):
             # Shipped, trusted Markdown (no HTML is enabled).
@@ -162,7 +160,7 @@ class PageContext:
     """What a page needs from the sidebar."""
 
     spec: ModelSpec
-    model: LoadedModel
+    model: ModelInUse
     text: str               # the sentence after truncation to MAX_CHARS
     raw_length: int         # its length as typed
     steps: Steps | None     # what each step reads and predicts (None when the text is empty)
@@ -170,32 +168,6 @@ class PageContext:
     @property
     def truncated(self) -> bool:
         return self.raw_length > MAX_CHARS
-
-
-def _sidebar_drawn_this_run() -> bool:
-    ctx = get_script_run_ctx()
-    keys = getattr(getattr(ctx, "shared", None), "widget_user_keys_this_run", None)
-    try:
-        return keys is None or KEY_SENTENCE in keys
-    except TypeError:          # unknown internals: assume app.py drew it
-        return True
-
-
-def ensure_frame() -> None:
-    """Make sure app.py (navigation and sidebar) ran before this page.
-
-    With a `pages/` folder next to app.py, Streamlit starts in its legacy multipage mode and
-    runs a page script *alone* for the first deep link after the server starts (and in every
-    `AppTest.switch_page` run). Then no sidebar exists. Leaving legacy mode and rerunning
-    runs app.py with the same page; if that is not possible, draw the sidebar here.
-    """
-    if _sidebar_drawn_this_run():
-        return
-    if _PagesManager is not None and _PagesManager.uses_pages_directory:
-        _PagesManager.uses_pages_directory = False
-        st.rerun()
-    st.set_page_config(page_title="rnnviz", layout="wide")
-    render_sidebar()
 
 
 def page_context(require_text: bool = True) -> PageContext:

@@ -110,3 +110,20 @@ def text_box(label: str, key: str, default: str) -> str:
     if n > MAX_CHARS:
         st.warning(f"{n:,} characters: only the first {MAX_CHARS} are read.")
     return text
+
+
+def unknown_words_note(steps) -> None:
+    """A caption naming the tokens the model reads as <UNK> (it has never seen them), so a
+    confident output on an unknown word is not mistaken for knowledge."""
+    unknown = sorted({w for w, u in zip(steps.labels, steps.unk, strict=True) if u})
+    if unknown:
+        words = ", ".join(literal(w) for w in unknown)
+        st.caption(f"Outside the model's vocabulary, read as \\<UNK\\> (every unknown word "
+                   f"looks the same to it): {words}.")
+
+
+def literal(text: str) -> str:
+    """User text shown as itself in Markdown: every ASCII punctuation character is
+    backslash-escaped, so no tag, link or emphasis can take effect."""
+    return "".join("\\" + c if c.isascii() and not c.isalnum() and not c.isspace() else c
+                   for c in str(text))

@@ -5,15 +5,8 @@ import pytest
 
 from rnnviz.core.functional import softmax
 from rnnviz.core.model import Model, RNNConfig
-from rnnviz.lm import (
-    UNK_CHAR,
-    CharLM,
-    Classifier,
-    Tagger,
-    bits_per_char,
-    sampling_distribution,
-    stream_log_probs,
-)
+from rnnviz.lm import UNK_CHAR, bits_per_char, sampling_distribution, stream_log_probs
+from rnnviz.models import CharLM, Classifier, Tagger
 from rnnviz.text import EOS_ID, UNK_ID, Vocab
 
 CELLS = ["rnn", "gru", "lstm"]
@@ -196,3 +189,15 @@ def test_tagger_and_classifier_on_random_models():
     np.testing.assert_allclose(p, trace["y_hat"][:, 0, -1], rtol=1e-12)
     np.testing.assert_allclose(clf.predict(""), softmax(clf.model.params["by"][:, 0]))
     assert clf.labels[0] == "1 star"
+
+
+def test_sample_arrays_line_up_with_the_steps():
+    lm = make_lm("gru")
+    s = lm.sample("ab", length=7, temperature=0.9, rng=3)
+    arr = s.arrays()
+    assert arr["ids"].tolist() == [st.token_id for st in s.steps]
+    assert "".join(arr["chars"]) == s.generated
+    assert arr["probs"].shape == (7, len(lm.vocab)) and arr["a"].shape == (12, 7)
+    np.testing.assert_allclose(arr["p_chosen"],
+                               [st.probs[st.token_id] for st in s.steps], rtol=1e-6)
+    np.testing.assert_allclose(arr["a"][:, 2], s.steps[2].a, rtol=1e-6)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import rnnviz
-from rnnviz.lm import PRETRAINED_DIR
+from rnnviz.models import PRETRAINED_DIR
 from rnnviz.text import Token, Vocab
 
 EXPECTED = {

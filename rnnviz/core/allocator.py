@@ -8,7 +8,9 @@ per munmap. On the 2-core VM the project is developed on that was ~25% of an LST
 forward + BPTT at m = 1 and ~40% at m = 32 (`benchmarks/core.py --quick`, run with and
 without RNNVIZ_KEEP_FREED_MEMORY=0).
 
-What. Two glibc settings, made once when `rnnviz` is imported:
+What. Two glibc settings, made by `rnnviz.keep_freed_memory()` (never by importing rnnviz: a
+library leaves its host process alone; the app, `python -m rnnviz.train` and the benchmarks
+call it because they own their process):
 * M_MMAP_THRESHOLD = 32 MiB: blocks below it come from the heap, which is reused;
 * M_TRIM_THRESHOLD = 256 MiB: up to that much free memory at the heap top stays mapped.
 The price is a resident set that stays near its peak instead of shrinking after a big call.
@@ -27,7 +29,11 @@ TRIM_THRESHOLD_BYTES = 256 * 2**20
 
 
 def keep_freed_memory() -> bool:
-    """Apply the two glibc settings above. Returns whether they were applied."""
+    """Keep freed memory in this process (glibc only): M_MMAP_THRESHOLD = 32 MiB and
+    M_TRIM_THRESHOLD = 256 MiB, see the module docstring. Call it once, early, in a program
+    that owns its process. Returns whether the settings were applied (False on other C
+    libraries or with RNNVIZ_KEEP_FREED_MEMORY=0). The price: the resident set stays near
+    its peak instead of shrinking after a big call."""
     if os.environ.get("RNNVIZ_KEEP_FREED_MEMORY", "1") == "0":
         return False
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":

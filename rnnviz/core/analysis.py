@@ -2,50 +2,15 @@
 
 import numpy as np
 
-from rnnviz.core import kernels
 from rnnviz.core.functional import scaled_norm
 
 
 def _step_jacobians(model, trace):
-    """∂s<t>/∂s<t-1> for t = 1..T_x of the forward direction, s = a (RNN/GRU) or [a; c] (LSTM).
-
-    Returns (T_x, m, n_s, n_s), exact, from the forward values in the trace.
-    """
-    cfg = model.config
-    d = cfg.directions[0]
-    tape = trace.tapes[d]
-    p = cfg.prefix(d)
-    P = model.params
-    n = cfg.n_a
-    if cfg.cell == "rnn":
-        Waa = P[p + "Waa"]
-        D = 1 - tape.A ** 2 if cfg.activation == "tanh" else (tape.Z > 0).astype(tape.A.dtype)
-        return D[..., None] * Waa                             # diag(g'(z<t>)) W_aa
-    if cfg.cell == "gru":
-        Wu, Wr, Wc = (P[p + k][:, :n] for k in ("Wu", "Wr", "Wc"))
-        G = tape.G
-        U, R, CT = G[..., :n], G[..., n:2 * n], G[..., 2 * n:]
-        C_prev = kernels._prev(tape.c0, tape.C)
-        dU = (U * (1 - U) * (CT - C_prev))[..., None] * Wu    # through Γu
-        dCT = (U * (1 - CT ** 2))[..., None]                   # ∂c<t>/∂z_c
-        dR = (R * (1 - R) * C_prev)[..., None] * Wr            # ∂(Γr c<t-1>)/∂c<t-1> via Γr
-        inner = np.einsum("ij,tmjk->tmik", Wc, dR + R[..., None] * np.eye(n))
-        return np.eye(n) * (1 - U)[..., None] + dU + dCT * inner
-    G = tape.G
-    O, F, U, CT = (G[..., i * n:(i + 1) * n] for i in range(4))
-    C_prev = kernels._prev(tape.c0, tape.C)
-    Wo, Wf, Wi, Wc = (P[p + k][:, :n] for k in ("Wo", "Wf", "Wi", "Wc"))
-    # ∂c<t>/∂a<t-1> and ∂c<t>/∂c<t-1> = diag(Γf)
-    dc_da = ((C_prev * F * (1 - F))[..., None] * Wf + (CT * U * (1 - U))[..., None] * Wi
-             + (U * (1 - CT ** 2))[..., None] * Wc)
-    dc_dc = np.eye(n) * F[..., None]
-    # a<t> = Γo tanh(c<t>)
-    k = (O * (1 - tape.TC ** 2))[..., None]
-    da_da = (tape.TC * O * (1 - O))[..., None] * Wo + k * dc_da
-    da_dc = k * dc_dc
-    top = np.concatenate([da_da, da_dc], axis=-1)
-    bottom = np.concatenate([dc_da, dc_dc], axis=-1)
-    return np.concatenate([top, bottom], axis=-2)
+    """∂s<t>/∂s<t-1> for t = 1..T_x of the forward direction of the top layer, s = a (RNN, GRU)
+    or [a; c] (LSTM): (T_x, m, n_s, n_s), exact, from the forward values in the trace."""
+    d = model.config.directions[0]
+    layer = model.config.layers
+    return model.cell.step_jacobians(model.cell_params(d, layer), trace.tapes[d])
 
 
 def state_jacobian_norms(model, trace, example=0):

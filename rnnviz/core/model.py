@@ -1,16 +1,19 @@
-"""One model abstraction over RNN, GRU, LSTM and a bidirectional wrapper of any of them.
+"""One model abstraction over RNN, GRU, LSTM, stacked layers and bidirectional stacks.
 
-    a<t> = cell(a<t-1>, x<t>)                        (RNN / GRU / LSTM, see rnnviz.core.cells)
-    ŷ<t> = g(W_y a<t> + b_y)                         unidirectional
-    ŷ<t> = g(W_y [a→<t>; a←<t>] + b_y)               bidirectional: a→ reads x<1..t>,
-                                                      a← reads x<T_x..t>, own parameters each
+    a^[l]<t> = cell(a^[l]<t-1>, a^[l-1]<t>),  a^[0]<t> = x<t>     (rnnviz.core.recurrent)
+    ŷ<t> = g(W_y a^[L]<t> + b_y)                       unidirectional
+    ŷ<t> = g(W_y [a→^[L]<t>; a←^[L]<t>] + b_y)         bidirectional: a→ reads its input at
+                                                         1..t, a← at T_x..t, own parameters each;
+                                                         layer l+1 reads [a→^[l]; a←^[l]]
 Heads: "many_to_many" (softmax at every step, T_y = T_x), "many_to_one" (softmax, the loss
 uses ŷ<T_x>), "many_to_one_sigmoid" (n_y = 1, σ, the loss uses ŷ<T_x>). ŷ<t> is computed at
 every step for every head, so the app can show a running prediction.
 
 Loss: cross-entropy summed over the time steps that carry a target (the seed's L = Σ_t L<t>),
 averaged over the m examples. Parameters keep the seed's names (`Wf`, `Wi`, `Waa`, ...), with
-`fwd.` / `bwd.` prefixes for the two directions of a bidirectional model.
+`fwd.` / `bwd.` prefixes for the two directions of a bidirectional model and `l2.`, `l3.`, ...
+for the layers above the first (`l2.fwd.Wf`). The model never asks which cell it holds: every
+cell is an object with the same methods (`self.cell`).
 """
 
 import json
@@ -20,26 +23,20 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnviz.core import kernels
 from rnnviz.core.functional import log_softmax, sigmoid, softmax
-from rnnviz.core.init import InitConfig, recurrent, xavier
+from rnnviz.core.init import InitConfig, xavier
+from rnnviz.core.recurrent import CELLS, REGISTRY, VARIANTS, cell_for
+from rnnviz.core.recurrent.base import matmul_rows, rows
 from rnnviz.core.trace import BackwardTrace, Trace
 
-CELLS = ("rnn", "gru", "lstm")
 HEADS = ("many_to_many", "many_to_one", "many_to_one_sigmoid")
-# Gate weight names per cell, in the kernels' packing order, and their trace names.
-GATES = {
-    "rnn": ("a",),
-    "gru": ("u", "r", "c"),
-    "lstm": ("o", "f", "i", "c"),
-}
-GATE_KEYS = {"a": "z_a", "u": "gamma_u", "r": "gamma_r", "c": "c_tilde",
-             "o": "gamma_o", "f": "gamma_f", "i": "gamma_u"}
-PRE_KEYS = {"a": "z_a", "u": "z_u", "r": "z_r", "c": "z_c", "o": "z_o", "f": "z_f", "i": "z_u"}
 
 
 class State(NamedTuple):
-    """Recurrent state in the seed's layout: a (n_a, m); c (n_a, m) for the LSTM, else None."""
+    """Recurrent state in the seed's layout: a (n_a, m); c (n_a, m) for the LSTM, else None.
+
+    With layers > 1 every array has a leading layer axis: (layers, n_a, m), as torch's h_n.
+    """
 
     a: np.ndarray
     c: np.ndarray | None = None
@@ -49,12 +46,14 @@ class State(NamedTuple):
 class RNNConfig:
     cell: str = "lstm"               # "rnn" | "gru" | "lstm"
     n_x: int = 27                    # input size (vocabulary size for one-hot inputs)
-    n_a: int = 32                    # hidden units per direction
+    n_a: int = 32                    # hidden units per direction and layer
     n_y: int = 27                    # output classes (1 for a sigmoid head)
     activation: str = "tanh"         # RNN only: "tanh" | "relu"
     bidirectional: bool = False      # two directions with their own parameters
     head: str = "many_to_many"       # see module docstring
     dtype: str = "float64"           # "float64" | "float32"
+    layers: int = 1                  # stacked recurrent layers L; layer l+1 reads a^[l]
+    variant: str = "course"          # "course" (the notes) | "torch" (GRU: nn.GRU's equations)
 
     def __post_init__(self):
         if self.cell not in CELLS:
@@ -69,34 +68,37 @@ class RNNConfig:
             raise ValueError("n_x, n_a and n_y must be positive")
         if self.head == "many_to_one_sigmoid" and self.n_y != 1:
             raise ValueError("a sigmoid head has n_y = 1")
+        if not isinstance(self.layers, int) or self.layers < 1:
+            raise ValueError(f"layers must be a positive integer, got {self.layers!r}")
+        if self.variant not in VARIANTS or (self.cell, self.variant) not in REGISTRY:
+            raise ValueError(f"no {self.variant!r} variant of the {self.cell!r} cell; known: "
+                             f"{sorted(REGISTRY)}")
 
     @property
     def directions(self):
         return ("fwd", "bwd") if self.bidirectional else ("",)
 
-    def prefix(self, direction):
-        return f"{direction}." if direction else ""
+    def prefix(self, direction, layer=1):
+        """Parameter name prefix of one direction of one layer (1-based): "", "fwd.", "l2.bwd."."""
+        return (f"l{layer}." if layer > 1 else "") + (f"{direction}." if direction else "")
+
+    def layer_inputs(self, layer):
+        """Input size of a layer: n_x for the first, n_a per direction for the others."""
+        return self.n_x if layer == 1 else len(self.directions) * self.n_a
 
 
 def param_shapes(cfg):
     """Name -> shape of every parameter of a model with this config."""
-    n_a, n_x = cfg.n_a, cfg.n_x
+    cell = cell_for(cfg)
     shapes = {}
-    for d in cfg.directions:
-        p = cfg.prefix(d)
-        if cfg.cell == "rnn":
-            shapes.update({p + "Wax": (n_a, n_x), p + "Waa": (n_a, n_a), p + "ba": (n_a, 1)})
-        else:
-            for g in GATES[cfg.cell]:
-                shapes[p + "W" + g] = (n_a, n_a + n_x)
-                shapes[p + "b" + g] = (n_a, 1)
-    shapes["Wy"] = (cfg.n_y, len(cfg.directions) * n_a)
+    for layer in range(1, cfg.layers + 1):
+        for d in cfg.directions:
+            p = cfg.prefix(d, layer)
+            shapes.update({p + k: s for k, s in
+                           cell.param_shapes(cfg.n_a, cfg.layer_inputs(layer)).items()})
+    shapes["Wy"] = (cfg.n_y, len(cfg.directions) * cfg.n_a)
     shapes["by"] = (cfg.n_y, 1)
     return shapes
-
-
-def _rows(x, dtype):
-    return np.ascontiguousarray(np.transpose(x, (2, 1, 0)), dtype=dtype)
 
 
 class Model:
@@ -104,6 +106,7 @@ class Model:
 
     def __init__(self, config, params):
         self.config = config
+        self.cell = cell_for(config)
         dt = np.dtype(config.dtype)
         shapes = param_shapes(config)
         missing = set(shapes) - set(params)
@@ -124,22 +127,14 @@ class Model:
         if not isinstance(rng, np.random.Generator):
             raise TypeError("pass an np.random.Generator (no global RNG)")
         init = init or InitConfig()
-        n_a, n_x = config.n_a, config.n_x
+        cell = cell_for(config)
         params = {}
-        for d in config.directions:
-            p = config.prefix(d)
-            if config.cell == "rnn":
-                params[p + "Wax"] = xavier(rng, n_a, n_x)
-                params[p + "Waa"] = recurrent(rng, n_a, init)
-                params[p + "ba"] = np.zeros((n_a, 1))
-                continue
-            for g in GATES[config.cell]:
-                params[p + "W" + g] = np.concatenate(
-                    [recurrent(rng, n_a, init), xavier(rng, n_a, n_x)], axis=1)
-                params[p + "b" + g] = np.zeros((n_a, 1))
-            if config.cell == "lstm":
-                params[p + "bf"][:] = init.forget_bias
-        params["Wy"] = xavier(rng, config.n_y, len(config.directions) * n_a)
+        for layer in range(1, config.layers + 1):
+            for d in config.directions:
+                p = config.prefix(d, layer)
+                drawn = cell.init_params(rng, config.n_a, config.layer_inputs(layer), init)
+                params.update({p + k: v for k, v in drawn.items()})
+        params["Wy"] = xavier(rng, config.n_y, len(config.directions) * config.n_a)
         params["by"] = np.zeros((config.n_y, 1))
         return cls(config, params)
 
@@ -151,38 +146,26 @@ class Model:
         return int(sum(v.size for v in self.params.values()))
 
     def initial_state(self, m=1):
-        z = np.zeros((self.config.n_a, m), dtype=self.config.dtype)
-        return State(z, z.copy() if self.config.cell == "lstm" else None)
+        """Zeros; (n_a, m) per state vector, (layers, n_a, m) when layers > 1."""
+        cfg = self.config
+        shape = (cfg.n_a, m) if cfg.layers == 1 else (cfg.layers, cfg.n_a, m)
+        vecs = [np.zeros(shape, dtype=cfg.dtype) for _ in self.cell.state]
+        return State(*vecs)
+
+    def cell_params(self, direction="", layer=1):
+        """The parameters of one direction of one layer, without prefix (`Wf`, `Waa`, ...)."""
+        p = self.config.prefix(direction, layer)
+        names = self.cell.param_shapes(1, 1)
+        return {k: self.params[p + k] for k in names}
 
     def to_seed_parameters(self, direction=""):
         """The parameters of one direction with the seed exercise's names (RNN: Wya for Wy)."""
-        p = self.config.prefix(direction)
-        out = {k[len(p):]: v for k, v in self.params.items() if k.startswith(p) and "." not in
-               k[len(p):]}
-        out["Wy"], out["by"] = self.params["Wy"], self.params["by"]
-        if self.config.cell == "rnn":
-            out["Wya"] = out.pop("Wy")
+        out = dict(self.cell_params(direction))
+        out[self.cell.seed_head] = self.params["Wy"]
+        out["by"] = self.params["by"]
         return out
 
     # -- forward ------------------------------------------------------------------------------
-
-    def _pack(self, p):
-        P = self.params
-        if self.config.cell == "rnn":
-            return kernels.rnn_pack(P[p + "Wax"], P[p + "Waa"], P[p + "ba"])
-        if self.config.cell == "gru":
-            return kernels.gru_pack(*(P[p + k] for k in ("Wu", "Wr", "Wc", "bu", "br", "bc")))
-        return kernels.lstm_pack(*(P[p + k] for k in ("Wo", "Wf", "Wi", "Wc", "bo", "bf", "bi",
-                                                      "bc")))
-
-    def _run(self, P, X, state):
-        """One direction over X (T, m, n_x) in rows layout; state in rows layout."""
-        cell = self.config.cell
-        if cell == "rnn":
-            return kernels.rnn_forward(P, X, state[0], self.config.activation)
-        if cell == "gru":
-            return kernels.gru_forward(P, X, state[0])
-        return kernels.lstm_forward(P, X, state[0], state[1])
 
     def _check_x(self, x):
         x = np.asarray(x)
@@ -192,59 +175,71 @@ class Model:
             raise ValueError("x needs at least one example (m >= 1) and one step (T_x >= 1)")
         return x
 
+    def _state_rows(self, state0, m, dt):
+        """Per layer, the start state in rows layout: a tuple of (m, n_a) arrays."""
+        cfg = self.config
+        if state0 is None:
+            return [self.cell.zero_state(m, cfg.n_a, dt) for _ in range(cfg.layers)]
+        vecs = [np.asarray(s, dt) for s in state0 if s is not None]
+        if len(vecs) != len(self.cell.state):
+            raise ValueError(f"a {cfg.cell} state has {len(self.cell.state)} vector(s)")
+        if cfg.layers == 1:
+            vecs = [v[None] for v in vecs]
+        return [tuple(np.ascontiguousarray(v[layer].T) for v in vecs)
+                for layer in range(cfg.layers)]
+
     def forward(self, x, state0=None, tokens=None):
-        """Run the network over x (n_x, m, T_x); return a Trace of every quantity."""
+        """Run the network over x (n_x, m, T_x); return a Trace of every quantity.
+
+        The trace's unprefixed keys are the top layer's; `trace.layer(l)` gives layer l.
+        """
         cfg = self.config
         x = self._check_x(x)
         if state0 is not None and cfg.bidirectional:
             raise ValueError("a bidirectional model reads the whole sequence: no carried state")
         dt = np.dtype(cfg.dtype)
-        m = x.shape[1]
-        s0 = state0 if state0 is not None else self.initial_state(m)
-        s0_rows = tuple(None if s is None else np.ascontiguousarray(np.asarray(s, dt).T)
-                        for s in s0)
-        X = _rows(x, dt)
-        rows, tapes, A_parts = {"x": X}, {}, []
+        X = rows(x, dt)
+        starts = self._state_rows(state0, x.shape[1], dt)
+        layer_rows, layer_tapes = [], []
+        inp = X
         with np.errstate(over="ignore", invalid="ignore"):
-            for d in cfg.directions:
-                Xd = X if d != "bwd" else np.ascontiguousarray(X[::-1])
-                s = s0_rows if d != "bwd" else tuple(
-                    None if v is None else np.zeros_like(v) for v in s0_rows)
-                tape = self._run(self._pack(cfg.prefix(d)), Xd, s)
-                tapes[d] = tape
-                named = self._named_rows(tape)
-                if d == "bwd":                               # back to the input's time order
-                    named = {k: v[::-1] for k, v in named.items()}
-                sfx = f"_{d}" if d else ""
-                rows.update({k + sfx: v for k, v in named.items()})
-                A_parts.append(named["a"])
-            A = A_parts[0] if len(A_parts) == 1 else np.concatenate(A_parts, axis=2)
-            rows["a"] = A
-            Zy = kernels.matmul_rows(A, self.params["Wy"].T) + self.params["by"][:, 0]
-            rows["z_y"] = Zy
-            rows["y_hat"] = (sigmoid(Zy) if cfg.head == "many_to_one_sigmoid"
-                             else softmax(Zy, axis=-1))
-        last = tapes[cfg.directions[0]]
+            for layer in range(1, cfg.layers + 1):
+                named_l, tapes, parts = {}, {}, []
+                for d in cfg.directions:
+                    if d == "bwd":          # reads its input from T_x down to 1, from zeros
+                        Xd = np.ascontiguousarray(inp[::-1])
+                        s = self.cell.zero_state(x.shape[1], cfg.n_a, dt)
+                    else:
+                        Xd, s = inp, starts[layer - 1]
+                    tape = self.cell.forward(self.cell.pack(self.cell_params(d, layer)), Xd, s)
+                    tapes[d] = tape
+                    named = self.cell.named_rows(tape)
+                    if d == "bwd":                               # back to the input's time order
+                        named = {k: v[::-1] for k, v in named.items()}
+                    sfx = f"_{d}" if d else ""
+                    named_l.update({k + sfx: v for k, v in named.items()})
+                    parts.append(named["a"])
+                inp = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
+                named_l["a"] = inp
+                layer_rows.append(named_l)
+                layer_tapes.append(tapes)
+            Zy = matmul_rows(inp, self.params["Wy"].T) + self.params["by"][:, 0]
+            out = {"z_y": Zy, "y_hat": (sigmoid(Zy) if cfg.head == "many_to_one_sigmoid"
+                                        else softmax(Zy, axis=-1))}
         final = None
         if not cfg.bidirectional:
-            a_T = last.C[-1] if cfg.cell == "gru" else last.A[-1]
-            final = State(a_T.T.copy(), last.C[-1].T.copy() if cfg.cell == "lstm" else None)
+            ends = [self.cell.final_state(t[""]) for t in layer_tapes]
+            final = State(*(self._stack_state([e[i] for e in ends])
+                            for i in range(len(self.cell.state))))
         toks = list(tokens) if tokens is not None else None
-        return Trace(rows=rows, tokens=toks, config=cfg, final_state=final, tapes=tapes)
+        return Trace(rows={"x": X, **layer_rows[-1], **out}, tokens=toks, config=cfg,
+                     final_state=final, tapes=layer_tapes[-1], layer_rows=layer_rows,
+                     layer_tapes=layer_tapes, outputs=out)
 
-    def _named_rows(self, tape):
-        cell, n = self.config.cell, self.config.n_a
-        if cell == "rnn":
-            return {"z_a": tape.Z, "a": tape.A}
-        out = {}
-        for i, g in enumerate(GATES[cell]):
-            out[PRE_KEYS[g]] = tape.Z[:, :, i * n:(i + 1) * n]
-            out[GATE_KEYS[g]] = tape.G[:, :, i * n:(i + 1) * n]
-        out["c"] = tape.C
-        out["a"] = tape.C if cell == "gru" else tape.A
-        return out
-
-    # -- loss and backward --------------------------------------------------------------------
+    def _stack_state(self, per_layer):
+        """Rows-layout (m, n_a) per layer -> the seed's (n_a, m), or (layers, n_a, m)."""
+        cols_ = [v.T.copy() for v in per_layer]
+        return cols_[0] if self.config.layers == 1 else np.stack(cols_)
 
     def _targets(self, y, T, m, at):
         """(mask (T, m) bool, indices or values (T, m)) of the steps that carry a target."""
@@ -297,11 +292,13 @@ class Model:
             return self._loss_and_dzy(trace, y, at)[0]
 
     def backward(self, trace, y=None, at="all", dZy=None):
-        """BPTT from the loss. Returns (loss, grads, BackwardTrace).
+        """BPTT from the loss, through every layer. Returns (loss, grads, BackwardTrace).
 
         y: targets (see `_targets`); at: "all" (per-step loss) or "last" (loss at T_x only).
         dZy: instead of y, any upstream gradient of the output pre-activations (T_x, m, n_y) in
         rows layout (used for Jacobians); the loss is then NaN.
+        The BackwardTrace's unprefixed keys are the top layer's, except "dx" = ∂L/∂x<t>;
+        `btrace.layer(l)` gives layer l.
         """
         cfg = self.config
         with np.errstate(over="ignore", invalid="ignore"):
@@ -315,76 +312,36 @@ class Model:
                 "Wy": dZy.reshape(T * m, -1).T @ A.reshape(T * m, -1),   # Σ_t dz_y<t> a<t>^T
                 "by": dZy.sum(axis=(0, 1))[:, None],
             }
-            dA = kernels.matmul_rows(dZy, self.params["Wy"])   # ∂L/∂a<t> from the output layer
-            brows = {}
+            dA = matmul_rows(dZy, self.params["Wy"])   # ∂L/∂a^[L]<t> from the output layer
             n = cfg.n_a
-            dX = 0
-            for j, d in enumerate(cfg.directions):
-                dAd = dA[:, :, j * n:(j + 1) * n]
-                tape = trace.tapes[d]
-                if d == "bwd":
-                    dAd = dAd[::-1]
-                g = self._run_backward(tape, np.ascontiguousarray(dAd))
-                grads.update(self._param_grads(g, cfg.prefix(d)))
-                named = self._named_grad_rows(tape, g)
-                if d == "bwd":
-                    named = {k: v[::-1] for k, v in named.items()}
-                dX = dX + named["dx"]
-                sfx = f"_{d}" if d else ""
-                brows.update({k + sfx: v for k, v in named.items()})
-                if d == "" or d == "fwd":
-                    grads["_da0"] = g.get("da0", g.get("dc0")).T
-            if cfg.bidirectional:
-                brows["dx"] = dX
-        state_grad = grads.pop("_da0")
-        btrace = BackwardTrace(rows=brows, tokens=trace.tokens, loss=loss)
-        btrace.da0 = state_grad
+            layer_rows = [None] * cfg.layers
+            state_grads = [None] * cfg.layers
+            for layer in range(cfg.layers, 0, -1):
+                brows, d_in = {}, 0
+                for j, d in enumerate(cfg.directions):
+                    dAd = dA[:, :, j * n:(j + 1) * n]
+                    tape = trace.layer_tapes[layer - 1][d]
+                    if d == "bwd":
+                        dAd = dAd[::-1]
+                    g = self.cell.backward(tape, np.ascontiguousarray(dAd))
+                    p = cfg.prefix(d, layer)
+                    grads.update({p + k: v for k, v in self.cell.param_grads(g, n).items()})
+                    named = self.cell.named_grad_rows(tape, g)
+                    if d == "bwd":
+                        named = {k: v[::-1] for k, v in named.items()}
+                    d_in = d_in + named["dx"]
+                    sfx = f"_{d}" if d else ""
+                    brows.update({k + sfx: v for k, v in named.items()})
+                    if d != "bwd":
+                        state_grads[layer - 1] = g["d_state0"][0]
+                if cfg.bidirectional:
+                    brows["dx"] = d_in
+                layer_rows[layer - 1] = brows
+                dA = d_in                            # ∂L/∂a^[l-1]<t>: the layer below's output
+        top = {**layer_rows[-1], "dx": layer_rows[0]["dx"]}
+        btrace = BackwardTrace(rows=top, tokens=trace.tokens, loss=loss, layer_rows=layer_rows)
+        btrace.da0 = self._stack_state(state_grads)
         return loss, grads, btrace
-
-    def _run_backward(self, tape, dA):
-        if self.config.cell == "rnn":
-            return kernels.rnn_backward(tape, dA)
-        if self.config.cell == "gru":
-            return kernels.gru_backward(tape, dA)
-        return kernels.lstm_backward(tape, dA)
-
-    def _param_grads(self, g, p):
-        cell, n = self.config.cell, self.config.n_a
-        gates = GATES[cell]
-        dWs, dbs = kernels.unpack_grad(g["dW"], g["db"], n, len(gates))
-        if cell == "rnn":
-            return {p + "Waa": dWs[0][:, :n], p + "Wax": dWs[0][:, n:], p + "ba": dbs[0]}
-        out = {}
-        for gname, dW, db in zip(gates, dWs, dbs, strict=True):
-            out[p + "W" + gname] = dW
-            out[p + "b" + gname] = db
-        return out
-
-    def _named_grad_rows(self, tape, g):
-        """∂L/∂(every quantity) per step, rows layout, in the tape's time order."""
-        cell, n = self.config.cell, self.config.n_a
-        out = {"dx": g["dX"]}
-        if cell == "rnn":
-            out.update(da=g["dA"], dz_a=g["dZ"])
-            return out
-        dZ = g["dZ"]
-        for i, gname in enumerate(GATES[cell]):
-            out["d" + PRE_KEYS[gname]] = dZ[:, :, i * n:(i + 1) * n]
-        G = tape.G
-        if cell == "lstm":
-            DA, DC = g["dA"], g["dC"]
-            O, F, U, CT = (G[:, :, i * n:(i + 1) * n] for i in range(4))
-            C_prev = kernels._prev(tape.c0, tape.C)
-            out.update(da=DA, dc=DC, dgamma_o=DA * tape.TC, dgamma_f=DC * C_prev,
-                       dgamma_u=DC * CT, dc_tilde=DC * U)
-        else:
-            DC = g["dC"]
-            U, CT = G[:, :, :n], G[:, :, 2 * n:]
-            C_prev = kernels._prev(tape.c0, tape.C)
-            d_rc = kernels.matmul_rows(out["dz_c"], tape.P.WaT[2 * n:])   # ∂L/∂(Γr * c<t-1>)
-            out.update(da=DC, dc=DC, dgamma_u=DC * (CT - C_prev), dgamma_r=d_rc * C_prev,
-                       dc_tilde=DC * U)
-        return out
 
     # -- one step at a time (sampling) --------------------------------------------------------
 

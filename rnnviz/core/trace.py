@@ -1,7 +1,10 @@
 """Traces: every quantity a network computed, per time step, with the seed's symbols.
 
-A trace keeps arrays in the kernels' rows layout (T_x, m, n) and hands them out in the seed's
+A trace keeps arrays in the loops' rows layout (T_x, m, n) and hands them out in the seed's
 layout (n, m, T_x): `trace["gamma_f"][:, 0, t - 1]` is Γf<t> of example 0.
+
+Stacked models: the unprefixed keys are the top layer's (a^[L], Γf^[L], ...); `trace.layer(l)`
+(1-based) is the same kind of trace for layer l, with the model's x and ŷ.
 """
 
 from dataclasses import dataclass, field
@@ -68,6 +71,21 @@ def symbol(key):
 class _Named:
     rows: dict                       # key -> (T_x, m, n) array
     tokens: list | None = None
+    layer_rows: list | None = field(default=None, repr=False)   # per layer, 1 = bottom
+    layer_index: int | None = None   # which layer the unprefixed keys are (None: the top)
+
+    @property
+    def layers(self):
+        return len(self.layer_rows) if self.layer_rows else 1
+
+    def _layer_view(self, layer, shared):
+        """rows of layer l (1-based) plus the keys every layer shares (x, ŷ, ...)."""
+        if not isinstance(layer, int | np.integer) or not 1 <= layer <= self.layers:
+            raise ValueError(f"layer must be 1..{self.layers}, got {layer!r}")
+        if self.layer_rows is None:
+            return dict(self.rows)
+        return {**self.layer_rows[layer - 1],
+                **{k: self.rows[k] for k in shared if k in self.rows}}
 
     def __getitem__(self, key):
         return np.transpose(self.rows[key], (2, 1, 0))
@@ -97,7 +115,7 @@ class _Named:
 
     def to_dataframe(self, example=0, keys=None):
         """Tidy table: one row per (t, unit, quantity), columns t, token, unit, quantity, symbol,
-        value. t is 1-based as in the seed."""
+        value, layer. t and layer are 1-based as in the notes (a^[l]<t>)."""
         frames = []
         labels = np.array(self.token_labels(), dtype=object)
         for key in keys or self.keys():
@@ -110,6 +128,7 @@ class _Named:
                 "quantity": key,
                 "symbol": symbol(key),
                 "value": v.reshape(-1).astype(np.float64),
+                "layer": self.layer_index or self.layers,
             }))
         return pd.concat(frames, ignore_index=True)
 
@@ -124,7 +143,17 @@ class Trace(_Named):
 
     config: object = None
     final_state: object = None
-    tapes: dict = field(default_factory=dict, repr=False)   # kernel tapes, for backward
+    tapes: dict = field(default_factory=dict, repr=False)   # the top layer's tapes
+    layer_tapes: list | None = field(default=None, repr=False)   # every layer's, for BPTT
+    outputs: dict | None = field(default=None, repr=False)  # z_y, ŷ: shared by every layer
+
+    def layer(self, layer):
+        """The trace of layer l (1-based): its a, gates, c, ..., with the model's x and ŷ."""
+        rows = {"x": self.rows["x"], **self._layer_view(layer, ("z_y", "y_hat"))}
+        tapes = self.layer_tapes[layer - 1] if self.layer_tapes else self.tapes
+        return Trace(rows=rows, tokens=self.tokens, layer_rows=None, layer_index=layer,
+                     config=self.config, final_state=None, tapes=tapes,
+                     layer_tapes=[tapes], outputs=self.outputs)
 
     @property
     def nonfinite(self):
@@ -143,6 +172,13 @@ class BackwardTrace(_Named):
     """Everything BPTT computed: ∂L/∂a<t>, ∂L/∂c<t>, each gate's gradient, per step."""
 
     loss: float = float("nan")
+
+    def layer(self, layer):
+        """∂L/∂(every quantity) of layer l (1-based); "dx" stays ∂L/∂x<t> of the model."""
+        rows = self._layer_view(layer, ())
+        if "dx" in self.rows:
+            rows["dx"] = self.rows["dx"]
+        return BackwardTrace(rows=rows, tokens=self.tokens, layer_index=layer, loss=self.loss)
 
     @property
     def grad_norm(self):

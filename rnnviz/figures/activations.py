@@ -359,3 +359,35 @@ def saturation_figure(trace, *, example=0) -> go.Figure:
                             title=dict(text=f"&gt; {hi:g} (open)" if any_gate else f"&gt; {hi:g}")))
     lay["margin"]["t"] = 70
     return figure(data, lay)
+
+
+def units_within_budget(trace, keys, max_cells: int, example: int = 0) -> dict:
+    """Which units (rows) each heatmap of `keys` draws: {key: sorted unit array, or None for
+    all}. When every unit of every key would exceed `max_cells` cells (units × steps), each
+    map keeps the units whose first key's value varies most over the sentence (the ranking
+    of `suggest_units`); a map with other sizes (ŷ, a bidirectional a of 2 n_a) keeps the
+    same units that exist in it, or all of them when it has 16 rows or fewer."""
+    T = trace.T_x
+    n = trace[keys[0]].shape[0]
+    if sum(trace[k].shape[0] for k in keys) * T <= max_cells:
+        return {k: None for k in keys}
+    keep = max(8, int(max_cells / (len(keys) * T)))
+    units = np.sort(np.array([u for u, _ in suggest_units(trace, keys[0], k=keep,
+                                                           example=example)]))
+    out = {}
+    for k in keys:
+        rows = trace[k].shape[0]
+        out[k] = units if rows == n else (None if rows <= 16 else units[units < rows])
+    return out
+
+
+def closed_share(trace, key, labels, threshold: float = 0.1, example: int = 0):
+    """(share of units with `key` < threshold at steps that read a space, the same share at
+    the other steps); None for a side with no step. For the Γf note: does the memory reset
+    at spaces on this sentence?"""
+    v = np.asarray(trace[key][:, example, :], dtype=np.float64)
+    closed = (v < threshold).mean(axis=0)                       # per step
+    space = np.array([str(s).isspace() for s in labels], dtype=bool)
+    at = float(closed[space].mean()) if space.any() else None
+    other = float(closed[~space].mean()) if (~space).any() else None
+    return at, other

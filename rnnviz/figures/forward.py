@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+import string
 
 import numpy as np
 import plotly.graph_objects as go
@@ -380,93 +381,103 @@ def latex_token(tok: str) -> str:
     return "".join(out) or "?"
 
 
-def _terms(model, p, gate, h_prev, x_id, unit):
-    """(W_ga h<t-1>, W_gx x<t>, b_g) for row `unit` of gate g: the three parts of z."""
-    n_a = model.config.n_a
-    P = model.params
-    if model.config.cell == "rnn":
-        Wa, Wx, b = P[p + "Waa"], P[p + "Wax"], P[p + "ba"]
-    else:
-        W = P[p + "W" + gate]
-        Wa, Wx, b = W[:, :n_a], W[:, n_a:], P[p + "b" + gate]
-    return (float(Wa[unit] @ h_prev), float(Wx[unit, x_id]), float(b[unit, 0]))
+_FN = {"sigmoid": "\\sigma", "tanh": "\\tanh", "relu": r"\mathrm{ReLU}"}
 
 
-def equation_lines(model, trace, t, unit, *, example=0, direction="", output_labels=None):
+class _Numbers(string.Formatter):
+    """Fills a cell's LaTeX update lines (`cell.updates`, rnnviz.core.recurrent) with one
+    unit's numbers: {key} is the trace's value at step t ({c_prev}: c<t-1>), {key:p} puts a
+    negative number in parentheses, {key:1-} writes 1 - value, {j} is the unit."""
+
+    def __init__(self, q, j):
+        self.q, self.j = q, j
+
+    def get_value(self, key, args, kwargs):
+        if key == "j":
+            return str(self.j)
+        if key.endswith("_prev"):
+            return self.q(key[:-len("_prev")], 1)
+        return self.q(key)
+
+    def format_field(self, value, spec):
+        if isinstance(value, str):
+            return value
+        if spec == "p":
+            return _paren(value)
+        return _num(1 - value) if spec == "1-" else _num(value)
+
+
+def _terms(model, params, key, h_prev, r, x, unit):
+    """(recurrent, input, bias) parts of z for row `unit` of gate `key`, from the cell object:
+    the same named quantities its forward pass computes."""
+    return model.cell.terms(params, key, h_prev, r, x, unit)
+
+
+def equation_lines(model, trace, t, unit, *, example=0, direction="", output_labels=None,
+                   layer=None):
     """The seed's equations of the model's cell at step t (1-based) for one unit, with the
     numbers filled in. Returns a list of LaTeX strings (one equation each).
 
     Each pre-activation is split into its three parts, W_{·a}a<t-1> (from memory),
     W_{·x}x<t> (from the input: x<t> is one-hot, so this is one column of W_{·x}) and the
-    bias, so a learner can see which one drives the gate.
+    bias, so a learner can see which one drives the gate. The lines are the cell object's
+    named gates (symbol, weights, what they read) in the notes' order, then its state update.
+    layer: which layer of a stacked model (1-based; default the top, the trace's unprefixed
+    keys); above the first, the input is the layer below's a^[l-1]<t> instead of x<t>.
     """
     cfg = model.config
-    cell = cfg.cell
+    cell = model.cell
     T = trace.T_x
     t0 = int(np.clip(t, 1, T)) - 1
-    p = cfg.prefix(direction) if cfg.bidirectional else ""
     direction = direction if cfg.bidirectional else ""
+    layer = layer or trace.layer_index or cfg.layers
+    params = model.cell_params(direction, layer)
     x_id = int(np.asarray(trace["x"][:, example, t0]).argmax())
     tok = latex_token(trace.token_labels()[t0])
+    below = trace.layer(layer - 1)["a"][:, example, t0] if layer > 1 else None
+    x_in = x_id if below is None else np.asarray(below, dtype=np.float64)
+    x_sym = "x^{<t>}" if below is None else f"a^{{[{layer - 1}]<t>}}"
+    if layer != (trace.layer_index or trace.layers):
+        trace = trace.layer(layer)
 
-    def q(base, tt=t0):
-        if tt < 0:
+    # "previous" is t-1, or t+1 for the backward direction (it reads x<T_x> first)
+    back = -1 if direction != "bwd" else 1
+
+    def q(base, dt=0):
+        tt = t0 + back * dt if dt else t0
+        if not 0 <= tt < T:
             return float(initial_state(trace, base, direction, example)[unit])
         key = f"{base}_{direction}" if direction else base
         return float(trace[key][unit, example, tt])
 
-    a_prev_vec = (initial_state(trace, "c" if cell == "gru" else "a", direction, example)
-                  if t0 == 0 else
-                  np.asarray(trace[f"a_{direction}" if direction else "a"][:cfg.n_a, example,
-                                                                             t0 - 1],
-                             dtype=np.float64))
+    def vec(base, tt):
+        key = f"{base}_{direction}" if direction else base
+        return np.asarray(trace[key][:cfg.n_a, example, tt], dtype=np.float64)
+
+    # the state every gate reads at step t: a<t-1> (= c<t-1> in the GRU)
+    t_prev = t0 - back
+    h_prev = (vec("a", t_prev) if 0 <= t_prev < T
+              else initial_state(trace, "a", direction, example))
+    r = vec("gamma_r", t0) if "gamma_r" in (g.key for g in cell.gates) else None
     j = unit
-    sub = f"_{{{j}}}"
     unk = r"\ (\text{<UNK>})" if x_id == 0 else ""
     lines = [rf"x^{{<{t0 + 1}>}} = \text{{one-hot}}(\text{{`{tok}'}}){unk},\ \text{{index }}{x_id}"
              rf"\quad\Rightarrow\quad W_{{\cdot x}}\,x^{{<t>}} = \text{{column }}{x_id}"
              rf"\text{{ of }}W_{{\cdot x}}"]
-
-    def gate_line(name, key, g, fn="\\sigma", prev=a_prev_vec, prev_sym="a^{<t-1>}"):
-        ra, rx, rb = _terms(model, p, g, prev, x_id, j)
-        z = ra + rx + rb
-        val = q(key)
-        return (rf"{name} = {fn}(\underbrace{{{_num(ra)}}}_{{W_{{{g}a}}{prev_sym}}}"
-                rf" + \underbrace{{{_num(rx)}}}_{{W_{{{g}x}}x^{{<t>}}}}"
-                rf" + \underbrace{{{_num(rb)}}}_{{b_{g}}}) = {fn}({_num(z)}) = {_num(val)}")
-
-    if cell == "rnn":
-        ra, rx, rb = _terms(model, p, "a", a_prev_vec, x_id, j)
-        g = "\\tanh" if cfg.activation == "tanh" else r"\mathrm{ReLU}"
-        lines.append(rf"a^{{<t>}}{sub} = {g}(\underbrace{{{_num(ra)}}}_{{W_{{aa}}a^{{<t-1>}}}}"
-                     rf" + \underbrace{{{_num(rx)}}}_{{W_{{ax}}x^{{<t>}}}}"
-                     rf" + \underbrace{{{_num(rb)}}}_{{b_a}}) = {g}({_num(ra + rx + rb)})"
-                     rf" = {_num(q('a'))}")
-    elif cell == "lstm":
-        lines.append(gate_line(r"\tilde{c}^{<t>}" + sub, "c_tilde", "c", fn="\\tanh"))
-        lines.append(gate_line(rf"\Gamma_{{u,{j}}}", "gamma_u", "i").replace("W_{ia}", "W_{ua}")
-                     .replace("W_{ix}", "W_{ux}").replace("b_i", "b_u"))
-        lines.append(gate_line(rf"\Gamma_{{f,{j}}}", "gamma_f", "f"))
-        lines.append(gate_line(rf"\Gamma_{{o,{j}}}", "gamma_o", "o"))
-        c_prev = q("c", t0 - 1)
-        lines.append(rf"c^{{<t>}}{sub} = \Gamma_u * \tilde{{c}}^{{<t>}} + \Gamma_f * c^{{<t-1>}}"
-                     rf" = {_num(q('gamma_u'))} \times {_paren(q('c_tilde'))} + "
-                     rf"{_num(q('gamma_f'))} \times {_paren(c_prev)} = {_num(q('c'))}")
-        lines.append(rf"a^{{<t>}}{sub} = \Gamma_o * \tanh(c^{{<t>}}) = {_num(q('gamma_o'))}"
-                     rf" \times \tanh({_num(q('c'))}) = {_num(q('a'))}")
-    else:
-        c_prev_vec = a_prev_vec
-        r_vec = (np.asarray(trace[f"gamma_r_{direction}" if direction else "gamma_r"]
-                            [:, example, t0], dtype=np.float64))
-        lines.append(gate_line(rf"\Gamma_{{u,{j}}}", "gamma_u", "u", prev_sym="c^{<t-1>}"))
-        lines.append(gate_line(rf"\Gamma_{{r,{j}}}", "gamma_r", "r", prev_sym="c^{<t-1>}"))
-        lines.append(gate_line(r"\tilde{c}^{<t>}" + sub, "c_tilde", "c", fn="\\tanh",
-                               prev=r_vec * c_prev_vec, prev_sym=r"(\Gamma_r * c^{<t-1>})"))
-        c_prev = q("c", t0 - 1)
-        lines.append(rf"c^{{<t>}}{sub} = \Gamma_u * \tilde{{c}}^{{<t>}} + (1 - \Gamma_u) * "
-                     rf"c^{{<t-1>}} = {_num(q('gamma_u'))} \times {_paren(q('c_tilde'))} + "
-                     rf"{_num(1 - q('gamma_u'))} \times {_paren(c_prev)} = {_num(q('c'))}"
-                     rf"\quad(a^{{<t>}} = c^{{<t>}})")
+    if below is not None:
+        lines = [rf"\text{{layer }}{layer}\text{{ reads }}{x_sym}\text{{, the states of layer }}"
+                 rf"{layer - 1}\text{{, in place of }}x^{{<t>}}"]
+    for key in cell.display:
+        gate = cell.gate(key)
+        ra, rx, rb = _terms(model, params, key, h_prev, r, x_in, j)
+        fn, g = _FN[gate.fn], gate.sub
+        lines.append(rf"{gate.latex.format(j=j)} = {fn}(\underbrace{{{_num(ra)}}}"
+                     rf"_{{{gate.recurrent_latex}}}"
+                     rf" + \underbrace{{{_num(rx)}}}_{{W_{{{g}x}}{x_sym}}}"
+                     rf" + \underbrace{{{_num(rb)}}}_{{b_{g}}}) = {fn}({_num(ra + rx + rb)})"
+                     rf" = {_num(q(key))}")
+    numbers = _Numbers(q, j)
+    lines += [numbers.format(line) for line in cell.updates]
     if not cfg.bidirectional:
         y = np.asarray(trace["y_hat"][:, example, t0], dtype=np.float64)
         top = int(np.argmax(np.where(np.isfinite(y), y, -1)))

@@ -80,6 +80,49 @@ class TrainResult:
     stopped: bool = False                       # the callback asked to stop
 
 
+@dataclass
+class StepOutput:
+    """What one optimizer step did (`train_step`)."""
+
+    loss: float                      # mean loss per target token (nats)
+    grad_norm: float                 # global norm before clipping
+    clipped: bool
+    skipped: bool                    # non-finite loss or gradient: no update
+    n_targets: int
+    state: object                    # the state to carry into the next chunk (or None)
+    trace: object                    # the forward Trace of this batch
+    btrace: object                   # its BackwardTrace (btrace.grad_norm: ||∂L/∂a<t>||)
+
+
+def train_step(model, optimizer, batch: Batch, config: TrainConfig, lr: float,
+               state=None) -> StepOutput:
+    """One step of the loop (module docstring): forward, BPTT, scale, clip, update."""
+    trace = model.forward(batch.x, state0=state if batch.carry else None)
+    loss, grads, btrace = model.backward(trace, batch.y, at=config.loss_at)
+    n_targets = max(batch.n_targets, 1)
+    scale = batch.x.shape[1] / n_targets
+    loss *= scale
+    grads = {name: g * np.asarray(scale, dtype=g.dtype) for name, g in grads.items()}
+    if config.clip_value is not None:
+        grads = clip_by_value(grads, config.clip_value)
+    if config.clip_norm is not None:
+        grads, norm = clip_by_global_norm(grads, config.clip_norm)
+        clipped = norm > config.clip_norm
+    else:
+        norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
+                                 for g in grads.values())))
+        clipped = False
+    # only a unidirectional model has a state to carry into the next chunk
+    state = trace.final_state
+    skipped = not (math.isfinite(norm) and math.isfinite(loss))
+    if skipped:
+        state = None
+    else:
+        optimizer.step(model.params, grads, lr)
+    return StepOutput(loss=loss, grad_norm=norm, clipped=clipped, skipped=skipped,
+                      n_targets=n_targets, state=state, trace=trace, btrace=btrace)
+
+
 def train(model, batches: Iterable[Batch], config: TrainConfig,
           callback: Callable[[Progress], bool | None] | None = None,
           evaluate: Callable[[], dict] | None = None, eval_every: int = 0) -> TrainResult:
@@ -103,35 +146,16 @@ def train(model, batches: Iterable[Batch], config: TrainConfig,
     it = iter(batches)
     for k in range(config.steps):
         batch = next(it)
-        trace = model.forward(batch.x, state0=state if batch.carry else None)
-        loss, grads, _ = model.backward(trace, batch.y, at=config.loss_at)
-        # only a unidirectional model has a state to carry into the next chunk
-        state = trace.final_state
-        n_targets = max(batch.n_targets, 1)
-        scale = batch.x.shape[1] / n_targets
-        loss *= scale
-        grads = {name: g * np.asarray(scale, dtype=g.dtype) for name, g in grads.items()}
-        if config.clip_value is not None:
-            grads = clip_by_value(grads, config.clip_value)
-        if config.clip_norm is not None:
-            grads, norm = clip_by_global_norm(grads, config.clip_norm)
-            clipped = norm > config.clip_norm
-        else:
-            norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
-                                     for g in grads.values())))
-            clipped = False
         lr = schedule(k)
-        if math.isfinite(norm) and math.isfinite(loss):
-            optimizer.step(model.params, grads, lr)
-        else:
-            result.skipped += 1
-            state = None
+        out = train_step(model, optimizer, batch, config, lr, state)
+        state, loss, norm, clipped = out.state, out.loss, out.grad_norm, out.clipped
+        result.skipped += out.skipped
         losses[k] = loss
         if math.isfinite(loss):
             smooth = config.smoothing * smooth + (1 - config.smoothing) * loss
             weight = config.smoothing * weight + (1 - config.smoothing)
         smooth_loss = smooth / weight if weight else float("nan")
-        result.tokens += n_targets
+        result.tokens += out.n_targets
         if (k + 1) % every == 0 or k + 1 == config.steps:
             result.loss_curve.append((k + 1, smooth_loss))
         if evaluate is not None and eval_every and (k + 1) % eval_every == 0 \

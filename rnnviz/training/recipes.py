@@ -16,7 +16,8 @@ import numpy as np
 
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
-from rnnviz.lm import PRETRAINED_DIR, from_checkpoint, stream_log_probs
+from rnnviz.lm import stream_log_probs
+from rnnviz.models import PRETRAINED_DIR, from_checkpoint
 from rnnviz.text import EOS_ID, SPECIALS, UNK_ID, Vocab
 from rnnviz.training.batches import SequenceBatches, TextStreams, equal_length_groups, one_hot
 from rnnviz.training.checkpoint import environment, save_checkpoint, sha256_text

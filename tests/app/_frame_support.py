@@ -2,7 +2,7 @@
 
 * `switch_model(at, name="random", **random_settings)`: pick a model in the sidebar and run.
 * `set_sentence(at, text)`: type a sentence in the sidebar and run.
-* `expected_loaded(at)`: the `LoadedModel` the sidebar currently selects, built outside the
+* `expected_loaded(at)`: the `ModelInUse` the sidebar currently selects, built outside the
   app (no cache), to compare the page's numbers with.
 * `markdown_html(at)`: the HTML the page passed to st.markdown(unsafe_allow_html=True).
 """
@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import rnnviz
-from rnnviz_app.models import LoadedModel
 from rnnviz_app.state import ModelSpec, clip_text
 
 RANDOM_KEYS = {"cell": "sidebar.cell", "bidirectional": "sidebar.bidirectional",
@@ -41,12 +40,8 @@ def current_spec(at) -> ModelSpec:
                      seed=ss["sidebar.seed"], init_scale=ss["sidebar.init_scale"]).normalized()
 
 
-def expected_loaded(at) -> LoadedModel:
-    spec = current_spec(at)
-    if spec.is_random:
-        return LoadedModel.random(cell=spec.cell, bidirectional=spec.bidirectional,
-                                  n_a=spec.n_a, seed=spec.seed, init_scale=spec.init_scale)
-    return LoadedModel.from_pretrained(spec.name, rnnviz.load_pretrained(spec.name))
+def expected_loaded(at) -> rnnviz.ModelInUse:
+    return rnnviz.models.load(current_spec(at))
 
 
 def sentence(at) -> str:

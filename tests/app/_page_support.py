@@ -2,7 +2,7 @@
 
 * `open_page(monkeypatch, page)`: an AppTest of app.py switched to `page`, after one run.
   The shipped models are used when they load; otherwise `install(monkeypatch)` serves
-  random-weight stand-ins built with the real `rnnviz.lm` classes (CharLM, Tagger,
+  random-weight stand-ins built with the real `rnnviz.models` classes (CharLM, Tagger,
   Classifier), so the pages' logic is tested either way. Caches are cleared first.
 * `chart(at, key)`: the Plotly spec of the chart with widget key `key`, as a dict in which
   every typed array ({"dtype", "bdata", "shape"}) is decoded to a NumPy array.
@@ -20,12 +20,12 @@ from _plotly_json import decode
 from streamlit.testing.v1 import AppTest
 
 import rnnviz
-from rnnviz import lm
+from rnnviz import models
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.data.corpus import CHARSET
 from rnnviz.text import SPECIALS, Vocab
 
-NAMES = lm.PRETRAINED
+NAMES = models.PRETRAINED
 _WORDS = ("he said , teddy roosevelt was a great president . bears are on sale the film "
           "movie good bad great boring there is nothing to like in this yesterday harry potter")
 
@@ -38,30 +38,30 @@ def real_models_available() -> bool:
         return False
 
 
-def build(name: str) -> lm.Pretrained:
+def build(name: str) -> models.ModelInUse:
     rng = np.random.default_rng(NAMES.index(name))
     if name.startswith("char-lm"):
         vocab = Vocab([*SPECIALS, *CHARSET], kind="char")
         n = len(vocab)
         cfg = RNNConfig(cell=name.rsplit("-", 1)[1], n_x=n, n_a=16, n_y=n, dtype="float32")
         card = {"name": name, "kind": "char_lm", "stand_in": True}
-        return lm.CharLM(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
+        return models.CharLM(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
     vocab = Vocab.build(_WORDS, kind="word", lowercase=True)
     if name.startswith("ner"):
         cfg = RNNConfig(cell="lstm", n_x=len(vocab), n_a=8, n_y=2, dtype="float32",
                         bidirectional=name == "ner-bilstm")
         card = {"name": name, "kind": "tagger", "stand_in": True}
-        return lm.Tagger(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
+        return models.Tagger(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
     cfg = RNNConfig(cell="lstm", n_x=len(vocab), n_a=8, n_y=5, head="many_to_one",
                     dtype="float32")
     card = {"name": name, "kind": "classifier", "stand_in": True,
             "labels": ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]}
-    return lm.Classifier(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
+    return models.Classifier(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
 
 
 def install(monkeypatch) -> None:
     """Serve stand-ins from `rnnviz.load_pretrained` / `list_pretrained`."""
-    cache: dict[str, lm.Pretrained] = {}
+    cache: dict[str, models.ModelInUse] = {}
 
     def load(name):
         if name not in NAMES:

@@ -23,8 +23,8 @@ def metric(at, label) -> str:
 
 def expected(at, text=DEFAULT_SENTENCE, at_="all"):
     loaded = expected_loaded(at)
-    steps = loaded.training_steps(text)
-    return loaded, steps, loaded.backward(steps, loaded.trace(text, steps), at=at_)
+    reading = loaded.read(text, for_loss=True)
+    return loaded, reading.steps, loaded.backward(reading, at=at_)
 
 
 def n_steps(at, text):

@@ -9,7 +9,7 @@ import rnnviz
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.figures import vanishing as F
-from rnnviz_app.models import random_vocab
+from rnnviz.models import random_vocab
 from rnnviz_app.state import DEFAULT_SENTENCE, MAX_CHARS
 
 PAGE = "pages/vanishing.py"

@@ -26,21 +26,29 @@ CELL_KEYS = {
 }
 
 
+# every cell object: (cell, activation, variant) -- the course's four and PyTorch's GRU
+VARIANT_CELLS = [("rnn", "tanh", "course"), ("rnn", "relu", "course"), ("gru", "tanh", "course"),
+                 ("gru", "tanh", "torch"), ("lstm", "tanh", "course")]
+VARIANT_IDS = ["rnn-tanh", "rnn-relu", "gru", "gru-torch", "lstm"]
+
+
 def make_model(cell, activation="tanh", bidirectional=False, head="many_to_many", n_x=3, n_a=4,
-               n_y=3, dtype="float64", seed=0, std=0.6):
+               n_y=3, dtype="float64", seed=0, std=0.6, layers=1, variant="course"):
     """A model with every parameter drawn N(0, std²), biases included (Model.init zeros them)."""
     n_y = 1 if head == "many_to_one_sigmoid" else n_y
     cfg = RNNConfig(cell=cell, n_x=n_x, n_a=n_a, n_y=n_y, activation=activation,
-                    bidirectional=bidirectional, head=head, dtype=dtype)
+                    bidirectional=bidirectional, head=head, dtype=dtype, layers=layers,
+                    variant=variant)
     rng = np.random.default_rng(seed)
     shapes = {k: v.shape for k, v in Model.init(cfg, rng=rng).params.items()}
     return Model(cfg, {k: std * rng.standard_normal(s) for k, s in shapes.items()})
 
 
 def random_state(model, m, rng):
-    n_a = model.config.n_a
-    c = rng.standard_normal((n_a, m)) if model.config.cell == "lstm" else None
-    return State(0.5 * rng.standard_normal((n_a, m)), c)
+    """A start state of the model's shape: (n_a, m) per vector, (layers, n_a, m) if stacked."""
+    shape = model.initial_state(m).a.shape
+    c = rng.standard_normal(shape) if model.config.cell == "lstm" else None
+    return State(0.5 * rng.standard_normal(shape), c)
 
 
 def make_targets(model, m, T, rng, at="all", ignore=False):

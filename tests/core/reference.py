@@ -272,6 +272,22 @@ def numeric_grad(f, arr, eps=1e-5):
     return g
 
 
+def numeric_grad_sampled(f, arr, ana, rng, k=6):
+    """(numeric, analytic) at k random entries of arr: centred differences of f() there."""
+    flat = rng.choice(arr.size, size=min(k, arr.size), replace=False)
+    idx = [np.unravel_index(int(i), arr.shape) for i in flat]
+    num = np.empty(len(idx))
+    for j, i in enumerate(idx):
+        old = arr[i]
+        arr[i] = old + 1e-5
+        f_plus = f()
+        arr[i] = old - 1e-5
+        f_minus = f()
+        arr[i] = old
+        num[j] = (f_plus - f_minus) / 2e-5
+    return num, np.array([ana[i] for i in idx])
+
+
 def rel_error(num, ana):
     """||num - ana|| / (||num|| + ||ana||), 0 when both are exactly zero."""
     den = np.linalg.norm(num) + np.linalg.norm(ana)

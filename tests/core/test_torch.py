@@ -1,5 +1,6 @@
-"""The NumPy core against PyTorch autograd (float64). Skipped only when torch is absent; the
-same quantities are checked without torch in test_seed_api.py and test_gradients.py.
+"""The NumPy core against PyTorch autograd (float64). Skipped when torch is absent on a
+developer's machine, failed when it is absent in CI (tests/core/torch_support.py); the same
+quantities are checked without torch in test_seed_api.py and test_gradients.py.
 
 torch.nn.LSTM packs its gates as [i | f | g | o] (i = the seed's update gate Γu, g = c̃) in
 weight_ih (4 n_a, n_x) and weight_hh (4 n_a, n_a); the seed has one (n_a, n_a + n_x) matrix per
@@ -13,8 +14,9 @@ import pytest
 import rnnviz
 
 from .cases import make_model
+from .torch_support import import_torch
 
-torch = pytest.importorskip("torch")
+torch = import_torch()
 
 N_X, N_A, N_Y, M, T_X = 3, 5, 4, 3, 6
 

@@ -35,6 +35,7 @@ plugin's session-scoped ``playwright`` fixture.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -103,9 +104,10 @@ def _stop_process_group(proc: subprocess.Popen) -> None:
         pass
 
 
-@pytest.fixture(scope="session")
-def app_server() -> str:
-    """Start `streamlit run app.py` on a free port; yield its base URL."""
+@contextlib.contextmanager
+def serve_app():
+    """Run `streamlit run app.py` on a free port in its own process group; yield its base URL
+    once `/_stcore/health` answers ok; kill the group afterwards."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     cmd = [
@@ -138,6 +140,13 @@ def app_server() -> str:
             yield base_url
         finally:
             _stop_process_group(proc)
+
+
+@pytest.fixture(scope="session")
+def app_server() -> str:
+    """The app served for the whole test session (see `serve_app`)."""
+    with serve_app() as base_url:
+        yield base_url
 
 
 def _browser_required() -> bool:
@@ -356,3 +365,23 @@ def app_menu(app_server: str, app_browser: Browser) -> dict[str, str]:
         return menu
     finally:
         page.context.close()
+
+
+@pytest.fixture
+def open_fresh(app_browser: Browser, request: pytest.FixtureRequest):
+    """`open_fresh(url_path) -> page`: a server of the test's own, whose very first request is
+    this page load (a new browser context), drawn and finished. Screenshot and close at
+    teardown, then the server stops."""
+    with serve_app() as base_url:
+        pages: list[Page] = []
+
+        def _open(url_path: str = "") -> Page:
+            page = _new_page(app_browser)
+            pages.append(page)
+            page.goto(f"{base_url}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
+            wait_for_first_run(page)
+            return page
+
+        yield _open
+        for page in pages:
+            _screenshot_then_close(request, page, "", page.context.close)

@@ -12,7 +12,6 @@ never by generated class names.
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
@@ -36,16 +35,10 @@ MODEL_LABEL = "Model"
 
 
 def declared_pages() -> list[tuple[str, str | None]]:
-    """(script path, title) of each `st.Page(...)` in app.py, in menu order."""
-    tree = ast.parse((REPO_ROOT / "app.py").read_text(encoding="utf-8"))
-    pages = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page":
-            path = node.args[0].value if node.args else None
-            titles = [k.value.value for k in node.keywords if k.arg == "title"]
-            pages.append((path, titles[0] if titles else None))
-    # ast.walk is breadth-first, but the pages are siblings in one list: order is kept.
-    return pages
+    """(script path, title) of each page of the app's page table, in menu order."""
+    from rnnviz_app.shell import PAGES
+
+    return [(p.path, p.title) for p in PAGES]
 
 
 def key_class(key: str) -> str:
@@ -240,19 +233,18 @@ def import_ui():
 
 
 def app_model(model_label: str, **random_settings):
-    """The `ui.models.LoadedModel` that the sidebar's Model box (showing `model_label`) selects,
+    """The `rnnviz.ModelInUse` that the sidebar's Model box (showing `model_label`) selects,
     built in the test process: the shipped model of that name, or random weights with the
     sidebar's defaults updated by `random_settings` (``cell="gru"``, ``n_a=8``, ...)."""
     import_ui()
     import rnnviz
-    from rnnviz_app.models import LoadedModel
     from rnnviz_app.state import RANDOM_DEFAULTS
 
     name = model_label.split(" (", 1)[0].strip()
     if name in rnnviz.list_pretrained():
-        return LoadedModel.from_pretrained(name, rnnviz.load_pretrained(name))
+        return rnnviz.load_pretrained(name)
     defaults = {key.rsplit(".", 1)[1]: value for key, value in RANDOM_DEFAULTS.items()}
-    return LoadedModel.random(**{**defaults, **random_settings})
+    return rnnviz.models.random_model(**{**defaults, **random_settings})
 
 
 def slider_value(page: Page, label: str, scope: str = MAIN) -> float:

@@ -225,7 +225,7 @@ def _vanishing_norms_from_core(
     rho, the same seed for all three, float64. The input is `text` repeated to T characters
     and the target is the character that follows."""
     import_ui()
-    from rnnviz_app.models import random_vocab
+    from rnnviz.models import random_vocab
 
     vocab = random_vocab()
     ids = [int(i) for i in vocab.encode(text)]

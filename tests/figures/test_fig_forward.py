@@ -130,3 +130,39 @@ def test_equations_at_t1_use_the_carried_start_state(cell):
     text = next(t for t in frame(s, 1)["data"][0]["text"] if t.startswith(prev))
     h0 = F.initial_state(primed, "c" if cell == "gru" else "a")[1]
     assert text.endswith(f"{h0:+.2f}")
+
+
+# The equations come from the cell object's named gates: each gate line's pre-activation and
+# value are the fused loop's z and gate (trace keys), for PyTorch's GRU and stacked layers too.
+_PRE = {"a": "z_a", "gamma_u": "z_u", "gamma_r": "z_r", "gamma_f": "z_f", "gamma_o": "z_o",
+        "c_tilde": "z_c"}
+
+
+@pytest.mark.parametrize(("cell", "variant", "layers", "bi"), [
+    ("gru", "torch", 1, False), ("lstm", "course", 2, False), ("gru", "torch", 3, True),
+    ("rnn", "course", 2, True), ("gru", "course", 2, False)])
+def test_equations_of_every_gate_are_the_traced_quantities(cell, variant, layers, bi):
+    from rnnviz import Model, RNNConfig
+    cfg = RNNConfig(cell=cell, variant=variant, layers=layers, bidirectional=bi, n_x=6, n_a=5,
+                    n_y=6)
+    rng = np.random.default_rng(4)
+    model = Model.init(cfg, rng)
+    for k in model.params:
+        model.params[k] += 0.3 * rng.standard_normal(model.params[k].shape)
+    trace = model.forward(np.eye(6)[:, None, [1, 4, 2, 5]], tokens=list("abcd"))
+    direction = "bwd" if bi else ""
+    sfx = f"_{direction}" if direction else ""
+    for layer in range(1, layers + 1):
+        lines = F.equation_lines(model, trace, 3, 2, direction=direction, layer=layer)
+        view = trace.layer(layer)
+        gates = [ln for ln in lines if "underbrace" in ln]
+        assert len(gates) == len(model.cell.display)
+        for key, line in zip(model.cell.display, gates, strict=True):
+            a, x, b, z, value = _numbers(line)[-5:]
+            assert z == pytest.approx(view[_PRE[key] + sfx][2, 0, 2], abs=1e-3), (layer, key)
+            assert value == pytest.approx(view[key + sfx][2, 0, 2], abs=1e-3), (layer, key)
+        if layer > 1:
+            assert f"a^{{[{layer - 1}]<t>}}" in gates[0]
+    # PyTorch's GRU shows where its reset gate acts: after the recurrent product
+    torch_c = r"\Gamma_r * (W_{ca}c^{<t-1>} + b_{ca})"
+    assert any(torch_c in ln for ln in lines) == (variant == "torch")

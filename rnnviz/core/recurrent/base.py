@@ -1,0 +1,258 @@
+"""What every recurrent cell shares: named gates, packing, the fused input/weight GEMMs.
+
+Layout. The seed writes column vectors, W @ [a<t-1>; x<t>], with arrays (n, m, T_x). Inside the
+time loops the same equations are kept transposed to rows, arrays (T_x, m, n), so that each
+step reads and writes contiguous memory:
+    z<t>^T = [a<t-1>; x<t>]^T W^T = a<t-1>^T W_a^T + x<t>^T W_x^T.
+
+Fusions (each cell's file maps them back to its per-gate equations):
+* all input projections x<t>^T W_x^T + b for every step are one GEMM before the loop;
+* the gates of a cell are one matrix, blocks in the order of the cell's `gates`;
+* σ(z) = 1 / (1 + e^-z) and tanh(z) = 2 σ(2z) - 1, so the packed weights are pre-scaled by -1
+  (sigmoid gates) and -2 (tanh candidates): one exp call per step evaluates every gate, and the
+  stored pre-activations are scaled back after the loop;
+* weight gradients are one GEMM after the loop: dW^T = [a<t-1>; x<t>] stacked over t @ dz.
+Every buffer is preallocated; the loops do only per-step work.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.core.init import recurrent, xavier
+
+SIGMOID, TANH = -1.0, -2.0      # pre-scales: exp(-z) for σ(z), exp(-2z) for tanh(z)
+
+# What a gate's recurrent weights multiply, in the notes' LaTeX.
+READS = {"a": "a^{<t-1>}", "c": "c^{<t-1>}", "rc": r"(\Gamma_r * c^{<t-1>})"}
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One block of a cell's fused gate matrix, addressed by name everywhere else.
+
+    key:   trace key of its value ("gamma_f", "c_tilde"; "a" for the vanilla RNN)
+    pre:   trace key of its pre-activation ("z_f")
+    param: seed parameter suffix: weights W<param>, bias b<param> ("f"; "i" for the LSTM's Γu)
+    sub:   subscript of its weights and bias in the equations (W_{fa}, W_{fx}, b_f)
+    latex: LaTeX of the value of unit j, a format string with field {j}
+    fn:    "sigmoid" | "tanh" | "relu": the activation applied to z
+    reads: what its recurrent weights multiply: "a" (a<t-1>), "c" (c<t-1>), "rc" (Γr * c<t-1>)
+    """
+
+    key: str
+    pre: str
+    param: str
+    sub: str
+    latex: str
+    fn: str
+    reads: str
+
+    @property
+    def scale(self):
+        """The pre-scale that lets one exp per step evaluate this gate (module docstring)."""
+        return {"sigmoid": SIGMOID, "tanh": TANH}.get(self.fn, 1.0)
+
+    @property
+    def recurrent_latex(self):
+        """LaTeX of the recurrent term of z as the notes write it ("W_{fa}a^{<t-1>}")."""
+        if self.reads == "r(Wc+b)":      # PyTorch's GRU: Γr after the recurrent product
+            return rf"\Gamma_r * (W_{{{self.sub}a}}c^{{<t-1>}} + b_{{{self.sub}a}})"
+        return f"W_{{{self.sub}a}}{READS[self.reads]}"
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Fused weights of one recurrent layer, rows layout (see module docstring).
+
+    Wa:  (n_a, k n_a)  recurrent part, pre-scaled per block (forward only)
+    Wx:  (n_x, k n_a)  input part, pre-scaled (forward only)
+    b:   (k n_a,)      biases, pre-scaled (forward only)
+    WaT: (k n_a, n_a)  plain recurrent weights for da<t-1> = dz<t> W_a (backward)
+    WxT: (k n_a, n_x)  plain input weights for dx<t> = dz<t> W_x (backward)
+    unscale: (k n_a,)  1 / scale, maps the computed pre-activations back to z
+    """
+
+    Wa: np.ndarray
+    Wx: np.ndarray
+    b: np.ndarray
+    WaT: np.ndarray
+    WxT: np.ndarray
+    unscale: np.ndarray
+
+
+def pack(W, b, scales):
+    """W (k n_a, n_a + n_x), b (k n_a,) stacked in gate order; one pre-scale per block."""
+    n_a = W.shape[0] // len(scales)
+    scale = np.repeat(np.asarray(scales, dtype=W.dtype), n_a)
+    Ws = W * scale[:, None]
+    return Packed(
+        Wa=np.ascontiguousarray(Ws[:, :n_a].T),   # read every step: worth a contiguous copy
+        Wx=np.ascontiguousarray(Ws[:, n_a:].T),   # a transposed view sends OpenBLAS a slow path
+        b=b * scale,
+        WaT=W[:, :n_a],
+        WxT=W[:, n_a:],
+        unscale=1 / scale,
+    )
+
+
+def input_projection(P, X):
+    """x<t>^T W_x^T + b for every t in one GEMM: (T, m, n_x) -> (T, m, k n_a)."""
+    T, m, n_x = X.shape
+    Z = X.reshape(T * m, n_x) @ P.Wx
+    Z += P.b
+    return Z.reshape(T, m, -1)
+
+
+def prev(first, seq):
+    """[s<0>, s<1>, ..., s<T-1>] from s<0> (m, n) and s<1..T> (T, m, n)."""
+    return np.concatenate([first[None], seq[:-1]], axis=0)
+
+
+def weight_grads(X, H_prev, dZ, out=None):
+    """dW = Σ_t dz<t> [h<t-1>; x<t>]^T as one GEMM, and db = Σ_t dz<t>.
+
+    dW comes out in the seed's layout (k n_a, n_a + n_x), so per-gate blocks are row slices.
+    """
+    T, m, k = dZ.shape
+    dZ2 = dZ.reshape(T * m, k)
+    HX = np.concatenate([H_prev.reshape(T * m, -1), X.reshape(T * m, -1)], axis=1)
+    if out is None:
+        return dZ2.T @ HX, dZ2.sum(axis=0)
+    np.matmul(dZ2.T, HX, out=out)
+    return out, dZ2.sum(axis=0)
+
+
+def matmul_rows(A, W):
+    """(T, m, k) @ (k, j) -> (T, m, j) as one 2-D GEMM (3-D @ 2-D would loop over T)."""
+    T, m, k = A.shape
+    return (A.reshape(T * m, k) @ W).reshape(T, m, -1)
+
+
+def input_grads(P, dZ):
+    """dx<t> = W_x^T dz<t> for every t in one GEMM: (T, m, k n_a) -> (T, m, n_x)."""
+    return matmul_rows(dZ, P.WxT)
+
+
+def rows(x, dtype):
+    """(n, m, T_x) column layout -> (T_x, m, n) contiguous rows layout used by the loops."""
+    return np.ascontiguousarray(np.transpose(x, (2, 1, 0)), dtype=dtype)
+
+
+def cols(X):
+    """(T_x, m, n) rows layout -> (n, m, T_x) view in the seed's layout."""
+    return np.transpose(X, (2, 1, 0))
+
+
+class Cell:
+    """The interface of every recurrent cell (Haiku's RNNCore, in the seed's notation).
+
+    A subclass sets `name`, `gates` (the blocks of its fused matrix, in packing order),
+    `display` (gate keys in the order the notes write the equations), `state` (the names of
+    its state vectors: ("a",) or ("a", "c")), `seed_weight` (a parameter whose dtype the seed
+    functions follow) and `updates` (LaTeX of the state update lines), and implements
+    `forward`, `backward`, `step_jacobians`, `step_cache` and `tape_from_caches`.
+    Nothing outside the cell files slices a gate block by offset: use `block`.
+    """
+
+    name = ""
+    gates: tuple = ()
+    display: tuple = ()
+    state: tuple = ("a",)
+    seed_weight = ""
+    seed_head = "Wy"                # the seed's name of the output weights (RNN: Wya)
+    updates: tuple = ()
+
+    # -- named gates ----------------------------------------------------------------------
+
+    def gate(self, key):
+        return next(g for g in self.gates if g.key == key)
+
+    def index(self, key):
+        return next(i for i, g in enumerate(self.gates) if g.key == key)
+
+    def block(self, arr, key, n):
+        """The block of gate `key` in a fused array (last axis k n_a): a view."""
+        i = self.index(key)
+        return arr[..., i * n:(i + 1) * n]
+
+    # -- parameters -----------------------------------------------------------------------
+
+    def param_shapes(self, n_a, n_x):
+        """Seed parameter name -> shape (one W (n_a, n_a + n_x) and one b per gate)."""
+        shapes = {}
+        for g in self.gates:
+            shapes["W" + g.param] = (n_a, n_a + n_x)
+            shapes["b" + g.param] = (n_a, 1)
+        return shapes
+
+    def init_params(self, rng, n_a, n_x, init):
+        """Per gate: a recurrent block per `init`, Xavier input weights, zero bias."""
+        params = {}
+        for g in self.gates:
+            params["W" + g.param] = np.concatenate(
+                [recurrent(rng, n_a, init), xavier(rng, n_a, n_x)], axis=1)
+            params["b" + g.param] = np.zeros((n_a, 1))
+        return params
+
+    def fused(self, params):
+        """W (k n_a, n_a + n_x) and b (k n_a,) of the gates, in packing order."""
+        W = np.concatenate([params["W" + g.param] for g in self.gates], axis=0)
+        b = np.concatenate([params["b" + g.param] for g in self.gates], axis=0)[:, 0]
+        return W, b
+
+    def pack(self, params):
+        W, b = self.fused(params)
+        return pack(W, b, [g.scale for g in self.gates])
+
+    def param_grads(self, g, n_a):
+        """Seed parameter name -> gradient, from the fused dW (k n_a, ·), db (k n_a,)."""
+        out = {}
+        for i, gate in enumerate(self.gates):
+            out["W" + gate.param] = g["dW"][i * n_a:(i + 1) * n_a]
+            out["b" + gate.param] = g["db"][i * n_a:(i + 1) * n_a, None]
+        return out
+
+    def terms(self, params, key, h_prev, r, x, unit):
+        """The three parts of z for one unit of gate `key`: (recurrent, input, bias).
+
+        h_prev: the state vector the cell read, (n_a,); r: Γr<t> (n_a,) when the gate reads
+        Γr * c<t-1>; x: the index of a one-hot x<t>, or the input vector (a layer below's a<t>).
+        """
+        n = h_prev.shape[0]
+        W, b = self.fused(params)
+        row = self.index(key) * n + unit
+        h = r * h_prev if self.gate(key).reads == "rc" else h_prev
+        return float(W[row, :n] @ h), self._input_term(W[row, n:], x), float(b[row])
+
+    @staticmethod
+    def _input_term(w, x):
+        return float(w[x]) if isinstance(x, int) else float(w @ x)
+
+    # -- state ----------------------------------------------------------------------------
+
+    def zero_state(self, m, n_a, dtype):
+        """The state a pass starts from by default, rows layout: one (m, n_a) per vector."""
+        return tuple(np.zeros((m, n_a), dtype=dtype) for _ in self.state)
+
+    def initial_state(self, tape):
+        """(a<0>, c<0> or None) of a tape, rows layout."""
+        return tape.a0, getattr(tape, "c0", None)
+
+    def final_state(self, tape):
+        """(a<T_x>, c<T_x> or None), rows layout."""
+        return tape.A[-1], (tape.C[-1] if "c" in self.state else None)
+
+    # -- the trace ------------------------------------------------------------------------
+
+    def named_rows(self, tape):
+        """Trace key -> (T_x, m, n) for every quantity of the forward pass."""
+        n = tape.A.shape[2]
+        out = {}
+        for g in self.gates:
+            out[g.pre] = self.block(tape.Z, g.key, n)
+            out[g.key] = self.block(tape.G, g.key, n)
+        if hasattr(tape, "C"):
+            out["c"] = tape.C
+        out["a"] = tape.A
+        return out

@@ -1,0 +1,208 @@
+"""The notes' full GRU (Cho et al. 2014 as the course writes it), one object.
+
+    Γu<t> = σ(W_u [c<t-1>; x<t>] + b_u)                update gate
+    Γr<t> = σ(W_r [c<t-1>; x<t>] + b_r)                relevance (reset) gate
+    c̃<t>  = tanh(W_c [Γr<t> * c<t-1>; x<t>] + b_c)     candidate
+    c<t>  = Γu<t> * c̃<t> + (1 - Γu<t>) * c<t-1>
+    a<t>  = c<t>
+
+Shapes: x<t> (n_x, m); c<t> and every gate (n_a, m); W_u, W_r, W_c (n_a, n_a + n_x), biases
+(n_a, 1). Variant: the reset gate multiplies c<t-1> *before* the recurrent product, as in the
+notes and in Cho et al.; PyTorch's nn.GRU applies it after (rnnviz.core.recurrent.gru_torch).
+
+Gate layout of the fused matrix, defined here only: [Γu | Γr | c̃]. Γu and Γr are adjacent
+because both read c<t-1> (one GEMM per step); c̃ reads Γr * c<t-1>, so its recurrent block is
+a second GEMM after the gates.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.core.cells import GRUCache
+from rnnviz.core.recurrent.base import (
+    Cell,
+    Gate,
+    Packed,
+    input_grads,
+    input_projection,
+    prev,
+    weight_grads,
+)
+
+
+@dataclass
+class GRUTape:
+    """Forward values of a GRU layer, (T_x, m, ·) each."""
+
+    X: np.ndarray       # x<t>
+    Z: np.ndarray       # pre-activations in the gate layout  (T, m, 3 n_a)
+    G: np.ndarray       # gate values, same layout            (T, m, 3 n_a)
+    RC: np.ndarray      # what c̃'s recurrent weights read: Γr * c<t-1>
+    C: np.ndarray       # c<t> (= a<t>)
+    c0: np.ndarray
+    P: Packed
+
+    @property
+    def A(self):        # a<t> = c<t>
+        return self.C
+
+    @property
+    def a0(self):
+        return self.c0
+
+
+class GRU(Cell):
+    """The notes' full GRU (see module docstring)."""
+
+    name = "gru"
+    gates = (   # packing order: [Γu | Γr | c̃]
+        Gate("gamma_u", "z_u", "u", "u", r"\Gamma_{{u,{j}}}", "sigmoid", "c"),
+        Gate("gamma_r", "z_r", "r", "r", r"\Gamma_{{r,{j}}}", "sigmoid", "c"),
+        Gate("c_tilde", "z_c", "c", "c", r"\tilde{{c}}^{{<t>}}_{{{j}}}", "tanh", "rc"),
+    )
+    display = ("gamma_u", "gamma_r", "c_tilde")
+    state = ("a",)                  # a<t> = c<t>: one state vector
+    seed_weight = "Wu"
+    # ":1-" writes 1 - value (the share of c<t-1> that is kept)
+    updates = (
+        r"c^{{<t>}}_{{{j}}} = \Gamma_u * \tilde{{c}}^{{<t>}} + (1 - \Gamma_u) * c^{{<t-1>}}"
+        r" = {gamma_u} \times {c_tilde:p} + {gamma_u:1-} \times {c_prev:p} = {c}"
+        r"\quad(a^{{<t>}} = c^{{<t>}})",
+    )
+
+    def _gates_and_candidate(self, n):
+        """Slices of [Γu | Γr] (both read c<t-1>) and of c̃ in the fused layout."""
+        u, r, c = (self.index(k) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        assert r == u + 1 and c == r + 1, "Γu, Γr must be adjacent and before c̃"
+        return slice(u * n, (r + 1) * n), slice(c * n, (c + 1) * n)
+
+    @np.errstate(over="ignore")
+    def forward(self, P, X, state):
+        (c0,) = state[:1]
+        T, m, _ = X.shape
+        n = c0.shape[1]
+        s_ur, s_c = self._gates_and_candidate(n)
+        Wa_ur = np.ascontiguousarray(P.Wa[:, s_ur])
+        Wa_c = np.ascontiguousarray(P.Wa[:, s_c])
+        Z = input_projection(P, X)
+        G = np.empty_like(Z)
+        RC = np.empty((T, m, n), dtype=Z.dtype)
+        C = np.empty_like(RC)
+        tmp_ur = np.empty((m, 2 * n), dtype=Z.dtype)
+        tmp = np.empty((m, n), dtype=Z.dtype)
+        # per-step views, made once: [z_u z_r], z_c, [Γu Γr], Γu, Γr, c̃
+        views = (Z[..., s_ur], Z[..., s_c], G[..., s_ur], self.block(G, "gamma_u", n),
+                 self.block(G, "gamma_r", n), G[..., s_c], RC, C)
+        c_prev = c0
+        for z_ur, z_c, ur, u, r, cc, rc, c in zip(*views, strict=True):
+            np.matmul(c_prev, Wa_ur, out=tmp_ur)
+            z_ur += tmp_ur                               # -[z_u, z_r] (pre-scaled)
+            np.exp(z_ur, out=ur)
+            ur += 1
+            np.reciprocal(ur, out=ur)                    # Γu, Γr = σ(z)
+            np.multiply(r, c_prev, out=rc)               # Γr * c<t-1>
+            np.matmul(rc, Wa_c, out=tmp)
+            z_c += tmp                                   # -2 z_c, z_c = W_c[Γr * c<t-1>, x] + b_c
+            np.exp(z_c, out=cc)
+            cc += 1
+            np.reciprocal(cc, out=cc)
+            cc *= 2
+            cc -= 1                                      # c̃ = tanh(z_c) = 2 σ(2 z_c) - 1
+            np.subtract(cc, c_prev, out=tmp)
+            tmp *= u
+            np.add(c_prev, tmp, out=c)                   # c<t> = c<t-1> + Γu (c̃ - c<t-1>)
+            c_prev = c
+        Z *= P.unscale
+        return GRUTape(X, Z, G, RC, C, c0, P)
+
+    def backward(self, tape, dC):
+        """BPTT. dC (T, m, n_a): gradient reaching each c<t> (= a<t>) from outside.
+
+        Returns dW, db (fused), dX, d_state0 = (∂L/∂c<0>,), the per-step dC (total), dZ, and
+        dG = ∂L/∂[Γu | Γr | c̃] (gate values, before their activations).
+        """
+        G, C = tape.G, tape.C
+        T, m, n = C.shape
+        s_ur, s_c = self._gates_and_candidate(n)
+        P = tape.P
+        WaT_ur = np.ascontiguousarray(P.WaT[s_ur])       # (2n, n)
+        WaT_c = np.ascontiguousarray(P.WaT[s_c])         # (n, n)
+        C_prev = prev(tape.c0, C)
+        U, R, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        # local derivatives for every step at once
+        D = np.empty_like(G)
+        np.multiply(G[..., s_ur], 1 - G[..., s_ur], out=D[..., s_ur])   # σ'
+        np.subtract(1, CT * CT, out=D[..., s_c])                        # tanh'
+        one_minus_u = 1 - U
+        ct_minus_c = CT - C_prev
+        dC_total = np.empty_like(C)
+        dG = np.empty_like(G)
+        dZ = np.empty_like(G)
+        dG_u, dG_r, dG_c = (self.block(dG, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        d_rc = np.empty((m, n), dtype=C.dtype)
+        tmp = np.empty_like(d_rc)
+        dc_next = np.zeros_like(tape.c0)
+        for t in range(T - 1, -1, -1):
+            dc, dz = dC_total[t], dZ[t]
+            np.add(dC[t], dc_next, out=dc)               # ∂L/∂c<t>: from outside + from t+1
+            np.multiply(dc, U[t], out=dG_c[t])           # ∂L/∂c̃ = dc * Γu
+            np.multiply(dG_c[t], D[t, :, s_c], out=dz[:, s_c])      # ∂L/∂z_c
+            np.multiply(dc, ct_minus_c[t], out=dG_u[t])  # ∂L/∂Γu = dc * (c̃ - c<t-1>)
+            np.matmul(dz[:, s_c], WaT_c, out=d_rc)       # ∂L/∂(Γr * c<t-1>) = W_cc^T dz_c
+            np.multiply(d_rc, C_prev[t], out=dG_r[t])    # ∂L/∂Γr = d(Γr c) * c<t-1>
+            np.multiply(dG[t, :, s_ur], D[t, :, s_ur], out=dz[:, s_ur])   # ∂L/∂z_u, ∂L/∂z_r
+            # ∂L/∂c<t-1> = dc (1 - Γu) + d(Γr c) Γr + W_u,c^T dz_u + W_r,c^T dz_r
+            np.multiply(dc, one_minus_u[t], out=dc_next)
+            np.multiply(d_rc, R[t], out=tmp)
+            dc_next += tmp
+            np.matmul(dz[:, s_ur], WaT_ur, out=tmp)
+            dc_next += tmp
+        # Γu, Γr act on [c<t-1>; x<t>], c̃ on [Γr * c<t-1>; x<t>]: two GEMMs, same layout
+        dW = np.empty((3 * n, n + tape.X.shape[2]), dtype=C.dtype)
+        db = np.empty(3 * n, dtype=C.dtype)
+        dW[s_ur], db[s_ur] = weight_grads(tape.X, C_prev, dZ[..., s_ur])
+        dW[s_c], db[s_c] = weight_grads(tape.X, tape.RC, dZ[..., s_c])
+        return dict(dW=dW, db=db, dX=input_grads(P, dZ), d_state0=(dc_next,), dC=dC_total,
+                    dG=dG, dZ=dZ)
+
+    def named_grad_rows(self, tape, g):
+        n = tape.C.shape[2]
+        out = {"dx": g["dX"]}
+        out.update({"d" + gate.pre: self.block(g["dZ"], gate.key, n) for gate in self.gates})
+        out.update({"da": g["dC"], "dc": g["dC"]})
+        out.update({"d" + gate.key: self.block(g["dG"], gate.key, n) for gate in self.gates})
+        return out
+
+    def step_jacobians(self, params, tape):
+        """∂c<t>/∂c<t-1> for every t: (T_x, m, n_a, n_a), exact, from the tape."""
+        n = tape.C.shape[2]
+        Wu, Wr, Wc = (params[k][:, :n] for k in ("Wu", "Wr", "Wc"))
+        U, R, CT = (self.block(tape.G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        C_prev = prev(tape.c0, tape.C)
+        dU = (U * (1 - U) * (CT - C_prev))[..., None] * Wu    # through Γu
+        dCT = (U * (1 - CT ** 2))[..., None]                   # ∂c<t>/∂z_c
+        dR = (R * (1 - R) * C_prev)[..., None] * Wr            # ∂(Γr c<t-1>)/∂c<t-1> via Γr
+        inner = np.einsum("ij,tmjk->tmik", Wc, dR + R[..., None] * np.eye(n))
+        return np.eye(n) * (1 - U)[..., None] + dU + dCT * inner
+
+    def step_cache(self, tape, parameters, t):
+        n = tape.C.shape[2]
+        u, r, cc = (self.block(tape.G[t], k, n).T for k in ("gamma_u", "gamma_r", "c_tilde"))
+        c_prev = (tape.c0 if t == 0 else tape.C[t - 1]).T
+        return GRUCache(tape.C[t].T, c_prev, u, r, cc, tape.X[t].T, parameters)
+
+    def tape_from_caches(self, caches, dtype):
+        """The tape of a list of GRUCache made by calling gru_cell_forward in a loop."""
+        def stack(name):
+            return np.stack([getattr(c, name).T for c in caches]).astype(dtype)
+
+        fields = {"gamma_u": "ut", "gamma_r": "rt", "c_tilde": "cct"}
+        c0 = np.ascontiguousarray(caches[0].c_prev.T, dtype=dtype)
+        C = stack("c_next")
+        p = caches[0].parameters
+        return GRUTape(
+            X=stack("xt"), Z=None,
+            G=np.concatenate([stack(fields[g.key]) for g in self.gates], axis=2),
+            RC=stack("rt") * prev(c0, C), C=C, c0=c0,
+            P=self.pack({k: np.asarray(v, dtype) for k, v in p.items()}))

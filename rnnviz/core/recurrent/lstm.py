@@ -1,0 +1,207 @@
+"""The LSTM cell of the notes (no peepholes), one object: equations, gate layout, loops.
+
+    Γf<t> = σ(W_f [a<t-1>; x<t>] + b_f)          forget gate
+    Γu<t> = σ(W_u [a<t-1>; x<t>] + b_u)          update gate (the seed API calls W_u "Wi", b_u "bi")
+    c̃<t>  = tanh(W_c [a<t-1>; x<t>] + b_c)       candidate
+    c<t>  = Γu<t> * c̃<t> + Γf<t> * c<t-1>
+    Γo<t> = σ(W_o [a<t-1>; x<t>] + b_o)          output gate
+    a<t>  = Γo<t> * tanh(c<t>)
+
+Shapes: x<t> (n_x, m); a<t>, c<t> and every gate (n_a, m); each W_g (n_a, n_a + n_x) acting on
+[a<t-1>; x<t>], each b_g (n_a, 1). This is the variant of Hochreiter & Schmidhuber with a forget
+gate (Gers et al.), the one the notes and PyTorch's nn.LSTM compute (torch names the rows
+i, f, g, o = Γu, Γf, c̃, Γo and keeps two biases whose sum is b).
+
+Gate layout of the fused matrix, defined here only: [Γo | Γf | Γu | c̃]. The three sigmoid
+gates come first (one affine after the shared exp), and the three blocks driven by ∂L/∂c<t>
+in the backward pass (Γf, Γu, c̃) are adjacent.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.core.cells import LSTMCache
+from rnnviz.core.recurrent.base import (
+    Cell,
+    Gate,
+    Packed,
+    input_grads,
+    input_projection,
+    prev,
+    weight_grads,
+)
+
+
+@dataclass
+class LSTMTape:
+    """Forward values of an LSTM layer, (T_x, m, ·) each."""
+
+    X: np.ndarray       # x<t>
+    Z: np.ndarray       # pre-activations, fused in the gate layout  (T, m, 4 n_a)
+    G: np.ndarray       # gate values, same layout                   (T, m, 4 n_a)
+    C: np.ndarray       # c<t>
+    TC: np.ndarray      # tanh(c<t>)
+    A: np.ndarray       # a<t>
+    a0: np.ndarray
+    c0: np.ndarray
+    P: Packed
+
+
+class LSTM(Cell):
+    """The notes' LSTM (see module docstring). Wi / bi are W_u / b_u of the update gate Γu."""
+
+    name = "lstm"
+    gates = (   # packing order: [Γo | Γf | Γu | c̃]
+        Gate("gamma_o", "z_o", "o", "o", r"\Gamma_{{o,{j}}}", "sigmoid", "a"),
+        Gate("gamma_f", "z_f", "f", "f", r"\Gamma_{{f,{j}}}", "sigmoid", "a"),
+        Gate("gamma_u", "z_u", "i", "u", r"\Gamma_{{u,{j}}}", "sigmoid", "a"),
+        Gate("c_tilde", "z_c", "c", "c", r"\tilde{{c}}^{{<t>}}_{{{j}}}", "tanh", "a"),
+    )
+    display = ("c_tilde", "gamma_u", "gamma_f", "gamma_o")
+    state = ("a", "c")
+    seed_weight = "Wf"
+    # The state update as the notes write it; fields are trace keys at step t (c_prev: c<t-1>),
+    # ":p" puts a negative number in parentheses.
+    updates = (
+        r"c^{{<t>}}_{{{j}}} = \Gamma_u * \tilde{{c}}^{{<t>}} + \Gamma_f * c^{{<t-1>}}"
+        r" = {gamma_u} \times {c_tilde:p} + {gamma_f} \times {c_prev:p} = {c}",
+        r"a^{{<t>}}_{{{j}}} = \Gamma_o * \tanh(c^{{<t>}}) = {gamma_o}"
+        r" \times \tanh({c}) = {a}",
+    )
+
+    def init_params(self, rng, n_a, n_x, init):
+        params = super().init_params(rng, n_a, n_x, init)
+        params["bf"][:] = init.forget_bias      # b_f > 0 keeps memory early in training
+        return params
+
+    @np.errstate(over="ignore")      # e^-z may overflow to inf: σ = 1 / (1 + inf) = 0 exactly
+    def forward(self, P, X, state):
+        a0, c0 = state
+        T, m, _ = X.shape
+        n = a0.shape[1]
+        Z = input_projection(P, X)
+        G = np.empty_like(Z)
+        C = np.empty((T, m, n), dtype=Z.dtype)
+        TC = np.empty_like(C)
+        A = np.empty_like(C)
+        tmp = np.empty((m, 4 * n), dtype=Z.dtype)
+        uc = np.empty((m, n), dtype=Z.dtype)
+        # per-step views, made once
+        views = (Z, G, *(self.block(G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
+                                                         "c_tilde")), C, TC, A)
+        a_prev, c_prev = a0, c0
+        Wa = P.Wa
+        for z, g, o, f, u, cc, c, tc, a in zip(*views, strict=True):
+            np.matmul(a_prev, Wa, out=tmp)
+            z += tmp                                     # -[z_o, z_f, z_u, 2 z_c] (pre-scaled)
+            np.exp(z, out=g)
+            g += 1
+            np.reciprocal(g, out=g)                      # Γo, Γf, Γu = σ(z);  σ(2 z_c) for c̃
+            cc *= 2
+            cc -= 1                                      # c̃ = tanh(z_c) = 2 σ(2 z_c) - 1
+            np.multiply(f, c_prev, out=c)                # Γf * c<t-1>
+            np.multiply(u, cc, out=uc)
+            c += uc                                      # c<t> = Γf * c<t-1> + Γu * c̃
+            np.tanh(c, out=tc)
+            np.multiply(o, tc, out=a)                    # a<t> = Γo * tanh(c<t>)
+            a_prev, c_prev = a, c
+        Z *= P.unscale                                   # back to the true pre-activations
+        return LSTMTape(X, Z, G, C, TC, A, a0, c0, P)
+
+    def backward(self, tape, dA):
+        """BPTT. dA (T, m, n_a): gradient reaching each a<t> from outside the recurrence.
+
+        Returns dW, db (fused), dX, d_state0 = (∂L/∂a<0>, ∂L/∂c<0>), the per-step dA, dC (totals),
+        dZ (fused) and dG: ∂L/∂ of every gate value (Γo, Γf, Γu, c̃), before its activation.
+        """
+        G, C, TC, A = tape.G, tape.C, tape.TC, tape.A
+        T, m, n = A.shape
+        O, F, U, CT = (self.block(G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
+                                                      "c_tilde"))
+        C_prev = prev(tape.c0, C)
+        # Local derivatives for every step at once, so each step below is a few multiplies:
+        #   ∂a<t>/∂c<t> = Γo (1 - tanh²c)                              (K)
+        #   ∂c<t>/∂Γf = c<t-1>,  ∂c<t>/∂Γu = c̃,  ∂c<t>/∂c̃ = Γu,  ∂a<t>/∂Γo = tanh(c<t>)
+        #   σ'(z) = Γ (1 - Γ),  tanh'(z_c) = 1 - c̃²
+        K = O * (1 - TC * TC)
+        S = np.empty_like(G)                             # ∂(gate value)/∂(its z), fused
+        S[..., :3 * n] = G[..., :3 * n] * (1 - G[..., :3 * n])
+        np.subtract(1, CT * CT, out=self.block(S, "c_tilde", n))
+        dA_total = np.empty_like(A)
+        dC_total = np.empty_like(C)
+        dG = np.empty_like(G)                            # ∂L/∂[Γo | Γf | Γu | c̃]
+        dG_o, dG_f, dG_u, dG_c = (self.block(dG, k, n) for k in ("gamma_o", "gamma_f",
+                                                                  "gamma_u", "c_tilde"))
+        tmp = np.empty((m, n), dtype=A.dtype)
+        dZ = np.empty_like(G)
+        da_next = np.zeros_like(tape.a0)
+        dc_next = np.zeros_like(tape.c0)
+        WaT = tape.P.WaT
+        for t in range(T - 1, -1, -1):
+            da, dc = dA_total[t], dC_total[t]
+            np.add(dA[t], da_next, out=da)               # ∂L/∂a<t>: from outside + from t+1
+            np.multiply(da, K[t], out=tmp)
+            np.add(dc_next, tmp, out=dc)                 # ∂L/∂c<t> = from t+1 + via a<t>
+            np.multiply(da, TC[t], out=dG_o[t])          # ∂L/∂Γo = ∂L/∂a<t> * tanh(c<t>)
+            np.multiply(dc, C_prev[t], out=dG_f[t])      # ∂L/∂Γf = ∂L/∂c<t> * c<t-1>
+            np.multiply(dc, CT[t], out=dG_u[t])          # ∂L/∂Γu = ∂L/∂c<t> * c̃
+            np.multiply(dc, U[t], out=dG_c[t])           # ∂L/∂c̃  = ∂L/∂c<t> * Γu
+            np.multiply(dG[t], S[t], out=dZ[t])          # ∂L/∂z of every gate
+            np.multiply(dc, F[t], out=dc_next)           # ∂L/∂c<t-1> = ∂L/∂c<t> * Γf
+            np.matmul(dZ[t], WaT, out=da_next)           # ∂L/∂a<t-1> = Σ_gates W_ga^T dz_g
+        dW, db = weight_grads(tape.X, prev(tape.a0, A), dZ)
+        return dict(dW=dW, db=db, dX=input_grads(tape.P, dZ), d_state0=(da_next, dc_next),
+                    dA=dA_total, dC=dC_total, dZ=dZ, dG=dG)
+
+    def named_grad_rows(self, tape, g):
+        n = tape.C.shape[2]
+        out = {"dx": g["dX"]}
+        out.update({"d" + gate.pre: self.block(g["dZ"], gate.key, n) for gate in self.gates})
+        out.update({"da": g["dA"], "dc": g["dC"]})
+        out.update({"d" + gate.key: self.block(g["dG"], gate.key, n) for gate in self.gates})
+        return out
+
+    def step_jacobians(self, params, tape):
+        """∂s<t>/∂s<t-1> for s = [a; c]: (T_x, m, 2 n_a, 2 n_a), exact, from the tape."""
+        n = tape.A.shape[2]
+        O, F, U, CT = (self.block(tape.G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
+                                                           "c_tilde"))
+        C_prev = prev(tape.c0, tape.C)
+        Wo, Wf, Wu, Wc = (params[k][:, :n] for k in ("Wo", "Wf", "Wi", "Wc"))
+        # ∂c<t>/∂a<t-1> through Γf, Γu, c̃; ∂c<t>/∂c<t-1> = diag(Γf)
+        dc_da = ((C_prev * F * (1 - F))[..., None] * Wf + (CT * U * (1 - U))[..., None] * Wu
+                 + (U * (1 - CT ** 2))[..., None] * Wc)
+        dc_dc = np.eye(n) * F[..., None]
+        # a<t> = Γo tanh(c<t>)
+        k = (O * (1 - tape.TC ** 2))[..., None]
+        da_da = (tape.TC * O * (1 - O))[..., None] * Wo + k * dc_da
+        da_dc = k * dc_dc
+        top = np.concatenate([da_da, da_dc], axis=-1)
+        bottom = np.concatenate([dc_da, dc_dc], axis=-1)
+        return np.concatenate([top, bottom], axis=-2)
+
+    def step_cache(self, tape, parameters, t):
+        n = tape.A.shape[2]
+        f, u, cc, o = (self.block(tape.G[t], k, n).T
+                       for k in ("gamma_f", "gamma_u", "c_tilde", "gamma_o"))
+        a_prev = (tape.a0 if t == 0 else tape.A[t - 1]).T
+        c_prev = (tape.c0 if t == 0 else tape.C[t - 1]).T
+        return LSTMCache(tape.A[t].T, tape.C[t].T, a_prev, c_prev, f, u, cc, o, tape.X[t].T,
+                         parameters)
+
+    def tape_from_caches(self, caches, dtype):
+        """The tape of a list of LSTMCache made by calling lstm_cell_forward in a loop."""
+        def stack(name):
+            return np.stack([getattr(c, name).T for c in caches]).astype(dtype)
+
+        fields = {"gamma_o": "ot", "gamma_f": "ft", "gamma_u": "it", "c_tilde": "cct"}
+        C = stack("c_next")
+        p = caches[0].parameters
+        return LSTMTape(
+            X=stack("xt"), Z=None, G=np.concatenate([stack(fields[g.key]) for g in self.gates],
+                                                    axis=2),
+            C=C, TC=np.tanh(C), A=stack("a_next"),
+            a0=np.ascontiguousarray(caches[0].a_prev.T, dtype=dtype),
+            c0=np.ascontiguousarray(caches[0].c_prev.T, dtype=dtype),
+            P=self.pack({k: np.asarray(v, dtype) for k, v in p.items()}))

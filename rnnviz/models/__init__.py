@@ -1,0 +1,49 @@
+"""Models in use: a network with its vocabulary and the meaning of its outputs.
+
+Shipped, random, imported and trained-in-the-app models are all `ModelInUse` objects of
+one kind (`CharLM`, `Tagger`, `Classifier`), and every page reads them along one route:
+``m.read(text)`` (tokens, x, forward trace) and ``m.backward(m.read(text, for_loss=True))``.
+A `ModelSpec` names one of them with a few scalars, so caches key on it.
+"""
+
+from rnnviz.models.inuse import (
+    CLASSES,
+    KIND_NAMES,
+    KINDS,
+    START_LABEL,
+    Backward,
+    CharLM,
+    Classifier,
+    ModelInUse,
+    Reading,
+    Steps,
+    Tagger,
+    freeze,
+)
+from rnnviz.models.shipped import (
+    PRETRAINED,
+    PRETRAINED_DIR,
+    from_checkpoint,
+    list_pretrained,
+    load_pretrained,
+)
+from rnnviz.models.spec import (
+    CELL_NAMES,
+    CELLS,
+    RANDOM,
+    SESSION_PREFIX,
+    TRAINED_LMS,
+    ModelSpec,
+    comparison_models,
+    load,
+    random_model,
+    random_vocab,
+)
+
+__all__ = [
+    "ModelInUse", "CharLM", "Tagger", "Classifier", "Steps", "Reading", "Backward", "freeze",
+    "KINDS", "KIND_NAMES", "CLASSES", "START_LABEL",
+    "PRETRAINED", "PRETRAINED_DIR", "from_checkpoint", "list_pretrained", "load_pretrained",
+    "ModelSpec", "RANDOM", "SESSION_PREFIX", "CELLS", "CELL_NAMES", "load", "random_model",
+    "random_vocab", "TRAINED_LMS", "comparison_models",
+]  # fmt: skip

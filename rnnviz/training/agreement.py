@@ -1,0 +1,287 @@
+"""Long-range agreement, the course's motivation for GRUs and LSTMs, as a task to train on.
+
+    the cat  w<1> … w<L>  → was          the cats  w<1> … w<L>  → were
+
+A sentence is a subject ("the" + a noun, singular or plural), then a clause of exactly L
+words (the distance), then the verb, whose number must agree with the subject. The clause
+words are drawn uniformly from number-neutral filler words; with `attractors = k`, k of
+them are nouns of the *other* number (Linzen, Dupoux & Goldberg 2016: "the key to the
+cabinets … is"), so the network must remember the subject's number, not the last noun's.
+In training the k nouns take a random number each (as nouns do in text): were they always
+of the other number, "the verb disagrees with the nearest noun" would be a shortcut. The
+held-out sentences have true attractors, all of the other number.
+
+Two objectives, the same sentences:
+
+* "direct": many-to-one, ŷ<T_x> = P(was | sentence), P(were | sentence); the loss is L<T_x>.
+* "lm": a word-level language model, ŷ<t> = P(word t+1 | words 1..t), the loss summed over
+  every step (the seed's L = Σ_t L<t>). It is scored at the verb: correct when
+  ŷ<T_x>[was] > ŷ<T_x>[were] for a singular subject (and the reverse for a plural one).
+  Nothing tells it the verb is what matters: the fillers are unpredictable, so most of its
+  loss is noise it cannot reduce.
+
+`train_agreement` trains one cell; `AgreementTask` is the same experiment as a task for
+`rnnviz.training.live.Race`, which trains several cells side by side on the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from rnnviz.core.init import InitConfig
+from rnnviz.core.model import Model, RNNConfig
+from rnnviz.text import SPECIALS, Vocab
+from rnnviz.training.batches import Batch, equal_length_groups, one_hot
+from rnnviz.training.loop import TrainConfig
+
+# Nouns as (singular, plural). The subject and the attractors are drawn from these.
+NOUNS = (("cat", "cats"), ("dog", "dogs"), ("key", "keys"), ("author", "authors"),
+         ("student", "students"), ("bird", "birds"), ("box", "boxes"), ("child", "children"))
+# Clause words that carry no number (no nouns, no verbs that agree, no "a"/"these").
+FILLERS = ("which", "that", "already", "ate", "near", "behind", "old", "big", "small", "and",
+           "very", "quietly", "often", "saw", "with", "from", "under", "red", "happy", "then",
+           "the", "yesterday", "never", "liked", "over", "green")
+VERBS = ("was", "were")              # label 0 = singular subject, 1 = plural subject
+DISTANCE_RANGE = (1, 100)            # the page's and the package's limits on L
+MAX_ATTRACTORS = 3
+OBJECTIVES = ("direct", "lm")
+
+
+def vocab() -> Vocab:
+    """The task's word vocabulary: `<UNK>`, `<EOS>`, the nouns, the fillers, the verbs."""
+    words = [w for pair in NOUNS for w in pair]
+    words += [w for w in FILLERS if w not in words] + list(VERBS)
+    return Vocab([*SPECIALS, *words], kind="word")
+
+
+def _check_distance(distance) -> tuple[int, int]:
+    lo, hi = (distance, distance) if np.ndim(distance) == 0 else tuple(distance)
+    lo, hi = int(lo), int(hi)
+    if not DISTANCE_RANGE[0] <= lo <= hi <= DISTANCE_RANGE[1]:
+        raise ValueError(f"distance must be in {list(DISTANCE_RANGE)} (a number or a range "
+                         f"lo <= hi), got {distance!r}")
+    return lo, hi
+
+
+def agreement_task(distance, n: int, rng: np.random.Generator, attractors: int = 0,
+                   mixed: bool = False) -> list[tuple[str, str]]:
+    """n (sentence up to the verb, "was" | "were") pairs.
+
+    distance: L, the number of words between the subject's noun and the verb; an int, or
+        (lo, hi) to draw L uniformly per sentence. attractors: how many of the L clause words
+        are nouns of the other number (0 .. min(3, L)), at random positions.
+    mixed: those nouns take a random number each instead (training data: if every
+        intervening noun had the other number, its number alone would give the answer).
+    """
+    lo, hi = _check_distance(distance)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("pass an np.random.Generator (no global RNG)")
+    if not 0 <= int(attractors) <= MAX_ATTRACTORS or int(attractors) > lo:
+        raise ValueError(f"attractors must be in [0, {MAX_ATTRACTORS}] and at most the "
+                         f"distance ({lo}), got {attractors}")
+    out = []
+    for _ in range(int(n)):
+        L = int(rng.integers(lo, hi + 1))
+        plural = int(rng.integers(2))
+        subject = NOUNS[rng.integers(len(NOUNS))][plural]
+        clause = [FILLERS[i] for i in rng.integers(len(FILLERS), size=L)]
+        for pos in rng.choice(L, size=int(attractors), replace=False):
+            number = int(rng.integers(2)) if mixed else 1 - plural
+            clause[pos] = NOUNS[rng.integers(len(NOUNS))][number]
+        out.append((" ".join(["the", subject, *clause]), VERBS[plural]))
+    return out
+
+
+@dataclass(frozen=True)
+class AgreementConfig:
+    """The experiment's settings; the defaults are the Training page's defaults."""
+
+    distance: int | tuple[int, int] = 20     # L, or (lo, hi) drawn per batch
+    attractors: int = 0                      # nouns of the other number in the clause
+    objective: str = "direct"                # "direct" | "lm"
+    n_a: int = 32                            # hidden units (every cell)
+    m: int = 32                              # sentences per batch
+    steps: int = 400                         # optimizer steps (every cell)
+    lr: float = 1e-2                         # Adam, constant learning rate
+    clip_norm: float = 5.0                   # global-norm clipping
+    init: InitConfig = field(default_factory=InitConfig)   # the same family for every cell
+    seed: int = 0                            # initial weights and data order
+    n_eval: int = 256                        # held-out sentences for the accuracy
+
+    def __post_init__(self):
+        _check_distance(self.distance)
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}, got {self.objective!r}")
+        if not 0 <= self.attractors <= min(MAX_ATTRACTORS, _check_distance(self.distance)[0]):
+            raise ValueError("attractors must be in [0, 3] and at most the distance")
+        if self.n_a < 1 or self.m < 1 or self.steps < 1:
+            raise ValueError("n_a, m and steps must be >= 1")
+
+    def train_config(self) -> TrainConfig:
+        # a per-token mean for the LM (its loss is at every step), L<T_x> for the direct one
+        return TrainConfig(steps=self.steps, optimizer="adam", lr=self.lr, decay="constant",
+                           clip_norm=self.clip_norm,
+                           loss_at="all" if self.objective == "lm" else "last")
+
+
+def _encode(v: Vocab, pairs: Sequence[tuple[str, str]]) -> tuple[list[np.ndarray], np.ndarray]:
+    ids = [v.encode(s) for s, _ in pairs]
+    labels = np.array([VERBS.index(verb) for _, verb in pairs], dtype=np.int64)
+    return ids, labels
+
+
+class AgreementTask:
+    """The agreement experiment as a task for `Race`: models, batches, held-out accuracy.
+
+    Every cell gets `batches()` from the same seed, hence the same sentences in the same
+    order, and `model(cell)` from the same seed and init family.
+    """
+
+    kind = "agreement"
+
+    def __init__(self, config: AgreementConfig):
+        self.config = config
+        self.vocab = vocab()
+        self.verb_ids = np.array([self.vocab.stoi[w] for w in VERBS])
+        # held-out sentences from their own stream, never seen in training
+        rng = np.random.default_rng([config.seed, 1])
+        self.eval_ids, self.eval_labels = _encode(
+            self.vocab, agreement_task(config.distance, config.n_eval, rng, config.attractors))
+        # a fixed probe batch for ‖∂L<T_x>/∂a<t>‖ over training (longest distance)
+        hi = _check_distance(config.distance)[1]
+        pairs = agreement_task(hi, config.m, np.random.default_rng([config.seed, 2]),
+                               config.attractors)
+        ids, labels = _encode(self.vocab, pairs)
+        self.probe = self._batch(np.stack(ids), labels)
+
+    @property
+    def n_x(self) -> int:
+        return len(self.vocab)
+
+    def model(self, cell: str) -> Model:
+        cfg = self.config
+        head, n_y = ("many_to_many", self.n_x) if cfg.objective == "lm" else ("many_to_one", 2)
+        rc = RNNConfig(cell=cell, n_x=self.n_x, n_a=cfg.n_a, n_y=n_y, head=head,
+                       dtype="float32")
+        return Model.init(rc, rng=np.random.default_rng(cfg.seed), init=cfg.init)
+
+    def _batch(self, ids: np.ndarray, labels: np.ndarray) -> Batch:
+        x = one_hot(ids, self.n_x)
+        if self.config.objective == "direct":
+            return Batch(x=x, y=labels)
+        # y<t> = word t+1; the word after the last one is the verb
+        y = np.concatenate([ids[:, 1:], self.verb_ids[labels][:, None]], axis=1)
+        return Batch(x=x, y=y)
+
+    def batches(self) -> Iterator[Batch]:
+        cfg = self.config
+        rng = np.random.default_rng([cfg.seed, 0])
+        lo, hi = _check_distance(cfg.distance)
+        while True:
+            # one L per batch, so every sentence in it ends at T_x (no padding)
+            L = int(rng.integers(lo, hi + 1))
+            pairs = agreement_task(L, cfg.m, rng, cfg.attractors, mixed=True)
+            ids, labels = _encode(self.vocab, pairs)
+            yield self._batch(np.stack(ids), labels)
+
+    def verb_logits(self, model: Model, ids: np.ndarray) -> np.ndarray:
+        """(m, 2) scores of was / were at the verb (logits of ŷ<T_x>)."""
+        z = model.forward(one_hot(ids, self.n_x)).rows["z_y"][-1]
+        return z if self.config.objective == "direct" else z[:, self.verb_ids]
+
+    def evaluate(self, model: Model) -> dict:
+        """Held-out accuracy at the verb (and its count)."""
+        correct = 0
+        for idx in equal_length_groups([len(s) for s in self.eval_ids], 256):
+            ids = np.stack([self.eval_ids[i] for i in idx])
+            guess = np.argmax(self.verb_logits(model, ids), axis=1)
+            correct += int(np.sum(guess == self.eval_labels[idx]))
+        return {"accuracy": correct / len(self.eval_ids)}
+
+    def probe_batch(self) -> Batch:
+        return self.probe
+
+    def in_use(self, model: Model, name: str):
+        """The trained network as a model-in-use: `.predict(sentence)` -> [P(was), P(were)].
+
+        For the LM objective the head is cut to the two verbs' rows of W_y, b_y, so P is
+        renormalised over {was, were}: exactly the comparison the accuracy scores.
+        """
+        from rnnviz.models import Classifier
+
+        cfg = self.config
+        if cfg.objective == "lm":
+            rc = replace(model.config, n_y=2, head="many_to_one")
+            params = dict(model.params)
+            params["Wy"], params["by"] = model.params["Wy"][self.verb_ids], \
+                model.params["by"][self.verb_ids]
+            model = Model(rc, params)
+        card = {"labels": list(VERBS), "task": "agreement", "objective": cfg.objective,
+                "distance": cfg.distance, "attractors": cfg.attractors, "seed": cfg.seed,
+                "steps": cfg.steps, "lr": cfg.lr, "n_a": cfg.n_a,
+                "title": f"{name} (trained here)"}
+        return Classifier(name, model, self.vocab, card, source="trained")
+
+
+@dataclass
+class AgreementResult:
+    cell: str
+    accuracy: float                  # held-out accuracy at the verb, after training
+    losses: np.ndarray               # per step
+    eval_curve: list[tuple[int, float]]   # (step, held-out accuracy)
+    model: object                    # model-in-use: .predict(sentence) -> [P(was), P(were)]
+    network: Model                   # the trained network itself (LM head kept for "lm")
+    time_s: float
+    config: AgreementConfig
+
+
+def train_agreement(cell: str, distance=None, *, attractors: int = 0,
+                    objective: str = "direct", n_a: int | None = None,
+                    steps: int | None = None, seed: int = 0,
+                    callback: Callable | None = None, **settings) -> AgreementResult:
+    """Train one cell on the agreement task with the Training page's defaults.
+
+    distance: L (default 20) or (lo, hi); other `AgreementConfig` fields (lr, m, clip_norm,
+    init, n_eval) can be passed as keywords. callback(progress) runs after every step
+    (`rnnviz.training.live.RaceProgress`); returning False stops the run.
+    """
+    from rnnviz.training.live import Race
+
+    base = AgreementConfig()
+    cfg = AgreementConfig(
+        distance=base.distance if distance is None else distance, attractors=attractors,
+        objective=objective, n_a=base.n_a if n_a is None else n_a,
+        steps=base.steps if steps is None else steps, seed=seed, **settings)
+    task = AgreementTask(cfg)
+    race = Race(task, [cell], steps=cfg.steps, train=cfg.train_config())
+    race.run(callback=callback)
+    run = race.runs[cell]
+    final = task.evaluate(run.model)["accuracy"]
+    return AgreementResult(cell=cell, accuracy=final, losses=run.loss_array(),
+                           eval_curve=[(s, e["accuracy"]) for s, e in run.evals],
+                           model=task.in_use(run.model, f"agreement-{cell}"),
+                           network=run.model, time_s=run.train_time, config=cfg)
+
+
+DISTANCES = (5, 10, 20, 40, 80)      # the "accuracy vs distance" sweep
+
+
+def accuracy_vs_distance(cells: Sequence[str], distances: Sequence[int] = DISTANCES,
+                         should_stop: Callable[[], bool] | None = None,
+                         on_point: Callable[[str, int, float], None] | None = None,
+                         **settings) -> dict[str, dict[int, float]]:
+    """{cell: {L: held-out accuracy}}: one training run per (cell, L), same settings."""
+    out: dict[str, dict[int, float]] = {c: {} for c in cells}
+    for L in distances:
+        for cell in cells:
+            if should_stop is not None and should_stop():
+                return out
+            stop = None if should_stop is None else (lambda p: not should_stop())
+            res = train_agreement(cell, int(L), callback=stop, **settings)
+            out[cell][int(L)] = res.accuracy
+            if on_point is not None:
+                on_point(cell, int(L), res.accuracy)
+    return out

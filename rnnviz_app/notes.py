@@ -1,0 +1,254 @@
+"""The pages' longer prose: the "what to look for" notes, in Markdown (< and > escaped).
+
+Kept apart from the page code so a page file reads as its flow: which charts, in which
+order, from which data. Each note says what the picture shows and why it matters.
+"""
+
+ACTIVATIONS = {
+    "onehot": (
+        "x\\<t\\> is a column of n_x zeros with a single 1 at the token's index in the "
+        "vocabulary (the course's one-hot encoding). Only the rows this sentence uses are "
+        "drawn. A token the vocabulary does not know lights up row 0, **\\<UNK\\>**: every "
+        "unknown character looks the same to the network."),
+    "arch": {"rnn": r"an RNN has only a\<t\>",
+             "gru": r"a GRU adds Γu, Γr and c̃\<t\> (its c\<t\> is a\<t\>)",
+             "lstm": r"an LSTM adds c\<t\>, c̃\<t\> and the gates Γf, Γu, Γo"},
+    "heatmap": {
+        "a": "Each column is the hidden state **a\\<t\\>** just after reading the token under "
+             "it; each row is one unit. Rows that change colour at spaces or punctuation react "
+             "to word boundaries; rows that keep one colour over a stretch carry memory across "
+             "steps.",
+        "c": "The LSTM's memory cell **c\\<t\\>** is not squashed by tanh: it can grow past ±1 "
+             "while Γf ≈ 1 keeps it and Γu keeps adding. Long horizontal bands are memory kept "
+             "over many steps.",
+        "c_tilde": "**c̃\\<t\\>** is the candidate the cell could write at step t, computed "
+                   "from a\\<t-1\\> and x\\<t\\>. It changes with almost every character: "
+                   "whether it is actually written is up to Γu.",
+        "gamma_f": "**Γf** near 1 (yellow) keeps c\\<t-1\\>; near 0 (dark) erases it. A dark "
+                   "column is a step where many units erase their memory at once.",
+        "gamma_u": "**Γu** decides how much of c̃\\<t\\> is written into c\\<t\\>. In a GRU, "
+                   "Γu ≈ 0 copies c\\<t-1\\> unchanged: that is how a GRU keeps memory, and "
+                   "gradients, over long spans.",
+        "gamma_o": "**Γo** decides how much of tanh(c\\<t\\>) is shown as a\\<t\\>. A unit can "
+                   "hold something in c\\<t\\> and keep it hidden (Γo ≈ 0) until it is needed.",
+        "gamma_r": "**Γr** (relevance) decides how much of c\\<t-1\\> enters the candidate "
+                   "c̃\\<t\\>. Γr ≈ 0 lets the unit compute a fresh candidate that ignores the "
+                   "past.",
+    },
+    "direction": {
+        "fwd": " This is the **forward** direction (→): it has read x\\<1\\>…x\\<t\\>.",
+        "bwd": " This is the **backward** direction (←): it has read x\\<T_x\\>…x\\<t\\>, right "
+               "to left.",
+    },
+    "a_random": " With random weights, expect a pattern that mostly follows the current "
+                "character.",
+    "a_trained": " This model is trained: look for units that stay on through a word, or flip "
+                 "at every space.",
+    "unit": (
+        "Each token's background is unit {unit}'s {symbol} right after reading it: red above, "
+        "blue below {centre}, scaled to this unit's largest value so that even a quiet unit "
+        "shows its pattern. Hover a token for the exact value. In trained character models "
+        "(Karpathy et al., 2015) a few units track quotes, line length or the inside of "
+        "brackets; most are harder to read (the Units page searches a whole corpus)."),
+    "what": {"char_lm": "next character", "tagger": "tag of this word",
+             "classifier": "class of the sentence so far"},
+    "topk_lm": (
+        "Column t lists the 5 most likely values of ŷ\\<t\\> after reading x\\<1\\>…x\\<t\\>; "
+        "darker = more probable (� is \\<UNK\\>, ⊣ is \\<EOS\\>, the end of the text). An "
+        "orange square marks the true next token when it is among the five. "),
+    "topk_trained": "A trained char LM is confident inside words and unsure after a space or "
+                    "at the start of a word.",
+    "topk_random": "Random weights give flat, near-uniform guesses (about 1/n_y each).",
+    "topk_other": "Column t lists the 5 most likely classes of ŷ\\<t\\>. ",
+    "saturation": (
+        "One dot per unit. Right: the gate is mostly closed (< 0.1); top: mostly open "
+        "(> 0.9); on the dotted diagonal it is always one or the other, never in between. "),
+    "saturation_trained": (
+        "In trained models (Karpathy et al., 2015) some gates stay open (> 0.9) for long "
+        "stretches: high dots on the Γf panel are units that remember. Dots far right are "
+        "gates that are almost always closed."),
+    "saturation_random": "Random weights sit near the origin: no gate has learned to open or "
+                         "close yet.",
+    "saturation_rnn": (
+        "An RNN has no gates; this shows how often tanh saturates near ±1, where its "
+        "derivative (1 − a²) is almost 0 and the gradient through that unit vanishes."),
+}
+
+# Equations of one BPTT step per cell (the kernels compute exactly these, fused).
+BPTT_EQUATIONS = {
+    "rnn": [
+        r"\frac{\partial L}{\partial a^{<t>}} = W_{ya}^T(\hat{y}^{<t>} - y^{<t>}) + "
+        r"W_{aa}^T\, dz^{<t+1>}",
+        r"dz^{<t>} = \frac{\partial L}{\partial a^{<t>}} * (1 - (a^{<t>})^2)"
+        r"\qquad(\tanh' ;\ \text{ReLU: } * [z^{<t>} > 0])",
+        r"\frac{\partial L}{\partial W_a} \mathrel{+}= dz^{<t>}\,[a^{<t-1>}; x^{<t>}]^T,\quad "
+        r"\frac{\partial L}{\partial b_a} \mathrel{+}= dz^{<t>}",
+    ],
+    "gru": [
+        r"\frac{\partial L}{\partial c^{<t>}} = W_y^T(\hat{y}^{<t>} - y^{<t>}) + "
+        r"(\text{everything } c^{<t>} \text{ feeds at step } t+1)",
+        r"d\Gamma_u = dc^{<t>} * (\tilde{c}^{<t>} - c^{<t-1>}),\quad "
+        r"d\tilde{c}^{<t>} = dc^{<t>} * \Gamma_u,\quad "
+        r"d\Gamma_r = (W_{ca}^T dz_c) * c^{<t-1>}",
+        r"dc^{<t-1>} \mathrel{+}= dc^{<t>} * (1 - \Gamma_u) + W_{ua}^T dz_u + W_{ra}^T dz_r + "
+        r"(W_{ca}^T dz_c) * \Gamma_r",
+        r"dz_g = d\Gamma_g * \Gamma_g (1 - \Gamma_g),\quad dz_c = d\tilde{c} * (1 - \tilde{c}^2)"
+        r",\quad \frac{\partial L}{\partial W_g} \mathrel{+}= dz_g^{<t>}\,[c^{<t-1>}; x^{<t>}]^T",
+    ],
+    "lstm": [
+        r"\frac{\partial L}{\partial a^{<t>}} = W_y^T(\hat{y}^{<t>} - y^{<t>}) + "
+        r"\textstyle\sum_g W_{ga}^T\, dz_g^{<t+1>}",
+        r"dc^{<t>} = \frac{\partial L}{\partial a^{<t>}} * \Gamma_o * (1 - \tanh^2 c^{<t>}) + "
+        r"dc^{<t+1>} * \Gamma_f^{<t+1>}",
+        r"d\Gamma_o = da^{<t>} * \tanh c^{<t>},\ d\Gamma_f = dc^{<t>} * c^{<t-1>},\ "
+        r"d\Gamma_u = dc^{<t>} * \tilde{c}^{<t>},\ d\tilde{c}^{<t>} = dc^{<t>} * \Gamma_u",
+        r"dz_g = d\Gamma_g * \Gamma_g(1 - \Gamma_g),\ dz_c = d\tilde{c} * (1 - \tilde{c}^2),\ "
+        r"\frac{\partial L}{\partial W_g} \mathrel{+}= dz_g^{<t>}\,[a^{<t-1>}; x^{<t>}]^T",
+    ],
+}
+
+BACKWARD = {
+    "loss_char_lm": (
+        "L\\<t\\> = −log ŷ\\<t\\>[y\\<t\\>]: small when the model gave the right next "
+        "token a high probability. With random weights every L\\<t\\> is close to log n_y "
+        "= {log_n_y:.2f}, the loss of a uniform guess. "),
+    "loss_tagger": (
+        "L\\<t\\> = −log ŷ\\<t\\>[y\\<t\\>], with the model's own most likely tag as "
+        "y\\<t\\> (your sentence has no labels): small where the tagger is sure of its tag, "
+        "about log n_y = {log_n_y:.2f} where it hesitates. "),
+    "loss_classifier": (
+        "L = −log ŷ\\<T_x\\>[y], with the model's own most likely class as y (your sentence "
+        "has no label): small when the classifier is sure; log n_y = {log_n_y:.2f} would be a "
+        "uniform guess. "),
+    "loss_last": "Only the last bar counts when the loss is at T_x only; the gradient then "
+                 "enters the network at a single step.",
+    "loss_all": "Every step with a target injects gradient into the network at its own t.",
+    "stepping": (
+        "Press **◀ Play BPTT** in the chart above: the cover slides left as BPTT reaches "
+        "earlier steps. ∂L/∂a\\<t\\> is the sum of two arrows: the step's own loss through "
+        "W_y, and what comes back from step t+1 through the recurrent weights (the metrics "
+        "split it). "),
+    "stepping_last": "With the loss at T_x only, the early steps receive gradient *only* "
+                     "through the recurrence: watch the norm on the right shrink as t moves "
+                     "left.",
+    "stepping_all": "The log-scale norm shows how much each step matters to the loss.",
+    "dw": (
+        "The same weights are used at every step, so their gradient is a **sum over steps**: "
+        "∂L/∂W = Σ_t dz\\<t\\> [a\\<t-1\\>; x\\<t\\>]ᵀ. The top bars are each step's "
+        "term; the bottom lines add them up from T_x leftwards, as BPTT does, and reach "
+        "||∂L/∂W|| at t = 1. Steps whose bars are tiny barely train the weights: that is the "
+        "vanishing gradient seen from the weights' side."),
+    "gradcheck": (
+        "For a few entries θ of each weight matrix, the analytic gradient from BPTT is compared "
+        "with the centred difference (L(θ + ε) − L(θ − ε)) / 2ε, ε = 10⁻⁵, on a float64 copy "
+        "of the model, over the first {steps} steps of the sentence (each entry costs two more "
+        "forward passes). Relative errors around 10⁻⁷ or smaller mean the backward pass is "
+        "right; 10⁻³ or more would mean a bug. A very small gradient of a large loss is only "
+        "checked to the rounding of L (≈ 10⁻¹⁶·|L|/ε)."),
+}
+
+SAMPLING = {
+    "caption": (
+        "A character language model reads x\\<t\\> and outputs ŷ\\<t\\>, the probability of "
+        "every possible next character. Sampling draws one character from ŷ\\<t\\> and feeds "
+        "it back as x\\<t+1\\>, again and again (course notes, \"Sampling novel sequences\")."),
+    "step": (
+        "Grey: what the model itself predicts, ŷ\\<t\\>. Blue/red: the distribution the "
+        "character was actually drawn from, after temperature and top-k; red is the draw. "
+        "A low temperature piles the mass on the favourite; top-k removes the long tail. "
+        "High-entropy steps (the start of a word) are where samples diverge; after a few "
+        "letters of a word the model is usually sure."),
+    "hidden": (
+        "a\\<t\\> is everything the model remembers when it predicts ŷ\\<t\\>. Each column is "
+        "one step, each row one unit; the red box is the step on the slider. Units that flip "
+        "at spaces or after punctuation track word boundaries; slowly changing rows carry "
+        "longer context."),
+    "score_caption": (
+        "A language model gives every sentence a probability: P(y\\<1\\>, …, y\\<T_y\\>) = "
+        "P(y\\<1\\>) · P(y\\<2\\> | y\\<1\\>) · … — the product of ŷ at each character. "
+        "This scores the sidebar's sentence (edit it there)."),
+    "score": (
+        "Each bar is log P(c\\<t\\> | everything before it): near 0 means the model saw it "
+        "coming, very negative means surprise. The top line adds them up: log P(sentence) is "
+        "where it ends. Characters after the first few letters of a word are usually cheap; "
+        "capital letters, digits and rare words are expensive."),
+    "compare_caption": (
+        "The course notes' speech-recognition example: two transcriptions that sound the "
+        "same, and the language model decides which one was said. A model only knows its "
+        "corpus: these learned from Python docstrings, where \"pair\" (as in key/value pair) "
+        "is common and \"pear\" is rare. Try a pair in the docstrings' own style too, e.g. "
+        "\"Return the number of items\" vs \"Return the number of itmes\"."),
+    "compare": (
+        "Yellow columns are where the two sentences differ. Before them the two curves "
+        "coincide (same characters, same predictions); the gap opens at the differing "
+        "characters and can keep changing after them, because the model's state now differs. "
+        "The final gap is the log-probability difference."),
+}
+
+TYPES = {
+    "caption": (
+        "The same recurrent cell, a\\<t\\> = g(W_a [a\\<t-1\\>, x\\<t\\>] + b_a), wired four "
+        "ways (course notes, \"Different types of RNNs\"). Each diagram below is labelled with a "
+        "real input and the real output of a model shipped with rnnviz; edit the inputs."),
+    "many_to_many": (
+        "One output per input: ŷ\\<t\\> = P(word t is part of a name), here from "
+        "**ner-bilstm**. Red numbers are above 0.5. T_y = T_x by construction: the network "
+        "emits ŷ\\<t\\> as it passes x\\<t\\> (this tagger also reads the sentence "
+        "backwards first). A word it has never seen is read as \\<UNK\\>: its tag then rests "
+        "on the words around it."),
+    "many_to_one": (
+        "The network reads every word but answers once, after the last: ŷ\\<T_x\\> = "
+        "P(rating | the whole review), from **sentiment-lstm**. T_y = 1. The training loss "
+        "only looks at that last output, so a\\<T_x\\> has to carry everything that matters "
+        "(a *but* late in the review can overturn the opening)."),
+    "one_to_many": (
+        "One input (or none: the start symbol), a whole sequence out. Each drawn character "
+        "ŷ\\<t\\> is fed back as the next input x\\<t+1\\> (dotted lines) — that is how the "
+        "course notes generate music or text."),
+    "encoder_decoder": (
+        "Translation: 5 French tokens in, 8 English tokens out, so a tagger's one-output-per-"
+        "input wiring cannot work. An **encoder** RNN reads the whole input and only hands "
+        "over its last state a\\<T_x\\>, a summary of the sentence. A **decoder** RNN (its "
+        "own parameters) starts from that state and generates the output one token at a time, "
+        "feeding each word back in — the one-to-many wiring above — until it emits an end "
+        "token. So T_y is decided by the decoder, not by T_x."),
+}
+
+BIDIRECTIONAL = {
+    "caption": (
+        "A bidirectional RNN runs two RNNs with their own parameters: a→\\<t\\> reads the "
+        "sentence left to right, a←\\<t\\> right to left, and every prediction sees both "
+        "(course notes, \"Bidirectional RNN\"):"),
+    "taggers": (
+        "Two word-level name taggers were trained on the same sentences: **ner-lstm** reads "
+        "left to right only, **ner-bilstm** reads both ways. Both output P(name) = ŷ\\<t\\> "
+        "for every word. Edit either sentence."),
+    "shared": (
+        "Up to the last shared word the two sentences are identical, so the "
+        "**unidirectional** tagger has read exactly the same x\\<1\\>…x\\<t\\>: its "
+        "a→\\<t\\> and its P(name) are *the same number* in both sentences (difference 0). It "
+        "has to guess before it sees *Roosevelt* or *bears*. The **bidirectional** tagger's "
+        "a←\\<t\\> has already read the rest of the sentence, so its answers differ — and are "
+        "right."),
+    "directions": (
+        "Columns are aligned per word: column t of the top map is a→\\<t\\> (it has read the "
+        "words up to t), of the middle one a←\\<t\\> (the words from t to the end). ŷ\\<t\\> "
+        "reads their concatenation [a→\\<t\\>, a←\\<t\\>]. The bottom chart splits the 'name' "
+        "log-odds of ŷ\\<t\\> exactly into what W_y takes from each half: at *Teddy*, the "
+        "green bar (a←) is what tells the two sentences apart; at *Roosevelt*, both halves "
+        "usually agree."),
+    "sweep": (
+        "Press **▶ Play** (the animation runs in your browser). The forward sweep computes "
+        "a→\\<1\\>, a→\\<2\\>, … in order (1)…(T_x); then the backward sweep starts at the "
+        "end, a←\\<T_x\\>, and runs back to a←\\<1\\>. The number in a cell is when it was "
+        "computed. No ŷ\\<t\\> can be produced before both sweeps have passed t, so a "
+        "bidirectional RNN needs the **whole** sequence first: fine for tagging a written "
+        "sentence, not for live speech."),
+    "sensitivity": (
+        "Row t, column t' is how strongly the prediction ŷ\\<t\\> reacts to a change of the "
+        "input word x\\<t'\\> (the norm of the Jacobian, computed exactly by back-propagating "
+        "every output). For the **unidirectional** tagger everything right of the diagonal is "
+        "exactly 0 (white on the log scale): ŷ\\<t\\> cannot depend on words it has not read. "
+        "The **bidirectional** tagger fills the whole matrix: in the row of *Teddy*, the word "
+        "after it counts about as much as *Teddy* itself."),
+}

@@ -1,0 +1,81 @@
+"""The app's frame: the page table, the navigation, the shared sidebar, then the page.
+
+``app.py`` is one call, ``run_app()``. Every page is a script in ``pages/`` with one
+``render()`` function.
+
+Deep links. A ``pages/`` folder beside the main script puts Streamlit in its legacy
+multipage mode until ``st.navigation`` is first called in the process: the first deep link
+after the server starts (and every AppTest run) executes the page script alone, without this
+frame. ``ensure_frame()``, the first call of every page, notices that (the frame marks its
+own runs) and runs the frame itself, in the same run and with public API only: the frame's
+``st.navigation`` ends the legacy mode and resolves the same page, which then runs inside
+the frame; ``st.stop()`` ends the outer, frameless run. Being the same run, a button press
+or widget change that arrived with it is seen.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import streamlit as st
+
+import rnnviz
+
+
+@dataclass(frozen=True)
+class PageDef:
+    path: str                 # relative to app.py
+    title: str
+    default: bool = False
+
+
+# One line per page, in menu order; the default page opens at "/".
+PAGES = (
+    PageDef("pages/activations.py", "Activations", default=True),
+    PageDef("pages/forward.py", "Forward pass"),
+    PageDef("pages/backward.py", "Backward pass (BPTT)"),
+    PageDef("pages/vanishing.py", "Vanishing gradients"),
+    PageDef("pages/training.py", "Training"),
+    PageDef("pages/bidirectional.py", "Bidirectional context"),
+    PageDef("pages/sampling.py", "Sampling"),
+    PageDef("pages/types.py", "Types of RNNs"),
+    PageDef("pages/about.py", "About"),
+)
+
+# Per script-run thread: True while run_app() runs a page (Streamlit runs each script run,
+# page included, in one thread).
+_FRAME = threading.local()
+
+
+def _navigation(position: str = "sidebar"):
+    pages = [st.Page(p.path, title=p.title, default=p.default) for p in PAGES]
+    return st.navigation(pages, position=position)
+
+
+def run_app() -> None:
+    """The whole app: page config, navigation, the shared sidebar, then the chosen page."""
+    from rnnviz_app.sidebar import render_sidebar
+
+    st.set_page_config(page_title="rnnviz", layout="wide")
+    page = _navigation()
+    render_sidebar()
+    _FRAME.active = True
+    try:
+        page.run()
+    finally:
+        _FRAME.active = False
+
+
+def ensure_frame() -> None:
+    """The first call of a page's render() (never inside a fragment): when the page runs
+    without the frame (see the module docstring), run the app here, then stop."""
+    if getattr(_FRAME, "active", False):
+        return
+    run_app()
+    st.stop()
+
+
+# The server process is rnnviz's own: keep freed memory for the kernels' buffers
+# (see rnnviz.keep_freed_memory; RNNVIZ_KEEP_FREED_MEMORY=0 turns it off).
+rnnviz.keep_freed_memory()

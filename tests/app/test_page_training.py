@@ -1,0 +1,128 @@
+"""AppTest: the Training page's controls, a short run to its end, stop/resume/reset, refusals,
+and "use this model"."""
+
+import time
+
+import numpy as np
+import pytest
+from _page_support import all_text, chart_keys, open_page
+
+from rnnviz.figures import training as figs
+from rnnviz.training.agreement import AgreementConfig, AgreementTask
+from rnnviz_app import jobs
+
+PAGE = "pages/training.py"
+K = "training."
+
+
+@pytest.fixture
+def at(monkeypatch):
+    at = open_page(monkeypatch, PAGE)
+    assert not at.exception, at.exception
+    yield at
+    run = at.session_state[K + "run"] if K + "run" in at.session_state else None
+    if run is not None:
+        jobs.manager().discard(run)
+
+
+def wait_until_final(at, timeout=120):
+    run = at.session_state[K + "run"]
+    end = time.monotonic() + timeout
+    while run.status in jobs.ACTIVE and time.monotonic() < end:
+        time.sleep(0.05)
+    assert run.status not in jobs.ACTIVE, run.status
+    return run
+
+
+def start(at, steps=20, L=4, cells=None):
+    at.slider(key=K + "steps").set_value(steps)
+    at.slider(key=K + "L").set_value(L)
+    if cells is not None:
+        at.multiselect(key=K + "cells").set_value(cells)
+    at.button(key=K + "start").click().run()
+    assert not at.exception, at.exception
+
+
+def test_default_controls_and_no_run_yet(at):
+    d = AgreementConfig()
+    assert at.slider(key=K + "L").value == d.distance
+    assert at.slider(key=K + "steps").value == d.steps
+    assert at.slider(key=K + "n_a").value == d.n_a
+    assert at.multiselect(key=K + "cells").value == ["rnn", "gru", "lstm"]
+    assert at.radio(key=K + "objective").value == "direct"
+    assert at.button(key=K + "stop").disabled and at.button(key=K + "resume").disabled
+    assert not at.button(key=K + "start").disabled
+    assert "Press **Train**" in all_text(at)
+    assert f"L = {d.distance}" in all_text(at)
+
+
+def test_a_short_run_ends_with_its_own_numbers_in_words(at):
+    start(at, steps=20, L=4, cells=["rnn", "lstm"])
+    run = wait_until_final(at)
+    assert run.status == jobs.DONE
+    at.run()
+    assert not at.exception, at.exception
+    assert {K + "loss_chart", K + "metric_chart", K + "da_chart", K + "da_heatmap"} \
+        <= set(chart_keys(at))
+    race = run.view()[2]["race"]
+    assert race.step == 20 and set(race.runs) == {"rnn", "lstm"}
+    # the words are computed from this run's held-out accuracy
+    expected = figs.describe_race(race.latest("accuracy"), "accuracy")
+    assert expected and expected in all_text(at)
+    # the accuracy is the held-out one of these trained networks, computed again here
+    task = AgreementTask(AgreementConfig(distance=4, steps=20))
+    for cell, r in race.runs.items():
+        assert race.latest("accuracy")[cell] == task.evaluate(r.model)["accuracy"]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["RNN weights (.npz)", "LSTM weights (.npz)"]
+    assert at.button(key=K + "sweep") is not None
+
+
+def test_stop_resume_and_reset(at):
+    start(at, steps=2000, L=30)
+    run = at.session_state[K + "run"]
+    assert run.status in jobs.ACTIVE
+    at.button(key=K + "stop").click().run()
+    wait_until_final(at)
+    assert run.status == jobs.PAUSED
+    at.run()
+    stopped_at = run.view()[2].get("step", 0)
+    assert stopped_at < 2000
+    assert not at.button(key=K + "resume").disabled
+    at.button(key=K + "resume").click().run()
+    assert run.status in jobs.ACTIVE or run.view()[2]["step"] > stopped_at
+    at.button(key=K + "stop").click().run()
+    wait_until_final(at)
+    at.run()
+    at.button(key=K + "reset").click().run()
+    assert K + "run" not in at.session_state
+    assert "Press **Train**" in all_text(at)
+
+
+def test_refusals_are_messages_not_tracebacks(at):
+    at.multiselect(key=K + "cells").set_value([])
+    at.button(key=K + "start").click().run()
+    assert not at.exception
+    assert any("at least one cell" in w.value for w in at.warning)
+    # Task B on the short sidebar sentence: too short to learn from
+    at.radio(key=K + "task").set_value("text").run()
+    at.radio(key=K + "source").set_value("sidebar").run()
+    at.multiselect(key=K + "cells").set_value(["rnn"])
+    at.button(key=K + "start").click().run()
+    assert not at.exception
+    assert any("characters" in w.value for w in at.warning)
+    assert K + "run" not in at.session_state
+
+
+def test_use_this_model_adds_it_to_the_sidebar(at):
+    start(at, steps=20, L=3, cells=["gru"])
+    wait_until_final(at)
+    at.run()
+    at.button(key=K + "use.gru").click().run()
+    assert not at.exception, at.exception
+    name = at.session_state["sidebar.model"]
+    assert name.startswith("session:")
+    from rnnviz_app.loaders import KEY_SESSION_MODELS
+    model = at.session_state[KEY_SESSION_MODELS][name]
+    p = model.predict("the cats which saw")
+    assert p.shape == (2,) and np.isclose(p.sum(), 1)

@@ -1,0 +1,28 @@
+"""torch for the parity tests: a skip on a developer's machine without torch, a failure in CI.
+
+CI installs `.[test,bench]`, so a missing torch there is a broken environment, not a reason to
+skip (as with the browser tests). CI=true (set by CI services) or RNNVIZ_REQUIRE_TORCH=1 makes
+the parity modules fail at collection when torch cannot be imported.
+"""
+
+import os
+
+import pytest
+
+
+def torch_required() -> bool:
+    return (os.environ.get("CI", "").lower() in ("true", "1")
+            or os.environ.get("RNNVIZ_REQUIRE_TORCH") == "1")
+
+
+def import_torch():
+    """`import torch`, or skip the calling module (locally) / fail it (CI)."""
+    try:
+        import torch
+    except ImportError as exc:
+        if torch_required():
+            pytest.fail(f"torch is required for the parity tests in CI ({exc}); install the "
+                        "test environment with pip install -e '.[test,bench]'", pytrace=False)
+        pytest.skip("torch is not installed (the parity tests run in CI)",
+                    allow_module_level=True)
+    return torch
