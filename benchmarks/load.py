@@ -731,7 +731,7 @@ async def start_training(page: Page, stats: Stats, where: str) -> None:
     """On the Training page: L to its largest value (keyboard End), then Train; wait until
     the run reports its first steps."""
     await switch_page(page, "Training", stats, where)
-    thumb = page.locator(".st-key-training-L [role='slider']")
+    thumb = page.locator(".st-key-training-L input[type='range']")
     await thumb.focus()
     await thumb.press("End")
     await page.wait_for_timeout(1500)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz_app as ui
+from rnnviz.core import analysis
 from rnnviz.core.trace import split_key
 from rnnviz.figures import activations as figs
 from rnnviz.figures.common import visible_token
@@ -16,11 +17,6 @@ from rnnviz_app.notes import ACTIVATIONS as NOTES
 MAX_HEATMAP_CELLS = 120_000
 KEY_QUANTITY, KEY_UNIT, KEY_UNIT_FOR = ("activations.quantity", "activations.unit",
                                         "activations.unit_for")
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _csv(spec: ui.ModelSpec, text: str) -> bytes:
-    return ui.get_trace(spec, text).to_dataframe().to_csv(index=False).encode("utf-8")
 
 
 @ui.cache_figure
@@ -51,7 +47,7 @@ def _saturation(spec, text):
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _ranked_units(spec, text, key, k):
-    return figs.suggest_units(ui.get_trace(spec, text), key, k=k)
+    return analysis.suggest_units(ui.get_trace(spec, text), key, k=k)
 
 
 def _inputs(ctx, steps) -> None:
@@ -119,19 +115,12 @@ def _one_unit(ctx, trace, steps, keys) -> None:
         st.markdown("**Most interesting units** (largest change over the sentence):")
         st.markdown("\n".join(f"- unit **{u}**: {why}" for u, why in suggested))
     with c2:
-        values = np.asarray(trace[qkey][unit, 0, :], dtype=np.float64)
-        sym = trace.symbol(qkey)
+        painted, legend = figs.unit_text_view(trace, qkey, unit, ctx.text, steps.spans,
+                                              steps.labels)
+        ui.safe_markdown_html(painted)
+        ui.safe_markdown_html(legend)
         gate = split_key(qkey)[0].startswith("gamma")
-        # Gates live in [0, 1]: colour by the distance from 0.5 (red = open, blue = closed).
-        centred = values - 0.5 if gate else values
-        finite = np.abs(centred[np.isfinite(centred)])
-        vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-        label = sym + (" − 0.5" if gate else "")
-        ui.safe_markdown_html(figs.unit_text_html(
-            ctx.text, steps.spans, centred, symbol_text=label, unit=unit,
-            labels=list(steps.labels), vmax=vmax))
-        ui.safe_markdown_html(figs.colour_legend_html(vmax, label))
-        ui.look_for(NOTES["unit"].format(unit=unit, symbol=ui.md(sym),
+        ui.look_for(NOTES["unit"].format(unit=unit, symbol=ui.md(trace.symbol(qkey)),
                                          centre="0.5 (open / closed)" if gate else "0"))
 
 
@@ -166,13 +155,7 @@ def render() -> None:
               if ctx.model.config.cell != "rnn" else NOTES["saturation_rnn"]))
 
     st.header("6. Download the trace", anchor="download", divider="gray")
-    spec, text = ctx.spec, ctx.text
-    st.download_button(
-        "Download every quantity as CSV (t, token, unit, quantity, symbol, value)",
-        data=lambda: _csv(spec, text), file_name="rnnviz-trace.csv", mime="text/csv",
-        on_click="ignore", key="activations.download")
-    st.caption(r"One row per (t, unit, quantity): x\<t\>, every gate and pre-activation, "
-               r"c\<t\>, a\<t\> and ŷ\<t\>, with t counted from 1 as in the course notes.")
+    ui.download_trace(ctx.spec, ctx.text, key="activations.download")
 
 
 render()

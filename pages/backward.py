@@ -1,7 +1,6 @@
 """Backward pass (BPTT): a loss over the sentence, back-propagated from t = T_x down to 1."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import rnnviz_app as ui
@@ -23,8 +22,6 @@ MAX_PANELS = 3
 # Above this many heatmap cells only the units with the largest gradients are drawn (keeps
 # the page under 1.5 MB for a 256-unit model on 300 characters).
 MAX_HEATMAP_CELLS = 90_000
-# The gradient check runs the network twice per checked entry: on the first steps only.
-GRADCHECK_STEPS = 20
 @ui.cache_figure
 def _loss_fig(spec, text, at):
     res = ui.get_backward(spec, text, at)
@@ -61,17 +58,6 @@ def _dw_fig(spec, text, at, direction, t):
                           ui.get_backward(spec, text, at).trace.token_labels(), t=t)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _gradcheck(spec, text, at):
-    rows, loss = ui.get_model(spec).check_gradients(ui.get_backward(spec, text, at),
-                                                    n_steps=GRADCHECK_STEPS)
-    return figs.gradcheck_table(rows, loss=loss, eps=1e-5)
-
-
-def _step(delta: int, T: int) -> None:
-    st.session_state[KEY_T] = int(min(max(st.session_state.get(KEY_T, T) + delta, 1), T))
-
-
 def _loss_choice(cfg) -> str:
     ui.keep_valid(KEY_LOSS, list(LOSSES), "all")
     at = st.radio("Loss", list(LOSSES), key=KEY_LOSS, horizontal=True,
@@ -85,12 +71,12 @@ def _summary(res) -> None:
     bad = ~np.isfinite(res.btrace.grad_norm) | res.trace.nonfinite
     if bad.any() or not np.isfinite(res.loss):
         ui.nonfinite_warning(bad, "The forward or backward pass")
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Loss L", f"{res.loss:.4f}", help="Natural log, summed over the steps that count.")
-    c2.metric("Steps T_x", res.steps.T_x, help="For a character model the loss uses the "
-              "course's pair: x = the sentence without its last character, y<t> = x<t+1>.")
-    c3.metric("||∂L/∂W|| (all parameters)", f"{global_norm(res.grads):.4g}")
-    c4.metric("||∂L/∂a<T_x>||", f"{float(res.btrace.grad_norm[-1]):.4g}")
+    ui.metrics_row(
+        ("Loss L", f"{res.loss:.4f}", "Natural log, summed over the steps that count."),
+        ("Steps T_x", res.steps.T_x, "For a character model the loss uses the course's pair: "
+         "x = the sentence without its last character, y<t> = x<t+1>."),
+        ("||∂L/∂W|| (all parameters)", f"{global_norm(res.grads):.4g}"),
+        ("||∂L/∂a<T_x>||", f"{float(res.btrace.grad_norm[-1]):.4g}"))
 
 
 def _gradient_choice(cfg, btrace) -> tuple[str, tuple]:
@@ -116,29 +102,21 @@ def _gradient_choice(cfg, btrace) -> tuple[str, tuple]:
 def _stepper(ctx, res, at, direction, chosen) -> None:
     """Step controls, the animated gradients and the numbers at step t (reruns alone)."""
     T, cfg, btrace = res.steps.T_x, ctx.model.config, res.btrace
-    c1, c2, c3 = st.columns([1, 6, 1], vertical_alignment="bottom")
-    c1.button("◀ t − 1", key="backward.back", on_click=_step, args=(-1, T),
-              disabled=st.session_state[KEY_T] <= 1, width="stretch",
-              help="BPTT's next step: one step earlier in the sentence.")
-    c3.button("t + 1 ▶", key="backward.next", on_click=_step, args=(1, T),
-              disabled=st.session_state[KEY_T] >= T, width="stretch")
-    if T > 1:
-        c2.slider("Step t (BPTT starts at T_x and moves left)", 1, T, key=KEY_T)
-    t = st.session_state[KEY_T]
+    t = ui.step_controls(KEY_T, T, "Step t (BPTT starts at T_x and moves left)",
+                         back_help="BPTT's next step: one step earlier in the sentence.")
     ui.chart(_bptt_fig(ctx.spec, ctx.text, at, chosen, t), key="backward.bptt")
     local, carried, total = figs.da_split(ctx.model.model, res.trace, btrace, res.y, at=at, t=t,
                                           direction=direction)
     carried = 0.0 if carried <= 1e-5 * max(total, 1e-30) else carried   # float32 rounding
-    sfx = f"_{direction}" if direction else ""
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric(f"||∂L/∂a<{t}>||", f"{total:.4g}")
-    m2.metric(f"… from ŷ<{t}>", f"{local:.4g}",
-              help="W_yᵀ(ŷ<t> − y<t>): this step's own loss, through the output layer.")
-    m3.metric(f"… from step {t + 1}" if t < T else "… from step T_x+1", f"{carried:.4g}",
-              help="What flows back through the recurrence from the later steps.")
-    if cfg.cell == "lstm" and "dc" + sfx in btrace.keys():
-        dc = float(np.linalg.norm(btrace["dc" + sfx][:, 0, t - 1]))
-        m4.metric(f"||∂L/∂c<{t}>||", f"{dc:.4g}")
+    dc = "dc" + (f"_{direction}" if direction else "")
+    ui.metrics_row(
+        (f"||∂L/∂a<{t}>||", f"{total:.4g}"),
+        (f"… from ŷ<{t}>", f"{local:.4g}",
+         "W_yᵀ(ŷ<t> − y<t>): this step's own loss, through the output layer."),
+        (f"… from step {t + 1}" if t < T else "… from step T_x+1", f"{carried:.4g}",
+         "What flows back through the recurrence from the later steps."),
+        (f"||∂L/∂c<{t}>||", f"{float(np.linalg.norm(btrace[dc][:, 0, t - 1])):.4g}")
+        if cfg.cell == "lstm" and dc in btrace.keys() else None)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         ui.chart(_norm_fig(ctx.spec, ctx.text, at, t), key="backward.norm")
@@ -146,14 +124,12 @@ def _stepper(ctx, res, at, direction, chosen) -> None:
         ui.look_for(NOTES["stepping"] + NOTES["stepping_" + at])
     with st.expander("The equations of one BPTT step"):
         for line in BPTT_EQUATIONS[cfg.cell]:
-            st.latex(r"\small " + line)
+            ui.equation(line)
 
 
 def _gradient_check(ctx, at) -> None:
     st.header("4. Gradient check", anchor="gradcheck", divider="gray")
-    table = pd.DataFrame(_gradcheck(ctx.spec, ctx.text, at))
-    checked = table[table["check"] == "ok"] if len(table) else table
-    worst = float(checked["relative error"].max()) if len(checked) else float("nan")
+    table, worst = ui.get_gradient_check(ctx.spec, ctx.text, at)
     c1, c2 = st.columns([3, 2], gap="medium")
     with c1:
         st.dataframe(table, hide_index=True, key="backward.gradcheck", column_config={
@@ -163,16 +139,13 @@ def _gradient_check(ctx, at) -> None:
     with c2:
         st.metric("Largest relative error", f"{worst:.1e}",
                   help="Over the entries checked in relative terms (not tiny, above rounding).")
-        ui.look_for(NOTES["gradcheck"].format(steps=GRADCHECK_STEPS))
+        ui.look_for(NOTES["gradcheck"].format(steps=20))
 
 
 def render() -> None:
     ui.ensure_frame()
     st.title("Backward pass (BPTT)")
-    st.caption(
-        "Backpropagation through time: the loss is computed from ŷ\\<1\\>…ŷ\\<T_x\\>, then "
-        "its gradient flows backwards, from t = T_x down to t = 1, through the same cell at "
-        "every step. Each step adds its share to ∂L/∂W.")
+    st.caption(NOTES["caption"])
     ctx = ui.page_context()
     cfg = ctx.model.config
     try:
@@ -195,8 +168,6 @@ def render() -> None:
 
     st.header("2. Stepping backwards", anchor="steps", divider="gray")
     direction, chosen = _gradient_choice(cfg, res.btrace)
-    if st.session_state.get(KEY_T, T) > T:
-        st.session_state[KEY_T] = T
     st.session_state.setdefault(KEY_T, T)
     _stepper(ctx, res, at, direction, chosen)
 

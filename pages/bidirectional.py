@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz_app as ui
-from rnnviz.core.analysis import sensitivity_matrix
+from rnnviz.core import analysis
 from rnnviz.figures import bidirectional as figs
 from rnnviz_app.notes import BIDIRECTIONAL as NOTES
 
@@ -41,21 +41,10 @@ def directions(text: str) -> dict:
     """a→<t>, a←<t> of the bidirectional tagger and the split of its 'name' score."""
     trace, params = reading(BI, text).trace, ui.get_model(ui.ModelSpec(BI)).model.params
     a_fwd, a_bwd = trace["a_fwd"][:, 0, :], trace["a_bwd"][:, 0, :]
-    split = figs.direction_split(params["Wy"], params["by"], a_fwd, a_bwd, cls=1)
+    split = analysis.direction_split(params["Wy"], params["by"], a_fwd, a_bwd, cls=1)
     return {"tokens": list(trace.tokens), "a_fwd": a_fwd.astype(np.float32),
             "a_bwd": a_bwd.astype(np.float32), "split": split,
             "p_name": trace["y_hat"][1, 0, :].astype(np.float64)}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def sensitivity(name: str, text: str) -> tuple[list[str], np.ndarray]:
-    """(tokens, S) with S[t, t'] = ||∂ŷ<t>/∂x<t'>|| for a shipped tagger."""
-    r = reading(name, text)
-    if r is None:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    with np.errstate(all="ignore"):
-        S = sensitivity_matrix(ui.get_model(ui.ModelSpec(name)).model, r.steps.x)
-    return list(r.steps.labels), S.astype(np.float32)
 
 
 # Figures are cached on small keys and shared by every session: st.plotly_chart only copies
@@ -81,8 +70,8 @@ def sweep_figure(tokens: tuple[str, ...]):
 
 @st.cache_resource(max_entries=128, show_spinner=False)
 def sensitivity_figure(text: str, scale: str):
-    toks, S_uni = sensitivity(UNI, text)
-    _, S_bi = sensitivity(BI, text)
+    toks, S_uni = ui.get_sensitivity(ui.ModelSpec(UNI), text)
+    _, S_bi = ui.get_sensitivity(ui.ModelSpec(BI), text)
     return figs.fig_sensitivity({LABELS[UNI]: S_uni, LABELS[BI]: S_bi}, toks, scale=scale)
 
 
@@ -168,8 +157,8 @@ def sensitivity_section(detail: str) -> None:
         return
     if ui.missing_models(UNI, BI):
         return
-    toks, S_uni = sensitivity(UNI, detail)
-    _, S_bi = sensitivity(BI, detail)
+    toks, S_uni = ui.get_sensitivity(ui.ModelSpec(UNI), detail)
+    _, S_bi = ui.get_sensitivity(ui.ModelSpec(BI), detail)
     if not toks:
         st.info("No words found in this text: type some words.")
         return

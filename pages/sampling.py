@@ -2,12 +2,13 @@
 step of a sample, then score sentences: P(sentence) and which of two sentences the model
 prefers (the course notes' "The apple and pair/pear salad")."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.figures import sampling as figs
+from rnnviz.figures.common import printable, visible_char
+from rnnviz.lm import entropy_bits, sampling_advice
 from rnnviz_app.notes import SAMPLING as NOTES
 from rnnviz_app.state import clip_text
 
@@ -20,68 +21,33 @@ GENERATED = "sampling.generated"     # the settings of the sample on display (no
 REGENERATE = "sampling.regenerate"   # set by the "New seed" button's callback
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def sample(name: str, prefix: str, temperature: float, top_k: int, length: int,
-           seed: int) -> dict:
-    """One sample, deterministic for its arguments, as compact float32 arrays (shared by
-    every session: read-only)."""
-    p = ui.load_shipped(name)
-    s = p.sample(prefix, length=length, temperature=temperature, top_k=top_k or None,
-                 rng=np.random.default_rng(seed))
-    out = {"prefix": prefix, "itos": tuple(p.vocab.itos), **s.arrays()}
-    for v in out.values():
-        if isinstance(v, np.ndarray):
-            v.flags.writeable = False
-    return out
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def score(name: str, text: str) -> dict:
-    """log P(text) and its per-character terms under a shipped char LM."""
-    out = ui.load_shipped(name).score(text)
-    return {k: (np.asarray(v, dtype=np.float64) if k == "per_char" else float(v))
-            for k, v in out.items()}
-
-
 # Figures are cached on small keys and shared by every session: st.plotly_chart only copies
 # a figure, and building one (Plotly copies every label) is the costly part of a rerun.
 @st.cache_resource(max_entries=256, show_spinner=False)
 def step_figures(settings: tuple, step: int) -> tuple:
     """(sampled text, top-k, hidden state) at one step of the sample of `settings`."""
-    s = sample(*settings)
+    s = ui.get_sample(*settings)
     i = step - 1
     k = max(5, min(20, settings[3] or 10))
     return (
         figs.fig_sample_text(list(s["prefix"]) + list(s["chars"]), s["p_chosen"],
                              n_prefix=len(s["prefix"]), step=step),
         figs.fig_topk(s["probs"][i], int(s["ids"][i]), s["itos"], k=k, step=step,
-                      model_probs=s["y_hat"][i]),
-        figs.fig_hidden_state(s["a"], step),
+                      model_probs=s["y_hat"][i], n_prefix=len(s["prefix"])),
+        figs.fig_hidden_state(s["a"], step, n_prefix=len(s["prefix"])),
     )
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
 def logprob_figure(name: str, texts: tuple[tuple[str, str], ...]):
     """Per-character log-probabilities of one or two (label, text) pairs."""
-    return figs.fig_logprob_compare([(label, list(text), score(name, text)["per_char"])
+    return figs.fig_logprob_compare([(label, list(text), ui.get_score(name, text)["per_char"])
                                      for label, text in texts])
 
 
 def new_seed() -> None:
     st.session_state["sampling.seed"] = (st.session_state.get("sampling.seed", 0) + 1) % SEED_MAX
     st.session_state[REGENERATE] = True
-
-
-def settings_warnings(temperature: float, top_k: int) -> None:
-    if temperature == 0 or top_k == 1:
-        st.info("Greedy decoding: with temperature 0 or top-k = 1 the most likely character "
-                "is always chosen, so the seed changes nothing and the text often loops.")
-    elif temperature < 0.25:
-        st.info(f"Temperature {temperature:g} is close to greedy: the text will be safe and "
-                "repetitive.")
-    elif temperature > 1.5:
-        st.warning(f"Temperature {temperature:g} flattens ŷ\\<t\\> towards a uniform "
-                   "distribution: expect rare characters and gibberish.")
 
 
 def _settings() -> tuple:
@@ -116,7 +82,9 @@ def _settings() -> tuple:
     if prefix_len > ui.MAX_CHARS:
         st.warning(f"The prefix has {prefix_len:,} characters: only the first {ui.MAX_CHARS} "
                    "are read.")
-    settings_warnings(temperature, top_k)
+    advice = sampling_advice(temperature, top_k)
+    if advice:
+        getattr(st, advice[0])(ui.md(advice[1]))
     return name, prefix, float(temperature), int(top_k), int(length), int(seed)
 
 
@@ -137,15 +105,11 @@ def step_browser(s: dict, settings: tuple) -> None:
     with left:
         ui.chart(topk_fig, key="sampling.topk_chart")
     with right:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            entropy = float(-(y * np.where(y > 0, np.log2(y), 0.0)).sum())
-        # A metric's value is Markdown: backslash-escape the character ("*", "`", "$", ...).
-        drawn = "".join("\\" + c if c.isascii() and not c.isalnum() else c
-                        for c in figs.visible_char(s["chars"][i]))
-        st.metric("Drawn character", drawn)
+        # A metric's value is Markdown: show the character literally.
+        st.metric("Drawn character", ui.literal(visible_char(s["chars"][i])))
         st.metric("Its probability in ŷ\\<t\\> (model)", f"{float(y[chosen]):.3f}",
                   help=f"Rank {int((y > y[chosen]).sum()) + 1} of {y.size} under the model.")
-        st.metric("Entropy of ŷ\\<t\\>", f"{entropy:.2f} bits",
+        st.metric("Entropy of ŷ\\<t\\>", f"{entropy_bits(y):.2f} bits",
                   help="0 bits: the model is certain; log2 |V| bits: it has no idea.")
     ui.look_for(NOTES["step"])
     ui.chart_with_note(hidden_fig, key="sampling.hidden_chart", note=NOTES["hidden"])
@@ -160,7 +124,7 @@ def _score(name: str) -> None:
     if not text:
         st.info("The sidebar's sentence is empty: type a sentence there to score it.")
         return
-    sc = score(name, text)
+    sc = ui.get_score(name, text)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("log P(sentence)", f"{sc['log_prob']:.2f} nats")
     m2.metric("P(sentence)", figs.format_prob(sc["log_prob"]))
@@ -188,7 +152,8 @@ def compare(name: str) -> None:
     text_a, text_b = pair.values()
     if not (text_a and text_b):
         return
-    pref = figs.preference(score(name, text_a)["log_prob"], score(name, text_b)["log_prob"])
+    pref = figs.preference(ui.get_score(name, text_a)["log_prob"],
+                           ui.get_score(name, text_b)["log_prob"])
     if pref["winner"] == "tie":
         st.info(f"The {CHAR_LMS[name]} model gives both sentences the same probability.")
     else:
@@ -204,7 +169,7 @@ def compare(name: str) -> None:
     rows = []
     for lm_name, label in CHAR_LMS.items():
         if ui.load_shipped(lm_name) is not None:
-            ra, rb = score(lm_name, text_a), score(lm_name, text_b)
+            ra, rb = ui.get_score(lm_name, text_a), ui.get_score(lm_name, text_b)
             pr = figs.preference(ra["log_prob"], rb["log_prob"])
             rows.append({"model": f"{label} ({lm_name})", "log P(A)": ra["log_prob"],
                          "log P(B)": rb["log_prob"], "bits/char A": ra["bits_per_char"],
@@ -237,9 +202,9 @@ def render() -> None:
     if shown != current:
         st.caption("The settings changed since this sample was drawn: press **Generate** to "
                    "sample with the new ones.")
-    s = sample(*shown)
+    s = ui.get_sample(*shown)
     st.subheader("The sample")
-    st.code(figs.printable(s["prefix"] + "".join(s["chars"])), language=None, wrap_lines=True)
+    st.code(printable(s["prefix"] + "".join(s["chars"])), language=None, wrap_lines=True)
     st.caption(f"{CHAR_LMS[shown[0]]} model, temperature {shown[2]:g}, top-k "
                f"{shown[3] or 'off'}, {len(s['chars'])} characters, seed {shown[5]}.")
     st.subheader("One step at a time")

@@ -22,7 +22,7 @@ from rnnviz.training.agreement import (
     accuracy_vs_distance,
     agreement_task,
 )
-from rnnviz.training.live import Race
+from rnnviz.training.live import Race, da_norm_at_last_step
 from rnnviz.training.text_lm import MIN_CHARS, TextLMConfig, TextLMTask
 from rnnviz_app import jobs
 
@@ -65,6 +65,16 @@ def _corpus() -> str:
     from rnnviz.data.corpus import load_corpus
 
     return load_corpus("train")[:CORPUS_CHARS]
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _initial_da(cfg: AgreementConfig, cells: tuple[str, ...]) -> dict:
+    """‖∂L<T_x>/∂a<t>‖ of each cell at initialisation (what a race records at step 0)."""
+    task = AgreementTask(cfg)
+    out = {c: da_norm_at_last_step(task.model(c), task.probe_batch()) for c in cells}
+    for v in out.values():
+        v.flags.writeable = False
+    return out
 
 
 # -- the work a run does in its thread ---------------------------------------------------------
@@ -277,7 +287,10 @@ def _after_run(data: dict, cfg, kind: str, cells) -> None:
     metric = data["metric"]
     final = race.latest(metric)
     st.subheader("What this run shows")
-    st.markdown(figs.describe_race(final, metric, data.get("baseline")))
+    best = {c: max(r.evals, key=lambda e: e[1][metric]) for c, r in race.runs.items()
+            if r.evals and metric == "accuracy"}
+    best = {c: (k, e[metric]) for c, (k, e) in best.items()}
+    st.markdown(figs.describe_race(final, metric, data.get("baseline"), best=best))
     if kind == "agreement":
         ui.look_for(
             "**What the literature finds.** Linzen, Dupoux & Goldberg (2016, \"Assessing the "
@@ -468,6 +481,12 @@ def render() -> None:
         st.info("Press **Train** to start. The default run (agreement, L = "
                 f"{A_DEFAULT.distance}, {A_DEFAULT.steps} steps per cell) takes well under a "
                 "minute on this server.")
+        if kind == "agreement" and cells:
+            ui.chart_with_note(
+                figs.da_now_figure(_initial_da(cfg, tuple(cells)), 0), key=K + "da_initial",
+                note=("Before any training: how far back the loss at the verb reaches into "
+                      "each freshly initialised cell, on the probe sentences. This is where "
+                      "every run starts; the live view shows how training changes it."))
         return
     run_cfg, run_kind, run_cells = st.session_state[K + "run_cfg"]
     active = run.status in jobs.ACTIVE

@@ -8,7 +8,7 @@ import streamlit as st
 import rnnviz_app as ui
 from rnnviz.figures import bidirectional as bifigs
 from rnnviz.figures import types as figs
-from rnnviz.figures.sampling import printable
+from rnnviz.figures.common import printable
 from rnnviz_app.notes import TYPES as NOTES
 
 TAGGER, CLASSIFIER = ui.ModelSpec("ner-bilstm"), ui.ModelSpec("sentiment-lstm")

@@ -5,8 +5,10 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz_app as ui
+from rnnviz.core import analysis
 from rnnviz.figures import vanishing as figs
 from rnnviz.models import TRAINED_LMS, comparison_models
+from rnnviz_app.notes import VANISHING as NOTES
 
 K = "vanishing."
 DEFAULTS = {
@@ -24,9 +26,9 @@ def _curves(text, T, weights, n_a, rho, activation, forget_bias, seed, measure):
     models = comparison_models(weights, n_a=n_a, rho=rho, activation=activation,
                                forget_bias=forget_bias, seed=seed)
     for cell, (model, vocab) in models.items():
-        ids, target = figs.repeat_ids(vocab.encode(text), T)
+        ids, target = analysis.repeat_ids(vocab.encode(text), T)
         x = vocab.one_hot(ids, dtype=np.float64)
-        curves.update(figs.gradient_curves({figs.NAMES[cell]: model}, x, target,
+        curves.update(analysis.gradient_curves({figs.NAMES[cell]: model}, x, target,
                                            measure=measure))
     for c in curves.values():
         c["norms"].flags.writeable = False
@@ -84,7 +86,7 @@ def _warnings(curves: dict) -> None:
             "gradients). Those points are left out of the chart; lower ρ or switch the RNN "
             "to tanh to bring them back.")
     exploding = [n for n, c in curves.items()
-                 if not c["nonfinite"] and figs.growth(c["norms"]) > 1e3]
+                 if not c["nonfinite"] and analysis.growth(c["norms"]) > 1e3]
     if exploding:
         st.warning(
             f"Exploding gradients: for {', '.join(exploding)} the norm grows by more than "
@@ -100,7 +102,7 @@ def _clipping(curves: dict) -> None:
                           format_func={"none": "none", "value": "clip by value (each entry)",
                                        "norm": "clip by global norm"}.__getitem__)
         threshold = st.select_slider("Threshold", THRESHOLDS, key=K + "threshold")
-        summaries = {n: figs.clip_summary(c["grads"], method, threshold)
+        summaries = {n: analysis.clip_summary(c["grads"], method, threshold)
                      for n, c in curves.items()}
         table = pd.DataFrame({
             "architecture": list(summaries),
@@ -115,13 +117,7 @@ def _clipping(curves: dict) -> None:
     with c2:
         ui.chart(figs.clipping_figure(summaries, method=method, threshold=threshold),
                  key="vanishing.clip_chart")
-    ui.look_for(
-        "Clipping acts on the whole gradient ∂L/∂θ after BPTT. **By global norm** rescales "
-        "every entry by the same factor when the norm is above the threshold: the direction "
-        "is kept (cosine = 1), only the step is shorter. **By value** (the course's `clip`) "
-        "cuts each entry to ±threshold, which can change the direction (cosine < 1). Neither "
-        "brings back a gradient that has already vanished: clipping fixes explosions, gates "
-        "fix vanishing.")
+    ui.look_for(NOTES["clipping"])
 
 
 def render() -> None:
@@ -141,11 +137,7 @@ def render() -> None:
         st.session_state[K + "weights"] = "random"
     settings = _controls(have_trained)
     T, weights, measure = settings[0], settings[1], settings[-1]
-    st.caption(
-        "This page compares three models on your sentence, whatever the sidebar's model: "
-        + ("the shipped char-lm-rnn, char-lm-gru and char-lm-lstm." if weights == "trained"
-           else "three untrained networks with the same vocabulary, n_a, init and seed (the "
-                "sidebar's seed)."))
+    st.caption(NOTES["models_trained" if weights == "trained" else "models_random"])
     args = (ctx.text, *settings)
     # Multiplying T_x Jacobians of size (n_s, n_s) costs O(T_x n_s³): seconds for big models.
     with st.spinner("Multiplying the step Jacobians…" if measure == "jacobian" else
@@ -155,27 +147,12 @@ def render() -> None:
     trained = weights == "trained"
     ui.chart_with_note(
         _figure(*args), key="vanishing.chart",
-        note=(
-            "Each curve starts at the right (t = T_x, where the loss is) and is read "
-            "leftwards. A straight falling line on this log scale is an exponential decay: "
-            "every step back multiplies the gradient by about the same factor, roughly "
-            "ρ × g'(z) for an RNN. The LSTM's cell path c\\<t-1\\> → c\\<t\\> multiplies by "
-            "Γf instead of a weight matrix, and the GRU's by (1 − Γu), so with the gates set "
-            "right they carry the gradient much further. "
-            + ("These are the shipped char LMs: the trained RNN's curve falls in a straight "
-               "line, while the GRU and the LSTM learned to keep their gates open, so their "
-               "curves flatten and far-back characters still reach the loss. Switch to "
-               "random weights to play with ρ, n_a and the forget bias."
-               if trained else
-               "With random weights the LSTM's forget bias b_f = 1 keeps Γf ≈ 0.73, while a "
-               "random GRU has Γu ≈ 0.5 and halves its memory every step: it only learns to "
-               "keep it in training.")
-            + " The dotted lines mark 10⁻³ of each value at T_x."))
+        note=NOTES["curves"] + NOTES["trained" if trained else "random"] + NOTES["threshold"])
     for col, (name, c) in zip(st.columns(3), curves.items(), strict=True):
-        k = figs.steps_to_vanish(c["norms"])
-        col.metric(f"{name}: steps back to < 10⁻³", "never" if k is None else str(k),
-                   help=f"How many steps back from T_x = {T} until the norm first falls below "
-                        "1/1000 of its value at T_x ('never': not within the sequence).")
+        k = analysis.vanishing_reach(c["norms"])
+        col.metric(f"{name}: stays below 10⁻³ from", "never" if k is None else f"{k} steps back",
+                   help=f"From how many steps back (of T_x = {T}) on the norm stays below 1/1000 "
+                        "of its value at T_x ('never': still above it at t = 1).")
     _clipping(curves)
 
 

@@ -63,3 +63,13 @@ from rnnviz.models import (  # noqa: E402
 
 __all__ += ["list_pretrained", "load_pretrained", "ModelInUse", "CharLM", "Tagger",
             "Classifier", "ModelSpec"]
+
+# What does unit k do? (rnnviz/units.py: interpretable units, select-and-search, saturation)
+from rnnviz.units import gate_saturation, search_pattern, select_units, unit_scores  # noqa: E402
+
+__all__ += ["unit_scores", "select_units", "search_pattern", "gate_saturation"]
+
+# Train it yourself (rnnviz/training/agreement.py: the course's long-range agreement task)
+from rnnviz.training.agreement import agreement_task, train_agreement  # noqa: E402
+
+__all__ += ["agreement_task", "train_agreement"]

@@ -144,3 +144,25 @@ def draw(p: np.ndarray, rng: np.random.Generator) -> int:
     while p[i] == 0:                  # rounding at the top of the CDF: step back to mass
         i -= 1
     return i
+
+
+def entropy_bits(p: np.ndarray) -> float:
+    """H(p) = -Σ p log2 p in bits (0: certain; log2 |V|: uniform); zero entries add nothing."""
+    p = np.asarray(p, dtype=np.float64)
+    nz = p[p > 0]
+    return float(-(nz * np.log2(nz)).sum())
+
+
+def sampling_advice(temperature: float, top_k: int) -> tuple[str, str] | None:
+    """("info" | "warning", a sentence) on what these sampling settings will do, or None."""
+    if temperature == 0 or top_k == 1:
+        return ("info", "Greedy decoding: with temperature 0 or top-k = 1 the most likely "
+                        "character is always chosen, so the seed changes nothing and the text "
+                        "often loops.")
+    if temperature < 0.25:
+        return ("info", f"Temperature {temperature:g} is close to greedy: the text will be "
+                        "safe and repetitive.")
+    if temperature > 1.5:
+        return ("warning", f"Temperature {temperature:g} flattens ŷ<t> towards a uniform "
+                           "distribution: expect rare characters and gibberish.")
+    return None

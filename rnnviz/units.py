@@ -139,48 +139,84 @@ FEATURE_NOTES = {
 def builtin_features(text: str, spans, kind: str = "char") -> dict[str, np.ndarray]:
     """The built-in features (float32, one value per step) of the tokens at `spans`.
 
-    kind "char" (one character per step) or "word". A step without a span (a start symbol)
-    gets 0. Brackets, quotes and backticks close at a blank line, so one stray '(' in a
+    kind "char" (one character per step; the features of the character at each span's start)
+    or "word". Brackets, quotes and backticks close at a blank line, so one stray '(' in a
     docstring cannot make the rest of the corpus "inside".
     """
     spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    if kind != "char":
+        return _word_features(text, spans)
+    per_char = _char_features(text)
+    at = np.minimum(spans[:, 0], max(len(text) - 1, 0))
+    return {name: np.ascontiguousarray(v[at]) for name, v in per_char.items()}
+
+
+def _char_features(text: str) -> dict[str, np.ndarray]:
+    """CHAR_FEATURES of every character of `text` (vectorized: 100k characters in ~20 ms)."""
+    n = len(text)
+    codes = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    uniq, inv = np.unique(codes, return_inverse=True)
+    chars = [chr(c) for c in uniq]
+
+    def lookup(pred) -> np.ndarray:
+        return np.array([pred(c) for c in chars], dtype=bool)[inv]
+
+    idx = np.arange(n)
+    is_nl = codes == ord("\n")
+    alpha = lookup(str.isalpha)
+    prev_nl = np.concatenate([[True], is_nl[:-1]])        # the text starts a line
+    # Characters since the last newline (the newline itself 0).
+    last_nl = np.maximum.accumulate(np.where(is_nl, idx, -1))
+    line = np.where(is_nl, 0, idx - last_nl)
+    # Letters since the last non-letter (a non-letter 0).
+    last_other = np.maximum.accumulate(np.where(alpha, -1, idx))
+    word = np.where(alpha, idx - last_other, 0)
+    # Brackets, quotes, backticks: a small state machine stepped only where one of them (or
+    # a blank line) occurs, then carried forward to the characters in between.
+    tick = codes == ord("`")
+    tick_open = tick & ~np.concatenate([[False], tick[:-1]])   # a run of backticks: one mark
+    blank = is_nl & prev_nl
+    events = np.flatnonzero(blank | tick_open | (codes == ord("(")) | (codes == ord(")"))
+                            | (codes == ord('"')))
+    state = np.zeros((len(events) + 1, 3), dtype=bool)       # row -1: before any event
+    depth, quote, inside_tick = 0, False, False
+    for e, i in enumerate(events):
+        c = text[i]
+        if blank[i]:
+            depth, quote, inside_tick = 0, False, False
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth = max(depth - 1, 0)
+        elif c == '"':
+            quote = not quote
+        elif tick_open[i]:
+            inside_tick = not inside_tick
+        state[e] = depth > 0, quote, inside_tick
+    last_event = np.searchsorted(events, idx, side="right") - 1
+    carried = state[last_event]
+    f32 = np.float32
+    return {
+        "line_position": line.astype(f32),
+        "word_position": word.astype(f32),
+        "inside_parentheses": carried[:, 0].astype(f32),
+        "inside_quotes": carried[:, 1].astype(f32),
+        "inside_backticks": carried[:, 2].astype(f32),
+        "is_space": (codes == ord(" ")).astype(f32),
+        "is_upper": lookup(str.isupper).astype(f32),
+        "is_digit": lookup(str.isdigit).astype(f32),
+        "after_newline": (prev_nl & (idx > 0)).astype(f32),
+    }
+
+
+def _word_features(text: str, spans: np.ndarray) -> dict[str, np.ndarray]:
     toks = [text[s:e] for s, e in spans]
-    names = CHAR_FEATURES if kind == "char" else WORD_FEATURES
-    out = {n: np.zeros(len(toks), dtype=np.float32) for n in names}
-    if kind == "char":
-        line = word = depth = 0
-        quote = tick = False
-        prev = "\n"
-        for t, ch in enumerate(toks):
-            c = ch[:1]
-            if c == "\n" and prev == "\n":                  # blank line: a new paragraph
-                depth, quote, tick = 0, False, False
-            line = 0 if c == "\n" else line + 1
-            word = word + 1 if c.isalpha() else 0
-            if c == "(":
-                depth += 1
-            elif c == ")":
-                depth = max(depth - 1, 0)
-            if c == '"':
-                quote = not quote
-            if c == "`" and prev != "`":                    # a run of backticks is one mark
-                tick = not tick
-            o = out
-            o["line_position"][t] = line
-            o["word_position"][t] = word
-            o["inside_parentheses"][t] = depth > 0
-            o["inside_quotes"][t] = quote
-            o["inside_backticks"][t] = tick
-            o["is_space"][t] = c == " "
-            o["is_upper"][t] = c.isupper()
-            o["is_digit"][t] = c.isdigit()
-            o["after_newline"][t] = t > 0 and prev == "\n"
-            prev = c
-        return out
+    out = {name: np.zeros(len(toks), dtype=np.float32) for name in WORD_FEATURES}
     pos, quote, prev_end = 0, False, None
     for t, ((s, _), tok) in enumerate(zip(spans, toks, strict=True)):
         gap = text[prev_end:s] if prev_end is not None else "\n"
-        if "\n" in gap or t == 0 or (t > 0 and toks[t - 1] in (".", "!", "?")):
+        # A sentence starts after a newline or after ". ! ?".
+        if "\n" in gap or (t > 0 and toks[t - 1] in (".", "!", "?")):
             pos = 0
         pos += 1
         if tok == '"':
@@ -280,11 +316,19 @@ def _state0(model, m: int) -> State | None:
 
 
 def _tokens(model, text: str):
-    toks = model.vocab.tokens(text)
-    if not toks:
+    """ids (N,) and spans (N, 2) of the tokens of `text`."""
+    vocab = model.vocab
+    if vocab.kind == "char":
+        # One token per code point (`rnnviz.text.tokenize_chars`) without 100k Token objects.
+        ids = np.asarray(vocab.encode(text), dtype=np.int64)
+        start = np.arange(len(ids), dtype=np.int64)
+        spans = np.stack([start, start + 1], axis=1)
+    else:
+        toks = vocab.tokens(text)
+        ids = np.asarray(vocab.encode_tokens(toks), dtype=np.int64)
+        spans = np.array([(t.start, t.end) for t in toks], dtype=np.int64).reshape(-1, 2)
+    if ids.size == 0:
         raise ValueError("the text has no tokens: type or paste some text")
-    ids = np.asarray(model.vocab.encode_tokens(toks), dtype=np.int64)
-    spans = np.array([(t.start, t.end) for t in toks], dtype=np.int64).reshape(-1, 2)
     return ids, spans
 
 
@@ -297,7 +341,8 @@ def _one_hot(model, ids: np.ndarray) -> np.ndarray:
 
 
 def _forward_streams(model, ids: np.ndarray, keys, starts: np.ndarray, T: int):
-    """Run m streams reading ids[starts[i] : starts[i] + T] in one batch: {key: (n, m, T)}.
+    """Run m streams reading ids[starts[i] : starts[i] + T] in one batch: {key: (T, m, n)}
+    (time first, the layout a Trace keeps its arrays in, so that copies are contiguous).
 
     Unidirectional: in time chunks of TIME_CHUNK steps, the state carried between chunks
     (`trace.final_state`), so that only the kept keys of one chunk are alive at a time.
@@ -314,22 +359,22 @@ def _forward_streams(model, ids: np.ndarray, keys, starts: np.ndarray, T: int):
             tr = net.forward(_one_hot(model, ids[window[:, t0:t1]]), state0=state)
             state = tr.final_state
             for k in keys:
-                v = tr[k]
+                v = np.transpose(tr[k], (2, 1, 0))                    # (T, m, n)
                 buf = out.get(k)
                 if buf is None:
-                    buf = out[k] = np.empty((v.shape[0], m, T), dtype=np.float32)
-                buf[:, :, t0:t1] = v
+                    buf = out[k] = np.empty((T, m, v.shape[2]), dtype=np.float32)
+                buf[t0:t1] = v
         return out
     group = max(1, GROUP_STEPS // T)
     for g0 in range(0, m, group):
         g1 = min(m, g0 + group)
         tr = net.forward(_one_hot(model, ids[window[g0:g1]]))
         for k in keys:
-            v = tr[k]
+            v = np.transpose(tr[k], (2, 1, 0))
             buf = out.get(k)
             if buf is None:
-                buf = out[k] = np.empty((v.shape[0], m, T), dtype=np.float32)
-            buf[:, g0:g1, :] = v
+                buf = out[k] = np.empty((T, m, v.shape[2]), dtype=np.float32)
+            buf[:, g0:g1] = v
     return out
 
 
@@ -349,12 +394,12 @@ def _stream_values(model, ids, keys, warmup: int, stream_length: int):
     bufs = _forward_streams(model, ids, keys, starts, T)
     values = {}
     for k, buf in bufs.items():
-        v = np.empty((buf.shape[0], N), dtype=np.float32)
+        rows = np.empty((N, buf.shape[2]), dtype=np.float32)           # (N, n), time first
         for i in range(m):
             n_keep = min(L, N - keep_from[i])
             off = keep_from[i] - starts[i]
-            v[:, keep_from[i]:keep_from[i] + n_keep] = buf[:, i, off:off + n_keep]
-        values[k] = v
+            rows[keep_from[i]:keep_from[i] + n_keep] = buf[off:off + n_keep, i]
+        values[k] = rows.T                                              # (n, N) view
     return values, m
 
 
@@ -376,11 +421,11 @@ def _line_values(model, text, ids, spans, keys):
         idx = np.stack(group)                                           # (m, T) step indices
         tr = net.forward(_one_hot(model, ids[idx]), state0=_state0(model, len(group)))
         for k in keys:
-            v = tr[k]
+            v = np.transpose(tr[k], (1, 2, 0))                        # (m, T, n)
             if k not in values:
-                values[k] = np.empty((v.shape[0], len(ids)), dtype=np.float32)
-            values[k][:, idx.reshape(-1)] = v.reshape(v.shape[0], -1)
-    return values, len(seqs)
+                values[k] = np.empty((len(ids), v.shape[2]), dtype=np.float32)
+            values[k][idx.reshape(-1)] = v.reshape(-1, v.shape[2])
+    return {k: v.T for k, v in values.items()}, len(seqs)
 
 
 def corpus_trace(model, text: str, quantities=("a",), *, warmup: int = WARMUP,
@@ -402,10 +447,11 @@ def corpus_trace(model, text: str, quantities=("a",), *, warmup: int = WARMUP,
         method, warm = "streams", warmup
     stats = {}
     for k, v in values.items():
-        v.flags.writeable = False
-        mean = v.mean(axis=1, dtype=np.float64)
-        std = v.std(axis=1, dtype=np.float64)
-        stats[k] = (mean, std)
+        for a in (v, v.base):
+            if a is not None:
+                a.flags.writeable = False
+        rows = v.T                                           # (N, n), contiguous
+        stats[k] = (rows.mean(axis=0, dtype=np.float64), rows.std(axis=0, dtype=np.float64))
     feats = builtin_features(text, spans, "word" if model.vocab.kind == "word" else "char")
     for f in (*feats.values(), ids, spans):
         f.flags.writeable = False
@@ -490,6 +536,24 @@ def top_units(scores: pd.DataFrame, k: int = 1) -> pd.DataFrame:
         drop=True)
 
 
+def best_units(models: Mapping, text, quantity: str = "a", features=None) -> pd.DataFrame:
+    """Each model's best unit per feature: columns model, quantity, feature, unit, score.
+
+    models: {name: model in use}; text: the corpus (or, per model, a CorpusTrace in a dict
+    {name: CorpusTrace}). quantity: a trace key, or a dict {name: key} (e.g. c<t> for the
+    LSTM, a<t> for the others). The table of the Units page and of benchmarks/units.py.
+    """
+    frames = []
+    for name, model in models.items():
+        q = quantity[name] if isinstance(quantity, Mapping) else quantity
+        t = text[name] if isinstance(text, Mapping) else text
+        best = top_units(unit_scores(model, t, features, q))
+        best.insert(0, "quantity", q)
+        best.insert(0, "model", name)
+        frames.append(best)
+    return pd.concat(frames, ignore_index=True)
+
+
 # -- select and search -----------------------------------------------------------------------
 
 
@@ -562,17 +626,18 @@ def search_pattern(model, corpus, units, threshold: float = DEFAULT_THRESHOLD,
     if starts.size == 0:
         return pd.DataFrame({c: np.array([], dtype=np.float64 if c == "score" else np.int64)
                              for c in cols})
-    # Which other units share each span's pattern: min over the span (one reduceat pass).
+    # Which other units share each span's pattern: min over the span (one reduceat pass over
+    # the time-first layout R = V.T, contiguous for a corpus trace).
+    R = V.T
     idx = np.stack([starts, ends + 1], axis=1).reshape(-1)
     idx = idx[idx < N]
-    mins = np.minimum.reduceat(V, idx, axis=1)[:, 0::2]                # (n, n_spans)
-    pattern = mins >= threshold
-    before = np.where(starts > 0, 1, 0).astype(bool)
+    pattern = np.minimum.reduceat(R, idx, axis=0)[0::2] >= threshold  # (n_spans, n)
+    before = starts > 0
     after = ends < N - 1
-    pattern &= ~before | (V[:, np.maximum(starts - 1, 0)] < threshold)
-    pattern &= ~after | (V[:, np.minimum(ends + 1, N - 1)] < threshold)
-    pattern[units] = False
-    others = pattern.sum(axis=0)
+    pattern &= ~before[:, None] | (R[np.maximum(starts - 1, 0)] < threshold)
+    pattern &= ~after[:, None] | (R[np.minimum(ends + 1, N - 1)] < threshold)
+    pattern[:, units] = False
+    others = pattern.sum(axis=1)
     score = units.size / (units.size + others)
     length = ends - starts + 1
     order = np.lexsort((starts, -length, -score))
@@ -697,7 +762,7 @@ def compare_texts(model, text_a: str, text_b: str, quantity: str = "a") -> Compa
 
 
 __all__ = [
-    "CorpusTrace", "corpus_trace", "unit_scores", "top_units", "select_units",
+    "CorpusTrace", "corpus_trace", "unit_scores", "top_units", "best_units", "select_units",
     "search_pattern", "gate_saturation", "compare_texts", "Comparison", "align_tokens",
     "builtin_features", "regex_feature", "feature_matrix", "on_pattern", "read_corpus_bytes",
     "check_corpus_text", "corpus_id", "heldout_corpus", "trace_keys", "saturation_keys",

@@ -146,3 +146,64 @@ def get_backward(spec: ModelSpec, text: str, at: str = "all") -> Backward:
     if at not in ("all", "last"):
         raise ValueError(f"at must be 'all' or 'last', got {at!r}")
     return _backward(spec.normalized(), text, at)
+
+
+# -- other package calls the pages share, cached on small keys --------------------------------
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def get_csv(spec: ModelSpec, text: str) -> bytes:
+    """The reading's trace as a tidy CSV (t, token, unit, quantity, symbol, value)."""
+    return get_trace(spec, text).to_dataframe().to_csv(index=False).encode("utf-8")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def get_gradient_check(spec: ModelSpec, text: str, at: str):
+    """BPTT against finite differences on a float64 copy over the first 20 steps
+    (`ModelInUse.check_gradients`): (the table of `rnnviz.figures.backward.gradcheck_table`,
+    the largest relative error among the entries checked in relative terms)."""
+    import pandas as pd
+
+    from rnnviz.figures.backward import gradcheck_table
+
+    rows, loss = get_model(spec).check_gradients(get_backward(spec, text, at), n_steps=20)
+    table = pd.DataFrame(gradcheck_table(rows, loss=loss, eps=1e-5))
+    checked = table[table["check"] == "ok"] if len(table) else table
+    return table, float(checked["relative error"].max()) if len(checked) else float("nan")
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def get_sample(name: str, prefix: str, temperature: float, top_k: int, length: int,
+               seed: int) -> dict:
+    """A shipped LM's sample, deterministic for its arguments, as compact float32 arrays
+    (`rnnviz.lm.Sample.arrays`) with the prefix and the vocabulary; read-only."""
+    p = load_shipped(name)
+    s = p.sample(prefix, length=length, temperature=temperature, top_k=top_k or None,
+                 rng=np.random.default_rng(seed))
+    out = {"prefix": prefix, "itos": tuple(p.vocab.itos), **s.arrays()}
+    freeze(out)
+    return out
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_score(name: str, text: str) -> dict:
+    """log P(text), bits per character, perplexity and the per-character terms under a
+    shipped LM (`CharLM.score`)."""
+    out = load_shipped(name).score(text)
+    return {k: (np.asarray(v, dtype=np.float64) if k == "per_char" else float(v))
+            for k, v in out.items()}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def get_sensitivity(spec: ModelSpec, text: str) -> tuple[list[str], np.ndarray]:
+    """(tokens, S) with S[t, t'] = ||∂ŷ<t>/∂x<t'>|| (`rnnviz.core.analysis.sensitivity_matrix`);
+    ([], empty) for a text without tokens."""
+    from rnnviz.core.analysis import sensitivity_matrix
+
+    try:
+        steps = get_steps(spec, text)
+    except ValueError:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    with np.errstate(all="ignore"):
+        S = sensitivity_matrix(get_model(spec).model, steps.x)
+    return list(steps.labels), S.astype(np.float32)

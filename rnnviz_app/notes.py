@@ -108,6 +108,10 @@ BPTT_EQUATIONS = {
 }
 
 BACKWARD = {
+    "caption": (
+        "Backpropagation through time: the loss is computed from ŷ\\<1\\>…ŷ\\<T_x\\>, then "
+        "its gradient flows backwards, from t = T_x down to t = 1, through the same cell at "
+        "every step. Each step adds its share to ∂L/∂W."),
     "loss_char_lm": (
         "L\\<t\\> = −log ŷ\\<t\\>[y\\<t\\>]: small when the model gave the right next "
         "token a high probability. With random weights every L\\<t\\> is close to log n_y "
@@ -151,7 +155,9 @@ SAMPLING = {
     "caption": (
         "A character language model reads x\\<t\\> and outputs ŷ\\<t\\>, the probability of "
         "every possible next character. Sampling draws one character from ŷ\\<t\\> and feeds "
-        "it back as x\\<t+1\\>, again and again (course notes, \"Sampling novel sequences\")."),
+        "it back as x\\<t+1\\>, again and again (course notes, \"Sampling novel sequences\"). "
+        "The model picker below starts at the sidebar's model when that is a shipped char LM; "
+        "taggers and classifiers cannot write text."),
     "step": (
         "Grey: what the model itself predicts, ŷ\\<t\\>. Blue/red: the distribution the "
         "character was actually drawn from, after temperature and top-k; red is the draw. "
@@ -189,7 +195,9 @@ TYPES = {
     "caption": (
         "The same recurrent cell, a\\<t\\> = g(W_a [a\\<t-1\\>, x\\<t\\>] + b_a), wired four "
         "ways (course notes, \"Different types of RNNs\"). Each diagram below is labelled with a "
-        "real input and the real output of a model shipped with rnnviz; edit the inputs."),
+        "real input and the real output of a model shipped with rnnviz; edit the inputs. Each "
+        "wiring needs a model trained for it, so this page uses the shipped tagger, classifier "
+        "and char LMs whatever the sidebar's model."),
     "many_to_many": (
         "One output per input: ŷ\\<t\\> = P(word t is part of a name), here from "
         "**ner-bilstm**. Red numbers are above 0.5. T_y = T_x by construction: the network "
@@ -251,4 +259,64 @@ BIDIRECTIONAL = {
         "exactly 0 (white on the log scale): ŷ\\<t\\> cannot depend on words it has not read. "
         "The **bidirectional** tagger fills the whole matrix: in the row of *Teddy*, the word "
         "after it counts about as much as *Teddy* itself."),
+}
+
+VANISHING = {
+    "models_trained": "This page compares three models on your sentence, whatever the "
+                      "sidebar's model: the shipped char-lm-rnn, char-lm-gru and char-lm-lstm.",
+    "models_random": "This page compares three models on your sentence, whatever the sidebar's "
+                     "model: three untrained networks with the same vocabulary, n_a, init and "
+                     "seed (the sidebar's seed).",
+    "curves": (
+        "Each curve starts at the right (t = T_x, where the loss is) and is read leftwards. A "
+        "straight falling line on this log scale is an exponential decay: every step back "
+        "multiplies the gradient by about the same factor, roughly ρ × g'(z) for an RNN. The "
+        "LSTM's cell path c\\<t-1\\> → c\\<t\\> multiplies by Γf instead of a weight "
+        "matrix, and the GRU's by (1 − Γu), so with the gates set right they carry the "
+        "gradient much further. "),
+    "trained": (
+        "These are the shipped char LMs: the trained RNN's curve falls in a straight line, "
+        "while the GRU and the LSTM learned to keep their gates open, so their curves flatten "
+        "and far-back characters still reach the loss. Switch to random weights to play with "
+        "ρ, n_a and the forget bias."),
+    "random": (
+        "With random weights the LSTM's forget bias b_f = 1 keeps Γf ≈ 0.73, while a random GRU "
+        "has Γu ≈ 0.5 and halves its memory every step: it only learns to keep it in "
+        "training."),
+    "threshold": " The dotted lines mark 10⁻³ of each value at T_x.",
+    "clipping": (
+        "Clipping acts on the whole gradient ∂L/∂θ after BPTT. **By global norm** rescales "
+        "every entry by the same factor when the norm is above the threshold: the direction is "
+        "kept (cosine = 1), only the step is shorter. **By value** (the course's `clip`) cuts "
+        "each entry to ±threshold, which can change the direction (cosine < 1). Neither brings "
+        "back a gradient that has already vanished: clipping fixes explosions, gates fix "
+        "vanishing."),
+}
+
+FORWARD = {
+    "diagram_gated": (
+        "**Press ▶ Play** (or drag the chart's slider): the boxes of the cell change colour as "
+        "the gates open (yellow) and close (purple), and states turn red (positive) or blue "
+        "(negative). The grey cover over the a\\<t\\> heatmap slides right: a\\<t\\> "
+        "depends only on a\\<t-1\\> and x\\<t\\>, so nothing to the right of t has been "
+        "read yet. The bars show ŷ\\<t\\>, the model's guess for the next token.\n\n"),
+    "diagram_rnn": (
+        "**Press ▶ Play** (or drag the chart's slider): a vanilla RNN has no gates, only one "
+        "tanh (or ReLU) of W_aa a\\<t-1\\> + W_ax x\\<t\\> + b_a; states turn red "
+        "(positive) or blue (negative). The grey cover over the a\\<t\\> heatmap slides "
+        "right: a\\<t\\> depends only on a\\<t-1\\> and x\\<t\\>, so nothing to the "
+        "right of t has been read yet. The bars show ŷ\\<t\\>, the model's guess for the next "
+        "token.\n\n"),
+    "equations": (
+        "**The equations** split each pre-activation into what comes *from memory* "
+        "(W·a a\\<t-1\\>), *from the input* (W·x x\\<t\\>, one column of W·x because "
+        "x\\<t\\> is one-hot) and the bias. "),
+    "start_zero": "At t = 1, a\\<t-1\\> = a\\<0\\> = 0, so only the input and the bias count.",
+    "start_primed": "This model is primed: a\\<0\\> is its state after reading the start "
+                    "symbol, as in training.",
+    "forget_bias": " The LSTM's forget bias b_f starts at 1, so Γf starts near σ(1) ≈ 0.73.",
+    "shapes": (
+        "One example (m = 1) of T_x = {T} steps. Every step uses the **same** weights: the "
+        "parameter count does not grow with the sentence. Stacking [a\\<t-1\\>; x\\<t\\>] "
+        "lets one matrix W_a = [W_aa | W_ax] do both products, as in the course notes."),
 }

@@ -127,3 +127,53 @@ def literal(text: str) -> str:
     backslash-escaped, so no tag, link or emphasis can take effect."""
     return "".join("\\" + c if c.isascii() and not c.isalnum() and not c.isspace() else c
                    for c in str(text))
+
+
+def _move(key: str, delta: int, T: int) -> None:
+    st.session_state[key] = int(min(max(st.session_state.get(key, 1) + delta, 1), T))
+
+
+def equation(latex: str) -> None:
+    """One equation that wraps at its = and + signs when the column is narrow (KaTeX breaks
+    inline math there; display math would be cut at the right edge)."""
+    st.markdown(f"$\\displaystyle {latex}$")
+
+
+def step_controls(key: str, T: int, label: str, back: str = "◀ t − 1", forward: str = "t + 1 ▶",
+                  back_help: str | None = None) -> int:
+    """The page's one step counter t (1…T): a back button, a slider and a forward button,
+    all on session state `key` ("page.t"; the buttons are "page.back" and "page.next").
+    Returns t."""
+    if st.session_state.get(key, 1) > T:
+        st.session_state[key] = T
+    page = key.rsplit(".", 1)[0]
+    c1, c2, c3 = st.columns([1.5, 5, 1.5], vertical_alignment="bottom")
+    c1.button(back, key=f"{page}.back", on_click=_move, args=(key, -1, T),
+              disabled=st.session_state[key] <= 1, width="stretch", help=back_help)
+    c3.button(forward, key=f"{page}.next", on_click=_move, args=(key, 1, T),
+              disabled=st.session_state[key] >= T, width="stretch")
+    if T > 1:
+        c2.slider(label, 1, T, key=key)
+    else:
+        c2.caption("T_x = 1: a single step.")
+    return int(st.session_state[key])
+
+
+def download_trace(spec, text: str, key: str) -> None:
+    """A button that downloads the page's trace as the tidy CSV (built only when pressed)."""
+    from rnnviz_app.loaders import get_csv
+
+    st.download_button(
+        "Download the trace as CSV (t, token, unit, quantity, symbol, value)",
+        data=lambda: get_csv(spec, text), file_name="rnnviz-trace.csv", mime="text/csv",
+        on_click="ignore", key=key)
+    st.caption(r"One row per (t, unit, quantity): x\<t\>, every gate and pre-activation, "
+               r"c\<t\>, a\<t\> and ŷ\<t\>, with t counted from 1 as in the course notes.")
+
+
+def metrics_row(*metrics) -> None:
+    """st.metric side by side: each metric is (label, value) or (label, value, help); None
+    leaves its column empty."""
+    for col, m in zip(st.columns(len(metrics)), metrics, strict=True):
+        if m is not None:
+            col.metric(m[0], m[1], help=m[2] if len(m) > 2 else None)

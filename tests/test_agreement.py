@@ -12,7 +12,7 @@ from rnnviz.training.agreement import (
     agreement_task,
     train_agreement,
 )
-from rnnviz.training.live import Race
+from rnnviz.training.live import Race, da_norm_at_last_step
 from rnnviz.training.text_lm import TextLMConfig, TextLMTask
 
 SINGULAR = {s for s, _ in NOUNS}
@@ -145,3 +145,20 @@ def test_text_lm_task_beats_uniform_and_has_a_baseline():
         <= set(task.vocab.itos) | {"\N{REPLACEMENT CHARACTER}"}
     with pytest.raises(ValueError, match="at least"):
         TextLMTask("too short", TextLMConfig())
+
+
+def test_the_gradient_probe_ends_with_the_heads_own_gradient():
+    # at t = T_x: ∂L<T_x>/∂a<T_x> = W_y^T (ŷ<T_x> - y) / m, computed here by hand
+    task = AgreementTask(AgreementConfig(distance=6))
+    probe = task.probe_batch()
+    for cell in ("rnn", "gru", "lstm"):
+        model = task.model(cell)
+        norms = da_norm_at_last_step(model, probe)
+        assert norms.shape == (6 + 2,)
+        a_T = model.forward(probe.x).rows["a"][-1].astype(np.float64)      # (m, n_a)
+        p = model.params
+        z = a_T @ p["Wy"].T.astype(np.float64) + p["by"][:, 0]
+        y_hat = softmax(z, axis=1)
+        m = len(probe.y)
+        dz = (y_hat - np.eye(2)[probe.y]) / m
+        assert norms[-1] == pytest.approx(np.linalg.norm(dz @ p["Wy"]), rel=1e-4)

@@ -201,3 +201,20 @@ def test_sample_arrays_line_up_with_the_steps():
     np.testing.assert_allclose(arr["p_chosen"],
                                [st.probs[st.token_id] for st in s.steps], rtol=1e-6)
     np.testing.assert_allclose(arr["a"][:, 2], s.steps[2].a, rtol=1e-6)
+
+
+def test_entropy_in_bits():
+    from rnnviz.lm import entropy_bits
+
+    assert entropy_bits([0.5, 0.5, 0.0]) == pytest.approx(1.0)
+    assert entropy_bits(np.full(8, 1 / 8)) == pytest.approx(3.0)
+    assert entropy_bits([1.0, 0.0]) == 0.0
+
+
+@pytest.mark.parametrize(("temperature", "top_k", "level"), [
+    (0.0, 0, "info"), (0.7, 1, "info"), (0.1, 0, "info"), (1.8, 5, "warning"), (0.7, 0, None)])
+def test_sampling_advice(temperature, top_k, level):
+    from rnnviz.lm import sampling_advice
+
+    advice = sampling_advice(temperature, top_k)
+    assert (advice[0] if advice else None) == level

@@ -12,7 +12,7 @@ import rnnviz
 from rnnviz import units as U
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.models import CharLM, random_model
-from rnnviz.text import Vocab
+from rnnviz.text import SPECIALS, Vocab
 
 TEXT = ('Return (a copy) of the "list".\nThe function f(x) adds `x` to 42 items.\n\n'
         'Raise ValueError (when it is empty).\n')
@@ -23,16 +23,16 @@ def shipped(name):
     return rnnviz.load_pretrained(name)
 
 
-def random_lm(cell="lstm", n_a=16, bidirectional=False, seed=0):
+def random_lm(cell="lstm", n_a=16, bidirectional=False, seed=0, init_scale=1.5):
     return random_model(cell=cell, n_a=n_a, bidirectional=bidirectional, seed=seed,
-                        init_scale=1.5)
+                        init_scale=init_scale, dtype="float64")
 
 
 def paren_counter(n_a=6, seed=0):
     """An LSTM whose unit 0 adds 1 to c<t> at '(' and subtracts 1 at ')': Γf = Γu = Γo ≈ 1,
     c̃<t> = tanh(±10) on the parentheses and tanh(0) = 0 elsewhere, so c<t> is the depth.
     The other units get random weights (they must not beat unit 0)."""
-    vocab = Vocab([*"<>", *"abcdefghijklmnopqrstuvwxyz ().\n"], kind="char")
+    vocab = Vocab([*SPECIALS, *"abcdefghijklmnopqrstuvwxyz ().\n"], kind="char")
     n_x = len(vocab)
     cfg = RNNConfig(cell="lstm", n_x=n_x, n_a=n_a, n_y=n_x, dtype="float64")
     net = Model.init(cfg, rng=np.random.default_rng(seed))
@@ -66,6 +66,41 @@ def test_builtin_char_features_by_hand():
     assert f["is_upper"][16] == 1 and f["is_digit"][17] == 1 and f["is_digit"][16] == 0
     assert f["after_newline"].tolist()[6:9] == [0, 1, 0]
     assert f["after_newline"][15] == 1 and f["after_newline"][16] == 1
+
+
+def reference_char_features(text):
+    """The built-in char features, one character at a time (an independent loop)."""
+    out = {k: [] for k in U.CHAR_FEATURES}
+    line = word = depth = 0
+    quote = tick = False
+    prev = "\n"
+    for t, c in enumerate(text):
+        if c == "\n" and prev == "\n":
+            depth, quote, tick = 0, False, False
+        line = 0 if c == "\n" else line + 1
+        word = word + 1 if c.isalpha() else 0
+        depth = depth + 1 if c == "(" else max(depth - 1, 0) if c == ")" else depth
+        quote = not quote if c == '"' else quote
+        tick = not tick if c == "`" and prev != "`" else tick
+        for k, v in (("line_position", line), ("word_position", word),
+                     ("inside_parentheses", depth > 0), ("inside_quotes", quote),
+                     ("inside_backticks", tick), ("is_space", c == " "),
+                     ("is_upper", c.isupper()), ("is_digit", c.isdigit()),
+                     ("after_newline", t > 0 and prev == "\n")):
+            out[k].append(float(v))
+        prev = c
+    return out
+
+
+def test_char_features_match_a_loop_on_random_text():
+    rng = np.random.default_rng(0)
+    alphabet = list("ab Z9()\"`\n\n.é") + ["\u202e"]
+    text = "".join(rng.choice(alphabet, size=3000))
+    f = U.builtin_features(text, [(i, i + 1) for i in range(len(text))], "char")
+    ref = reference_char_features(text)
+    for k in U.CHAR_FEATURES:
+        np.testing.assert_array_equal(f[k], ref[k], err_msg=k)
+    assert f["inside_parentheses"].sum() > 100 and f["inside_backticks"].sum() > 100
 
 
 def test_unbalanced_bracket_closes_at_a_blank_line():
@@ -129,17 +164,19 @@ def test_streams_with_a_full_warmup_are_one_pass(cell, bidirectional):
 
 
 def test_streams_with_a_short_warmup_differ_only_after_stream_starts():
-    """A random LSTM forgets fast: with a 64-token warm-up the stitched trace is close to the
-    carried pass, and exactly equal on the first stream (read from a<0>, like the pass)."""
-    m = random_lm("lstm", n_a=32, seed=3)
+    """A random LSTM at init scale 1 forgets fast: with a 64-token warm-up the stitched trace
+    is close to the carried pass, and exactly equal on the first stream (read from a<0>, like
+    the pass)."""
+    m = random_lm("lstm", n_a=32, seed=3, init_scale=1.0)
     text = TEXT * 12
     ref = m.trace(text)["a"][:, 0, :]
     c = U.corpus_trace(m, text, ("a",), warmup=64, stream_length=200, exact_max=0)
     np.testing.assert_allclose(c["a"][:, :200], ref[:, :200], rtol=1e-5, atol=1e-6)
-    assert np.abs(c["a"] - ref).mean() < 1e-3
+    assert np.abs(c["a"] - ref).mean() < 1e-4
     # Without a warm-up the streams start from a<0> = 0: clearly wrong right after a start.
     cold = U.corpus_trace(m, text, ("a",), warmup=0, stream_length=200, exact_max=0)
     assert np.abs(cold["a"][:, 200] - ref[:, 200]).max() > 1e-2
+    assert np.abs(cold["a"] - ref).mean() > 10 * np.abs(c["a"] - ref).mean()
 
 
 def test_a_shipped_lm_starts_every_stream_primed():
@@ -279,8 +316,8 @@ def test_search_pattern_finds_exactly_the_brute_force_spans():
     for units, th in [([0], 0.1), ([1, 5], 0.0), ([2, 3, 7], -0.1), ([4], 0.3)]:
         res = U.search_pattern(m, c, units, th)
         assert set(zip(res.start, res.end, strict=True)) == brute_force_matches(V, units, th)
-        for _, r in res.iterrows():
-            s, e = r.start - 1, r.end - 1
+        for r in res.itertuples():
+            s, e = int(r.start) - 1, int(r.end) - 1
             others = [u for u in range(V.shape[0]) if u not in units
                       and (V[u, s:e + 1] >= th).all()
                       and (s == 0 or V[u, s - 1] < th) and (e == c.N - 1 or V[u, e + 1] < th)]
@@ -295,15 +332,16 @@ def test_search_finds_the_selected_span_in_a_long_corpus():
     corpus = U.corpus_trace(m, TEXT * 60, ("a",), warmup=128, stream_length=400)
     assert corpus.method == "streams"
     found = 0
-    for start, end in [(300, 303), (2000, 2001), (5100, 5104), (7010, 7010)]:
-        units = U.select_units(m, corpus, start, end, 0.3)
+    spans = [(s, s + n) for s in range(150, corpus.N - 10, 433) for n in (0, 1, 3)]
+    for start, end in spans:
+        units = U.select_units(m, corpus, start, end, 0.2)
         if units.size == 0:
             continue
-        res = U.search_pattern(m, corpus, units, 0.3)
+        res = U.search_pattern(m, corpus, units, 0.2)
         hit = res[(res.start == start) & (res.end == end)]
-        assert len(hit) == 1 and hit.score.iloc[0] == 1.0
+        assert len(hit) == 1 and hit.score.iloc[0] == 1.0     # every unit on there was chosen
         found += 1
-    assert found >= 2
+    assert found >= 5
 
 
 def test_search_in_the_same_sentence_finds_the_query():

@@ -102,3 +102,148 @@ def gradient_check(model, x, y, keys=None, n_entries=3, eps=1e-5, rng=None, at="
             rows.append({"param": key, "index": tuple(int(i) for i in idx), "analytic": ana,
                          "numeric": num, "rel_error": rel})
     return rows
+
+
+# -- curves and summaries behind the figures (moved out of rnnviz.figures) ---------------------
+
+VANISH_RATIO = 1e-3
+GRADIENT_MEASURES = ("loss", "jacobian")
+
+
+def repeat_ids(ids, T: int) -> tuple[np.ndarray, int]:
+    """(T input ids, the target of step T): `ids` repeated as often as needed."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if ids.size == 0:
+        raise ValueError("no tokens to repeat")
+    reps = -(-(T + 1) // ids.size)
+    stream = np.tile(ids, reps)[: T + 1]
+    return stream[:T], int(stream[T])
+
+
+def gradient_curves(models: dict, x, target: int, measure: str = "loss") -> dict:
+    """Per model name: {"norms": (T,) float64, "grads": {param: array}, "loss": float,
+    "nonfinite": bool}. The loss is the cross-entropy at T_x only, so every step's gradient
+    arrives through the recurrence alone. measure "loss": ||∂L/∂a<t>||; "jacobian":
+    ||∂a<T_x>/∂a<t>|| (`state_jacobian_norms`)."""
+    if measure not in GRADIENT_MEASURES:
+        raise ValueError(f"measure must be one of {list(GRADIENT_MEASURES)}")
+    out = {}
+    for name, model in models.items():
+        with np.errstate(all="ignore"):
+            tr = model.forward(x)
+            loss, grads, bt = model.backward(tr, np.array([target]), at="last")
+            norms = (np.asarray(bt.grad_norm, dtype=np.float64) if measure == "loss"
+                     else np.asarray(state_jacobian_norms(model, tr), dtype=np.float64))
+        bad = bool(tr.nonfinite.any() or not np.all(np.isfinite(norms))
+                   or not np.isfinite(loss))
+        out[name] = {"norms": norms, "grads": grads, "loss": float(loss), "nonfinite": bad}
+    return out
+
+
+def vanishing_reach(norms, ratio: float = VANISH_RATIO) -> int | None:
+    """Steps back from T_x after which the norm stays below ratio × its value at T_x: the
+    smallest k such that every step k, k+1, ... back (t = T_x - k down to 1) is below. None
+    if the earliest step is still above (the gradient never vanishes within the sequence) or
+    the curve is not finite and positive at T_x. A one-off dip that recovers does not count;
+    a NaN counts as below (the gradient is gone)."""
+    norms = np.asarray(norms, dtype=np.float64)
+    ref = norms[-1] if norms.size else np.nan
+    if not np.isfinite(ref) or ref <= 0:
+        return None
+    above = np.flatnonzero(norms[::-1] >= ratio * ref)        # steps back that still reach
+    k = int(above[-1]) + 1
+    return None if k >= norms.size else k
+
+
+def decay_per_step(norms) -> float | None:
+    """The factor the norm is multiplied by per step back, fitted to log10 of the finite,
+    positive points (least squares): 0.5 halves the gradient every step, 1 keeps it. None
+    with fewer than two such points."""
+    norms = np.asarray(norms, dtype=np.float64)
+    back = np.arange(norms.size)[::-1].astype(np.float64)      # steps back from T_x
+    ok = np.isfinite(norms) & (norms > 0)
+    if ok.sum() < 2:
+        return None
+    slope = np.polyfit(back[ok], np.log10(norms[ok]), 1)[0]
+    return float(10.0 ** slope)
+
+
+def growth(norms) -> float:
+    """max_t ||·|| / ||·|| at T_x: above ~1e3 the gradient explodes going back."""
+    norms = np.asarray(norms, dtype=np.float64)
+    finite = norms[np.isfinite(norms)]
+    if not finite.size or not np.isfinite(norms[-1]) or norms[-1] <= 0:
+        return float("inf")
+    return float(finite.max() / norms[-1])
+
+
+def _flat(grads) -> np.ndarray:
+    return np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in grads.values()])
+
+
+def clip_summary(grads: dict, method: str, threshold: float) -> dict:
+    """Global norm and largest entry before/after clipping, and the cosine between the
+    clipped and the original gradient (1 = same direction). method: "none" | "value" |
+    "norm" (`clip_by_value` / `clip_by_global_norm`)."""
+    with np.errstate(all="ignore"):
+        if method == "value":
+            clipped = clip_by_value(grads, threshold)
+        elif method == "norm":
+            clipped, _ = clip_by_global_norm(grads, threshold)
+        else:
+            clipped = grads
+        g, c = _flat(grads), _flat(clipped)
+        ok = np.isfinite(g).all() and np.isfinite(c).all()
+        denom = np.linalg.norm(g) * np.linalg.norm(c)
+        cos = float(g @ c / denom) if ok and denom > 0 else float("nan")
+    return {"norm_before": global_norm(grads), "norm_after": global_norm(clipped),
+            "max_before": float(np.nanmax(np.abs(g))) if g.size else 0.0,
+            "max_after": float(np.nanmax(np.abs(c))) if c.size else 0.0, "cosine": cos}
+
+
+def direction_split(Wy: np.ndarray, by: np.ndarray, a_fwd: np.ndarray, a_bwd: np.ndarray,
+                    cls: int = 1) -> dict:
+    """Split the score of class `cls` at every step into forward, backward and bias parts.
+
+    The score is s<t> = z_cls<t> - mean of the other classes' z<t> (for two classes: the
+    log-odds log ŷ_cls / ŷ_other). Because z_y<t> = W_y [a→<t>; a←<t>] + b_y is linear,
+    s<t> = w_→ · a→<t> + w_← · a←<t> + b exactly, with w = W_y[cls] - mean(W_y[others]).
+    a_fwd, a_bwd: (n_a, T). Returns dict fwd (T,), bwd (T,), bias (float), total (T,).
+    """
+    Wy = np.asarray(Wy, dtype=np.float64)
+    by = np.asarray(by, dtype=np.float64).ravel()
+    others = [k for k in range(Wy.shape[0]) if k != cls]
+    w = Wy[cls] - Wy[others].mean(axis=0)
+    b = float(by[cls] - by[others].mean())
+    n_a = np.asarray(a_fwd).shape[0]
+    fwd = w[:n_a] @ np.asarray(a_fwd, dtype=np.float64)
+    bwd = w[n_a:] @ np.asarray(a_bwd, dtype=np.float64)
+    return {"fwd": fwd, "bwd": bwd, "bias": b, "total": fwd + bwd + b}
+
+
+def suggest_units(trace, key="a", k=5, example=0) -> list[tuple[int, str]]:
+    """Units worth a look: [(unit, why)], the ones that change most over the sentence first.
+
+    Score: the standard deviation of the unit over time (a unit that sits still says
+    nothing); each reason names the unit's range so the learner knows what colour to expect.
+    """
+    v = np.asarray(trace[key][:, example, :], dtype=np.float64)
+    v = np.where(np.isfinite(v), v, 0.0)
+    std = v.std(axis=1)
+    order = np.argsort(-std, kind="stable")[:k]
+    out = []
+    for u in order:
+        lo, hi = float(v[u].min()), float(v[u].max())
+        flips = int(np.sum(np.diff(np.sign(v[u])) != 0))
+        out.append((int(u), f"std {std[u]:.2f}, from {lo:+.2f} to {hi:+.2f}, "
+                            f"{flips} sign change{'s' if flips != 1 else ''}"))
+    return out
+
+
+def most_active_units(A: np.ndarray, k: int) -> np.ndarray:
+    """Indices (ascending) of the k rows of A (n_a, S) with the largest standard deviation
+    over the steps: the units that change most while the text is written."""
+    A = np.nan_to_num(np.asarray(A, dtype=np.float64))
+    if A.shape[0] <= k:
+        return np.arange(A.shape[0])
+    return np.sort(np.argsort(-A.std(axis=1), kind="stable")[:k])

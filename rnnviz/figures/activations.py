@@ -3,7 +3,6 @@
 * `onehot_figure`      the input x<t>: one-hot columns over the vocabulary rows in use.
 * `heatmap_figure`     any trace quantity (a<t>, c<t>, c̃<t>, Γf, ...) as units × time.
 * `unit_text_html`     the sentence coloured by one unit (Karpathy-style), escaped HTML.
-* `suggest_units`      the units worth colouring the sentence by.
 * `top_k_figure`       the model's top-k next-token predictions at each step.
 * `saturation_figure`  per unit: fraction of steps a gate is < 0.1 (closed) vs > 0.9 (open).
 
@@ -15,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnviz.core.analysis import suggest_units
 from rnnviz.core.trace import DESCRIPTIONS, split_key
 from rnnviz.figures.common import (
     DIVERGING_SCALE,
@@ -204,25 +204,6 @@ def colour_legend_html(vmax: float, symbol_text: str = "a<t>") -> str:
             f"<span style='{sw};background:{_rgba(vmax, vmax)}'></span>+{vmax:.2f}</div>")
 
 
-def suggest_units(trace, key="a", k=5, example=0) -> list[tuple[int, str]]:
-    """Units worth a look: [(unit, why)], the ones that change most over the sentence first.
-
-    Score: the standard deviation of the unit over time (a unit that sits still says
-    nothing); each reason names the unit's range so the learner knows what colour to expect.
-    """
-    v = np.asarray(trace[key][:, example, :], dtype=np.float64)
-    v = np.where(np.isfinite(v), v, 0.0)
-    std = v.std(axis=1)
-    order = np.argsort(-std, kind="stable")[:k]
-    out = []
-    for u in order:
-        lo, hi = float(v[u].min()), float(v[u].max())
-        flips = int(np.sum(np.diff(np.sign(v[u])) != 0))
-        out.append((int(u), f"std {std[u]:.2f}, from {lo:+.2f} to {hi:+.2f}, "
-                            f"{flips} sign change{'s' if flips != 1 else ''}"))
-    return out
-
-
 # -- predictions -----------------------------------------------------------------------------
 
 
@@ -391,3 +372,21 @@ def closed_share(trace, key, labels, threshold: float = 0.1, example: int = 0):
     at = float(closed[space].mean()) if space.any() else None
     other = float(closed[~space].mean()) if (~space).any() else None
     return at, other
+
+
+def unit_text_view(trace, key, unit, text, spans, labels, example=0) -> tuple[str, str]:
+    """(the text painted by one unit, its colour legend) as escaped HTML.
+
+    Each token's background is the unit's value after reading it; a gate (in [0, 1]) is
+    coloured by its distance from 0.5 (red = open, blue = closed). The colours are scaled to
+    this unit's largest |value| so that even a quiet unit shows its pattern.
+    """
+    values = np.asarray(trace[key][unit, example, :], dtype=np.float64)
+    gate = split_key(key)[0] in GATE_KEYS
+    centred = values - 0.5 if gate else values
+    finite = np.abs(centred[np.isfinite(centred)])
+    vmax = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    label = trace.symbol(key) + (" − 0.5" if gate else "")
+    return (unit_text_html(text, spans, centred, symbol_text=label, unit=unit,
+                           labels=list(labels), vmax=vmax),
+            colour_legend_html(vmax, label))

@@ -6,13 +6,12 @@ sweep, with its own parameters, computes a←<T_x>, …, a←<1> from x<T_x..t>;
     ŷ<t> = g(W_y [a→<t>, a←<t>] + b_y).
 
     fig_tagger_probs     P(name) per word, one bar per model (unidirectional vs bidirectional)
-    direction_split      the "name" score of ŷ<t> split into what a→<t> and a←<t> contribute
     fig_directions       a→<t> and a←<t> aligned per token, and that split
     sweep_frames         the order of computation, frame by frame
     fig_sweep_order      animated diagram (Plotly frames, client-side) of that order
     fig_sensitivity      ||∂ŷ<t>/∂x<t'>|| for two models side by side
 
-Figures are plain dicts assembled without validation (see rnnviz.figures.sampling).
+Figures are plain dicts assembled without validation (`common.figure(..., compact=True)`).
 """
 
 from __future__ import annotations
@@ -22,13 +21,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.sampling import (
+from rnnviz.figures.common import (
     ACCENT,
-    DIVERGING,
+    DIVERGING_SCALE,
+    char_labels,
     figure,
     plotly_text,
     subplot_title,
-    visible_char,
 )
 
 FWD = "#1f77b4"     # a→
@@ -45,7 +44,7 @@ CELL_SCALE = [[0, PENDING], [1 / 6, PENDING], [1 / 6, FWD], [0.5, FWD], [0.5, BW
 
 def token_labels(tokens: Sequence[str], max_len: int = 14) -> list[str]:
     """Tokens as safe, visible Plotly labels."""
-    return [plotly_text(visible_char(t) if len(t) == 1 else t, max_len) for t in tokens]
+    return char_labels(tokens, max_len)
 
 
 def _token_axis(labels: Sequence[str]) -> dict:
@@ -83,34 +82,15 @@ def fig_tagger_probs(words: Sequence[str], probs: Mapping[str, np.ndarray],
                      line=dict(color="#555", dash="dash", width=1))],
         legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"),
     )
-    return figure(data, layout)
-
-
-def direction_split(Wy: np.ndarray, by: np.ndarray, a_fwd: np.ndarray, a_bwd: np.ndarray,
-                    cls: int = 1) -> dict:
-    """Split the score of class `cls` at every step into forward, backward and bias parts.
-
-    The score is s<t> = z_cls<t> - mean of the other classes' z<t> (for two classes: the
-    log-odds log ŷ_cls / ŷ_other). Because z_y<t> = W_y [a→<t>; a←<t>] + b_y is linear,
-    s<t> = w_→ · a→<t> + w_← · a←<t> + b exactly, with w = W_y[cls] - mean(W_y[others]).
-    a_fwd, a_bwd: (n_a, T). Returns dict fwd (T,), bwd (T,), bias (float), total (T,).
-    """
-    Wy = np.asarray(Wy, dtype=np.float64)
-    by = np.asarray(by, dtype=np.float64).ravel()
-    others = [k for k in range(Wy.shape[0]) if k != cls]
-    w = Wy[cls] - Wy[others].mean(axis=0)
-    b = float(by[cls] - by[others].mean())
-    n_a = np.asarray(a_fwd).shape[0]
-    fwd = w[:n_a] @ np.asarray(a_fwd, dtype=np.float64)
-    bwd = w[n_a:] @ np.asarray(a_bwd, dtype=np.float64)
-    return {"fwd": fwd, "bwd": bwd, "bias": b, "total": fwd + bwd + b}
+    return figure(data, layout, compact=True)
 
 
 def fig_directions(a_fwd: np.ndarray, a_bwd: np.ndarray, tokens: Sequence[str],
                    split: Mapping | None = None, p_name: np.ndarray | None = None) -> go.Figure:
     """a→<t> and a←<t> (units x tokens, aligned per token) and, below, their share of ŷ<t>.
 
-    a_fwd, a_bwd: (n_a, T). split: from `direction_split` (adds a third row).
+    a_fwd, a_bwd: (n_a, T). split: from `rnnviz.core.analysis.direction_split` (adds a
+    third row: the "name" score of ŷ<t> split into what a→<t> and a←<t> contribute).
     """
     a_fwd = np.asarray(a_fwd, dtype=np.float32)
     a_bwd = np.asarray(a_bwd, dtype=np.float32)
@@ -123,7 +103,7 @@ def fig_directions(a_fwd: np.ndarray, a_bwd: np.ndarray, tokens: Sequence[str],
     lim = float(max(1e-6, np.nanmax(np.abs(both)))) if np.isfinite(both).any() else 1.0
     data = []
     layout = dict(
-        coloraxis=dict(colorscale=DIVERGING, cmin=-lim, cmax=lim,
+        coloraxis=dict(colorscale=DIVERGING_SCALE, cmin=-lim, cmax=lim,
                        colorbar=dict(title=dict(text="value"), thickness=12, len=0.6,
                                      y=0.68 if three else 0.5)),
         barmode="relative", height=640 if three else 460,
@@ -163,7 +143,7 @@ def fig_directions(a_fwd: np.ndarray, a_bwd: np.ndarray, tokens: Sequence[str],
                            title=dict(text="token x<t>"), **_token_axis(labels))
     for r in range(3 if three else 2):
         layout["annotations"].append(subplot_title(titles[r], 0.5, domains[r][1]))
-    return figure(data, layout)
+    return figure(data, layout, compact=True)
 
 
 def sweep_frames(T: int) -> list[dict]:
@@ -301,7 +281,7 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
             steps=[dict(label=str(k), method="animate", args=[[str(k)], still])
                    for k in range(len(spec))])],
     )
-    return figure([animated, static], layout, frames)
+    return figure([animated, static], layout, frames, compact=True)
 
 
 SENSITIVITY_SCALES = ("log", "row", "raw")
@@ -365,4 +345,4 @@ def fig_sensitivity(matrices: Mapping[str, np.ndarray], tokens: Sequence[str],
         layout["annotations"].append(subplot_title(plotly_text(names[j]), lo + width / 2, 1.0))
     layout["coloraxis"] = dict(colorscale="Viridis", cmin=zmin, cmax=zmax, colorbar=dict(
         title=dict(text=title), thickness=12))
-    return figure(data, layout)
+    return figure(data, layout, compact=True)

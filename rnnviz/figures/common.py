@@ -8,6 +8,7 @@ Numbers are sent as float32 (half the bytes of float64; plenty for a colour or a
 
 from __future__ import annotations
 
+import base64
 import copy
 import unicodedata
 
@@ -22,7 +23,10 @@ from rnnviz.core.trace import symbol as _symbol
 DIVERGING = "RdBu_r"        # name used by colour_at; figures send the explicit list below
 SEQUENTIAL = "Viridis"
 PROBABILITY = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"],
-               [1.0, "#08306b"]]
+               [1.0, "#08306b"]]               # 0 white, 1 dark blue
+ACCENT = "#d62728"      # the drawn character, the current step, the chosen answer
+BASE = "#7f9cc7"        # every other bar
+SERIES = ("#1f77b4", "#ff7f0e")   # sentence A, sentence B
 ARCH_COLORS = {"RNN": "#d62728", "GRU": "#2ca02c", "LSTM": "#1f77b4"}
 QUANTITY_COLORS = {
     "a": "#1f77b4", "c": "#9467bd", "c_tilde": "#8c564b",
@@ -87,9 +91,25 @@ def visible_token(tok: str) -> str:
     return "".join(visible_char(ch) for ch in tok) if tok else "∅"
 
 
-def plotly_text(s: str) -> str:
-    """Any text for a Plotly label, title or hover: visible and escaped."""
+def plotly_text(s: str, max_len: int | None = None) -> str:
+    """Any text for a Plotly label, title or hover: escaped, cut to `max_len` with "…"."""
+    s = str(s)
+    if max_len is not None and len(s) > max_len:
+        s = s[: max_len - 1] + "…"
     return escape_plotly(s)
+
+
+def printable(text: str) -> str:
+    """Text for a plain-text block: newlines and tabs kept, every other control or format
+    character (NUL, bidi overrides, zero-width joiners...) shown as ⟨U+XXXX⟩, so it can
+    neither vanish nor reorder what follows it."""
+    return "".join(c if c in "\n\t" or len(visible_char(c)) == 1 else f"⟨{visible_char(c)}⟩"
+                   for c in text)
+
+
+def char_labels(chars, max_len: int = 12) -> list[str]:
+    """Characters (or special tokens) as safe, visible Plotly labels."""
+    return [plotly_text(visible_char(c) if len(c) == 1 else c, max_len) for c in chars]
 
 
 def token_text(tok: str, max_len: int = 12) -> str:
@@ -194,13 +214,55 @@ class Figure(go.Figure):
         return self.to_dict()
 
 
-def figure(data, layout, frames=None) -> Figure:
+_TYPED = {"f": "f4", "i": "i4", "u": "u4"}
+
+
+def typed_arrays(obj):
+    """Numeric arrays as Plotly typed-array specs (base64 float32 / int32), other arrays as
+    lists, at any depth. Plotly's own conversion of a NumPy array costs ~0.3 ms each."""
+    if isinstance(obj, dict):
+        return {k: typed_arrays(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        if all(isinstance(v, (str, int, float, bool)) or v is None for v in obj):
+            return obj                  # labels and colours: nothing to convert
+        return [typed_arrays(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        kind = obj.dtype.kind
+        if kind in _TYPED and obj.size and obj.ndim <= 2:
+            if kind in "iu" and (obj.min() < -2**31 or obj.max() >= 2**31):
+                kind = "f"
+            arr = np.ascontiguousarray(obj, dtype=_TYPED[kind])
+            spec = {"dtype": _TYPED[kind], "bdata": base64.b64encode(arr.tobytes()).decode()}
+            if arr.ndim == 2:
+                spec["shape"] = f"{arr.shape[0]}, {arr.shape[1]}"
+            return spec
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def figure(data, layout, frames=None, *, compact: bool = False) -> Figure:
     """A Figure from plain dicts, without Plotly's per-property validation.
 
     Validation costs ~30 ms per figure (most of a page's time budget); the figure tests
     validate every builder's output instead (`go.Figure(fig.to_dict())`).
+    compact: send every numeric array as float32/int32 (`typed_arrays`, for figures whose
+    numbers are only drawn) and an empty template: Streamlit's theme styles the chart, and
+    plotly.py's default template adds ~7 kB and ~20 ms of copying. Keep it off for values
+    that need float64 (gradient norms far below float32's range).
     """
+    if compact:
+        data = typed_arrays(list(data))
+        layout = typed_arrays({"template": {}, **layout})
+        frames = typed_arrays(frames) if frames else frames
     return Figure(data, layout, frames)
+
+
+def subplot_title(text: str, x: float, y: float) -> dict:
+    """A subplot title as a paper-anchored annotation centred at (x, y)."""
+    return dict(text=text, x=x, y=y, xref="paper", yref="paper", showarrow=False,
+                xanchor="center", yanchor="bottom", font=dict(size=14))
 
 
 def layout(title: str | None = None, height: int = 320, **kwargs) -> dict:

@@ -441,10 +441,10 @@ def equation_lines(model, trace, t, unit, *, example=0, direction="", output_lab
         trace = trace.layer(layer)
 
     # "previous" is t-1, or t+1 for the backward direction (it reads x<T_x> first)
-    back = -1 if direction != "bwd" else 1
+    to_prev = -1 if direction != "bwd" else 1
 
     def q(base, dt=0):
-        tt = t0 + back * dt if dt else t0
+        tt = t0 + to_prev * dt
         if not 0 <= tt < T:
             return float(initial_state(trace, base, direction, example)[unit])
         key = f"{base}_{direction}" if direction else base
@@ -455,7 +455,7 @@ def equation_lines(model, trace, t, unit, *, example=0, direction="", output_lab
         return np.asarray(trace[key][:cfg.n_a, example, tt], dtype=np.float64)
 
     # the state every gate reads at step t: a<t-1> (= c<t-1> in the GRU)
-    t_prev = t0 - back
+    t_prev = t0 + to_prev
     h_prev = (vec("a", t_prev) if 0 <= t_prev < T
               else initial_state(trace, "a", direction, example))
     r = vec("gamma_r", t0) if "gamma_r" in (g.key for g in cell.gates) else None

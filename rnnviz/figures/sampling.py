@@ -9,110 +9,37 @@ draws a character c from ŷ<t> (after temperature and top-k) and feeds it back a
     fig_logprob_compare  log P(c<t> | c<1..t-1>) per character and its running sum, for one or
                          two sentences
 
-The helpers `figure`, `visible_char`, `plotly_text`, `format_prob` and `preference` are pure
-and shared by the figure modules of the app's pages 5-7.
+Scoring helpers `format_prob` and `preference` are pure and used by the page.
 
-Figures are written as plain dicts and assembled by `figure()` without Plotly's per-property
-validation, which costs tens of milliseconds per figure (the app's budget is 100 ms per
-interaction); the tests validate every figure once. User text is escaped before it reaches
-a Plotly label, because Plotly renders a small subset of HTML in labels.
+Figures are written as plain dicts and assembled by `common.figure(..., compact=True)`
+without Plotly's per-property validation (the tests validate every figure once). User text
+is escaped (`common.char_labels`, `common.plotly_text`) before it reaches a Plotly label.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import math
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-ACCENT = "#d62728"      # the drawn character / the current step
-BASE = "#7f9cc7"        # every other bar
-SERIES = ("#1f77b4", "#ff7f0e")   # sentence A, sentence B
-# Colour scales as explicit lists: a scale *name* in an unvalidated figure is resolved by
-# plotly.js, whose "RdBu" and "Blues" run the other way round from plotly.py's.
-DIVERGING = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"],
-             [1.0, "#b2182b"]]                 # negative blue, 0 white, positive red
-PROBABILITY = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"],
-               [1.0, "#08306b"]]               # 0 white, 1 dark blue
-_VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
+from rnnviz.core.analysis import most_active_units
+from rnnviz.figures.common import (
+    ACCENT,
+    BASE,
+    DIVERGING,
+    DIVERGING_SCALE,
+    PROBABILITY,
+    SERIES,
+    char_labels,
+    colour_at,
+    figure,
+    plotly_text,
+    subplot_title,
+)
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-_TYPED = {"f": "f4", "i": "i4", "u": "u4"}
-
-
-def _wire(obj):
-    """Numeric arrays as Plotly typed-array specs (base64 float32 / int32), other arrays as
-    lists. Plotly's own conversion of a NumPy array costs ~0.3 ms each (dozens per page)."""
-    if isinstance(obj, dict):
-        return {k: _wire(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        if all(isinstance(v, (str, int, float, bool)) or v is None for v in obj):
-            return obj                  # labels and colours: nothing to convert
-        return [_wire(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        kind = obj.dtype.kind
-        if kind in _TYPED and obj.size and obj.ndim <= 2:
-            if kind in "iu" and obj.size and (obj.min() < -2**31 or obj.max() >= 2**31):
-                kind = "f"
-            arr = np.ascontiguousarray(obj, dtype=_TYPED[kind])
-            spec = {"dtype": _TYPED[kind], "bdata": base64.b64encode(arr.tobytes()).decode()}
-            if arr.ndim == 2:
-                spec["shape"] = f"{arr.shape[0]}, {arr.shape[1]}"
-            return spec
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
-    """A Figure from plain dicts, without validation (see the module docstring).
-
-    Arrays go out as float32/int32 typed arrays (`_wire`). The layout gets an empty
-    template: Streamlit's theme styles the chart in the browser, and plotly.py's default
-    template would add ~7 kB and ~20 ms of copying to every chart (every trace here sets its
-    colours itself).
-    """
-    spec = {"data": _wire(data), "layout": _wire({"template": {}, **layout})}
-    if frames:
-        spec["frames"] = _wire(frames)
-    return go.Figure(spec, _validate=False)
-
-
-def subplot_title(text: str, x: float, y: float) -> dict:
-    """A subplot title as a paper-anchored annotation centred at (x, y)."""
-    return dict(text=text, x=x, y=y, xref="paper", yref="paper", showarrow=False,
-                xanchor="center", yanchor="bottom", font=dict(size=14))
-
-
-def visible_char(ch: str) -> str:
-    """A printable stand-in for a character: ' ' -> '␣', '\\n' -> '↵', controls -> 'U+0007'."""
-    if ch in _VISIBLE:
-        return _VISIBLE[ch]
-    if len(ch) == 1 and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-        return f"U+{ord(ch):04X}"
-    return ch
-
-
-def printable(text: str) -> str:
-    """Text for a plain-text block: newlines and tabs kept, every other control or format
-    character (NUL, bidi overrides, zero-width joiners...) shown as ⟨U+XXXX⟩, so it can
-    neither vanish nor reorder what follows it."""
-    return "".join(c if c in "\n\t" or len(visible_char(c)) == 1 else f"⟨{visible_char(c)}⟩"
-                   for c in text)
-
-
-def plotly_text(s: str, max_len: int | None = None) -> str:
-    """User text made safe for a Plotly label: shortened, with < > & escaped."""
-    s = str(s)
-    if max_len is not None and len(s) > max_len:
-        s = s[: max_len - 1] + "…"
-    return html.escape(s, quote=False)
 
 
 def format_prob(log_p: float) -> str:
@@ -147,19 +74,18 @@ def preference(log_p_a: float, log_p_b: float) -> dict:
     return {"winner": winner, "diff": d, "ratio": ratio}
 
 
-def char_labels(chars: Sequence[str], max_len: int = 12) -> list[str]:
-    """Characters (or special tokens) as safe, visible Plotly labels."""
-    return [plotly_text(visible_char(c), max_len) for c in chars]
-
-
 def fig_topk(probs: np.ndarray, chosen_id: int, itos: Sequence[str], k: int = 10,
-             step: int | None = None, model_probs: np.ndarray | None = None) -> go.Figure:
+             step: int | None = None, model_probs: np.ndarray | None = None,
+             n_prefix: int = 0) -> go.Figure:
     """The distribution a character was drawn from at one step: its k most likely characters,
     the drawn one in red.
 
     probs: the sampling distribution (ŷ<t> after temperature and top-k); model_probs: the
     model's own ŷ<t>, drawn as grey bars beside it. If the drawn character is not among the k
     most likely it is added as a last bar, so the draw is always visible.
+    step (1-based over the sampled characters) names the distribution ŷ<t>, t = n_prefix +
+    step - 1: the notes index ŷ<t> by the input x<t> just read, and sampling step s has read
+    the prefix and s - 1 drawn characters (ŷ<0>: the start state, before any character).
     """
     probs = np.asarray(probs, dtype=np.float64).ravel()
     k = max(1, min(int(k), probs.size))
@@ -169,7 +95,7 @@ def fig_topk(probs: np.ndarray, chosen_id: int, itos: Sequence[str], k: int = 10
     labels = char_labels([itos[i] for i in order])
     is_chosen = order == chosen_id
     pos = np.arange(len(order))
-    sym = "ŷ<t>" if step is None else f"ŷ<{step}>"
+    sym = "ŷ<t>" if step is None else f"ŷ<{n_prefix + step - 1}>"
     custom = np.stack([labels, order.astype(str), np.where(is_chosen, "← drawn", "")], axis=1)
     data = []
     top = float(probs[order].max())
@@ -196,7 +122,7 @@ def fig_topk(probs: np.ndarray, chosen_id: int, itos: Sequence[str], k: int = 10
         legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"),
         margin=dict(l=60, r=20, t=60, b=60), height=360,
     )
-    return figure(data, layout)
+    return figure(data, layout, compact=True)
 
 
 def text_grid(chars: Sequence[str], width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -259,24 +185,18 @@ def fig_sample_text(chars: Sequence[str], p_chosen: np.ndarray, n_prefix: int = 
         height=90 + 26 * n_rows, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
         plot_bgcolor="white",
     )
-    return figure(data, layout)
-
-
-def most_active_units(A: np.ndarray, k: int) -> np.ndarray:
-    """Indices (ascending) of the k rows of A (n_a, S) with the largest standard deviation
-    over the steps: the units that change most while the text is written."""
-    A = np.nan_to_num(np.asarray(A, dtype=np.float64))
-    if A.shape[0] <= k:
-        return np.arange(A.shape[0])
-    return np.sort(np.argsort(-A.std(axis=1), kind="stable")[:k])
+    return figure(data, layout, compact=True)
 
 
 def fig_hidden_state(A: np.ndarray, step: int, symbol: str = "a<t>",
-                     max_units: int = 64) -> go.Figure:
+                     max_units: int = 64, n_prefix: int = 0) -> go.Figure:
     """a<t> over the generated steps (units x steps heatmap) and, at `step`, as bars.
 
-    A: (n_a, S); step is 1-based. The colour range is symmetric around 0. With more than
-    `max_units` units only the most active ones are drawn (`most_active_units`), so a wide
+    A: (n_a, S); step is 1-based over the sampled characters. The state of sampling step s
+    has read the prefix and s - 1 drawn characters: it is a<t> with t = n_prefix + s - 1
+    (the notes index a<t> and ŷ<t> by the input x<t> just read; a<0> is the start state).
+    The colour range is symmetric around 0. With more than
+    `max_units` units only the most active ones are drawn (`analysis.most_active_units`), so a wide
     model stays readable and its payload small.
     """
     A = np.asarray(A, dtype=np.float32)
@@ -288,16 +208,19 @@ def fig_hidden_state(A: np.ndarray, step: int, symbol: str = "a<t>",
     names = [f"unit {u}" for u in units]
     finite = A[np.isfinite(A)]
     zmax = float(max(1.0, np.abs(finite).max())) if finite.size else 1.0
-    at = symbol.replace("<t>", f"<{step}>")
+    at = symbol.replace("<t>", f"<{n_prefix + step - 1}>")
     which = (f"{symbol}: the {k} most active of {n_a} units" if k < n_a
              else f"{symbol} over the sampled steps")
-    colors = dict(colorscale=DIVERGING)
+    now = A[:, step - 1]
     data = [
-        dict(type="heatmap", z=A, x=np.arange(1, S + 1), y=names, zmin=-zmax,
-             zmax=zmax, colorbar=dict(title=dict(text=symbol), thickness=12, x=1.01), **colors,
+        dict(type="heatmap", z=A, x=np.arange(1, S + 1), y=names, zmin=-zmax, zmax=zmax,
+             colorscale=DIVERGING_SCALE,
+             colorbar=dict(title=dict(text=symbol), thickness=12, x=1.01),
              hovertemplate="step %{x}, %{y}<br>" + symbol + " = %{z:.3f}<extra></extra>"),
-        dict(type="bar", x=A[:, step - 1], y=names, orientation="h", xaxis="x2",
-             yaxis="y", marker=dict(color=A[:, step - 1], cmin=-zmax, cmax=zmax, **colors),
+        # One '#rrggbb' per bar, from the heatmap's scale: a numeric colour array on bars
+        # makes the browser log one "Invalid color specifier" warning per bar and rerun.
+        dict(type="bar", x=now, y=names, orientation="h", xaxis="x2", yaxis="y",
+             marker=dict(color=[colour_at(float(v), -zmax, zmax, DIVERGING) for v in now]),
              hovertemplate="%{y}: %{x:.3f}<extra></extra>"),
     ]
     layout = dict(
@@ -313,7 +236,7 @@ def fig_hidden_state(A: np.ndarray, step: int, symbol: str = "a<t>",
         height=min(640, max(280, 90 + 7 * k)), showlegend=False,
         margin=dict(l=80, r=20, t=40, b=50),
     )
-    return figure(data, layout)
+    return figure(data, layout, compact=True)
 
 
 def fig_logprob_compare(series: Sequence[tuple[str, Sequence[str], np.ndarray]]) -> go.Figure:
@@ -365,4 +288,4 @@ def fig_logprob_compare(series: Sequence[tuple[str, Sequence[str], np.ndarray]])
         shapes=shapes, barmode="group", height=470, margin=dict(l=60, r=20, t=50, b=50),
         legend=dict(orientation="h", y=1.1, x=0),
     )
-    return figure(data, layout)
+    return figure(data, layout, compact=True)

@@ -48,8 +48,8 @@ def loss_figure(losses: dict[str, np.ndarray], unit: str = "nats", height: int =
                                        "<extra></extra>"))
     return figure(data, layout(
         "Training loss", height=height,
-        xaxis=dict(title="training step", rangemode="tozero"),
-        yaxis=dict(title=f"loss ({unit} per target)", rangemode="tozero"),
+        xaxis=dict(title=dict(text="training step"), rangemode="tozero"),
+        yaxis=dict(title=dict(text=f"loss ({unit} per target)"), rangemode="tozero"),
         legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
 
 
@@ -77,11 +77,11 @@ def metric_figure(evals: dict[str, tuple[np.ndarray, np.ndarray]], metric: str =
         annotations.append(dict(xref="paper", x=1, y=ref, text=f"{label} {ref:.2f}"
                                 if metric == "bpc" else label, showarrow=False,
                                 xanchor="right", yanchor="bottom", font=dict(size=11)))
-    yaxis = (dict(title="accuracy (%)", range=[0, 102]) if metric == "accuracy"
-             else dict(title="bits per character", rangemode="tozero"))
+    yaxis = (dict(title=dict(text="accuracy (%)"), range=[0, 102]) if metric == "accuracy"
+             else dict(title=dict(text="bits per character"), rangemode="tozero"))
     return figure(data, layout(
         METRICS[metric].capitalize(), height=height, shapes=shapes, annotations=annotations,
-        xaxis=dict(title="training step", rangemode="tozero"), yaxis=yaxis,
+        xaxis=dict(title=dict(text="training step"), rangemode="tozero"), yaxis=yaxis,
         legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
 
 
@@ -96,8 +96,9 @@ def da_now_figure(norms: dict[str, np.ndarray], step: int, height: int = 320):
                          hovertemplate=f"{NAMES[cell]}: t=%{{x}}<br>%{{y:.2e}}<extra></extra>"))
     return figure(data, layout(
         f"‖∂L&lt;T_x&gt;/∂a&lt;t&gt;‖ over t at step {int(step)}", height=height,
-        xaxis=dict(title="t (the loss is at the right end, t = T_x)"),
-        yaxis=dict(title="‖∂L&lt;T_x&gt;/∂a&lt;t&gt;‖", type="log", exponentformat="power"),
+        xaxis=dict(title=dict(text="t (the loss is at the right end, t = T_x)")),
+        yaxis=dict(title=dict(text="‖∂L&lt;T_x&gt;/∂a&lt;t&gt;‖"), type="log",
+                   exponentformat="power"),
         legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
 
 
@@ -110,7 +111,7 @@ def da_heatmap_figure(steps: dict[str, np.ndarray], norms: dict[str, np.ndarray]
     finite = np.concatenate([v[np.isfinite(v)].ravel() for v in logs.values()] or [[0.0]])
     lo, hi = (float(np.min(finite)), float(np.max(finite))) if finite.size else (0.0, 1.0)
     n = len(cells)
-    gap = 0.04
+    gap = 0.05
     width = (1 - gap * (n - 1)) / max(n, 1)
     data, axes = [], {}
     for i, c in enumerate(cells):
@@ -123,10 +124,10 @@ def da_heatmap_figure(steps: dict[str, np.ndarray], norms: dict[str, np.ndarray]
                          hovertemplate=f"{NAMES[c]}: step %{{y}}, t=%{{x}}<br>"
                                        "log₁₀ norm %{z:.2f}<extra></extra>"))
         x0 = i * (width + gap)
-        axes[f"xaxis{sfx}"] = dict(domain=[x0, x0 + width], title=f"t ({NAMES[c]})",
+        axes[f"xaxis{sfx}"] = dict(domain=[x0, x0 + width], title=dict(text=f"t ({NAMES[c]})"),
                                    anchor=f"y{sfx}")
-        axes[f"yaxis{sfx}"] = dict(title="training step" if i == 0 else None,
-                                   anchor=f"x{sfx}", matches="y" if i else None)
+        axes[f"yaxis{sfx}"] = (dict(title=dict(text="training step"), anchor="x") if i == 0 else
+                               dict(anchor=f"x{sfx}", matches="y", showticklabels=False))
     return figure(data, layout("‖∂L&lt;T_x&gt;/∂a&lt;t&gt;‖ as training goes", height=height,
                                **axes))
 
@@ -144,24 +145,33 @@ def sweep_figure(acc: dict[str, dict[int, float]], height: int = 320):
         "Accuracy vs distance", height=height,
         shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=50, y1=50,
                      line=dict(color="#555", dash="dash", width=1))],
-        xaxis=dict(title="distance L (words between the subject and the verb)", type="log"),
-        yaxis=dict(title="held-out accuracy (%)", range=[0, 102]),
+        xaxis=dict(title=dict(text="distance L (words between the subject and the verb)"),
+                   type="log"),
+        yaxis=dict(title=dict(text="held-out accuracy (%)"), range=[0, 102]),
         legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
 
 
 def describe_race(final: dict[str, float], metric: str = "accuracy",
-                  baseline: float | None = None, chance_band: float = 0.1) -> str:
+                  baseline: float | None = None, chance_band: float = 0.1,
+                  best: dict[str, tuple[int, float]] | None = None) -> str:
     """One or two sentences on what the run's numbers show (computed from them, never
-    staged): who learned, who stayed at chance / above the baseline."""
+    staged): who learned, who stayed at chance / above the baseline, and (from `best`, each
+    cell's (step, highest accuracy) during the run) who learned and then lost it again."""
     if not final:
         return ""
     parts = []
+    if metric == "accuracy" and best:
+        lost = [(c, k, v) for c, (k, v) in best.items() if c in final and v >= final[c] + 0.2]
+        for c, k, v in lost:
+            parts.append(f"{NAMES[c]} reached {100 * v:.0f}% at step {k}, then fell back "
+                         f"to {100 * final[c]:.0f}%: training was unstable at these settings "
+                         "(a smaller learning rate or tighter clipping may keep it).")
     if metric == "accuracy":
         learned = [c for c, v in final.items() if v >= 0.95]
         chance = [c for c, v in final.items() if abs(v - 0.5) <= chance_band]
         between = [c for c in final if c not in learned and c not in chance]
         nums = ", ".join(f"{NAMES[c]} {100 * v:.0f}%" for c, v in final.items())
-        parts.append(f"Held-out accuracy at the verb: {nums}.")
+        parts.insert(0, f"Held-out accuracy at the verb: {nums}.")
         if learned and not chance and not between:
             parts.append("Every cell learned the agreement at this distance: these settings "
                          "do not separate them.")

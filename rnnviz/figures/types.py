@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.sampling import (
+from rnnviz.figures.common import (
     ACCENT,
     BASE,
     PROBABILITY,
+    char_labels,
     figure,
     plotly_text,
-    visible_char,
 )
 
 KINDS = ("many_to_many", "many_to_one", "one_to_many", "encoder_decoder")
@@ -55,7 +55,7 @@ class Column:
 
 
 def _short(label: str, n: int = 11) -> str:
-    return plotly_text(visible_char(label) if len(label) == 1 else label, n)
+    return char_labels([label], n)[0]
 
 
 def compress(n: int, max_cols: int = 8) -> list[int | None]:
@@ -139,7 +139,7 @@ def _draw(columns: Sequence[Column], title: str, note: str | None = None,
         yaxis=dict(visible=False, range=[-0.6 if bands else -0.3, 2.3], fixedrange=True),
         height=290, margin=dict(l=5, r=5, t=40, b=30 if note else 5), plot_bgcolor="white",
     )
-    return figure(data, layout)
+    return figure(data, layout, compact=True)
 
 
 def fig_architecture(kind: str, x_labels: Sequence[str] = (), y_labels: Sequence[str] = (),
@@ -223,7 +223,7 @@ def fig_star_probs(probs: np.ndarray, labels: Sequence[str]) -> go.Figure:
                   yaxis=dict(title=dict(text="probability"), range=[0, 1.12]),
                   xaxis=dict(title=dict(text="rating"), type="category"),
                   margin=dict(l=60, r=20, t=50, b=50), showlegend=False)
-    return figure(data, layout)
+    return figure(data, layout, compact=True)
 
 
 def fig_running_stars(tokens: Sequence[str], y_hat: np.ndarray, labels: Sequence[str],
@@ -255,4 +255,4 @@ def fig_running_stars(tokens: Sequence[str], y_hat: np.ndarray, labels: Sequence
         yaxis=dict(title=dict(text="rating"), tickmode="array",
                    tickvals=list(range(len(names))), ticktext=names),
         height=330, margin=dict(l=80, r=20, t=50, b=80), showlegend=False)
-    return figure(data, layout)
+    return figure(data, layout, compact=True)

@@ -133,3 +133,21 @@ def test_pages_work_with_every_shipped_model(monkeypatch, page):
     at.text_area(key="sidebar.sentence").input("   ").run()
     assert not at.exception
     assert any("no tokens" in i.value for i in at.info)
+
+
+def test_the_unit_picker_follows_its_own_suggestions_when_the_quantity_changes(at):
+    """Learner's report: after switching the quantity to c<t>, the suggestions put another
+    unit first while the coloured sentence kept showing the old unit."""
+    from rnnviz.figures.activations import suggest_units
+
+    trace = expected_loaded(at).trace(DEFAULT_SENTENCE)
+    assert at.selectbox(key="activations.unit").value == suggest_units(trace, "a", k=5)[0][0]
+    at.selectbox(key="activations.quantity").set_value("c").run()
+    first_c = suggest_units(trace, "c", k=5)[0][0]
+    assert at.selectbox(key="activations.unit").value == first_c
+    assert f"unit {first_c}'s" in all_text(at)
+    # A unit the learner picks stays picked while the quantity stays.
+    other = (first_c + 1) % trace["c"].shape[0]
+    at.selectbox(key="activations.unit").set_value(other).run()
+    set_sentence(at, DEFAULT_SENTENCE)
+    assert at.selectbox(key="activations.unit").value == other

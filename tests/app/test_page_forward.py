@@ -19,7 +19,9 @@ def at(monkeypatch):
 
 
 def latex(at) -> list[str]:
-    return [lt.value.strip("$\n") for lt in at.latex]
+    """The page's equations (`ui.equation`: Markdown inline math that wraps when narrow)."""
+    prefix = "$\\displaystyle "
+    return [m.value[len(prefix):-1] for m in at.markdown if m.value.startswith(prefix)]
 
 
 def step_shown(at) -> int:
@@ -33,10 +35,10 @@ def test_default_render(at):
     assert len(s["frames"]) == len(DEFAULT_SENTENCE)
     assert s["layout"]["sliders"][0]["active"] == 4
     lines = latex(at)
-    assert lines[0].startswith(r"\small x^{<5>}")
+    assert lines[0].startswith(r"x^{<5>}")
     # The last state equation ends with the trace's a<5> of unit 0.
     a = expected_loaded(at).trace(DEFAULT_SENTENCE)["a"][0, 0, 4]
-    a_line = next(v for v in lines if v.startswith(r"\small a^{<t>}"))
+    a_line = next(v for v in lines if v.startswith(r"a^{<t>}"))
     assert float(re.findall(r"[-+]?\d+\.\d+", a_line)[-1]) == pytest.approx(a, abs=1e-3)
     shapes = at.dataframe[0].value
     assert "(n_x, m)" in shapes["shape"].iloc[0]
@@ -66,7 +68,7 @@ def test_step_buttons_slider_and_unit(at):
 def test_every_architecture(at, cell, bi, n_gates):
     switch_model(at, cell=cell, bidirectional=bi, n_a=5)
     assert not at.exception
-    assert sum("underbrace" in lt.value for lt in at.latex) == n_gates
+    assert sum("underbrace" in line for line in latex(at)) == n_gates
     if bi:
         assert any("forward** direction" in i.value for i in at.info)
     s = chart(at, "forward.figure")
@@ -99,5 +101,5 @@ def test_hostile_sentences(at, name):
     s = chart(at, "forward.figure")
     assert len(s["frames"]) == min(len(text), MAX_CHARS)
     assert_no_raw_html(at, text)
-    for lt in at.latex:
-        assert "<img" not in lt.value and "script" not in lt.value
+    for line in latex(at):
+        assert "<img" not in line and "script" not in line

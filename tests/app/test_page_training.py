@@ -5,10 +5,11 @@ import time
 
 import numpy as np
 import pytest
-from _page_support import all_text, chart_keys, open_page
+from _page_support import all_text, chart, chart_keys, open_page
 
 from rnnviz.figures import training as figs
 from rnnviz.training.agreement import AgreementConfig, AgreementTask
+from rnnviz.training.live import da_norm_at_last_step
 from rnnviz_app import jobs
 
 PAGE = "pages/training.py"
@@ -54,6 +55,13 @@ def test_default_controls_and_no_run_yet(at):
     assert not at.button(key=K + "start").disabled
     assert "Press **Train**" in all_text(at)
     assert f"L = {d.distance}" in all_text(at)
+    # before a run: the gradient at initialisation of the three cells, the race's step 0
+    task = AgreementTask(d)
+    spec = chart(at, K + "da_initial")
+    for trace, cell in zip(spec["data"], ("rnn", "gru", "lstm"), strict=True):
+        assert trace["name"] == figs.NAMES[cell]
+        expected = da_norm_at_last_step(task.model(cell), task.probe_batch())
+        assert np.allclose(trace["y"], expected, rtol=1e-5)
 
 
 def test_a_short_run_ends_with_its_own_numbers_in_words(at):
@@ -67,7 +75,9 @@ def test_a_short_run_ends_with_its_own_numbers_in_words(at):
     race = run.view()[2]["race"]
     assert race.step == 20 and set(race.runs) == {"rnn", "lstm"}
     # the words are computed from this run's held-out accuracy
-    expected = figs.describe_race(race.latest("accuracy"), "accuracy")
+    best = {c: max(((k, e["accuracy"]) for k, e in r.evals), key=lambda kv: kv[1])
+            for c, r in race.runs.items()}
+    expected = figs.describe_race(race.latest("accuracy"), "accuracy", best=best)
     assert expected and expected in all_text(at)
     # the accuracy is the held-out one of these trained networks, computed again here
     task = AgreementTask(AgreementConfig(distance=4, steps=20))
@@ -126,3 +136,30 @@ def test_use_this_model_adds_it_to_the_sidebar(at):
     model = at.session_state[KEY_SESSION_MODELS][name]
     p = model.predict("the cats which saw")
     assert p.shape == (2,) and np.isclose(p.sum(), 1)
+
+
+def test_task_b_trains_a_char_lm_on_pasted_text(at):
+    text = "the cat sat on the mat. the dog sat on the log. " * 8
+    at.radio(key=K + "task").set_value("text").run()
+    at.radio(key=K + "source").set_value("paste").run()
+    at.text_area(key=K + "paste").input(text).run()
+    at.slider(key=K + "steps").set_value(20)
+    at.slider(key=K + "sample_every").set_value(10)
+    at.multiselect(key=K + "cells").set_value(["lstm"])
+    at.button(key=K + "start").click().run()
+    run = wait_until_final(at)
+    assert run.status == jobs.DONE, run.error
+    at.run()
+    assert not at.exception, at.exception
+    data = run.view()[2]
+    task = data["task"]
+    assert task.train_text == text[:int(len(text) * 0.9)]
+    # the n-gram baseline on the same held-out characters, fitted again here
+    from rnnviz.data.ngram import CharNGram
+    chars = [t for t in task.vocab.itos if t not in ("<UNK>", "<EOS>")]
+    kn = CharNGram.fit(task.train_text, order=5, charset=chars)
+    assert data["baseline"] == pytest.approx(kn.bits_per_char(task.valid_text))
+    words = all_text(at)
+    assert f"The n-gram baseline has {data['baseline']:.2f}" in words
+    assert "Samples at step 20" in words
+    assert any(t.value.startswith("LSTM: ") for t in at.get("text"))

@@ -6,6 +6,7 @@ from _frame_support import set_sentence
 from _page_support import HOSTILE, chart, open_page
 
 import rnnviz
+from rnnviz.core import analysis as A
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.figures import vanishing as F
@@ -41,8 +42,8 @@ def curves(text, T=100, n_a=32, rho=0.9, activation="tanh", forget_bias=1.0, see
                                                "tanh"),
                                      rng=np.random.default_rng(seed), init=init)
               for c in F.ARCHS}
-    ids, target = F.repeat_ids(vocab.encode(text), T)
-    return F.gradient_curves(ms, vocab.one_hot(ids, dtype=np.float64), target)
+    ids, target = A.repeat_ids(vocab.encode(text), T)
+    return A.gradient_curves(ms, vocab.one_hot(ids, dtype=np.float64), target)
 
 
 def summary(at):
@@ -58,8 +59,8 @@ def check_against(at, **kw):
         y = np.asarray(lines[name], dtype=float)
         ok = np.isfinite(c["norms"]) & (c["norms"] > 0)
         np.testing.assert_allclose(y[ok], c["norms"][ok], rtol=1e-9)
-        k = F.steps_to_vanish(c["norms"])
-        assert summary(at)[name] == ("never" if k is None else str(k))
+        k = A.vanishing_reach(c["norms"])
+        assert summary(at)[name] == ("never" if k is None else f"{k} steps back")
     return expected
 
 
@@ -119,7 +120,7 @@ def test_clipping(at, method, threshold):
     table = at.dataframe[0].value
     expected = curves(DEFAULT_SENTENCE)
     for _, row in table.iterrows():
-        c = F.clip_summary(expected[row["architecture"]]["grads"], method, threshold)
+        c = A.clip_summary(expected[row["architecture"]]["grads"], method, threshold)
         assert row["after"] == pytest.approx(c["norm_after"], rel=1e-9)
         if method == "norm":
             assert row["after"] <= threshold * (1 + 1e-9)
@@ -135,5 +136,5 @@ def test_hostile_sentences(at, name):
         assert any("Type a sentence" in i.value for i in at.info)
         return
     expected = curves(text[:MAX_CHARS], trained=True)
-    k = F.steps_to_vanish(expected["LSTM"]["norms"])
-    assert summary(at)["LSTM"] == ("never" if k is None else str(k))
+    k = A.vanishing_reach(expected["LSTM"]["norms"])
+    assert summary(at)["LSTM"] == ("never" if k is None else f"{k} steps back")

@@ -125,13 +125,6 @@ def test_unit_text_html_marks_invisible_characters_and_keeps_rtl_isolated():
     assert "unicode-bidi:isolate" in out and "<br>" in out
 
 
-def test_suggest_units_ranks_by_change_over_time():
-    _, trace, _ = make("lstm", n_a=8)
-    a = trace["a"][:, 0, :]
-    got = [u for u, _ in F.suggest_units(trace, "a", k=3)]
-    assert got == list(np.argsort(-a.std(axis=1), kind="stable")[:3])
-
-
 @pytest.mark.parametrize(("cell", "bi"), ARCHS, ids=ARCH_IDS)
 def test_saturation_points_are_the_fractions(cell, bi):
     _, trace, _ = make(cell, bi, n_a=5)

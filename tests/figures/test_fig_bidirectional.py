@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from _fig_spec import spec, strings
 
-from rnnviz.core.analysis import sensitivity_matrix
+from rnnviz.core.analysis import direction_split, sensitivity_matrix
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.figures import bidirectional as F
 
@@ -34,31 +34,11 @@ def test_tagger_probs_one_series_per_model():
     assert not any("<script" in t for t in strings(s))
 
 
-@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
-def test_direction_split_is_exactly_the_log_odds(cell):
-    model = bimodel(cell)
-    trace = model.forward(one_hot([1, 4, 2, 6, 0]))
-    split = F.direction_split(model.params["Wy"], model.params["by"], trace["a_fwd"][:, 0],
-                              trace["a_bwd"][:, 0], cls=1)
-    y = trace["y_hat"][:, 0]
-    np.testing.assert_allclose(split["total"], np.log(y[1] / y[0]), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(split["fwd"] + split["bwd"] + split["bias"], split["total"])
-
-
-def test_direction_split_with_more_classes_uses_the_mean_of_the_others():
-    model = bimodel(n_y=4)
-    trace = model.forward(one_hot([3, 3, 5]))
-    split = F.direction_split(model.params["Wy"], model.params["by"], trace["a_fwd"][:, 0],
-                              trace["a_bwd"][:, 0], cls=2)
-    z = trace["z_y"][:, 0]
-    np.testing.assert_allclose(split["total"], z[2] - z[[0, 1, 3]].mean(axis=0), atol=1e-12)
-
-
 def test_directions_figure_aligns_both_sweeps_per_token():
     model = bimodel()
     trace = model.forward(one_hot([1, 2, 3, 4]))
     a_f, a_b = trace["a_fwd"][:, 0], trace["a_bwd"][:, 0]
-    split = F.direction_split(model.params["Wy"], model.params["by"], a_f, a_b)
+    split = direction_split(model.params["Wy"], model.params["by"], a_f, a_b)
     s = spec(F.fig_directions(a_f, a_b, ["Teddy", "bears", HOSTILE, "."], split,
                               trace["y_hat"][1, 0]))
     heat_f, heat_b, bar_f, bar_b, total = s["data"]

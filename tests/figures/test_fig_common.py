@@ -91,3 +91,39 @@ def test_nan_to_none_mask():
     assert out.dtype == np.float32 and out[0] == 1 and np.isnan(out[1:]).all()
     with pytest.raises(ValueError):
         go.Figure({"data": [{"type": "heatmap", "bogus": 1}]})   # validation is real
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_plotly_text_printable_and_char_labels():
+    assert [C.visible_char(c) for c in " \n\ta"] == ["␣", "↵", "⇥", "a"]
+    assert C.visible_char("\u202e") == "U+202E" and C.visible_char("\x00") == "U+0000"
+    assert C.visible_char("😀") == "😀"
+    assert C.plotly_text(HOSTILE) == "&lt;img src=x onerror=alert(1)&gt;"
+    assert C.plotly_text("abcdefgh", 5) == "abcd…"
+    assert C.printable("a\tb\nc\u202ed\x00😀 ") == "a\tb\nc⟨U+202E⟩d⟨U+0000⟩😀 "
+    assert C.char_labels([" ", "<", "<UNK>", "abcdefgh"], 5) == ["␣", "&lt;", "&lt;UNK&gt;",
+                                                                 "abcd…"]
+
+
+def test_compact_figure_sends_typed_arrays():
+    f = C.figure([dict(type="heatmap", z=np.arange(6, dtype=np.float64).reshape(2, 3),
+                       x=np.arange(3), y=np.array([0, 2**40]), text=np.array(["a", "<"]),
+                       customdata=np.array([True, False]))], dict(title=dict(text="t")),
+                 compact=True)
+    d = f.to_dict()
+    trace = d["data"][0]
+    assert trace["z"]["dtype"] == "f4" and trace["z"]["shape"] == "2, 3"
+    assert trace["x"]["dtype"] == "i4"
+    assert trace["y"]["dtype"] == "f4"                       # too large for int32
+    assert trace["text"] == ["a", "<"] and trace["customdata"] == [True, False]
+    assert d["layout"]["template"] == {}                     # Streamlit's theme styles it
+    s = decode(json.loads(pio.to_json(f, validate=False)))
+    np.testing.assert_array_equal(s["data"][0]["z"], np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(s["data"][0]["y"], [0, 2.0**40])
+    # Without `compact` float64 stays float64 (gradient norms far below float32's range).
+    tiny = np.array([1e-80, 1.0])
+    d = C.figure([dict(type="scatter", y=tiny)], {}).to_dict()
+    np.testing.assert_array_equal(decode(json.loads(pio.to_json(d, validate=False)))
+                                  ["data"][0]["y"], tiny)

@@ -11,15 +11,6 @@ from rnnviz.figures import sampling as F
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def test_visible_char_and_plotly_text():
-    assert [F.visible_char(c) for c in " \n\ta"] == ["␣", "↵", "⇥", "a"]
-    assert F.visible_char("\u202e") == "U+202E" and F.visible_char("\x00") == "U+0000"
-    assert F.visible_char("😀") == "😀"
-    assert F.plotly_text(HOSTILE) == "&lt;img src=x onerror=alert(1)&gt;"
-    assert F.plotly_text("abcdefgh", 5) == "abcd…"
-    assert F.printable("a\tb\nc\u202ed\x00😀 ") == "a\tb\nc⟨U+202E⟩d⟨U+0000⟩😀 "
-
-
 @pytest.mark.parametrize("p, text", [(3.2e-13, "3.20 × 10⁻¹³"), (5.7e-10, "5.70 × 10⁻¹⁰"),
                                      (0.5, "0.5"), (0.00123, "0.00123"), (1.0, "1")])
 def test_format_prob(p, text):
@@ -46,13 +37,25 @@ def test_topk_sorted_with_the_draw_in_red():
     probs = np.array([0.05, 0.4, 0.1, 0.3, 0.15])
     model = np.array([0.1, 0.3, 0.2, 0.25, 0.15])
     itos = ["<UNK>", "a", " ", "b", "<"]
-    s = spec(F.fig_topk(probs, 3, itos, k=3, step=7, model_probs=model))
+    s = spec(F.fig_topk(probs, 3, itos, k=3, step=7, model_probs=model, n_prefix=11))
     grey, sampled = s["data"]
     np.testing.assert_allclose(sampled["y"], [0.4, 0.3, 0.15], rtol=1e-6)
     np.testing.assert_allclose(grey["y"], [0.3, 0.25, 0.15], rtol=1e-6)
     assert s["layout"]["xaxis"]["ticktext"] == ["a", "b", "&lt;"]
     assert sampled["marker"]["color"] == [F.BASE, F.ACCENT, F.BASE]
-    assert "ŷ<7>" in s["layout"]["title"]["text"]
+    # Step 7 after an 11-character prefix has read x<1..17>: its distribution is ŷ<17>.
+    assert s["layout"]["title"]["text"].startswith("ŷ<17>:")
+
+
+@pytest.mark.parametrize("n_prefix, step, t", [(11, 1, 11), (0, 1, 0), (0, 5, 4), (3, 2, 4)])
+def test_sampling_indexes_y_hat_and_a_by_the_input_just_read(n_prefix, step, t):
+    """The notes' ŷ<t> and a<t> follow x<t>: the first draw after an 11-character prefix
+    comes from ŷ<11>; without a prefix, from the start state's ŷ<0>."""
+    probs = np.array([0.5, 0.3, 0.2])
+    s = spec(F.fig_topk(probs, 0, ["a", "b", "c"], k=2, step=step, n_prefix=n_prefix))
+    assert s["layout"]["title"]["text"].startswith(f"ŷ<{t}>:")
+    h = spec(F.fig_hidden_state(np.ones((3, 6)), step=step, n_prefix=n_prefix))
+    assert h["layout"]["xaxis2"]["title"]["text"] == f"a<{t}>"
 
 
 def test_topk_adds_a_draw_outside_the_top_k():
@@ -92,7 +95,7 @@ def test_hidden_state_heatmap_and_bars():
     np.testing.assert_allclose(bars["x"], A[:, 3], rtol=1e-6)
     (box,) = s["layout"]["shapes"]
     assert (box["x0"], box["x1"]) == (3.5, 4.5)
-    assert "a<4>" in s["layout"]["xaxis2"]["title"]["text"]
+    assert s["layout"]["xaxis2"]["title"]["text"] == "a<3>"       # step 4 has read x<1..3>
     # Out-of-range steps are clipped; a saturated or NaN state does not break the colour range.
     A[0, 0] = np.nan
     s = spec(F.fig_hidden_state(A * 5, step=99))
@@ -105,7 +108,6 @@ def test_hidden_state_of_a_wide_model_shows_its_most_active_units():
     A = rng.uniform(-0.01, 0.01, (200, 30))
     busy = [3, 50, 199]
     A[busy] = rng.uniform(-1, 1, (3, 30))
-    assert F.most_active_units(A, 3).tolist() == busy
     s = spec(F.fig_hidden_state(A, step=2, max_units=3))
     heat, bars = s["data"]
     assert heat["y"] == ["unit 3", "unit 50", "unit 199"]
@@ -133,19 +135,3 @@ def test_logprob_compare_single_and_empty():
     np.testing.assert_allclose(s["data"][0]["y"], np.log([0.5, 0.125]), rtol=1e-6)
     assert s["layout"]["shapes"] == []
     spec(F.fig_logprob_compare([("empty", [], np.zeros(0))]))
-
-
-def test_figure_sends_compact_typed_arrays():
-    f = F.figure([dict(type="heatmap", z=np.arange(6, dtype=np.float64).reshape(2, 3),
-                       x=np.arange(3), y=np.array([0, 2**40]), text=np.array(["a", "<"]),
-                       customdata=np.array([True, False]))], dict(title=dict(text="t")))
-    d = f.to_dict()
-    trace = d["data"][0]
-    assert trace["z"]["dtype"] == "f4" and trace["z"]["shape"] == "2, 3"
-    assert trace["x"]["dtype"] == "i4"
-    assert trace["y"]["dtype"] == "f4"                       # too large for int32
-    assert trace["text"] == ["a", "<"] and trace["customdata"] == [True, False]
-    assert d["layout"]["template"] == {}                     # Streamlit's theme styles it
-    s = spec(f)
-    np.testing.assert_array_equal(s["data"][0]["z"], np.arange(6).reshape(2, 3))
-    np.testing.assert_array_equal(s["data"][0]["y"], [0, 2.0**40])
