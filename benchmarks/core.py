@@ -5,9 +5,11 @@
 
 Rows: the seed API (`lstm_forward` + `lstm_backward`, upstream gradient da given, the softmax
 output ŷ of the seed included) and the model abstraction (`Model.forward` + `Model.backward`
-from a per-step cross-entropy loss), for RNN, GRU and LSTM. torch rows time the same work:
+from a per-step cross-entropy loss), for RNN, GRU and LSTM; "Model, train" is the same without
+∂L/∂x (`input_grad=False`, what a training step needs). torch rows time the same work:
 `nn.LSTM` forward + autograd backward of the same upstream gradient, and `nn.LSTM` + `Linear`
-+ cross-entropy for the model rows. Times are medians in milliseconds.
++ cross-entropy for the model rows (torch's x needs no gradient there either). Times are
+medians in milliseconds. The first line names the CPU: ratios differ between machine types.
 """
 
 import argparse
@@ -55,14 +57,26 @@ def seed_case(cell, m, T, n_x, n_a, rng):
     return run
 
 
-def model_case(cell, m, T, n_x, n_a, rng):
+def model_case(cell, m, T, n_x, n_a, rng, input_grad=True):
     model = Model.init(RNNConfig(cell=cell, n_x=n_x, n_a=n_a, n_y=N_Y, dtype="float32"), rng)
     x = rng.standard_normal((n_x, m, T)).astype(np.float32)
     y = rng.integers(0, N_Y, (m, T))
 
     def run():
-        model.backward(model.forward(x), y)
+        model.backward(model.forward(x), y, input_grad=input_grad)
     return run
+
+
+def cpu_model():
+    """The CPU's model name (Linux), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def torch_cases(cell, m, T, n_x, n_a):
@@ -121,17 +135,19 @@ def main():
     # (OpenBLAS, torch's OpenMP) stop spinning before the next timing starts.
     rows = []
     for c in cases:
-        ours = (seed_case(*c, rng), model_case(*c, rng))
+        ours = (seed_case(*c, rng), model_case(*c, rng), model_case(*c, rng, input_grad=False))
         theirs = torch_cases(*c) if torch else ()
         for fn in (*ours, *theirs):
             block_ms(fn, 3)  # warm-up
-        t = {k: [] for k in ("seed", "model", "t_seed", "t_model")}
-        ratios = {"seed": [], "model": []}
+        t = {k: [] for k in ("seed", "model", "train", "t_seed", "t_model")}
+        ratios = {"seed": [], "model": [], "train": []}
         for _ in range(args.rounds):
             seed_ms = float(np.median(block_ms(ours[0], args.repeats)))
             model_ms = float(np.median(block_ms(ours[1], args.repeats)))
+            train_ms = float(np.median(block_ms(ours[2], args.repeats)))
             t["seed"].append(seed_ms)
             t["model"].append(model_ms)
+            t["train"].append(train_ms)
             if theirs:
                 time.sleep(0.3)
                 ts = float(np.median(block_ms(theirs[0], args.repeats)))
@@ -140,26 +156,29 @@ def main():
                 t["t_model"].append(tm)
                 ratios["seed"].append(seed_ms / ts)
                 ratios["model"].append(model_ms / tm)
+                ratios["train"].append(train_ms / tm)
                 time.sleep(0.3)
         rows.append((c, {k: float(np.median(v)) if v else None for k, v in t.items()},
                      {k: (float(np.median(v)), min(v), max(v)) if v else None
                       for k, v in ratios.items()}))
+    print(f"CPU: {cpu_model()}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
           f"{platform.python_version()}, numpy {np.__version__}, {version}")
     print(f"float32, forward + backward, median ms over {args.rounds} rounds of "
           f"{args.repeats} calls; ratio = median of the per-round ratios [lowest, highest]")
-    head = ("| cell | m | T_x | n_x | n_a | seed API | Model | torch (seed-like) "
-            "| torch (model-like) | seed / torch | Model / torch |")
+    head = ("| cell | m | T_x | n_x | n_a | seed API | Model | Model, train | torch (seed-like) "
+            "| torch (model-like) | seed / torch | Model / torch | train / torch |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for c, t, r in rows:
         if r["seed"]:
             tail = (f"{t['t_seed']:.2f} | {t['t_model']:.2f} | "
                     + " | ".join(f"{x[0]:.2f} [{x[1]:.2f}, {x[2]:.2f}]"
-                                 for x in (r["seed"], r["model"])) + " |")
+                                 for x in (r["seed"], r["model"], r["train"])) + " |")
         else:
-            tail = "– | – | – | – |"
-        print("| " + " | ".join(map(str, c)) + f" | {t['seed']:.2f} | {t['model']:.2f} | {tail}")
+            tail = "– | – | – | – | – |"
+        print("| " + " | ".join(map(str, c)) + f" | {t['seed']:.2f} | {t['model']:.2f} | "
+              f"{t['train']:.2f} | {tail}")
 
 
 if __name__ == "__main__":

@@ -36,17 +36,6 @@ def tag(name: str, text: str) -> tuple[list[str], np.ndarray]:
     return list(r.steps.labels), np.asarray(r.trace["y_hat"][1, 0, :], dtype=np.float64)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def directions(text: str) -> dict:
-    """a→<t>, a←<t> of the bidirectional tagger and the split of its 'name' score."""
-    trace, params = reading(BI, text).trace, ui.get_model(ui.ModelSpec(BI)).model.params
-    a_fwd, a_bwd = trace["a_fwd"][:, 0, :], trace["a_bwd"][:, 0, :]
-    split = analysis.direction_split(params["Wy"], params["by"], a_fwd, a_bwd, cls=1)
-    return {"tokens": list(trace.tokens), "a_fwd": a_fwd.astype(np.float32),
-            "a_bwd": a_bwd.astype(np.float32), "split": split,
-            "p_name": trace["y_hat"][1, 0, :].astype(np.float64)}
-
-
 # Figures are cached on small keys and shared by every session: st.plotly_chart only copies
 # a figure, and building one (Plotly copies every label and arrow) is the costly part.
 @st.cache_resource(max_entries=128, show_spinner=False)
@@ -59,8 +48,11 @@ def tagger_figure(text: str, side: str):
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def directions_figure(text: str):
-    d = directions(text)
-    return figs.fig_directions(d["a_fwd"], d["a_bwd"], d["tokens"], d["split"], d["p_name"])
+    """a→<t>, a←<t> of the bidirectional tagger and the split of its 'name' score."""
+    trace, params = reading(BI, text).trace, ui.get_model(ui.ModelSpec(BI)).model.params
+    a_fwd, a_bwd = trace["a_fwd"][:, 0, :], trace["a_bwd"][:, 0, :]
+    split = analysis.direction_split(params["Wy"], params["by"], a_fwd, a_bwd, cls=1)
+    return figs.fig_directions(a_fwd, a_bwd, list(trace.tokens), split, trace["y_hat"][1, 0, :])
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -144,7 +136,7 @@ def _directions(detail: str) -> None:
     ui.chart_with_note(directions_figure(detail), key="bidirectional.directions",
                        note=NOTES["directions"])
     st.header("In which order is everything computed?")
-    ui.chart_with_note(sweep_figure(tuple(directions(detail)["tokens"])),
+    ui.chart_with_note(sweep_figure(reading(BI, detail).steps.labels),
                        key="bidirectional.sweep", note=NOTES["sweep"])
 
 

@@ -10,7 +10,6 @@ from rnnviz.figures import sampling as figs
 from rnnviz.figures.common import printable, visible_char
 from rnnviz.lm import entropy_bits, sampling_advice
 from rnnviz_app.notes import SAMPLING as NOTES
-from rnnviz_app.state import clip_text
 
 CHAR_LMS = {"char-lm-rnn": "RNN", "char-lm-gru": "GRU", "char-lm-lstm": "LSTM"}
 MAX_LENGTH = 400
@@ -62,9 +61,8 @@ def _settings() -> tuple:
                         help="Three character LMs trained on the same corpus (Python standard "
                              "library docstrings).")
     with c2:
-        raw_prefix = st.text_input("Prefix (the text to continue)", value="Return the ",
-                                   key="sampling.prefix", persist_state="session",
-                                   help=f"Up to {ui.MAX_CHARS} characters; may be empty.")
+        prefix = ui.text_box("Prefix (the text to continue; may be empty)", "sampling.prefix",
+                             "Return the ")
         temperature = st.slider("Temperature", 0.0, 2.0, 0.7, step=0.05,
                                 key="sampling.temperature", persist_state="session",
                                 help="P(c) ∝ ŷ_c^(1/T). Below 1 sharpens ŷ\\<t\\> (safer "
@@ -78,10 +76,6 @@ def _settings() -> tuple:
         seed = st.number_input("Seed", 0, SEED_MAX, step=1, key="sampling.seed",
                                persist_state="session",
                                help="The same seed and settings give the same text.")
-    prefix, prefix_len = clip_text(raw_prefix)
-    if prefix_len > ui.MAX_CHARS:
-        st.warning(f"The prefix has {prefix_len:,} characters: only the first {ui.MAX_CHARS} "
-                   "are read.")
     advice = sampling_advice(temperature, top_k)
     if advice:
         getattr(st, advice[0])(ui.md(advice[1]))
@@ -143,10 +137,7 @@ def compare(name: str) -> None:
     for key, col, label in zip(COMPARE_DEFAULTS, st.columns(2, gap="large"),
                                ("Sentence A", "Sentence B"), strict=True):
         with col:
-            pair[key], n = clip_text(st.text_input(label, value=COMPARE_DEFAULTS[key], key=key,
-                                                   persist_state="session"))
-            if n > ui.MAX_CHARS:
-                st.warning(f"{n:,} characters: only the first {ui.MAX_CHARS} are scored.")
+            pair[key] = ui.text_box(label, key, COMPARE_DEFAULTS[key])
             if not pair[key]:
                 st.info(f"{label} is empty: type a sentence to compare.")
     text_a, text_b = pair.values()

@@ -41,7 +41,8 @@ DEFAULTS = {
     K + "L_range": (10, 40), K + "attractors": 0, K + "objective": "direct",
     K + "cells": list(CELLS), K + "n_a": A_DEFAULT.n_a, K + "init": "xavier",
     K + "forget_bias": 1.0, K + "lr": A_DEFAULT.lr, K + "clip": "5",
-    K + "steps": A_DEFAULT.steps, K + "source": "corpus", K + "sample_every": 50,
+    K + "steps": A_DEFAULT.steps, K + "seed": A_DEFAULT.seed, K + "source": "corpus",
+    K + "sample_every": 50,
 }
 
 
@@ -164,13 +165,13 @@ def _agreement_controls(limits: jobs.Limits) -> dict:
                              format_func={"direct": "direct: was / were at the end",
                                           "lm": "language model (next word), scored at "
                                                 "the verb"}.__getitem__)
-    cells, n_a, init, lr, clip, steps = _common_controls(limits, c2, c3)
+    cells, n_a, init, lr, clip, steps, seed = _common_controls(limits, c2, c3)
     if attractors > lo:
         st.warning(f"{attractors} attractors do not fit in a clause of {lo} words: "
                    f"using {lo}.")
         attractors = lo
     return dict(distance=distance, attractors=attractors, objective=objective, cells=cells,
-                n_a=n_a, init=init, lr=lr, clip=clip, steps=steps)
+                n_a=n_a, init=init, lr=lr, clip=clip, steps=steps, seed=seed)
 
 
 def _common_controls(limits: jobs.Limits, c2, c3):
@@ -187,8 +188,13 @@ def _common_controls(limits: jobs.Limits, c2, c3):
         lr = st.select_slider("Learning rate (Adam)", LRS, key=K + "lr")
         clip = st.select_slider("Clip ‖∂L/∂θ‖ to", list(CLIPS), key=K + "clip")
         steps = st.slider("Steps (every cell)", 20, limits.max_steps, step=10, key=K + "steps")
+        seed = st.number_input("Seed (initial weights and data order)", 0, 2**31 - 1, step=1,
+                               key=K + "seed",
+                               help="The same for every cell. Near the edge of what a cell "
+                                    "can learn, the outcome changes from seed to seed: try "
+                                    "two or three before trusting one run.")
     init = InitConfig(scheme=scheme, forget_bias=float(fb))
-    return cells, int(n_a), init, float(lr), CLIPS[clip], int(steps)
+    return cells, int(n_a), init, float(lr), CLIPS[clip], int(steps), int(seed)
 
 
 def _text_source(limits: jobs.Limits) -> tuple[str, str]:
@@ -398,7 +404,7 @@ def render() -> None:
         cfg = AgreementConfig(distance=opts["distance"], attractors=opts["attractors"],
                               objective=opts["objective"], n_a=opts["n_a"],
                               steps=opts["steps"], lr=opts["lr"], clip_norm=opts["clip"],
-                              init=opts["init"])
+                              init=opts["init"], seed=opts["seed"])
         lo = cfg.distance if isinstance(cfg.distance, int) else cfg.distance[0]
         example, verb = agreement_task(lo, 1, np.random.default_rng(1), min(cfg.attractors,
                                                                             lo))[0]
@@ -414,9 +420,9 @@ def render() -> None:
         with c1:
             sample_every = st.slider("Samples every N steps", 10, 200, step=10,
                                      key=K + "sample_every")
-        cells_, n_a, init, lr, clip, steps = _common_controls(limits, c2, c3)
+        cells_, n_a, init, lr, clip, steps, seed = _common_controls(limits, c2, c3)
         opts = dict(cells=cells_)
-        cfg = TextLMConfig(n_a=n_a, steps=steps, lr=lr, clip_norm=clip, init=init)
+        cfg = TextLMConfig(n_a=n_a, steps=steps, lr=lr, clip_norm=clip, init=init, seed=seed)
         seq_len, metric = cfg.T, "bpc"
         text_bytes = len(text.encode("utf-8"))
         st.caption(f"{len(text):,} characters from {SOURCES[source]}; the last 10% are "
@@ -478,9 +484,10 @@ def render() -> None:
         st.rerun()
 
     if run is None:
-        st.info("Press **Train** to start. The default run (agreement, L = "
-                f"{A_DEFAULT.distance}, {A_DEFAULT.steps} steps per cell) takes well under a "
-                "minute on this server.")
+        st.info(f"Press **Train** to start. The default run (agreement, L = "
+                f"{A_DEFAULT.distance}, {A_DEFAULT.steps} steps per cell) trains the three "
+                "cells in turn, one step each; the progress bar shows steps per second and "
+                f"the time left. Every run stops after {limits.max_wall_s:.0f} s of work.")
         if kind == "agreement" and cells:
             ui.chart_with_note(
                 figs.da_now_figure(_initial_da(cfg, tuple(cells)), 0), key=K + "da_initial",

@@ -73,3 +73,8 @@ __all__ += ["unit_scores", "select_units", "search_pattern", "gate_saturation"]
 from rnnviz.training.agreement import agreement_task, train_agreement  # noqa: E402
 
 __all__ += ["agreement_task", "train_agreement"]
+
+# Your own model: import a trained PyTorch RNN / GRU / LSTM (rnnviz/models/imported.py)
+from rnnviz.models import import_torch  # noqa: E402
+
+__all__ += ["import_torch"]

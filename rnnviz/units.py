@@ -26,11 +26,16 @@ step, so the stream is cut into m parallel streams of `stream_length` characters
 x of shape (n_x, m, T)), and each stream first reads the `warmup` characters before its
 start, from the model's a<0>: that warm-up is run and discarded, so the state at the first
 kept character has already forgotten where it started. Measured against one carried pass
-over 20 000 held-out characters (`benchmarks/units.py --check`, warm-up 256): the
-shipped LSTM's and GRU's a<t> differ by a mean |Δ| below 1e-3 (max ~0.1 at a handful of
-steps right after a stream starts), and every feature's best |r| moves by less than 0.005;
-the vanilla RNN forgets fastest of the three. A bidirectional model also reads `warmup`
-tokens after each stream (its backward direction warms up from the right). Word-level models
+over the first 20 000 held-out characters (`python benchmarks/units.py --check`, stream
+length 1024, warm-up 256): mean |Δa<t>| is 1e-7 for the shipped RNN and LSTM (max 0.001) and
+3e-4 for the GRU, the slowest to forget (max 0.12, at a few steps right after a stream
+starts); the best |r| of every feature moves by at most 0.0015. Without a warm-up the error
+reaches 1.6-2.0 right after a stream starts. Random weights at a large init scale can be
+chaotic (a vanilla RNN at scale 1.5 never forgets its start): there the streamed trace is
+only an approximation and `CorpusTrace.method` says "streams". A bidirectional model also
+reads `warmup` tokens after each stream (its backward direction warms up from the right).
+The time is the network's own forward pass (measured in `benchmarks/units.py`): tokens,
+features and the stitching add ~0.1 s per 100k characters. Word-level models
 (taggers, classifiers) were trained on one sentence at a time: they read each line of the
 corpus as its own sequence from a<0>, exactly as they would alone.
 """
@@ -58,7 +63,7 @@ SATURATION_LOW, SATURATION_HIGH = 0.1, 0.9
 # Below this many tokens a text is read in one carried pass (exact, and fast enough).
 EXACT_MAX_STEPS = 4096
 WARMUP = 256                       # characters each stream reads before its kept part
-STREAM_LENGTH = 512                # kept characters per stream (m = N / STREAM_LENGTH)
+STREAM_LENGTH = 1024               # kept characters per stream (m = N / STREAM_LENGTH)
 TIME_CHUNK = 128                   # steps per forward call (bounds the memory of a trace)
 GROUP_STEPS = 32_768               # bidirectional: streams per forward call × T at most
 
@@ -591,9 +596,14 @@ def select_units(model, text, start: int, end: int, threshold: float = DEFAULT_T
 
 
 def search_pattern(model, corpus, units, threshold: float = DEFAULT_THRESHOLD,
-                   quantity: str = "a", top: int | None = None) -> pd.DataFrame:
+                   quantity: str = "a", top: int | None = None, ends: str = "all"
+                   ) -> pd.DataFrame:
     """Every span of `corpus` where all `units` are on (≥ threshold) at every step and off
     (< threshold) at the step before and the step after (where those exist).
+
+    ends: "all" (every one of the units is off just outside the span, the pattern
+    `select_units` selects by) or "any" (the span is a maximal run of all units on: at least
+    one unit is off just outside; more, longer matches).
 
     Returns a DataFrame: start, end (1-based token positions, inclusive), score, length,
     others (how many units outside `units` show the same on-pattern over that span),
@@ -604,6 +614,7 @@ def search_pattern(model, corpus, units, threshold: float = DEFAULT_THRESHOLD,
     Ties: longer spans first, then earlier ones. When `corpus` contains the span the units
     were selected on (same trace), that span is among the results with score 1.0.
     """
+    mode = ends
     corpus = _as_corpus(model, corpus, quantity)
     V = corpus[quantity]
     units = np.unique(np.asarray(units, dtype=np.int64).reshape(-1))
@@ -618,20 +629,33 @@ def search_pattern(model, corpus, units, threshold: float = DEFAULT_THRESHOLD,
     edges = np.diff(np.concatenate([[False], all_on, [False]]).astype(np.int8))
     starts = np.flatnonzero(edges == 1)                               # 0-based, inclusive
     ends = np.flatnonzero(edges == -1) - 1
-    # Off on both sides: every selected unit, not just one of them, is below the threshold.
-    ok = ((starts == 0) | all_off[np.maximum(starts - 1, 0)]) & (
-        (ends == N - 1) | all_off[np.minimum(ends + 1, N - 1)])
-    starts, ends = starts[ok], ends[ok]
+    if mode not in ("all", "any"):
+        raise ValueError(f"ends must be 'all' or 'any', got {mode!r}")
+    if mode == "all":
+        # Off on both sides: every selected unit, not just one of them, is below threshold.
+        ok = ((starts == 0) | all_off[np.maximum(starts - 1, 0)]) & (
+            (ends == N - 1) | all_off[np.minimum(ends + 1, N - 1)])
+        starts, ends = starts[ok], ends[ok]
     cols = ["start", "end", "score", "length", "others", "char_start", "char_end"]
     if starts.size == 0:
         return pd.DataFrame({c: np.array([], dtype=np.float64 if c == "score" else np.int64)
                              for c in cols})
-    # Which other units share each span's pattern: min over the span (one reduceat pass over
-    # the time-first layout R = V.T, contiguous for a corpus trace).
+    # Which other units share each span's pattern. R = V.T is time-first (contiguous for a
+    # corpus trace): short spans are checked step by step for all spans of one length at
+    # once, long ones (few) one by one; both touch only the steps inside spans.
     R = V.T
-    idx = np.stack([starts, ends + 1], axis=1).reshape(-1)
-    idx = idx[idx < N]
-    pattern = np.minimum.reduceat(R, idx, axis=0)[0::2] >= threshold  # (n_spans, n)
+    length = ends - starts + 1
+    pattern = np.empty((starts.size, R.shape[1]), dtype=bool)          # (n_spans, n)
+    for ell in np.unique(length):
+        rows = np.flatnonzero(length == ell)
+        if ell <= 32:
+            ok = R[starts[rows]] >= threshold
+            for k in range(1, ell):
+                ok &= R[starts[rows] + k] >= threshold
+            pattern[rows] = ok
+        else:
+            for r in rows:
+                pattern[r] = R[starts[r]:ends[r] + 1].min(axis=0) >= threshold
     before = starts > 0
     after = ends < N - 1
     pattern &= ~before[:, None] | (R[np.maximum(starts - 1, 0)] < threshold)
@@ -639,7 +663,6 @@ def search_pattern(model, corpus, units, threshold: float = DEFAULT_THRESHOLD,
     pattern[:, units] = False
     others = pattern.sum(axis=1)
     score = units.size / (units.size + others)
-    length = ends - starts + 1
     order = np.lexsort((starts, -length, -score))
     if top is not None:
         order = order[: int(top)]

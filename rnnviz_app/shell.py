@@ -33,6 +33,7 @@ class PageDef:
 # One line per page, in menu order; the default page opens at "/".
 PAGES = (
     PageDef("pages/activations.py", "Activations", default=True),
+    PageDef("pages/units.py", "Units"),
     PageDef("pages/forward.py", "Forward pass"),
     PageDef("pages/backward.py", "Backward pass (BPTT)"),
     PageDef("pages/vanishing.py", "Vanishing gradients"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from rnnviz.models import KIND_NAMES, ModelInUse, Steps
+from rnnviz.models import KIND_NAMES, SESSION_PREFIX, ModelInUse, Steps
 from rnnviz_app.loaders import get_model, get_steps, session_models, shipped_models
 from rnnviz_app.shell import ensure_frame
 from rnnviz_app.state import (
@@ -36,6 +36,7 @@ from rnnviz_app.state import (
     ModelSpec,
     clip_text,
 )
+from rnnviz_app.upload import render_upload_panel
 
 
 def _model_label(name: str) -> str:
@@ -67,11 +68,65 @@ def _init_defaults(options: list[str]) -> None:
     st.session_state.setdefault(KEY_SENTENCE, DEFAULT_SENTENCE)
 
 
+# A shared link carries the sidebar's choice: ?model=…&text=… (and the random-weight settings).
+_LINK_READ = "rnnviz.link_read"
+_LINK_RANDOM = {"cell": KEY_CELL, "bidirectional": KEY_BIDIRECTIONAL, "n_a": KEY_N_A,
+                "seed": KEY_SEED, "init_scale": KEY_INIT_SCALE}
+
+
+def _read_link(options: list[str]) -> list[str]:
+    """On a session's first run, take the model and sentence of the page's URL; returns what
+    was wrong with them (those values fall back to the defaults)."""
+    if st.session_state.get(_LINK_READ):
+        return []
+    st.session_state[_LINK_READ] = True
+    q, problems = st.query_params, []
+    if "model" in q:
+        if q["model"] in options and not q["model"].startswith(SESSION_PREFIX):
+            st.session_state[KEY_MODEL] = q["model"]
+        else:
+            problems.append("its model is not one this app has")
+    if "text" in q:
+        if len(q["text"]) <= MAX_CHARS:
+            st.session_state[KEY_SENTENCE] = q["text"]
+        else:
+            problems.append(f"its sentence is longer than {MAX_CHARS} characters")
+    given = {f: q[f] for f in _LINK_RANDOM if f in q}
+    if given:
+        try:
+            spec = ModelSpec(**{**{f: st.session_state[k] for f, k in _LINK_RANDOM.items()},
+                                **{f: (v == "true" if f == "bidirectional" else
+                                       type(RANDOM_DEFAULTS[_LINK_RANDOM[f]])(v))
+                                   for f, v in given.items()}})
+            if spec.normalized() != spec or spec.cell not in CELLS:
+                raise ValueError
+            for f, k in _LINK_RANDOM.items():
+                st.session_state[k] = getattr(spec, f)
+        except (TypeError, ValueError):
+            problems.append("its random-weight settings are out of range")
+    return problems
+
+
+def _write_link() -> None:
+    """Keep the address bar a shareable link to what the sidebar shows (a model that lives in
+    this session only is left out)."""
+    name = st.session_state[KEY_MODEL]
+    want = {"text": st.session_state.get(KEY_SENTENCE, "")[:MAX_CHARS]}
+    if not name.startswith(SESSION_PREFIX):
+        want["model"] = name
+    if name == RANDOM:
+        want.update({f: str(st.session_state[k]).lower() if f == "bidirectional"
+                     else str(st.session_state[k]) for f, k in _LINK_RANDOM.items()})
+    if {k: st.query_params.get(k) for k in want} != want or set(st.query_params) - set(want):
+        st.query_params.from_dict(want)
+
+
 def render_sidebar() -> None:
     """Draw the shared sidebar. app.py calls this once per run, before the page runs."""
     _keep_widget_state()
     options = [*shipped_models(), *session_models(), RANDOM]
     _init_defaults(options)
+    problems = _read_link(options)
     with st.sidebar:
         # The app's name as the page-independent heading (the menu sits above it).
         st.title("rnnviz")
@@ -80,6 +135,7 @@ def render_sidebar() -> None:
             help="A model shipped with rnnviz (trained on a small corpus), or an untrained "
                  "network with random weights that you configure below.",
         )
+        render_upload_panel()
         if st.session_state[KEY_MODEL] == RANDOM:
             st.radio("Cell", CELLS, key=KEY_CELL, horizontal=True,
                      format_func=CELL_NAMES.__getitem__,
@@ -106,6 +162,10 @@ def render_sidebar() -> None:
             st.caption(f"{raw:,} characters: the pages read the first {MAX_CHARS}.")
         else:
             st.caption(f"{raw} characters")
+        if problems:
+            st.warning("The link you opened could not be followed in full: "
+                       + "; ".join(problems) + ". The defaults are shown instead.")
+    _write_link()
 
 
 def _shipped_summary(spec: ModelSpec) -> None:

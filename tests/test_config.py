@@ -12,7 +12,7 @@ DEPLOY_SETTINGS = [
     ("server", "runOnSave", False),
     ("server", "fileWatcherType", "none"),
     ("server", "enableXsrfProtection", True),
-    ("server", "maxUploadSize", 1),
+    ("server", "maxUploadSize", 50),
     ("client", "showErrorDetails", "none"),
     ("client", "toolbarMode", "viewer"),
     ("browser", "gatherUsageStats", False),

@@ -296,15 +296,17 @@ def test_select_units_against_numpy(cell):
         U.select_units(m, TEXT, 1, T + 1)
 
 
-def brute_force_matches(V, units, th):
+def brute_force_matches(V, units, th, ends="all"):
     N = V.shape[1]
     on = V[units] >= th
+    off_outside = (lambda t: not on[:, t].any()) if ends == "all" else (
+        lambda t: not on[:, t].all())
     out = set()
     for s in range(N):
         for e in range(s, N):
             if not on[:, s:e + 1].all():
                 break
-            if (s == 0 or not on[:, s - 1].any()) and (e == N - 1 or not on[:, e + 1].any()):
+            if (s == 0 or off_outside(s - 1)) and (e == N - 1 or off_outside(e + 1)):
                 out.add((s + 1, e + 1))
     return out
 
@@ -313,9 +315,12 @@ def test_search_pattern_finds_exactly_the_brute_force_spans():
     m = random_lm("lstm", n_a=20, seed=4)
     c = U.corpus_trace(m, TEXT * 2, ("a",))
     V = np.asarray(c["a"], np.float64)
-    for units, th in [([0], 0.1), ([1, 5], 0.0), ([2, 3, 7], -0.1), ([4], 0.3)]:
-        res = U.search_pattern(m, c, units, th)
-        assert set(zip(res.start, res.end, strict=True)) == brute_force_matches(V, units, th)
+    for units, th, ends in [([0], 0.1, "all"), ([4], 0.0, "all"), ([2, 3], -0.1, "all"),
+                            ([0, 6], 0.0, "all"), ([1, 5], -0.1, "any"),
+                            ([2, 3, 7], -0.1, "any"), ([0, 6], 0.1, "any")]:
+        res = U.search_pattern(m, c, units, th, ends=ends)
+        expected = brute_force_matches(V, units, th, ends)
+        assert set(zip(res.start, res.end, strict=True)) == expected and expected
         for r in res.itertuples():
             s, e = int(r.start) - 1, int(r.end) - 1
             others = [u for u in range(V.shape[0]) if u not in units

@@ -1,4 +1,4 @@
-"""Keep freed memory in the process, so the kernels' buffers are not page-faulted in anew.
+"""Keep freed memory in the process, so the cells' loop buffers are not page-faulted in anew.
 
 Why. Every forward pass allocates its tape (Z, Γ, c<t>, a<t>: (T_x, m, ·) each) and every
 backward pass its gradients; from 128 KiB up, glibc serves such blocks with mmap and gives

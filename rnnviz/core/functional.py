@@ -1,8 +1,8 @@
 """Numerically stable activations used by every cell.
 
 All functions work on float32 and float64 and never overflow: inputs of magnitude 1e4 give
-0/1 saturation, no warning and no NaN. (The fused kernels compute the same functions through
-one exp per step; see rnnviz.core.recurrent.base.)
+0/1 saturation, no warning and no NaN. (The cells' fused loops compute the same functions
+through one exp per step; see rnnviz.core.recurrent.base.)
 """
 
 import numpy as np

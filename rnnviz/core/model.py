@@ -155,8 +155,7 @@ class Model:
     def cell_params(self, direction="", layer=1):
         """The parameters of one direction of one layer, without prefix (`Wf`, `Waa`, ...)."""
         p = self.config.prefix(direction, layer)
-        names = self.cell.param_shapes(1, 1)
-        return {k: self.params[p + k] for k in names}
+        return {k: self.params[p + k] for k in self.cell.param_names}
 
     def to_seed_parameters(self, direction=""):
         """The parameters of one direction with the seed exercise's names (RNN: Wya for Wy)."""
@@ -291,12 +290,13 @@ class Model:
         with np.errstate(over="ignore", invalid="ignore"):
             return self._loss_and_dzy(trace, y, at)[0]
 
-    def backward(self, trace, y=None, at="all", dZy=None):
+    def backward(self, trace, y=None, at="all", dZy=None, input_grad=True):
         """BPTT from the loss, through every layer. Returns (loss, grads, BackwardTrace).
 
         y: targets (see `_targets`); at: "all" (per-step loss) or "last" (loss at T_x only).
         dZy: instead of y, any upstream gradient of the output pre-activations (T_x, m, n_y) in
         rows layout (used for Jacobians); the loss is then NaN.
+        input_grad: also ∂L/∂x<t> ("dx"); training, which does not need it, saves one GEMM.
         The BackwardTrace's unprefixed keys are the top layer's, except "dx" = ∂L/∂x<t>;
         `btrace.layer(l)` gives layer l.
         """
@@ -323,22 +323,27 @@ class Model:
                     tape = trace.layer_tapes[layer - 1][d]
                     if d == "bwd":
                         dAd = dAd[::-1]
-                    g = self.cell.backward(tape, np.ascontiguousarray(dAd))
+                    g = self.cell.backward(tape, np.ascontiguousarray(dAd),
+                                           input_grad=input_grad or layer > 1)
                     p = cfg.prefix(d, layer)
                     grads.update({p + k: v for k, v in self.cell.param_grads(g, n).items()})
                     named = self.cell.named_grad_rows(tape, g)
                     if d == "bwd":
                         named = {k: v[::-1] for k, v in named.items()}
-                    d_in = d_in + named["dx"]
+                    d_in = d_in + named["dx"] if "dx" in named else None
                     sfx = f"_{d}" if d else ""
                     brows.update({k + sfx: v for k, v in named.items()})
                     if d != "bwd":
                         state_grads[layer - 1] = g["d_state0"][0]
-                if cfg.bidirectional:
+                if cfg.bidirectional and d_in is not None:
                     brows["dx"] = d_in
                 layer_rows[layer - 1] = brows
                 dA = d_in                            # ∂L/∂a^[l-1]<t>: the layer below's output
-        top = {**layer_rows[-1], "dx": layer_rows[0]["dx"]}
+        top = dict(layer_rows[-1])
+        if input_grad:
+            top["dx"] = layer_rows[0]["dx"]
+        else:
+            top.pop("dx", None)
         btrace = BackwardTrace(rows=top, tokens=trace.tokens, loss=loss, layer_rows=layer_rows)
         btrace.da0 = self._stack_state(state_grads)
         return loss, grads, btrace

@@ -25,13 +25,17 @@ from rnnviz.figures.common import (
     escape_all,
     escape_plotly,
     figure,
+    html_piece,
+    ink,
     layout,
     nan_to_none_mask,
+    scale_colour,
     step_categories,
+    step_ticks,
     sym,
     token_text,
     token_ticks,
-    visible_char,
+    unit_rgba,
 )
 
 # Quantities shown as heatmaps, in the order of the seed's equations.
@@ -82,7 +86,7 @@ def onehot_figure(trace, vocab_labels, *, example=0, max_rows=60, height=None) -
     title = (f"{sym('x')} one-hot: {len(used)} of n_x = {n_x} rows used "
              f"(the other {n_x - len(used)} are all 0)")
     lay = layout(title, height or max(180, 70 + 16 * len(used)),
-                 xaxis=dict(token_ticks(labels), title=dict(text="t (token read)")),
+                 xaxis=token_ticks(labels, title="t (token read)"),
                  yaxis=dict(title=dict(text="index in V"), autorange="reversed",
                             type="category"))
     return figure(data, lay)
@@ -127,29 +131,6 @@ def heatmap_figure(trace, key, *, example=0, units=None, height=None) -> go.Figu
 # -- the sentence coloured by one unit -------------------------------------------------------
 
 
-def _rgba(value: float, vmax: float) -> str:
-    """Karpathy's colours: blue for negative, red for positive, white for 0."""
-    if not np.isfinite(value):
-        return "rgba(128,128,128,0.6)"
-    v = float(np.clip(value / vmax, -1.0, 1.0)) if vmax > 0 else 0.0
-    return f"rgba(214,39,40,{v:.3f})" if v >= 0 else f"rgba(31,119,180,{-v:.3f})"
-
-
-def _piece(text: str) -> str:
-    """Escaped HTML of a run of the sentence, invisible characters shown as a badge."""
-    out = []
-    for ch in text:
-        vis = visible_char(ch)
-        if ch == "\n":
-            out.append(f"{escape_all('↵')}<br>")
-        elif vis != ch and len(vis) > 1:
-            out.append(f"<span style='font-size:0.7em;border:1px solid #999;border-radius:3px;"
-                       f"padding:0 2px'>{escape_all(vis)}</span>")
-        else:
-            out.append(escape_all(ch))
-    return "".join(out)
-
-
 def unit_text_html(text, spans, values, *, symbol_text="a<t>", unit=0, labels=None,
                    vmax=None) -> str:
     """The sentence with each token's background coloured by `values[t]` (one unit over time).
@@ -174,20 +155,20 @@ def unit_text_html(text, spans, values, *, symbol_text="a<t>", unit=0, labels=No
             tip = escape_all(f"t={t + 1} {labels[t] or ''}: {symbol_text}[{unit}] = "
                              f"{values[t]:.3f}")
             name = escape_all(labels[t] or "start")
-            chips.append(f"<span title='{tip}' style='background:{_rgba(values[t], vmax)};"
+            chips.append(f"<span title='{tip}' style='background:{unit_rgba(values[t], vmax)};"
                          f"border:1px dashed #888;border-radius:3px;padding:0 3px;"
                          f"margin-right:4px'>{name}</span>")
     for t in order:
         start, end = spans[t]
         if start > pos:
-            parts.append(_piece(text[pos:start]))
+            parts.append(html_piece(text[pos:start]))
         tip = escape_all(f"t={t + 1} {text[start:end]!r}: {symbol_text}[{unit}] = "
                          f"{values[t]:.3f}")
-        parts.append(f"<span title='{tip}' style='background:{_rgba(values[t], vmax)};"
-                     f"unicode-bidi:isolate;border-radius:2px'>{_piece(text[start:end])}</span>")
+        parts.append(f"<span title='{tip}' style='background:{unit_rgba(values[t], vmax)};"
+                     f"unicode-bidi:isolate;border-radius:2px'>{html_piece(text[start:end])}</span>")
         pos = max(pos, end)
     if pos < len(text):
-        parts.append(_piece(text[pos:]))
+        parts.append(html_piece(text[pos:]))
     return ("<div style='direction:ltr;white-space:pre-wrap;font-family:ui-monospace,"
             "\"DejaVu Sans Mono\",monospace;font-size:1.05rem;line-height:1.9;"
             "word-break:break-all;padding:6px 4px'>" + "".join(chips) + "".join(parts)
@@ -199,9 +180,9 @@ def colour_legend_html(vmax: float, symbol_text: str = "a<t>") -> str:
     sw = "display:inline-block;width:1.4em;height:0.9em;vertical-align:middle;margin:0 4px"
     s = escape_all(symbol_text)
     return (f"<div style='font-size:0.85rem'>{s} = "
-            f"<span style='{sw};background:{_rgba(-vmax, vmax)}'></span>&#8722;{vmax:.2f} "
+            f"<span style='{sw};background:{unit_rgba(-vmax, vmax)}'></span>&#8722;{vmax:.2f} "
             f"<span style='{sw};background:#fff;border:1px solid #ccc'></span>0 "
-            f"<span style='{sw};background:{_rgba(vmax, vmax)}'></span>+{vmax:.2f}</div>")
+            f"<span style='{sw};background:{unit_rgba(vmax, vmax)}'></span>+{vmax:.2f}</div>")
 
 
 # -- predictions -----------------------------------------------------------------------------
@@ -215,13 +196,18 @@ def _cell_text(label: str) -> str:
     return _CELL_SPECIALS.get(label) or token_text(label, 6)
 
 
+TOP_K_COLUMNS = 30       # steps on screen at once: cells wide enough for a 6-letter label
+
+
 def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
                  title=None) -> go.Figure:
     """The k most likely classes of ŷ<t> at each step: rows = rank, columns = t.
 
-    Cell colour = probability, text = the predicted token. targets: (T_x,) class that step t
-    should predict (-1 = none); when it is in the top k its cell gets a ring, and the hover
-    always says its rank and probability.
+    Cell colour = probability, text = the predicted token in black or white, whichever
+    reads better on the cell. targets: (T_x,) class that step t should predict (-1 = none);
+    when it is in the top k its cell gets a ring, and the hover always says its rank and
+    probability. At most `TOP_K_COLUMNS` steps are on screen (drag sideways for the rest),
+    so a cell stays wide enough to read for a sentence of any length.
     """
     y = np.asarray(trace["y_hat"][:, example, :], dtype=np.float64)     # (n_y, T)
     n_y, T = y.shape
@@ -230,9 +216,9 @@ def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
     top = np.argsort(-y, axis=0, kind="stable")[:k]                     # (k, T)
     p = np.take_along_axis(y, top, axis=0)
     labels = trace.token_labels()
-    cats = step_categories(labels)
+    steps = list(range(1, T + 1))
     names = [[_cell_text(output_labels[top[r, t]]) for t in range(T)] for r in range(k)]
-    ranks = [f"#{r + 1}" for r in range(k)]
+    ranks = list(range(1, k + 1))
     if targets is not None:
         targets = np.asarray(targets)
         rank_of = (np.argsort(-y, axis=0, kind="stable") == targets[None, :]).argmax(axis=0)
@@ -243,31 +229,41 @@ def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
         ]
     else:
         t_info = [""] * T
-    custom = [t_info] * k
+    custom = [[f"t={t + 1} {token_text(labels[t])}<br>{t_info[t]}" for t in range(T)]] * k
     data = [dict(
-        type="heatmap", z=p.astype(np.float32), x=cats, y=ranks, text=names, customdata=custom,
-        texttemplate="%{text}", textfont=dict(size=12), zmin=0, zmax=1,
-        colorscale=PROBABILITY, xgap=1, ygap=1,
+        type="heatmap", z=p.astype(np.float32), x=steps, y=ranks, text=names,
+        customdata=custom, zmin=0, zmax=1, colorscale=PROBABILITY, xgap=2, ygap=2,
         colorbar=dict(title=dict(text="p", side="right"), thickness=12, len=0.9),
         hovertext=[[token_text(output_labels[top[r, t]], 16) for t in range(T)]
                    for r in range(k)],
-        hovertemplate="%{x}<br>%{y}: %{hovertext}  p = %{z:.3f}<br>%{customdata}"
-                      "<extra></extra>",
+        hovertemplate="%{customdata}<br>#%{y}: %{hovertext}  p = %{z:.3f}<extra></extra>",
     )]
     if targets is not None:
         hit = [(t, int(rank_of[t])) for t in range(T) if targets[t] >= 0 and rank_of[t] < k]
         if hit:
             data.append(dict(
-                type="scatter", x=[cats[t] for t, _ in hit], y=[ranks[r] for _, r in hit],
+                type="scatter", x=[t + 1 for t, _ in hit], y=[r + 1 for _, r in hit],
                 mode="markers", name="the true next token", hoverinfo="skip",
-                marker=dict(symbol="square-open", size=22, color="#ff7f0e",
+                marker=dict(symbol="square-open", size=30, color="#ff7f0e",
                             line=dict(width=2)),
             ))
-    title = title or f"Top-{k} of {sym('y_hat')} at each step"
-    lay = layout(title, 100 + 34 * k, showlegend=True,
+    # The labels as a text layer, one colour per cell (a heatmap's text has one colour).
+    inks = [ink(scale_colour(PROBABILITY, float(v))) for v in p.ravel()]
+    data.append(dict(
+        type="scatter", mode="text", x=[t for _ in ranks for t in steps],
+        y=[r for r in ranks for _ in steps], text=[n for row in names for n in row],
+        textfont=dict(size=13, color=inks), hoverinfo="skip", showlegend=False,
+        name="predicted tokens"))
+    shown = min(T, TOP_K_COLUMNS)
+    more = (f" (steps 1–{shown} of {T}: drag sideways for the rest)" if T > shown else "")
+    title = (title or f"Top-{k} of {sym('y_hat')} at each step") + more
+    lay = layout(title, 110 + 40 * k, showlegend=True, dragmode="pan",
                  legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
-                 xaxis=dict(token_ticks(labels)),
-                 yaxis=dict(autorange="reversed", title=dict(text="rank"), type="category"))
+                 xaxis=dict(step_ticks(labels, max_ticks=T, max_len=6),
+                            range=[0.5, shown + 0.5]),
+                 yaxis=dict(autorange="reversed", title=dict(text="rank"), tickmode="array",
+                            tickvals=ranks, ticktext=[f"#{r}" for r in ranks],
+                            fixedrange=True))
     return figure(data, lay)
 
 

@@ -21,12 +21,17 @@ from rnnviz.core.trace import split_key
 from rnnviz.figures.common import (
     DIVERGING_SCALE,
     QUANTITY_COLORS,
+    animation_controls,
+    controls_below,
     decimate,
     escape_plotly,
     figure,
+    label_band_px,
     layout,
+    log_axis,
     nan_to_none_mask,
     step_categories,
+    step_ticks,
     sym,
     token_text,
     token_ticks,
@@ -138,14 +143,13 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
             hovertemplate=(f"t=%{{x}}<br>{'unit' if units is None else 'row'} %{{y}}<br>"
                            f"{s} = %{{z:.3g}}<extra></extra>"),
         ))
-        y0 = 1 - (i + 1) * h - i * gap
-        tick_idx = decimate(T, 40)
+        y0 = max(0.0, 1 - (i + 1) * h - i * gap)         # rounding: never below 0
         lay_axes[f"xaxis{ax}"] = dict(
-            domain=[0, 1], anchor=f"y{ax}", range=[0.5, T + 0.5], tickmode="array",
-            tickvals=[int(j) + 1 for j in tick_idx], tickangle=0,
-            ticktext=[token_text(labels[j], 4) for j in tick_idx], matches="x" if i else None,
-            showticklabels=(i == n_p - 1),
+            step_ticks(labels), domain=[0, 1], anchor=f"y{ax}", range=[0.5, T + 0.5],
+            matches="x" if i else None, showticklabels=(i == n_p - 1),
         )
+        if i < n_p - 1:
+            lay_axes[f"xaxis{ax}"].pop("title", None)
         lay_axes[f"yaxis{ax}"] = dict(
             domain=[y0, y0 + h], anchor=f"x{ax}", autorange="reversed",
             title=dict(text="unit"), tickmode="array",
@@ -180,7 +184,7 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
     dynamic = list(range(n_heat, n_heat + len(first)))
     frames = [dict(name=str(t + 1), data=covers(t), traces=dynamic) for t in frames_t]
     # The slider reads left to right like the sentence; Play runs the frames backwards.
-    steps = [dict(method="animate", label=token_text(labels[t], 4),
+    steps = [dict(method="animate", label=str(t + 1),
                   args=[[str(t + 1)], dict(mode="immediate", frame=dict(duration=0,
                                                                          redraw=True),
                                            transition=dict(duration=0))])
@@ -188,26 +192,15 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
     start_idx = int(np.flatnonzero(frames_t == start)[0])
     # From the step shown down to 1 (Plotly knows no "current" frame before one has played).
     backwards = [str(t + 1) for t in frames_t[::-1] if t <= start]
+    height, top = max(300, 110 + 150 * n_p), 70
+    band = label_band_px(lay_axes["xaxis" if n_p == 1 else f"xaxis{n_p}"])
+    y, bottom = controls_below(height + band + 60, top, band)
     lay = layout(
         "BPTT, from t = T_x down to 1: the gradients of step t need those of step t+1",
-        max(300, 110 + 150 * n_p), annotations=notes, **lay_axes,
-        margin=dict(l=60, r=20, t=70, b=20),
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.04, xanchor="left", yanchor="top",
-            pad=dict(r=8, t=8), showactive=False,
-            buttons=[
-                dict(label="◀ Play BPTT (to t = 1)", method="animate",
-                     args=[backwards, dict(frame=dict(duration=frame_ms, redraw=True),
-                                           transition=dict(duration=0), fromcurrent=True,
-                                           mode="immediate")]),
-                dict(label="❚❚ Pause", method="animate",
-                     args=[[None], dict(frame=dict(duration=0, redraw=False),
-                                        transition=dict(duration=0), mode="immediate")]),
-            ],
-        )],
-        sliders=[dict(active=start_idx, steps=steps, x=0.22, len=0.78, y=-0.04,
-                      yanchor="top", pad=dict(t=8, b=4), currentvalue=dict(visible=False),
-                      font=dict(size=10))],
+        height + band + 60, annotations=notes, **lay_axes,
+        margin=dict(l=60, r=20, t=top, b=bottom),
+        **animation_controls("◀ Play BPTT (to t = 1)", backwards, steps, start_idx, y=y,
+                             frame_ms=frame_ms, slider_x=0.22),
     )
     return figure(data, lay, frames)
 
@@ -229,14 +222,9 @@ def grad_norm_figure(btrace, *, t=None, title=None) -> go.Figure:
     if t is not None:
         shapes.append(dict(type="line", x0=t, x1=t, yref="paper", y0=0, y1=1,
                            line=dict(color="#111", dash="dash", width=1)))
-    tick_idx = decimate(T, 40)
     lay = layout(title or "||∂L/∂a&lt;t&gt;||: how much the loss depends on the state at step t",
-                 280, shapes=shapes,
-                 xaxis=dict(range=[0.5, T + 0.5], tickmode="array", tickangle=0,
-                            tickvals=[int(i) + 1 for i in tick_idx],
-                            ticktext=[token_text(labels[i], 4) for i in tick_idx]),
-                 yaxis=dict(type="log", title=dict(text="norm (log scale)"),
-                            exponentformat="power"))
+                 280, shapes=shapes, xaxis=dict(step_ticks(labels), range=[0.5, T + 0.5]),
+                 yaxis=log_axis(g, "norm (log scale)"))
     return figure(data, lay)
 
 
@@ -316,10 +304,7 @@ def dw_figure(contrib, labels, *, t=None) -> go.Figure:
             shapes.append(dict(type="line", x0=t, x1=t, yref=f"{ax} domain", y0=0, y1=1,
                                xref="x" if ax == "y" else "x2",
                                line=dict(color="#111", dash="dash", width=1)))
-    tick_idx = decimate(T, 40)
-    ticks = dict(range=[0.5, T + 0.5], tickmode="array", tickangle=0,
-                 tickvals=[int(i) + 1 for i in tick_idx],
-                 ticktext=[token_text(labels[i], 4) for i in tick_idx])
+    ticks = dict(step_ticks(labels), range=[0.5, T + 0.5])
     lay = layout(
         "How each step adds to ∂L/∂W: ||dz&lt;t&gt; [a&lt;t-1&gt;; x&lt;t&gt;]ᵀ|| (top) and "
         "the running sum from T_x (bottom)", 460, barmode="stack", shapes=shapes,

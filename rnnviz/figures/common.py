@@ -52,18 +52,41 @@ DIVERGING_SCALE = [[i / (len(_RDBU_R) - 1), c] for i, c in enumerate(_RDBU_R)]
 SEQUENTIAL_SCALE = [[i / (len(_VIRIDIS) - 1), c] for i, c in enumerate(_VIRIDIS)]
 
 
+def scale_colour(scale, value: float, lo: float = 0.0, hi: float = 1.0) -> str:
+    """The '#rrggbb' of `value` on a colour scale [[position, '#rrggbb'], ...] spanning
+    [lo, hi] (clipped), interpolated as Plotly does; NaN is grey."""
+    if not np.isfinite(value):
+        return "#9e9e9e"
+    f = float(np.clip((value - lo) / (hi - lo), 0.0, 1.0))
+    pos = [p for p, _ in scale]
+    i = min(max(int(np.searchsorted(pos, f, side="right")) - 1, 0), len(scale) - 2)
+    w = (f - pos[i]) / (pos[i + 1] - pos[i]) if pos[i + 1] > pos[i] else 0.0
+    c0 = [int(scale[i][1][k:k + 2], 16) for k in (1, 3, 5)]
+    c1 = [int(scale[i + 1][1][k:k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(a + (b - a) * w):02x}" for a, b in zip(c0, c1, strict=True))
+
+
 def colour_at(value: float, lo: float = -1.0, hi: float = 1.0, scale: str = DIVERGING) -> str:
     """The colour of `value` on the app's diverging (RdBu_r) or sequential (Viridis) scale,
     as '#rrggbb' (for markers whose colours are computed per frame). NaN is grey."""
-    if not np.isfinite(value):
-        return "#9e9e9e"
-    anchors = _VIRIDIS if scale in (SEQUENTIAL, SEQUENTIAL_SCALE) else _RDBU_R
-    f = float(np.clip((value - lo) / (hi - lo), 0.0, 1.0)) * (len(anchors) - 1)
-    i = min(int(f), len(anchors) - 2)
-    w = f - i
-    c0 = [int(anchors[i][k:k + 2], 16) for k in (1, 3, 5)]
-    c1 = [int(anchors[i + 1][k:k + 2], 16) for k in (1, 3, 5)]
-    return "#" + "".join(f"{round(a + (b - a) * w):02x}" for a, b in zip(c0, c1, strict=True))
+    sequential = scale in (SEQUENTIAL, SEQUENTIAL_SCALE)
+    return scale_colour(SEQUENTIAL_SCALE if sequential else DIVERGING_SCALE, value, lo, hi)
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of '#rrggbb'."""
+    def lin(c):
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(int(colour[i:i + 2], 16)) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def ink(colour: str) -> str:
+    """Black or white text, whichever contrasts more with `colour` ('#rrggbb'): the
+    WCAG contrast ratio of the better one is always at least 4.58."""
+    lum = _luminance(colour)
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
 
 
 def escape_plotly(s: str) -> str:
@@ -125,6 +148,31 @@ def sym(key: str) -> str:
     return escape_plotly(_symbol(key))
 
 
+def unit_rgba(value: float, vmax: float) -> str:
+    """Karpathy's colours for text painted by one unit: blue below 0, red above, white at 0
+    (opacity |value| / vmax); grey for inf/NaN."""
+    if not np.isfinite(value):
+        return "rgba(128,128,128,0.6)"
+    v = float(np.clip(value / vmax, -1.0, 1.0)) if vmax > 0 else 0.0
+    return f"rgba(214,39,40,{v:.3f})" if v >= 0 else f"rgba(31,119,180,{-v:.3f})"
+
+
+def html_piece(text: str) -> str:
+    """Escaped HTML of a run of user text (`escape_all`), a newline as ↵ and a line break,
+    every other invisible character as a small badge (U+202E...)."""
+    out = []
+    for ch in text:
+        vis = visible_char(ch)
+        if ch == "\n":
+            out.append(f"{escape_all('↵')}<br>")
+        elif vis != ch and len(vis) > 1:
+            out.append(f"<span style='font-size:0.7em;border:1px solid #999;border-radius:3px;"
+                       f"padding:0 2px'>{escape_all(vis)}</span>")
+        else:
+            out.append(escape_all(ch))
+    return "".join(out)
+
+
 def escape_all(text: str) -> str:
     """Every character as a numeric HTML entity: safe inside HTML *and* Markdown.
 
@@ -153,19 +201,42 @@ def step_categories(labels, t_index=None) -> list[str]:
     return [f"t={t + 1} {token_text(labels[t])}" for t in t_index]
 
 
-def token_ticks(labels, t_index=None, max_ticks: int = 60) -> dict:
-    """Axis settings that show the token under each step (thinned for long sentences)."""
-    cats = step_categories(labels, t_index)
-    n = len(cats)
-    keep = decimate(n, max_ticks)
-    t_index = list(range(len(labels))) if t_index is None else list(t_index)
-    return dict(
-        tickmode="array",
-        tickvals=[cats[i] for i in keep],
-        ticktext=[token_text(labels[t_index[i]], 6) for i in keep],
-        tickangle=0,
-        type="category",
-    )
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def step_ticks(labels, values=None, *, max_ticks: int = 60, max_len: int = 4,
+               title: str = "") -> dict:
+    """x-axis settings that label the steps with their tokens, every one of them.
+
+    Plotly thins tick labels it thinks collide, and an evenly spaced decimation of 45 steps
+    into 40 drops every ninth character ("The␣ ats,␣whi h"). Here every step is labelled
+    while there are at most `max_ticks` (what the chart's width holds at a readable size;
+    smaller labels for more steps); beyond that, every k-th step is labelled and the axis
+    title says so. values: the axis value of each step (default 1..T_x).
+    """
+    T = len(labels)
+    values = list(range(1, T + 1)) if values is None else list(values)
+    stride = max(1, -(-T // max_ticks))
+    keep = range(0, T, stride)
+    text = [token_text(labels[i], max_len) for i in keep]
+    wide = max((len(visible_token(str(labels[i]))) for i in keep), default=1) > 2
+    note = f"every {_ordinal(stride)} step labelled (T_x = {T})" if stride > 1 else ""
+    out = dict(tickmode="array", tickvals=[values[i] for i in keep], ticktext=text,
+               tickangle=-60 if wide else 0,
+               tickfont=dict(size=12 if len(text) <= max_ticks // 2 else 10))
+    heading = " — ".join(x for x in (title, note) if x)
+    if heading:
+        out["title"] = dict(text=heading)
+    return out
+
+
+def token_ticks(labels, t_index=None, max_ticks: int = 60, title: str = "") -> dict:
+    """`step_ticks` for a category axis of `step_categories` (heatmaps over t)."""
+    return dict(step_ticks(labels if t_index is None else [labels[t] for t in t_index],
+                           step_categories(labels, t_index), max_ticks=max_ticks, max_len=6,
+                           title=title),
+                type="category")
 
 
 class Figure(go.Figure):
@@ -284,6 +355,73 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int = 320,
     """Apply `layout(...)` to an existing figure (slow path, for figures built elsewhere)."""
     fig.update_layout(**layout(title, height, **kwargs))
     return fig
+
+
+# Animated figures: the Play/Pause buttons and the slider sit under the plot, below the tick
+# labels of its bottom axis (never on top of them). Heights in pixels.
+TICK_LABELS_PX = 24      # one row of tick labels at tickangle 0
+TILTED_LABELS_PX = 54    # tick labels at -60°, up to ~6 characters
+AXIS_TITLE_PX = 22
+CONTROLS_PX = 80         # buttons and slider (with its step labels and padding)
+
+
+def label_band_px(axis: dict) -> int:
+    """How far below an x axis its tick labels and title reach, in pixels."""
+    if axis.get("visible") is False:
+        return 0
+    band = 0
+    if axis.get("showticklabels", True):
+        band = TICK_LABELS_PX if not axis.get("tickangle") else TILTED_LABELS_PX
+    if axis.get("title"):
+        band += AXIS_TITLE_PX
+    return band
+
+
+def controls_below(height: int, top: int, band_px: int) -> tuple[float, int]:
+    """(y in paper units, bottom margin) for an animation's buttons and slider: their top
+    `band_px` below the plot area (under the bottom axis' labels), all inside the margin."""
+    bottom = band_px + CONTROLS_PX
+    return -band_px / (height - top - bottom), bottom
+
+
+def animation_controls(play_label: str, play: list[str], steps: list[dict], active: int, *,
+                       y: float, frame_ms: int, slider_x: float) -> dict:
+    """Layout entries `updatemenus` and `sliders` of an animation: ▶ plays the frames named
+    in `play` from the one shown (fromcurrent), ❚❚ pauses; the slider (`steps`) jumps."""
+    animate = dict(transition=dict(duration=0), mode="immediate")
+    return dict(
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=y, xanchor="left", yanchor="top",
+            pad=dict(r=8, t=8), showactive=False,
+            buttons=[
+                dict(label=play_label, method="animate",
+                     args=[play, dict(animate, frame=dict(duration=frame_ms, redraw=True),
+                                      fromcurrent=True)]),
+                dict(label="❚❚ Pause", method="animate",
+                     args=[[None], dict(animate, frame=dict(duration=0, redraw=False))]),
+            ],
+        )],
+        sliders=[dict(active=active, steps=steps, x=slider_x, len=1 - slider_x, y=y,
+                      yanchor="top", pad=dict(t=8, b=4), currentvalue=dict(visible=False),
+                      transition=dict(duration=0), font=dict(size=10))],
+    )
+
+
+def log_axis(values, title: str, max_ticks: int = 8) -> dict:
+    """A log-scale axis labelled at powers of ten only (10⁻³, 10⁻², ...), never at the
+    digits 2..9 between them (which read like a falling scale: "4 3 2 10 9 8").
+
+    The range is widened to whole decades around the finite positive `values`, so at least
+    two labels show; with more than `max_ticks` decades only every k-th is labelled.
+    """
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v) & (v > 0)]
+    lo, hi = (int(np.floor(np.log10(v.min()))), int(np.ceil(np.log10(v.max())))) if v.size \
+        else (-1, 1)
+    hi = max(hi, lo + 1)
+    step = max(1, -(-(hi - lo) // max_ticks))
+    return dict(type="log", range=[lo, hi], tick0=0, dtick=step, exponentformat="power",
+                minor=dict(ticks="", showgrid=False), title=dict(text=title))
 
 
 def nan_to_none_mask(a: np.ndarray) -> np.ndarray:

@@ -19,12 +19,17 @@ from rnnviz.figures.common import (
     DIVERGING,
     DIVERGING_SCALE,
     SEQUENTIAL,
+    animation_controls,
     colour_at,
+    controls_below,
     decimate,
     escape_plotly,
     figure,
+    ink,
+    label_band_px,
     layout,
     nan_to_none_mask,
+    step_ticks,
     sym,
     token_text,
     visible_token,
@@ -69,7 +74,7 @@ _DIAGRAMS = {
             "c_prev": (0.8, 6.2, "state", "c<t-1>"),
             "mul_keep": (5.2, 6.2, "op", "×"),
             "add": (8.4, 6.2, "op", "+"),
-            "c": (11.2, 6.2, "state", "c<t>=a<t>"),
+            "c": (11.2, 6.2, "state", "c<t>"),
             "x": (2.4, 0.1, "input", "x<t>"),
             "cat": (2.4, 1.7, "op", "[;]"),
             "gamma_r": (3.4, 3.6, "gate", "Γr"),
@@ -86,6 +91,8 @@ _DIAGRAMS = {
                   ("gamma_r", "mul_r"), ("mul_r", "c_tilde"), ("x", "cat"),
                   ("c_prev", "cat"), ("cat", "gamma_r"), ("cat", "gamma_u"), ("x", "c_tilde"),
                   ("c", "y_hat")],
+        # Labels outside the boxes: (x, y) of each, in diagram units.
+        "notes": {"c<t> = a<t> (the GRU's state)": (11.2, 6.98)},
     },
     "rnn": {
         "nodes": {
@@ -166,10 +173,38 @@ def _node_text(label, value):
     return f"{escape_plotly(label)}<br>{v}"
 
 
-def _ink(colour: str) -> str:
-    """Black or white text, whichever reads better on `colour` ('#rrggbb')."""
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+# Half width and half height of a node's box in diagram units (y is scaled like x). State
+# boxes are wider: "c<t-1>" and "+0.64" must fit at a 1024 px wide screen (~25 px a unit).
+BOX_HALF = {"gate": (0.62, 0.5), "state": (0.8, 0.5), "op": (0.36, 0.36),
+            "input": (0.3, 0.25), "output": (0.3, 0.3)}
+NARROW_STATES = {"c_tilde"}          # between two gates: a gate's width
+OP_R = 0.36
+NODE_FONT = 10
+
+
+def box_half(name: str, node) -> tuple[float, float]:
+    """(half width, half height) of a node's box in diagram units."""
+    kind = node[2]
+    return BOX_HALF["gate" if name in NARROW_STATES else kind]
+
+
+def _box_outline(name, node) -> tuple[list[float], list[float]]:
+    x, y = node[:2]
+    w, h = box_half(name, node)
+    return [x - w, x + w, x + w, x - w, x - w], [y - h, y - h, y + h, y + h, y - h]
+
+
+def _edge(name, node, tx, ty, gap=0.06) -> tuple[float, float]:
+    """Where the segment from a node's centre towards (tx, ty) leaves its box (plus a gap):
+    arrows start and end at the boxes' edges whatever the screen width."""
+    x, y = node[:2]
+    w, h = box_half(name, node)
+    dx, dy = tx - x, ty - y
+    if dx == 0 and dy == 0:
+        return x, y
+    s = min(w / abs(dx) if dx else np.inf, h / abs(dy) if dy else np.inf)
+    s += gap / math.hypot(dx, dy)
+    return x + s * dx, y + s * dy
 
 
 def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", start_t=1,
@@ -205,29 +240,37 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
     gate_nodes = [n for n in value_nodes if nodes[n][2] == "gate"]
 
     # -- static part: edges as arrows, operators as circles, the panel boxes ----------------
+    # The diagram lives in data coordinates with y scaled like x (scaleanchor), and its
+    # boxes are drawn in those coordinates too: at any width the boxes keep their size
+    # relative to their spacing, so they cannot grow into each other.
     ann, shapes = [], []
     for a, b in spec["edges"]:
         (x0, y0, *_), (x1, y1, *_) = nodes[a], nodes[b]
-        ann.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+        sx, sy = _edge(a, nodes[a], x1, y1)
+        ex, ey = _edge(b, nodes[b], x0, y0)
+        ann.append(dict(x=ex, y=ey, ax=sx, ay=sy, xref="x", yref="y", axref="x", ayref="y",
                         showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.4,
-                        arrowcolor="#9a9a9a", standoff=20, startstandoff=18, text=""))
+                        arrowcolor="#9a9a9a", standoff=0, startstandoff=0, text=""))
     for x, y, kind, label in nodes.values():
         if kind == "op":
-            shapes.append(dict(type="circle", xref="x", yref="y", x0=x - 0.36, x1=x + 0.36,
-                               y0=y - 0.3, y1=y + 0.3, fillcolor="#fff8e1",
+            shapes.append(dict(type="circle", xref="x", yref="y", x0=x - OP_R, x1=x + OP_R,
+                               y0=y - OP_R, y1=y + OP_R, fillcolor="#fff8e1",
                                line=dict(color="#c9a227", width=1.5), layer="above"))
             ann.append(dict(x=x, y=y, xref="x", yref="y", text=escape_plotly(label),
-                            showarrow=False, font=dict(size=11 if len(label) > 2 else 15)))
+                            showarrow=False, font=dict(size=9 if len(label) > 2 else 14)))
+    for text, (x, y) in spec.get("notes", {}).items():
+        ann.append(dict(x=x, y=y, xref="x", yref="y", text=escape_plotly(text),
+                        showarrow=False, font=dict(size=10, color="#555")))
     shapes.append(dict(type="rect", xref="x", yref="y", x0=-0.1, x1=DIAGRAM_W + 0.1,
                        y0=-0.5, y1=DIAGRAM_H + 0.1,
                        line=dict(color="#ddd", width=1), layer="below"))
 
     # -- per-frame data (plain lists: frames are many small objects) ---------------------------
-    # Trace 0: every node of the diagram (value boxes coloured by value, x<t> and ŷ<t> as
-    # text); trace 2: the grey cover over the steps not read yet; trace 3: the cursor on
-    # (t, unit) and the line at t; trace 4: ŷ<t>'s top-k bars. Trace 1 (a<t>) is static.
+    # Traces in drawing order: one filled box per value node (coloured by its value), the
+    # a<t> heatmap (static), the grey cover over the steps not read yet, the cursor on
+    # (t, unit) and the line at t, ŷ<t>'s top-k bars, and last, on top of the boxes, the
+    # text of every node (value boxes, x<t> and ŷ<t>). A frame lists the text first.
     shown = value_nodes + ["x", "y_hat"]
-    sizes = [50] * len(value_nodes) + [0, 0]
     node_x = [nodes[n][0] for n in shown]
     node_y = [nodes[n][1] for n in shown]
     gate_set = set(gate_nodes)
@@ -242,12 +285,10 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
         texts.append(f"x&lt;t&gt; = {token_text(labels[t], 10)} (index {int(x_ids[t])})")
         texts.append(f"ŷ&lt;t&gt; top: {token_text(output_labels[top[0]], 8)}"
                      f"<br>p = {yt[top[0]]:.2f}")
-        inks = [_ink(c) for c in colours] + ["#1f3a93", "#1f3a93"]
-        colours += ["#1f3a93", "#1f3a93"]
+        inks = [ink(c) for c in colours] + ["#1f3a93", "#1f3a93"]
         tt = t + 1
         return [
-            dict(type="scatter", marker=dict(color=colours, size=sizes), text=texts,
-                 textfont=dict(color=inks)),
+            dict(type="scatter", text=texts, textfont=dict(color=inks)),
             dict(type="scatter", x=[tt + 0.5, T + 0.5, T + 0.5, tt + 0.5, tt + 0.5],
                  y=[-0.5, -0.5, n_a - 0.5, n_a - 0.5, -0.5]),
             dict(type="scatter", x=[tt - 0.5, tt + 0.5, tt + 0.5, tt - 0.5, tt - 0.5, None,
@@ -257,17 +298,19 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
             dict(type="bar", x=[round(float(v), 4) if np.isfinite(v) else 0.0 for v in yt[top]],
                  y=list(range(1, k + 1)),
                  text=[token_text(output_labels[i], 8) for i in top]),
-        ]
+        ] + [dict(type="scatter", fillcolor=c) for c in colours]
 
     first = frame_data(start)
     hover = [f"{escape_plotly(nodes[n][3])}: {escape_plotly(_HOVER.get(n, ''))}"
              for n in value_nodes] + ["the token read at step t", "the most likely class"]
+    boxes = []
+    for i, n in enumerate(value_nodes):
+        bx, by = _box_outline(n, nodes[n])
+        boxes.append(dict(first[4 + i], x=bx, y=by, mode="lines", fill="toself", xaxis="x",
+                          yaxis="y", line=dict(color="#555", width=1), hoverinfo="skip",
+                          showlegend=False, name=f"box {n}"))
     data = [
-        dict(first[0], x=node_x, y=node_y, mode="markers+text", textposition="middle center",
-             xaxis="x", yaxis="y", showlegend=False, cliponaxis=False,
-             marker=dict(first[0]["marker"], symbol="square", line=dict(color="#555", width=1)),
-             customdata=hover, textfont=dict(first[0]["textfont"], size=11),
-             hovertemplate="%{customdata}<br>%{text}<extra></extra>"),
+        *boxes,
         # The a<t> heatmap is static; frames only move the cover and the cursor over it.
         dict(type="heatmap", z=nan_to_none_mask(A), x=list(range(1, T + 1)),
              y=list(range(n_a)), xaxis="x2", yaxis="y2", colorscale=DIVERGING_SCALE, zmid=0,
@@ -282,21 +325,30 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
         dict(first[3], orientation="h", xaxis="x3", yaxis="y3", showlegend=False,
              textposition="outside", cliponaxis=False, marker=dict(color="#1f77b4"),
              hovertemplate="%{text}: p = %{x:.3f}<extra></extra>"),
+        dict(first[0], x=node_x, y=node_y, mode="markers+text", textposition="middle center",
+             xaxis="x", yaxis="y", showlegend=False, cliponaxis=False, name="node labels",
+             marker=dict(size=24, color="rgba(0,0,0,0)"),
+             customdata=hover, textfont=dict(first[0]["textfont"], size=NODE_FONT),
+             hovertemplate="%{customdata}<br>%{text}<extra></extra>"),
     ]
-    dynamic = [0, 2, 3, 4]          # the traces the frames update
+    nb = len(boxes)                 # the indices of the traces each frame updates, in its order
+    dynamic = [nb + 4, nb + 1, nb + 2, nb + 3, *range(nb)]
     frames = [dict(name=str(t + 1), data=frame_data(t), traces=dynamic) for t in frames_t]
     slider_steps = [dict(
-        method="animate", label=token_text(labels[t], 4),
+        method="animate", label=str(t + 1),
         args=[[str(t + 1)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                  transition=dict(duration=0))],
     ) for t in frames_t]
     start_idx = int(np.flatnonzero(frames_t == start)[0])
-    tick_idx = decimate(T, 40)
     direction_note = {"fwd": " (forward direction →)", "bwd": " (backward direction ←)"}
     title = (f"{cell.upper()} cell at step t, unit {unit}"
              f"{direction_note.get(direction, '')}: play, pause or drag the slider")
+    xaxis3 = dict(domain=[0.65, 0.96], anchor="y3", range=[0, p_max], tickformat=".0%",
+                  title=dict(text="probability"))
+    height, top_px = 600, 50
+    y_controls, bottom = controls_below(height, top_px, label_band_px(xaxis3))
     lay = layout(
-        title, 560,
+        title, height,
         annotations=ann + [
             dict(text=f"{sym('a')} of every unit: filled up to step t", x=0.6, y=1.0,
                  xref="paper", yref="paper", showarrow=False, xanchor="left",
@@ -307,41 +359,22 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
         ],
         shapes=shapes,
         xaxis=dict(domain=[0, 0.52], range=[-0.4, DIAGRAM_W + 0.4], visible=False,
-                   fixedrange=True),
-        yaxis=dict(domain=[0.06, 1], range=[-0.7, DIAGRAM_H + 0.3], visible=False,
-                   fixedrange=True),
-        xaxis2=dict(domain=[0.6, 1], anchor="y2", range=[0.5, T + 0.5], tickmode="array",
-                    tickvals=[int(i) + 1 for i in tick_idx],
-                    ticktext=[token_text(labels[i], 4) for i in tick_idx], tickangle=0),
+                   fixedrange=True, constrain="domain"),
+        yaxis=dict(domain=[0, 1], range=[-0.7, DIAGRAM_H + 0.3], visible=False,
+                   fixedrange=True, scaleanchor="x", scaleratio=1, constrain="domain"),
+        xaxis2=dict(step_ticks(labels, max_ticks=30), domain=[0.6, 1], anchor="y2",
+                    range=[0.5, T + 0.5]),
         yaxis2=dict(domain=[0.52, 0.98], anchor="x2", autorange="reversed",
                     title=dict(text="unit")),
-        xaxis3=dict(domain=[0.65, 0.96], anchor="y3", range=[0, p_max], tickformat=".0%",
-                    title=dict(text="probability")),
+        xaxis3=xaxis3,
         yaxis3=dict(domain=[0.08, 0.36], anchor="x3", autorange="reversed", tickmode="array",
                     tickvals=list(range(1, k + 1)), ticktext=[f"#{i}" for i in range(1, k + 1)]),
-        margin=dict(l=20, r=20, t=50, b=20),
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.02, xanchor="left", yanchor="top",
-            pad=dict(r=8, t=8), showactive=False,
-            buttons=[
-                # From the step shown: Plotly only knows a "current" frame once one has
-                # been played, so the list starts at start_t (fromcurrent continues after
-                # a slider drag within it).
-                dict(label="▶ Play", method="animate",
-                     args=[[str(t + 1) for t in frames_t if t >= start],
-                           dict(frame=dict(duration=frame_ms, redraw=True),
-                                transition=dict(duration=0), fromcurrent=True,
-                                mode="immediate")]),
-                dict(label="❚❚ Pause", method="animate",
-                     args=[[None], dict(frame=dict(duration=0, redraw=False),
-                                        transition=dict(duration=0), mode="immediate")]),
-            ],
-        )],
-        sliders=[dict(
-            active=start_idx, steps=slider_steps, x=0.14, len=0.86, y=-0.02, yanchor="top",
-            pad=dict(t=8, b=4), currentvalue=dict(prefix="t = ", visible=False),
-            transition=dict(duration=0), font=dict(size=10),
-        )],
+        margin=dict(l=20, r=20, t=top_px, b=bottom),
+        # Play runs from the step shown: Plotly only knows a "current" frame once one has
+        # been played, so the list starts at start_t (fromcurrent continues after a drag).
+        **animation_controls("▶ Play", [str(t + 1) for t in frames_t if t >= start],
+                             slider_steps, start_idx, y=y_controls, frame_ms=frame_ms,
+                             slider_x=0.14),
     )
     fig = figure(data, lay, frames)
     return fig
@@ -359,23 +392,28 @@ def _paren(v: float) -> str:
     return f"({s})" if v < 0 else s
 
 
+# Characters with a meaning in LaTeX, as KaTeX text-mode commands; the stand-ins of
+# invisible characters as symbols KaTeX has glyphs for ("\\textvisiblespace" is not one of
+# them: it shows as red raw LaTeX, and a "␣" inside \\text{} logs a console warning).
 _LATEX_TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
                "#": r"\#", "_": r"\_", "%": r"\%", "^": r"\textasciicircum{}",
-               "~": r"\textasciitilde{}"}
+               "~": r"\textasciitilde{}",
+               "␣": r"$\sqcup$", "↵": r"\textbackslash{}n", "⇥": r"\textbackslash{}t",
+               "␍": r"\textbackslash{}r"}
+# Every macro `latex_token` may write (the tests render them with KaTeX).
+LATEX_TOKEN_MACROS = {"textbackslash", "textasciicircum", "textasciitilde", "sqcup"}
 
 
 def latex_token(tok: str) -> str:
-    """A token for \\text{...} in KaTeX: ASCII with LaTeX's specials escaped; anything else
-    (accents, emoji, RTL, controls) as U+XXXX so KaTeX never meets an unknown glyph."""
+    """A token for \\text{...} in KaTeX: ASCII with LaTeX's specials escaped, a space as ⊔;
+    anything else (accents, emoji, RTL, controls) as U+XXXX so KaTeX never meets a glyph it
+    has no metrics for."""
     out = []
     for ch in visible_token(tok)[:12]:
         if ch in _LATEX_TEXT:
             out.append(_LATEX_TEXT[ch])
         elif ch.isascii() and ch.isprintable():
             out.append(ch)
-        elif ch in "␣↵⇥":
-            out.append({"␣": r"\textvisiblespace{}", "↵": r"\backslash n",
-                        "⇥": r"\backslash t"}[ch].replace(r"\backslash", r"\textbackslash{}"))
         else:
             out.append(f"U+{ord(ch):04X}")
     return "".join(out) or "?"
@@ -488,25 +526,67 @@ def equation_lines(model, trace, t, unit, *, example=0, direction="", output_lab
 
 
 def shape_rows(config, T_x, m=1) -> list[dict]:
-    """Every array of one step and of the whole sequence, in the seed's layout."""
+    """Every array of one step and of the whole sequence, in the seed's layout.
+
+    Each gate's matrix W_g = [W_ga | W_gx] is listed with its two blocks, so the table
+    answers "what is the shape of W_ax, and why": one (n_a, n_x) input block per gate (four
+    in an LSTM, three in a GRU, one in an RNN). The GRU's gates read [c<t-1>, x<t>] and its
+    candidate [Γr ∗ c<t-1>, x<t>], as in the notes.
+    """
     n_a, n_x, n_y = config.n_a, config.n_x, config.n_y
     d = 2 if config.bidirectional else 1
-    rows = [
-        dict(array="x<t>", shape=f"(n_x, m) = ({n_x}, {m})", meaning="one-hot input at step t"),
-        dict(array="a<t-1>, a<t>", shape=f"(n_a, m) = ({n_a}, {m})",
-             meaning="hidden state" + (" per direction" if d == 2 else "")),
-        dict(array="[a<t-1>; x<t>]", shape=f"(n_a + n_x, m) = ({n_a + n_x}, {m})",
-             meaning="stacked vertically"),
-    ]
-    if config.cell == "rnn":
-        rows.append(dict(array="W_a = [W_aa | W_ax]", shape=f"(n_a, n_a + n_x) = ({n_a}, "
-                         f"{n_a + n_x})", meaning="recurrent and input weights side by side"))
+    per_dir = " per direction" if d == 2 else ""
+    stacked = f"(n_a + n_x, m) = ({n_a + n_x}, {m})"
+    rows = [dict(array="x<t>", shape=f"(n_x, m) = ({n_x}, {m})",
+                 meaning="one-hot input at step t")]
+    if config.cell == "gru":
+        rows += [
+            dict(array="c<t-1>, c<t> (= a<t>)", shape=f"(n_a, m) = ({n_a}, {m})",
+                 meaning="memory cell, which is the GRU's hidden state" + per_dir),
+            dict(array="[c<t-1>, x<t>]", shape=stacked,
+                 meaning="stacked vertically: what Γu and Γr read"),
+            dict(array="[Γr ∗ c<t-1>, x<t>]", shape=stacked,
+                 meaning="stacked vertically: what c̃<t> reads (W_c)"),
+        ]
     else:
-        gates = "W_f, W_u, W_o, W_c" if config.cell == "lstm" else "W_u, W_r, W_c"
-        rows.append(dict(array=gates, shape=f"(n_a, n_a + n_x) = ({n_a}, {n_a + n_x}) each",
-                         meaning="one matrix per gate, acting on [a<t-1>; x<t>]"))
-        rows.append(dict(array="Γ<t>, c̃<t>, c<t>", shape=f"(n_a, m) = ({n_a}, {m})",
-                         meaning="gates are element-wise (one value per unit)"))
+        rows += [dict(array="a<t-1>, a<t>", shape=f"(n_a, m) = ({n_a}, {m})",
+                      meaning="hidden state" + per_dir)]
+        if config.cell == "lstm":
+            rows.append(dict(array="c<t-1>, c<t>", shape=f"(n_a, m) = ({n_a}, {m})",
+                             meaning="memory cell" + per_dir))
+        rows.append(dict(array="[a<t-1>, x<t>]", shape=stacked,
+                         meaning="stacked vertically: what every " +
+                                 ("gate reads" if config.cell == "lstm" else "step reads")))
+    full = f"(n_a, n_a + n_x) = ({n_a}, {n_a + n_x})"
+    rec = f"(n_a, n_a) = ({n_a}, {n_a})"
+    inp = f"(n_a, n_x) = ({n_a}, {n_x})"
+    if config.cell == "rnn":
+        rows += [
+            dict(array="W_a = [W_aa | W_ax]", shape=full,
+                 meaning="recurrent and input weights side by side"),
+            dict(array="W_aa", shape=rec, meaning="multiplies a<t-1>"),
+            dict(array="W_ax", shape=inp, meaning="multiplies x<t>: one column per "
+                                                  "vocabulary entry"),
+        ]
+    else:
+        gates = ("f", "u", "o", "c") if config.cell == "lstm" else ("u", "r", "c")
+        k = len(gates)
+        reads = ("[a<t-1>, x<t>]" if config.cell == "lstm"
+                 else "[c<t-1>, x<t>] (W_u, W_r) or [Γr ∗ c<t-1>, x<t>] (W_c)")
+        rows += [
+            dict(array=", ".join(f"W_{g}" for g in gates), shape=f"{full} each",
+                 meaning=f"one matrix per gate, W_g = [W_ga | W_gx], acting on {reads}"),
+            dict(array="W_aa blocks: " + ", ".join(f"W_{g}a" for g in gates),
+                 shape=f"{rec} each",
+                 meaning="multiply " + ("a<t-1>" if config.cell == "lstm"
+                                        else "c<t-1> (W_ca: Γr ∗ c<t-1>)")),
+            dict(array="W_ax blocks: " + ", ".join(f"W_{g}x" for g in gates),
+                 shape=f"{inp} each",
+                 meaning=f"multiply x<t>: every gate has its own, so {k} input blocks "
+                         f"({k} × {n_a} × {n_x} = {k * n_a * n_x:,} weights)"),
+            dict(array="Γ<t>, c̃<t>, c<t>", shape=f"(n_a, m) = ({n_a}, {m})",
+                 meaning="gates are element-wise (one value per unit)"),
+        ]
     rows += [
         dict(array="W_y", shape=f"(n_y, {'2 ' if d == 2 else ''}n_a) = ({n_y}, {d * n_a})",
              meaning="output weights"),

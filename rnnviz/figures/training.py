@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.figures.common import ARCH_COLORS, SEQUENTIAL_SCALE, decimate, f32, figure, layout
+from rnnviz.figures.common import (
+    ARCH_COLORS,
+    SEQUENTIAL_SCALE,
+    decimate,
+    f32,
+    figure,
+    layout,
+    log_axis,
+)
 
 NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 MAX_POINTS = 400                     # points per loss curve sent to the browser
@@ -97,8 +105,9 @@ def da_now_figure(norms: dict[str, np.ndarray], step: int, height: int = 320):
     return figure(data, layout(
         f"‖∂L&lt;T_x&gt;/∂a&lt;t&gt;‖ over t at step {int(step)}", height=height,
         xaxis=dict(title=dict(text="t (the loss is at the right end, t = T_x)")),
-        yaxis=dict(title=dict(text="‖∂L&lt;T_x&gt;/∂a&lt;t&gt;‖"), type="log",
-                   exponentformat="power"),
+        yaxis=log_axis(np.concatenate([np.asarray(v, dtype=np.float64).ravel()
+                                       for v in norms.values()] or [np.ones(1)]),
+                       "‖∂L&lt;T_x&gt;/∂a&lt;t&gt;‖"),
         legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
 
 

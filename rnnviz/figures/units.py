@@ -23,12 +23,13 @@ from rnnviz.figures.common import (
     escape_all,
     f32,
     figure,
+    html_piece,
     layout,
     nan_to_none_mask,
     plotly_text,
     sym,
     token_text,
-    visible_char,
+    unit_rgba,
 )
 
 _CELL_OF = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
@@ -75,28 +76,6 @@ def best_r_figure(table: pd.DataFrame, title: str | None = None) -> object:
 # -- 2. text painted by one unit -------------------------------------------------------------
 
 
-def _rgba(value: float, vmax: float) -> str:
-    """Karpathy's colours: blue below 0, red above, white at 0; grey for inf/NaN."""
-    if not np.isfinite(value):
-        return "rgba(128,128,128,0.6)"
-    v = float(np.clip(value / vmax, -1.0, 1.0)) if vmax > 0 else 0.0
-    return f"rgba(214,39,40,{v:.3f})" if v >= 0 else f"rgba(31,119,180,{-v:.3f})"
-
-
-def _piece(text: str) -> str:
-    out = []
-    for ch in text:
-        vis = visible_char(ch)
-        if ch == "\n":
-            out.append(f"{escape_all('↵')}<br>")
-        elif vis != ch and len(vis) > 1:
-            out.append(f"<span style='font-size:0.7em;border:1px solid #999;border-radius:3px;"
-                       f"padding:0 2px'>{escape_all(vis)}</span>")
-        else:
-            out.append(escape_all(ch))
-    return "".join(out)
-
-
 def painted_text_html(text: str, spans, values, *, label: str = "a<t>[0]", first_t: int = 1,
                       vmax: float | None = None, highlight=None) -> str:
     """`text` with each token's background coloured by values[i] (the unit after reading
@@ -113,15 +92,15 @@ def painted_text_html(text: str, spans, values, *, label: str = "a<t>[0]", first
     parts, pos = [], 0
     for i, (s, e) in enumerate(spans):
         if s > pos:
-            parts.append(_piece(text[pos:s]))
+            parts.append(html_piece(text[pos:s]))
         tip = escape_all(f"t={first_t + i} {text[s:e]!r}: {label} = {values[i]:.3f}")
         under = (";border-bottom:3px solid #000" if highlight is not None
                  and highlight[0] <= i <= highlight[1] else "")
-        parts.append(f"<span title='{tip}' style='background:{_rgba(values[i], vmax)};"
-                     f"unicode-bidi:isolate;border-radius:2px{under}'>{_piece(text[s:e])}</span>")
+        parts.append(f"<span title='{tip}' style='background:{unit_rgba(values[i], vmax)};"
+                     f"unicode-bidi:isolate;border-radius:2px{under}'>{html_piece(text[s:e])}</span>")
         pos = max(pos, int(e))
     if pos < len(text):
-        parts.append(_piece(text[pos:]))
+        parts.append(html_piece(text[pos:]))
     return ("<div style='direction:ltr;white-space:pre-wrap;font-family:ui-monospace,"
             "\"DejaVu Sans Mono\",monospace;font-size:1.0rem;line-height:1.8;"
             "word-break:break-all;padding:6px 4px;max-height:420px;overflow-y:auto'>"
@@ -133,9 +112,9 @@ def legend_html(vmax: float, label: str = "a<t>") -> str:
     sw = "display:inline-block;width:1.4em;height:0.9em;vertical-align:middle;margin:0 4px"
     s = escape_all(label)
     return (f"<div style='font-size:0.85rem'>{s} = "
-            f"<span style='{sw};background:{_rgba(-vmax, vmax)}'></span>&#8722;{vmax:.2f} "
+            f"<span style='{sw};background:{unit_rgba(-vmax, vmax)}'></span>&#8722;{vmax:.2f} "
             f"<span style='{sw};background:#fff;border:1px solid #ccc'></span>0 "
-            f"<span style='{sw};background:{_rgba(vmax, vmax)}'></span>+{vmax:.2f}</div>")
+            f"<span style='{sw};background:{unit_rgba(vmax, vmax)}'></span>+{vmax:.2f}</div>")
 
 
 # -- 3. select and search --------------------------------------------------------------------

@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.core.analysis import VANISH_RATIO, vanishing_reach
-from rnnviz.figures.common import ARCH_COLORS, figure, layout
+from rnnviz.figures.common import ARCH_COLORS, figure, layout, log_axis
 
 ARCHS = ("rnn", "gru", "lstm")
 NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
@@ -59,8 +59,10 @@ def vanishing_figure(curves: dict, *, measure="loss", ratio=VANISH_RATIO,
                  legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
                  xaxis=dict(title=dict(text="t (the loss is at the right end, t = T_x)"),
                             range=[0.5, T + 0.5]),
-                 yaxis=dict(type="log", title=dict(text="norm (log scale)"),
-                            exponentformat="power"))
+                 yaxis=log_axis(np.concatenate([np.asarray(v, dtype=np.float64).ravel()
+                                                for v in curves.values()]
+                                               + [np.array([s["y0"] for s in shapes])]),
+                                "norm (log scale)"))
     return figure(data, lay)
 
 
@@ -88,8 +90,8 @@ def clipping_figure(summaries: dict, *, method="norm", threshold=1.0) -> go.Figu
     lay = layout(f"Gradient of all parameters, before and after: {how}", 320,
                  barmode="group",
                  legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
-                 yaxis=dict(type="log", title=dict(text="||∂L/∂θ|| (log)"),
-                            exponentformat="power"))
+                 yaxis=log_axis(np.array(before + after, dtype=np.float64),
+                                "||∂L/∂θ|| (log)"))
     return figure(data, lay)
 
 

@@ -47,3 +47,8 @@ __all__ = [
     "ModelSpec", "RANDOM", "SESSION_PREFIX", "CELLS", "CELL_NAMES", "load", "random_model",
     "random_vocab", "TRAINED_LMS", "comparison_models",
 ]  # fmt: skip
+
+# Your own model: a trained PyTorch RNN / GRU / LSTM (rnnviz/models/imported.py)
+from rnnviz.models.imported import export, import_torch  # noqa: E402
+
+__all__ += ["import_torch", "export"]

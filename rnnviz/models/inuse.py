@@ -34,7 +34,7 @@ from rnnviz.core.functional import softmax
 from rnnviz.core.model import Model, RNNConfig, State
 from rnnviz.core.trace import BackwardTrace, Trace
 from rnnviz.lm import UNK_CHAR, Sample, SampleStep, draw, sampling_distribution, stream_log_probs
-from rnnviz.text import EOS_ID, UNK_ID, Token, Vocab
+from rnnviz.text import EOS_ID, Token, Vocab
 
 KINDS = ("char_lm", "tagger", "classifier")
 KIND_NAMES = {"char_lm": "character language model", "tagger": "name tagger",
@@ -196,7 +196,7 @@ class ModelInUse:
         else:
             trace = self._forward(x, toks)
             targets, note = self._targets(ids, trace)
-        unk = np.array([i == UNK_ID for i in ids], dtype=bool)
+        unk = np.asarray(self.vocab.is_unk(ids), dtype=bool).reshape(ids.shape)
         labels = tuple(self.output_labels[int(k)] if k >= 0 else "" for k in targets)
         steps = Steps(x=x, ids=ids, labels=tuple(t.text for t in toks),
                       spans=tuple((t.start, t.end) for t in toks), unk=unk, targets=targets,
@@ -260,6 +260,13 @@ class ModelInUse:
         (n_y,) for a classifier (ŷ<T_x>)."""
         return np.asarray(self.trace(text)["y_hat"][:, 0, :].T, dtype=np.float64)
 
+    def export(self, path):
+        """Write the network as .safetensors with torch's key names and layout, loadable
+        into nn.Embedding + nn.RNN/GRU/LSTM + nn.Linear (`rnnviz.models.imported.export`)."""
+        from rnnviz.models.imported import export
+
+        return export(self, path)
+
     def freeze(self) -> ModelInUse:
         """Make the weights read-only (a model shared by every session); returns self."""
         freeze(self)
@@ -278,10 +285,11 @@ class CharLM(ModelInUse):
     def __init__(self, *args, start_id: int | None = EOS_ID, **kwargs):
         super().__init__(*args, **kwargs)
         cfg = self.config
+        self._start_id = start_id
         if start_id is None:
-            a0 = State(*(None if s is None else s for s in self.model.initial_state(1)))
+            # ŷ<0> from a<0> = 0 is softmax(b_y): what the model expects before any input
             y0 = softmax(self.model.params["by"][:, 0].astype(np.float64), axis=0)
-            self._start, self._primed = (y0, a0), False
+            self._start, self._primed = (y0, self.model.initial_state(1)), False
         else:
             x = np.zeros((cfg.n_x, 1), dtype=cfg.dtype)
             x[start_id] = 1
@@ -317,7 +325,7 @@ class CharLM(ModelInUse):
         if not self._primed:
             raise ValueError("this language model has no start token: it cannot score the "
                              "first token of a text")
-        return stream_log_probs(self.model, ids, start_id=EOS_ID)
+        return stream_log_probs(self.model, ids, start_id=self._start_id)
 
     def score(self, text: str) -> dict:
         """log P(text), bits per character and perplexity (per character), with per_char.
@@ -348,10 +356,12 @@ class CharLM(ModelInUse):
         n_x, dt = self.config.n_x, self.config.dtype
         sep = "" if self.vocab.kind == "char" else " "
         steps, chars = [], []
+        # <EOS> is only ever read (an imported vocabulary may have none)
+        banned = tuple(i for i in (self.vocab.stoi.get("<EOS>"),) if i is not None)
         for _ in range(length):
-            p = sampling_distribution(y, temperature, top_k, banned=(EOS_ID,))
+            p = sampling_distribution(y, temperature, top_k, banned=banned)
             k = draw(p, rng)
-            ch = UNK_CHAR if k == UNK_ID else self.vocab.itos[k]
+            ch = UNK_CHAR if self.vocab.is_unk(k) else self.vocab.itos[k]
             steps.append(SampleStep(probs=p, y_hat=np.array(y, dtype=np.float64), token_id=k,
                                     char=ch, a=state.a[:, 0].copy()))
             chars.append(ch)

@@ -5,7 +5,7 @@ import pytest
 from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page
 
 import rnnviz
-from rnnviz.figures.sampling import char_labels, printable
+from rnnviz.figures.common import char_labels, printable
 
 PAGE = "pages/sampling.py"
 CHARTS = {"sampling.text_chart", "sampling.topk_chart", "sampling.hidden_chart",
@@ -60,7 +60,8 @@ def test_step_slider_browses_the_sample(at):
     at.slider(key="sampling.step").set_value(5).run()
     assert not at.exception
     topk = chart(at, "sampling.topk_chart")
-    assert "ŷ<5>" in topk["layout"]["title"]["text"]
+    # Step 5 after the 11-character prefix "Return the " has read x<1..15>: ŷ<15>.
+    assert topk["layout"]["title"]["text"].startswith("ŷ<15>:")
     # The red bar is the drawn character; the page's sample says which one it is.
     drawn = sampled(at)[len("Return the ") + 4]
     colors = topk["data"][1]["marker"]["color"]

@@ -128,3 +128,30 @@ def test_bad_layer_counts_and_variants_are_refused():
     with pytest.raises(ValueError, match="state"):
         model = make_model("lstm", layers=2)
         model.forward(np.zeros((3, 1, 2)), state0=State(np.zeros((2, 4, 1))))
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+def test_backward_without_the_input_gradient_gives_the_same_parameter_gradients(
+        layers, bidirectional):
+    model = make_model("lstm", bidirectional=bidirectional, layers=layers)
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((3, M, T_X))
+    y = make_targets(model, M, T_X, rng)
+    trace = model.forward(x)
+    loss, grads, bt = model.backward(trace, y)
+    loss2, grads2, bt2 = model.backward(trace, y, input_grad=False)
+    assert loss2 == loss and "dx" in bt and "dx" not in bt2 and "dx" not in bt2.layer(1)
+    for k in grads:
+        np.testing.assert_array_equal(grads2[k], grads[k])
+    np.testing.assert_array_equal(bt2["da" if not bidirectional else "da_fwd"],
+                                  bt["da" if not bidirectional else "da_fwd"])
+
+
+def test_save_and_load_keep_layers_and_variant(tmp_path):
+    model = make_model("gru", bidirectional=True, layers=2, variant="torch")
+    model.save(tmp_path / "m")
+    loaded, _ = Model.load(tmp_path / "m")
+    assert loaded.config == model.config
+    x = np.random.default_rng(10).standard_normal((3, M, T_X))
+    np.testing.assert_array_equal(loaded.forward(x)["y_hat"], model.forward(x)["y_hat"])

@@ -214,12 +214,16 @@ def _new_page(browser: Browser) -> Page:
 
 
 def _watch_console(page: Page) -> Page:
-    """Give `page` a `.console_errors` list of the browser's console errors and page errors."""
+    """Give `page` a `.console_errors` list of the browser's console errors and page errors,
+    and a `.console_warnings` list of its console warnings."""
     page.console_errors = []
+    page.console_warnings = []
 
     def on_console(msg) -> None:
         if msg.type == "error" and not _base_path_probe(msg):
             page.console_errors.append(f"console.error: {msg.text} @ {msg.location}")
+        elif msg.type == "warning":
+            page.console_warnings.append(f"console.warn: {msg.text} @ {msg.location}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: page.console_errors.append(f"pageerror: {exc}"))
@@ -385,3 +389,22 @@ def open_fresh(app_browser: Browser, request: pytest.FixtureRequest):
         yield _open
         for page in pages:
             _screenshot_then_close(request, page, "", page.context.close)
+
+
+@pytest.fixture
+def open_app_at_width(app_server: str, app_browser: Browser, request: pytest.FixtureRequest):
+    """`open_app_at_width(url_path, width) -> page`: a page loaded in a new browser context
+    `width` pixels wide (900 high), drawn and finished; screenshot and close at teardown."""
+    pages: list[Page] = []
+
+    def _open(url_path: str, width: int) -> Page:
+        context = app_browser.new_context(viewport={"width": width, "height": 900})
+        page = _watch_console(context.new_page())
+        pages.append(page)
+        page.goto(f"{app_server}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
+        wait_for_first_run(page)
+        return page
+
+    yield _open
+    for i, page in enumerate(pages):
+        _screenshot_then_close(request, page, f"-{i + 1}" if i else "", page.context.close)

@@ -1,9 +1,14 @@
 """Figures of the Forward-pass page: the animated cell, its frames and the filled equations."""
 
+import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit
 from _fig_spec import spec
 from _traces import ARCH_IDS, ARCHS, VOCAB, make
 
@@ -37,15 +42,15 @@ def test_one_frame_per_step_with_the_unit_values(cell, bi):
     assert s["layout"]["sliders"][0]["active"] == 1
     play = s["layout"]["updatemenus"][0]["buttons"][0]["args"]
     assert play[0] == [str(t) for t in range(2, T + 1)] and play[1]["fromcurrent"]
-    assert s["data"][0]["text"] == frame(s, 2)["data"][0]["text"]
+    labels = next(d for d in s["data"] if d.get("name") == "node labels")
+    assert labels["text"] == frame(s, 2)["data"][0]["text"]
 
 
 def test_cover_hides_the_steps_not_read_yet_and_bars_are_top_k():
     _, trace, _ = make("lstm", n_a=4)
     T = trace.T_x
     s = spec(F.forward_figure(trace, VOCAB.itos, unit=0, start_t=1, top_k=5))
-    heat = s["data"][1]
-    assert heat["type"] == "heatmap"
+    (heat,) = [d for d in s["data"] if d["type"] == "heatmap"]
     np.testing.assert_allclose(heat["z"], trace["a"][:, 0, :], rtol=1e-6)
     for t in (1, 7, T):
         cover, _, bars = frame(s, t)["data"][1:4]
@@ -111,6 +116,28 @@ def test_shape_rows_follow_the_seed_layout():
     assert rows["a<t-1>, a<t>"] == "(n_a, m) = (7, 1)"
     assert rows["W_f, W_u, W_o, W_c"] == f"(n_a, n_a + n_x) = (7, {7 + n_x}) each"
     assert rows["a (all steps)"] == f"(n_a, m, T_x) = (7, 1, {trace.T_x})"
+    # "What is the shape of W_ax for the shipped LSTM, and why?" (n_a = 256, n_x = 98)
+    from rnnviz.core.model import RNNConfig
+
+    big = {r["array"]: r for r in F.shape_rows(RNNConfig(cell="lstm", n_x=98, n_a=256,
+                                                          n_y=98), 10)}
+    row = big["W_ax blocks: W_fx, W_ux, W_ox, W_cx"]
+    assert row["shape"] == "(n_a, n_x) = (256, 98) each"
+    assert "4 input blocks" in row["meaning"] and f"{4 * 256 * 98:,}" in row["meaning"]
+    assert big["W_aa blocks: W_fa, W_ua, W_oa, W_ca"]["shape"] == "(n_a, n_a) = (256, 256) each"
+
+
+def test_gru_shape_rows_use_the_notes_inputs():
+    """The notes: Γu, Γr = σ(W[c<t-1>, x<t>] + b), c̃<t> = tanh(W_c[Γr ∗ c<t-1>, x<t>] + b_c)."""
+    model, trace, _ = make("gru", n_a=5)
+    rows = {r["array"]: r for r in F.shape_rows(model.config, trace.T_x)}
+    n_x = len(VOCAB)
+    assert rows["[c<t-1>, x<t>]"]["shape"] == f"(n_a + n_x, m) = ({5 + n_x}, 1)"
+    assert "Γu and Γr" in rows["[c<t-1>, x<t>]"]["meaning"]
+    assert "c̃<t>" in rows["[Γr ∗ c<t-1>, x<t>]"]["meaning"]
+    assert rows["W_ax blocks: W_ux, W_rx, W_cx"]["shape"] == f"(n_a, n_x) = (5, {n_x}) each"
+    text = " ".join(f"{r['array']} {r['meaning']}" for r in rows.values())
+    assert "a<t-1>" not in text and "[a" not in text
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
@@ -166,3 +193,47 @@ def test_equations_of_every_gate_are_the_traced_quantities(cell, variant, layers
     # PyTorch's GRU shows where its reset gate acts: after the recurrent product
     torch_c = r"\Gamma_r * (W_{ca}c^{<t-1>} + b_{ca})"
     assert any(torch_c in ln for ln in lines) == (variant == "torch")
+
+
+# Streamlit renders st.latex with its bundled KaTeX: the same renderer, run by Node.
+KATEX = sorted(Path(streamlit.__file__).parent.glob("static/static/js/katex.*.js"))
+TOKENS = [chr(c) for c in range(32, 127)] + ["\n", "\t", "\r", " x ", "é", "😀", "\u202e",
+                                              "<UNK>", "a_b^c{d}$e%f&g#h~i\\j"]
+
+
+def test_latex_token_uses_only_macros_katex_has():
+    for tok in TOKENS:
+        out = F.latex_token(tok)
+        assert set(re.findall(r"\\([A-Za-z]+)", out)) <= F.LATEX_TOKEN_MACROS, (tok, out)
+        assert "textvisiblespace" not in out
+    assert F.latex_token(" ") == r"$\sqcup$"
+
+
+@pytest.mark.skipif(not (shutil.which("node") and KATEX),
+                    reason="needs Node and Streamlit's KaTeX bundle (the macro check above "
+                           "runs everywhere)")
+def test_latex_token_renders_in_katex_without_error_or_warning(tmp_path):
+    """Every printable ASCII character and newline, as the equations show it
+    (\\text{`tok'}), through KaTeX with strict mode "error": an unknown macro or a glyph
+    without metrics (the console warning a "␣" in \\text{} gives) fails."""
+    src = tmp_path / "katex.mjs"
+    shutil.copy(KATEX[0], src)
+    script = tmp_path / "render.mjs"
+    script.write_text(
+        f"import katex from {json.dumps(src.as_uri())};\n"
+        "const out = [];\n"
+        "for (const tex of JSON.parse(process.argv[2])) {\n"
+        "  try { katex.renderToString(tex, {throwOnError: true, strict: 'error'});"
+        " out.push(null); }\n"
+        "  catch (e) { out.push(e.message); }\n"
+        "}\n"
+        "console.log(JSON.stringify(out));\n")
+    texs = [rf"\text{{`{F.latex_token(tok)}'}}" for tok in TOKENS]
+    res = subprocess.run(["node", str(script), json.dumps(texs)], capture_output=True,
+                         text=True, timeout=60, check=True)
+    errors = {tok: e for tok, e in zip(TOKENS, json.loads(res.stdout), strict=True) if e}
+    assert not errors
+    # The check is real: the old escape of a space fails it.
+    res = subprocess.run(["node", str(script), json.dumps([r"\text{\textvisiblespace{}}"])],
+                         capture_output=True, text=True, timeout=60, check=True)
+    assert "Undefined control sequence" in json.loads(res.stdout)[0]

@@ -16,6 +16,7 @@ Every buffer is preallocated; the loops do only per-step work.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -165,16 +166,39 @@ class Cell:
 
     # -- named gates ----------------------------------------------------------------------
 
+    @cached_property
+    def _layout(self):
+        """key -> (position in the fused blocks, Gate): the only place offsets come from."""
+        return {g.key: (i, g) for i, g in enumerate(self.gates)}
+
+    @cached_property
+    def param_names(self):
+        """The seed's names of the cell's parameters (Wf, bf, ...; RNN: Wax, Waa, ba)."""
+        return tuple(self.param_shapes(1, 1))
+
     def gate(self, key):
-        return next(g for g in self.gates if g.key == key)
+        return self._layout[key][1]
 
     def index(self, key):
-        return next(i for i, g in enumerate(self.gates) if g.key == key)
+        return self._layout[key][0]
 
     def block(self, arr, key, n):
         """The block of gate `key` in a fused array (last axis k n_a): a view."""
-        i = self.index(key)
+        i = self._layout[key][0]
         return arr[..., i * n:(i + 1) * n]
+
+    def activation_slopes(self, G, n):
+        """∂(gate value)/∂(its z) from the values, fused like G: σ' = Γ (1 - Γ), tanh' = 1 - c̃²."""
+        S = np.empty_like(G)
+        for g in self.gates:
+            v, out = self.block(G, g.key, n), self.block(S, g.key, n)
+            if g.fn == "sigmoid":
+                np.multiply(v, 1 - v, out=out)
+            elif g.fn == "tanh":
+                np.subtract(1, v * v, out=out)
+            else:
+                raise ValueError(f"no slope rule for {g.fn!r}")
+        return S
 
     # -- parameters -----------------------------------------------------------------------
 

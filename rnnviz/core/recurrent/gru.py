@@ -116,10 +116,10 @@ class GRU(Cell):
         Z *= P.unscale
         return GRUTape(X, Z, G, RC, C, c0, P)
 
-    def backward(self, tape, dC):
+    def backward(self, tape, dC, input_grad=True):
         """BPTT. dC (T, m, n_a): gradient reaching each c<t> (= a<t>) from outside.
 
-        Returns dW, db (fused), dX, d_state0 = (∂L/∂c<0>,), the per-step dC (total), dZ, and
+        Returns dW, db (fused), dX (None when not input_grad), d_state0 = (∂L/∂c<0>,), the per-step dC (total), dZ, and
         dG = ∂L/∂[Γu | Γr | c̃] (gate values, before their activations).
         """
         G, C = tape.G, tape.C
@@ -163,12 +163,12 @@ class GRU(Cell):
         db = np.empty(3 * n, dtype=C.dtype)
         dW[s_ur], db[s_ur] = weight_grads(tape.X, C_prev, dZ[..., s_ur])
         dW[s_c], db[s_c] = weight_grads(tape.X, tape.RC, dZ[..., s_c])
-        return dict(dW=dW, db=db, dX=input_grads(P, dZ), d_state0=(dc_next,), dC=dC_total,
+        return dict(dW=dW, db=db, dX=input_grads(P, dZ) if input_grad else None, d_state0=(dc_next,), dC=dC_total,
                     dG=dG, dZ=dZ)
 
     def named_grad_rows(self, tape, g):
         n = tape.C.shape[2]
-        out = {"dx": g["dX"]}
+        out = {"dx": g["dX"]} if g["dX"] is not None else {}
         out.update({"d" + gate.pre: self.block(g["dZ"], gate.key, n) for gate in self.gates})
         out.update({"da": g["dC"], "dc": g["dC"]})
         out.update({"d" + gate.key: self.block(g["dG"], gate.key, n) for gate in self.gates})

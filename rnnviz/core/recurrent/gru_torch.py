@@ -123,7 +123,7 @@ class TorchGRU(GRU):
         HC *= 1 / TANH
         return TorchGRUTape(X, Z, G, HC, C, c0, P, bca)
 
-    def backward(self, tape, dC):
+    def backward(self, tape, dC, input_grad=True):
         """BPTT, as the notes' GRU but with Γr after the product (module docstring)."""
         G, C = tape.G, tape.C
         T, m, n = C.shape
@@ -169,7 +169,7 @@ class TorchGRU(GRU):
         dW[s_c, :n] = dHC2.T @ C_prev.reshape(T * m, n)
         dW[s_c, n:] = dZc2.T @ tape.X.reshape(T * m, n_x)
         dbca, db[s_c] = dHC2.sum(axis=0), dZc2.sum(axis=0)
-        return dict(dW=dW, db=db, dbca=dbca, dX=input_grads(P, dZ), d_state0=(dc_next,),
+        return dict(dW=dW, db=db, dbca=dbca, dX=input_grads(P, dZ) if input_grad else None, d_state0=(dc_next,),
                     dC=dC_total, dG=dG, dZ=dZ)
 
     def step_jacobians(self, params, tape):

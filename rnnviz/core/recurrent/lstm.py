@@ -12,9 +12,8 @@ Shapes: x<t> (n_x, m); a<t>, c<t> and every gate (n_a, m); each W_g (n_a, n_a + 
 gate (Gers et al.), the one the notes and PyTorch's nn.LSTM compute (torch names the rows
 i, f, g, o = Γu, Γf, c̃, Γo and keeps two biases whose sum is b).
 
-Gate layout of the fused matrix, defined here only: [Γo | Γf | Γu | c̃]. The three sigmoid
-gates come first (one affine after the shared exp), and the three blocks driven by ∂L/∂c<t>
-in the backward pass (Γf, Γu, c̃) are adjacent.
+Gate layout of the fused matrix, defined here only: [Γo | Γf | Γu | c̃]. The three blocks
+driven by ∂L/∂c<t> in the backward pass (Γf, Γu, c̃) are adjacent: one multiply per step.
 """
 
 from dataclasses import dataclass
@@ -109,30 +108,34 @@ class LSTM(Cell):
         Z *= P.unscale                                   # back to the true pre-activations
         return LSTMTape(X, Z, G, C, TC, A, a0, c0, P)
 
-    def backward(self, tape, dA):
+    def backward(self, tape, dA, input_grad=True):
         """BPTT. dA (T, m, n_a): gradient reaching each a<t> from outside the recurrence.
 
-        Returns dW, db (fused), dX, d_state0 = (∂L/∂a<0>, ∂L/∂c<0>), the per-step dA, dC (totals),
-        dZ (fused) and dG: ∂L/∂ of every gate value (Γo, Γf, Γu, c̃), before its activation.
+        Returns dW, db (fused), dX (None when not input_grad), d_state0 = (∂L/∂a<0>,
+        ∂L/∂c<0>), the per-step dA, dC (totals), dZ (fused) and dG: ∂L/∂ of every gate value
+        (Γo, Γf, Γu, c̃), before its activation.
         """
         G, C, TC, A = tape.G, tape.C, tape.TC, tape.A
         T, m, n = A.shape
         O, F, U, CT = (self.block(G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
                                                       "c_tilde"))
-        C_prev = prev(tape.c0, C)
+        f, u, c = (self.index(k) for k in ("gamma_f", "gamma_u", "c_tilde"))
+        assert u == f + 1 and c == u + 1, "Γf, Γu, c̃ must be adjacent (one multiply by ∂L/∂c)"
         # Local derivatives for every step at once, so each step below is a few multiplies:
-        #   ∂a<t>/∂c<t> = Γo (1 - tanh²c)                              (K)
-        #   ∂c<t>/∂Γf = c<t-1>,  ∂c<t>/∂Γu = c̃,  ∂c<t>/∂c̃ = Γu,  ∂a<t>/∂Γo = tanh(c<t>)
-        #   σ'(z) = Γ (1 - Γ),  tanh'(z_c) = 1 - c̃²
+        #   ∂a<t>/∂c<t> = Γo (1 - tanh²c)                                    (K)
+        #   ∂c<t>/∂[Γf, Γu, c̃] = [c<t-1>, c̃, Γu], laid out like dG's blocks   (Q)
+        #   ∂(gate value)/∂z: σ' and tanh', fused                            (S)
         K = O * (1 - TC * TC)
-        S = np.empty_like(G)                             # ∂(gate value)/∂(its z), fused
-        S[..., :3 * n] = G[..., :3 * n] * (1 - G[..., :3 * n])
-        np.subtract(1, CT * CT, out=self.block(S, "c_tilde", n))
+        Q = np.empty((T, m, 3, n), dtype=G.dtype)
+        Q[:, :, 0] = prev(tape.c0, C)
+        Q[:, :, 1] = CT
+        Q[:, :, 2] = U
+        S = self.activation_slopes(G, n)
         dA_total = np.empty_like(A)
         dC_total = np.empty_like(C)
-        dG = np.empty_like(G)                            # ∂L/∂[Γo | Γf | Γu | c̃]
-        dG_o, dG_f, dG_u, dG_c = (self.block(dG, k, n) for k in ("gamma_o", "gamma_f",
-                                                                  "gamma_u", "c_tilde"))
+        dG = np.empty_like(G)                            # ∂L/∂ every gate value
+        dG_o = self.block(dG, "gamma_o", n)
+        dG_fuc = dG[..., f * n:(c + 1) * n].reshape(T, m, 3, n)
         tmp = np.empty((m, n), dtype=A.dtype)
         dZ = np.empty_like(G)
         da_next = np.zeros_like(tape.a0)
@@ -144,19 +147,19 @@ class LSTM(Cell):
             np.multiply(da, K[t], out=tmp)
             np.add(dc_next, tmp, out=dc)                 # ∂L/∂c<t> = from t+1 + via a<t>
             np.multiply(da, TC[t], out=dG_o[t])          # ∂L/∂Γo = ∂L/∂a<t> * tanh(c<t>)
-            np.multiply(dc, C_prev[t], out=dG_f[t])      # ∂L/∂Γf = ∂L/∂c<t> * c<t-1>
-            np.multiply(dc, CT[t], out=dG_u[t])          # ∂L/∂Γu = ∂L/∂c<t> * c̃
-            np.multiply(dc, U[t], out=dG_c[t])           # ∂L/∂c̃  = ∂L/∂c<t> * Γu
+            # ∂L/∂Γf = ∂L/∂c<t> * c<t-1>, ∂L/∂Γu = ∂L/∂c<t> * c̃, ∂L/∂c̃ = ∂L/∂c<t> * Γu
+            np.multiply(dc[:, None], Q[t], out=dG_fuc[t])
             np.multiply(dG[t], S[t], out=dZ[t])          # ∂L/∂z of every gate
             np.multiply(dc, F[t], out=dc_next)           # ∂L/∂c<t-1> = ∂L/∂c<t> * Γf
             np.matmul(dZ[t], WaT, out=da_next)           # ∂L/∂a<t-1> = Σ_gates W_ga^T dz_g
         dW, db = weight_grads(tape.X, prev(tape.a0, A), dZ)
-        return dict(dW=dW, db=db, dX=input_grads(tape.P, dZ), d_state0=(da_next, dc_next),
-                    dA=dA_total, dC=dC_total, dZ=dZ, dG=dG)
+        dX = input_grads(tape.P, dZ) if input_grad else None
+        return dict(dW=dW, db=db, dX=dX, d_state0=(da_next, dc_next), dA=dA_total,
+                    dC=dC_total, dZ=dZ, dG=dG)
 
     def named_grad_rows(self, tape, g):
         n = tape.C.shape[2]
-        out = {"dx": g["dX"]}
+        out = {"dx": g["dX"]} if g["dX"] is not None else {}
         out.update({"d" + gate.pre: self.block(g["dZ"], gate.key, n) for gate in self.gates})
         out.update({"da": g["dA"], "dc": g["dC"]})
         out.update({"d" + gate.key: self.block(g["dG"], gate.key, n) for gate in self.gates})

@@ -100,10 +100,10 @@ class RNN(Cell):
             return (tape.A > 0).astype(tape.A.dtype)     # a > 0 exactly where z > 0
         return 1 - tape.A * tape.A
 
-    def backward(self, tape, dA):
+    def backward(self, tape, dA, input_grad=True):
         """BPTT. dA (T, m, n_a): gradient reaching each a<t> from outside the recurrence.
 
-        Returns dW, db (fused), dX, d_state0 = (∂L/∂a<0>,), and the per-step dA (total), dZ.
+        Returns dW, db (fused), dX (None when not input_grad), d_state0 = (∂L/∂a<0>,), and the per-step dA (total), dZ.
         """
         P, A = tape.P, tape.A
         D = self.derivative(tape)
@@ -115,11 +115,12 @@ class RNN(Cell):
             np.multiply(dA_total[t], D[t], out=dZ[t])    # ∂L/∂z<t> = ∂L/∂a<t> * g'(z<t>)
             np.matmul(dZ[t], P.WaT, out=da_next)         # ∂L/∂a<t-1> = W_aa^T ∂L/∂z<t>
         dW, db = weight_grads(tape.X, prev(tape.a0, A), dZ)
-        return dict(dW=dW, db=db, dX=input_grads(P, dZ), d_state0=(da_next,),
+        return dict(dW=dW, db=db, dX=input_grads(P, dZ) if input_grad else None, d_state0=(da_next,),
                     dA=dA_total, dZ=dZ)
 
     def named_grad_rows(self, tape, g):
-        return {"dx": g["dX"], "da": g["dA"], "dz_a": g["dZ"]}
+        out = {"dx": g["dX"], "da": g["dA"], "dz_a": g["dZ"]}
+        return out if g["dX"] is not None else {k: v for k, v in out.items() if k != "dx"}
 
     # -- analysis -------------------------------------------------------------------------
 

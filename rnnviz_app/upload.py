@@ -1,0 +1,150 @@
+"""The sidebar's "Your model…" panel: a trained PyTorch RNN / GRU / LSTM, for this session only.
+
+Upload the weights (.safetensors, .npz, and .pt when torch is installed) and the vocabulary
+(uploaded or pasted), choose the task, tokenizer and labels, press **Load model**. The import
+(`rnnviz.import_torch`) runs in the button's callback, before the sidebar is drawn, so the
+model picker can switch to the new model in the same run. On success the model is kept with
+`add_session_model` (this session only, dropped with it); on any problem the panel shows one
+st.error naming it and the session keeps the model it had.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.models.imported import MAX_BYTES, TASKS, import_torch, load_vocab, parse_vocab
+from rnnviz_app.loaders import add_session_model
+from rnnviz_app.widgets import md
+
+K = "upload."
+KEY_WEIGHTS = K + "weights"
+KEY_VOCAB_FROM = K + "vocab_from"
+KEY_VOCAB_FILE = K + "vocab_file"
+KEY_VOCAB_TEXT = K + "vocab_text"
+KEY_TASK = K + "task"
+KEY_TOKENIZER = K + "tokenizer"
+KEY_LABELS = K + "labels"
+KEY_NONLINEARITY = K + "nonlinearity"
+KEY_START = K + "start"
+KEY_LOAD = K + "load"
+KEY_RESULT = K + "result"           # session state: ("error" | "ok", message) of the last load
+
+TASK_NAMES = {"lm": "language model (next token)", "tagger": "tagger (one label per token)",
+              "classifier": "classifier (one label per text)"}
+VOCAB_FROM = ("upload", "paste")
+MAX_VOCAB_MB = 5
+
+EXPORT_SNIPPET = """\
+# In PyTorch, after training (an nn.Embedding -> nn.LSTM/GRU/RNN -> nn.Linear model):
+import json
+from safetensors.torch import save_file
+
+save_file(model.state_dict(), "model.safetensors")
+json.dump(itos, open("vocab.json", "w"))   # the tokens in index order
+"""
+
+
+def weight_types() -> list[str]:
+    """File types the uploader accepts: .pt/.pth only when torch is installed."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return ["safetensors", "npz"]
+    return ["safetensors", "npz", "pt", "pth"]
+
+
+def parse_labels(text: str) -> list[str] | None:
+    """Class names from one a line or comma-separated; None when empty."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    parts = text.splitlines() if "\n" in text else text.split(",")
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _load() -> None:
+    """The Load button's callback: import, keep it for this session, select it."""
+    ss = st.session_state
+    try:
+        weights = ss.get(KEY_WEIGHTS)
+        if weights is None:
+            raise ValueError("choose a weights file first (.safetensors, .npz or .pt)")
+        tokenizer = ss.get(KEY_TOKENIZER, "char")
+        if ss.get(KEY_VOCAB_FROM, "upload") == "upload":
+            vocab_file = ss.get(KEY_VOCAB_FILE)
+            if vocab_file is None:
+                raise ValueError("upload the vocabulary (a JSON list, a JSON {token: index} "
+                                 "map or a text file with one token per line), or paste it")
+            vocab = load_vocab(vocab_file, tokenizer)
+        else:
+            text = ss.get(KEY_VOCAB_TEXT, "")
+            if not text.strip():
+                raise ValueError("paste the vocabulary: a JSON list, or one token a line")
+            vocab = load_vocab(parse_vocab(text), tokenizer)
+        task = ss.get(KEY_TASK, "lm")
+        model = import_torch(weights, vocab=vocab, task=task, tokenizer=tokenizer,
+                             labels=parse_labels(ss.get(KEY_LABELS, "")) if task != "lm"
+                             else None,
+                             nonlinearity=ss.get(KEY_NONLINEARITY, "tanh"),
+                             start=(ss.get(KEY_START) or None) if task == "lm" else None)
+    except ValueError as exc:
+        ss[KEY_RESULT] = ("error", str(exc))
+        return
+    except Exception as exc:  # never a traceback for a file a visitor chose
+        ss[KEY_RESULT] = ("error", f"the file could not be read as a model ({type(exc).__name__})")
+        return
+    add_session_model(model)
+    cfg = model.config
+    ss[KEY_RESULT] = ("ok", f"Loaded {model.label}: n_a = {cfg.n_a}, |V| = {len(model.vocab):,}, "
+                            f"{model.model.n_params:,} parameters. It lives in this session only.")
+
+
+def render_upload_panel() -> None:
+    """The "Your model…" expander (inside the sidebar)."""
+    result = st.session_state.get(KEY_RESULT)
+    with st.expander("Your model…", expanded=result is not None and result[0] == "error"):
+        st.caption("A trained PyTorch nn.RNN, nn.GRU or nn.LSTM (stacked, bidirectional, with "
+                   "an nn.Embedding in front and an nn.Linear head): every page shows it. "
+                   "The embedding is folded into W_ax (W_ax Eᵀ), so x⟨t⟩ stays the one-hot "
+                   "vector of your token.")
+        st.file_uploader(f"Weights (at most {MAX_BYTES // 2**20} MB)", type=weight_types(),
+                         key=KEY_WEIGHTS, max_upload_size=MAX_BYTES // 2**20,
+                         help="The model's state_dict saved with safetensors (.npz and .pt are "
+                              "read too; .pt only with weights_only=True, never unpickled).")
+        st.radio("Vocabulary", VOCAB_FROM, key=KEY_VOCAB_FROM, horizontal=True,
+                 format_func={"upload": "upload a file", "paste": "paste it"}.__getitem__)
+        if st.session_state.get(KEY_VOCAB_FROM, "upload") == "upload":
+            st.file_uploader("Vocabulary file (UTF-8)", type=["json", "txt"],
+                             key=KEY_VOCAB_FILE, max_upload_size=MAX_VOCAB_MB,
+                             help="A JSON list of the tokens in index order, a JSON "
+                                  "{token: index} map, or a text file with one token a line.")
+        else:
+            st.text_area("Vocabulary", key=KEY_VOCAB_TEXT, height=90,
+                         placeholder='["a", "b", "c"]  or one token a line')
+        st.selectbox("Task", TASKS, key=KEY_TASK, format_func=TASK_NAMES.__getitem__)
+        st.radio("Tokenizer", ("char", "word"), key=KEY_TOKENIZER, horizontal=True,
+                 help="char: one token per character. word: runs of letters, digits and "
+                      "apostrophes are words, every other non-space character is a token; "
+                      "case is kept.")
+        task = st.session_state.get(KEY_TASK, "lm")
+        if task == "lm":
+            st.text_input("Start token (optional)", key=KEY_START,
+                          help="A token the model reads first, as it did in training. Empty: "
+                               "it starts from a⟨0⟩ = 0 and reads your text as given.")
+        else:
+            st.text_input("Labels (comma-separated, in output order)", key=KEY_LABELS,
+                          help="Names of the classes; empty: class 0, class 1, ...")
+        st.radio("nn.RNN nonlinearity", ("tanh", "relu"), key=KEY_NONLINEARITY, horizontal=True,
+                 help="Only for nn.RNN (GRU and LSTM use tanh).")
+        st.button("Load model", key=KEY_LOAD, on_click=_load, type="primary")
+        if result is not None:
+            if result[0] == "error":
+                st.error(md(f"Could not load your model: {result[1]}. The session keeps the "
+                            "model it had."))
+            else:
+                st.success(md(result[1]))
+        st.caption("Export from PyTorch:")
+        st.code(EXPORT_SNIPPET, language="python")
+
+
+__all__ = ["render_upload_panel", "weight_types", "parse_labels", "EXPORT_SNIPPET"]

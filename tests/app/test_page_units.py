@@ -1,0 +1,154 @@
+"""AppTest: the Units page. One app per module (the first run reads the held-out corpus with
+the three char LMs, which takes seconds); each test sets the controls it needs."""
+
+import re
+
+import numpy as np
+import pytest
+from _frame_support import expected_loaded, markdown_html, sentence, set_sentence
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page
+
+from rnnviz import units as U
+from rnnviz.figures.common import sym
+
+PAGE = "pages/units.py"
+
+
+@pytest.fixture(scope="module")
+def at():
+    with pytest.MonkeyPatch.context() as mp:
+        app = open_page(mp, PAGE)
+        assert not app.exception, app.exception
+        yield app
+
+
+def use_sentence_corpus(at):
+    at.radio(key="units.corpus").set_value("sentence").run()
+    assert not at.exception, at.exception
+
+
+def scores_table(at):
+    """The page's first table: the top units per feature."""
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["feature", "unit", "r", "about"]
+    return table
+
+
+def direct_r(values, feature):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.corrcoef(np.asarray(values, np.float64), np.asarray(feature, np.float64))[0, 1]
+
+
+def test_default_render_draws_every_section_on_held_out_text(at):
+    assert {"units.best_r", "units.selected", "units.compare",
+            "units.saturation"} <= set(chart_keys(at))
+    assert at.session_state["units.corpus"] == "heldout"
+    # The best-|r| bars: each bar's unit really has that r with the feature, on held-out text.
+    _, text = U.heldout_corpus("char_lm")
+    lstm = [d for d in chart(at, "units.best_r")["data"] if "lstm" in d["name"]][0]
+    feats = list(lstm["x"])
+    i = feats.index("line_position")
+    unit, r = int(lstm["customdata"][i][0]), float(lstm["customdata"][i][1])
+    loaded = expected_loaded(at)          # the default model is char-lm-lstm
+    corpus = U.corpus_trace(loaded, text, ("c",))
+    assert r == pytest.approx(direct_r(corpus["c"][unit], corpus.features["line_position"]),
+                              abs=1e-3)
+    assert abs(r) > 0.6
+    assert lstm["y"][i] == pytest.approx(abs(r), abs=1e-5)
+    # The learner's note quotes the numbers it computed, not fixed ones.
+    note = [m.value for m in at.markdown if "position in the line" in m.value]
+    assert note and f"unit {unit} of c" in note[0] and f"{r:+.2f}" in note[0]
+    # Saturation: one panel per char LM.
+    data = chart(at, "units.saturation")["data"]
+    names = {d.get("name") for d in data}
+    assert {sym(k) for k in ("gamma_f", "gamma_u", "gamma_o", "gamma_r", "a")} <= names
+    assert len({d["xaxis"] for d in data}) == 3
+
+
+def test_scores_table_on_the_sentence_matches_np_corrcoef(at):
+    use_sentence_corpus(at)
+    at.selectbox(key="units.quantity").set_value("a").run()
+    table = scores_table(at)
+    text = sentence(at)
+    V = expected_loaded(at).trace(text)["a"][:, 0, :]
+    feats = U.builtin_features(text, [(i, i + 1) for i in range(len(text))], "char")
+    assert len(table) == 3 * len(feats)
+    for row in table.itertuples():
+        assert row.r == pytest.approx(direct_r(V[row.unit], feats[row.feature]), abs=1e-3,
+                                      nan_ok=True)
+
+
+def test_select_and_search_controls(at):
+    use_sentence_corpus(at)
+    at.selectbox(key="units.quantity").set_value("a").run()
+    text = sentence(at)
+    V = expected_loaded(at).trace(text)["a"][:, 0, :]
+    found_any = False
+    for span, th in [((2, 4), 0.3), ((1, 1), 0.1), ((5, 6), 0.0), ((3, 3), -0.2)]:
+        at.slider(key="units.span").set_value(span).run()
+        at.slider(key="units.threshold").set_value(th).run()
+        assert not at.exception, at.exception
+        s, e = span
+        on = (V[:, s - 1:e] >= th).all(axis=1)
+        if s > 1:
+            on &= V[:, s - 2] < th
+        if e < V.shape[1]:
+            on &= V[:, e] < th
+        expected = np.flatnonzero(on)
+        lines = [d for d in chart(at, "units.selected")["data"] if d.get("name")]
+        assert [int(d["name"].split()[-1]) for d in lines] == expected[:40].tolist()
+        if expected.size:
+            found_any = True
+            # The corpus is the sentence itself: the query span is a match.
+            counts = [m.value for m in at.markdown if "match(es)" in m.value]
+            assert counts and int(counts[0].split("**")[1].split()[0].replace(",", "")) >= 1
+            html = "".join(markdown_html(at))
+            assert f"t = {s}…{e}" in re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), html)
+    assert found_any
+    # Fewer units: the multiselect narrows the search, the looser mode finds at least as much.
+    at.slider(key="units.span").set_value((1, 1)).run()
+    at.slider(key="units.threshold").set_value(0.0).run()
+    at.radio(key="units.ends").set_value("any").run()
+    assert not at.exception, at.exception
+
+
+def test_painting_follows_the_unit_and_the_feature(at):
+    use_sentence_corpus(at)
+    at.number_input(key="units.unit").set_value(7).run()
+    html = "".join(markdown_html(at))
+    decoded = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), html)
+    assert "[7] = " in decoded
+    at.selectbox(key="units.paint_feature").set_value("is_space").run()
+    table = scores_table(at)
+    best = int(table[table.feature == "is_space"].unit.iloc[0])
+    assert at.number_input(key="units.unit").value == best
+    at.radio(key="units.paint_over").set_value("corpus").run()
+    assert not at.exception, at.exception
+
+
+def test_presets_and_hostile_sentences(at):
+    at.selectbox(key="units.preset").set_value("Teddy (Roosevelt or bears?)").run()
+    a, b = U.PRESETS["Teddy (Roosevelt or bears?)"]
+    dist = chart(at, "units.compare")["data"][0]["y"]
+    common = len("He said, \"Teddy ")
+    assert np.all(np.asarray(dist[:common]) == 0) and np.nanmax(dist) > 0
+    at.selectbox(key="units.preset").set_value("your own").run()
+    at.text_input(key="units.text_a").input(HOSTILE["script"]).run()
+    at.text_input(key="units.text_b").input(HOSTILE["img"]).run()
+    assert not at.exception, at.exception
+    assert_no_raw_html(at, HOSTILE["script"])
+
+
+def test_bad_corpus_and_pattern_get_clear_messages(at):
+    at.radio(key="units.corpus").set_value("own").run()
+    at.text_area(key="units.paste").input("   ").run()
+    assert any("corpus is empty" in e.value for e in at.error)
+    at.text_area(key="units.paste").input(HOSTILE["style"] + " (a) [b] " * 50).run()
+    assert not at.exception and not at.error
+    assert_no_raw_html(at, HOSTILE["style"])
+    at.text_input(key="units.regex").input("(").run()
+    assert any("regular expression" in e.value for e in at.error)
+    at.text_input(key="units.regex").input(r"\(a\)").run()
+    assert "custom pattern" in set(scores_table(at).feature)
+    set_sentence(at, HOSTILE["emoji_rtl_control"])
+    assert not at.exception, at.exception
