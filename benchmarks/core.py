@@ -2,6 +2,11 @@
 
     python benchmarks/core.py            # the table for the README (float32)
     python benchmarks/core.py --quick    # LSTM at the two target sizes only
+    OPENBLAS_NUM_THREADS=1 python benchmarks/core.py --quick   # one thread for both libraries
+
+torch uses as many threads as NumPy's OpenBLAS (OPENBLAS_NUM_THREADS, default: every core).
+On a busy shared machine the multi-threaded timings of both libraries swing by 10x (spinning
+BLAS / OpenMP threads lose their cores); one thread each gives a steadier ratio.
 
 Rows: the seed API (`lstm_forward` + `lstm_backward`, upstream gradient da given, the softmax
 output ŷ of the seed included) and the model abstraction (`Model.forward` + `Model.backward`
@@ -125,7 +130,7 @@ def main():
         cases = [(cell, *size) for cell in ("lstm", "gru", "rnn") for size in SIZES]
     try:
         import torch
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1)))
         version = f"torch {torch.__version__}"
     except ImportError:
         torch, version = None, "torch not installed"
@@ -162,7 +167,8 @@ def main():
                      {k: (float(np.median(v)), min(v), max(v)) if v else None
                       for k, v in ratios.items()}))
     print(f"CPU: {cpu_model()}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python "
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count())
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {threads} thread(s), python "
           f"{platform.python_version()}, numpy {np.__version__}, {version}")
     print(f"float32, forward + backward, median ms over {args.rounds} rounds of "
           f"{args.repeats} calls; ratio = median of the per-round ratios [lowest, highest]")

@@ -709,20 +709,20 @@ class HealthPoller(threading.Thread):
         self.base_url, self.every = base_url, every
         self.latencies_ms: list[float] = []
         self.failures = 0
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             t0 = time.perf_counter()
             ok = health(self.base_url) == "ok"
             if ok:
                 self.latencies_ms.append((time.perf_counter() - t0) * 1000)
             else:
                 self.failures += 1
-            self._stop.wait(self.every)
+            self._halt.wait(self.every)
 
     def stop(self) -> list[float]:
-        self._stop.set()
+        self._halt.set()
         self.join(timeout=5)
         return self.latencies_ms
 

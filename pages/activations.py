@@ -24,14 +24,21 @@ def _onehot(spec, text):
     return figs.onehot_figure(ui.get_trace(spec, text), ui.get_model(spec).vocab.itos)
 
 
+def _trace(spec, text, layer=None):
+    """The reading's trace, or layer l's (1-based) of a stacked model (None: the top)."""
+    trace = ui.get_trace(spec, text)
+    return trace if layer is None else trace.layer(layer)
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _budget(spec, text, keys):
-    return figs.units_within_budget(ui.get_trace(spec, text), list(keys), MAX_HEATMAP_CELLS)
+def _budget(spec, text, keys, layer=None):
+    return figs.units_within_budget(_trace(spec, text, layer), list(keys), MAX_HEATMAP_CELLS)
 
 
 @ui.cache_figure
-def _heatmap(spec, text, key, keys):
-    return figs.heatmap_figure(ui.get_trace(spec, text), key, units=_budget(spec, text, keys)[key])
+def _heatmap(spec, text, key, keys, layer=None):
+    return figs.heatmap_figure(_trace(spec, text, layer), key,
+                               units=_budget(spec, text, keys, layer)[key])
 
 
 @ui.cache_figure
@@ -41,13 +48,13 @@ def _top_k(spec, text, title):
 
 
 @ui.cache_figure
-def _saturation(spec, text):
-    return figs.saturation_figure(ui.get_trace(spec, text))
+def _saturation(spec, text, layer=None):
+    return figs.saturation_figure(_trace(spec, text, layer))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _ranked_units(spec, text, key, k):
-    return analysis.suggest_units(ui.get_trace(spec, text), key, k=k)
+def _ranked_units(spec, text, key, k, layer=None):
+    return analysis.suggest_units(_trace(spec, text, layer), key, k=k)
 
 
 def _inputs(ctx, steps) -> None:
@@ -71,9 +78,9 @@ def _inputs(ctx, steps) -> None:
         ui.look_for(NOTES["onehot"])
 
 
-def _heatmaps(ctx, trace, keys) -> None:
+def _heatmaps(ctx, trace, keys, layer=None) -> None:
     st.header("2. Hidden state and gates over time", anchor="heatmaps", divider="gray")
-    shown = _budget(ctx.spec, ctx.text, keys)[keys[0]]
+    shown = _budget(ctx.spec, ctx.text, keys, layer)[keys[0]]
     if shown is not None:
         st.caption(f"Showing {len(shown)} of {trace[keys[0]].shape[0]} units per chart (the "
                    f"ones whose {ui.md(trace.symbol(keys[0]))} varies most), to keep the page "
@@ -92,22 +99,22 @@ def _heatmaps(ctx, trace, keys) -> None:
             if at is not None and other is not None:
                 note += (f" On this sentence {at:.0%} of the units have Γf < 0.1 at the "
                          f"spaces and {other:.0%} at the other steps.")
-        ui.chart_with_note(_heatmap(ctx.spec, ctx.text, key, keys),
+        ui.chart_with_note(_heatmap(ctx.spec, ctx.text, key, keys, layer),
                            key=f"activations.heatmap.{key}", note=note)
 
 
-def _one_unit(ctx, trace, steps, keys) -> None:
+def _one_unit(ctx, trace, steps, keys, layer=None) -> None:
     st.header("3. Read the sentence through one unit", anchor="unit", divider="gray")
     choices = [k for k in keys if trace[k].shape[0] > 0]
     c1, c2 = st.columns([1, 2])
     with c1:
         ui.keep_valid(KEY_QUANTITY, choices, choices[0])
         qkey = st.selectbox("Quantity", choices, format_func=trace.symbol, key=KEY_QUANTITY)
-        suggested = _ranked_units(ctx.spec, ctx.text, qkey, 5)
+        suggested = _ranked_units(ctx.spec, ctx.text, qkey, 5, layer)
         options = list(range(trace[qkey].shape[0]))
         # A new quantity (or sentence) starts at its own first suggestion.
-        if st.session_state.get(KEY_UNIT_FOR) != (qkey, ctx.spec, ctx.text):
-            st.session_state[KEY_UNIT_FOR] = (qkey, ctx.spec, ctx.text)
+        if st.session_state.get(KEY_UNIT_FOR) != (qkey, ctx.spec, ctx.text, layer):
+            st.session_state[KEY_UNIT_FOR] = (qkey, ctx.spec, ctx.text, layer)
             st.session_state[KEY_UNIT] = suggested[0][0]
         ui.keep_valid(KEY_UNIT, options, suggested[0][0])
         unit = st.selectbox("Unit", options, key=KEY_UNIT,
@@ -133,10 +140,14 @@ def render() -> None:
     ctx = ui.page_context()
     steps, trace = ctx.steps, ui.get_trace(ctx.spec, ctx.text)
     ui.nonfinite_warning(trace)
-    keys = tuple(figs.heatmap_keys(trace))
     _inputs(ctx, steps)
-    _heatmaps(ctx, trace, keys)
-    _one_unit(ctx, trace, steps, keys)
+    # A stacked model: sections 2, 3 and 5 show the chosen layer (ŷ always reads the top).
+    layer = ui.layer_picker(ctx.model, "activations.layer")
+    if layer is not None:
+        trace = trace.layer(layer)
+    keys = tuple(figs.heatmap_keys(trace))
+    _heatmaps(ctx, trace, keys, layer)
+    _one_unit(ctx, trace, steps, keys, layer)
 
     st.header("4. What the model predicts next", anchor="predictions", divider="gray")
     kind = ctx.model.kind
@@ -149,7 +160,7 @@ def render() -> None:
 
     st.header("5. Gate saturation", anchor="saturation", divider="gray")
     ui.chart_with_note(
-        _saturation(ctx.spec, ctx.text), key="activations.saturation",
+        _saturation(ctx.spec, ctx.text, layer), key="activations.saturation",
         note=(NOTES["saturation"] + NOTES["saturation_random" if ctx.spec.is_random
                                           else "saturation_trained"]
               if ctx.model.config.cell != "rnn" else NOTES["saturation_rnn"]))

@@ -37,7 +37,7 @@ def _bptt_fig(spec, text, at, keys, t):
     if n * btrace.T_x * len(keys) > MAX_HEATMAP_CELLS:
         keep = max(8, MAX_HEATMAP_CELLS // (btrace.T_x * len(keys)))
         units = figs.top_units(btrace, keys, keep)
-    return figs.bptt_figure(btrace, keys, start_t=t, units=units)
+    return figs.bptt_figure(btrace, keys, start_t=t, units=units, animate=False)
 
 
 @ui.cache_figure
@@ -98,10 +98,10 @@ def _gradient_choice(cfg, btrace) -> tuple[str, tuple]:
     return direction, tuple(chosen) or tuple(default[:1])
 
 
-@st.fragment
-def _stepper(ctx, res, at, direction, chosen) -> None:
-    """Step controls, the animated gradients and the numbers at step t (reruns alone)."""
+def _step(ctx, res, at, direction, chosen) -> None:
+    """Step controls, the gradients at step t and their numbers (reruns alone)."""
     T, cfg, btrace = res.steps.T_x, ctx.model.config, res.btrace
+    ui.advance_play(KEY_T, T, step=-1)
     t = ui.step_controls(KEY_T, T, "Step t (BPTT starts at T_x and moves left)",
                          back_help="BPTT's next step: one step earlier in the sentence.")
     ui.chart(_bptt_fig(ctx.spec, ctx.text, at, chosen, t), key="backward.bptt")
@@ -125,6 +125,11 @@ def _stepper(ctx, res, at, direction, chosen) -> None:
     with st.expander("The equations of one BPTT step"):
         for line in BPTT_EQUATIONS[cfg.cell]:
             ui.equation(line)
+
+
+# The same step view, repeating itself while ◀ Play BPTT runs (t moves down on the server).
+_stepper = st.fragment(_step)
+_playing = st.fragment(_step, run_every=ui.PLAY_SECONDS)
 
 
 def _gradient_check(ctx, at) -> None:
@@ -169,7 +174,8 @@ def render() -> None:
     st.header("2. Stepping backwards", anchor="steps", divider="gray")
     direction, chosen = _gradient_choice(cfg, res.btrace)
     st.session_state.setdefault(KEY_T, T)
-    _stepper(ctx, res, at, direction, chosen)
+    playing = ui.play_button(KEY_T, T, step=-1)
+    (_playing if playing else _stepper)(ctx, res, at, direction, chosen)
 
     st.header("3. How each step adds to ∂L/∂W", anchor="dw", divider="gray")
     ui.chart_with_note(_dw_fig(ctx.spec, ctx.text, at, direction, st.session_state[KEY_T]),

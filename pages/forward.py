@@ -12,17 +12,45 @@ KEY_UNIT = "forward.unit"
 
 
 @ui.cache_figure
-def _figure(spec, text, unit, t, direction):
+def _figure(spec, text, unit, t, direction, layer=None):
     loaded = ui.get_model(spec)
-    return figs.forward_figure(ui.get_trace(spec, text), loaded.output_labels, unit=unit,
-                               start_t=t, direction=direction)
+    trace = ui.get_trace(spec, text)
+    return figs.forward_figure(trace if layer is None else trace.layer(layer),
+                               loaded.output_labels, unit=unit, start_t=t, direction=direction,
+                               animate=False)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _equations(spec, text, t, unit, direction):
+def _equations(spec, text, t, unit, direction, layer=None):
     loaded = ui.get_model(spec)
     return figs.equation_lines(loaded.model, ui.get_trace(spec, text), t, unit,
-                               direction=direction, output_labels=loaded.output_labels)
+                               direction=direction, output_labels=loaded.output_labels,
+                               layer=layer)
+
+
+def _step(ctx, unit, direction, layer) -> None:
+    """Step controls, the cell at step t and its equations: a step reruns only this part."""
+    spec, loaded, T = ctx.spec, ctx.model, ctx.steps.T_x
+    ui.advance_play(KEY_T, T)
+    t = ui.step_controls(KEY_T, T, "Step t (the diagram and the equations below show it)",
+                         back="◀ Step back", forward="Step ▶")
+    ui.chart(_figure(spec, ctx.text, unit, t, direction, layer), key="forward.figure")
+    left, right = st.columns([5, 2], gap="medium")
+    with left:
+        st.subheader(f"The equations at t = {t}, unit {unit}")
+        for line in _equations(spec, ctx.text, t, unit, direction, layer):
+            ui.equation(line)
+    with right:
+        cell = loaded.config.cell
+        ui.look_for(NOTES["diagram_" + ("rnn" if cell == "rnn" else "gated")]
+                    + NOTES["equations"]
+                    + NOTES["start_zero" if loaded.state0 is None else "start_primed"]
+                    + (NOTES["forget_bias"] if cell == "lstm" and spec.is_random else ""))
+
+
+# The same step view, repeating itself while ▶ Play runs (t advances on the server).
+_stepper = st.fragment(_step)
+_playing = st.fragment(_step, run_every=ui.PLAY_SECONDS)
 
 
 def render() -> None:
@@ -44,6 +72,7 @@ def render() -> None:
                 "a→\\<t\\> (the backward one runs the same cell from t = T_x down to 1). The "
                 "Bidirectional context page shows both.")
     ui.nonfinite_warning(trace)
+    layer = ui.layer_picker(loaded, "forward.layer")     # a stacked model: which layer
 
     ui.keep_valid(KEY_UNIT, list(range(cfg.n_a)), 0)
     unit = st.selectbox(
@@ -51,29 +80,8 @@ def render() -> None:
         key=KEY_UNIT, help="Gates act element-wise: unit j of Γf only scales unit j of c<t-1>.",
     )
     st.session_state.setdefault(KEY_T, min(5, T))
-
-
-    @st.fragment
-    def stepper() -> None:
-        """Step controls, the animated cell and the equations: a step reruns only this part."""
-        t = ui.step_controls(KEY_T, T, "Step t (the equations below follow this; ▶ Play in "
-                             "the chart runs in your browser)", back="◀ Step back",
-                             forward="Step ▶")
-        ui.chart(_figure(spec, ctx.text, unit, t, direction), key="forward.figure")
-        left, right = st.columns([5, 2], gap="medium")
-        with left:
-            st.subheader(f"The equations at t = {t}, unit {unit}")
-            for line in _equations(spec, ctx.text, t, unit, direction):
-                ui.equation(line)
-        with right:
-            ui.look_for(NOTES["diagram_" + ("rnn" if cfg.cell == "rnn" else "gated")]
-                        + NOTES["equations"]
-                        + NOTES["start_zero" if loaded.state0 is None else "start_primed"]
-                        + (NOTES["forget_bias"] if cfg.cell == "lstm" and spec.is_random
-                           else ""))
-
-
-    stepper()
+    playing = ui.play_button(KEY_T, T)
+    (_playing if playing else _stepper)(ctx, unit, direction, layer)
 
     st.header("Shapes", anchor="shapes", divider="gray")
     c1, c2 = st.columns([3, 2], gap="medium")

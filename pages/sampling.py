@@ -61,8 +61,7 @@ def _settings() -> tuple:
                         help="Three character LMs trained on the same corpus (Python standard "
                              "library docstrings).")
     with c2:
-        prefix = ui.text_box("Prefix (the text to continue; may be empty)", "sampling.prefix",
-                             "Return the ")
+        prefix = ui.text_box("Prefix (the text to continue)", "sampling.prefix", "Return the ")
         temperature = st.slider("Temperature", 0.0, 2.0, 0.7, step=0.05,
                                 key="sampling.temperature", persist_state="session",
                                 help="P(c) ∝ ŷ_c^(1/T). Below 1 sharpens ŷ\\<t\\> (safer "

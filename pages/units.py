@@ -80,9 +80,14 @@ def _saturation_fig():
     return figs.saturation_scatter(_saturation())
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _compare(spec, text_a, text_b) -> U.Comparison:
+    return U.compare_texts(ui.get_model(spec), text_a, text_b, "a")
+
+
 @ui.cache_figure
 def _compare_fig(spec, text_a, text_b):
-    return figs.comparison_figure(U.compare_texts(ui.get_model(spec), text_a, text_b, "a"))
+    return figs.comparison_figure(_compare(spec, text_a, text_b))
 
 
 # -- the corpus --------------------------------------------------------------------------------
@@ -149,7 +154,8 @@ def _interpretable(ctx, corpus, scores, quantity):
              f"(r = {line.score[n]:+.2f})" for n in CHAR_LMS]
     finding = (
         "Measured now on the held-out docstrings (text none of them trained on), the unit "
-        "that best follows *the position in the line*: " + ", ".join(parts) + ". "
+        "that best follows *the position in the line*: " + ", ".join(parts) + " (a GRU's "
+        "c\\<t\\> is its a\\<t\\>). "
         + ("The gated cells learned to count characters since the last newline; the vanilla "
            "RNN did not: its state forgets within a few dozen characters."
            if min(abs(line.score["char-lm-gru"]), abs(line.score["char-lm-lstm"]))
@@ -254,7 +260,7 @@ def _select_search(ctx, corpus, sentence, quantity):
     with c1:
         chosen = st.multiselect("Search for these units", options, key="units.search_units")
     with c2:
-        ends = st.radio("A match ends where", ["all", "any"], key="units.ends", format_func={
+        ends = st.radio("A match ends where", ["any", "all"], key="units.ends", format_func={
             "all": "every unit is off (strict)", "any": "one unit is off (looser)"}.get,
             horizontal=True)
     if not chosen:
@@ -279,13 +285,14 @@ def _two_sentences(ctx):
     st.header("4. Two sentences side by side", anchor="compare", divider="gray")
     presets = [*U.PRESETS, "your own"]
     ui.keep_valid("units.preset", presets, presets[1])
-    preset = st.selectbox("Pair", presets, index=1, key="units.preset")
+    st.session_state.setdefault("units.preset", presets[1])
+    preset = st.selectbox("Pair", presets, key="units.preset")
     a, b = U.PRESETS.get(preset, U.PRESETS[presets[1]])
     if preset == "your own":
         c1, c2 = st.columns(2)
         a = c1.text_input("Sentence A", a, key="units.text_a", max_chars=ui.MAX_CHARS) or a
         b = c2.text_input("Sentence B", b, key="units.text_b", max_chars=ui.MAX_CHARS) or b
-    cmp = U.compare_texts(ctx.model, a, b, "a")
+    cmp = _compare(ctx.spec, a, b)
     ui.chart_with_note(_compare_fig(ctx.spec, a, b), key="units.compare", note=(
         "Top: how far apart a\\<t\\> of the two sentences is at each aligned step (tokens the "
         "other sentence lacks leave a gap). Before the first difference the distance is 0: "
@@ -305,10 +312,12 @@ def _saturation_section():
         "right = often closed (< 0.1), up = often open (> 0.9), on the dotted diagonal = "
         "always one or the other. Karpathy et al. found LSTM forget gates that stay open "
         "(> 0.9) most of the time: units that remember. The RNN has no gates: its panel "
-        "shows how often tanh sits near −1 or +1, where its gradient vanishes."))
+        "shows how often a\\<t\\> = tanh(…) sits near −1 (< −0.9, right) or +1 (> 0.9, up), "
+        "where its derivative 1 − a² is almost 0 and the gradient vanishes."))
 
 
 def render():
+    ui.ensure_frame()
     st.title("Units: what does unit k do?")
     st.caption("Karpathy, Johnson and Fei-Fei (2015) and LSTMVis (Strobelt et al.) asked it at "
                "corpus scale: which units follow a feature of the text, which switch on over a "
@@ -318,10 +327,10 @@ def render():
     keys = [k for k in U.trace_keys(model) if k not in ("x", "z_y", "y_hat")]
     default_q = _lm_quantity(model) if model.kind == "char_lm" else "a"
     ui.keep_valid("units.quantity", keys, default_q)
+    st.session_state.setdefault("units.quantity", default_q)
     c1, c2 = st.columns([1, 3])
     with c1:
-        quantity = st.selectbox("Quantity", keys, index=keys.index(default_q),
-                                format_func=symbol, key="units.quantity")
+        quantity = st.selectbox("Quantity", keys, format_func=symbol, key="units.quantity")
     with c2:
         name, corpus_key, text = _choose_corpus(ctx)
     try:

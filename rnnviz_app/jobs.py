@@ -9,7 +9,9 @@ it. The manager (one per server process, held by `st.cache_resource` in `manager
   and each sees its position;
 * hard caps (`Limits`): steps, n_a, sequence length, text size, and wall time per run: a run
   that has worked for `max_wall_s` seconds in total (across resumes) stops for good;
-* a run stops when its session ends (`session_alive` false for `grace_s` seconds).
+* a run stops when its session ends (`session_alive` false for `grace_s` seconds);
+* a run's thread runs at a lower scheduling priority (nice + 10 on Linux), so the script
+  threads of every session are served first.
 
 A run's thread publishes what the page shows (a small dict of copied arrays) into the run
 under a lock at most `publish_every` seconds apart; the page reads it in a fragment that
@@ -93,6 +95,17 @@ def max_runs_setting(secrets: dict | None = None) -> int:
     return k
 
 
+def _lower_priority(delta: int) -> None:
+    """Raise this thread's nice value by `delta` (Linux: every thread is a task with its own
+    priority), so the scheduler serves the sessions' script threads before training."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid)
+                                                 + delta))
+    except (AttributeError, OSError):    # not Linux, or not allowed: train at normal priority
+        pass
+
+
 class Run:
     """One training run. `work(run)` does the training in the run's thread: it must call
     `run.should_stop()` between steps and `run.publish(...)` with what the page shows, and
@@ -158,6 +171,7 @@ class Run:
     # -- the thread ----------------------------------------------------------------------------
 
     def _main(self) -> None:
+        _lower_priority(self._manager.nice)
         self._final_reason = None
         self._started_at = time.monotonic()
         try:
@@ -178,12 +192,13 @@ class JobManager:
 
     def __init__(self, max_running: int = DEFAULT_MAX_RUNS, limits: Limits | None = None,
                  session_alive: Callable[[str], bool] | None = None, grace_s: float = 10.0,
-                 publish_every: float = 0.25):
+                 publish_every: float = 0.25, nice: int = 10):
         if max_running < 1:
             raise ValueError("max_running must be >= 1")
         self.max_running = max_running
         self.limits = limits or Limits()
         self.publish_every = publish_every
+        self.nice = nice                 # how much lower a run's thread is scheduled
         self._alive = session_alive
         self.grace_s = grace_s
         self._gone_since: dict[str, float] = {}

@@ -128,10 +128,10 @@ BACKWARD = {
                  "enters the network at a single step.",
     "loss_all": "Every step with a target injects gradient into the network at its own t.",
     "stepping": (
-        "Press **◀ Play BPTT** in the chart above: the cover slides left as BPTT reaches "
-        "earlier steps. ∂L/∂a\\<t\\> is the sum of two arrows: the step's own loss through "
-        "W_y, and what comes back from step t+1 through the recurrent weights (the metrics "
-        "split it). "),
+        "Press **◀ Play BPTT**: t moves left one step at a time and the grey cover follows "
+        "as BPTT reaches earlier steps. ∂L/∂a\\<t\\> is the sum of two arrows: the step's "
+        "own loss through W_y, and what comes back from step t+1 through the recurrent "
+        "weights (the metrics split it). "),
     "stepping_last": "With the loss at T_x only, the early steps receive gradient *only* "
                      "through the recurrence: watch the norm on the right shrink as t moves "
                      "left.",
@@ -295,13 +295,13 @@ VANISHING = {
 
 FORWARD = {
     "diagram_gated": (
-        "**Press ▶ Play** (or drag the chart's slider): the boxes of the cell change colour as "
+        "**Press ▶ Play** (or step with the slider): the boxes of the cell change colour as "
         "the gates open (yellow) and close (purple), and states turn red (positive) or blue "
         "(negative). The grey cover over the a\\<t\\> heatmap slides right: a\\<t\\> "
         "depends only on a\\<t-1\\> and x\\<t\\>, so nothing to the right of t has been "
         "read yet. The bars show ŷ\\<t\\>, the model's guess for the next token.\n\n"),
     "diagram_rnn": (
-        "**Press ▶ Play** (or drag the chart's slider): a vanilla RNN has no gates, only one "
+        "**Press ▶ Play** (or step with the slider): a vanilla RNN has no gates, only one "
         "tanh (or ReLU) of W_aa a\\<t-1\\> + W_ax x\\<t\\> + b_a; states turn red "
         "(positive) or blue (negative). The grey cover over the a\\<t\\> heatmap slides "
         "right: a\\<t\\> depends only on a\\<t-1\\> and x\\<t\\>, so nothing to the "

@@ -33,6 +33,11 @@ TASK_NAMES = {"lm": "language model (next token)", "tagger": "tagger (one label 
               "classifier": "classifier (one label per text)"}
 VOCAB_FROM = ("upload", "paste")
 MAX_VOCAB_MB = 5
+# The largest network the app takes, counted after the embedding is folded into W_ax (a
+# 2-layer LSTM with n_a = 512 over a 10k-word vocabulary has 28.8M): at that size a page
+# rerun takes under a second and a first render up to a minute (the Backward page's
+# finite-difference check); each session keeps its own copy (~115 MB of float32).
+MAX_APP_PARAMS = 30_000_000
 
 EXPORT_SNIPPET = """\
 # In PyTorch, after training (an nn.Embedding -> nn.LSTM/GRU/RNN -> nn.Linear model):
@@ -62,6 +67,18 @@ def parse_labels(text: str) -> list[str] | None:
     return [p.strip() for p in parts if p.strip()]
 
 
+def check_app_size(model, max_params: int = MAX_APP_PARAMS) -> None:
+    """ValueError when `model` is too large for the app to stay responsive."""
+    n = model.model.n_params
+    if n > max_params:
+        cfg = model.config
+        raise ValueError(
+            f"the network has {n:,} parameters once the embedding is folded into W_ax "
+            f"(n_a = {cfg.n_a}, {cfg.layers} layer(s), |V| = {cfg.n_x:,}), more than the "
+            f"{max_params:,} the app keeps responsive (for example n_a = 512, 2 layers, a "
+            "10k-token vocabulary); rnnviz.import_torch in Python has no such limit")
+
+
 def _load() -> None:
     """The Load button's callback: import, keep it for this session, select it."""
     ss = st.session_state
@@ -86,9 +103,14 @@ def _load() -> None:
                              labels=parse_labels(ss.get(KEY_LABELS, "")) if task != "lm"
                              else None,
                              nonlinearity=ss.get(KEY_NONLINEARITY, "tanh"),
-                             start=(ss.get(KEY_START) or None) if task == "lm" else None)
+                             start=(ss.get(KEY_START) or None) if task == "lm" else None,
+                             max_params=MAX_APP_PARAMS)
+        check_app_size(model)
     except ValueError as exc:
         ss[KEY_RESULT] = ("error", str(exc))
+        return
+    except MemoryError:
+        ss[KEY_RESULT] = ("error", "the model does not fit in the server's memory")
         return
     except Exception as exc:  # never a traceback for a file a visitor chose
         ss[KEY_RESULT] = ("error", f"the file could not be read as a model ({type(exc).__name__})")
@@ -147,4 +169,5 @@ def render_upload_panel() -> None:
         st.code(EXPORT_SNIPPET, language="python")
 
 
-__all__ = ["render_upload_panel", "weight_types", "parse_labels", "EXPORT_SNIPPET"]
+__all__ = ["render_upload_panel", "weight_types", "parse_labels", "check_app_size",
+           "EXPORT_SNIPPET", "MAX_APP_PARAMS"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 
 import numpy as np
 import streamlit as st
@@ -177,3 +178,60 @@ def metrics_row(*metrics) -> None:
     for col, m in zip(st.columns(len(metrics)), metrics, strict=True):
         if m is not None:
             col.metric(m[0], m[1], help=m[2] if len(m) > 2 else None)
+
+
+def layer_picker(model, key: str) -> int | None:
+    """A "Layer" picker for a stacked model (config.layers > 1): the 1-based layer l whose
+    a^[l]<t> and gates the page shows (default: the top layer, which ŷ reads). None for a
+    one-layer model, whose trace keys are its only layer."""
+    L = int(model.config.layers)
+    if L == 1:
+        return None
+    options = list(range(1, L + 1))
+    keep_valid(key, options, L)
+    st.session_state.setdefault(key, L)
+    return int(st.radio("Layer", options, key=key, horizontal=True,
+                        format_func=lambda l: f"{l} (top)" if l == L else str(l),
+                        help="A stacked RNN: layer 1 reads x<t>, layer l reads the states "
+                             "a^[l-1]<t> of the layer below; ŷ<t> reads the top layer."))
+
+
+# Play: the page's step counter advances on the server, so the slider, the charts and the
+# equations always show the same t (a chart animating on its own would show another).
+PLAY_SECONDS = 0.8
+
+
+def _toggle_play(key: str, T: int, step: int) -> None:
+    playing = not st.session_state.get(f"{key}.playing", False)
+    end = T if step > 0 else 1
+    if playing and st.session_state.get(key) == end:       # at the end: play from the start
+        st.session_state[key] = 1 if step > 0 else T
+    st.session_state[f"{key}.playing"] = playing
+    st.session_state[f"{key}.due"] = time.monotonic() + PLAY_SECONDS
+
+
+def play_button(key: str, T: int, step: int = 1) -> bool:
+    """▶ Play / ❚❚ Pause for the step counter `key` (t moves by `step`: +1 forward in time,
+    -1 for BPTT). Returns whether it plays; the page then runs its step fragment with
+    run_every=PLAY_SECONDS and calls `advance_play` first in it."""
+    playing = bool(st.session_state.get(f"{key}.playing", False)) and T > 1
+    st.button("❚❚ Pause" if playing else ("▶ Play" if step > 0 else "◀ Play BPTT"),
+              key=f"{key.rsplit('.', 1)[0]}.play", on_click=_toggle_play, args=(key, T, step),
+              disabled=T <= 1, help="Steps t by itself, once every "
+                                    f"{PLAY_SECONDS:g} s; the slider and everything below follow.")
+    return playing
+
+
+def advance_play(key: str, T: int, step: int = 1) -> None:
+    """In the step fragment: while playing, move t by `step` once its time has come; at the
+    last step stop, and rerun the page so the fragment stops repeating."""
+    if not st.session_state.get(f"{key}.playing"):
+        return
+    if time.monotonic() < st.session_state.get(f"{key}.due", 0.0):
+        return
+    t = int(min(max(st.session_state.get(key, 1) + step, 1), T))
+    st.session_state[key] = t
+    st.session_state[f"{key}.due"] = time.monotonic() + 0.9 * PLAY_SECONDS
+    if t == (T if step > 0 else 1):
+        st.session_state[f"{key}.playing"] = False
+        st.rerun(scope="app")

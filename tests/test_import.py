@@ -383,3 +383,16 @@ def test_other_bad_arguments(good):
     _bad(tmp / "nope.safetensors", "weights file not found")
     (tmp / "w.onnx").write_bytes(b"x")
     _bad(tmp / "w.onnx", "unknown weights format")
+
+
+def test_max_params_refuses_before_folding(good):
+    net, weights, _, _ = good
+    m = rnnviz.import_torch(weights, vocab=CHARS, task="lm")
+    n = m.model.n_params
+    # the estimate counts torch's two biases apart: within the bias sizes of the exact count
+    from rnnviz.models.imported import detect_structure, folded_size
+    sd = {k: v.numpy() for k, v in net.state_dict().items()}
+    est = folded_size(sd, detect_structure(sd), len(CHARS))
+    assert n <= est <= n + 2 * 4 * N_A
+    rnnviz.import_torch(weights, vocab=CHARS, task="lm", max_params=est)
+    _bad(weights, f"about {est:,} parameters once the embedding is folded", max_params=est - 1)

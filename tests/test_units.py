@@ -201,6 +201,19 @@ def test_word_level_models_read_each_line_alone():
     assert pos == c.N
 
 
+def test_word_level_scores_use_word_features():
+    m = shipped("ner-lstm")
+    text = "Yesterday, Matthew met Edward Reed.\nAnna sings today.\nParis is big."
+    s = U.unit_scores(m, text)
+    assert list(dict.fromkeys(s.feature)) == list(U.WORD_FEATURES)
+    V = m.trace(text.split("\n")[0])["a"][:, 0, :]
+    c = U.corpus_trace(m, text, ("a",))
+    np.testing.assert_allclose(c["a"][:, :V.shape[1]], V, rtol=1e-5, atol=1e-6)
+    row = s[s.feature == "capitalised"].iloc[0]
+    assert row.score == pytest.approx(corr(c["a"][row.unit], c.features["capitalised"]),
+                                      abs=2e-4)
+
+
 def test_unknown_quantity_and_empty_text_are_clear_errors():
     m = random_lm("gru")
     with pytest.raises(ValueError, match="not a quantity of this model"):

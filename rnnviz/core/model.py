@@ -182,6 +182,10 @@ class Model:
         vecs = [np.asarray(s, dt) for s in state0 if s is not None]
         if len(vecs) != len(self.cell.state):
             raise ValueError(f"a {cfg.cell} state has {len(self.cell.state)} vector(s)")
+        shape = self.initial_state(m).a.shape
+        if any(v.shape != shape for v in vecs):
+            raise ValueError(f"state vectors must have shape {shape} ((layers,) n_a, m), got "
+                             f"{[v.shape for v in vecs]}")
         if cfg.layers == 1:
             vecs = [v[None] for v in vecs]
         return [tuple(np.ascontiguousarray(v[layer].T) for v in vecs)
@@ -320,7 +324,7 @@ class Model:
                 brows, d_in = {}, 0
                 for j, d in enumerate(cfg.directions):
                     dAd = dA[:, :, j * n:(j + 1) * n]
-                    tape = trace.layer_tapes[layer - 1][d]
+                    tape = (trace.layer_tapes or [trace.tapes])[layer - 1][d]
                     if d == "bwd":
                         dAd = dAd[::-1]
                     g = self.cell.backward(tape, np.ascontiguousarray(dAd),

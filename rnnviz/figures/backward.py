@@ -30,6 +30,7 @@ from rnnviz.figures.common import (
     layout,
     log_axis,
     nan_to_none_mask,
+    static_layout,
     step_categories,
     step_ticks,
     sym,
@@ -111,7 +112,7 @@ def top_units(btrace, keys, k, example=0) -> np.ndarray:
 
 
 def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames=MAX_FRAMES,
-                frame_ms=350) -> go.Figure:
+                frame_ms=350, animate=True) -> go.Figure:
     """Stacked gradient heatmaps (units × time), one per key, animated from T_x down to 1.
 
     A grey cover hides the steps t' < t that BPTT has not reached yet; ▶ Play moves it left
@@ -202,6 +203,9 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
         **animation_controls("◀ Play BPTT (to t = 1)", backwards, steps, start_idx, y=y,
                              frame_ms=frame_ms, slider_x=0.22),
     )
+    if not animate:                 # step t is the page's: no frames, no controls of its own
+        return figure(data, static_layout(lay, f"BPTT at step t = {start + 1}: the gradients "
+                                               "of step t need those of step t+1"))
     return figure(data, lay, frames)
 
 

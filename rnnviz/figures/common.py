@@ -407,6 +407,17 @@ def animation_controls(play_label: str, play: list[str], steps: list[dict], acti
     )
 
 
+def static_layout(lay: dict, title: str) -> dict:
+    """An animation's layout without its own Play button and slider (and their margin), for
+    a page whose widgets own the step shown."""
+    lay = {k: v for k, v in lay.items() if k not in ("updatemenus", "sliders")}
+    bottom = lay.get("margin", {}).get("b", 20)
+    lay["margin"] = dict(lay.get("margin", {}), b=max(20, bottom - CONTROLS_PX))
+    lay["height"] = lay["height"] - (bottom - lay["margin"]["b"])
+    lay["title"] = dict(lay.get("title", {}), text=title)
+    return lay
+
+
 def log_axis(values, title: str, max_ticks: int = 8) -> dict:
     """A log-scale axis labelled at powers of ten only (10⁻³, 10⁻², ...), never at the
     digits 2..9 between them (which read like a falling scale: "4 3 2 10 9 8").

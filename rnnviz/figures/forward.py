@@ -29,6 +29,7 @@ from rnnviz.figures.common import (
     label_band_px,
     layout,
     nan_to_none_mask,
+    static_layout,
     step_ticks,
     sym,
     token_text,
@@ -208,9 +209,11 @@ def _edge(name, node, tx, ty, gap=0.06) -> tuple[float, float]:
 
 
 def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", start_t=1,
-                   top_k=TOP_Y, max_frames=MAX_FRAMES, frame_ms=450) -> go.Figure:
+                   top_k=TOP_Y, max_frames=MAX_FRAMES, frame_ms=450,
+                   animate=True) -> go.Figure:
     """The cell at step t (left), a<t> filling in (top right) and ŷ<t> (bottom right),
-    animated over t = 1..T_x by Plotly frames: play, pause and the slider run in the browser.
+    animated over t = 1..T_x by Plotly frames: play, pause and the slider run in the browser
+    (animate=False: the figure of step start_t alone, for a page that owns the step).
 
     unit: the unit whose numbers the diagram shows. direction: "", "fwd" or "bwd" for a
     bidirectional trace. start_t: the step shown before play (1-based). Long sentences are
@@ -376,8 +379,11 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
                              slider_steps, start_idx, y=y_controls, frame_ms=frame_ms,
                              slider_x=0.14),
     )
-    fig = figure(data, lay, frames)
-    return fig
+    if not animate:                 # step t is the page's: no frames, no controls of its own
+        return figure(data, static_layout(
+            lay, f"{cell.upper()} cell at step t = {start + 1}, unit {unit}"
+                 f"{direction_note.get(direction, '')}"))
+    return figure(data, lay, frames)
 
 
 # -- equations -------------------------------------------------------------------------------

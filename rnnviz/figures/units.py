@@ -228,7 +228,7 @@ def saturation_scatter(sats: dict[str, pd.DataFrame]) -> object:
     n = len(sats)
     gap = 0.05
     width = (1 - gap * (n - 1)) / max(n, 1)
-    data, axes, notes = [], {}, []
+    data, axes, notes, seen = [], {}, [], set()
     for j, (name, sat) in enumerate(sats.items()):
         xa = "x" if j == 0 else f"x{j + 1}"
         ya = "y" if j == 0 else f"y{j + 1}"
@@ -237,24 +237,25 @@ def saturation_scatter(sats: dict[str, pd.DataFrame]) -> object:
             lo, hi = float(rows.low.iloc[0]), float(rows.high.iloc[0])
             data.append(dict(
                 type="scatter", mode="markers", x=f32(rows.below), y=f32(rows.above),
-                xaxis=xa, yaxis=ya, name=sym(q), legendgroup=q, showlegend=j == n - 1 or
-                q not in ("gamma_f", "gamma_u", "gamma_o", "gamma_r"),
+                xaxis=xa, yaxis=ya, name=sym(q), legendgroup=q, showlegend=q not in seen,
                 marker=dict(size=6, opacity=0.6, color=QUANTITY_COLORS.get(base, "#7f7f7f")),
                 customdata=rows.unit.to_numpy(),
                 hovertemplate=(f"{plotly_text(name)} {sym(q)} unit %{{customdata}}<br>"
                                f"&lt; {lo:g}: %{{x:.0%}} of steps<br>&gt; {hi:g}: %{{y:.0%}}"
                                "<extra></extra>"),
             ))
+            seen.add(q)
+        gated = str(sat.quantity.iloc[0]).startswith("gamma")
         data.append(dict(type="scatter", mode="lines", x=[0, 1], y=[1, 0], xaxis=xa, yaxis=ya,
                          hoverinfo="skip", showlegend=False,
                          line=dict(color="#bbb", dash="dot", width=1)))
         x0 = j * (width + gap)
         axes["xaxis" if j == 0 else f"xaxis{j + 1}"] = dict(
             domain=[x0, x0 + width], range=[-0.03, 1.03], tickformat=".0%", anchor=ya,
-            title=dict(text="closed (below low)"))
+            title=dict(text=f"closed (&lt; {lo:g})" if gated else f"&lt; {lo:g} (near −1)"))
         axes["yaxis" if j == 0 else f"yaxis{j + 1}"] = dict(
             range=[-0.03, 1.03], tickformat=".0%", anchor=xa,
-            title=dict(text="open (above high)") if j == 0 else None)
+            title=dict(text="open (&gt; 0.9) / near +1 (&gt; 0.9)") if j == 0 else None)
         notes.append(dict(text=f"<b>{plotly_text(name)}</b>", x=x0 + width / 2, y=1.0,
                           xref="paper", yref="paper", xanchor="center", yanchor="bottom",
                           showarrow=False))

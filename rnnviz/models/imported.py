@@ -408,6 +408,23 @@ def detect_structure(sd: Mapping[str, np.ndarray], mapping: Mapping | None = Non
 # -- the import -------------------------------------------------------------------------------
 
 
+def folded_size(sd: Mapping[str, np.ndarray], parts: dict, n_y: int) -> int:
+    """How many parameters rnnviz's network will have (about: torch's two biases count
+    twice), with the embedding folded into the first layer's W_ax, from shapes only."""
+    rnn, emb = parts["rnn"], parts["embedding"]
+    V = np.shape(sd[emb + "weight"])[0] if emb is not None else None
+    n = 0
+    for k, v in sd.items():
+        if k.startswith(rnn) and _RECURRENT.fullmatch(k[len(rnn):]):
+            shape = np.shape(v)
+            if V is not None and re.fullmatch(r"weight_ih_l0(_reverse)?", k[len(rnn):]):
+                shape = (shape[0], V)
+            n += int(np.prod(shape))
+    H = np.shape(sd[rnn + "weight_hh_l0"])[1]
+    dirs = 2 if any(k.startswith(rnn) and k.endswith("_reverse") for k in sd) else 1
+    return n + n_y * (dirs * H + 1)
+
+
 class TorchClassifier(Classifier):
     """A classifier as torch users build one: the head reads the top layer's final states,
     h_n: a<T_x> of the last layer, [a→<T_x>; a←<1>] when bidirectional (the backward
@@ -442,7 +459,7 @@ def _nonfinite_warnings(sd: Mapping[str, np.ndarray]) -> list[str]:
 def import_torch(source, *, vocab=None, task: str, tokenizer: str | None = "char",
                  labels: Sequence[str] | None = None, nonlinearity: str = "tanh",
                  start: str | None = None, mapping: Mapping | None = None,
-                 name: str | None = None) -> ModelInUse:
+                 name: str | None = None, max_params: int | None = None) -> ModelInUse:
     """A trained torch nn.RNN / nn.GRU / nn.LSTM (+ Embedding, + Linear head) as a model in use.
 
     source: a path to .safetensors / .npz / .pt / .pth, a state_dict mapping, an nn.Module,
@@ -455,6 +472,9 @@ def import_torch(source, *, vocab=None, task: str, tokenizer: str | None = "char
         tagger or classifier. nonlinearity: nn.RNN's ("tanh" | "relu"). start: a token an LM
         reads first (None: from a<0> = 0, the text as given, like torch's forward).
         mapping: {"rnn", "embedding", "head"} module prefixes when detection is ambiguous.
+        name: what the model is called (default: the file's stem). max_params: refuse (before
+        any folding) a network that would have more parameters once the embedding is folded
+        into W_ax (the app's limit; None: no limit).
 
     Returns a `CharLM`, `Tagger` or `TorchClassifier`; `.warnings` lists what looks wrong.
     Raises ValueError naming the key or the file when something cannot be read.
@@ -504,6 +524,11 @@ def import_torch(source, *, vocab=None, task: str, tokenizer: str | None = "char
         if len(labels) != n_y:
             raise ValueError(f"{len(labels)} labels for a head with {n_y} outputs"
                              + (f" ({parts['head']}weight)" if parts["head"] else ""))
+    if max_params is not None:
+        n = folded_size(sd, parts, n_y)
+        if n > max_params:
+            raise ValueError(f"the network would have about {n:,} parameters once the embedding "
+                             f"is folded into W_ax, more than the {max_params:,} allowed here")
     head_kind = "many_to_one" if task == "classifier" else "many_to_many"
     try:
         cfg, params = from_torch(sd, prefix=parts["rnn"], embedding=parts["embedding"],
@@ -602,5 +627,6 @@ def export(m: ModelInUse, path) -> Path:
 
 
 __all__ = ["import_torch", "export", "export_state_dict", "read_weights", "load_vocab",
+           "folded_size",
            "parse_vocab", "detect_structure", "TokenVocab", "TorchClassifier", "TASKS",
            "MAX_BYTES", "FORMATS"]

@@ -1,6 +1,8 @@
 """The run manager (rnnviz_app.jobs): caps, the queue, one run per session, stop/resume,
 the wall-time cap, session end. Plain threads, no Streamlit script context."""
 
+import os
+import sys
 import threading
 import time
 
@@ -154,3 +156,18 @@ def test_a_failing_run_frees_its_slot_and_says_why():
     good = mgr.submit("b", "t", Steps(budget=2))
     wait_for(lambda: good.status == jobs.DONE)
     assert bad.status == jobs.FAILED and "numbers went NaN" in bad.error
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_runs_work_at_a_lower_priority_than_the_sessions():
+    seen = {}
+
+    def work(run):
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        return True
+
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    run = jobs.JobManager(nice=10).submit("s", "t", work)
+    wait_for(lambda: run.status == jobs.DONE)
+    assert seen["nice"] == min(19, mine + 10)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine

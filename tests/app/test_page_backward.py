@@ -113,3 +113,18 @@ def test_hostile_sentences(at, name):
         return
     assert metric(at, "Steps T_x") == str(n_steps(at, text[:MAX_CHARS]))
     assert_no_raw_html(at, text)
+
+
+def test_play_bptt_moves_the_one_counter_down(at):
+    """The chart has no animation of its own: ◀ Play BPTT moves the page's t, which the
+    slider, the chart and the metrics all show."""
+    T = len(DEFAULT_SENTENCE) - 1
+    s = chart(at, "backward.bptt")
+    assert not s.get("frames") and not s["layout"].get("sliders")
+    at.button(key="backward.play").click().run()
+    for expected in (T - 1, T - 2):
+        at.session_state["backward.t.due"] = 0.0
+        at.run()
+        assert at.slider(key="backward.t").value == expected
+        assert f"step t = {expected}:" in chart(at, "backward.bptt")["layout"]["title"]["text"]
+        assert any(m.label == f"||∂L/∂a<{expected}>||" for m in at.metric)

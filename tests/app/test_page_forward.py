@@ -6,7 +6,7 @@ import pytest
 from _frame_support import expected_loaded, set_sentence, switch_model
 from _page_support import HOSTILE, assert_no_raw_html, chart, open_page
 
-from rnnviz_app.state import DEFAULT_SENTENCE, MAX_CHARS
+from rnnviz_app.state import DEFAULT_SENTENCE
 
 PAGE = "pages/forward.py"
 
@@ -32,8 +32,9 @@ def test_default_render(at):
     assert at.title[0].value == "Forward pass"
     assert step_shown(at) == 5 and at.slider(key="forward.t").value == 5
     s = chart(at, "forward.figure")
-    assert len(s["frames"]) == len(DEFAULT_SENTENCE)
-    assert s["layout"]["sliders"][0]["active"] == 4
+    # One step counter: the page's t; the chart has no animation of its own.
+    assert not s.get("frames") and not s["layout"].get("sliders")
+    assert "step t = 5," in s["layout"]["title"]["text"]
     lines = latex(at)
     assert lines[0].startswith(r"x^{<5>}")
     # The last state equation ends with the trace's a<5> of unit 0.
@@ -72,7 +73,7 @@ def test_every_architecture(at, cell, bi, n_gates):
     if bi:
         assert any("forward** direction" in i.value for i in at.info)
     s = chart(at, "forward.figure")
-    assert len(s["frames"]) == len(DEFAULT_SENTENCE)
+    assert f"{cell.upper()} cell at step t = 5" in s["layout"]["title"]["text"]
 
 
 def test_random_weights_start_from_zero(at):
@@ -99,7 +100,37 @@ def test_hostile_sentences(at, name):
         assert any("Type a sentence" in i.value for i in at.info)
         return
     s = chart(at, "forward.figure")
-    assert len(s["frames"]) == min(len(text), MAX_CHARS)
+    assert f"step t = {at.slider(key='forward.t').value}," in s["layout"]["title"]["text"]
     assert_no_raw_html(at, text)
     for line in latex(at):
         assert "<img" not in line and "script" not in line
+
+
+def test_play_steps_the_one_counter_that_everything_follows(at):
+    """Learner's report: the chart's own Play moved the diagram to t = 11 while the slider
+    and the equations stayed at t = 5. Now Play advances the page's t itself."""
+    at.button(key="forward.play").click().run()
+    assert at.session_state["forward.t.playing"] is True
+    assert at.button(key="forward.play").label == "❚❚ Pause"
+    for expected in (6, 7):
+        at.session_state["forward.t.due"] = 0.0          # its time has come
+        at.run()
+        assert at.slider(key="forward.t").value == expected
+        assert step_shown(at) == expected
+        assert f"step t = {expected}," in chart(at, "forward.figure")["layout"]["title"]["text"]
+        assert latex(at)[0].startswith(f"x^{{<{expected}>}}")
+    at.button(key="forward.play").click().run()          # pause: t stays
+    at.session_state["forward.t.due"] = 0.0
+    at.run()
+    assert at.slider(key="forward.t").value == 7 and not at.session_state["forward.t.playing"]
+
+
+def test_play_stops_at_the_last_step(at):
+    T = len(DEFAULT_SENTENCE)
+    at.slider(key="forward.t").set_value(T - 1).run()
+    at.button(key="forward.play").click().run()
+    at.session_state["forward.t.due"] = 0.0
+    at.run()
+    assert at.slider(key="forward.t").value == T
+    assert at.session_state["forward.t.playing"] is False
+    assert at.button(key="forward.play").label == "▶ Play"

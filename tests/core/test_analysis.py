@@ -15,7 +15,7 @@ from rnnviz import (
     state_jacobian_norms,
 )
 
-from .cases import CELL_IDS, CELLS, make_model, make_targets
+from .cases import CELL_IDS, CELLS, VARIANT_CELLS, VARIANT_IDS, make_model, make_targets
 
 T_X = 5
 EPS = 1e-6
@@ -61,9 +61,9 @@ def fd_sensitivity(model, x, example):
 # Jacobians
 
 
-@pytest.mark.parametrize(("cell", "activation"), CELLS, ids=CELL_IDS)
-def test_state_jacobian_norms_match_finite_differences(cell, activation):
-    model = make_model(cell, activation, n_x=3, n_a=4)
+@pytest.mark.parametrize(("cell", "activation", "variant"), VARIANT_CELLS, ids=VARIANT_IDS)
+def test_state_jacobian_norms_match_finite_differences(cell, activation, variant):
+    model = make_model(cell, activation, n_x=3, n_a=4, variant=variant)
     x = np.random.default_rng(30).standard_normal((3, 2, T_X))
     trace = model.forward(x)
     for example in (0, 1):

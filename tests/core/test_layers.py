@@ -125,9 +125,11 @@ def test_bad_layer_counts_and_variants_are_refused():
         RNNConfig(layers=0)
     with pytest.raises(ValueError, match="variant"):
         RNNConfig(cell="lstm", variant="torch")
+    model = make_model("lstm", layers=2)
     with pytest.raises(ValueError, match="state"):
-        model = make_model("lstm", layers=2)
         model.forward(np.zeros((3, 1, 2)), state0=State(np.zeros((2, 4, 1))))
+    with pytest.raises(ValueError, match=r"shape \(2, 4, 1\)"):
+        model.forward(np.zeros((3, 1, 2)), state0=State(np.zeros((4, 1)), np.zeros((4, 1))))
 
 
 @pytest.mark.parametrize("layers", [1, 2])

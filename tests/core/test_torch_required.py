@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .torch_support import torch_required
+
 ROOT = Path(__file__).resolve().parents[2]
 # run pytest on the parity module in a process where `import torch` fails
 RUN = ("import sys; sys.modules['torch'] = None; import pytest; "
@@ -27,9 +29,18 @@ def test_without_torch_the_parity_tests_skip_locally():
     assert "1 skipped" in out.stdout
 
 
-@pytest.mark.parametrize("env", [{"CI": "true"}, {"RNNVIZ_REQUIRE_TORCH": "1"}],
-                         ids=["CI", "RNNVIZ_REQUIRE_TORCH"])
-def test_without_torch_the_parity_tests_fail_in_ci(env):
-    out = _run(**env)
+def test_without_torch_the_parity_tests_fail_in_ci():
+    out = _run(CI="true")
     assert out.returncode != 0
     assert "torch is required" in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize(("env", "required"), [
+    ({}, False), ({"CI": "true"}, True), ({"CI": "1"}, True), ({"CI": "false"}, False),
+    ({"RNNVIZ_REQUIRE_TORCH": "1"}, True), ({"RNNVIZ_REQUIRE_TORCH": "0"}, False)])
+def test_which_environments_require_torch(monkeypatch, env, required):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("RNNVIZ_REQUIRE_TORCH", raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert torch_required() is required

@@ -280,35 +280,8 @@ def metric(page: Page, label: str, scope: str = MAIN) -> str:
 _PLOT_OF_KEY = "(k) => document.querySelector(`.st-key-${k} .js-plotly-plot`)"
 
 
-def shown_frame(page: Page, key: str) -> str:
-    """Name of the animation frame the chart's slider is on."""
-    return page.evaluate(
-        f"k => {{ const el = ({_PLOT_OF_KEY})(k); const s = el._fullLayout.sliders[0];"
-        " return String(s.steps[s.active].args[0][0]); }",
-        key_class(key),
-    )
+def chart_title(page: Page, key: str) -> str:
+    """The title the chart with widget key `key` shows now."""
+    return page.evaluate(f"k => ({_PLOT_OF_KEY})(k)._fullLayout.title.text", key_class(key))
 
 
-def watch_frames(page: Page, key: str) -> None:
-    """Record the name of every frame the chart animates from now on (Plotly's
-    ``plotly_animatingframe`` event); read them with `frames_played`."""
-    page.evaluate(
-        f"k => {{ const el = ({_PLOT_OF_KEY})(k); window.__frames = window.__frames || {{}};"
-        " window.__frames[k] = []; el.on('plotly_animatingframe',"
-        " (e) => window.__frames[k].push(String(e.name))); }",
-        key_class(key),
-    )
-
-
-def frames_played(page: Page, key: str) -> list[str]:
-    return page.evaluate("k => (window.__frames || {})[k] || []", key_class(key))
-
-
-def wait_frames_played(page: Page, key: str, n: int, timeout_ms: int = 15_000) -> list[str]:
-    """Wait until the chart has animated at least `n` frames; return their names."""
-    page.wait_for_function(
-        "([k, n]) => ((window.__frames || {})[k] || []).length >= n",
-        arg=[key_class(key), n],
-        timeout=timeout_ms,
-    )
-    return frames_played(page, key)

@@ -14,8 +14,8 @@ from st_dom import (
     SIDEBAR,
     app_model,
     chart_by_key,
+    chart_title,
     choose_radio,
-    frames_played,
     import_ui,
     key_class,
     metric,
@@ -24,11 +24,8 @@ from st_dom import (
     selectbox_value,
     sentence_box,
     set_sentence,
-    shown_frame,
     slider_value,
     wait_for_charts,
-    wait_frames_played,
-    watch_frames,
 )
 
 import rnnviz
@@ -79,59 +76,45 @@ def test_new_sentence_redraws_the_activation_heatmap(open_app_warm, app_menu, wa
     assert page.console_errors == []
 
 
-def _play(page, key: str, button: str, frames: int) -> list[int]:
-    """Press the chart's Play button (its label contains `button`), let `frames` frames play,
-    press Pause; return the steps t of the frames that played, in order, and check that the
-    animation then stays where it was paused."""
-    chart = page.locator(f".st-key-{key_class(key)}")
-    watch_frames(page, key)
-    chart.locator(".updatemenu-button", has_text=button).click()
-    wait_frames_played(page, key, frames)
-    chart.locator(".updatemenu-button", has_text="Pause").click()
-    played = [int(name) for name in frames_played(page, key)]
-    paused_at = shown_frame(page, key)
-    page.wait_for_timeout(1_000)  # more than two frames at the figures' 350-450 ms per frame
-    assert shown_frame(page, key) == paused_at, "Pause did not stop the animation"
-    return played
+def _play(page, button: str, steps: int, wait_for_app) -> None:
+    """Press the page's Play button, let `steps` steps go by, press Pause."""
+    start = int(slider_value(page, "Step t"))
+    page.get_by_role("button", name=button).click()
+    for _ in range(150):                    # 15 s at most
+        if abs(int(slider_value(page, "Step t")) - start) >= steps:
+            break
+        page.wait_for_timeout(100)
+    page.get_by_role("button", name="❚❚ Pause").click()
+    wait_for_app(page)
 
 
-def _only_plotly_pause_errors(errors: list[str]) -> list[str]:
-    """The console errors left after removing Plotly's own line for a paused animation.
-
-    Pause interrupts the running Plotly.animate, whose promise then rejects with `undefined`;
-    Plotly's button handler does not catch it, so the browser reports an uncaught
-    `undefined`. That is the Play/Pause recipe of Plotly's documentation, not the app.
-    """
-    return [e for e in errors if e != "pageerror: undefined"]
-
-
-def test_play_advances_the_forward_animation(open_app_warm, app_menu, wait_for_app):
+def test_play_advances_the_one_step_counter(open_app_warm, app_menu, wait_for_app):
     page = open_app_warm(app_menu["Forward pass"])
     wait_for_charts(page)
     key = "forward.figure"
-    fig = chart_by_key(page, key)
-    assert fig["frames"] > 2, "the forward figure has no animation frames"
-    start = int(shown_frame(page, key))
-    assert start + 3 <= max(int(n) for n in fig["frame_names"]), "starts too close to T_x"
-
-    # ▶ Play runs in the browser: on from the step the chart shows, in order.
-    played = _play(page, key, "Play", frames=3)
-    assert played == sorted(set(played)), played
-    assert played[0] in (start, start + 1), f"showing t = {start}, Play started at {played}"
-    assert int(shown_frame(page, key)) > start
-    assert chart_by_key(page, key)["traces"] != fig["traces"], "the frames drew nothing new"
-
-    # The server-side stepper: "Step ▶" moves t by one and the equations follow it.
     heading = page.locator(MAIN).get_by_role("heading", name="The equations at t =")
-    t0 = int(heading.inner_text().split("t = ", 1)[1].split(",", 1)[0])
+    start = int(slider_value(page, "Step t"))
+    assert f"t = {start}," in chart_title(page, key) and f"t = {start}," in heading.inner_text()
+
+    # ▶ Play steps the page's t: the slider, the diagram and the equations move together.
+    _play(page, "▶ Play", 2, wait_for_app)
+    wait_for_charts(page)
+    t = int(slider_value(page, "Step t"))
+    assert t >= start + 2
+    assert f"step t = {t}," in chart_title(page, key)
+    expect(heading).to_contain_text(f"t = {t},")
+    page.wait_for_timeout(1_500)            # paused: nothing moves any more
+    assert int(slider_value(page, "Step t")) == t
+
+    # "Step ▶" moves t by one and everything follows it.
     page.get_by_role("button", name="Step ▶").click()
     wait_for_app(page)
     wait_for_charts(page)
-    expect(heading).to_contain_text(f"t = {t0 + 1},")
-    assert int(slider_value(page, "Step t")) == t0 + 1
-    assert int(shown_frame(page, key)) == t0 + 1
+    expect(heading).to_contain_text(f"t = {t + 1},")
+    assert int(slider_value(page, "Step t")) == t + 1
+    assert f"step t = {t + 1}," in chart_title(page, key)
     expect(page.locator(EXCEPTION)).to_have_count(0)
-    assert _only_plotly_pause_errors(page.console_errors) == []
+    assert page.console_errors == []
 
 
 def test_backward_pass_steps_down_from_T_x(open_app_warm, app_menu, wait_for_app):
@@ -143,18 +126,13 @@ def test_backward_pass_steps_down_from_T_x(open_app_warm, app_menu, wait_for_app
     key = "backward.bptt"
     # BPTT starts at the last step: the slider, the chart and the metrics all say t = T_x.
     assert int(slider_value(page, "Step t")) == T
-    assert int(shown_frame(page, key)) == T
 
-    # ◀ Play in the chart: the browser walks the frames from T_x towards t = 1.
-    played = _play(page, key, "Play", frames=3)
-    assert played == sorted(set(played), reverse=True) and played[0] >= T - 1, played
-    assert int(shown_frame(page, key)) < T
+    assert f"step t = {T}:" in chart_title(page, key)
 
     # "◀ t − 1" twice: the stepper reruns with t = T_x − 1, then T_x − 2, and the page
     # reports ||∂L/∂a<t>|| at that step as the core computes it.
     loaded = app_model(model_label)
-    steps = loaded.steps(sentence)
-    expected = loaded.backward(steps, loaded.trace(sentence, steps), at="all").btrace.grad_norm
+    expected = loaded.backward(loaded.read(sentence, for_loss=True), at="all").btrace.grad_norm
     assert float(metric(page, f"||∂L/∂a<{T}>||")) == pytest.approx(expected[T - 1], rel=1e-3)
     for t in (T - 1, T - 2):
         page.get_by_role("button", name="◀ t − 1").click()
@@ -163,9 +141,17 @@ def test_backward_pass_steps_down_from_T_x(open_app_warm, app_menu, wait_for_app
         shown = float(metric(page, f"||∂L/∂a<{t}>||"))
         assert shown == pytest.approx(expected[t - 1], rel=1e-3), t
     wait_for_charts(page)
-    assert int(shown_frame(page, key)) == T - 2
+    assert f"step t = {T - 2}:" in chart_title(page, key)
+
+    # ◀ Play BPTT moves the same t further down, then pauses.
+    _play(page, "◀ Play BPTT", 2, wait_for_app)
+    t = int(slider_value(page, "Step t"))
+    assert t <= T - 4
+    wait_for_charts(page)
+    assert f"step t = {t}:" in chart_title(page, key)
+    assert float(metric(page, f"||∂L/∂a<{t}>||")) == pytest.approx(expected[t - 1], rel=1e-3)
     expect(page.locator(EXCEPTION)).to_have_count(0)
-    assert _only_plotly_pause_errors(page.console_errors) == []
+    assert page.console_errors == []
 
 
 def _sample_text(page) -> str:

@@ -34,4 +34,12 @@ def test_units_page_draws_its_charts(app_page, app_server, app_menu, wait_for_ap
                  lambda p: wait_for_app(p, FIRST_RUN_MS))
     expect(page.locator(EXCEPTION)).to_have_count(0)
     expect(page.get_by_text("match(es)").first).to_be_visible()
+    # An upload that is not UTF-8 gets a clear message, and the page keeps working.
+    choose_radio(page, "Corpus", "my own text (paste or upload)",
+                 lambda p: wait_for_app(p, FIRST_RUN_MS))
+    page.locator(f"{MAIN} input[type='file']").set_input_files(
+        files=[{"name": "latin1.txt", "mimeType": "text/plain", "buffer": b"caf\xe9 " * 100}])
+    wait_for_app(page, FIRST_RUN_MS)
+    expect(page.get_by_text("is not UTF-8 text").first).to_be_visible()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
     assert page.console_errors == []

@@ -12,6 +12,7 @@ import streamlit
 from _fig_spec import spec
 from _traces import ARCH_IDS, ARCHS, VOCAB, make
 
+from rnnviz.core.model import RNNConfig
 from rnnviz.figures import forward as F
 
 NUMBER = r"[-+]?\d+\.\d+"
@@ -117,8 +118,6 @@ def test_shape_rows_follow_the_seed_layout():
     assert rows["W_f, W_u, W_o, W_c"] == f"(n_a, n_a + n_x) = (7, {7 + n_x}) each"
     assert rows["a (all steps)"] == f"(n_a, m, T_x) = (7, 1, {trace.T_x})"
     # "What is the shape of W_ax for the shipped LSTM, and why?" (n_a = 256, n_x = 98)
-    from rnnviz.core.model import RNNConfig
-
     big = {r["array"]: r for r in F.shape_rows(RNNConfig(cell="lstm", n_x=98, n_a=256,
                                                           n_y=98), 10)}
     row = big["W_ax blocks: W_fx, W_ux, W_ox, W_cx"]

@@ -119,8 +119,9 @@ class GRU(Cell):
     def backward(self, tape, dC, input_grad=True):
         """BPTT. dC (T, m, n_a): gradient reaching each c<t> (= a<t>) from outside.
 
-        Returns dW, db (fused), dX (None when not input_grad), d_state0 = (∂L/∂c<0>,), the per-step dC (total), dZ, and
-        dG = ∂L/∂[Γu | Γr | c̃] (gate values, before their activations).
+        Returns dW, db (fused), dX (None when not input_grad), d_state0 = (∂L/∂c<0>,), the
+        per-step dC (total), dZ, and dG = ∂L/∂[Γu | Γr | c̃] (gate values, before their
+        activations).
         """
         G, C = tape.G, tape.C
         T, m, n = C.shape
@@ -131,9 +132,7 @@ class GRU(Cell):
         C_prev = prev(tape.c0, C)
         U, R, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
         # local derivatives for every step at once
-        D = np.empty_like(G)
-        np.multiply(G[..., s_ur], 1 - G[..., s_ur], out=D[..., s_ur])   # σ'
-        np.subtract(1, CT * CT, out=D[..., s_c])                        # tanh'
+        D = self.activation_slopes(G, n)                 # σ', tanh' for every step at once
         one_minus_u = 1 - U
         ct_minus_c = CT - C_prev
         dC_total = np.empty_like(C)
@@ -163,8 +162,8 @@ class GRU(Cell):
         db = np.empty(3 * n, dtype=C.dtype)
         dW[s_ur], db[s_ur] = weight_grads(tape.X, C_prev, dZ[..., s_ur])
         dW[s_c], db[s_c] = weight_grads(tape.X, tape.RC, dZ[..., s_c])
-        return dict(dW=dW, db=db, dX=input_grads(P, dZ) if input_grad else None, d_state0=(dc_next,), dC=dC_total,
-                    dG=dG, dZ=dZ)
+        dX = input_grads(P, dZ) if input_grad else None
+        return dict(dW=dW, db=db, dX=dX, d_state0=(dc_next,), dC=dC_total, dG=dG, dZ=dZ)
 
     def named_grad_rows(self, tape, g):
         n = tape.C.shape[2]
@@ -180,9 +179,11 @@ class GRU(Cell):
         Wu, Wr, Wc = (params[k][:, :n] for k in ("Wu", "Wr", "Wc"))
         U, R, CT = (self.block(tape.G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
         C_prev = prev(tape.c0, tape.C)
-        dU = (U * (1 - U) * (CT - C_prev))[..., None] * Wu    # through Γu
-        dCT = (U * (1 - CT ** 2))[..., None]                   # ∂c<t>/∂z_c
-        dR = (R * (1 - R) * C_prev)[..., None] * Wr            # ∂(Γr c<t-1>)/∂c<t-1> via Γr
+        S_u, S_r, S_c = (self.block(self.activation_slopes(tape.G, n), k, n)
+                         for k in ("gamma_u", "gamma_r", "c_tilde"))
+        dU = (S_u * (CT - C_prev))[..., None] * Wu             # through Γu
+        dCT = (U * S_c)[..., None]                             # ∂c<t>/∂z_c
+        dR = (S_r * C_prev)[..., None] * Wr                    # ∂(Γr c<t-1>)/∂c<t-1> via Γr
         inner = np.einsum("ij,tmjk->tmik", Wc, dR + R[..., None] * np.eye(n))
         return np.eye(n) * (1 - U)[..., None] + dU + dCT * inner
 

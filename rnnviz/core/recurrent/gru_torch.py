@@ -133,9 +133,7 @@ class TorchGRU(GRU):
         WaT_c = np.ascontiguousarray(P.WaT[s_c])         # W_ca (n, n)
         C_prev = prev(tape.c0, C)
         U, R, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        D = np.empty_like(G)
-        np.multiply(G[..., s_ur], 1 - G[..., s_ur], out=D[..., s_ur])   # σ'
-        np.subtract(1, CT * CT, out=D[..., s_c])                        # tanh'
+        D = self.activation_slopes(G, n)                 # σ', tanh' for every step at once
         one_minus_u = 1 - U
         ct_minus_c = CT - C_prev
         dC_total = np.empty_like(C)
@@ -169,8 +167,9 @@ class TorchGRU(GRU):
         dW[s_c, :n] = dHC2.T @ C_prev.reshape(T * m, n)
         dW[s_c, n:] = dZc2.T @ tape.X.reshape(T * m, n_x)
         dbca, db[s_c] = dHC2.sum(axis=0), dZc2.sum(axis=0)
-        return dict(dW=dW, db=db, dbca=dbca, dX=input_grads(P, dZ) if input_grad else None, d_state0=(dc_next,),
-                    dC=dC_total, dG=dG, dZ=dZ)
+        dX = input_grads(P, dZ) if input_grad else None
+        return dict(dW=dW, db=db, dbca=dbca, dX=dX, d_state0=(dc_next,), dC=dC_total, dG=dG,
+                    dZ=dZ)
 
     def step_jacobians(self, params, tape):
         """∂c<t>/∂c<t-1> for every t: (T_x, m, n_a, n_a), exact, from the tape."""
@@ -178,10 +177,12 @@ class TorchGRU(GRU):
         Wu, Wr, Wc = (params[k][:, :n] for k in ("Wu", "Wr", "Wc"))
         U, R, CT = (self.block(tape.G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
         C_prev = prev(tape.c0, tape.C)
-        dU = (U * (1 - U) * (CT - C_prev))[..., None] * Wu    # through Γu
+        S_u, S_r, S_c = (self.block(self.activation_slopes(tape.G, n), k, n)
+                         for k in ("gamma_u", "gamma_r", "c_tilde"))
+        dU = (S_u * (CT - C_prev))[..., None] * Wu             # through Γu
         # ∂z_c/∂c<t-1> = diag(hc) ∂Γr/∂c<t-1> + diag(Γr) W_ca
-        dz_c = ((tape.HC * R * (1 - R))[..., None] * Wr + R[..., None] * Wc)
-        return np.eye(n) * (1 - U)[..., None] + dU + (U * (1 - CT ** 2))[..., None] * dz_c
+        dz_c = (tape.HC * S_r)[..., None] * Wr + R[..., None] * Wc
+        return np.eye(n) * (1 - U)[..., None] + dU + (U * S_c)[..., None] * dz_c
 
     def terms(self, params, key, h_prev, r, x, unit):
         """As Cell.terms; c̃'s recurrent part is Γr * (W_ca c<t-1> + b_ca)."""

@@ -171,14 +171,16 @@ class LSTM(Cell):
         O, F, U, CT = (self.block(tape.G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
                                                            "c_tilde"))
         C_prev = prev(tape.c0, tape.C)
+        S_o, S_f, S_u, S_c = (self.block(self.activation_slopes(tape.G, n), k, n)
+                              for k in ("gamma_o", "gamma_f", "gamma_u", "c_tilde"))
         Wo, Wf, Wu, Wc = (params[k][:, :n] for k in ("Wo", "Wf", "Wi", "Wc"))
         # ∂c<t>/∂a<t-1> through Γf, Γu, c̃; ∂c<t>/∂c<t-1> = diag(Γf)
-        dc_da = ((C_prev * F * (1 - F))[..., None] * Wf + (CT * U * (1 - U))[..., None] * Wu
-                 + (U * (1 - CT ** 2))[..., None] * Wc)
+        dc_da = ((C_prev * S_f)[..., None] * Wf + (CT * S_u)[..., None] * Wu
+                 + (U * S_c)[..., None] * Wc)
         dc_dc = np.eye(n) * F[..., None]
         # a<t> = Γo tanh(c<t>)
         k = (O * (1 - tape.TC ** 2))[..., None]
-        da_da = (tape.TC * O * (1 - O))[..., None] * Wo + k * dc_da
+        da_da = (tape.TC * S_o)[..., None] * Wo + k * dc_da
         da_dc = k * dc_dc
         top = np.concatenate([da_da, da_dc], axis=-1)
         bottom = np.concatenate([dc_da, dc_dc], axis=-1)

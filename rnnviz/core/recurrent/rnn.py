@@ -103,7 +103,8 @@ class RNN(Cell):
     def backward(self, tape, dA, input_grad=True):
         """BPTT. dA (T, m, n_a): gradient reaching each a<t> from outside the recurrence.
 
-        Returns dW, db (fused), dX (None when not input_grad), d_state0 = (∂L/∂a<0>,), and the per-step dA (total), dZ.
+        Returns dW, db (fused), dX (None when not input_grad), d_state0 = (∂L/∂a<0>,), and the
+        per-step dA (total), dZ.
         """
         P, A = tape.P, tape.A
         D = self.derivative(tape)
@@ -115,8 +116,8 @@ class RNN(Cell):
             np.multiply(dA_total[t], D[t], out=dZ[t])    # ∂L/∂z<t> = ∂L/∂a<t> * g'(z<t>)
             np.matmul(dZ[t], P.WaT, out=da_next)         # ∂L/∂a<t-1> = W_aa^T ∂L/∂z<t>
         dW, db = weight_grads(tape.X, prev(tape.a0, A), dZ)
-        return dict(dW=dW, db=db, dX=input_grads(P, dZ) if input_grad else None, d_state0=(da_next,),
-                    dA=dA_total, dZ=dZ)
+        dX = input_grads(P, dZ) if input_grad else None
+        return dict(dW=dW, db=db, dX=dX, d_state0=(da_next,), dA=dA_total, dZ=dZ)
 
     def named_grad_rows(self, tape, g):
         out = {"dx": g["dX"], "da": g["dA"], "dz_a": g["dZ"]}
