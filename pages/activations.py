@@ -71,11 +71,20 @@ def _inputs(ctx, steps) -> None:
         }), hide_index=True, height=min(400, 38 + 35 * steps.T_x), key="activations.tokens")
         st.caption(
             f"T_x = {steps.T_x} steps, vocabulary |V| = n_x = {ctx.model.config.n_x}. "
-            + (f"{n_unk} token(s) are not in the vocabulary and read as <UNK> (index 0)."
+            + (f"{n_unk} token(s) are not in the vocabulary and read as {_unk_reading(ctx)}."
                if n_unk else "Every token is in the vocabulary."))
     with c2:
         ui.chart(_onehot(ctx.spec, ctx.text), key="activations.onehot")
         ui.look_for(NOTES["onehot"])
+
+
+def _unk_reading(ctx) -> str:
+    """What an unknown token reads as: the vocabulary's unknown token, or (an imported
+    vocabulary without one) no input at all."""
+    unk_id = getattr(ctx.model.vocab, "unk_id", 0)
+    if unk_id < 0:
+        return "x\\<t\\> = 0 (no input at that step)"
+    return f"{ui.md(ctx.model.vocab.itos[unk_id])} (index {unk_id})"
 
 
 def _heatmaps(ctx, trace, keys, layer=None) -> None:

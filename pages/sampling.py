@@ -44,6 +44,13 @@ def logprob_figure(name: str, texts: tuple[tuple[str, str], ...]):
                                      for label, text in texts])
 
 
+def _lms() -> dict[str, str]:
+    """name -> label of the LMs to sample from: the shipped three and this session's own."""
+    mine = {n: f"your model {m.name}" for n, m in ui.session_models().items()
+            if m.kind == "char_lm"}
+    return {**CHAR_LMS, **mine}
+
+
 def new_seed() -> None:
     st.session_state["sampling.seed"] = (st.session_state.get("sampling.seed", 0) + 1) % SEED_MAX
     st.session_state[REGENERATE] = True
@@ -52,12 +59,14 @@ def new_seed() -> None:
 def _settings() -> tuple:
     """The sample's settings (model, prefix, temperature, top-k, length, seed)."""
     sidebar_model = st.session_state.get(ui.KEY_MODEL)
-    default_model = sidebar_model if sidebar_model in CHAR_LMS else "char-lm-lstm"
+    lms = _lms()
+    default_model = sidebar_model if sidebar_model in lms else "char-lm-lstm"
     c1, c2, c3 = st.columns([1.2, 2, 2], gap="medium")
     with c1:
-        name = st.radio("Model", list(CHAR_LMS), index=list(CHAR_LMS).index(default_model),
+        name = st.radio("Model", list(lms), index=list(lms).index(default_model),
                         key="sampling.model", persist_state="session",
-                        format_func=lambda n: f"{CHAR_LMS[n]} ({n})",
+                        format_func=lambda n: (f"{lms[n]} ({n})" if n in CHAR_LMS
+                                               else lms.get(n, n)),
                         help="Three character LMs trained on the same corpus (Python standard "
                              "library docstrings).")
     with c2:
@@ -145,10 +154,10 @@ def compare(name: str) -> None:
     pref = figs.preference(ui.get_score(name, text_a)["log_prob"],
                            ui.get_score(name, text_b)["log_prob"])
     if pref["winner"] == "tie":
-        st.info(f"The {CHAR_LMS[name]} model gives both sentences the same probability.")
+        st.info(f"The {_lms()[name]} model gives both sentences the same probability.")
     else:
         lo = "A" if pref["winner"] == "B" else "B"
-        st.success(f"The {CHAR_LMS[name]} model prefers **sentence {pref['winner']}**: log "
+        st.success(f"The {_lms()[name]} model prefers **sentence {pref['winner']}**: log "
                    f"P({pref['winner']}) − log P({lo}) = {pref['diff']:.2f} nats, so sentence "
                    f"{pref['winner']} is **{pref['ratio']} times** as probable.")
     if len(text_a) != len(text_b):
@@ -177,7 +186,7 @@ def render() -> None:
     st.caption(NOTES["caption"])
     current = _settings()
     name = current[0]
-    if ui.missing_models(name):
+    if name in CHAR_LMS and ui.missing_models(name):
         st.stop()
     b1, b2, _ = st.columns([1, 1, 4])
     generate = b1.button("Generate", key="sampling.generate", type="primary")
@@ -187,7 +196,7 @@ def render() -> None:
         st.session_state[GENERATED] = current
         st.session_state["sampling.step"] = 1
     shown = st.session_state[GENERATED]
-    if ui.load_shipped(shown[0]) is None:      # drawn earlier with a model that went missing
+    if ui.load_lm(shown[0]) is None:           # drawn earlier with a model that went missing
         st.session_state[GENERATED] = shown = current
     if shown != current:
         st.caption("The settings changed since this sample was drawn: press **Generate** to "
@@ -195,10 +204,15 @@ def render() -> None:
     s = ui.get_sample(*shown)
     st.subheader("The sample")
     st.code(printable(s["prefix"] + "".join(s["chars"])), language=None, wrap_lines=True)
-    st.caption(f"{CHAR_LMS[shown[0]]} model, temperature {shown[2]:g}, top-k "
+    st.caption(f"{_lms()[shown[0]]} model, temperature {shown[2]:g}, top-k "
                f"{shown[3] or 'off'}, {len(s['chars'])} characters, seed {shown[5]}.")
     st.subheader("One step at a time")
     step_browser(s, shown)
+    if ui.load_lm(name).state0 is None:
+        st.info(ui.md("Your model starts from a<0> = 0 without a start token, so it gives "
+                      "no probability to a sentence's first token: load it with a start token "
+                      "(the one it read first in training) to score sentences."))
+        return
     _score(name)
     compare(name)
 

@@ -44,6 +44,13 @@ def load_shipped(name: str) -> ModelInUse | None:
         return None
 
 
+def load_lm(name: str) -> ModelInUse | None:
+    """A language model by name: shipped, or one that lives in this session ("session:...")."""
+    if name.startswith(SESSION_PREFIX):
+        return session_models().get(name)
+    return load_shipped(name)
+
+
 def missing_models(*names: str) -> bool:
     """Show an info box and return True when one of the shipped models is missing."""
     absent = [n for n in names if load_shipped(n) is None]
@@ -175,9 +182,9 @@ def get_gradient_check(spec: ModelSpec, text: str, at: str):
 @st.cache_resource(max_entries=32, show_spinner=False)
 def get_sample(name: str, prefix: str, temperature: float, top_k: int, length: int,
                seed: int) -> dict:
-    """A shipped LM's sample, deterministic for its arguments, as compact float32 arrays
-    (`rnnviz.lm.Sample.arrays`) with the prefix and the vocabulary; read-only."""
-    p = load_shipped(name)
+    """A shipped (or this session's) LM's sample, deterministic for its arguments, as compact
+    float32 arrays (`rnnviz.lm.Sample.arrays`) with the prefix and the vocabulary; read-only."""
+    p = load_lm(name)
     s = p.sample(prefix, length=length, temperature=temperature, top_k=top_k or None,
                  rng=np.random.default_rng(seed))
     out = {"prefix": prefix, "itos": tuple(p.vocab.itos), **s.arrays()}
@@ -189,7 +196,7 @@ def get_sample(name: str, prefix: str, temperature: float, top_k: int, length: i
 def get_score(name: str, text: str) -> dict:
     """log P(text), bits per character, perplexity and the per-character terms under a
     shipped LM (`CharLM.score`)."""
-    out = load_shipped(name).score(text)
+    out = load_lm(name).score(text)
     return {k: (np.asarray(v, dtype=np.float64) if k == "per_char" else float(v))
             for k, v in out.items()}
 

@@ -9,6 +9,7 @@ from rnnviz.training.agreement import (
     NOUNS,
     AgreementConfig,
     AgreementTask,
+    accuracy_vs_distance,
     agreement_task,
     train_agreement,
 )
@@ -162,3 +163,15 @@ def test_the_gradient_probe_ends_with_the_heads_own_gradient():
         m = len(probe.y)
         dz = (y_hat - np.eye(2)[probe.y]) / m
         assert norms[-1] == pytest.approx(np.linalg.norm(dz @ p["Wy"]), rel=1e-4)
+
+
+def test_a_sweep_cut_short_keeps_only_whole_points():
+    asked = {"n": 0}
+
+    def should_stop():
+        asked["n"] += 1
+        return asked["n"] > 15            # the second point is stopped after a few steps
+
+    out = accuracy_vs_distance(["rnn"], (3, 4, 5), should_stop=should_stop, steps=10)
+    assert list(out["rnn"]) == [3]
+    assert out["rnn"][3] == train_agreement("rnn", 3, steps=10).accuracy

@@ -50,6 +50,11 @@ def corr(u, f):
     return np.corrcoef(np.asarray(u, np.float64), np.asarray(f, np.float64))[0, 1]
 
 
+def test_the_four_functions_are_exported():
+    for name in ("unit_scores", "select_units", "search_pattern", "gate_saturation"):
+        assert getattr(rnnviz, name) is getattr(U, name) and name in rnnviz.__all__
+
+
 # -- features --------------------------------------------------------------------------------
 
 

@@ -168,7 +168,8 @@ def matches_html(text: str, matches: pd.DataFrame, context: int = 40, limit: int
         mid = text[a:b].replace("\n", "↵")
         rows.append(
             "<div style='font-family:ui-monospace,\"DejaVu Sans Mono\",monospace;"
-            "white-space:pre;overflow-x:auto;direction:ltr;unicode-bidi:isolate'>"
+            "white-space:pre-wrap;overflow-wrap:anywhere;direction:ltr;unicode-bidi:isolate;"
+            "margin-bottom:4px'>"
             f"{escape_all('…' + left)}<span style='background:rgba(255,200,0,0.6);"
             f"border-radius:2px'>{escape_all(mid)}</span>{escape_all(right + '…')}"
             f"<span style='color:#888'>{escape_all(f'  t = {r.start}…{r.end}, ')}"

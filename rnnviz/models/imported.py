@@ -258,11 +258,11 @@ def _read_pt(data: bytes, name: str) -> dict:
     try:
         obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"{name} could not be loaded with torch.load(weights_only=True), "
                          "which never runs the Python code a pickle may hold: it is not a "
-                         f"plain state_dict of tensors ({first[:160]}). Save "
-                         "model.state_dict() with safetensors instead.") from None
+                         "plain state_dict of tensors (it holds other Python objects, or is "
+                         f"not a torch file; {type(exc).__name__}). Save model.state_dict() "
+                         "with safetensors instead.") from None
     if isinstance(obj, Mapping) and "state_dict" in obj and isinstance(obj["state_dict"],
                                                                         Mapping):
         obj = obj["state_dict"]                      # a checkpoint {"state_dict": ..., ...}

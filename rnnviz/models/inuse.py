@@ -273,6 +273,11 @@ class ModelInUse:
         return self
 
 
+def top_layer(a: np.ndarray) -> np.ndarray:
+    """The top layer's (n_a, m) of a state vector, (layers, n_a, m) for a stacked model."""
+    return a if a.ndim == 2 else a[-1]
+
+
 class CharLM(ModelInUse):
     """A character- (or word-) level language model, primed by a start token when it has one.
 
@@ -363,7 +368,7 @@ class CharLM(ModelInUse):
             k = draw(p, rng)
             ch = UNK_CHAR if self.vocab.is_unk(k) else self.vocab.itos[k]
             steps.append(SampleStep(probs=p, y_hat=np.array(y, dtype=np.float64), token_id=k,
-                                    char=ch, a=state.a[:, 0].copy()))
+                                    char=ch, a=top_layer(state.a)[:, 0].copy()))
             chars.append(ch)
             xt = np.zeros((n_x, 1), dtype=dt)
             xt[k] = 1

@@ -273,7 +273,8 @@ def accuracy_vs_distance(cells: Sequence[str], distances: Sequence[int] = DISTAN
                          should_stop: Callable[[], bool] | None = None,
                          on_point: Callable[[str, int, float], None] | None = None,
                          **settings) -> dict[str, dict[int, float]]:
-    """{cell: {L: held-out accuracy}}: one training run per (cell, L), same settings."""
+    """{cell: {L: held-out accuracy}}: one training run per (cell, L), same settings.
+    should_stop() is asked between steps; a point whose training it cut short is left out."""
     out: dict[str, dict[int, float]] = {c: {} for c in cells}
     for L in distances:
         for cell in cells:
@@ -281,6 +282,8 @@ def accuracy_vs_distance(cells: Sequence[str], distances: Sequence[int] = DISTAN
                 return out
             stop = None if should_stop is None else (lambda p: not should_stop())
             res = train_agreement(cell, int(L), callback=stop, **settings)
+            if len(res.losses) < res.config.steps:      # stopped part-way: not a point
+                return out
             out[cell][int(L)] = res.accuracy
             if on_point is not None:
                 on_point(cell, int(L), res.accuracy)

@@ -163,3 +163,25 @@ def test_task_b_trains_a_char_lm_on_pasted_text(at):
     assert f"The n-gram baseline has {data['baseline']:.2f}" in words
     assert "Samples at step 20" in words
     assert any(t.value.startswith("LSTM: ") for t in at.get("text"))
+
+
+def test_the_sweep_trains_each_distance_with_the_runs_settings(at):
+    start(at, steps=20, L=4, cells=["rnn"])
+    wait_until_final(at)
+    at.run()
+    at.button(key=K + "sweep").click().run()
+    assert not at.exception, at.exception
+    sweep = at.session_state[K + "sweep_run"]
+    end = time.monotonic() + 300
+    while sweep.status in jobs.ACTIVE and time.monotonic() < end:
+        time.sleep(0.1)
+    assert sweep.status == jobs.DONE, (sweep.status, sweep.error)
+    at.run()
+    points = sweep.view()[2]["sweep"]["rnn"]
+    from rnnviz.training.agreement import DISTANCES, train_agreement
+    assert sorted(points) == list(DISTANCES)
+    # one point again, outside the app: the same settings give the same accuracy
+    assert points[5] == train_agreement("rnn", 5, steps=20).accuracy
+    spec = chart(at, K + "sweep_chart")
+    assert list(spec["data"][0]["x"]) == list(DISTANCES)
+    assert np.allclose(spec["data"][0]["y"], [100 * points[L] for L in DISTANCES], atol=1e-4)

@@ -130,8 +130,17 @@ def _run_page(monkeypatch, model, page):
     return at, name
 
 
-@pytest.mark.parametrize("case", ["gru2bi-tagger", "lstm3-lm", "rnn2bi-classifier"])
-@pytest.mark.parametrize("page", PAGES)
+# Every page that reads the sidebar's model, each on models that exercise it (stacked,
+# bidirectional, torch's GRU, every task), 13 runs instead of all 21 pairs.
+CASES = [(case, page) for case, pages in {
+    "gru2bi-tagger": ["activations", "bidirectional", "backward", "units"],
+    "lstm3-lm": ["activations", "forward", "backward", "vanishing", "types"],
+    "rnn2bi-classifier": ["activations", "backward", "forward", "bidirectional"],
+}.items() for page in pages]
+assert {page for _, page in CASES} == set(PAGES)
+
+
+@pytest.mark.parametrize(("case", "page"), CASES)
 def test_every_page_draws_an_imported_model(monkeypatch, case, page):
     import pathlib
 
@@ -181,3 +190,31 @@ def test_stacked_models_get_a_layer_picker(monkeypatch):
 def test_a_one_layer_model_has_no_layer_picker(monkeypatch):
     at, _ = _run_page(monkeypatch, _imported("nan-lstm-lm"), "activations")
     assert not [r for r in at.radio if r.key == "activations.layer"]
+
+
+def test_the_sampling_page_samples_an_imported_lm(monkeypatch):
+    model = _imported("lstm3-lm")
+    at, name = _run_page(monkeypatch, model, "sampling")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="sampling.model").value == name              # the sidebar's LM
+    expected = model.sample("Return the ", length=200, temperature=0.7, rng=0)
+    assert at.code[0].value == expected.text
+    assert any("without a start token" in i.value for i in at.info)   # no P(first token)
+    # with a start token it scores sentences too
+    primed = rnnviz.import_torch(
+        to_torch(model.config, model.model.params, prefix="rnn.", head="fc."), vocab=CHARS,
+        task="lm", start="?", name="primed")
+    at, name = _run_page(monkeypatch, primed, "sampling")
+    assert not at.exception, [e.value for e in at.exception]
+    score = primed.score(DEFAULT_SENTENCE)
+    assert any(m.value == f"{score['log_prob']:.2f} nats" for m in at.metric)
+
+
+def test_an_unknown_token_of_an_imported_vocabulary_reads_no_input(monkeypatch):
+    model = _imported("lstm3-lm")                   # its vocabulary has no unknown token
+    at, _ = _run_page(monkeypatch, model, "activations")
+    at.text_area(key="sidebar.sentence").set_value("Return ~ list").run()
+    assert not at.exception
+    assert any("1 token(s) are not in the vocabulary and read as x\\<t\\> = 0" in c.value
+               for c in at.caption)
+    assert not model.read("Return ~ list").steps.x[:, 0, 7].any()

@@ -11,14 +11,16 @@ PAGES = declared_pages()
 CHARTLESS = {"About"}
 
 # Elements whose right edge passes the main column's (scrolled into view or not). Plotly
-# clips its own drawing; KaTeX's MathML copy is for screen readers and is not drawn.
+# clips its own drawing; inside an equation only the equation's own box counts (KaTeX draws
+# stretchy braces as wide SVG paths that it clips, and its MathML copy is not drawn).
 _OVERFLOW_JS = r"""
 () => {
   const main = document.querySelector("[data-testid='stMainBlockContainer']");
   const right = main.getBoundingClientRect().right;
   const out = [];
   for (const el of main.querySelectorAll("*")) {
-    if (el.closest(".js-plotly-plot, .katex-mathml, [data-testid='stDataFrame']")) continue;
+    if (el.closest(".js-plotly-plot, [data-testid='stDataFrame']")) continue;
+    if (el.parentElement && el.parentElement.closest(".katex")) continue;
     const r = el.getBoundingClientRect();
     if (r.width > 0 && r.height > 0 && r.right > right + 1) {
       out.push(`${el.tagName}.${String(el.className).slice(0, 40)} right=${Math.round(r.right)}`

@@ -98,9 +98,18 @@ def pack(W, b, scales):
 
 
 def input_projection(P, X):
-    """x<t>^T W_x^T + b for every t in one GEMM: (T, m, n_x) -> (T, m, k n_a)."""
+    """x<t>^T W_x^T + b for every t: (T, m, n_x) -> (T, m, k n_a).
+
+    One GEMM; when every x<t> is one-hot (text read token by token) the product is a row of
+    W_x^T per step, looked up instead of multiplied (about a fifth of a char LM's forward).
+    """
     T, m, n_x = X.shape
-    Z = X.reshape(T * m, n_x) @ P.Wx
+    X2 = X.reshape(T * m, n_x)
+    ids = X2.argmax(axis=1) if X2.size else np.zeros(0, dtype=np.int64)
+    if np.count_nonzero(X2) == len(ids) and np.all(X2[np.arange(len(ids)), ids] == 1):
+        Z = P.Wx[ids]
+    else:
+        Z = X2 @ P.Wx
     Z += P.b
     return Z.reshape(T, m, -1)
 
