@@ -231,7 +231,7 @@ def _text_source(limits: jobs.Limits) -> tuple[str, str]:
                             max_chars=limits.max_text_bytes)
     elif source == "upload":
         up = st.file_uploader("A plain-text file (UTF-8, at most 1 MB)", type=["txt", "md", "py"],
-                              key=K + "upload")
+                              key=K + "upload", max_upload_size=1)
         text = ""
         if up is not None:
             raw = up.getvalue()

@@ -110,7 +110,7 @@ def _compare_fig(spec, text_a, text_b):
 def _own_corpus() -> tuple[str | None, str | None]:
     """(text, error) from the upload (first) or the pasted text."""
     up = st.file_uploader("Upload a UTF-8 text file (≤ 1 MB)", key="units.upload",
-                          type=None, accept_multiple_files=False)
+                          type=None, accept_multiple_files=False, max_upload_size=1)
     pasted = st.text_area("…or paste text", key="units.paste", height=120,
                           max_chars=U.MAX_CORPUS_BYTES)
     try:

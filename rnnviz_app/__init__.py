@@ -24,14 +24,15 @@ Sidebar (``rnnviz_app.sidebar``): ``page_context(require_text=True) -> PageConte
 
 Loaders (``rnnviz_app.loaders``; small keys, shared read-only results): ``get_model(spec)``,
 ``get_reading(spec, text, for_loss=False)`` (steps + trace, one forward pass per (spec, text)),
-``get_steps``, ``get_trace``, ``get_backward(spec, text, at)``; ``get_csv``,
-``get_gradient_check``, ``get_sample``, ``get_score``, ``get_sensitivity``; ``shipped_models()``,
-``load_shipped(name)``, ``missing_models(*names)``; ``add_session_model(model)`` /
-``session_models()`` for models that live in one session (uploads, trained in the app).
+``get_steps``, ``get_trace``, ``get_backward(spec, text, at)``; ``get_csv``, ``get_da_split``,
+``get_dw_contributions``, ``get_gradient_check``, ``get_sample``, ``get_score``,
+``get_sensitivity``, ``get_tags``; ``shipped_models()``, ``load_shipped(name)``,
+``missing_models(*names)``; ``add_session_model(model)`` / ``session_models()`` for models that
+live in one session (uploads, trained in the app).
 
 Widgets (``rnnviz_app.widgets``): ``look_for``, ``chart``, ``chart_with_note``,
 ``cache_figure``, ``keep_valid``, ``nonfinite_warning``, ``safe_markdown_html``, ``text_box``,
-``md``.
+``sidebar_text``, ``number_table``, ``md``.
 
 Importing ``rnnviz_app`` limits NumPy's OpenBLAS to one thread (``rnnviz_app.runtime``) and
 keeps freed memory in the process (``rnnviz.keep_freed_memory``): the server is rnnviz's own.
@@ -42,6 +43,8 @@ from rnnviz_app.loaders import (
     add_session_model,
     get_backward,
     get_csv,
+    get_da_split,
+    get_dw_contributions,
     get_gradient_check,
     get_model,
     get_reading,
@@ -49,6 +52,7 @@ from rnnviz_app.loaders import (
     get_score,
     get_sensitivity,
     get_steps,
+    get_tags,
     get_trace,
     load_lm,
     load_shipped,
@@ -93,8 +97,10 @@ from rnnviz_app.widgets import (
     md,
     metrics_row,
     nonfinite_warning,
+    number_table,
     play_button,
     safe_markdown_html,
+    sidebar_text,
     step_controls,
     text_box,
     unknown_words_note,
@@ -109,11 +115,12 @@ __all__ = [
     "current_text", "shipped_models", "load_lm", "load_shipped", "missing_models",
     "add_session_model", "session_models", "get_model", "get_reading", "get_steps",
     "get_trace", "get_backward",
-    "get_csv", "get_gradient_check", "get_sample", "get_score", "get_sensitivity",
+    "get_csv", "get_da_split", "get_dw_contributions", "get_gradient_check", "get_sample",
+    "get_score", "get_sensitivity", "get_tags",
     "look_for", "cache_figure", "chart", "chart_with_note", "download_trace", "equation",
     "keep_valid", "layer_picker",
     "literal", "md", "metrics_row",
-    "nonfinite_warning", "play_button", "advance_play",
+    "nonfinite_warning", "number_table", "play_button", "advance_play", "sidebar_text",
     "PLAY_SECONDS", "safe_markdown_html", "step_controls",
     "text_box", "unknown_words_note",
     "MAX_CHARS", "DEFAULT_SENTENCE", "DEFAULT_PRETRAINED", "RANDOM",

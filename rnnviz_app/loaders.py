@@ -158,10 +158,39 @@ def get_backward(spec: ModelSpec, text: str, at: str = "all") -> Backward:
 # -- other package calls the pages share, cached on small keys --------------------------------
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def get_dw_contributions(spec: ModelSpec, text: str, at: str, direction: str = ""):
+    """Per weight matrix, the norms of each step's term dz<t> [a<t-1>; x<t>]ᵀ of ∂L/∂W and of
+    their running sum from T_x (`rnnviz.figures.backward.dw_contributions`), for the BPTT of
+    `get_backward(spec, text, at)`."""
+    from rnnviz.figures.backward import dw_contributions
+
+    res = get_backward(spec, text, at)
+    return dw_contributions(get_model(spec).model, res.trace, res.btrace, direction=direction)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def get_csv(spec: ModelSpec, text: str) -> bytes:
     """The reading's trace as a tidy CSV (t, token, unit, quantity, symbol, value)."""
     return get_trace(spec, text).to_dataframe().to_csv(index=False).encode("utf-8")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def get_da_split(spec: ModelSpec, text: str, at: str, t: int, direction: str = "") -> dict:
+    """Where ∂L/∂a<t> of `get_backward(spec, text, at)` comes from
+    (`rnnviz.figures.backward.da_split`): the norms "local" (from ŷ<t>), "carried" (from step
+    t+1; 0 below float32 rounding of the total), "total", and "dc" = ||∂L/∂c<t>|| for an LSTM
+    (else None)."""
+    from rnnviz.figures.backward import da_split
+
+    res = get_backward(spec, text, at)
+    local, carried, total = da_split(get_model(spec).model, res.trace, res.btrace, res.y, at=at,
+                                     t=t, direction=direction)
+    dc = "dc" + (f"_{direction}" if direction else "")
+    lstm = get_model(spec).config.cell == "lstm" and dc in res.btrace.keys()
+    return {"local": local, "carried": 0.0 if carried <= 1e-5 * max(total, 1e-30) else carried,
+            "total": total,
+            "dc": float(np.linalg.norm(res.btrace[dc][:, 0, t - 1])) if lstm else None}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -199,6 +228,17 @@ def get_score(name: str, text: str) -> dict:
     out = load_lm(name).score(text)
     return {k: (np.asarray(v, dtype=np.float64) if k == "per_char" else float(v))
             for k, v in out.items()}
+
+
+def get_tags(name: str, text: str) -> tuple[list[str], np.ndarray]:
+    """(tokens, P(class 1) per token) of the tagger `name` from its cached reading (the
+    shipped ner taggers: P(name)); ([], empty) for a text without tokens."""
+    try:
+        reading = get_reading(ModelSpec(name), text)
+    except ValueError:
+        return [], np.zeros(0)
+    return (list(reading.steps.labels),
+            np.asarray(reading.trace["y_hat"][1, 0, :], dtype=np.float64))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

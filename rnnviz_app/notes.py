@@ -108,6 +108,8 @@ BPTT_EQUATIONS = {
 }
 
 BACKWARD = {
+    "losses": {"all": "Next-token cross-entropy over the sentence: L = Σ_t L<t>",
+               "last": "Loss at the last step only: L = L<T_x>"},
     "caption": (
         "Backpropagation through time: the loss is computed from ŷ\\<1\\>…ŷ\\<T_x\\>, then "
         "its gradient flows backwards, from t = T_x down to t = 1, through the same cell at "
@@ -149,6 +151,19 @@ BACKWARD = {
         "forward passes). Relative errors around 10⁻⁷ or smaller mean the backward pass is "
         "right; 10⁻³ or more would mean a bug. A very small gradient of a large loss is only "
         "checked to the rounding of L (≈ 10⁻¹⁶·|L|/ε)."),
+    "too_short": "A language-model loss needs at least two characters (step t predicts "
+                 "character t+1): type a longer sentence.",
+    "loss_help": "The seed's L = Σ_t L<t>, or only the last step's loss (what a many-to-one "
+                 "model such as a sentiment classifier uses).",
+    "loss_value_help": "Natural log, summed over the steps that count.",
+    "steps_help": "For a character model the loss uses the course's pair: x = the sentence "
+                  "without its last character, y<t> = x<t+1>.",
+    "directions": {"fwd": "forward a→", "bwd": "backward a←"},
+    "direction_help": "Each direction has its own weights and its own BPTT sweep.",
+    "keys_help": "∂L/∂a<t>, ∂L/∂c<t>, and the gradient with respect to each gate's value.",
+    "local_help": "W_yᵀ(ŷ<t> − y<t>): this step's own loss, through the output layer.",
+    "carried_help": "What flows back through the recurrence from the later steps.",
+    "worst_help": "Over the entries checked in relative terms (not tiny, above rounding).",
 }
 
 SAMPLING = {
@@ -223,6 +238,21 @@ TYPES = {
 }
 
 BIDIRECTIONAL = {
+    "equation": r"\hat{y}^{\langle t \rangle} = g\big(W_y\,[\,\overrightarrow{a}^{\langle t "
+                r"\rangle},\ \overleftarrow{a}^{\langle t \rangle}\,] + b_y\big)",
+    "sources": {"a": "Sentence A", "b": "Sentence B", "sidebar": "The sidebar's sentence"},
+    "scales": {"log": "log10", "row": "each row ÷ its max", "raw": "raw"},
+    "sentences": {"a": "He said, Teddy Roosevelt was a great president.",
+                  "b": "He said, Teddy bears are on sale."},
+    "models": "This page uses the two shipped name taggers, whatever the sidebar's model: they "
+              "were trained on the same data, one reading left to right only.",
+    "type_one": "Type a sentence to tag (for example one with a name in it).",
+    "no_words": "No words found in this text: type some words.",
+    "empty": "The chosen sentence is empty: type one above (or in the sidebar).",
+    "no_shared": "The two sentences start with different words, so there is no shared "
+                 "beginning to compare.",
+    "scale_help": "A confident softmax squashes every gradient, so the norms span many orders "
+                  "of magnitude: the log scale shows them all.",
     "caption": (
         "A bidirectional RNN runs two RNNs with their own parameters: a→\\<t\\> reads the "
         "sentence left to right, a←\\<t\\> right to left, and every prediction sees both "

@@ -37,14 +37,17 @@ def cache_figure(fn):
     return st.cache_resource(max_entries=256, show_spinner=False)(build)
 
 
-def keep_valid(key: str, options, default) -> None:
+def keep_valid(key: str, options, default, init: bool = False) -> None:
     """Before drawing a selectbox/radio/multiselect whose options can change between runs:
-    reset its value if it is no longer one of `options`.
+    reset its value if it is no longer one of `options` (with `init`, also set `default`
+    when the widget has no value yet).
 
     When the options change (another model, a longer sentence), the browser still sends the
     old choice, which Streamlit then returns as a plain string; this catches it.
     """
     if key not in st.session_state:
+        if init:
+            st.session_state[key] = default
         return
     value = st.session_state[key]
     if isinstance(default, (list, tuple)):
@@ -111,6 +114,26 @@ def text_box(label: str, key: str, default: str) -> str:
     if n > MAX_CHARS:
         st.warning(f"{n:,} characters: only the first {MAX_CHARS} are read.")
     return text
+
+
+def sidebar_text(verb: str = "read") -> str:
+    """The sidebar's sentence cut to MAX_CHARS, with a notice when it was longer ("only the
+    first MAX_CHARS are `verb`"), for a page that reads it without `page_context`."""
+    from rnnviz_app.sidebar import current_text
+
+    text, n = current_text()
+    if n > MAX_CHARS:
+        st.warning(f"{n:,} characters: only the first {MAX_CHARS} are {verb}.")
+    return text
+
+
+def number_table(rows, formats: dict, key: str | None = None) -> None:
+    """A table (a DataFrame, or a list of dicts, one per row) without its index, with
+    printf-style formats for numeric columns: {"column": "%.4f"}."""
+    import pandas as pd
+
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key=key, column_config={
+        c: st.column_config.NumberColumn(format=f) for c, f in formats.items()})
 
 
 def unknown_words_note(steps) -> None:

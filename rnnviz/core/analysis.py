@@ -247,3 +247,36 @@ def most_active_units(A: np.ndarray, k: int) -> np.ndarray:
     if A.shape[0] <= k:
         return np.arange(A.shape[0])
     return np.sort(np.argsort(-A.std(axis=1), kind="stable")[:k])
+
+
+def shared_prefix(a, b) -> int:
+    """How many leading items two sequences share (words, characters, ...)."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def shared_prefix_table(words_a, words_b, out_a: dict, out_b: dict, what: str = "value"):
+    """(n, rows): n = the number of words the two sentences share from the start, and one row
+    per model with its output at word n in each sentence and their |difference| — equal for a
+    model that has read only that shared prefix. (0, []) without a shared word."""
+    n = shared_prefix(words_a, words_b)
+    if not n:
+        return 0, []
+    rows = []
+    for name in out_a:
+        va, vb = float(out_a[name][n - 1]), float(out_b[name][n - 1])
+        rows.append({"model": name, f"{what} in A": va, f"{what} in B": vb,
+                     "|difference|": abs(va - vb)})
+    return n, rows
+
+
+def future_sensitivity(S) -> float:
+    """The largest ||∂ŷ<t>/∂x<t'>|| with t' > t (right of the diagonal of a sensitivity
+    matrix): 0 for a model that reads left to right only; 0.0 for an empty matrix."""
+    S = np.asarray(S, dtype=np.float64)
+    upper = np.triu(S, k=1)
+    return float(upper.max()) if upper.size else 0.0

@@ -127,3 +127,15 @@ def test_hostile_sidebar_sentence_in_the_detail_charts(at, kind):
         assert "bidirectional.sensitivity" not in chart_keys(at)
     else:
         assert "bidirectional.sensitivity" in chart_keys(at)
+
+
+def test_unknown_words_are_named_and_the_page_says_which_models_it_uses(at):
+    import rnnviz
+
+    text = "The cats, which already ate a lot, were full."
+    at.text_input(key="bidirectional.sentence_a").input(text).run()
+    steps = rnnviz.load_pretrained("ner-bilstm").steps(text)
+    unknown = {w for w, u in zip(steps.labels, steps.unk, strict=True) if u}
+    notes = " ".join(c.value for c in at.caption if "Outside the model's vocabulary" in c.value)
+    assert unknown and all(w in notes for w in unknown), (unknown, notes)
+    assert any("whatever the sidebar's model" in c.value for c in at.caption)

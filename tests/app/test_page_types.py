@@ -90,3 +90,28 @@ def test_hostile_input(at, key, kind):
         assert any("Type a" in i.value for i in at.info)
     if key == "types.lm_start":
         assert "types.one_to_many" in chart_keys(at)
+
+
+def test_a_tagger_says_which_words_it_has_never_seen(at):
+    """Learner's report: "which" was tagged as a name with P = 0.95 and no hint that it is
+    outside the tagger's vocabulary (read as <UNK>)."""
+    import rnnviz
+
+    text = "The cats, which already ate a lot, were full."
+    at.text_input(key="types.tagger_text").input(text).run()
+    tagger = rnnviz.load_pretrained("ner-bilstm")
+    steps = tagger.steps(text)
+    unknown = sorted({w for w, u in zip(steps.labels, steps.unk, strict=True) if u})
+    notes = [c.value for c in at.caption if "Outside the model's vocabulary" in c.value]
+    if unknown:
+        assert len(notes) >= 1 and all(w in notes[0] for w in unknown), (unknown, notes)
+    else:
+        assert not notes
+    # A sentence of known words gets no such note.
+    known = " ".join(w for w, u in zip(steps.labels, steps.unk, strict=True) if not u)
+    at.text_input(key="types.tagger_text").input(known).run()
+    assert not [c for c in at.caption if "Outside the model's vocabulary" in c.value]
+
+
+def test_the_page_says_which_models_it_uses(at):
+    assert any("whatever the sidebar's model" in c.value for c in at.caption)
