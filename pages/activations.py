@@ -1,15 +1,12 @@
 """Activations: what every unit of a<t> (and, per architecture, c<t>, c̃<t>, the gates) does
 while the network reads the sidebar's sentence."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.core import analysis
 from rnnviz.core.trace import split_key
 from rnnviz.figures import activations as figs
-from rnnviz.figures.common import visible_token
 from rnnviz_app.notes import ACTIVATIONS as NOTES
 
 # Above this many heatmap cells (units × steps × quantities) only the most active units are
@@ -24,20 +21,15 @@ def _onehot(spec, text):
     return figs.onehot_figure(ui.get_trace(spec, text), ui.get_model(spec).vocab.itos)
 
 
-def _trace(spec, text, layer=None):
-    """The reading's trace, or layer l's (1-based) of a stacked model (None: the top)."""
-    trace = ui.get_trace(spec, text)
-    return trace if layer is None else trace.layer(layer)
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _budget(spec, text, keys, layer=None):
-    return figs.units_within_budget(_trace(spec, text, layer), list(keys), MAX_HEATMAP_CELLS)
+    return figs.units_within_budget(ui.get_trace(spec, text, layer), list(keys),
+                                    MAX_HEATMAP_CELLS)
 
 
 @ui.cache_figure
 def _heatmap(spec, text, key, keys, layer=None):
-    return figs.heatmap_figure(_trace(spec, text, layer), key,
+    return figs.heatmap_figure(ui.get_trace(spec, text, layer), key,
                                units=_budget(spec, text, keys, layer)[key])
 
 
@@ -49,12 +41,12 @@ def _top_k(spec, text, title):
 
 @ui.cache_figure
 def _saturation(spec, text, layer=None):
-    return figs.saturation_figure(_trace(spec, text, layer))
+    return figs.saturation_figure(ui.get_trace(spec, text, layer))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _ranked_units(spec, text, key, k, layer=None):
-    return analysis.suggest_units(_trace(spec, text, layer), key, k=k)
+    return analysis.suggest_units(ui.get_trace(spec, text, layer), key, k=k)
 
 
 def _inputs(ctx, steps) -> None:
@@ -62,29 +54,16 @@ def _inputs(ctx, steps) -> None:
     n_unk = int(steps.unk.sum())
     c1, c2 = st.columns([2, 3], gap="medium")
     with c1:
-        st.dataframe(pd.DataFrame({
-            "t": np.arange(1, steps.T_x + 1),
-            "token": [visible_token(s) for s in steps.labels],
-            "index in V": steps.ids,
-            "in vocabulary": np.where(steps.unk, "<UNK>", "yes"),
-            "target y<t>": [visible_token(s) if s else "" for s in steps.target_labels],
-        }), hide_index=True, height=min(400, 38 + 35 * steps.T_x), key="activations.tokens")
+        st.dataframe(figs.tokens_table(steps), hide_index=True,
+                     height=min(400, 38 + 35 * steps.T_x), key="activations.tokens")
         st.caption(
             f"T_x = {steps.T_x} steps, vocabulary |V| = n_x = {ctx.model.config.n_x}. "
-            + (f"{n_unk} token(s) are not in the vocabulary and read as {_unk_reading(ctx)}."
-               if n_unk else "Every token is in the vocabulary."))
+            + (f"{n_unk} token(s) are not in the vocabulary and read as "
+               f"{ui.md(ctx.model.unknown_input())}." if n_unk
+               else "Every token is in the vocabulary."))
     with c2:
         ui.chart(_onehot(ctx.spec, ctx.text), key="activations.onehot")
         ui.look_for(NOTES["onehot"])
-
-
-def _unk_reading(ctx) -> str:
-    """What an unknown token reads as: the vocabulary's unknown token, or (an imported
-    vocabulary without one) no input at all."""
-    unk_id = getattr(ctx.model.vocab, "unk_id", 0)
-    if unk_id < 0:
-        return "x\\<t\\> = 0 (no input at that step)"
-    return f"{ui.md(ctx.model.vocab.itos[unk_id])} (index {unk_id})"
 
 
 def _heatmaps(ctx, trace, keys, layer=None) -> None:

@@ -14,7 +14,6 @@ KEY_LOSS = "backward.loss"
 KEY_T = "backward.t"
 KEY_KEYS = "backward.keys"
 KEY_DIRECTION = "backward.direction"
-LOSSES = NOTES["losses"]
 MAX_PANELS = 3
 # Above this many heatmap cells only the units with the largest gradients are drawn (keeps
 # the page under 1.5 MB for a 256-unit model on 300 characters).
@@ -48,10 +47,10 @@ def _dw_fig(spec, text, at, direction, t):
 
 
 def _loss_choice(cfg) -> str:
-    ui.keep_valid(KEY_LOSS, list(LOSSES), "all")
-    at = st.radio("Loss", list(LOSSES), key=KEY_LOSS, horizontal=True,
-                  format_func=lambda k: ui.md(LOSSES[k]), disabled=cfg.head != "many_to_many",
-                  help=NOTES["loss_help"])
+    ui.keep_valid(KEY_LOSS, ["all", "last"], "all")
+    at = st.radio("Loss", ["all", "last"], key=KEY_LOSS, horizontal=True,
+                  format_func=lambda k: ui.md(NOTES["losses"][k]), help=NOTES["loss_help"],
+                  disabled=cfg.head != "many_to_many")
     return at if cfg.head == "many_to_many" else "last"
 
 

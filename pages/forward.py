@@ -23,9 +23,10 @@ def _figure(spec, text, unit, t, direction, layer=None):
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _equations(spec, text, t, unit, direction, layer=None):
     loaded = ui.get_model(spec)
-    return figs.equation_lines(loaded.model, ui.get_trace(spec, text), t, unit,
-                               direction=direction, output_labels=loaded.output_labels,
-                               layer=layer)
+    reading = ui.get_reading(spec, text)
+    return figs.equation_lines(loaded.model, reading.trace, t, unit, direction=direction,
+                               output_labels=loaded.output_labels, layer=layer,
+                               unknown=reading.steps.unk)
 
 
 def _step(ctx, unit, direction, layer) -> None:

@@ -2,26 +2,23 @@
 step of a sample, then score sentences: P(sentence) and which of two sentences the model
 prefers (the course notes' "The apple and pair/pear salad")."""
 
-import pandas as pd
 import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.figures import sampling as figs
 from rnnviz.figures.common import printable, visible_char
-from rnnviz.lm import entropy_bits, sampling_advice
+from rnnviz.lm import entropy_bits, rank, sampling_advice
 from rnnviz_app.notes import SAMPLING as NOTES
 
 CHAR_LMS = {"char-lm-rnn": "RNN", "char-lm-gru": "GRU", "char-lm-lstm": "LSTM"}
 MAX_LENGTH = 400
 SEED_MAX = 2**31 - 1
-COMPARE_DEFAULTS = {"sampling.compare_a": "The apple and pair salad",
-                    "sampling.compare_b": "The apple and pear salad"}
+COMPARE_DEFAULTS = NOTES["pair"]
 GENERATED = "sampling.generated"     # the settings of the sample on display (not a widget)
 REGENERATE = "sampling.regenerate"   # set by the "New seed" button's callback
 
 
-# Figures are cached on small keys and shared by every session: st.plotly_chart only copies
-# a figure, and building one (Plotly copies every label) is the costly part of a rerun.
+# Figures on small keys, shared by every session: building them is the costly part of a rerun.
 @st.cache_resource(max_entries=256, show_spinner=False)
 def step_figures(settings: tuple, step: int) -> tuple:
     """(sampled text, top-k, hidden state) at one step of the sample of `settings`."""
@@ -44,13 +41,6 @@ def logprob_figure(name: str, texts: tuple[tuple[str, str], ...]):
                                      for label, text in texts])
 
 
-def _lms() -> dict[str, str]:
-    """name -> label of the LMs to sample from: the shipped three and this session's own."""
-    mine = {n: f"your model {m.name}" for n, m in ui.session_models().items()
-            if m.kind == "char_lm"}
-    return {**CHAR_LMS, **mine}
-
-
 def new_seed() -> None:
     st.session_state["sampling.seed"] = (st.session_state.get("sampling.seed", 0) + 1) % SEED_MAX
     st.session_state[REGENERATE] = True
@@ -58,32 +48,21 @@ def new_seed() -> None:
 
 def _settings() -> tuple:
     """The sample's settings (model, prefix, temperature, top-k, length, seed)."""
-    sidebar_model = st.session_state.get(ui.KEY_MODEL)
-    lms = _lms()
-    default_model = sidebar_model if sidebar_model in lms else "char-lm-lstm"
     c1, c2, c3 = st.columns([1.2, 2, 2], gap="medium")
     with c1:
-        name = st.radio("Model", list(lms), index=list(lms).index(default_model),
-                        key="sampling.model", persist_state="session",
-                        format_func=lambda n: (f"{lms[n]} ({n})" if n in CHAR_LMS
-                                               else lms.get(n, n)),
-                        help="Three character LMs trained on the same corpus (Python standard "
-                             "library docstrings).")
+        name = ui.lm_picker("sampling.model", CHAR_LMS, "char-lm-lstm", help=NOTES["model_help"])
     with c2:
         prefix = ui.text_box("Prefix (the text to continue)", "sampling.prefix", "Return the ")
         temperature = st.slider("Temperature", 0.0, 2.0, 0.7, step=0.05,
                                 key="sampling.temperature", persist_state="session",
-                                help="P(c) ∝ ŷ_c^(1/T). Below 1 sharpens ŷ\\<t\\> (safer "
-                                     "text), above 1 flattens it (more surprising); 0 = greedy.")
+                                help=NOTES["temperature_help"])
     with c3:
         top_k = st.slider("Top-k (0 = all characters)", 0, 40, 0, key="sampling.top_k",
-                          persist_state="session",
-                          help="Sample only among the k most likely characters.")
+                          persist_state="session", help=NOTES["top_k_help"])
         length = st.slider("Length (characters to sample)", 1, MAX_LENGTH, 200,
                            key="sampling.length", persist_state="session")
         seed = st.number_input("Seed", 0, SEED_MAX, step=1, key="sampling.seed",
-                               persist_state="session",
-                               help="The same seed and settings give the same text.")
+                               persist_state="session", help=NOTES["seed_help"])
     advice = sampling_advice(temperature, top_k)
     if advice:
         getattr(st, advice[0])(ui.md(advice[1]))
@@ -97,8 +76,7 @@ def step_browser(s: dict, settings: tuple) -> None:
     if st.session_state.get("sampling.step", 1) > n:
         st.session_state["sampling.step"] = n
     step = (st.slider("Step t (one sampled character)", 1, n, key="sampling.step",
-                      help="Browse the sample: what the model predicted at each step.")
-            if n > 1 else 1)
+                      help=NOTES["step_help"]) if n > 1 else 1)
     text_fig, topk_fig, hidden_fig = step_figures(settings, step)
     ui.chart(text_fig, key="sampling.text_chart")
     i, y = step - 1, s["y_hat"][step - 1]
@@ -110,9 +88,8 @@ def step_browser(s: dict, settings: tuple) -> None:
         # A metric's value is Markdown: show the character literally.
         st.metric("Drawn character", ui.literal(visible_char(s["chars"][i])))
         st.metric("Its probability in ŷ\\<t\\> (model)", f"{float(y[chosen]):.3f}",
-                  help=f"Rank {int((y > y[chosen]).sum()) + 1} of {y.size} under the model.")
-        st.metric("Entropy of ŷ\\<t\\>", f"{entropy_bits(y):.2f} bits",
-                  help="0 bits: the model is certain; log2 |V| bits: it has no idea.")
+                  help=NOTES["rank_help"].format(rank=rank(y, chosen), n=y.size))
+        st.metric("Entropy of ŷ\\<t\\>", f"{entropy_bits(y):.2f} bits", help=NOTES["entropy_help"])
     ui.look_for(NOTES["step"])
     ui.chart_with_note(hidden_fig, key="sampling.hidden_chart", note=NOTES["hidden"])
 
@@ -120,18 +97,15 @@ def step_browser(s: dict, settings: tuple) -> None:
 def _score(name: str) -> None:
     st.header("Score a sentence: P(sentence)")
     st.caption(NOTES["score_caption"])
-    text, raw_len = ui.current_text()
-    if raw_len > ui.MAX_CHARS:
-        st.warning(f"{raw_len:,} characters: only the first {ui.MAX_CHARS} are scored.")
+    text = ui.sidebar_text("scored")
     if not text:
-        st.info("The sidebar's sentence is empty: type a sentence there to score it.")
+        st.info(NOTES["empty"])
         return
     sc = ui.get_score(name, text)
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("log P(sentence)", f"{sc['log_prob']:.2f} nats")
-    m2.metric("P(sentence)", figs.format_prob(sc["log_prob"]))
-    m3.metric("bits per character", f"{sc['bits_per_char']:.2f}")
-    m4.metric("perplexity per character", f"{sc['perplexity']:.2f}")
+    ui.metrics_row(("log P(sentence)", f"{sc['log_prob']:.2f} nats"),
+                   ("P(sentence)", figs.format_prob(sc["log_prob"])),
+                   ("bits per character", f"{sc['bits_per_char']:.2f}"),
+                   ("perplexity per character", f"{sc['perplexity']:.2f}"))
     ui.chart_with_note(logprob_figure(name, (("sidebar sentence", text),)),
                        key="sampling.score_chart", note=NOTES["score"])
 
@@ -153,31 +127,19 @@ def compare(name: str) -> None:
         return
     pref = figs.preference(ui.get_score(name, text_a)["log_prob"],
                            ui.get_score(name, text_b)["log_prob"])
+    model = ui.lm_choices(CHAR_LMS)[name]
     if pref["winner"] == "tie":
-        st.info(f"The {_lms()[name]} model gives both sentences the same probability.")
+        st.info(NOTES["tie"].format(model=model))
     else:
-        lo = "A" if pref["winner"] == "B" else "B"
-        st.success(f"The {_lms()[name]} model prefers **sentence {pref['winner']}**: log "
-                   f"P({pref['winner']}) − log P({lo}) = {pref['diff']:.2f} nats, so sentence "
-                   f"{pref['winner']} is **{pref['ratio']} times** as probable.")
+        st.success(NOTES["prefers"].format(model=model, loser="A" if pref["winner"] == "B"
+                                           else "B", **pref))
     if len(text_a) != len(text_b):
-        st.caption("The sentences differ in length: every extra character multiplies in one "
-                   "more probability below 1, so compare bits per character too.")
+        st.caption(NOTES["lengths"])
     ui.chart_with_note(logprob_figure(name, (("A", text_a), ("B", text_b))),
                        key="sampling.compare_chart", note=NOTES["compare"])
-    rows = []
-    for lm_name, label in CHAR_LMS.items():
-        if ui.load_shipped(lm_name) is not None:
-            ra, rb = ui.get_score(lm_name, text_a), ui.get_score(lm_name, text_b)
-            pr = figs.preference(ra["log_prob"], rb["log_prob"])
-            rows.append({"model": f"{label} ({lm_name})", "log P(A)": ra["log_prob"],
-                         "log P(B)": rb["log_prob"], "bits/char A": ra["bits_per_char"],
-                         "bits/char B": rb["bits_per_char"], "prefers": pr["winner"],
-                         "P(preferred) / P(other)": pr["ratio"]})
     st.markdown("**All three models on the same pair**")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
-        c: st.column_config.NumberColumn(format="%.2f")
-        for c in ("log P(A)", "log P(B)", "bits/char A", "bits/char B")})
+    ui.number_table(ui.get_preferences(CHAR_LMS, text_a, text_b),
+                    dict.fromkeys(("log P(A)", "log P(B)", "bits/char A", "bits/char B"), "%.2f"))
 
 
 def render() -> None:
@@ -199,19 +161,16 @@ def render() -> None:
     if ui.load_lm(shown[0]) is None:           # drawn earlier with a model that went missing
         st.session_state[GENERATED] = shown = current
     if shown != current:
-        st.caption("The settings changed since this sample was drawn: press **Generate** to "
-                   "sample with the new ones.")
+        st.caption(NOTES["stale"])
     s = ui.get_sample(*shown)
     st.subheader("The sample")
     st.code(printable(s["prefix"] + "".join(s["chars"])), language=None, wrap_lines=True)
-    st.caption(f"{_lms()[shown[0]]} model, temperature {shown[2]:g}, top-k "
-               f"{shown[3] or 'off'}, {len(s['chars'])} characters, seed {shown[5]}.")
+    st.caption(NOTES["shown"].format(model=ui.lm_choices(CHAR_LMS)[shown[0]], temperature=shown[2],
+                                     top_k=shown[3] or "off", n=len(s["chars"]), seed=shown[5]))
     st.subheader("One step at a time")
     step_browser(s, shown)
     if ui.load_lm(name).state0 is None:
-        st.info(ui.md("Your model starts from a<0> = 0 without a start token, so it gives "
-                      "no probability to a sentence's first token: load it with a start token "
-                      "(the one it read first in training) to score sentences."))
+        st.info(ui.md(NOTES["no_start"]))
         return
     _score(name)
     compare(name)

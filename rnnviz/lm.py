@@ -153,6 +153,13 @@ def entropy_bits(p: np.ndarray) -> float:
     return float(-(nz * np.log2(nz)).sum())
 
 
+def rank(p: np.ndarray, i: int) -> int:
+    """The rank of entry i in the distribution p: 1 for the most likely (ties share the best
+    rank), len(p) for the least."""
+    p = np.asarray(p)
+    return int((p > p[i]).sum()) + 1
+
+
 def sampling_advice(temperature: float, top_k: int) -> tuple[str, str] | None:
     """("info" | "warning", a sentence) on what these sampling settings will do, or None."""
     if temperature == 0 or top_k == 1:

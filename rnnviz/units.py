@@ -294,10 +294,24 @@ class CorpusTrace:
 
 
 def trace_keys(model) -> list[str]:
-    """The trace keys a model has (one step of its forward pass)."""
+    """The trace keys a model has (one step of its forward pass). A stacked model's lower
+    layers add layer-qualified keys: "a@1" is a^[1]<t>, layer 1's a (unqualified keys are the
+    top layer's)."""
     net = model.model
     x = np.zeros((net.config.n_x, 1, 1), dtype=net.config.dtype)
-    return list(net.forward(x).keys())
+    tr = net.forward(x)
+    keys = list(tr.keys())
+    for layer in range(1, tr.layers):
+        keys += [f"{k}@{layer}" for k in tr.layer(layer).keys() if k not in ("x", "z_y", "y_hat")]
+    return keys
+
+
+def _value(tr, key):
+    """trace[key], where "k@l" reads key k of layer l."""
+    if "@" in key:
+        key, layer = key.split("@", 1)
+        return tr.layer(int(layer))[key]
+    return tr[key]
 
 
 def _check_keys(model, keys) -> tuple[str, ...]:
@@ -364,7 +378,7 @@ def _forward_streams(model, ids: np.ndarray, keys, starts: np.ndarray, T: int):
             tr = net.forward(_one_hot(model, ids[window[:, t0:t1]]), state0=state)
             state = tr.final_state
             for k in keys:
-                v = np.transpose(tr[k], (2, 1, 0))                    # (T, m, n)
+                v = np.transpose(_value(tr, k), (2, 1, 0))                    # (T, m, n)
                 buf = out.get(k)
                 if buf is None:
                     buf = out[k] = np.empty((T, m, v.shape[2]), dtype=np.float32)
@@ -375,7 +389,7 @@ def _forward_streams(model, ids: np.ndarray, keys, starts: np.ndarray, T: int):
         g1 = min(m, g0 + group)
         tr = net.forward(_one_hot(model, ids[window[g0:g1]]))
         for k in keys:
-            v = np.transpose(tr[k], (2, 1, 0))
+            v = np.transpose(_value(tr, k), (2, 1, 0))
             buf = out.get(k)
             if buf is None:
                 buf = out[k] = np.empty((T, m, v.shape[2]), dtype=np.float32)
@@ -426,7 +440,7 @@ def _line_values(model, text, ids, spans, keys):
         idx = np.stack(group)                                           # (m, T) step indices
         tr = net.forward(_one_hot(model, ids[idx]), state0=_state0(model, len(group)))
         for k in keys:
-            v = np.transpose(tr[k], (1, 2, 0))                        # (m, T, n)
+            v = np.transpose(_value(tr, k), (1, 2, 0))                        # (m, T, n)
             if k not in values:
                 values[k] = np.empty((len(ids), v.shape[2]), dtype=np.float32)
             values[k][idx.reshape(-1)] = v.reshape(-1, v.shape[2])
@@ -784,7 +798,54 @@ def compare_texts(model, text_a: str, text_b: str, quantity: str = "a") -> Compa
     return Comparison(la, lb, ca[quantity], cb[quantity], tuple(pairs), dist, top, quantity)
 
 
+# -- choices the Units page makes -------------------------------------------------------------
+
+
+def default_quantity(model) -> str:
+    """The quantity whose units are read by default: a char LM's c<t> where its cell has one
+    (the LSTM's memory; a GRU's c<t> is its a<t>), else a<t>."""
+    return "c" if model.kind == "char_lm" and "c" in trace_keys(model) else "a"
+
+
+def top_units_table(scores: pd.DataFrame, k: int = 3) -> pd.DataFrame:
+    """The k best units per feature of a `unit_scores` table, to read: columns feature, unit,
+    r (Pearson r to 3 decimals) and about (`FEATURE_NOTES`, or "your pattern")."""
+    top = top_units(scores, k)
+    top = top.assign(r=top.score.round(3),
+                     about=top.feature.map(lambda f: FEATURE_NOTES.get(f, "your pattern")))
+    return top[["feature", "unit", "r", "about"]]
+
+
+def strongest_feature(scores: pd.DataFrame, unit: int) -> tuple[str, float] | None:
+    """(feature, r) of the feature `unit` follows best (largest |r|) in a `unit_scores`
+    table; None when none of its r is defined."""
+    r = scores[scores.unit == unit].set_index("feature").score
+    if not r.notna().any():
+        return None
+    feature = r.abs().idxmax()
+    return feature, float(r[feature])
+
+
+def gated_beats_rnn(best: pd.DataFrame, rnn: str, gated, feature: str = "line_position",
+                    margin: float = 0.2) -> bool:
+    """True when every gated model's best unit follows `feature` more than `margin` better
+    (in |r|) than the vanilla RNN's: a `best_units` table (columns model, feature, score)."""
+    r = best[best.feature == feature].set_index("model").score.abs()
+    return bool(min(r[g] for g in gated) > r[rnn] + margin)
+
+
+def corpus_window(corpus: CorpusTrace, quantity: str, unit: int, start: int,
+                  length: int) -> tuple[str, np.ndarray, np.ndarray]:
+    """Unit `unit`'s `quantity` over at most `length` steps from step start + 1 (start is
+    0-based): (the text those steps read, their spans in that text, the values)."""
+    end = min(corpus.N, start + length)
+    a, b = int(corpus.spans[start, 0]), int(corpus.spans[end - 1, 1])
+    return corpus.text[a:b], corpus.spans[start:end] - a, corpus[quantity][unit, start:end]
+
+
 __all__ = [
+    "default_quantity", "top_units_table", "strongest_feature", "gated_beats_rnn",
+    "corpus_window",
     "CorpusTrace", "corpus_trace", "unit_scores", "top_units", "best_units", "select_units",
     "search_pattern", "gate_saturation", "compare_texts", "Comparison", "align_tokens",
     "builtin_features", "regex_feature", "feature_matrix", "on_pattern", "read_corpus_bytes",

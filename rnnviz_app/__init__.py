@@ -26,13 +26,18 @@ Loaders (``rnnviz_app.loaders``; small keys, shared read-only results): ``get_mo
 ``get_reading(spec, text, for_loss=False)`` (steps + trace, one forward pass per (spec, text)),
 ``get_steps``, ``get_trace``, ``get_backward(spec, text, at)``; ``get_csv``, ``get_da_split``,
 ``get_dw_contributions``, ``get_gradient_check``, ``get_sample``, ``get_score``,
-``get_sensitivity``, ``get_tags``; ``shipped_models()``, ``load_shipped(name)``,
-``missing_models(*names)``; ``add_session_model(model)`` / ``session_models()`` for models that
-live in one session (uploads, trained in the app).
+``get_sensitivity``, ``get_tags``, ``get_preferences``, ``lm_choices``; for the Units page
+``get_heldout``, ``get_corpus_trace``, ``get_unit_scores``, ``get_pattern_matches``,
+``get_sentence_trace``, ``get_comparison``, ``get_best_units``, ``get_saturation``;
+``shipped_models()``, ``load_shipped(name)``, ``missing_models(*names)``;
+``add_session_model(model)`` / ``session_models()`` for models that live in one session (uploads,
+trained in the app).
 
 Widgets (``rnnviz_app.widgets``): ``look_for``, ``chart``, ``chart_with_note``,
-``cache_figure``, ``keep_valid``, ``nonfinite_warning``, ``safe_markdown_html``, ``text_box``,
-``sidebar_text``, ``number_table``, ``md``.
+``table_with_note``, ``cache_figure``, ``keep_valid``, ``nonfinite_warning``,
+``safe_markdown_html``, ``text_box``, ``sidebar_text``, ``number_table``, ``lm_picker``,
+``preset_pair``, ``upload_or_paste``, ``corpus_picker``, ``best_unit_picker``, ``span_slider``,
+``md``.
 
 Importing ``rnnviz_app`` limits NumPy's OpenBLAS to one thread (``rnnviz_app.runtime``) and
 keeps freed memory in the process (``rnnviz.keep_freed_memory``): the server is rnnviz's own.
@@ -42,18 +47,28 @@ from rnnviz.models import Backward, ModelInUse, ModelSpec, Reading, Steps
 from rnnviz_app.loaders import (
     add_session_model,
     get_backward,
+    get_best_units,
+    get_comparison,
+    get_corpus_trace,
     get_csv,
     get_da_split,
     get_dw_contributions,
     get_gradient_check,
+    get_heldout,
     get_model,
+    get_pattern_matches,
+    get_preferences,
     get_reading,
     get_sample,
+    get_saturation,
     get_score,
     get_sensitivity,
+    get_sentence_trace,
     get_steps,
     get_tags,
     get_trace,
+    get_unit_scores,
+    lm_choices,
     load_lm,
     load_shipped,
     missing_models,
@@ -85,25 +100,32 @@ from rnnviz_app.state import (
 from rnnviz_app.widgets import (
     PLAY_SECONDS,
     advance_play,
+    best_unit_picker,
     cache_figure,
     chart,
     chart_with_note,
+    corpus_picker,
     download_trace,
     equation,
     keep_valid,
     layer_picker,
     literal,
+    lm_picker,
     look_for,
     md,
     metrics_row,
     nonfinite_warning,
     number_table,
     play_button,
+    preset_pair,
     safe_markdown_html,
     sidebar_text,
+    span_slider,
     step_controls,
+    table_with_note,
     text_box,
     unknown_words_note,
+    upload_or_paste,
 )
 
 # One BLAS thread per process: many sessions of small matrices (see rnnviz_app.runtime).
@@ -116,11 +138,15 @@ __all__ = [
     "add_session_model", "session_models", "get_model", "get_reading", "get_steps",
     "get_trace", "get_backward",
     "get_csv", "get_da_split", "get_dw_contributions", "get_gradient_check", "get_sample",
-    "get_score", "get_sensitivity", "get_tags",
+    "get_score", "get_sensitivity", "get_tags", "get_preferences", "lm_choices",
+    "get_heldout", "get_corpus_trace", "get_unit_scores", "get_pattern_matches",
+    "get_sentence_trace", "get_comparison", "get_best_units", "get_saturation",
     "look_for", "cache_figure", "chart", "chart_with_note", "download_trace", "equation",
     "keep_valid", "layer_picker",
     "literal", "md", "metrics_row",
     "nonfinite_warning", "number_table", "play_button", "advance_play", "sidebar_text",
+    "lm_picker", "preset_pair", "best_unit_picker", "corpus_picker", "span_slider",
+    "upload_or_paste", "table_with_note",
     "PLAY_SECONDS", "safe_markdown_html", "step_controls",
     "text_box", "unknown_words_note",
     "MAX_CHARS", "DEFAULT_SENTENCE", "DEFAULT_PRETRAINED", "RANDOM",

@@ -10,8 +10,9 @@ it. The manager (one per server process, held by `st.cache_resource` in `manager
 * hard caps (`Limits`): steps, n_a, sequence length, text size, and wall time per run: a run
   that has worked for `max_wall_s` seconds in total (across resumes) stops for good;
 * a run stops when its session ends (`session_alive` false for `grace_s` seconds);
-* a run's thread runs at a lower scheduling priority (nice + 10 on Linux), so the script
-  threads of every session are served first.
+* a run's thread runs at a lower scheduling priority (nice + 10 on Linux) and pauses
+  between steps for a quarter of the time it worked (`yield_fraction`), so the script
+  threads of every session get the cores and the GIL.
 
 A run's thread publishes what the page shows (a small dict of copied arrays) into the run
 under a lock at most `publish_every` seconds apart; the page reads it in a fragment that
@@ -124,11 +125,20 @@ class Run:
         self._started_at: float | None = None
         self.thread: threading.Thread | None = None
         self.last_published = 0.0
+        self._last_check: float | None = None
 
     # -- called from the run's thread ----------------------------------------------------------
 
     def should_stop(self) -> bool:
-        """True when the user stopped, the wall-time cap is reached or the session ended."""
+        """True when the user stopped, the wall-time cap is reached or the session ended.
+
+        Called between steps, it also pauses for `yield_fraction` of the time worked since
+        the last call: the GIL and the cores go to the sessions' script threads meanwhile.
+        """
+        now = time.monotonic()
+        if self._last_check is not None and self._manager.yield_fraction > 0:
+            time.sleep(self._manager.yield_fraction * (now - self._last_check))
+        self._last_check = time.monotonic()
         if self._stop.is_set():
             return True
         if self.worked_s + self._running_for() >= self._manager.limits.max_wall_s:
@@ -173,6 +183,7 @@ class Run:
     def _main(self) -> None:
         _lower_priority(self._manager.nice)
         self._final_reason = None
+        self._last_check = None
         self._started_at = time.monotonic()
         try:
             finished = bool(self._work(self))
@@ -192,13 +203,14 @@ class JobManager:
 
     def __init__(self, max_running: int = DEFAULT_MAX_RUNS, limits: Limits | None = None,
                  session_alive: Callable[[str], bool] | None = None, grace_s: float = 10.0,
-                 publish_every: float = 0.25, nice: int = 10):
+                 publish_every: float = 0.25, nice: int = 10, yield_fraction: float = 0.25):
         if max_running < 1:
             raise ValueError("max_running must be >= 1")
         self.max_running = max_running
         self.limits = limits or Limits()
         self.publish_every = publish_every
         self.nice = nice                 # how much lower a run's thread is scheduled
+        self.yield_fraction = yield_fraction   # pause / work between steps
         self._alive = session_alive
         self.grace_s = grace_s
         self._gone_since: dict[str, float] = {}

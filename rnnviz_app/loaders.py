@@ -20,7 +20,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz.models import Backward, ModelInUse, ModelSpec, Reading, Steps, freeze, random_model
-from rnnviz.models.spec import SESSION_PREFIX
+from rnnviz.models.spec import SESSION_PREFIX, TRAINED_LMS
 from rnnviz_app.state import KEY_MODEL, KEY_SESSION_MODELS
 
 # Bounded caches: a trace of 300 steps of a 256-unit LSTM is a few MB.
@@ -136,8 +136,10 @@ def get_steps(spec: ModelSpec, text: str) -> Steps:
     return get_reading(spec, text).steps
 
 
-def get_trace(spec: ModelSpec, text: str):
-    return get_reading(spec, text).trace
+def get_trace(spec: ModelSpec, text: str, layer: int | None = None):
+    """The reading's trace; of layer `layer` (1-based) of a stacked model, default the top."""
+    trace = get_reading(spec, text).trace
+    return trace if layer is None else trace.layer(layer)
 
 
 @st.cache_resource(max_entries=_READINGS, show_spinner=False)
@@ -241,6 +243,32 @@ def get_tags(name: str, text: str) -> tuple[list[str], np.ndarray]:
             np.asarray(reading.trace["y_hat"][1, 0, :], dtype=np.float64))
 
 
+def lm_choices(shipped: dict[str, str]) -> dict[str, str]:
+    """name -> label of the char LMs to choose from: the `shipped` ones (name -> label) and
+    this session's own."""
+    mine = {n: f"your model {m.name}" for n, m in session_models().items()
+            if m.kind == "char_lm"}
+    return {**shipped, **mine}
+
+
+def get_preferences(names: dict[str, str], text_a: str, text_b: str) -> list[dict]:
+    """One row per available shipped LM (name -> label): log P and bits per character of
+    sentences A and B (`get_score`), and which one it prefers by how much
+    (`rnnviz.figures.sampling.preference`)."""
+    from rnnviz.figures.sampling import preference
+
+    rows = []
+    for name, label in names.items():
+        if load_shipped(name) is not None:
+            ra, rb = get_score(name, text_a), get_score(name, text_b)
+            pr = preference(ra["log_prob"], rb["log_prob"])
+            rows.append({"model": f"{label} ({name})", "log P(A)": ra["log_prob"],
+                         "log P(B)": rb["log_prob"], "bits/char A": ra["bits_per_char"],
+                         "bits/char B": rb["bits_per_char"], "prefers": pr["winner"],
+                         "P(preferred) / P(other)": pr["ratio"]})
+    return rows
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def get_sensitivity(spec: ModelSpec, text: str) -> tuple[list[str], np.ndarray]:
     """(tokens, S) with S[t, t'] = ||∂ŷ<t>/∂x<t'>|| (`rnnviz.core.analysis.sensitivity_matrix`);
@@ -254,3 +282,95 @@ def get_sensitivity(spec: ModelSpec, text: str) -> tuple[list[str], np.ndarray]:
     with np.errstate(all="ignore"):
         S = sensitivity_matrix(get_model(spec).model, steps.x)
     return list(steps.labels), S.astype(np.float32)
+
+
+# -- the Units page: corpus-scale readings (keys name the corpus; `_text` is not hashed) -------
+
+# The default corpus is the start of the held-out text: every char LM reads it once per server
+# (three of them for the comparison), in a few seconds; the whole split is one click away.
+HELDOUT_CHARS = 30_000
+SATURATION_CHARS = 20_000          # held-out characters behind the saturation scatter
+CHAR_LMS = tuple(TRAINED_LMS.values())     # char-lm-rnn, char-lm-gru, char-lm-lstm
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def get_heldout(kind: str, full: bool = False) -> tuple[str, str]:
+    """(name, text) of the held-out corpus for a model kind (`rnnviz.units.heldout_corpus`),
+    its first HELDOUT_CHARS characters unless `full`."""
+    from rnnviz.units import heldout_corpus
+
+    name, text = heldout_corpus(kind)
+    if full or len(text) <= HELDOUT_CHARS:
+        return name, text
+    return f"{name}, first {HELDOUT_CHARS:,} characters", text[:HELDOUT_CHARS]
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def get_corpus_trace(spec: ModelSpec, corpus_key: str, quantity: str, _text: str):
+    """The corpus trace of (model, corpus, quantity) (`rnnviz.units.corpus_trace`);
+    `corpus_key` names `_text` (a hash)."""
+    from rnnviz.units import corpus_trace
+
+    return corpus_trace(get_model(spec), _text, (quantity,))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def get_unit_scores(spec: ModelSpec, corpus_key: str, quantity: str, regex: str, _text: str):
+    """Pearson r of every unit with every built-in feature (and the custom `regex`, when
+    given) over the corpus (`rnnviz.units.unit_scores`)."""
+    from rnnviz.units import unit_scores
+
+    corpus = get_corpus_trace(spec, corpus_key, quantity, _text)
+    features = {**corpus.features, "custom pattern": regex} if regex else None
+    return unit_scores(get_model(spec), corpus, features, quantity)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def get_pattern_matches(spec: ModelSpec, corpus_key: str, quantity: str, units: tuple,
+                        threshold: float, ends: str, _text: str):
+    """Where `units` switch on together in the corpus (`rnnviz.units.search_pattern`)."""
+    from rnnviz.units import search_pattern
+
+    corpus = get_corpus_trace(spec, corpus_key, quantity, _text)
+    return search_pattern(get_model(spec), corpus, list(units), threshold, quantity, ends=ends)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def get_sentence_trace(spec: ModelSpec, text: str, quantity: str):
+    """The corpus trace of one sentence (spans, features and `quantity` per step)."""
+    from rnnviz.units import corpus_trace
+
+    return corpus_trace(get_model(spec), text, (quantity,))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def get_comparison(spec: ModelSpec, text_a: str, text_b: str):
+    """a<t> of two sentences side by side (`rnnviz.units.compare_texts`)."""
+    from rnnviz.units import compare_texts
+
+    return compare_texts(get_model(spec), text_a, text_b, "a")
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def get_best_units():
+    """Best unit per built-in feature for the three shipped char LMs on the held-out text
+    (`rnnviz.units.best_units`; each reads its `default_quantity`)."""
+    from rnnviz.units import best_units, corpus_id, default_quantity
+
+    _, text = get_heldout("char_lm")
+    models = {n: load_shipped(n) for n in CHAR_LMS}
+    quantities = {n: default_quantity(m) for n, m in models.items()}
+    corpora = {n: get_corpus_trace(ModelSpec(name=n), corpus_id(text), quantities[n], text)
+               for n in models}
+    return best_units(models, corpora, quantities)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def get_saturation() -> dict:
+    """name -> gate saturation (`rnnviz.units.gate_saturation`) of the three shipped char LMs
+    over the first SATURATION_CHARS held-out characters."""
+    from rnnviz.units import gate_saturation
+
+    _, text = get_heldout("char_lm")
+    return {n: gate_saturation(load_shipped(n), text[:SATURATION_CHARS]) for n in CHAR_LMS}
+

@@ -167,6 +167,31 @@ BACKWARD = {
 }
 
 SAMPLING = {
+    "pair": {"sampling.compare_a": "The apple and pair salad",
+             "sampling.compare_b": "The apple and pear salad"},
+    "step_help": "Browse the sample: what the model predicted at each step.",
+    "rank_help": "Rank {rank} of {n} under the model.",
+    "entropy_help": "0 bits: the model is certain; log2 |V| bits: it has no idea.",
+    "model_help": "Three character LMs trained on the same corpus (Python standard library "
+                  "docstrings).",
+    "temperature_help": "P(c) ∝ ŷ_c^(1/T). Below 1 sharpens ŷ\\<t\\> (safer text), above 1 "
+                        "flattens it (more surprising); 0 = greedy.",
+    "top_k_help": "Sample only among the k most likely characters.",
+    "seed_help": "The same seed and settings give the same text.",
+    "stale": "The settings changed since this sample was drawn: press **Generate** to sample "
+             "with the new ones.",
+    "shown": "{model} model, temperature {temperature:g}, top-k {top_k}, {n} characters, seed "
+             "{seed}.",
+    "no_start": "Your model starts from a<0> = 0 without a start token, so it gives no "
+                "probability to a sentence's first token: load it with a start token (the one it "
+                "read first in training) to score sentences.",
+    "empty": "The sidebar's sentence is empty: type a sentence there to score it.",
+    "tie": "The {model} model gives both sentences the same probability.",
+    "prefers": "The {model} model prefers **sentence {winner}**: log P({winner}) − log "
+               "P({loser}) = {diff:.2f} nats, so sentence {winner} is **{ratio} times** as "
+               "probable.",
+    "lengths": "The sentences differ in length: every extra character multiplies in one more "
+               "probability below 1, so compare bits per character too.",
     "caption": (
         "A character language model reads x\\<t\\> and outputs ŷ\\<t\\>, the probability of "
         "every possible next character. Sampling draws one character from ŷ\\<t\\> and feeds "
@@ -349,4 +374,70 @@ FORWARD = {
         "One example (m = 1) of T_x = {T} steps. Every step uses the **same** weights: the "
         "parameter count does not grow with the sentence. Stacking [a\\<t-1\\>; x\\<t\\>] "
         "lets one matrix W_a = [W_aa | W_ax] do both products, as in the course notes."),
+}
+
+UNITS = {
+    "caption": (
+        "Karpathy, Johnson and Fei-Fei (2015) and LSTMVis (Strobelt et al.) asked it at corpus "
+        "scale: which units follow a feature of the text, which switch on over a phrase, and "
+        "where else they do."),
+    "method": {"streams": ", read as {streams} parallel streams with a {warmup}-token warm-up "
+                          "each", "lines": ", one line at a time"},
+    "own_error": "Your text cannot be used: {error} The page reads the held-out text instead.",
+    "paint_over": {"sentence": "the sidebar sentence", "corpus": "a stretch of the corpus"},
+    "corpora": {"heldout": "held-out text (first {n:,} characters)",
+                "heldout_all": "all the held-out text (slower the first time)",
+                "sentence": "the sidebar sentence", "own": "my own text (paste or upload)"},
+    "interpretable": (
+        "For each feature of the token read at step t, the 3 units whose {symbol} follows it "
+        "best over {N:,} steps (Pearson r: +1 rises with the feature, −1 falls with it, 0 "
+        "ignores it). A unit with |r| ≥ 0.8 is one you can read: paint the text with it below. "
+        "Most units have |r| < 0.3 for every simple feature: they do many things at once."),
+    "finding": (
+        "Measured now on the held-out docstrings (text none of them trained on), the unit that "
+        "best follows *the position in the line*: {parts} (a GRU's c\\<t\\> is its a\\<t\\>). "),
+    "finding_gated": (
+        "The gated cells learned to count characters since the last newline; the vanilla RNN "
+        "did not: its state forgets within a few dozen characters."),
+    "finding_open": "Compare the bars: which cell keeps a count over a whole line?",
+    "finding_hover": (
+        " Hover a bar for the unit and its r. Features like *is_space* need no memory at all, "
+        "so every cell scores on them."),
+    "paint": (
+        "Each character's background is unit {unit}'s {symbol} right after reading it: red "
+        "above, blue below {centre}. Hover for t and the value. "),
+    "paint_strongest": "Over the corpus this unit follows **{feature}** best (r = {r:+.2f}). ",
+    "paint_examples": (
+        "A line-position unit brightens along each line and resets at ↵; a bracket unit lights "
+        "up between ( and )."),
+    "selected": (
+        "The units whose {symbol} is at least the threshold at every step of the shaded span "
+        "and below it just before and just after (LSTMVis's selection). Few units and a long "
+        "span: a specific pattern. No unit at all: lower the threshold or move the span."),
+    "none_on": "No unit is on over exactly this span: there is nothing to search for.",
+    "pick_one": "Pick at least one unit to search for.",
+    "ends": {"all": "every unit is off (strict)", "any": "one unit is off (looser)"},
+    "matches": (
+        "**{n:,} match(es)** of {units} unit(s) in the corpus ({N:,} steps); the best 20 (score "
+        "1.0 = no other unit shares the pattern there):"),
+    "no_match": (
+        "No match: with several units the strict pattern is rare. Search for fewer units, or "
+        "let a match end where one unit is off."),
+    "search": (
+        "Every stretch of the corpus where the same units switch on together and off at both "
+        "ends. If they track a concept (inside a string, a keyword, the end of a word), the "
+        "matches share it; if the matches look random, the units share nothing you can name."),
+    "compare": (
+        "Top: how far apart a\\<t\\> of the two sentences is at each aligned step (tokens the "
+        "other sentence lacks leave a gap). Before the first difference the distance is 0: "
+        "same input, same state. After it, a model that *remembers* keeps the distance up "
+        "until the words that need it (\"was\" / \"were\"); one that forgets lets it fall. "
+        "Bottom: the units that differ most, A solid, B dotted."),
+    "saturation": (
+        "Each dot is one unit of one gate over {n:,} held-out characters: right = often closed "
+        "(< 0.1), up = often open (> 0.9), on the dotted diagonal = always one or the other. "
+        "Karpathy et al. found LSTM forget gates that stay open (> 0.9) most of the time: units "
+        "that remember. The RNN has no gates: its panel shows how often a\\<t\\> = tanh(…) sits "
+        "near −1 (< −0.9, right) or +1 (> 0.9, up), where its derivative 1 − a² is almost 0 "
+        "and the gradient vanishes."),
 }

@@ -83,6 +83,15 @@ def chart_with_note(fig, key: str, note: str, ratio=(3, 1)) -> None:
         look_for(note)
 
 
+def table_with_note(table, key: str, note: str, ratio=(3, 2), **kwargs) -> None:
+    """A table (st.dataframe without its index; `kwargs` go to it) with its "what to look
+    for" note in a narrower column on the right."""
+    left, right = st.columns(list(ratio), gap="medium")
+    left.dataframe(table, hide_index=True, key=key, **kwargs)
+    with right:
+        look_for(note)
+
+
 def nonfinite_warning(values, what: str = "The network's values") -> bool:
     """st.warning (and True) when `values` (a Trace, or a bool mask over t) hold inf/NaN."""
     mask = values.nonfinite if hasattr(values, "nonfinite") else np.asarray(values, dtype=bool)
@@ -134,6 +143,110 @@ def number_table(rows, formats: dict, key: str | None = None) -> None:
 
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=key, column_config={
         c: st.column_config.NumberColumn(format=f) for c, f in formats.items()})
+
+
+def lm_picker(key: str, shipped: dict[str, str], default: str, help: str | None = None) -> str:
+    """A "Model" radio (`key`, kept across pages) over the char LMs to read or sample from:
+    the `shipped` ones (name -> label) and this session's own (`loaders.lm_choices`). It
+    starts at the sidebar's model when that is one of them, else at `default`. Returns the
+    name."""
+    from rnnviz_app.loaders import lm_choices
+    from rnnviz_app.state import KEY_MODEL
+
+    lms = lm_choices(shipped)
+    sidebar_model = st.session_state.get(KEY_MODEL)
+    start = sidebar_model if sidebar_model in lms else default
+    return st.radio("Model", list(lms), index=list(lms).index(start), key=key,
+                    persist_state="session", help=help,
+                    format_func=lambda n: f"{lms[n]} ({n})" if n in shipped else lms.get(n, n))
+
+
+def upload_or_paste(key: str, max_mb: int = 1) -> tuple[str | None, str | None]:
+    """A file uploader ("<key>.upload") and a text area ("<key>.paste") for a UTF-8 text of at
+    most `max_mb` MB: (text, None) from the upload (first) or the pasted text, or
+    (None, why) when it cannot be read (`rnnviz.units.read_corpus_bytes`,
+    `check_corpus_text`)."""
+    from rnnviz.units import check_corpus_text, read_corpus_bytes
+
+    up = st.file_uploader(f"Upload a UTF-8 text file (≤ {max_mb} MB)", key=f"{key}.upload",
+                          type=None, accept_multiple_files=False, max_upload_size=max_mb)
+    pasted = st.text_area("…or paste text", key=f"{key}.paste", height=120,
+                          max_chars=max_mb * 1_000_000)
+    try:
+        if up is not None:
+            return read_corpus_bytes(up.getvalue(), max_mb * 1_000_000), None
+        return check_corpus_text(pasted or "", max_mb * 1_000_000), None
+    except ValueError as e:
+        return None, str(e)
+
+
+def corpus_picker(key: str, kind: str, sentence: str) -> tuple[str, str, str]:
+    """A "Corpus" radio (`key`; its uploader and text area are "<page>.upload" and
+    "<page>.paste"): the held-out text of the model `kind` (its start or all of it), the
+    sidebar `sentence`, or the user's own text. Returns (name, corpus key, text); the corpus
+    key names the text (choice and hash) for the cached corpus readings."""
+    from rnnviz.units import corpus_id
+    from rnnviz_app.loaders import HELDOUT_CHARS, get_heldout
+    from rnnviz_app.notes import UNITS
+
+    corpora = {k: v.format(n=HELDOUT_CHARS) for k, v in UNITS["corpora"].items()}
+    keep_valid(key, list(corpora), "heldout")
+    choice = st.radio("Corpus", list(corpora), format_func=corpora.get, key=key, horizontal=True)
+    name, text = get_heldout(kind, full=choice == "heldout_all")
+    if choice == "sentence":
+        name, text = "the sidebar sentence", sentence
+    elif choice == "own":
+        own, error = upload_or_paste(key.rsplit(".", 1)[0])
+        if error:
+            st.error(UNITS["own_error"].format(error=error))
+        elif own is not None:
+            name, text = "your text", own
+    return name, f"{choice}:{corpus_id(text)}", text
+
+
+def preset_pair(presets: dict, key: str, default: int = 1) -> tuple[str, str]:
+    """Two sentences to compare: a "Pair" selectbox ("<page>.preset") over `presets`
+    (name -> (A, B)) and "your own", which shows two text inputs ("<page>.text_a",
+    "<page>.text_b"; an empty one keeps the preset's sentence). Returns (A, B)."""
+    names = [*presets, "your own"]
+    keep_valid(f"{key}.preset", names, names[default], init=True)
+    preset = st.selectbox("Pair", names, key=f"{key}.preset")
+    a, b = presets.get(preset, presets[names[default]])
+    if preset == "your own":
+        c1, c2 = st.columns(2)
+        a = c1.text_input("Sentence A", a, key=f"{key}.text_a", max_chars=MAX_CHARS) or a
+        b = c2.text_input("Sentence B", b, key=f"{key}.text_b", max_chars=MAX_CHARS) or b
+    return a, b
+
+
+def best_unit_picker(best: dict, n: int, feature_key: str, unit_key: str, where) -> int:
+    """Unit j (0…n-1) in a number input (`unit_key`, in `where[1]`), and beside it (in
+    `where[0]`) a "Best unit for the feature" selectbox (`feature_key`) that sets it to the
+    chosen feature's best unit. `best`: feature -> its best unit, in order. Returns j."""
+    feats = list(best)
+
+    def pick_best():
+        f = st.session_state.get(feature_key)
+        if f in best:
+            st.session_state[unit_key] = int(best[f])
+
+    keep_valid(feature_key, feats, feats[0])
+    where[0].selectbox("Best unit for the feature", feats, key=feature_key, on_change=pick_best)
+    st.session_state.setdefault(unit_key, int(best[feats[0]]))
+    if not 0 <= int(st.session_state[unit_key]) < n:
+        st.session_state[unit_key] = int(best[feats[0]])
+    return int(where[1].number_input("Unit", 0, n - 1, key=unit_key, step=1))
+
+
+def span_slider(label: str, key: str, T: int, default: int = 3, where=st) -> tuple[int, int]:
+    """A range slider over t = 1…T (disabled for T < 2; in the container `where`) whose
+    (start, end) is reset to (1, min(T, default)) when it no longer fits; returns it clipped
+    to T."""
+    span = st.session_state.get(key)
+    if not (isinstance(span, (tuple, list)) and len(span) == 2 and 1 <= span[0] <= span[1] <= T):
+        st.session_state[key] = (1, min(T, default))
+    start, end = where.slider(label, 1, max(T, 2), key=key, disabled=T < 2)
+    return int(min(start, T)), int(min(end, T))
 
 
 def unknown_words_note(steps) -> None:

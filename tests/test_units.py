@@ -443,3 +443,27 @@ def test_lstm_counts_line_position_and_the_rnn_does_not():
         best[name] = abs(s.score.iloc[0])
     assert best["char-lm-lstm"] > 0.7
     assert best["char-lm-rnn"] < best["char-lm-lstm"] - 0.3
+
+
+def test_lower_layers_of_a_stacked_model_are_quantities_too():
+    """"a@1" is a^[1]<t>, layer 1's a; "a" is the top layer's."""
+    from rnnviz.core.model import Model, RNNConfig
+    from rnnviz.core.trace import symbol
+    from rnnviz.models import CharLM, random_vocab
+
+    vocab = random_vocab()
+    cfg = RNNConfig(cell="lstm", n_x=len(vocab), n_a=6, n_y=len(vocab), layers=2)
+    lm = CharLM("two-layer", Model.init(cfg, rng=np.random.default_rng(3)), vocab, {},
+                start_id=None)
+    text = "print(len(x))\nif (a and (b or c)):\n    pass\n" * 3
+    assert {"a@1", "c@1", "gamma_f@1"} <= set(U.trace_keys(lm))
+    assert symbol("a@1") == "a^[1]<t>" and symbol("gamma_f@1") == "Γf^[1]<t>"
+    trace = lm.trace(text)
+    corpus = U.corpus_trace(lm, text, ("a@1", "a"))
+    np.testing.assert_allclose(corpus["a@1"], trace.layer(1)["a"][:, 0, :], atol=1e-5)
+    np.testing.assert_allclose(corpus["a"], trace["a"][:, 0, :], atol=1e-5)
+    scores = U.unit_scores(lm, corpus, quantity="a@1")
+    row = scores[scores.feature == "line_position"].iloc[0]
+    feature = corpus.features["line_position"]
+    expected = np.corrcoef(trace.layer(1)["a"][int(row.unit), 0, :], feature)[0, 1]
+    assert row.score == pytest.approx(expected, abs=1e-4)

@@ -57,7 +57,12 @@ def split_key(key):
 
 
 def symbol(key):
-    """Display symbol in the seed's notation; 'a_fwd' -> 'a→<t>', 'dgamma_f' -> '∂L/∂Γf<t>'."""
+    """Display symbol in the seed's notation; 'a_fwd' -> 'a→<t>', 'dgamma_f' -> '∂L/∂Γf<t>';
+    a layer-qualified key 'a@1' (layer 1 of a stacked model) -> 'a^[1]<t>'."""
+    if "@" in key:
+        key, layer = key.split("@", 1)
+        s = symbol(key)
+        return s.replace("<t>", f"^[{layer}]<t>", 1) if "<t>" in s else f"{s}^[{layer}]"
     base, direction = split_key(key)
     grad = base.startswith("d") and base[1:] in SYMBOLS
     s = SYMBOLS.get(base[1:] if grad else base, base)

@@ -12,6 +12,7 @@ All take a Trace (and plain options) and return a Plotly figure or a string; no 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from rnnviz.core.analysis import suggest_units
@@ -36,6 +37,7 @@ from rnnviz.figures.common import (
     token_text,
     token_ticks,
     unit_rgba,
+    visible_token,
 )
 
 # Quantities shown as heatmaps, in the order of the seed's equations.
@@ -386,3 +388,15 @@ def unit_text_view(trace, key, unit, text, spans, labels, example=0) -> tuple[st
     return (unit_text_html(text, spans, centred, symbol_text=label, unit=unit,
                            labels=list(labels), vmax=vmax),
             colour_legend_html(vmax, label))
+
+
+def tokens_table(steps) -> pd.DataFrame:
+    """One row per step t: the token read (made visible), its index in the vocabulary,
+    whether the vocabulary knows it, and the target y<t> of the step."""
+    return pd.DataFrame({
+        "t": np.arange(1, steps.T_x + 1),
+        "token": [visible_token(s) for s in steps.labels],
+        "index in V": steps.ids,
+        "in vocabulary": np.where(steps.unk, "<UNK>", "yes"),
+        "target y<t>": [visible_token(s) if s else "" for s in steps.target_labels],
+    })

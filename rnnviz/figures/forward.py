@@ -458,7 +458,7 @@ def _terms(model, params, key, h_prev, r, x, unit):
 
 
 def equation_lines(model, trace, t, unit, *, example=0, direction="", output_labels=None,
-                   layer=None):
+                   layer=None, unknown=None):
     """The seed's equations of the model's cell at step t (1-based) for one unit, with the
     numbers filled in. Returns a list of LaTeX strings (one equation each).
 
@@ -468,6 +468,8 @@ def equation_lines(model, trace, t, unit, *, example=0, direction="", output_lab
     named gates (symbol, weights, what they read) in the notes' order, then its state update.
     layer: which layer of a stacked model (1-based; default the top, the trace's unprefixed
     keys); above the first, the input is the layer below's a^[l-1]<t> instead of x<t>.
+    unknown: per step, True where the token is outside the vocabulary (the reading's
+    `steps.unk`), marked "<UNK>" in the x<t> line.
     """
     cfg = model.config
     cell = model.cell
@@ -504,7 +506,7 @@ def equation_lines(model, trace, t, unit, *, example=0, direction="", output_lab
               else initial_state(trace, "a", direction, example))
     r = vec("gamma_r", t0) if "gamma_r" in (g.key for g in cell.gates) else None
     j = unit
-    unk = r"\ (\text{<UNK>})" if x_id == 0 else ""
+    unk = r"\ (\text{<UNK>})" if unknown is not None and unknown[t0] else ""
     lines = [rf"x^{{<{t0 + 1}>}} = \text{{one-hot}}(\text{{`{tok}'}}){unk},\ \text{{index }}{x_id}"
              rf"\quad\Rightarrow\quad W_{{\cdot x}}\,x^{{<t>}} = \text{{column }}{x_id}"
              rf"\text{{ of }}W_{{\cdot x}}"]

@@ -30,6 +30,7 @@ from rnnviz.figures.common import (
     sym,
     token_text,
     unit_rgba,
+    visible_token,
 )
 
 _CELL_OF = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
@@ -118,6 +119,14 @@ def legend_html(vmax: float, label: str = "a<t>") -> str:
 
 
 # -- 3. select and search --------------------------------------------------------------------
+
+
+def selected_html(labels, start: int, end: int, limit: int = 400) -> str:
+    """The tokens of steps t = start…end as "t=3 'x' t=4 …" (cut to `limit` characters) in a
+    small grey line; every character is escaped."""
+    chosen = " ".join(f"t={t} {visible_token(labels[t - 1])}" for t in range(start, end + 1))
+    return ("<div style='font-size:0.9rem;color:#555'>Selected: "
+            f"{escape_all(chosen[:limit])}</div>")
 
 
 def units_over_time_figure(values, labels, units, start: int, end: int, threshold: float,

@@ -34,7 +34,7 @@ from rnnviz.core.functional import softmax
 from rnnviz.core.model import Model, RNNConfig, State
 from rnnviz.core.trace import BackwardTrace, Trace
 from rnnviz.lm import UNK_CHAR, Sample, SampleStep, draw, sampling_distribution, stream_log_probs
-from rnnviz.text import EOS_ID, Token, Vocab
+from rnnviz.text import EOS_ID, UNK_ID, Token, Vocab
 
 KINDS = ("char_lm", "tagger", "classifier")
 KIND_NAMES = {"char_lm": "character language model", "tagger": "name tagger",
@@ -162,6 +162,13 @@ class ModelInUse:
         return Model(cfg, {k: np.array(v, dtype=dtype) for k, v in self.model.params.items()})
 
     # -- the route: text -> tokens -> x -> trace -> backward -----------------------------------
+
+    def unknown_input(self) -> str:
+        """What a token outside the vocabulary reads as, in words (plain text)."""
+        unk_id = getattr(self.vocab, "unk_id", UNK_ID)
+        if unk_id < 0:                       # an imported vocabulary without an unknown token
+            return "x<t> = 0 (no input at that step)"
+        return f"{self.vocab.itos[unk_id]} (index {unk_id})"
 
     def tokens(self, text: str) -> list[Token]:
         return self.vocab.tokens(text)

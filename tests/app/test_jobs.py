@@ -171,3 +171,22 @@ def test_runs_work_at_a_lower_priority_than_the_sessions():
     wait_for(lambda: run.status == jobs.DONE)
     assert seen["nice"] == min(19, mine + 10)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
+
+
+def test_a_run_pauses_between_steps_for_its_yield_fraction():
+    def work(run):
+        busy = 0.0
+        for _ in range(20):
+            run.should_stop()
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < 0.01:     # 10 ms of work per step
+                pass
+            busy += time.perf_counter() - t0
+        run.publish({"busy": busy}, force=True)
+        return True
+
+    run = jobs.JobManager(yield_fraction=0.5).submit("s", "t", work)
+    wait_for(lambda: run.status == jobs.DONE)
+    busy = run.view()[2]["busy"]
+    # 19 pauses of half the time worked since the previous check (>= 10 ms each)
+    assert run.worked_s >= busy + 0.5 * 19 * 0.01

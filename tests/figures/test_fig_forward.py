@@ -106,7 +106,11 @@ def test_equations_escape_tokens_for_latex():
         assert "😀" not in line
     assert "\\$" in F.equation_lines(model, trace, 1, 0)[0]
     assert "U+1F600" in F.equation_lines(model, trace, 6, 0)[0]
-    assert "<UNK>" in F.equation_lines(model, trace, 6, 0)[0]
+    unknown = [False] * 5 + [True]                          # the emoji is not in the vocabulary
+    assert "<UNK>" in F.equation_lines(model, trace, 6, 0, unknown=unknown)[0]
+    assert "<UNK>" not in F.equation_lines(model, trace, 5, 0, unknown=unknown)[0]
+    # Index 0 of an imported vocabulary is a real token: only the reading says what is unknown.
+    assert "<UNK>" not in F.equation_lines(model, trace, 6, 0)[0]
 
 
 def test_shape_rows_follow_the_seed_layout():

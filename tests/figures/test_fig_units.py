@@ -115,3 +115,16 @@ def test_saturation_scatter_one_panel_per_model():
     np.testing.assert_allclose(lstm_f[0]["x"], rows.below, rtol=1e-6)
     np.testing.assert_allclose(lstm_f[0]["y"], rows.above, rtol=1e-6)
     assert {d["xaxis"] for d in s["data"]} == {"x", "x2", "x3"}
+
+
+def test_selected_html_names_each_step_and_escapes_it():
+    labels = ["a", "<b>", " ", "'q'", "z"]
+    html = F.selected_html(labels, 2, 4)
+    assert html.startswith("<div style='font-size:0.9rem;color:#555'>Selected: ")
+    assert "<b>" not in html and "&#60;" in html                     # user text is escaped
+    text = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), html[html.index(": ") + 2:-6])
+    assert text.startswith("t=2 <b> t=3 ") and "t=4 " in text and "t=5" not in text
+    assert "t=1 " not in text
+    long = F.selected_html(["x" * 50] * 20, 1, 20, limit=60)
+    shown = re.sub(r"&#(\d+);", "c", long[long.index(": ") + 2:-6])
+    assert len(shown) == 60
