@@ -1,6 +1,5 @@
-"""Sampling: a character language model writes text one character at a time. Browse every
-step of a sample, then score sentences: P(sentence) and which of two sentences the model
-prefers (the course notes' "The apple and pair/pear salad")."""
+"""Sampling: a char LM writes text one character at a time; browse its steps, then score
+sentences (the course notes' "The apple and pair/pear salad")."""
 
 import streamlit as st
 
@@ -11,8 +10,7 @@ from rnnviz.lm import entropy_bits, rank, sampling_advice
 from rnnviz_app.notes import SAMPLING as NOTES
 
 CHAR_LMS = {"char-lm-rnn": "RNN", "char-lm-gru": "GRU", "char-lm-lstm": "LSTM"}
-MAX_LENGTH = 400
-SEED_MAX = 2**31 - 1
+MAX_LENGTH, SEED_MAX = 400, 2**31 - 1       # characters to sample; largest seed
 COMPARE_DEFAULTS = NOTES["pair"]
 GENERATED = "sampling.generated"     # the settings of the sample on display (not a widget)
 REGENERATE = "sampling.regenerate"   # set by the "New seed" button's callback
@@ -22,16 +20,7 @@ REGENERATE = "sampling.regenerate"   # set by the "New seed" button's callback
 @st.cache_resource(max_entries=256, show_spinner=False)
 def step_figures(settings: tuple, step: int) -> tuple:
     """(sampled text, top-k, hidden state) at one step of the sample of `settings`."""
-    s = ui.get_sample(*settings)
-    i = step - 1
-    k = max(5, min(20, settings[3] or 10))
-    return (
-        figs.fig_sample_text(list(s["prefix"]) + list(s["chars"]), s["p_chosen"],
-                             n_prefix=len(s["prefix"]), step=step),
-        figs.fig_topk(s["probs"][i], int(s["ids"][i]), s["itos"], k=k, step=step,
-                      model_probs=s["y_hat"][i], n_prefix=len(s["prefix"])),
-        figs.fig_hidden_state(s["a"], step, n_prefix=len(s["prefix"])),
-    )
+    return figs.step_figures(ui.get_sample(*settings), step, settings[3])
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
@@ -63,8 +52,7 @@ def _settings() -> tuple:
                            key="sampling.length", persist_state="session")
         seed = st.number_input("Seed", 0, SEED_MAX, step=1, key="sampling.seed",
                                persist_state="session", help=NOTES["seed_help"])
-    advice = sampling_advice(temperature, top_k)
-    if advice:
+    if advice := sampling_advice(temperature, top_k):
         getattr(st, advice[0])(ui.md(advice[1]))
     return name, prefix, float(temperature), int(top_k), int(length), int(seed)
 
@@ -115,14 +103,7 @@ def compare(name: str) -> None:
     """Two sentences side by side; editing them reruns only this fragment."""
     st.header("Which sentence does the model prefer?")
     st.caption(NOTES["compare_caption"])
-    pair = {}
-    for key, col, label in zip(COMPARE_DEFAULTS, st.columns(2, gap="large"),
-                               ("Sentence A", "Sentence B"), strict=True):
-        with col:
-            pair[key] = ui.text_box(label, key, COMPARE_DEFAULTS[key])
-            if not pair[key]:
-                st.info(f"{label} is empty: type a sentence to compare.")
-    text_a, text_b = pair.values()
+    text_a, text_b = ui.text_pair(COMPARE_DEFAULTS, "to compare")
     if not (text_a and text_b):
         return
     pref = figs.preference(ui.get_score(name, text_a)["log_prob"],

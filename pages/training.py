@@ -331,13 +331,35 @@ def _after_run(data: dict, cfg, kind: str, cells) -> None:
             st.download_button(f"{figs.NAMES[c]} weights (.npz)", _npz(r.model, cfg, kind),
                                file_name=f"rnnviz-{kind}-{c}.npz", key=K + f"download.{c}",
                                mime="application/octet-stream")
+            in_torch = _safetensors(data["task"], r.model, f"trained-{kind}-{c}")
+            if in_torch is not None:
+                st.download_button(f"{figs.NAMES[c]} for PyTorch (.safetensors)", in_torch,
+                                   file_name=f"rnnviz-{kind}-{c}.safetensors",
+                                   key=K + f"download_torch.{c}",
+                                   mime="application/octet-stream")
             st.button(f"Use the {figs.NAMES[c]} on every page", key=K + f"use.{c}",
                       help="Adds it to the sidebar's model list for this session and "
                            "selects it there.",
                       on_click=_use, args=(data["task"], r.model, f"trained-{kind}-{c}"))
     st.caption("The .npz holds the parameters under the seed's names (Wf, Wi, Waa, …) and "
-               "`_config`, `_card` as JSON strings. A .safetensors export in torch's layout "
-               "comes with the import/export feature.")
+               "`_config`, `_card` as JSON strings. The .safetensors file has torch's key names "
+               "and layout (nn.Embedding + nn.RNN/nn.LSTM + nn.Linear; the vocabulary is in its "
+               "metadata); the course's GRU applies Γr before the recurrent product, which "
+               "nn.GRU cannot, so it has no .safetensors.")
+
+
+def _safetensors(task, network, name: str) -> bytes | None:
+    """The trained network in torch's layout (`rnnviz.models.imported.export_state_dict`), or
+    None for a cell nn.RNN/GRU/LSTM cannot hold (the course's GRU)."""
+    from safetensors.numpy import save
+
+    from rnnviz.models.imported import export_state_dict
+
+    try:
+        tensors, meta = export_state_dict(task.in_use(network.copy(), name))
+    except ValueError:
+        return None
+    return save(tensors, metadata=meta)
 
 
 def _npz(model, cfg, kind: str) -> bytes:

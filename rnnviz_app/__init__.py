@@ -124,6 +124,7 @@ from rnnviz_app.widgets import (
     step_controls,
     table_with_note,
     text_box,
+    text_pair,
     unknown_words_note,
     upload_or_paste,
 )
@@ -148,7 +149,7 @@ __all__ = [
     "lm_picker", "preset_pair", "best_unit_picker", "corpus_picker", "span_slider",
     "upload_or_paste", "table_with_note",
     "PLAY_SECONDS", "safe_markdown_html", "step_controls",
-    "text_box", "unknown_words_note",
+    "text_box", "text_pair", "unknown_words_note",
     "MAX_CHARS", "DEFAULT_SENTENCE", "DEFAULT_PRETRAINED", "RANDOM",
     "KEY_MODEL", "KEY_CELL", "KEY_BIDIRECTIONAL", "KEY_N_A", "KEY_SEED", "KEY_INIT_SCALE",
     "KEY_SENTENCE",

@@ -125,6 +125,19 @@ def text_box(label: str, key: str, default: str) -> str:
     return text
 
 
+def text_pair(defaults: dict, purpose: str) -> tuple[str, str]:
+    """Sentence A and sentence B side by side (`text_box`es keyed by `defaults`' two keys,
+    with their default texts); an empty one says "type a sentence `purpose`"."""
+    texts = []
+    for key, col, label in zip(defaults, st.columns(2, gap="large"),
+                               ("Sentence A", "Sentence B"), strict=True):
+        with col:
+            texts.append(text_box(label, key, defaults[key]))
+            if not texts[-1]:
+                st.info(f"{label} is empty: type a sentence {purpose}.")
+    return texts[0], texts[1]
+
+
 def sidebar_text(verb: str = "read") -> str:
     """The sidebar's sentence cut to MAX_CHARS, with a notice when it was longer ("only the
     first MAX_CHARS are `verb`"), for a page that reads it without `page_context`."""

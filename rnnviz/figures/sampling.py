@@ -289,3 +289,18 @@ def fig_logprob_compare(series: Sequence[tuple[str, Sequence[str], np.ndarray]])
         legend=dict(orientation="h", y=1.1, x=0),
     )
     return figure(data, layout, compact=True)
+
+
+def step_figures(sample: dict, step: int, top_k: int = 0) -> tuple:
+    """(sampled text, top-k of ŷ<t>, hidden state) at one step (1-based) of a sample's arrays
+    (`rnnviz.lm.Sample.arrays` plus "prefix" and "itos"); the top-k chart lists
+    max(5, min(20, top_k or 10)) characters."""
+    i, n_prefix = step - 1, len(sample["prefix"])
+    k = max(5, min(20, top_k or 10))
+    return (
+        fig_sample_text(list(sample["prefix"]) + list(sample["chars"]), sample["p_chosen"],
+                        n_prefix=n_prefix, step=step),
+        fig_topk(sample["probs"][i], int(sample["ids"][i]), sample["itos"], k=k, step=step,
+                 model_probs=sample["y_hat"][i], n_prefix=n_prefix),
+        fig_hidden_state(sample["a"], step, n_prefix=n_prefix),
+    )
