@@ -68,7 +68,7 @@ def _paint(ctx, corpus, scores, quantity, sentence):
     with left:
         ui.safe_markdown_html(figs.painted_text_html(text, spans, values, label=label,
                                                      first_t=start + 1))
-        ui.safe_markdown_html(figs.legend_html(vmax, label + (" − 0.5" if gate else "")))
+        ui.safe_markdown_html(figs.colour_legend_html(vmax, label + (" − 0.5" if gate else "")))
     with right:
         ui.look_for(NOTES["paint"].format(unit=unit, symbol=ui.md(symbol(quantity)),
                                           centre="0.5 (open / closed)" if gate else "0")

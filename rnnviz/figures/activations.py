@@ -23,6 +23,7 @@ from rnnviz.figures.common import (
     PROBABILITY,
     QUANTITY_COLORS,
     SEQUENTIAL_SCALE,
+    colour_legend_html,
     escape_all,
     escape_plotly,
     figure,
@@ -175,16 +176,6 @@ def unit_text_html(text, spans, values, *, symbol_text="a<t>", unit=0, labels=No
             "\"DejaVu Sans Mono\",monospace;font-size:1.05rem;line-height:1.9;"
             "word-break:break-all;padding:6px 4px'>" + "".join(chips) + "".join(parts)
             + "</div>")
-
-
-def colour_legend_html(vmax: float, symbol_text: str = "a<t>") -> str:
-    """A three-swatch legend for `unit_text_html` (no user text inside)."""
-    sw = "display:inline-block;width:1.4em;height:0.9em;vertical-align:middle;margin:0 4px"
-    s = escape_all(symbol_text)
-    return (f"<div style='font-size:0.85rem'>{s} = "
-            f"<span style='{sw};background:{unit_rgba(-vmax, vmax)}'></span>&#8722;{vmax:.2f} "
-            f"<span style='{sw};background:#fff;border:1px solid #ccc'></span>0 "
-            f"<span style='{sw};background:{unit_rgba(vmax, vmax)}'></span>+{vmax:.2f}</div>")
 
 
 # -- predictions -----------------------------------------------------------------------------

@@ -351,6 +351,22 @@ def da_split(model, trace, btrace, y, *, at="all", t, direction="", example=0):
             float(np.linalg.norm(da)))
 
 
+# The notes' names of the parameters (the API keeps the exercise's: Wi is W_u, of Γu).
+_PARAM_NAMES = {"Wi": "W_u (API: Wi)", "bi": "b_u (API: bi)", "Waa": "W_aa", "Wax": "W_ax",
+                "ba": "b_a", "Wy": "W_y", "by": "b_y"}
+
+
+def param_name(key: str) -> str:
+    """A parameter's name in the notes' notation: "Wf" -> "W_f", "fwd.Wi" -> "W_u (API: Wi) →",
+    "l2.Wc" -> "W_c^[2]"."""
+    parts = key.split(".")
+    base = parts[-1]
+    name = _PARAM_NAMES.get(base) or (f"{base[0]}_{base[1:]}" if len(base) > 1 else base)
+    for p in parts[:-1]:
+        name += {"fwd": " →", "bwd": " ←"}.get(p, f"^[{p[1:]}]" if p.startswith("l") else "")
+    return name
+
+
 def gradcheck_table(rows, tolerance=1e-5, *, loss=None, eps=1e-5) -> list[dict]:
     """`gradient_check` rows with a verdict, ready for a DataFrame.
 
@@ -373,7 +389,7 @@ def gradcheck_table(rows, tolerance=1e-5, *, loss=None, eps=1e-5) -> list[dict]:
         else:
             check = "close" if rel < 1e-3 else "MISMATCH"
         out.append({
-            "parameter": r["param"],
+            "parameter": param_name(r["param"]),
             "entry": str(tuple(r["index"])),
             "analytic ∂L/∂θ": ana,
             "finite difference": num,

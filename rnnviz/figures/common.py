@@ -440,3 +440,14 @@ def nan_to_none_mask(a: np.ndarray) -> np.ndarray:
     out = f32(a).copy()
     out[~np.isfinite(out)] = np.nan
     return out
+
+
+def colour_legend_html(vmax: float, label: str = "a<t>") -> str:
+    """A three-swatch legend (−vmax, 0, +vmax) for text painted by one unit (no user text
+    inside; `label` is escaped)."""
+    sw = "display:inline-block;width:1.4em;height:0.9em;vertical-align:middle;margin:0 4px"
+    s = escape_all(label)
+    return (f"<div style='font-size:0.85rem'>{s} = "
+            f"<span style='{sw};background:{unit_rgba(-vmax, vmax)}'></span>&#8722;{vmax:.2f} "
+            f"<span style='{sw};background:#fff;border:1px solid #ccc'></span>0 "
+            f"<span style='{sw};background:{unit_rgba(vmax, vmax)}'></span>+{vmax:.2f}</div>")

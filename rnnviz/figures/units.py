@@ -20,6 +20,7 @@ from rnnviz.core.trace import symbol
 from rnnviz.figures.common import (
     ARCH_COLORS,
     QUANTITY_COLORS,
+    colour_legend_html,
     escape_all,
     f32,
     figure,
@@ -106,16 +107,6 @@ def painted_text_html(text: str, spans, values, *, label: str = "a<t>[0]", first
             "\"DejaVu Sans Mono\",monospace;font-size:1.0rem;line-height:1.8;"
             "word-break:break-all;padding:6px 4px;max-height:420px;overflow-y:auto'>"
             + "".join(parts) + "</div>")
-
-
-def legend_html(vmax: float, label: str = "a<t>") -> str:
-    """Three swatches for `painted_text_html` (no user text inside)."""
-    sw = "display:inline-block;width:1.4em;height:0.9em;vertical-align:middle;margin:0 4px"
-    s = escape_all(label)
-    return (f"<div style='font-size:0.85rem'>{s} = "
-            f"<span style='{sw};background:{unit_rgba(-vmax, vmax)}'></span>&#8722;{vmax:.2f} "
-            f"<span style='{sw};background:#fff;border:1px solid #ccc'></span>0 "
-            f"<span style='{sw};background:{unit_rgba(vmax, vmax)}'></span>+{vmax:.2f}</div>")
 
 
 # -- 3. select and search --------------------------------------------------------------------
@@ -276,5 +267,5 @@ def saturation_scatter(sats: dict[str, pd.DataFrame]) -> object:
     return figure(data, lay)
 
 
-__all__ = ["best_r_figure", "painted_text_html", "legend_html", "units_over_time_figure",
+__all__ = ["best_r_figure", "painted_text_html", "colour_legend_html", "units_over_time_figure",
            "matches_html", "comparison_figure", "saturation_scatter"]

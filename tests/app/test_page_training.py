@@ -84,7 +84,8 @@ def test_a_short_run_ends_with_its_own_numbers_in_words(at):
     for cell, r in race.runs.items():
         assert race.latest("accuracy")[cell] == task.evaluate(r.model)["accuracy"]
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["RNN weights (.npz)", "LSTM weights (.npz)"]
+    assert labels == ["RNN weights (.npz)", "RNN for PyTorch (.safetensors)",
+                      "LSTM weights (.npz)", "LSTM for PyTorch (.safetensors)"]
     assert at.button(key=K + "sweep") is not None
 
 

@@ -112,7 +112,7 @@ def test_gradcheck_table_on_the_models_own_check():
     model, trace, targets = make("gru", n_a=4)
     rows = gradient_check(model, trace["x"], targets[None, :], keys=["Wu", "Wc"], n_entries=2)
     table = F.gradcheck_table(rows)
-    assert [r["parameter"] for r in table] == ["Wu", "Wu", "Wc", "Wc"]
+    assert [r["parameter"] for r in table] == ["W_u", "W_u", "W_c", "W_c"]
     assert all(r["check"].startswith("ok") for r in table)
     bad = F.gradcheck_table([{"param": "W", "index": (0, 1), "analytic": 1.0,
                               "numeric": 2.0, "rel_error": 1 / 3}])
@@ -131,3 +131,11 @@ def test_dw_figure_traces():
     bars = [d for d in s["data"] if d["type"] == "bar"]
     assert [d["name"] for d in bars] == ["∂L/∂W_f", "∂L/∂W_u", "∂L/∂W_o", "∂L/∂W_c"]
     np.testing.assert_allclose(bars[0]["y"], contrib["W_f"]["per_step"], rtol=1e-6)
+
+
+def test_parameters_carry_the_notes_names():
+    """Learner's report: the table said Wo, Wf, Wi, Wc while everything else says W_u."""
+    assert [F.param_name(k) for k in ("Wo", "Wf", "Wi", "Wc", "bi", "Waa", "Wax", "by")] == [
+        "W_o", "W_f", "W_u (API: Wi)", "W_c", "b_u (API: bi)", "W_aa", "W_ax", "b_y"]
+    assert F.param_name("bwd.Wi") == "W_u (API: Wi) ←"
+    assert F.param_name("l2.Wf") == "W_f^[2]"
