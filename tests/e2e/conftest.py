@@ -342,15 +342,19 @@ def open_app_warm(app_server: str, _module_context, request: pytest.FixtureReque
     pages: list[Page] = []
 
     def _open(url_path: str = "") -> Page:
-        page = _watch_console(_module_context.new_page())
-        pages.append(page)
-        page.goto(f"{app_server}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
-        wait_for_first_run(page)
-        return page
+        pages.append(_watch_console(_module_context.new_page()))
+        return _load(pages[-1], app_server, url_path)
 
     yield _open
     for i, page in enumerate(pages):
         _screenshot_then_close(request, page, f"-{i + 1}" if i else "", page.close)
+
+
+def _load(page: Page, base_url: str, url_path: str) -> Page:
+    """Open `url_path` of the app at `base_url` in `page` and wait for its first run."""
+    page.goto(f"{base_url}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
+    wait_for_first_run(page)
+    return page
 
 
 @pytest.fixture(scope="session")
@@ -380,11 +384,8 @@ def open_fresh(app_browser: Browser, request: pytest.FixtureRequest):
         pages: list[Page] = []
 
         def _open(url_path: str = "") -> Page:
-            page = _new_page(app_browser)
-            pages.append(page)
-            page.goto(f"{base_url}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
-            wait_for_first_run(page)
-            return page
+            pages.append(_new_page(app_browser))
+            return _load(pages[-1], base_url, url_path)
 
         yield _open
         for page in pages:
@@ -399,11 +400,8 @@ def open_app_at_width(app_server: str, app_browser: Browser, request: pytest.Fix
 
     def _open(url_path: str, width: int) -> Page:
         context = app_browser.new_context(viewport={"width": width, "height": 900})
-        page = _watch_console(context.new_page())
-        pages.append(page)
-        page.goto(f"{app_server}/{url_path.lstrip('/')}", wait_until="domcontentloaded")
-        wait_for_first_run(page)
-        return page
+        pages.append(_watch_console(context.new_page()))
+        return _load(pages[-1], app_server, url_path)
 
     yield _open
     for i, page in enumerate(pages):
