@@ -96,8 +96,15 @@ _stepper = st.fragment(_step)
 _playing = st.fragment(_step, run_every=ui.PLAY_SECONDS)
 
 
+GRADCHECK_AUTO_PARAMS = 2_000_000   # above this many parameters the check waits for a click
+
+
 def _gradient_check(ctx, at) -> None:
     st.header("4. Gradient check", anchor="gradcheck", divider="gray")
+    # Finite differences run on a float64 copy of the whole network: on demand when it is big.
+    if ctx.model.model.n_params > GRADCHECK_AUTO_PARAMS and not st.toggle(
+            "Run the gradient check", key="backward.run_gradcheck", help=NOTES["big_check"]):
+        return
     table, worst = ui.get_gradient_check(ctx.spec, ctx.text, at)
     c1, c2 = st.columns([3, 2], gap="medium")
     with c1:

@@ -108,6 +108,8 @@ BPTT_EQUATIONS = {
 }
 
 BACKWARD = {
+    "big_check": "This network is large: the check copies it in float64 and runs it twice per "
+                 "checked entry, which takes a while; switch it on to run it.",
     "losses": {"all": "Next-token cross-entropy over the sentence: L = Σ_t L<t>",
                "last": "Loss at the last step only: L = L<T_x>"},
     "caption": (

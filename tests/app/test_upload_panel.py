@@ -218,3 +218,25 @@ def test_an_unknown_token_of_an_imported_vocabulary_reads_no_input(monkeypatch):
     assert any("1 token(s) are not in the vocabulary and read as x\\<t\\> = 0" in c.value
                for c in at.caption)
     assert not model.read("Return ~ list").steps.x[:, 0, 7].any()
+
+
+def test_a_big_model_checks_its_gradient_only_on_demand(monkeypatch):
+    """Finite differences on a float64 copy of millions of parameters take tens of seconds:
+    above GRADCHECK_AUTO_PARAMS the Backward page waits for the toggle."""
+    import numpy as np
+
+    from rnnviz.core.model import Model, RNNConfig
+    from rnnviz.models import CharLM, random_vocab
+
+    vocab = random_vocab()
+    cfg = RNNConfig(cell="rnn", n_x=len(vocab), n_a=1400, n_y=len(vocab), dtype="float32")
+    big = CharLM("big", Model.init(cfg, rng=np.random.default_rng(0)), vocab, {},
+                 start_id=None, source="imported")
+    assert big.model.n_params > 2_000_000
+    at, _ = _run_page(monkeypatch, big, "backward")
+    assert not at.exception, at.exception
+    assert at.toggle(key="backward.run_gradcheck").value is False
+    assert not [d for d in at.dataframe if "relative error" in d.value.columns]
+    at.toggle(key="backward.run_gradcheck").set_value(True).run()
+    assert not at.exception, at.exception
+    assert [d for d in at.dataframe if "relative error" in d.value.columns]
