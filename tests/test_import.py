@@ -8,6 +8,7 @@ import struct
 
 import numpy as np
 import pytest
+from core.torch_support import first_layers
 from core.torch_support import import_torch as _import_torch_module
 
 import rnnviz
@@ -64,13 +65,7 @@ def layer_states(net, ids, layers):
     x = net.emb(ids) if net.emb is not None else torch.nn.functional.one_hot(ids, net.V).float()
     outs = []
     for l in range(1, layers + 1):
-        sub = type(net.rnn)(net.rnn.input_size, N_A, num_layers=l,
-                            bidirectional=net.rnn.bidirectional,
-                            **({"nonlinearity": net.rnn.nonlinearity}
-                               if isinstance(net.rnn, torch.nn.RNN) else {}))
-        sub.load_state_dict({k: v for k, v in net.rnn.state_dict().items()
-                             if int(k.split("_l")[1].split("_")[0]) < l})
-        outs.append(sub(x[:, None, :])[0][:, 0].detach().numpy())
+        outs.append(first_layers(net.rnn, l)(x[:, None, :])[0][:, 0].detach().numpy())
     return outs
 
 

@@ -8,7 +8,7 @@ import pytest
 from rnnviz import Model
 from rnnviz.core.torch_layout import find_recurrent_prefix, from_torch, to_torch
 
-from .torch_support import import_torch
+from .torch_support import first_layers, import_torch
 
 torch = import_torch()
 
@@ -49,13 +49,7 @@ def layer_outputs(net, x, layers):
     """torch's hidden states of layer l: a torch module of the first l layers, same weights."""
     outs = []
     for l in range(1, layers + 1):
-        sub = type(net.rnn)(net.rnn.input_size, N_A, num_layers=l,
-                            bidirectional=net.rnn.bidirectional,
-                            **({"nonlinearity": net.rnn.nonlinearity}
-                               if isinstance(net.rnn, torch.nn.RNN) else {}))
-        sub.load_state_dict({k: v for k, v in net.rnn.state_dict().items()
-                             if int(k.split("_l")[1].split("_")[0]) < l})
-        outs.append(sub(x)[0].detach().numpy())
+        outs.append(first_layers(net.rnn, l)(x)[0].detach().numpy())
     return outs
 
 

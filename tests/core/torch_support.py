@@ -26,3 +26,15 @@ def import_torch():
         pytest.skip("torch is not installed (the parity tests run in CI)",
                     allow_module_level=True)
     return torch
+
+
+def first_layers(rnn, layers: int):
+    """A torch module of the first `layers` layers of `rnn` (nn.RNN/GRU/LSTM), same weights:
+    its output is torch's hidden states of layer `layers`."""
+    torch = import_torch()
+    extra = {"nonlinearity": rnn.nonlinearity} if isinstance(rnn, torch.nn.RNN) else {}
+    sub = type(rnn)(rnn.input_size, rnn.hidden_size, num_layers=layers,
+                    bidirectional=rnn.bidirectional, **extra)
+    sub.load_state_dict({k: v for k, v in rnn.state_dict().items()
+                         if int(k.split("_l")[1].split("_")[0]) < layers})
+    return sub
