@@ -9,11 +9,13 @@ from rnnviz.core.trace import split_key
 from rnnviz.figures import activations as figs
 from rnnviz_app.notes import ACTIVATIONS as NOTES
 
-# Above this many heatmap cells (units × steps × quantities) only the most active units are
-# drawn: keeps the page's payload well under 1.5 MB for a 256-unit LSTM on 300 characters.
-MAX_HEATMAP_CELLS = 120_000
-KEY_QUANTITY, KEY_UNIT, KEY_UNIT_FOR = ("activations.quantity", "activations.unit",
-                                        "activations.unit_for")
+# Heatmap cells (units × steps × quantities) drawn at most: by default the most active units
+# within LIGHT_CELLS (an edit sends ≤ ~100 kB of heatmaps and redraws fast, issue 12); with
+# "Show all units" every unit up to MAX_HEATMAP_CELLS (a 256-unit LSTM on 300 characters
+# stays under 1.5 MB).
+LIGHT_CELLS, MAX_HEATMAP_CELLS = 15_000, 120_000
+KEY_QUANTITY, KEY_UNIT, KEY_UNIT_FOR, KEY_ALL = ("activations.quantity", "activations.unit",
+                                                 "activations.unit_for", "activations.all_units")
 
 
 @ui.cache_figure
@@ -22,15 +24,14 @@ def _onehot(spec, text):
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _budget(spec, text, keys, layer=None):
-    return figs.units_within_budget(ui.get_trace(spec, text, layer), list(keys),
-                                    MAX_HEATMAP_CELLS)
+def _budget(spec, text, keys, layer=None, cells=LIGHT_CELLS):
+    return figs.units_within_budget(ui.get_trace(spec, text, layer), list(keys), cells)
 
 
 @ui.cache_figure
-def _heatmap(spec, text, key, keys, layer=None):
+def _heatmap(spec, text, key, keys, layer=None, cells=LIGHT_CELLS):
     return figs.heatmap_figure(ui.get_trace(spec, text, layer), key,
-                               units=_budget(spec, text, keys, layer)[key])
+                               units=_budget(spec, text, keys, layer, cells)[key])
 
 
 @ui.cache_figure
@@ -68,11 +69,15 @@ def _inputs(ctx, steps) -> None:
 
 def _heatmaps(ctx, trace, keys, layer=None) -> None:
     st.header("2. Hidden state and gates over time", anchor="heatmaps", divider="gray")
-    shown = _budget(ctx.spec, ctx.text, keys, layer)[keys[0]]
+    cells = MAX_HEATMAP_CELLS if st.session_state.get(KEY_ALL) else LIGHT_CELLS
+    shown = _budget(ctx.spec, ctx.text, keys, layer, cells)[keys[0]]
+    n = trace[keys[0]].shape[0]
+    if shown is not None or cells == MAX_HEATMAP_CELLS:
+        st.toggle(f"Show all {n} units", key=KEY_ALL, help=NOTES["all_units"])
     if shown is not None:
-        st.caption(f"Showing {len(shown)} of {trace[keys[0]].shape[0]} units per chart (the "
-                   f"ones whose {ui.md(trace.symbol(keys[0]))} varies most), to keep the page "
-                   "light.")
+        st.caption(f"Showing {len(shown)} of {n} units per chart (the ones whose "
+                   f"{ui.md(trace.symbol(keys[0]))} varies most over this sentence), top to "
+                   "bottom in unit order; section 3 reads any unit.")
     cfg = ctx.model.config
     st.caption(f"Architecture: {cfg.cell.upper()}" + (" (bidirectional)" if cfg.bidirectional
                                                       else "") + f" — {NOTES['arch'][cfg.cell]}.")
@@ -87,7 +92,7 @@ def _heatmaps(ctx, trace, keys, layer=None) -> None:
             if at is not None and other is not None:
                 note += (f" On this sentence {at:.0%} of the units have Γf < 0.1 at the "
                          f"spaces and {other:.0%} at the other steps.")
-        ui.chart_with_note(_heatmap(ctx.spec, ctx.text, key, keys, layer),
+        ui.chart_with_note(_heatmap(ctx.spec, ctx.text, key, keys, layer, cells),
                            key=f"activations.heatmap.{key}", note=note)
 
 

@@ -15,9 +15,11 @@ KEY_T = "backward.t"
 KEY_KEYS = "backward.keys"
 KEY_DIRECTION = "backward.direction"
 MAX_PANELS = 3
-# Above this many heatmap cells only the units with the largest gradients are drawn (keeps
-# the page under 1.5 MB for a 256-unit model on 300 characters).
-MAX_HEATMAP_CELLS = 90_000
+KEY_ALL = "backward.all_units"
+# Heatmap cells drawn at most: by default the units with the largest gradients within
+# LIGHT_CELLS (a step or an edit sends ~40 kB, issue 12); with "Show all units" every unit up
+# to MAX_HEATMAP_CELLS (under 1.5 MB for a 256-unit model on 300 characters).
+LIGHT_CELLS, MAX_HEATMAP_CELLS = 8_000, 90_000
 
 
 @ui.cache_figure
@@ -28,9 +30,9 @@ def _loss_fig(spec, text, at):
 
 
 @ui.cache_figure
-def _bptt_fig(spec, text, at, keys, t):
+def _bptt_fig(spec, text, at, keys, t, cells=LIGHT_CELLS):
     btrace = ui.get_backward(spec, text, at).btrace
-    keep = max(8, MAX_HEATMAP_CELLS // (btrace.T_x * len(keys)))
+    keep = max(8, cells // (btrace.T_x * len(keys)))
     units = figs.top_units(btrace, keys, keep) if btrace[keys[0]].shape[0] > keep else None
     return figs.bptt_figure(btrace, keys, start_t=t, units=units, animate=False)
 
@@ -76,7 +78,11 @@ def _step(ctx, res, at, direction, chosen) -> None:
     ui.advance_play(KEY_T, T, step=-1)
     t = ui.step_controls(KEY_T, T, "Step t (BPTT starts at T_x and moves left)",
                          back_help="BPTT's next step: one step earlier in the sentence.")
-    ui.chart(_bptt_fig(ctx.spec, ctx.text, at, chosen, t), key="backward.bptt")
+    n = res.btrace[chosen[0]].shape[0]
+    if n > max(8, LIGHT_CELLS // (T * len(chosen))) or st.session_state.get(KEY_ALL):
+        st.toggle(f"Show all {n} units", key=KEY_ALL, help=NOTES["all_units"])
+    cells = MAX_HEATMAP_CELLS if st.session_state.get(KEY_ALL) else LIGHT_CELLS
+    ui.chart(_bptt_fig(ctx.spec, ctx.text, at, chosen, t, cells), key="backward.bptt")
     da = ui.get_da_split(ctx.spec, ctx.text, at, t, direction)
     ui.metrics_row(
         (f"||∂L/∂a<{t}>||", f"{da['total']:.4g}"),

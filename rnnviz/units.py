@@ -103,12 +103,17 @@ def heldout_corpus(kind: str) -> tuple[str, str]:
     """(name, text) of held-out text the shipped models of this kind never trained on.
 
     char_lm: the "valid" split of the docstring corpus (~87k characters; modules are assigned
-    by the hash of their path, see `rnnviz.data.corpus`). tagger / classifier: the test split
-    of their generated datasets, one sentence or review per line.
+    by the hash of their path, see `rnnviz.data.corpus`), as shipped beside the char LMs
+    (`read_heldout`; parsed from this Python's standard library when it is missing).
+    tagger / classifier: the test split of their generated datasets, one sentence or review
+    per line.
     """
     if kind == "char_lm":
-        from rnnviz.data.corpus import load_corpus
-        return "held-out docstrings (valid split)", load_corpus("valid")
+        from rnnviz.data.corpus import load_corpus, read_heldout
+        from rnnviz.models import PRETRAINED_DIR
+        text = read_heldout(PRETRAINED_DIR)
+        return "held-out docstrings (valid split)", (load_corpus("valid") if text is None
+                                                      else text)
     if kind == "tagger":
         from rnnviz.data import ner
         return "held-out tagged sentences (test split)", "\n".join(

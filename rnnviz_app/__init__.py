@@ -75,7 +75,7 @@ from rnnviz_app.loaders import (
     session_models,
     shipped_models,
 )
-from rnnviz_app.runtime import limit_blas_threads
+from rnnviz_app.runtime import lighter_plotly_json, limit_blas_threads
 from rnnviz_app.shell import PAGES, ensure_frame, run_app
 from rnnviz_app.sidebar import (
     PageContext,
@@ -131,6 +131,8 @@ from rnnviz_app.widgets import (
 
 # One BLAS thread per process: many sessions of small matrices (see rnnviz_app.runtime).
 limit_blas_threads(1)
+# Charts' typed arrays without "\u002f" escapes (see rnnviz_app.runtime).
+lighter_plotly_json()
 
 __all__ = [
     "Backward", "ModelInUse", "Reading", "Steps", "PageContext", "ModelSpec",

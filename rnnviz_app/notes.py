@@ -5,6 +5,9 @@ order, from which data. Each note says what the picture shows and why it matters
 """
 
 ACTIVATIONS = {
+    "all_units": (
+        "Off: each chart draws the units that vary most over this sentence, so an edit redraws "
+        "quickly. On: every unit (long sentences on big models may still be thinned)."),
     "onehot": (
         "x\\<t\\> is a column of n_x zeros with a single 1 at the token's index in the "
         "vocabulary (the course's one-hot encoding). Only the rows this sentence uses are "
@@ -108,6 +111,9 @@ BPTT_EQUATIONS = {
 }
 
 BACKWARD = {
+    "all_units": (
+        "Off: the charts draw the units with the largest gradients, so a step or an edit "
+        "redraws quickly. On: every unit (long sentences on big models may still be thinned)."),
     "big_check": "This network is large: the check copies it in float64 and runs it twice per "
                  "checked entry, which takes a while; switch it on to run it.",
     "losses": {"all": "Next-token cross-entropy over the sentence: L = Σ_t L<t>",

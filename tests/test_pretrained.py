@@ -122,10 +122,25 @@ def test_char_lm_card_metric_is_recomputed_from_the_valid_split():
     from rnnviz.training.checkpoint import sha256_text
     p = rnnviz.load_pretrained("char-lm-lstm")
     m = p.card["metrics"]
-    prefix = corpus.load_corpus("valid")[:m["valid_prefix_chars"]]
-    if sha256_text(prefix) != m["valid_prefix_sha256"]:
-        pytest.skip("this Python's standard library gives a different corpus")
+    prefix = corpus.read_heldout(PRETRAINED_DIR)[:m["valid_prefix_chars"]]
+    assert sha256_text(prefix) == m["valid_prefix_sha256"]
     assert p.score(prefix)["bits_per_char"] == pytest.approx(m["valid_prefix_bpc"], abs=1e-5)
+
+
+def test_the_shipped_held_out_text_is_the_split_every_char_lm_card_names(tmp_path):
+    from rnnviz import units
+    from rnnviz.data import corpus
+    from rnnviz.training.checkpoint import sha256_text
+    text = corpus.read_heldout(PRETRAINED_DIR)
+    for name in ("char-lm-rnn", "char-lm-gru", "char-lm-lstm"):
+        data = rnnviz.load_pretrained(name).card["data"]
+        assert sha256_text(text) == data["valid_sha256"]
+        assert len(text) == data["valid_chars"]
+    assert units.heldout_corpus("char_lm")[1] == text          # what the Units page reads
+    assert corpus.read_heldout(tmp_path) is None
+    if sha256_text(corpus.load_corpus("valid")) == sha256_text(text):  # this Python's stdlib
+        written = corpus.write_heldout(tmp_path)
+        assert written.read_bytes() == (PRETRAINED_DIR / corpus.HELDOUT_FILE).read_bytes()
 
 
 # -- taggers ----------------------------------------------------------------------------------

@@ -217,3 +217,32 @@ def corpus_info() -> dict[str, Any]:
             "sha256_normalized": _sha256(normalized),
         }
     return info
+
+
+# -- the held-out text, shipped ---------------------------------------------------------------
+# Parsing the standard library takes seconds (4 s on a busy 2-core machine), too slow for the
+# app's first visit of the Units page. `python -m rnnviz.train char-lm-*` writes the valid
+# split beside the checkpoints; its sha256 is the cards' `data.valid_sha256`, so the app reads
+# the exact text the shipped models were evaluated on, whatever Python the user runs.
+HELDOUT_FILE = "heldout-docstrings.txt.gz"
+
+
+def write_heldout(out_dir: str | Path) -> Path:
+    """Write the valid split (UTF-8, gzip, fixed mtime: the same bytes every time) to
+    `out_dir` / HELDOUT_FILE."""
+    import gzip
+
+    path = Path(out_dir) / HELDOUT_FILE
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(load_corpus("valid").encode("utf-8"))
+    return path
+
+
+def read_heldout(directory: str | Path) -> str | None:
+    """The valid split written by `write_heldout` into `directory`, or None without one."""
+    import gzip
+
+    path = Path(directory) / HELDOUT_FILE
+    if not path.exists():
+        return None
+    return gzip.decompress(path.read_bytes()).decode("utf-8")

@@ -92,7 +92,7 @@ def onehot_figure(trace, vocab_labels, *, example=0, max_rows=60, height=None) -
                  xaxis=token_ticks(labels, title="t (token read)"),
                  yaxis=dict(title=dict(text="index in V"), autorange="reversed",
                             type="category"))
-    return figure(data, lay)
+    return figure(data, lay, compact=True)
 
 
 def heatmap_figure(trace, key, *, example=0, units=None, height=None) -> go.Figure:
@@ -128,7 +128,7 @@ def heatmap_figure(trace, key, *, example=0, units=None, height=None) -> go.Figu
                  xaxis=dict(token_ticks(labels)),
                  yaxis=dict(title=dict(text="unit"), autorange="reversed", type="category",
                             nticks=min(16, len(units))))
-    return figure(data, lay)
+    return figure(data, lay, compact=True)
 
 
 # -- the sentence coloured by one unit -------------------------------------------------------
@@ -257,7 +257,7 @@ def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
                  yaxis=dict(autorange="reversed", title=dict(text="rank"), tickmode="array",
                             tickvals=ranks, ticktext=[f"#{r}" for r in ranks],
                             fixedrange=True))
-    return figure(data, lay)
+    return figure(data, lay, compact=True)
 
 
 # -- gate saturation -------------------------------------------------------------------------
@@ -328,7 +328,7 @@ def saturation_figure(trace, *, example=0) -> go.Figure:
                  yaxis=dict(range=[-0.03, 1.03], tickformat=".0%",
                             title=dict(text=f"&gt; {hi:g} (open)" if any_gate else f"&gt; {hi:g}")))
     lay["margin"]["t"] = 70
-    return figure(data, lay)
+    return figure(data, lay, compact=True)
 
 
 def units_within_budget(trace, keys, max_cells: int, example: int = 0) -> dict:

@@ -138,11 +138,12 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
         ax = "" if i == 0 else str(i + 1)
         s = sym(key)
         data.append(dict(
-            type="heatmap", z=v, x=list(range(1, T + 1)), y=list(range(n)),
+            # y: the units' numbers on a category axis (row j at position j, so the covers
+            # below can use row positions), hover names the unit.
+            type="heatmap", z=v, x=list(range(1, T + 1)), y=[int(r) for r in rows],
             xaxis=f"x{ax}", yaxis=f"y{ax}", colorscale=DIVERGING_SCALE, zmid=0, zmin=-m, zmax=m,
             showscale=False,
-            hovertemplate=(f"t=%{{x}}<br>{'unit' if units is None else 'row'} %{{y}}<br>"
-                           f"{s} = %{{z:.3g}}<extra></extra>"),
+            hovertemplate=f"t=%{{x}}<br>unit %{{y}}<br>{s} = %{{z:.3g}}<extra></extra>",
         ))
         y0 = max(0.0, 1 - (i + 1) * h - i * gap)         # rounding: never below 0
         lay_axes[f"xaxis{ax}"] = dict(
@@ -153,9 +154,8 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
             lay_axes[f"xaxis{ax}"].pop("title", None)
         lay_axes[f"yaxis{ax}"] = dict(
             domain=[y0, y0 + h], anchor=f"x{ax}", autorange="reversed",
-            title=dict(text="unit"), tickmode="array",
-            tickvals=list(range(0, n, max(1, n // 8))),
-            ticktext=[str(int(rows[j])) for j in range(0, n, max(1, n // 8))])
+            title=dict(text="unit"), type="category", tickmode="array",
+            tickvals=[int(rows[j]) for j in range(0, n, max(1, n // 8))])
         notes.append(dict(text=f"<b>{s}</b>  (colour scale ±{m:.2g})", x=0, y=y0 + h,
                           xref="paper", yref="paper", xanchor="left", yanchor="bottom",
                           showarrow=False, font=dict(size=12)))
@@ -205,8 +205,9 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
     )
     if not animate:                 # step t is the page's: no frames, no controls of its own
         return figure(data, static_layout(lay, f"BPTT at step t = {start + 1}: the gradients "
-                                               "of step t need those of step t+1"))
-    return figure(data, lay, frames)
+                                               "of step t need those of step t+1"),
+                      compact=True)
+    return figure(data, lay, frames, compact=True)
 
 
 def grad_norm_figure(btrace, *, t=None, title=None) -> go.Figure:

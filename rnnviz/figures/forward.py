@@ -382,8 +382,8 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
     if not animate:                 # step t is the page's: no frames, no controls of its own
         return figure(data, static_layout(
             lay, f"{cell.upper()} cell at step t = {start + 1}, unit {unit}"
-                 f"{direction_note.get(direction, '')}"))
-    return figure(data, lay, frames)
+                 f"{direction_note.get(direction, '')}"), compact=True)
+    return figure(data, lay, frames, compact=True)
 
 
 # -- equations -------------------------------------------------------------------------------

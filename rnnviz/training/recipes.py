@@ -16,6 +16,7 @@ import numpy as np
 
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
+from rnnviz.data.corpus import write_heldout
 from rnnviz.lm import stream_log_probs
 from rnnviz.models import PRETRAINED_DIR, from_checkpoint
 from rnnviz.text import EOS_ID, SPECIALS, UNK_ID, Vocab
@@ -527,5 +528,7 @@ def run(name: str, out_dir: str | Path | None = None, quick: bool = False,
     model, vocab, card = trainer(recipe, progress=progress, quick=quick)
     if quick:
         card["quick"] = True
-    return write(recipe, model, vocab, card, markdown,
-                 Path(out_dir) if out_dir is not None else PRETRAINED_DIR)
+    out = Path(out_dir) if out_dir is not None else PRETRAINED_DIR
+    if recipe.kind == "char_lm":
+        write_heldout(out)          # the text the card's valid_sha256 names, for the app
+    return write(recipe, model, vocab, card, markdown, out)

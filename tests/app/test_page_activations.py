@@ -35,10 +35,21 @@ def test_default_render_reads_the_default_sentence_with_the_default_model(at):
             "activations.heatmap.gamma_f", "activations.topk",
             "activations.saturation"} <= set(chart_keys(at))
     # The heatmap is the model's own a<t> for this sentence (primed start state included).
+    # By default only the units that vary most are drawn (issue 12: a light edit), each row
+    # labelled with its unit; "Show all units" draws every one.
     trace = loaded.trace(DEFAULT_SENTENCE)
-    z = chart(at, "activations.heatmap.a")["data"][0]["z"]
-    np.testing.assert_allclose(z, trace["a"][:, 0, :], rtol=1e-5, atol=1e-6)
+    a = trace["a"][:, 0, :]
+    heat = chart(at, "activations.heatmap.a")["data"][0]
+    units = np.asarray(heat["y"], dtype=int)
+    assert 8 <= len(units) < a.shape[0]
+    np.testing.assert_allclose(heat["z"], a[units], rtol=1e-5, atol=1e-6)
+    std = a.astype(np.float64).std(axis=1)                # the ones that vary most
+    assert std[units].min() >= np.delete(std, units).max() - 1e-9
     assert at.get("download_button")[0].key == "activations.download"
+    at.toggle(key="activations.all_units").set_value(True).run()
+    heat = chart(at, "activations.heatmap.a")["data"][0]
+    assert list(heat["y"]) == list(range(a.shape[0]))
+    np.testing.assert_allclose(heat["z"], a, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize(("cell", "bi", "keys"), [

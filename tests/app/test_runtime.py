@@ -1,0 +1,27 @@
+"""Process settings of the app (rnnviz_app.runtime)."""
+
+import base64
+import json
+
+import numpy as np
+import plotly.io as pio
+
+import rnnviz_app  # noqa: F401  (importing the app applies the settings)
+from rnnviz.figures.common import figure
+from rnnviz_app.runtime import lighter_plotly_json
+
+
+def test_chart_json_keeps_slashes_and_still_escapes_html():
+    values = np.array([0.5, -0.75, 0.999, 1.0, -1.0, 0.25], dtype=np.float32)
+    assert b"/" in base64.b64encode(values.tobytes())           # the data has slashes
+    fig = figure([dict(type="heatmap", z=values.reshape(2, 3), name="</script><b>x</b>")],
+                 dict(title=dict(text="a/b")), compact=True)
+    text = pio.to_json(fig, validate=False)
+    assert "\\u002f" not in text and "</" not in text and "\\u003c" in text
+    spec = json.loads(text)
+    z = spec["data"][0]["z"]
+    got = np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.float32)
+    np.testing.assert_array_equal(got, values)                  # the same numbers arrive
+    assert spec["data"][0]["name"] == "</script><b>x</b>"
+    assert spec["layout"]["title"]["text"] == "a/b"
+    assert lighter_plotly_json() is False                       # already applied, idempotent
