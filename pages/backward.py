@@ -8,12 +8,10 @@ from rnnviz.core.analysis import global_norm
 from rnnviz.core.trace import split_key, symbol
 from rnnviz.figures import backward as figs
 from rnnviz_app.notes import BACKWARD as NOTES
-from rnnviz_app.notes import BPTT_EQUATIONS
+from rnnviz_app.notes import backward_loss_note, bptt_equations
 
-KEY_LOSS = "backward.loss"
-KEY_T = "backward.t"
-KEY_KEYS = "backward.keys"
-KEY_DIRECTION = "backward.direction"
+KEY_LOSS, KEY_T, KEY_KEYS, KEY_DIRECTION, KEY_LAYER = (
+    "backward.loss", "backward.t", "backward.keys", "backward.direction", "backward.layer")
 MAX_PANELS = 3
 KEY_ALL = "backward.all_units"
 # Heatmap cells drawn at most: by default the units with the largest gradients within
@@ -30,21 +28,21 @@ def _loss_fig(spec, text, at):
 
 
 @ui.cache_figure
-def _bptt_fig(spec, text, at, keys, t, cells=LIGHT_CELLS):
-    btrace = ui.get_backward(spec, text, at).btrace
+def _bptt_fig(spec, text, at, keys, t, cells=LIGHT_CELLS, layer=None):
+    btrace = ui.get_btrace(spec, text, at, layer)
     keep = max(8, cells // (btrace.T_x * len(keys)))
     units = figs.top_units(btrace, keys, keep) if btrace[keys[0]].shape[0] > keep else None
-    return figs.bptt_figure(btrace, keys, start_t=t, units=units, animate=False)
+    return figs.bptt_figure(btrace, keys, start_t=t, units=units, animate=False, layer=layer)
 
 
 @ui.cache_figure
-def _norm_fig(spec, text, at, t):
-    return figs.grad_norm_figure(ui.get_backward(spec, text, at).btrace, t=t)
+def _norm_fig(spec, text, at, t, layer=None):
+    return figs.grad_norm_figure(ui.get_btrace(spec, text, at, layer), t=t, layer=layer)
 
 
 @ui.cache_figure
-def _dw_fig(spec, text, at, direction, t):
-    return figs.dw_figure(ui.get_dw_contributions(spec, text, at, direction),
+def _dw_fig(spec, text, at, direction, t, layer=None):
+    return figs.dw_figure(ui.get_dw_contributions(spec, text, at, direction, layer),
                           ui.get_backward(spec, text, at).trace.token_labels(), t=t)
 
 
@@ -72,28 +70,27 @@ def _gradient_choice(cfg, btrace) -> tuple[str, tuple]:
     return direction, tuple(chosen) or tuple(default[:1])
 
 
-def _step(ctx, res, at, direction, chosen) -> None:
-    """Step controls, the gradients at step t and their numbers (reruns alone)."""
-    T = res.steps.T_x
+def _step(ctx, res, at, direction, chosen, layer=None) -> None:
+    """Step controls, the gradients at step t (of layer l) and their numbers (reruns alone)."""
+    T, sup = res.steps.T_x, f"^[{layer}]" if layer else ""       # a^[l] in a stacked model
     ui.advance_play(KEY_T, T, step=-1)
-    t = ui.step_controls(KEY_T, T, "Step t (BPTT starts at T_x and moves left)",
-                         back_help="BPTT's next step: one step earlier in the sentence.")
+    t = ui.step_controls(KEY_T, T, NOTES["step_label"], back_help=NOTES["step_back"])
     n = res.btrace[chosen[0]].shape[0]
     if n > max(8, LIGHT_CELLS // (T * len(chosen))) or st.session_state.get(KEY_ALL):
         st.toggle(f"Show all {n} units", key=KEY_ALL, help=NOTES["all_units"])
     cells = MAX_HEATMAP_CELLS if st.session_state.get(KEY_ALL) else LIGHT_CELLS
-    ui.chart(_bptt_fig(ctx.spec, ctx.text, at, chosen, t, cells), key="backward.bptt")
-    da = ui.get_da_split(ctx.spec, ctx.text, at, t, direction)
+    ui.chart(_bptt_fig(ctx.spec, ctx.text, at, chosen, t, cells, layer), key="backward.bptt")
+    da = ui.get_da_split(ctx.spec, ctx.text, at, t, direction, layer)
     ui.metrics_row(
-        (f"||∂L/∂a<{t}>||", f"{da['total']:.4g}"),
-        (f"… from ŷ<{t}>", f"{da['local']:.4g}", NOTES["local_help"]),
-        (f"… from step {t + 1}" if t < T else "… from step T_x+1", f"{da['carried']:.4g}",
-         NOTES["carried_help"]),
-        None if da["dc"] is None else (f"||∂L/∂c<{t}>||", f"{da['dc']:.4g}"))
-    ui.chart_with_note(_norm_fig(ctx.spec, ctx.text, at, t), key="backward.norm",
+        (f"||∂L/∂a{sup}<{t}>||", f"{da['total']:.4g}"),
+        (f"… from {da['source']}", f"{da['local']:.4g}",
+         NOTES["above_help" if da["source"].startswith("layer") else "local_help"]),
+        (f"… from {da['next']}", f"{da['carried']:.4g}", NOTES["carried_help"]),
+        None if da["dc"] is None else (f"||∂L/∂c{sup}<{t}>||", f"{da['dc']:.4g}"))
+    ui.chart_with_note(_norm_fig(ctx.spec, ctx.text, at, t, layer), key="backward.norm",
                        note=NOTES["stepping"] + NOTES["stepping_" + at], ratio=(3, 2))
     with st.expander("The equations of one BPTT step"):
-        for line in BPTT_EQUATIONS[ctx.model.config.cell]:
+        for line in bptt_equations(ctx.model.config.cell, layer, ctx.model.config.layers):
             ui.equation(line)
 
 
@@ -145,18 +142,18 @@ def render() -> None:
 
     st.header("1. The loss at each step", anchor="loss", divider="gray")
     ui.chart_with_note(_loss_fig(ctx.spec, ctx.text, at), key="backward.loss_chart",
-                       note=NOTES["loss_" + ctx.model.kind].format(log_n_y=np.log(cfg.n_y))
-                       + NOTES["loss_" + at])
+                       note=backward_loss_note(ctx.model.kind, at, cfg))
 
     st.header("2. Stepping backwards", anchor="steps", divider="gray")
-    direction, chosen = _gradient_choice(cfg, res.btrace)
+    layer = ui.layer_picker(ctx.model, KEY_LAYER)       # a stacked model: sections 2 and 3
+    direction, chosen = _gradient_choice(cfg, ui.get_btrace(ctx.spec, ctx.text, at, layer))
     st.session_state.setdefault(KEY_T, res.steps.T_x)
     playing = ui.play_button(KEY_T, res.steps.T_x, step=-1)
-    (_playing if playing else _stepper)(ctx, res, at, direction, chosen)
+    (_playing if playing else _stepper)(ctx, res, at, direction, chosen, layer)
 
     st.header("3. How each step adds to ∂L/∂W", anchor="dw", divider="gray")
-    ui.chart_with_note(_dw_fig(ctx.spec, ctx.text, at, direction, st.session_state[KEY_T]),
-                       key="backward.dw", note=NOTES["dw"])
+    ui.chart_with_note(_dw_fig(ctx.spec, ctx.text, at, direction, st.session_state[KEY_T],
+                               layer), key="backward.dw", note=NOTES["dw"])
     _gradient_check(ctx, at)
 
 

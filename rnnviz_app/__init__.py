@@ -24,7 +24,8 @@ Sidebar (``rnnviz_app.sidebar``): ``page_context(require_text=True) -> PageConte
 
 Loaders (``rnnviz_app.loaders``; small keys, shared read-only results): ``get_model(spec)``,
 ``get_reading(spec, text, for_loss=False)`` (steps + trace, one forward pass per (spec, text)),
-``get_steps``, ``get_trace``, ``get_backward(spec, text, at)``; ``get_csv``, ``get_da_split``,
+``get_steps``, ``get_trace``, ``get_backward(spec, text, at)``, ``get_btrace(spec, text, at,
+layer)``; ``get_csv``, ``get_da_split``,
 ``get_dw_contributions``, ``get_gradient_check``, ``get_sample``, ``get_score``,
 ``get_sensitivity``, ``get_tags``, ``get_preferences``, ``lm_choices``; for the Units page
 ``get_heldout``, ``get_corpus_trace``, ``get_unit_scores``, ``get_pattern_matches``,
@@ -48,6 +49,7 @@ from rnnviz_app.loaders import (
     add_session_model,
     get_backward,
     get_best_units,
+    get_btrace,
     get_comparison,
     get_corpus_trace,
     get_csv,
@@ -139,7 +141,7 @@ __all__ = [
     "run_app", "PAGES", "render_sidebar", "ensure_frame", "page_context", "current_spec",
     "current_text", "shipped_models", "load_lm", "load_shipped", "missing_models",
     "add_session_model", "session_models", "get_model", "get_reading", "get_steps",
-    "get_trace", "get_backward",
+    "get_trace", "get_backward", "get_btrace",
     "get_csv", "get_da_split", "get_dw_contributions", "get_gradient_check", "get_sample",
     "get_score", "get_sensitivity", "get_tags", "get_preferences", "lm_choices",
     "get_heldout", "get_corpus_trace", "get_unit_scores", "get_pattern_matches",

@@ -157,18 +157,27 @@ def get_backward(spec: ModelSpec, text: str, at: str = "all") -> Backward:
     return _backward(spec.normalized(), text, at)
 
 
+def get_btrace(spec: ModelSpec, text: str, at: str = "all", layer: int | None = None):
+    """The BackwardTrace of `get_backward(spec, text, at)`; of layer `layer` (1-based) of a
+    stacked model, default the top."""
+    btrace = get_backward(spec, text, at).btrace
+    return btrace if layer is None else btrace.layer(layer)
+
+
 # -- other package calls the pages share, cached on small keys --------------------------------
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def get_dw_contributions(spec: ModelSpec, text: str, at: str, direction: str = ""):
+def get_dw_contributions(spec: ModelSpec, text: str, at: str, direction: str = "",
+                         layer: int | None = None):
     """Per weight matrix, the norms of each step's term dz<t> [a<t-1>; x<t>]ᵀ of ∂L/∂W and of
     their running sum from T_x (`rnnviz.figures.backward.dw_contributions`), for the BPTT of
-    `get_backward(spec, text, at)`."""
+    `get_backward(spec, text, at)`; layer: of a stacked model (default the top)."""
     from rnnviz.figures.backward import dw_contributions
 
     res = get_backward(spec, text, at)
-    return dw_contributions(get_model(spec).model, res.trace, res.btrace, direction=direction)
+    return dw_contributions(get_model(spec).model, res.trace, res.btrace, direction=direction,
+                            layer=layer)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -178,21 +187,34 @@ def get_csv(spec: ModelSpec, text: str) -> bytes:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def get_da_split(spec: ModelSpec, text: str, at: str, t: int, direction: str = "") -> dict:
+def get_da_split(spec: ModelSpec, text: str, at: str, t: int, direction: str = "",
+                 layer: int | None = None) -> dict:
     """Where ∂L/∂a<t> of `get_backward(spec, text, at)` comes from
-    (`rnnviz.figures.backward.da_split`): the norms "local" (from ŷ<t>), "carried" (from step
-    t+1; 0 below float32 rounding of the total), "total", and "dc" = ||∂L/∂c<t>|| for an LSTM
-    (else None)."""
+    (`rnnviz.figures.backward.da_split`): the norms "local" (from above: ŷ, or layer l+1 of a
+    stacked model), "carried" (from the next step; 0 below float32 rounding of the total),
+    "total", "dc" = ||∂L/∂c<t>|| for an LSTM (else None); in words, "source": where "local"
+    comes from ("ŷ<t>", "ŷ<T_x>" for a← at t = 1 under the h_n readout, "layer l+1") and
+    "next": the step "carried" comes from (t+1, or t-1 for a←; "step T_x+1" / "step 0" when
+    there is none)."""
     from rnnviz.figures.backward import da_split
 
     res = get_backward(spec, text, at)
+    cfg = get_model(spec).config
+    layer = layer or cfg.layers
     local, carried, total = da_split(get_model(spec).model, res.trace, res.btrace, res.y, at=at,
-                                     t=t, direction=direction)
+                                     t=t, direction=direction, layer=layer)
     dc = "dc" + (f"_{direction}" if direction else "")
-    lstm = get_model(spec).config.cell == "lstm" and dc in res.btrace.keys()
+    btrace = res.btrace.layer(layer)
+    lstm = cfg.cell == "lstm" and dc in btrace.keys()
+    h_n = cfg.readout == "h_n" and direction == "bwd" and t == 1
+    source = (f"layer {layer + 1}" if layer < cfg.layers
+              else "ŷ<T_x>" if h_n else f"ŷ<{t}>")
+    T = res.steps.T_x
+    nxt = ((f"step {t - 1}" if t > 1 else "step 0") if direction == "bwd"
+           else f"step {t + 1}" if t < T else "step T_x+1")
     return {"local": local, "carried": 0.0 if carried <= 1e-5 * max(total, 1e-30) else carried,
-            "total": total,
-            "dc": float(np.linalg.norm(res.btrace[dc][:, 0, t - 1])) if lstm else None}
+            "total": total, "source": source, "next": nxt,
+            "dc": float(np.linalg.norm(btrace[dc][:, 0, t - 1])) if lstm else None}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -4,6 +4,8 @@ Kept apart from the page code so a page file reads as its flow: which charts, in
 order, from which data. Each note says what the picture shows and why it matters.
 """
 
+import math
+
 ACTIVATIONS = {
     "all_units": (
         "Off: each chart draws the units that vary most over this sentence, so an edit redraws "
@@ -110,6 +112,36 @@ BPTT_EQUATIONS = {
     ],
 }
 
+def backward_loss_note(kind: str, at: str, config) -> str:
+    """The note beside the Backward page's loss chart: per model kind and loss, and for a
+    bidirectional classifier that reads torch's h_n (`RNNConfig.readout`)."""
+    h_n = config.readout == "h_n" and config.bidirectional
+    return (BACKWARD["loss_" + kind].format(log_n_y=math.log(config.n_y))
+            + (BACKWARD["loss_h_n"] if h_n else "") + BACKWARD["loss_" + at])
+
+
+def bptt_equations(cell: str, layer: int | None = None, layers: int = 1) -> list[str]:
+    """BPTT_EQUATIONS of `cell`, in a^[l] notation for layer l of a stacked model (L > 1):
+    every state and its gradient carries [l]; layer l reads a^[l-1]<t> in place of x<t>; below
+    the top, ∂L/∂a^[l]<t> receives what layer l+1 sends back in place of W_yᵀ(ŷ<t> − y<t>)."""
+    lines = list(BPTT_EQUATIONS[cell])
+    if layer is None or layers == 1:
+        return lines
+    above = (rf"\textstyle\sum_g (W_{{gx}}^{{[{layer + 1}]}})^T dz_g^{{[{layer + 1}]<t>}}"
+             rf"\ (\text{{from layer {layer + 1}}})")
+    out = []
+    for line in lines:
+        if layer < layers:
+            for head in (r"W_{ya}^T(\hat{y}^{<t>} - y^{<t>})", r"W_y^T(\hat{y}^{<t>} - y^{<t>})"):
+                line = line.replace(head, above)
+        if layer > 1:
+            line = line.replace("x^{<t>}", f"a^{{[{layer - 1}]<t>}}")
+        for state in ("a^{<", "c^{<", r"\tilde{c}^{<"):
+            line = line.replace(state, state[:-1] + f"[{layer}]<")
+        out.append(line)
+    return out
+
+
 BACKWARD = {
     "all_units": (
         "Off: the charts draw the units with the largest gradients, so a step or an edit "
@@ -170,6 +202,13 @@ BACKWARD = {
     "direction_help": "Each direction has its own weights and its own BPTT sweep.",
     "keys_help": "∂L/∂a<t>, ∂L/∂c<t>, and the gradient with respect to each gate's value.",
     "local_help": "W_yᵀ(ŷ<t> − y<t>): this step's own loss, through the output layer.",
+    "above_help": "What layer l+1 sends back at this step through its input weights: in a "
+                  "stack, a lower layer's state gets its gradient from the layer above and "
+                  "from its own next step.",
+    "step_label": "Step t (BPTT starts at T_x and moves left)",
+    "step_back": "BPTT's next step: one step earlier in the sentence.",
+    "loss_h_n": "ŷ\\<T_x\\> reads h_n = [a→\\<T_x\\>; a←\\<1\\>], as your torch classifier "
+                "does: the gradient enters a→ at T_x and a← at t = 1. ",
     "carried_help": "What flows back through the recurrence from the later steps.",
     "worst_help": "Over the entries checked in relative terms (not tiny, above rounding).",
 }
@@ -449,3 +488,109 @@ UNITS = {
         "near −1 (< −0.9, right) or +1 (> 0.9, up), where its derivative 1 − a² is almost 0 "
         "and the gradient vanishes."),
 }
+
+TRAINING = {
+    "caption": (
+        "The course motivates GRUs and LSTMs with long-range agreement: \"The cat, which "
+        "already ate …, was full\" against \"The cats, which already ate …, were full\". "
+        "Train the three cells side by side and see what happens, with the same seed, "
+        "init, data and budget for each."),
+    "help": {
+        "L_mode": "Words between the subject and the verb: one L for every sentence, or a new "
+                  "L drawn for every batch.",
+        "attractors": "\"The cat near the dogs … was\": the held-out sentences have this many "
+                      "nouns of the other number in the clause; in training these nouns take a "
+                      "random number.",
+        "init": "Xavier, orthogonal and normal set the recurrent blocks W_aa (W_ax is Xavier, "
+                "b = 0). PyTorch default draws every W and b as nn.RNN/GRU/LSTM do, from "
+                "U(−1/√n_a, 1/√n_a); each b is the sum of torch's two biases b_ih + b_hh, and "
+                "the LSTM's b_f gets the forget bias below on top (0 = torch exactly).",
+        "forget_bias": "Γf = σ(… + b_f) at the start: b_f = 1 keeps 73% of c<t-1> per step. "
+                       "Only the LSTM has this bias.",
+        "seed": "The same for every cell. Near the edge of what a cell can learn, the outcome "
+                "changes from seed to seed: try two or three before trusting one run.",
+        "use": "Adds it to the sidebar's model list for this session and selects it there.",
+    },
+    "too_many_attractors": "{k} attractors do not fit in a clause of {L} words: using {L}.",
+    "example": "An example (held-out style): “{sentence} → **{verb}**”",
+    "text_source": "{n:,} characters from {source}; the last 10% are held out.",
+    "start": (
+        "Press **Train** to start. The default run (agreement, L = {L}, {steps} steps per "
+        "cell) trains the three cells in turn, one step each; the progress bar shows steps per "
+        "second and the time left. Every run stops after {wall:.0f} s of work."),
+    "da_initial": (
+        "Before any training: how far back the loss at the verb reaches into each freshly "
+        "initialised cell, on the probe sentences. This is where every run starts; the live "
+        "view shows how training changes it."),
+    "queued": ("Waiting: number {position} in the queue ({running} runs are training on this "
+               "server; at most {most} at a time)."),
+    "loss": {
+        "accuracy": (
+            "One curve per cell, all trained on the same batches. Direct objective: the loss "
+            "is −log P(correct verb), ln 2 ≈ 0.69 at chance; a cell whose curve drops to ~0 "
+            "has found the subject's number. Language model: the mean over every word, mostly "
+            "filler words drawn uniformly from {n}, so it cannot go much below ln {n} ≈ "
+            "{floor:.2f}; the verb is one word of many, so watch the accuracy instead."),
+        "bpc": "One curve per cell, all trained on the same chunks: nats per character.",
+    },
+    "metric": {
+        "accuracy": (
+            "Accuracy on held-out sentences (never trained on), at the verb. 50% is a coin "
+            "flip: a cell stuck there has not carried the subject's number across the clause."),
+        "bpc": (
+            "Bits per character on the held-out last 10% of the text. The dashed line is a "
+            "Kneser-Ney 5-gram fitted on the same training part: below it, the network knows "
+            "more than the last four characters."),
+    },
+    "da_now": (
+        "The gradient of the loss at the last step (the verb) with respect to each a\\<t\\>, "
+        "on a fixed probe batch. Read it from the right: the further left it stays high, the "
+        "further back the loss can change what the cell stores. Where it has fallen by orders "
+        "of magnitude before t = 2 (the subject), the subject gets almost no training signal."),
+    "da_heatmap": (
+        "Each row is one snapshot during training, the colour log₁₀ of the norm above (one "
+        "scale for all cells). Bright columns reaching the left edge: the gradient reaches the "
+        "subject. Watch whether a cell's rows brighten on the left as it learns (gates "
+        "opening) or stay dark (vanishing)."),
+    # The measured part comes from `nice -n 10 python benchmarks/agreement.py` (seed 0) and
+    # `... --seed 1 --attractors 0`: update it when the defaults or the core change.
+    "literature": (
+        "**What the literature finds.** Linzen, Dupoux & Goldberg (2016, \"Assessing the "
+        "ability of LSTMs to learn syntax-sensitive dependencies\") trained LSTMs on the verbs "
+        "of Wikipedia sentences: with direct singular/plural supervision the errors were under "
+        "1% overall, grew with the number of *attractors* (nouns of the other number between "
+        "the subject and the verb), and grew sharply when the same network was trained only "
+        "as a language model.\n\n"
+        "**What we measured on this page's sentences** (`benchmarks/agreement.py`, the default "
+        "settings, 400 steps, seeds 0 and 1, no attractors): with direct supervision all three "
+        "cells learned L ≤ 20 with both seeds; at L = 40 exactly one cell learned it, and "
+        "which one depended on the seed (the LSTM with seed 0, the RNN with seed 1); at L = 80 "
+        "none did. Trained as a language model, the RNN failed from L = 20 and the LSTM from "
+        "L = 20 or 40, while the GRU learned L ≤ 40 with both seeds and L = 80 with one: here "
+        "the language-model objective held the GRU back least. With two attractors (seed 0) "
+        "the results were erratic: a cell that failed at one distance succeeded at a longer "
+        "one. So the course's simple story, that the RNN forgets and the gated cells remember, "
+        "holds only in part and not at every setting: use the sweep and a second seed before "
+        "concluding."),
+    "downloads": (
+        "The .npz holds the parameters under the seed's names (Wf, Wi, Waa, …) and `_config`, "
+        "`_card` as JSON strings. The .safetensors file has torch's key names and layout "
+        "(nn.Embedding + nn.RNN/nn.LSTM + nn.Linear; the vocabulary is in its metadata); the "
+        "course's GRU applies Γr before the recurrent product, which nn.GRU cannot, so it has "
+        "no .safetensors."),
+    "sweep": (
+        "Trains every chosen cell at L ∈ {distances} with this run's other settings ({steps} "
+        "steps each, {runs} runs); stops at the per-run time limit of {wall:.0f} s with the "
+        "points done so far."),
+    "sweep_stopped": "Sweep stopped: {status}. The points done so far are shown.",
+    "sweep_chart": (
+        "One training run per point, same settings for every cell. A cell that falls to 50% "
+        "has stopped carrying the subject's number that far within this budget; the distance "
+        "where the cells part (if they do) is the regime the course's argument is about."),
+}
+
+# One line under the sidebar's model summary, for a model whose head reads torch's h_n.
+READOUT_H_N = (
+    "Bidirectional classifier: its output ŷ\\<T_x\\> reads h_n = [a→\\<T_x\\>; a←\\<1\\>] "
+    "(as in torch); ŷ\\<t\\> before T_x reads [a→\\<t\\>; a←\\<t\\>], only an illustration "
+    "(a← has already read the whole text).")

@@ -14,6 +14,7 @@ import streamlit as st
 
 from rnnviz.models import KIND_NAMES, SESSION_PREFIX, ModelInUse, Steps
 from rnnviz_app.loaders import get_model, get_steps, session_models, shipped_models
+from rnnviz_app.notes import READOUT_H_N
 from rnnviz_app.shell import ensure_frame
 from rnnviz_app.state import (
     CELL_NAMES,
@@ -179,6 +180,8 @@ def _shipped_summary(spec: ModelSpec) -> None:
     )
     for warning in loaded.warnings:
         st.warning(warning)
+    if cfg.readout == "h_n" and cfg.bidirectional:       # what ŷ<t> means for this model
+        st.caption(READOUT_H_N)
     if loaded.card_markdown:
         with st.expander("Model card"):
             # Shipped, trusted Markdown (no HTML is enabled).

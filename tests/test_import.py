@@ -115,8 +115,13 @@ def test_imported_model_equals_torch(kind, layers, bidirectional, task, tmp_path
         MODULES[kind][0].lower(), layers, bidirectional, N_A)
     assert cfg.variant == ("torch" if kind == "gru" else "course")
     assert m.source == "imported"
-    # the one warning: a bidirectional classifier's pages show the notes' head on [a→<t>; a←<t>]
-    assert len(m.warnings) == (task == "classifier" and bidirectional)
+    # no warnings: a classifier's pages read h_n as predict() does (readout "h_n")
+    assert m.warnings == ()
+    assert cfg.readout == ("h_n" if task == "classifier" else "step")
+    if task == "classifier":
+        trace = m.trace(TASKS[task][2])
+        np.testing.assert_allclose(trace["y_hat"][:, 0, -1], m.predict(TASKS[task][2]),
+                                   rtol=1e-6, atol=1e-7)
     expected_class = {"lm": rnnviz.CharLM, "tagger": rnnviz.Tagger,
                       "classifier": TorchClassifier}[task]
     assert isinstance(m, expected_class)

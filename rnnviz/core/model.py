@@ -9,6 +9,15 @@ Heads: "many_to_many" (softmax at every step, T_y = T_x), "many_to_one" (softmax
 uses ŷ<T_x>), "many_to_one_sigmoid" (n_y = 1, σ, the loss uses ŷ<T_x>). ŷ<t> is computed at
 every step for every head, so the app can show a running prediction.
 
+Readouts (what the head reads): "step", the notes' (above), ŷ<t> reads a^[L]<t>; "h_n",
+PyTorch users' many-to-one classifier, which reads the top layer's final states h_n:
+
+    ŷ<T_x> = g(W_y [a→^[L]<T_x>; a←^[L]<1>] + b_y)     a← has read the text from T_x down to 1
+    ŷ<t>   = g(W_y [a→^[L]<t>; a←^[L]<t>] + b_y)       t < T_x: an illustration, no loss reads it
+
+so BPTT's gradient from the loss enters a→ at T_x and a← at t = 1. A unidirectional model
+reads a^[L]<T_x> either way.
+
 Loss: cross-entropy summed over the time steps that carry a target (the seed's L = Σ_t L<t>),
 averaged over the m examples. Parameters keep the seed's names (`Wf`, `Wi`, `Waa`, ...), with
 `fwd.` / `bwd.` prefixes for the two directions of a bidirectional model and `l2.`, `l3.`, ...
@@ -30,6 +39,7 @@ from rnnviz.core.recurrent.base import matmul_rows, rows
 from rnnviz.core.trace import BackwardTrace, Trace
 
 HEADS = ("many_to_many", "many_to_one", "many_to_one_sigmoid")
+READOUTS = ("step", "h_n")
 
 
 class State(NamedTuple):
@@ -54,6 +64,7 @@ class RNNConfig:
     dtype: str = "float64"           # "float64" | "float32"
     layers: int = 1                  # stacked recurrent layers L; layer l+1 reads a^[l]
     variant: str = "course"          # "course" (the notes) | "torch" (GRU: nn.GRU's equations)
+    readout: str = "step"            # "step" (ŷ<t> reads a<t>) | "h_n" (ŷ<T_x> reads torch's h_n)
 
     def __post_init__(self):
         if self.cell not in CELLS:
@@ -70,6 +81,11 @@ class RNNConfig:
             raise ValueError("a sigmoid head has n_y = 1")
         if not isinstance(self.layers, int) or self.layers < 1:
             raise ValueError(f"layers must be a positive integer, got {self.layers!r}")
+        if self.readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got {self.readout!r}")
+        if self.readout == "h_n" and self.head == "many_to_many":
+            raise ValueError("the h_n readout gives one output per sequence: it needs a "
+                             "many-to-one head")
         if self.variant not in VARIANTS or (self.cell, self.variant) not in REGISTRY:
             raise ValueError(f"no {self.variant!r} variant of the {self.cell!r} cell; known: "
                              f"{sorted(REGISTRY)}")
@@ -226,7 +242,8 @@ class Model:
                 named_l["a"] = inp
                 layer_rows.append(named_l)
                 layer_tapes.append(tapes)
-            Zy = matmul_rows(inp, self.params["Wy"].T) + self.params["by"][:, 0]
+            Zy = (matmul_rows(self._head_input(inp), self.params["Wy"].T)
+                  + self.params["by"][:, 0])
             out = {"z_y": Zy, "y_hat": (sigmoid(Zy) if cfg.head == "many_to_one_sigmoid"
                                         else softmax(Zy, axis=-1))}
         final = None
@@ -238,6 +255,26 @@ class Model:
         return Trace(rows={"x": X, **layer_rows[-1], **out}, tokens=toks, config=cfg,
                      final_state=final, tapes=layer_tapes[-1], layer_rows=layer_rows,
                      layer_tapes=layer_tapes, outputs=out)
+
+    def _head_input(self, A):
+        """What the head reads at each step (T_x, m, directions · n_a) from the top layer's
+        rows A: A itself, except that the "h_n" readout of a bidirectional model reads
+        [a→<T_x>; a←<1>] at T_x (see the module docstring)."""
+        if self.config.readout != "h_n" or not self.config.bidirectional:
+            return A
+        H = A.copy()
+        H[-1, :, self.config.n_a:] = A[0, :, self.config.n_a:]
+        return H
+
+    def _head_input_grad(self, dH):
+        """∂L/∂a^[L]<t> from ∂L/∂(head input)<t>: the transpose of `_head_input`."""
+        if self.config.readout != "h_n" or not self.config.bidirectional:
+            return dH
+        n = self.config.n_a
+        dA = dH.copy()
+        dA[-1, :, n:] = 0                      # a←<T_x> feeds no ŷ<T_x> ...
+        dA[0, :, n:] += dH[-1, :, n:]          # ... a←<1> does (h_n): the gradient enters there
+        return dA
 
     def _stack_state(self, per_layer):
         """Rows-layout (m, n_a) per layer -> the seed's (n_a, m), or (layers, n_a, m)."""
@@ -310,13 +347,14 @@ class Model:
                 loss, dZy = self._loss_and_dzy(trace, y, at)
             else:
                 loss = float("nan")
-            A = trace.rows["a"]
-            T, m, _ = A.shape
+            H = self._head_input(trace.rows["a"])       # a<t>, or h_n at T_x (readout "h_n")
+            T, m, _ = H.shape
             grads = {
-                "Wy": dZy.reshape(T * m, -1).T @ A.reshape(T * m, -1),   # Σ_t dz_y<t> a<t>^T
+                "Wy": dZy.reshape(T * m, -1).T @ H.reshape(T * m, -1),   # Σ_t dz_y<t> H<t>^T
                 "by": dZy.sum(axis=(0, 1))[:, None],
             }
-            dA = matmul_rows(dZy, self.params["Wy"])   # ∂L/∂a^[L]<t> from the output layer
+            # ∂L/∂a^[L]<t> from the output layer
+            dA = self._head_input_grad(matmul_rows(dZy, self.params["Wy"]))
             n = cfg.n_a
             layer_rows = [None] * cfg.layers
             state_grads = [None] * cfg.layers

@@ -112,14 +112,16 @@ def top_units(btrace, keys, k, example=0) -> np.ndarray:
 
 
 def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames=MAX_FRAMES,
-                frame_ms=350, animate=True) -> go.Figure:
+                frame_ms=350, animate=True, layer=None) -> go.Figure:
     """Stacked gradient heatmaps (units × time), one per key, animated from T_x down to 1.
 
     A grey cover hides the steps t' < t that BPTT has not reached yet; ▶ Play moves it left
     in the browser. Colours are centred at 0 and scaled per panel to its largest |value|.
-    units: the units (rows) to draw, default all.
+    units: the units (rows) to draw, default all. layer: the layer l of a stacked model that
+    `btrace` is (`btrace.layer(l)`), named a^[l] in the symbols and the title.
     """
     keys = list(keys)
+    of_layer = f" — layer {layer}: a^[{layer}]" if layer else ""
     T = btrace.T_x
     labels = btrace.token_labels()
     n_p = len(keys)
@@ -136,7 +138,7 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
         finite = np.abs(v[np.isfinite(v)])
         m = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
         ax = "" if i == 0 else str(i + 1)
-        s = sym(key)
+        s = sym(f"{key}@{layer}" if layer else key)
         data.append(dict(
             # y: the units' numbers on a category axis (row j at position j, so the covers
             # below can use row positions), hover names the unit.
@@ -197,7 +199,8 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
     band = label_band_px(lay_axes["xaxis" if n_p == 1 else f"xaxis{n_p}"])
     y, bottom = controls_below(height + band + 60, top, band)
     lay = layout(
-        "BPTT, from t = T_x down to 1: the gradients of step t need those of step t+1",
+        "BPTT, from t = T_x down to 1: the gradients of step t need those of step t+1"
+        + of_layer,
         height + band + 60, annotations=notes, **lay_axes,
         margin=dict(l=60, r=20, t=top, b=bottom),
         **animation_controls("◀ Play BPTT (to t = 1)", backwards, steps, start_idx, y=y,
@@ -205,13 +208,15 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
     )
     if not animate:                 # step t is the page's: no frames, no controls of its own
         return figure(data, static_layout(lay, f"BPTT at step t = {start + 1}: the gradients "
-                                               "of step t need those of step t+1"),
+                                               "of step t need those of step t+1" + of_layer),
                       compact=True)
     return figure(data, lay, frames, compact=True)
 
 
-def grad_norm_figure(btrace, *, t=None, title=None) -> go.Figure:
-    """||∂L/∂a<t>|| against t (log scale); a dashed line marks step t."""
+def grad_norm_figure(btrace, *, t=None, title=None, layer=None) -> go.Figure:
+    """||∂L/∂a<t>|| against t (log scale); a dashed line marks step t. layer: the layer l of
+    a stacked model that `btrace` is, named a^[l]."""
+    a = f"a^[{layer}]&lt;t&gt;" if layer else "a&lt;t&gt;"
     g = np.asarray(btrace.grad_norm, dtype=np.float64)
     T = len(g)
     ok = np.isfinite(g) & (g > 0)
@@ -220,28 +225,29 @@ def grad_norm_figure(btrace, *, t=None, title=None) -> go.Figure:
     data = [dict(
         type="scatter", x=list(range(1, T + 1)), y=y, mode="lines+markers",
         line=dict(color=QUANTITY_COLORS["a"], width=2), marker=dict(size=5),
-        customdata=[token_text(s, 10) for s in labels], name="||∂L/∂a&lt;t&gt;||",
-        hovertemplate="t=%{x} %{customdata}<br>||∂L/∂a&lt;t&gt;|| = %{y:.3g}<extra></extra>",
+        customdata=[token_text(s, 10) for s in labels], name=f"||∂L/∂{a}||",
+        hovertemplate=f"t=%{{x}} %{{customdata}}<br>||∂L/∂{a}|| = %{{y:.3g}}<extra></extra>",
     )]
     shapes = []
     if t is not None:
         shapes.append(dict(type="line", x0=t, x1=t, yref="paper", y0=0, y1=1,
                            line=dict(color="#111", dash="dash", width=1)))
-    lay = layout(title or "||∂L/∂a&lt;t&gt;||: how much the loss depends on the state at step t",
+    lay = layout(title or f"||∂L/∂{a}||: how much the loss depends on the state at step t",
                  280, shapes=shapes, xaxis=dict(step_ticks(labels), range=[0.5, T + 0.5]),
                  yaxis=log_axis(g, "norm (log scale)"))
     return figure(data, lay)
 
 
-def _inputs(trace, key, direction):
-    """[h<t-1>; x<t>] per step (T, m, n_a + n_x), h = a<t-1>, c<t-1> or Γr * c<t-1>.
+def _inputs(trace, key, direction, X=None):
+    """[h<t-1>; x<t>] per step (T, m, n_a + n_x), h = a<t-1>, c<t-1> or Γr * c<t-1>; X: the
+    layer's input rows when it is not x<t> (a^[l-1]<t> in a stacked model).
 
     h<0> is the state the pass started from (the kernel tape keeps it); for the backward
     direction of a bidirectional model "previous" means t+1 and starts from zeros.
     """
     sfx = f"_{direction}" if direction else ""
     rows = trace.rows
-    X = rows["x"]
+    X = rows["x"] if X is None else X
     H = rows[("a" if key == "a" else "c") + sfx]
     if direction == "bwd":
         prev = np.concatenate([H[1:], np.zeros_like(H[:1])], axis=0)
@@ -255,21 +261,26 @@ def _inputs(trace, key, direction):
     return np.concatenate([prev, X], axis=2)
 
 
-def dw_contributions(model, trace, btrace, *, direction=None) -> dict:
+def dw_contributions(model, trace, btrace, *, direction=None, layer=None) -> dict:
     """Per weight matrix W_g: what step t adds to ∂L/∂W_g and the running sum from T_x.
 
     Returns {display name: {"per_step": (T,), "cumulative": (T,), "param": name}} where
     per_step[t-1] = ||dz_g<t> [h<t-1>; x<t>]^T||_F (summed over the m examples) and
     cumulative[t-1] = ||Σ_{t' >= t} dz_g<t'> [h<t'-1>; x<t'>]^T||_F: BPTT adds the steps from
     T_x down, and cumulative[0] is ||∂L/∂W_g|| (RNN: of [∂L/∂W_aa | ∂L/∂W_ax]).
+    layer: the weights of layer l of a stacked model (default the top), which read a^[l-1]<t>.
     """
     cfg = model.config
+    layer = layer or cfg.layers
+    X = trace.layer(layer - 1).rows["a"] if layer > 1 else None
+    if cfg.layers > 1:
+        trace, btrace = trace.layer(layer), btrace.layer(layer)
     direction = (cfg.directions[0] if direction is None else direction) or ""
     sfx = f"_{direction}" if direction else ""
     out = {}
     for dz_key, h_key, name, param in WEIGHTS[cfg.cell]:
         dZ = btrace.rows[dz_key + sfx].astype(np.float64)               # (T, m, n_a)
-        Hx = _inputs(trace, h_key, direction).astype(np.float64)        # (T, m, n_a + n_x)
+        Hx = _inputs(trace, h_key, direction, X).astype(np.float64)     # (T, m, n_a + n_x)
         T, m = dZ.shape[:2]
         # Step t adds M_t = Σ_m dz<t> h<t>^T. Instead of forming the T matrices, use their
         # Gram matrix <M_a, M_b>_F = Σ_{m,m'} (dz_a·dz_b)(h_a·h_b): T x T numbers.
@@ -279,7 +290,7 @@ def dw_contributions(model, trace, btrace, *, direction=None) -> dict:
         suffix = G[::-1, ::-1].cumsum(axis=0).cumsum(axis=1)[::-1, ::-1]
         out[name] = {"per_step": np.sqrt(np.maximum(np.diag(G), 0.0)),
                      "cumulative": np.sqrt(np.maximum(np.diag(suffix), 0.0)),
-                     "param": (cfg.prefix(direction) if cfg.bidirectional else "") + param}
+                     "param": cfg.prefix(direction, layer) + param}
     return out
 
 
@@ -323,30 +334,40 @@ def dw_figure(contrib, labels, *, t=None) -> go.Figure:
     return figure(data, lay)
 
 
-def da_split(model, trace, btrace, y, *, at="all", t, direction="", example=0):
-    """Where ∂L/∂a<t> comes from: (||from ŷ<t>||, ||from step t+1||, ||total||).
+def da_split(model, trace, btrace, y, *, at="all", t, direction="", example=0, layer=None):
+    """Where ∂L/∂a<t> comes from: (||from above||, ||from the next step||, ||total||).
 
-    from ŷ<t> = W_y^T (ŷ<t> - y<t>) / m (the direction's rows of W_y), zero when step t has
-    no target (or the loss is at T_x only and t < T_x); from step t+1 is the rest.
+    From above, at the top layer: W_y^T (ŷ<s> - y<s>) / m (the direction's rows of W_y) from
+    the output ŷ<s> that reads a<t>: s = t, except that the "h_n" readout's ŷ<T_x> reads a←<1>
+    (`rnnviz.core.model`); zero when ŷ<s> has no target (or the loss is at T_x only).
+    Below the top (layer l < L): what layer l+1 sends back through its input at step t.
+    The next step of the direction's sweep (t+1; t-1 for a←) gives the rest.
     """
     cfg = model.config
     T = trace.T_x
+    layer = layer or cfg.layers
     t0 = int(np.clip(t, 1, T)) - 1
     sfx = f"_{direction}" if direction else ""
-    da = np.asarray(btrace["da" + sfx][:, example, t0], dtype=np.float64)
+    da = np.asarray(btrace.layer(layer)["da" + sfx][:, example, t0], dtype=np.float64)
+    j = {"": 0, "fwd": 0, "bwd": 1}[direction]
+    rows = slice(j * cfg.n_a, (j + 1) * cfg.n_a)
+    if layer < cfg.layers:          # ∂L/∂(input of layer l+1)<t>, the direction's half
+        local = np.asarray(btrace.layer_rows[layer]["dx"][t0, example, rows], dtype=np.float64)
+        return (float(np.linalg.norm(local)), float(np.linalg.norm(da - local)),
+                float(np.linalg.norm(da)))
     y = np.asarray(y)
-    target = -1
+    target, s0 = -1, t0
+    h_n_half = getattr(cfg, "readout", "step") == "h_n" and direction == "bwd"
     if cfg.head == "many_to_many":
         yy = y.reshape(-1, T)[example]
         target = int(yy[t0]) if (at == "all" or t0 == T - 1) else -1
-    elif t0 == T - 1:
-        target = int(y.reshape(-1)[example])
+    elif t0 == (0 if h_n_half else T - 1):
+        target, s0 = int(y.reshape(-1)[example]), T - 1
     local = np.zeros_like(da)
     if target >= 0:
-        p = np.asarray(trace["y_hat"][:, example, t0], dtype=np.float64).copy()
+        p = np.asarray(trace["y_hat"][:, example, s0], dtype=np.float64).copy()
         p[target] -= 1.0
-        j = {"": 0, "fwd": 0, "bwd": 1}[direction]
-        Wy = np.asarray(model.params["Wy"], dtype=np.float64)[:, j * cfg.n_a:(j + 1) * cfg.n_a]
+        Wy = np.asarray(model.params["Wy"], dtype=np.float64)[:, rows]
         local = Wy.T @ p / trace.m
     return (float(np.linalg.norm(local)), float(np.linalg.norm(da - local)),
             float(np.linalg.norm(da)))

@@ -30,11 +30,13 @@ vocabulary reads as your vocabulary's unknown token when it has one (`<unk>`, `<
 
 Every layer's hidden states and the outputs equal torch's forward to 1e-5 on float32 weights
 (tests/test_import.py). A classifier reads the top layer's final states as torch users do:
-h_n of the last layer, [h→<T_x>; h←<1>] when bidirectional (`predict`); see `TorchClassifier`.
+h_n of the last layer, [h→<T_x>; h←<1>] when bidirectional (`predict`, ŷ<T_x> on the pages,
+the loss and its gradients); see `TorchClassifier`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -46,7 +48,6 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnviz.core.functional import softmax
 from rnnviz.core.model import Model
 from rnnviz.core.torch_layout import find_recurrent_prefix, from_torch, to_torch
 from rnnviz.models.inuse import CharLM, Classifier, ModelInUse, Tagger
@@ -428,17 +429,10 @@ def folded_size(sd: Mapping[str, np.ndarray], parts: dict, n_y: int) -> int:
 class TorchClassifier(Classifier):
     """A classifier as torch users build one: the head reads the top layer's final states,
     h_n: a<T_x> of the last layer, [a→<T_x>; a←<1>] when bidirectional (the backward
-    direction has then read the whole text). `predict` computes exactly that. The pages'
-    running ŷ<t> (and the loss of the Backward page) use the notes' many-to-one head on
-    [a→<t>; a←<t>], which is the same number for a unidirectional model."""
-
-    def predict(self, text: str) -> np.ndarray:
-        if not self.config.bidirectional or not self.tokens(text):
-            return super().predict(text)
-        tr = self.trace(text)
-        h = np.concatenate([tr["a_fwd"][:, 0, -1], tr["a_bwd"][:, 0, 0]]).astype(np.float64)
-        p = self.model.params
-        return softmax(p["Wy"].astype(np.float64) @ h + p["by"][:, 0], axis=0)
+    direction has then read the whole text). Its network has `readout="h_n"`
+    (`rnnviz.core.model`), so `predict`, ŷ<T_x> on every page, the Backward page's loss and
+    its gradient check all read h_n; ŷ<t> before T_x reads [a→<t>; a←<t>], an illustration
+    that no loss uses."""
 
 
 def _nonfinite_warnings(sd: Mapping[str, np.ndarray]) -> list[str]:
@@ -540,9 +534,8 @@ def import_torch(source, *, vocab=None, task: str, tokenizer: str | None = "char
     if parts["head"] is None:
         warnings.append("There is no output layer (nn.Linear) in the file: W_y = 0, so ŷ<t> is "
                         "uniform; the hidden states are your model's.")
-    if task == "classifier" and cfg.bidirectional:
-        warnings.append("predict() reads [a→<T_x>; a←<1>] (h_n, as torch users do); the pages' "
-                        "running ŷ<t> reads [a→<t>; a←<t>], so ŷ<T_x> on the pages differs.")
+    if task == "classifier":            # the head reads h_n, as torch users' classifiers do
+        cfg = dataclasses.replace(cfg, readout="h_n")
     model = Model(cfg, params)
     start_id = None
     if start is not None:
@@ -576,6 +569,9 @@ def _card_markdown(cfg, parts, voc, task, start) -> str:
              f"- vocabulary: {len(voc):,} {voc.kind} tokens"
              + ("" if voc.unk_id >= 0 else "; a token outside it reads as `x<t> = 0`"),
              "- `a<0> = 0`" + (f", reads `{start}` first" if start else ", the text as given")]
+    if task == "classifier":
+        lines.append("- the head reads h_n, the top layer's final states: "
+                     + ("`[a→<T_x>; a←<1>]`" if cfg.bidirectional else "`a<T_x>`"))
     if parts["embedding"] is not None:
         lines.append(f"- the embedding `{parts['embedding']}weight` is folded into W_ax "
                      "(`W_ax Eᵀ`), so `x<t>` stays the one-hot vector of your token")
