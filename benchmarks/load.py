@@ -37,7 +37,12 @@ sessions start a run each on the Training page (L = 100, the slowest setting the
 allows) and, while both train, the first session edits --edits times again. Meanwhile
 /_stcore/health is polled every 0.25 s. Reported: edit-to-render p50 idle and while
 training (and their ratio; the target is at most 2), the health answer's worst latency
-(target under 1 s), and whether both runs were still training at the end.
+(target under 1 s), whether both runs were still training at the end, and the CPU seconds
+the server process and the (niced) workers used meanwhile. The runs train in
+worker processes of their own (rnnviz_app.jobs: forkserver children at nice + 10 with one
+BLAS thread), so what the visitor waits for is the two cores, not the server's GIL; the
+server's process group (what --training starts and kills) includes the forkserver and the
+workers.
 """
 
 from __future__ import annotations
@@ -48,31 +53,23 @@ import json
 import os
 import platform
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _browser_common import (
+    CHROMIUM_ARGS,
+    Server,
+    health,
+    is_benign_console,
+    server_tracebacks,
+)
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 ACTION_TIMEOUT_MS = 30_000
 # A cold server imports everything and the browser loads the app's code on the first visit.
 LOAD_TIMEOUT_MS = 90_000
@@ -191,20 +188,6 @@ SUBMITTED_JS = (
 )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def health(base_url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=5) as response:
-            return response.read().decode("utf-8", "replace").strip()
-    except OSError:
-        return None
-
-
 def group_rss_kb(pgid: int) -> int:
     """Sum of VmRSS (kB) over the live processes of process group `pgid`."""
     total = 0
@@ -225,6 +208,37 @@ def group_rss_kb(pgid: int) -> int:
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+def group_cpu_s(pgid: int) -> dict[int, tuple[float, int]]:
+    """{pid: (CPU seconds so far (user + system), nice)} of the live processes of process
+    group `pgid` (the server, its forkserver and the training workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:    # fields[0] is field 3 (state) of proc(5)
+                out[int(entry.name)] = ((int(fields[11]) + int(fields[12])) / tick,
+                                        int(fields[16]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def cpu_split(before: dict, after: dict, server_pid: int) -> dict:
+    """CPU seconds between two `group_cpu_s` readings: the server process, the niced
+    processes (training workers) and the rest of the group."""
+    split = {"server_cpu_s": 0.0, "niced_workers_cpu_s": 0.0, "other_cpu_s": 0.0}
+    for pid, (cpu, nice) in after.items():
+        used = cpu - before.get(pid, (0.0, 0))[0]
+        key = ("server_cpu_s" if pid == server_pid
+               else "niced_workers_cpu_s" if nice > 0 else "other_cpu_s")
+        split[key] += used
+    return {k: round(v, 1) for k, v in split.items()}
 
 
 class RssSampler(threading.Thread):
@@ -250,51 +264,6 @@ class RssSampler(threading.Thread):
         self._stop_event.set()
 
 
-class Server:
-    """`streamlit run app.py` on a free loopback port, in its own process group."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.port", str(self.port),
-            "--server.address", "127.0.0.1",
-            "--server.headless", "true",
-        ]  # fmt: skip
-        env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-        self.proc = subprocess.Popen(
-            cmd, cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while health(self.base_url) != "ok":
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"streamlit did not start:\n{self.output()[-3000:]}")
-            time.sleep(0.25)
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def stop(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                continue
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # children that outlived the leader
-        except ProcessLookupError:
-            pass
-
-
 @dataclass
 class Stats:
     edits_ms: list[float] = field(default_factory=list)
@@ -308,14 +277,6 @@ class Stats:
     # redrawn then); people do not type that fast, so this is reported, not an error.
     resubmits: int = 0
     blocked_requests: list[str] = field(default_factory=list)
-
-
-def is_benign_console(text: str, url: str) -> bool:
-    """Streamlit's base-path probe when a page is opened at its own URL (we never do, but a
-    reload would): the 404s of `<page>/_stcore/health` and `<page>/_stcore/host-config`."""
-    return text.startswith("Failed to load resource") and url.endswith(
-        ("/_stcore/health", "/_stcore/host-config")
-    )
 
 
 async def new_session(browser: Browser, base_url: str, stats: Stats, name: str):
@@ -615,11 +576,7 @@ async def run(args) -> dict:
         log = server.output()
         if args.server_log:
             args.server_log.write_text(log)
-        for block in log.split("Traceback (most recent call last)")[1:]:
-            lines = [ln for ln in block.splitlines()[1:] if ln.strip()]
-            where = [ln.strip() for ln in lines if ln.strip().startswith('File "')]
-            last = next((ln.strip() for ln in lines if not ln.startswith(" ")), "?")
-            stats.errors.append(f"server traceback: {last} at {where[-1] if where else '?'}")
+        stats.errors.extend(server_tracebacks(log))
         peak_kb = sampler.peak_kb
         result = {
             "sessions": args.sessions,
@@ -776,7 +733,10 @@ async def training_load(args) -> dict:
                 await start_training(page, stats, f"trainer {i}")
             poller = HealthPoller(server.base_url)
             poller.start()
+            cpu_before, t_busy = group_cpu_s(server.proc.pid), time.monotonic()
             busy = await edits("two runs training")
+            cpu = cpu_split(cpu_before, group_cpu_s(server.proc.pid), server.proc.pid)
+            cpu["seconds"] = round(time.monotonic() - t_busy, 1)
             health_busy = poller.stop()
             progress = [await page.evaluate(PROGRESS_JS) for _, page in trainers]
             both = all(p.startswith("running") for p in progress)
@@ -797,6 +757,7 @@ async def training_load(args) -> dict:
             "health_probes_training": len(health_busy),
             "health_failures": poller.failures,
             "both_training_at_end": both,
+            "cpu_while_training": cpu,
             "trainers_progress_at_end": progress,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "load_average_1min": round(os.getloadavg()[0], 1),
@@ -818,6 +779,9 @@ def training_table(r: dict) -> str:
         ("health probes while training (failures)",
          f"{r['health_probes_training']} ({r['health_failures']})"),
         ("both runs still training at the end", r["both_training_at_end"]),
+        ("CPU s while training: server / niced workers / other, in s of wall time",
+         "{server_cpu_s} / {niced_workers_cpu_s} / {other_cpu_s} in {seconds}".format(
+             **r["cpu_while_training"])),
         ("errors", r["errors"]),
     ]  # fmt: skip
     out = ["| measure | value |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows]

@@ -8,6 +8,7 @@ from rnnviz.core import analysis
 from rnnviz.core.trace import split_key
 from rnnviz.figures import activations as figs
 from rnnviz_app.notes import ACTIVATIONS as NOTES
+from rnnviz_app.notes import heatmap_note
 
 # Heatmap cells (units × steps × quantities) drawn at most: by default the most active units
 # within LIGHT_CELLS (an edit sends ≤ ~100 kB of heatmaps and redraws fast, issue 12); with
@@ -16,6 +17,7 @@ from rnnviz_app.notes import ACTIVATIONS as NOTES
 LIGHT_CELLS, MAX_HEATMAP_CELLS = 15_000, 120_000
 KEY_QUANTITY, KEY_UNIT, KEY_UNIT_FOR, KEY_ALL = ("activations.quantity", "activations.unit",
                                                  "activations.unit_for", "activations.all_units")
+KEY_TAB, KEY_STACK = "activations.heatmap_tab", "activations.stack"
 
 
 @ui.cache_figure
@@ -45,11 +47,6 @@ def _saturation(spec, text, layer=None):
     return figs.saturation_figure(ui.get_trace(spec, text, layer))
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _ranked_units(spec, text, key, k, layer=None):
-    return analysis.suggest_units(ui.get_trace(spec, text, layer), key, k=k)
-
-
 def _inputs(ctx, steps) -> None:
     st.header(r"1. The input: tokens and one-hot x\<t\>", anchor="input", divider="gray")
     n_unk = int(steps.unk.sum())
@@ -75,25 +72,27 @@ def _heatmaps(ctx, trace, keys, layer=None) -> None:
     if shown is not None or cells == MAX_HEATMAP_CELLS:
         st.toggle(f"Show all {n} units", key=KEY_ALL, help=NOTES["all_units"])
     if shown is not None:
-        st.caption(f"Showing {len(shown)} of {n} units per chart (the ones whose "
-                   f"{ui.md(trace.symbol(keys[0]))} varies most over this sentence), top to "
-                   "bottom in unit order; section 3 reads any unit.")
+        st.caption(NOTES["showing"].format(k=len(shown), n=n, s=ui.md(trace.symbol(keys[0]))))
     cfg = ctx.model.config
-    st.caption(f"Architecture: {cfg.cell.upper()}" + (" (bidirectional)" if cfg.bidirectional
-                                                      else "") + f" — {NOTES['arch'][cfg.cell]}.")
-    for key in keys:
-        base, direction = split_key(key)
-        note = NOTES["heatmap"].get(base, "") + (NOTES["direction"][direction] if direction
-                                                 else "")
-        if base == "a":
-            note += NOTES["a_random" if ctx.spec.is_random else "a_trained"]
-        if base == "gamma_f":
-            at, other = figs.closed_share(trace, key, ctx.steps.labels)
-            if at is not None and other is not None:
-                note += (f" On this sentence {at:.0%} of the units have Γf < 0.1 at the "
-                         f"spaces and {other:.0%} at the other steps.")
-        ui.chart_with_note(_heatmap(ctx.spec, ctx.text, key, keys, layer, cells),
-                           key=f"activations.heatmap.{key}", note=note)
+    st.caption(NOTES["architecture"].format(cfg.cell.upper(), " (bidirectional)"
+                                            * cfg.bidirectional, NOTES["arch"][cfg.cell]))
+    # One quantity at a time (a tab each, built only when chosen: an edit redraws one chart),
+    # or every one stacked, to compare them step by step.
+    if len(keys) > 1 and st.toggle("Stack every quantity", key=KEY_STACK, help=NOTES["stack"]):
+        for key in keys:
+            _heatmap_with_note(ctx, trace, key, keys, layer, cells)
+        return
+    tab, key = ui.lazy_tabs({ui.md(trace.symbol(k)): k for k in keys}, KEY_TAB)
+    with tab:
+        _heatmap_with_note(ctx, trace, key, keys, layer, cells)
+
+
+def _heatmap_with_note(ctx, trace, key, keys, layer, cells) -> None:
+    base = split_key(key)[0]
+    closed = figs.closed_share(trace, key, ctx.steps.labels) if base == "gamma_f" else None
+    ui.chart_with_note(_heatmap(ctx.spec, ctx.text, key, keys, layer, cells),
+                       key=f"activations.heatmap.{key}",
+                       note=heatmap_note(key, ctx.spec.is_random, closed))
 
 
 def _one_unit(ctx, trace, steps, keys, layer=None) -> None:
@@ -103,7 +102,7 @@ def _one_unit(ctx, trace, steps, keys, layer=None) -> None:
     with c1:
         ui.keep_valid(KEY_QUANTITY, choices, choices[0])
         qkey = st.selectbox("Quantity", choices, format_func=trace.symbol, key=KEY_QUANTITY)
-        suggested = _ranked_units(ctx.spec, ctx.text, qkey, 5, layer)
+        suggested = analysis.suggest_units(trace, qkey, k=5)
         options = list(range(trace[qkey].shape[0]))
         # A new quantity (or sentence) starts at its own first suggestion.
         if st.session_state.get(KEY_UNIT_FOR) != (qkey, ctx.spec, ctx.text, layer):
@@ -127,34 +126,29 @@ def _one_unit(ctx, trace, steps, keys, layer=None) -> None:
 def render() -> None:
     ui.ensure_frame()
     st.title("Activations")
-    st.caption(
-        "The network reads the sidebar's sentence one token at a time. Every chart below is "
-        "one quantity of the course notes over units × time steps t = 1…T_x; hover for values.")
+    st.caption(NOTES["caption"])
     ctx = ui.page_context()
     steps, trace = ctx.steps, ui.get_trace(ctx.spec, ctx.text)
     ui.nonfinite_warning(trace)
     _inputs(ctx, steps)
     # A stacked model: sections 2, 3 and 5 show the chosen layer (ŷ always reads the top).
     layer = ui.layer_picker(ctx.model, "activations.layer")
-    if layer is not None:
-        trace = trace.layer(layer)
+    trace = trace if layer is None else trace.layer(layer)
     keys = tuple(figs.heatmap_keys(trace))
     _heatmaps(ctx, trace, keys, layer)
     _one_unit(ctx, trace, steps, keys, layer)
 
     st.header("4. What the model predicts next", anchor="predictions", divider="gray")
-    kind = ctx.model.kind
-    note = (NOTES["topk_lm"] + NOTES["topk_random" if ctx.spec.is_random else "topk_trained"]
-            if kind == "char_lm" else NOTES["topk_other"] + steps.target_note)
-    ui.chart_with_note(
-        _top_k(ctx.spec, ctx.text,
-               f"Top-5 of ŷ&lt;t&gt;: the {NOTES['what'][kind]}, at each step"),
-        key="activations.topk", note=note)
+    kind, random = ctx.model.kind, ctx.spec.is_random
+    ui.chart_with_note(_top_k(ctx.spec, ctx.text, NOTES["topk_title"].format(NOTES["what"][kind])),
+                       key="activations.topk", note=(
+                           NOTES["topk_lm"] + NOTES["topk_random" if random else "topk_trained"]
+                           if kind == "char_lm" else NOTES["topk_other"] + steps.target_note))
 
     st.header("5. Gate saturation", anchor="saturation", divider="gray")
     ui.chart_with_note(
         _saturation(ctx.spec, ctx.text, layer), key="activations.saturation",
-        note=(NOTES["saturation"] + NOTES["saturation_random" if ctx.spec.is_random
+        note=(NOTES["saturation"] + NOTES["saturation_random" if random
                                           else "saturation_trained"]
               if ctx.model.config.cell != "rnn" else NOTES["saturation_rnn"]))
 

@@ -6,7 +6,19 @@ order, from which data. Each note says what the picture shows and why it matters
 
 import math
 
+from rnnviz.core.trace import split_key
+
 ACTIVATIONS = {
+    "caption": (
+        "The network reads the sidebar's sentence one token at a time. Every chart below is "
+        "one quantity of the course notes over units × time steps t = 1…T_x; hover for values."),
+    "architecture": "Architecture: {}{} — {}.",
+    "topk_title": "Top-5 of ŷ&lt;t&gt;: the {}, at each step",
+    "showing": ("Showing {k} of {n} units per chart (the ones whose {s} varies most over this "
+                "sentence), top to bottom in unit order; section 3 reads any unit."),
+    "stack": (
+        "Off: one quantity at a time, a tab each (an edit redraws one chart). On: every "
+        "quantity stacked, to compare a gate with the state it controls, step by step."),
     "all_units": (
         "Off: each chart draws the units that vary most over this sentence, so an edit redraws "
         "quickly. On: every unit (long sentences on big models may still be thinned)."),
@@ -180,7 +192,9 @@ BACKWARD = {
     "stepping_all": "The log-scale norm shows how much each step matters to the loss.",
     "dw": (
         "The same weights are used at every step, so their gradient is a **sum over steps**: "
-        "∂L/∂W = Σ_t dz\\<t\\> [a\\<t-1\\>; x\\<t\\>]ᵀ. The top bars are each step's "
+        "∂L/∂W = Σ_t dz\\<t\\> [a\\<t-1\\>; x\\<t\\>]ᵀ (a GRU's W_c reads Γr \\* c\\<t-1\\> "
+        "instead of a\\<t-1\\>; in PyTorch's GRU, Γr acts after the product, so W_ca gets "
+        "(dz_c \\* Γr) c\\<t-1\\>ᵀ). The top bars are each step's "
         "term; the bottom lines add them up from T_x leftwards, as BPTT does, and reach "
         "||∂L/∂W|| at t = 1. Steps whose bars are tiny barely train the weights: that is the "
         "vanishing gradient seen from the weights' side."),
@@ -594,3 +608,18 @@ READOUT_H_N = (
     "Bidirectional classifier: its output ŷ\\<T_x\\> reads h_n = [a→\\<T_x\\>; a←\\<1\\>] "
     "(as in torch); ŷ\\<t\\> before T_x reads [a→\\<t\\>; a←\\<t\\>], only an illustration "
     "(a← has already read the whole text).")
+
+
+def heatmap_note(key: str, is_random: bool, closed: tuple | None = None) -> str:
+    """The "what to look for" of the Activations heatmap of trace key `key`; `closed`: the
+    shares of units with Γf < 0.1 at spaces and elsewhere (`figures.activations.closed_share`),
+    for the forget gate."""
+    base, direction = split_key(key)
+    note = ACTIVATIONS["heatmap"].get(base, "") + (ACTIVATIONS["direction"][direction]
+                                                   if direction else "")
+    if base == "a":
+        note += ACTIVATIONS["a_random" if is_random else "a_trained"]
+    if closed is not None and None not in closed:
+        note += (f" On this sentence {closed[0]:.0%} of the units have Γf < 0.1 at the "
+                 f"spaces and {closed[1]:.0%} at the other steps.")
+    return note

@@ -68,6 +68,18 @@ def chart(fig, key: str, **kwargs):
     return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, **kwargs)
 
 
+def lazy_tabs(tabs: dict, key: str):
+    """Tabs of which only the chosen one is built: `tabs` maps each label (Markdown) to a
+    value; returns (the open tab's container, its value). Choosing a tab reruns the script
+    (st.tabs with on_change="rerun"), so a page sends and draws one tab's charts, not all."""
+    labels = list(tabs)
+    keep_valid(key, labels, labels[0])
+    for label, tab in zip(labels, st.tabs(labels, key=key, on_change="rerun"), strict=True):
+        if tab.open:
+            return tab, tabs[label]
+    return tab, tabs[labels[-1]]             # not reached: one tab is always open
+
+
 def look_for(markdown: str, title: str = "What to look for") -> None:
     """The short note beside a chart: what the picture shows and why it matters."""
     with st.container(border=True):

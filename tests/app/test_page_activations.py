@@ -8,6 +8,7 @@ import pytest
 from _frame_support import expected_loaded, markdown_html, sentence, set_sentence, switch_model
 from _page_support import HOSTILE, all_text, assert_no_raw_html, chart, chart_keys, open_page
 
+from rnnviz.figures.activations import heatmap_keys
 from rnnviz.figures.common import visible_token
 from rnnviz_app.state import DEFAULT_SENTENCE, MAX_CHARS
 
@@ -31,9 +32,12 @@ def test_default_render_reads_the_default_sentence_with_the_default_model(at):
     loaded = expected_loaded(at)
     assert list(table["index in V"]) == list(loaded.vocab.encode(DEFAULT_SENTENCE))
     assert list(table["target y<t>"]) == [visible_token(c) for c in DEFAULT_SENTENCE[1:]] + [""]
-    assert {"activations.onehot", "activations.heatmap.a", "activations.heatmap.c",
-            "activations.heatmap.gamma_f", "activations.topk",
-            "activations.saturation"} <= set(chart_keys(at))
+    # One heatmap at a time (a tab per quantity, built only when chosen; issue 12).
+    keys = set(chart_keys(at))
+    assert {"activations.onehot", "activations.heatmap.a", "activations.topk",
+            "activations.saturation"} <= keys
+    assert not {k for k in keys if k.startswith("activations.heatmap.")} - {
+        "activations.heatmap.a"}
     # The heatmap is the model's own a<t> for this sentence (primed start state included).
     # By default only the units that vary most are drawn (issue 12: a light edit), each row
     # labelled with its unit; "Show all units" draws every one.
@@ -59,6 +63,8 @@ def test_default_render_reads_the_default_sentence_with_the_default_model(at):
 ])
 def test_every_sidebar_setting_changes_the_network(at, cell, bi, keys):
     switch_model(at, cell=cell, bidirectional=bi, n_a=7, seed=3, init_scale=1.5)
+    if len(keys) > 1:
+        at.toggle(key="activations.stack").set_value(True).run()   # every quantity at once
     shown = {k.removeprefix("activations.heatmap.") for k in chart_keys(at)
              if k.startswith("activations.heatmap.")}
     assert keys <= shown
@@ -67,6 +73,21 @@ def test_every_sidebar_setting_changes_the_network(at, cell, bi, keys):
     assert z.shape == (7, len(DEFAULT_SENTENCE))
     trace = expected_loaded(at).trace(DEFAULT_SENTENCE)
     np.testing.assert_allclose(z, trace[key][:, 0, :], rtol=1e-5, atol=1e-6)
+
+
+def test_a_tab_per_quantity_builds_only_its_own_heatmap(at):
+    trace = expected_loaded(at).trace(DEFAULT_SENTENCE)
+    at.session_state["activations.heatmap_tab"] = "Γf\\<t\\>"       # the tab's label
+    at.run()
+    heat = [k for k in chart_keys(at) if k.startswith("activations.heatmap.")]
+    assert heat == ["activations.heatmap.gamma_f"]
+    fig = chart(at, "activations.heatmap.gamma_f")["data"][0]
+    units = np.asarray(fig["y"], dtype=int)
+    np.testing.assert_allclose(fig["z"], trace["gamma_f"][units, 0, :], rtol=1e-5, atol=1e-6)
+    at.toggle(key="activations.stack").set_value(True).run()
+    heat = [k for k in chart_keys(at) if k.startswith("activations.heatmap.")]
+    assert heat == [f"activations.heatmap.{k}" for k in heatmap_keys(trace)]
+    assert len(heat) == 6                        # a, c, c̃ and the three gates of the LSTM
 
 
 def test_random_settings_survive_a_trip_to_a_shipped_model_and_other_pages(at):

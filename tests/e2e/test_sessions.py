@@ -12,6 +12,7 @@ import numpy as np
 from playwright.sync_api import Page, expect
 from st_dom import (
     EXCEPTION,
+    MAIN,
     MODEL_LABEL,
     SIDEBAR,
     app_model,
@@ -20,7 +21,6 @@ from st_dom import (
     go_to_page,
     import_ui,
     radio_value,
-    read_charts,
     select_option,
     selectbox_options,
     selectbox_value,
@@ -35,11 +35,9 @@ HEATMAP = "activations.heatmap.a"
 
 
 def _heatmap_keys(page: Page) -> set[str]:
-    """The quantities the Activations page draws as heatmaps (which depend on the cell)."""
-    prefix = "activations-heatmap-"
-    return {
-        c["key"][len(prefix) :] for c in read_charts(page) if (c["key"] or "").startswith(prefix)
-    }
+    """The quantities the Activations page offers as heatmaps, a tab each (they depend on the
+    cell): the tabs' labels."""
+    return {t.strip() for t in page.locator(f"{MAIN} [role='tab']").all_inner_texts()}
 
 
 def _snapshot(page: Page) -> dict:
@@ -49,6 +47,7 @@ def _snapshot(page: Page) -> dict:
         "model": selectbox_value(page, MODEL_LABEL, SIDEBAR),
         "sentence": sentence_box(page).input_value(),
         "x": heatmap["x"],
+        "y": heatmap["y"],
         "z": heatmap["z"],
         "quantities": _heatmap_keys(page),
     }
@@ -79,14 +78,15 @@ def test_two_visitors_never_see_each_others_state(open_app, new_app_page, app_me
 
     assert seen_a["sentence"] == SENTENCE_A and seen_b["sentence"] == SENTENCE_B
     assert seen_a["model"] == RANDOM_LABEL
-    assert "gamma_r" in seen_a["quantities"] and "gamma_f" not in seen_a["quantities"]
-    assert "gamma_f" in seen_b["quantities"] and "gamma_r" not in seen_b["quantities"]
+    assert "Γr<t>" in seen_a["quantities"] and "Γf<t>" not in seen_a["quantities"]
+    assert "Γf<t>" in seen_b["quantities"] and "Γr<t>" not in seen_b["quantities"]
     # Each heatmap is its own visitor's a<t>, computed by the core for that model and text.
     for seen, model, text in (
         (seen_a, app_model(RANDOM_LABEL, cell="gru"), SENTENCE_A),
         (seen_b, app_model(seen_b["model"]), SENTENCE_B),
     ):
         expected = np.asarray(model.trace(text)["a"][:, 0, :], dtype=np.float64)
+        expected = expected[np.asarray(seen["y"], dtype=int)]    # the units drawn, by number
         np.testing.assert_allclose(np.array(seen["z"], dtype=np.float64), expected, atol=1e-5)
 
     # Each moves through the menu (same session) and comes back: nothing of the other leaks in.

@@ -1,0 +1,125 @@
+"""What the browser benchmarks share: a loopback ``streamlit run app.py`` in its own process
+group, and how system Chromium is launched (benchmarks/load.py, benchmarks/browser.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def health(base_url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=5) as response:
+            return response.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+
+
+class Server:
+    """`streamlit run app.py` on a free loopback port, in its own process group.
+
+    With ``wait`` (the default) the constructor returns once /_stcore/health answers ok;
+    without it, at once (``started_at`` and ``wall_start`` are the monotonic and the wall-clock
+    time just before Popen)."""
+
+    def __init__(self, wait: bool = True):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.TemporaryFile()
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", os.environ.get("RNNVIZ_BENCH_SCRIPT", "app.py"),
+            "--server.port", str(self.port),
+            "--server.address", "127.0.0.1",
+            "--server.headless", "true",
+        ]  # fmt: skip
+        env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+        self.started_at = time.monotonic()
+        self.wall_start = time.time()
+        self.proc = subprocess.Popen(
+            cmd, cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        if wait:
+            self.wait_healthy()
+
+    def wait_healthy(self, limit: float = 60.0) -> None:
+        deadline = time.monotonic() + limit
+        while health(self.base_url) != "ok":
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"streamlit did not start:\n{self.output()[-3000:]}")
+            time.sleep(0.25)
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def stop(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                continue
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # children that outlived the leader
+        except ProcessLookupError:
+            pass
+
+
+def is_benign_console(text: str, url: str) -> bool:
+    """Streamlit's base-path probe when a page is opened at its own URL (we never do, but a
+    reload would): the 404s of `<page>/_stcore/health` and `<page>/_stcore/host-config`."""
+    return text.startswith("Failed to load resource") and url.endswith(
+        ("/_stcore/health", "/_stcore/host-config")
+    )
+
+
+def server_tracebacks(log: str) -> list[str]:
+    """One line per Python traceback in a server log: the exception and where it was raised."""
+    found = []
+    for block in log.split("Traceback (most recent call last)")[1:]:
+        lines = [ln for ln in block.splitlines()[1:] if ln.strip()]
+        where = [ln.strip() for ln in lines if ln.strip().startswith('File "')]
+        last = next((ln.strip() for ln in lines if not ln.startswith(" ")), "?")
+        found.append(f"server traceback: {last} at {where[-1] if where else '?'}")
+    return found
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
