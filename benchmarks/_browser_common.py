@@ -52,7 +52,9 @@ class Server:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()
         cmd = [
-            sys.executable, "-m", "streamlit", "run", os.environ.get("RNNVIZ_BENCH_SCRIPT", "app.py"),
+            # RNNVIZ_BENCH_SCRIPT: another entry script (e.g. a copy of app.py that profiles)
+            sys.executable, "-m", "streamlit", "run", os.environ.get("RNNVIZ_BENCH_SCRIPT",
+                                                                     "app.py"),
             "--server.port", str(self.port),
             "--server.address", "127.0.0.1",
             "--server.headless", "true",

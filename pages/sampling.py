@@ -65,8 +65,9 @@ def step_browser(s: dict, settings: tuple) -> None:
         st.session_state["sampling.step"] = n
     step = (st.slider("Step t (one sampled character)", 1, n, key="sampling.step",
                       help=NOTES["step_help"]) if n > 1 else 1)
-    text_fig, topk_fig, hidden_fig = step_figures(settings, step)
-    ui.chart(text_fig, key="sampling.text_chart")
+    text_html, topk_fig, hidden_fig = step_figures(settings, step)
+    with st.container(key="sampling.text"):
+        ui.safe_markdown_html(text_html)
     i, y = step - 1, s["y_hat"][step - 1]
     chosen = int(s["ids"][i])
     left, right = st.columns([3, 1], gap="medium")

@@ -41,14 +41,9 @@ from rnnviz.figures.common import (
 MAX_FRAMES = 300
 # Gradient keys in the order BPTT meets them inside one step.
 GRAD_ORDER = ("da", "dc", "dgamma_o", "dgamma_f", "dgamma_u", "dgamma_r", "dc_tilde", "dz_a")
-# Per weight matrix: (gradient key of its pre-activation, what it multiplies, display name).
-WEIGHTS = {
-    "rnn": [("dz_a", "a", "W_a = [W_aa | W_ax]", "Waa")],
-    "gru": [("dz_u", "c", "W_u", "Wu"), ("dz_r", "c", "W_r", "Wr"),
-            ("dz_c", "rc", "W_c", "Wc")],
-    "lstm": [("dz_f", "a", "W_f", "Wf"), ("dz_u", "a", "W_u", "Wi"),
-             ("dz_o", "a", "W_o", "Wo"), ("dz_c", "a", "W_c", "Wc")],
-}
+# Legend order of the weight matrices of section 3, by gate key (what each step adds to each
+# comes from the cell: `Cell.weight_grad_factors`).
+DW_ORDER = ("gamma_f", "gamma_u", "gamma_r", "gamma_o", "c_tilde", "a")
 WEIGHT_COLORS = {"W_f": "#d62728", "W_u": "#2ca02c", "W_o": "#ff7f0e", "W_c": "#8c564b",
                  "W_r": "#e377c2", "W_a = [W_aa | W_ax]": "#1f77b4"}
 
@@ -238,60 +233,66 @@ def grad_norm_figure(btrace, *, t=None, title=None, layer=None) -> go.Figure:
     return figure(data, lay)
 
 
-def _inputs(trace, key, direction, X=None):
-    """[h<t-1>; x<t>] per step (T, m, n_a + n_x), h = a<t-1>, c<t-1> or Γr * c<t-1>; X: the
-    layer's input rows when it is not x<t> (a^[l-1]<t> in a stacked model).
-
-    h<0> is the state the pass started from (the kernel tape keeps it); for the backward
-    direction of a bidirectional model "previous" means t+1 and starts from zeros.
-    """
-    sfx = f"_{direction}" if direction else ""
-    rows = trace.rows
-    X = rows["x"] if X is None else X
-    H = rows[("a" if key == "a" else "c") + sfx]
-    if direction == "bwd":
-        prev = np.concatenate([H[1:], np.zeros_like(H[:1])], axis=0)
-    else:
-        tape = trace.tapes.get(direction)
-        h0 = getattr(tape, "a0" if key == "a" else "c0", None)
-        h0 = np.zeros_like(H[0]) if h0 is None else np.asarray(h0).reshape(H[0].shape)
-        prev = np.concatenate([h0[None], H[:-1]], axis=0)
-    if key == "rc":
-        prev = rows["gamma_r" + sfx] * prev
-    return np.concatenate([prev, X], axis=2)
-
-
 def dw_contributions(model, trace, btrace, *, direction=None, layer=None) -> dict:
     """Per weight matrix W_g: what step t adds to ∂L/∂W_g and the running sum from T_x.
 
     Returns {display name: {"per_step": (T,), "cumulative": (T,), "param": name}} where
-    per_step[t-1] = ||dz_g<t> [h<t-1>; x<t>]^T||_F (summed over the m examples) and
-    cumulative[t-1] = ||Σ_{t' >= t} dz_g<t'> [h<t'-1>; x<t'>]^T||_F: BPTT adds the steps from
-    T_x down, and cumulative[0] is ||∂L/∂W_g|| (RNN: of [∂L/∂W_aa | ∂L/∂W_ax]).
+    per_step[t-1] = ||M_g<t>||_F, M_g<t> = what step t adds to ∂L/∂W_g (summed over the m
+    examples), and cumulative[t-1] = ||Σ_{t' >= t} M_g<t'>||_F: BPTT adds the steps from T_x
+    down, and cumulative[0] is ||∂L/∂W_g|| (RNN: of [∂L/∂W_aa | ∂L/∂W_ax]). M_g<t> comes from
+    the cell (`Cell.weight_grad_factors`), so every cell and variant uses its own equations:
+    dz_g<t> [h<t-1>; x<t>]^T, with h<t-1> = Γr * c<t-1> for the notes' GRU candidate and
+    [(dz_c * Γr) c<t-1>^T | dz_c x<t>^T] for PyTorch's.
     layer: the weights of layer l of a stacked model (default the top), which read a^[l-1]<t>.
     """
     cfg = model.config
     layer = layer or cfg.layers
-    X = trace.layer(layer - 1).rows["a"] if layer > 1 else None
-    if cfg.layers > 1:
-        trace, btrace = trace.layer(layer), btrace.layer(layer)
+    trace, btrace = trace.layer(layer), btrace.layer(layer)
     direction = (cfg.directions[0] if direction is None else direction) or ""
     sfx = f"_{direction}" if direction else ""
+    tape = trace.tapes.get(direction)
+    if tape is None:
+        raise ValueError("∂L/∂W per step needs the forward tapes of Model.forward; this trace "
+                         "has none")
+    # the cell works in its tape's time order: the backward direction's is T_x down to 1
+    flip = slice(None, None, -1) if direction == "bwd" else slice(None)
+    grads = {k[:len(k) - len(sfx)]: v[flip] for k, v in btrace.rows.items()
+             if k.endswith(sfx) and k != "dx"}
+    factors = model.cell.weight_grad_factors(tape, grads)
+    T, m = trace.T_x, trace.m
+    grams = {}
+
+    def gram(v):
+        """(v_a · v_b) over the (t, example) pairs, (T m, T m); shared by the gates that read
+        the same vectors ([a<t-1>; x<t>] for all of an LSTM's)."""
+        if id(v) not in grams:
+            f = v[flip].astype(np.float64).reshape(T * m, -1)
+            grams[id(v)] = (v, f @ f.T)          # v kept alive: its id stays its own
+        return grams[id(v)][1]
+
     out = {}
-    for dz_key, h_key, name, param in WEIGHTS[cfg.cell]:
-        dZ = btrace.rows[dz_key + sfx].astype(np.float64)               # (T, m, n_a)
-        Hx = _inputs(trace, h_key, direction, X).astype(np.float64)     # (T, m, n_a + n_x)
-        T, m = dZ.shape[:2]
-        # Step t adds M_t = Σ_m dz<t> h<t>^T. Instead of forming the T matrices, use their
-        # Gram matrix <M_a, M_b>_F = Σ_{m,m'} (dz_a·dz_b)(h_a·h_b): T x T numbers.
-        dz, h = dZ.reshape(T * m, -1), Hx.reshape(T * m, -1)
-        G = ((dz @ dz.T) * (h @ h.T)).reshape(T, m, T, m).sum(axis=(1, 3))
+    for key in sorted(factors, key=_dw_order):
+        blocks = factors[key]
+        params = list(dict.fromkeys(p for p, _, _ in blocks))
+        name = f"W_{model.cell.gate(key).sub}"
+        if len(params) > 1:                 # the RNN's W_a = [W_aa | W_ax]
+            name += " = [" + " | ".join(param_name(p) for p in params) + "]"
+        # Step t adds M_t = Σ_m left<t> right<t>^T per column block. Instead of forming the T
+        # matrices, use their Gram matrix <M_a, M_b>_F = Σ_blocks Σ_{m,m'} (l_a·l_b)(r_a·r_b):
+        # T x T numbers.
+        G = sum(gram(left) * gram(right) for _, left, right in blocks)
+        G = G.reshape(T, m, T, m).sum(axis=(1, 3))
         # ||Σ_{t' >= t} M_t'||² is the sum of the block G[t:, t:]: a 2-D suffix sum.
         suffix = G[::-1, ::-1].cumsum(axis=0).cumsum(axis=1)[::-1, ::-1]
         out[name] = {"per_step": np.sqrt(np.maximum(np.diag(G), 0.0)),
                      "cumulative": np.sqrt(np.maximum(np.diag(suffix), 0.0)),
-                     "param": cfg.prefix(direction, layer) + param}
+                     "param": cfg.prefix(direction, layer) + params[0]}
     return out
+
+
+def _dw_order(key):
+    """Legend order of the weight matrices: the notes' order of the gates."""
+    return DW_ORDER.index(key) if key in DW_ORDER else len(DW_ORDER)
 
 
 def dw_figure(contrib, labels, *, t=None) -> go.Figure:

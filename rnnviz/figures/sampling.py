@@ -3,7 +3,9 @@
 A char LM reads x<t> and predicts ŷ<t>, the distribution of the next character; sampling
 draws a character c from ŷ<t> (after temperature and top-k) and feeds it back as x<t+1>.
 
-    fig_sample_text      the sampled text, each character coloured by the probability it had
+    sample_text_html     the sampled text, each character coloured by the probability it had
+                         (HTML: the page redraws it at every step)
+    fig_sample_text      the same as a Plotly chart
     fig_topk             ŷ<t> at one step: the k most likely characters, the drawn one marked
     fig_hidden_state     a<t> over all steps (units x steps) and at the chosen step
     fig_logprob_compare  log P(c<t> | c<1..t-1>) per character and its running sum, for one or
@@ -34,9 +36,13 @@ from rnnviz.figures.common import (
     SERIES,
     char_labels,
     colour_at,
+    escape_all,
     figure,
+    html_piece,
     plotly_text,
+    scale_colour,
     subplot_title,
+    visible_char,
 )
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -188,6 +194,56 @@ def fig_sample_text(chars: Sequence[str], p_chosen: np.ndarray, n_prefix: int = 
     return figure(data, layout, compact=True)
 
 
+PREFIX_GREY = "#d9d9d9"
+_BOX = "border-radius:2px;padding:0 1px;margin:0 1px 0 0"
+
+
+def _char_html(ch: str) -> str:
+    """One character as escaped HTML, a space as ␣ (every character visible)."""
+    return escape_all(visible_char(ch)) if ch == " " else html_piece(ch)
+
+
+def sample_text_html(chars: Sequence[str], p_chosen: np.ndarray, n_prefix: int = 0,
+                     step: int | None = None) -> str:
+    """`fig_sample_text` as HTML: the prefix on grey, each sampled character on the colour of
+    the probability it was drawn with (`PROBABILITY`: 0 white, 1 dark blue), the character of
+    `step` (1-based over the sampled ones) outlined in red and marked aria-current="step".
+    Hovering a character shows its step and P. A legend line follows.
+
+    HTML because the page redraws this at every step: a few hundred spans cost the browser
+    next to nothing, where a Plotly scatter with one SVG text per character was re-created
+    (~200 ms) at every step. Every character is an HTML entity: safe for
+    st.markdown(unsafe_allow_html=True).
+    """
+    chars = list(chars)
+    n_prefix = min(n_prefix, len(chars))
+    p = np.asarray(p_chosen, dtype=np.float64)[: len(chars) - n_prefix]
+    parts = []
+    for ch in chars[:n_prefix]:
+        tip = escape_all(f"prefix (given): {visible_char(ch)!r}")
+        parts.append(f"<span title='{tip}' style='background:{PREFIX_GREY};color:#333;"
+                     f"{_BOX}'>{_char_html(ch)}</span>")
+    for s, (ch, pc) in enumerate(zip(chars[n_prefix:], p, strict=False), start=1):
+        tip = escape_all(f"step {s}: {visible_char(ch)!r}, P = {pc:.3f}")
+        colour = "#fff" if pc > 0.55 else "#222"
+        current = (f" aria-current='step' style='outline:3px solid {ACCENT};outline-offset:1px;"
+                   if s == step else " style='")
+        parts.append(f"<span title='{tip}'{current}background:{scale_colour(PROBABILITY, pc)};"
+                     f"color:{colour};{_BOX}'>{_char_html(ch)}</span>")
+    sw = "display:inline-block;width:1.4em;height:0.9em;vertical-align:middle;margin:0 4px"
+    legend = (f"<div style='font-size:0.85rem;margin-top:4px'>"
+              f"<span style='{sw};background:{PREFIX_GREY}'></span>prefix (given) · "
+              f"P(drawn) <span style='{sw};background:{scale_colour(PROBABILITY, 0.0)};"
+              f"border:1px solid #ccc'></span>0 "
+              f"<span style='{sw};background:{scale_colour(PROBABILITY, 0.5)}'></span>0.5 "
+              f"<span style='{sw};background:{scale_colour(PROBABILITY, 1.0)}'></span>1 · "
+              f"<span style='{sw};outline:3px solid {ACCENT}'></span>the step on the slider"
+              f"</div>")
+    return ("<div style='direction:ltr;white-space:pre-wrap;font-family:ui-monospace,"
+            "\"DejaVu Sans Mono\",monospace;font-size:1.0rem;line-height:1.9;"
+            "word-break:break-all;padding:6px 4px'>" + "".join(parts) + "</div>" + legend)
+
+
 def fig_hidden_state(A: np.ndarray, step: int, symbol: str = "a<t>",
                      max_units: int = 64, n_prefix: int = 0) -> go.Figure:
     """a<t> over the generated steps (units x steps heatmap) and, at `step`, as bars.
@@ -292,14 +348,14 @@ def fig_logprob_compare(series: Sequence[tuple[str, Sequence[str], np.ndarray]])
 
 
 def step_figures(sample: dict, step: int, top_k: int = 0) -> tuple:
-    """(sampled text, top-k of ŷ<t>, hidden state) at one step (1-based) of a sample's arrays
-    (`rnnviz.lm.Sample.arrays` plus "prefix" and "itos"); the top-k chart lists
-    max(5, min(20, top_k or 10)) characters."""
+    """(sampled text as HTML, top-k of ŷ<t>, hidden state) at one step (1-based) of a
+    sample's arrays (`rnnviz.lm.Sample.arrays` plus "prefix" and "itos"); the top-k chart
+    lists max(5, min(20, top_k or 10)) characters."""
     i, n_prefix = step - 1, len(sample["prefix"])
     k = max(5, min(20, top_k or 10))
     return (
-        fig_sample_text(list(sample["prefix"]) + list(sample["chars"]), sample["p_chosen"],
-                        n_prefix=n_prefix, step=step),
+        sample_text_html(list(sample["prefix"]) + list(sample["chars"]), sample["p_chosen"],
+                         n_prefix=n_prefix, step=step),
         fig_topk(sample["probs"][i], int(sample["ids"][i]), sample["itos"], k=k, step=step,
                  model_probs=sample["y_hat"][i], n_prefix=n_prefix),
         fig_hidden_state(sample["a"], step, n_prefix=n_prefix),

@@ -31,7 +31,9 @@ vocabulary reads as your vocabulary's unknown token when it has one (`<unk>`, `<
 Every layer's hidden states and the outputs equal torch's forward to 1e-5 on float32 weights
 (tests/test_import.py). A classifier reads the top layer's final states as torch users do:
 h_n of the last layer, [h→<T_x>; h←<1>] when bidirectional (`predict`, ŷ<T_x> on the pages,
-the loss and its gradients); see `TorchClassifier`.
+the loss and its gradients); see `TorchClassifier`. An rnnviz export records its head's
+readout (metadata `rnnviz.readout`), which the import honours: a classifier trained in rnnviz
+on [a→<T_x>; a←<T_x>] comes back reading that.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnviz.core.model import Model
+from rnnviz.core.model import READOUTS, Model
 from rnnviz.core.torch_layout import find_recurrent_prefix, from_torch, to_torch
 from rnnviz.models.inuse import CharLM, Classifier, ModelInUse, Tagger
 from rnnviz.text import Vocab
@@ -470,7 +472,9 @@ def import_torch(source, *, vocab=None, task: str, tokenizer: str | None = "char
         any folding) a network that would have more parameters once the embedding is folded
         into W_ax (the app's limit; None: no limit).
 
-    Returns a `CharLM`, `Tagger` or `TorchClassifier`; `.warnings` lists what looks wrong.
+    Returns a `CharLM`, `Tagger` or `TorchClassifier` (a `Classifier` reading
+    [a→<T_x>; a←<T_x>] when the file is an rnnviz export that says so: metadata
+    `rnnviz.readout` = "step"); `.warnings` lists what looks wrong.
     Raises ValueError naming the key or the file when something cannot be read.
     """
     if task not in TASKS:
@@ -534,8 +538,8 @@ def import_torch(source, *, vocab=None, task: str, tokenizer: str | None = "char
     if parts["head"] is None:
         warnings.append("There is no output layer (nn.Linear) in the file: W_y = 0, so ŷ<t> is "
                         "uniform; the hidden states are your model's.")
-    if task == "classifier":            # the head reads h_n, as torch users' classifiers do
-        cfg = dataclasses.replace(cfg, readout="h_n")
+    if task == "classifier":
+        cfg = dataclasses.replace(cfg, readout=_classifier_readout(meta))
     model = Model(cfg, params)
     start_id = None
     if start is not None:
@@ -555,8 +559,22 @@ def import_torch(source, *, vocab=None, task: str, tokenizer: str | None = "char
                   card_markdown=_card_markdown(cfg, parts, voc, task, start))
     if task == "lm":
         return CharLM(name, model, voc, card, start_id=start_id, **common)
-    cls = Tagger if task == "tagger" else TorchClassifier
+    cls = (Tagger if task == "tagger" else TorchClassifier if cfg.readout == "h_n"
+           else Classifier)
     return cls(name, model, voc, card, output_labels=labels, **common)
+
+
+def _classifier_readout(meta: Mapping[str, str]) -> str:
+    """What a classifier's head reads: the readout an rnnviz export of a classifier recorded
+    ("step": [a→<T_x>; a←<T_x>], "h_n": torch's h_n), else h_n, as torch users' classifiers
+    do."""
+    if meta.get(_META + "task") != "classifier" or _META + "readout" not in meta:
+        return "h_n"
+    readout = meta[_META + "readout"]
+    if readout not in READOUTS:
+        raise ValueError(f"the file's metadata {_META}readout is {readout!r}; expected one of "
+                         f"{READOUTS}")
+    return readout
 
 
 def _card_markdown(cfg, parts, voc, task, start) -> str:
@@ -569,7 +587,11 @@ def _card_markdown(cfg, parts, voc, task, start) -> str:
              f"- vocabulary: {len(voc):,} {voc.kind} tokens"
              + ("" if voc.unk_id >= 0 else "; a token outside it reads as `x<t> = 0`"),
              "- `a<0> = 0`" + (f", reads `{start}` first" if start else ", the text as given")]
-    if task == "classifier":
+    if task == "classifier" and cfg.readout == "step":
+        lines.append("- the head reads the top layer's state at the last step: "
+                     + ("`[a→<T_x>; a←<T_x>]` (the file says so: an rnnviz export)"
+                        if cfg.bidirectional else "`a<T_x>`"))
+    elif task == "classifier":
         lines.append("- the head reads h_n, the top layer's final states: "
                      + ("`[a→<T_x>; a←<1>]`" if cfg.bidirectional else "`a<T_x>`"))
     if parts["embedding"] is not None:
@@ -597,6 +619,7 @@ def export_state_dict(m: ModelInUse) -> tuple[dict[str, np.ndarray], dict[str, s
             _META + "cell": cfg.cell, _META + "layers": str(cfg.layers),
             _META + "bidirectional": str(cfg.bidirectional).lower(),
             _META + "nonlinearity": cfg.activation if cfg.cell == "rnn" else "tanh",
+            _META + "readout": cfg.readout,
             _META + "start": json.dumps(start)}
     return sd, meta
 
@@ -608,8 +631,10 @@ def export(m: ModelInUse, path) -> Path:
         fc = nn.Linear(n_a * directions, n_y)      # + load_state_dict of the file's tensors
         logits = fc(rnn(emb(token_ids))[0])
 
-    The metadata holds the vocabulary, task, tokenizer and labels, so `import_torch(path,
-    task=...)` reads it back without a vocab argument. The notes' GRU (reset gate before the
+    The metadata holds the vocabulary, task, tokenizer, labels and the head's readout
+    (`RNNConfig.readout`), so `import_torch(path, task=...)` reads it back without a vocab
+    argument, and a classifier whose head reads [a→<T_x>; a←<T_x>] comes back reading it
+    (torch's `rnn(x)[0][-1]`, not h_n). The notes' GRU (reset gate before the
     matmul) has no nn.GRU equivalent and raises ValueError; models imported from torch export.
     """
     from safetensors.numpy import save_file

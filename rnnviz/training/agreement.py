@@ -48,6 +48,18 @@ VERBS = ("was", "were")              # label 0 = singular subject, 1 = plural su
 DISTANCE_RANGE = (1, 100)            # the page's and the package's limits on L
 MAX_ATTRACTORS = 3
 OBJECTIVES = ("direct", "lm")
+DISTANCES = (5, 10, 20, 40, 80)      # the "accuracy vs distance" sweep
+
+
+def fit_attractors(attractors: int, distance) -> int:
+    """The attractors that fit a clause of the shortest distance's words: min(attractors, L)."""
+    return min(int(attractors), _check_distance(distance)[0])
+
+
+def lm_loss_floor() -> float:
+    """ln |fillers|: the language model's mean loss per word cannot go much below it, since
+    most words are fillers drawn uniformly and nothing predicts them."""
+    return float(np.log(len(FILLERS)))
 
 
 def vocab() -> Vocab:
@@ -119,6 +131,28 @@ class AgreementConfig:
             raise ValueError("attractors must be in [0, 3] and at most the distance")
         if self.n_a < 1 or self.m < 1 or self.steps < 1:
             raise ValueError("n_a, m and steps must be >= 1")
+
+    @property
+    def shortest(self) -> int:
+        """The smallest L of the run (the distance itself when it is fixed)."""
+        return _check_distance(self.distance)[0]
+
+    @property
+    def seq_len(self) -> int:
+        """T_x of the longest sentence: "the", the subject, L words (the verb is the target)."""
+        return _check_distance(self.distance)[1] + 2
+
+    def example(self) -> tuple[str, str]:
+        """One held-out-style sentence at the shortest distance and its verb (a fixed stream,
+        so the example changes only with the settings)."""
+        return agreement_task(self.shortest, 1, np.random.default_rng(1), self.attractors)[0]
+
+    def sweep_settings(self) -> dict:
+        """`accuracy_vs_distance` keywords that repeat this run at every L of DISTANCES
+        (attractors cut to the shortest of them: a clause of L words holds at most L)."""
+        return dict(attractors=min(self.attractors, min(DISTANCES)), objective=self.objective,
+                    n_a=self.n_a, steps=self.steps, seed=self.seed, lr=self.lr,
+                    clip_norm=self.clip_norm, init=self.init)
 
     def train_config(self) -> TrainConfig:
         # a per-token mean for the LM (its loss is at every step), L<T_x> for the direct one
@@ -264,9 +298,6 @@ def train_agreement(cell: str, distance=None, *, attractors: int = 0,
                            eval_curve=[(s, e["accuracy"]) for s, e in run.evals],
                            model=task.in_use(run.model, f"agreement-{cell}"),
                            network=run.model, time_s=run.train_time, config=cfg)
-
-
-DISTANCES = (5, 10, 20, 40, 80)      # the "accuracy vs distance" sweep
 
 
 def accuracy_vs_distance(cells: Sequence[str], distances: Sequence[int] = DISTANCES,

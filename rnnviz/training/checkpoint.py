@@ -9,8 +9,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import os
 import platform
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -45,3 +48,29 @@ def save_checkpoint(out_dir: str | Path, name: str, model: Model, card: dict,
 def load_checkpoint(path: str | Path) -> tuple[Model, dict]:
     """(model, card) from a checkpoint written by `save_checkpoint` (allow_pickle=False)."""
     return Model.load(Path(path))
+
+
+def npz_bytes(model: Model, settings, kind: str) -> bytes:
+    """A trained network as one .npz download: the parameters under the seed's names, and
+    `_config` (the RNNConfig) and `_card` ({"task", "settings", "init"}: the run's dataclass
+    `settings`, its InitConfig apart) as JSON strings."""
+    card = {"task": kind, "settings": {k: v for k, v in asdict(settings).items() if k != "init"},
+            "init": asdict(settings.init)}
+    buf = io.BytesIO()
+    np.savez(buf, **model.params, _config=np.array(json.dumps(asdict(model.config))),
+             _card=np.array(json.dumps(card, default=str)))
+    return buf.getvalue()
+
+
+def safetensors_bytes(model_in_use) -> bytes | None:
+    """The network in torch's layout (`rnnviz.models.imported.export_state_dict`) as a
+    .safetensors file, or None for a cell nn.RNN/GRU/LSTM cannot hold (the course's GRU)."""
+    from safetensors.numpy import save
+
+    from rnnviz.models.imported import export_state_dict
+
+    try:
+        tensors, meta = export_state_dict(model_in_use)
+    except ValueError:
+        return None
+    return save(tensors, metadata=meta)

@@ -54,6 +54,11 @@ class CellRun:
     def loss_array(self) -> np.ndarray:
         return np.asarray(self.losses, dtype=np.float64)
 
+    def __getstate__(self):
+        """A pickled copy (a worker process sends the race to the server) has everything but
+        the data iterator, which cannot be pickled: the copy is for reading, not training."""
+        return {**self.__dict__, "batches": None}
+
 
 @dataclass
 class RaceProgress:
@@ -166,3 +171,37 @@ class Race:
         """The last evaluation of `metric` per cell (NaN before the first one)."""
         return {c: (r.evals[-1][1][metric] if r.evals else math.nan)
                 for c, r in self.runs.items()}
+
+    def best(self, metric: str = "accuracy") -> dict[str, tuple[int, float]]:
+        """Each evaluated cell's (step, highest value of `metric`), the first step on a tie:
+        with `latest`, it tells a cell that learned and then lost it."""
+        out = {}
+        for c, r in self.runs.items():
+            if r.evals:
+                k, e = max(r.evals, key=lambda ke: ke[1][metric])
+                out[c] = (k, e[metric])
+        return out
+
+    def snapshot(self, metric: str) -> dict:
+        """Copies of what a live view draws (the race goes on changing in its thread):
+        per cell the losses, the evaluations of `metric` as (steps, values), the gradient
+        snapshots as (steps, (snapshots, T_x) norms)."""
+        runs = self.runs
+        return {
+            "step": self.step, "steps": self.steps, "elapsed": self.elapsed, "metric": metric,
+            "losses": {c: r.loss_array() for c, r in runs.items()},
+            "evals": {c: (np.array([s for s, _ in r.evals]),
+                          np.array([e[metric] for _, e in r.evals])) for c, r in runs.items()},
+            "da_steps": {c: np.array(r.da_steps) for c, r in runs.items()},
+            "da_norms": {c: np.stack(r.da_norms) for c, r in runs.items()},
+        }
+
+
+def pace(step: int, steps: int, elapsed: float, cap_left: float) -> tuple[float, float]:
+    """(steps per second, seconds left) of a run that did `step` of `steps` in `elapsed`
+    seconds and may work `cap_left` more: the time left is the sooner of the two ends.
+    NaN rate before the first step; then the time left is the cap's."""
+    rate = step / elapsed if elapsed > 0 else math.nan
+    if not rate > 0:
+        return rate, cap_left
+    return rate, min((steps - step) / rate, cap_left)

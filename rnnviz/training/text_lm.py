@@ -44,6 +44,11 @@ class TextLMConfig:
     order: int = 5                   # the n-gram baseline's order
     max_vocab: int = 96              # the most frequent characters; the rest are <UNK>
 
+    @property
+    def seq_len(self) -> int:
+        """T_x of a training sequence: one truncated-BPTT chunk (at most; a short text cuts it)."""
+        return self.T
+
     def train_config(self) -> TrainConfig:
         return TrainConfig(steps=self.steps, optimizer="adam", lr=self.lr, decay="constant",
                            clip_norm=self.clip_norm, loss_at="all")

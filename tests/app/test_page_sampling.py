@@ -1,15 +1,17 @@
 """AppTest: the sampling page generates reproducibly, browses steps, scores and compares."""
 
+import html
+
 import numpy as np
 import pytest
 from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page
 
 import rnnviz
-from rnnviz.figures.common import char_labels, printable
+from rnnviz.figures.common import char_labels, printable, visible_char
 
 PAGE = "pages/sampling.py"
-CHARTS = {"sampling.text_chart", "sampling.topk_chart", "sampling.hidden_chart",
-          "sampling.score_chart", "sampling.compare_chart"}
+CHARTS = {"sampling.topk_chart", "sampling.hidden_chart", "sampling.score_chart",
+          "sampling.compare_chart"}            # the sampled text is HTML (sample_text_html)
 
 
 @pytest.fixture
@@ -71,6 +73,11 @@ def test_step_slider_browses_the_sample(at):
     assert red[0] == char_labels([drawn])[0]
     # The sampling distribution sums to at most 1 over the bars shown.
     assert 0 < float(np.sum(topk["data"][1]["y"])) <= 1 + 1e-5
+    # The painted text outlines the same character, step 5.
+    painted = [m.value for m in at.markdown if "aria-current" in m.value]
+    assert len(painted) == 1
+    current = painted[0].split("aria-current='step'")[0].rsplit("<span title='", 1)[1]
+    assert html.unescape(current).startswith(f"step 5: {visible_char(drawn)!r}, P = ")
     hidden = chart(at, "sampling.hidden_chart")
     A = hidden["data"][0]["z"]
     assert A.shape == (min(64, rnnviz.load_pretrained("char-lm-lstm").model.config.n_a), 200)

@@ -42,7 +42,7 @@ def test_gradient_curves_are_the_backward_norms_and_the_jacobian_products():
         _, _, bt = m.backward(tr, np.array([target]), at="last")
         np.testing.assert_allclose(loss[name]["norms"], bt.grad_norm, rtol=1e-12)
         np.testing.assert_allclose(jac[name]["norms"], A.state_jacobian_norms(m, tr),
-                                   rtol=1e-12)
+                                   rtol=1e-5)             # the page's products are float32
         assert not loss[name]["nonfinite"]
     with pytest.raises(ValueError, match="measure"):
         A.gradient_curves(ms, x, target, measure="nope")

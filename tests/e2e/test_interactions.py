@@ -31,6 +31,7 @@ from st_dom import (
 import rnnviz
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
+from rnnviz.figures.common import visible_char
 
 NEW_SENTENCE = "Zebras quietly yawn."
 # Found by benchmarks/load.py: from the default sentence, the second raised a TypeError in
@@ -207,7 +208,50 @@ def test_sampling_draws_new_text_and_the_same_seed_repeats_it(
     # (A code block does not show trailing blanks, so neither side keeps them.)
     assert first == (prefix + "".join(step.char for step in sample.steps)).rstrip()
     charts = {c["key"] for c in read_charts(page)}
-    assert key_class("sampling.text_chart") in charts
+    assert {key_class("sampling.topk_chart"), key_class("sampling.hidden_chart")} <= charts
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert page.console_errors == []
+
+
+def _sampling_step_shown(page) -> dict:
+    """What the Sampling page shows of its step: the slider, the outlined character of the
+    painted text (its hover title), the top-k chart's ŷ<t> and the hidden-state chart's label."""
+    current = page.locator(f"{MAIN} .st-key-sampling-text [aria-current='step']")
+    notes = page.evaluate(
+        "k => document.querySelector(`.st-key-${k} .js-plotly-plot`)._fullLayout.annotations"
+        ".map(a => a.text).join(' ')", key_class("sampling.hidden_chart"))
+    return {"slider": int(slider_value(page, "Step t")), "outlined": current.count(),
+            "title": current.first.get_attribute("title"),
+            "topk": chart_title(page, "sampling.topk_chart"), "hidden": notes}
+
+
+def test_sampling_arrow_keys_step_every_view_together(open_app_warm, app_menu, wait_for_app):
+    """→ on the step slider moves the one step t: the outlined character, ŷ<t> of the top-k
+    chart, the hidden state's step and the drawn-character metric all follow it (the slider
+    reruns only its fragment: the sample above stays as it is)."""
+    page = open_app_warm(app_menu["Sampling"])
+    wait_for_charts(page)
+    prefix = page.locator(MAIN).get_by_role(
+        "textbox", name="Prefix (the text to continue)").input_value()
+    text = _sample_text(page)
+    sample_box = page.locator(MAIN).locator("[data-testid='stCode']").first
+    sample_box.evaluate("el => { el.__kept = true; }")
+    shown = _sampling_step_shown(page)
+    assert shown["slider"] == 1 and shown["outlined"] == 1
+    page.locator(MAIN).locator("input[type='range'][aria-label^='Step t']").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+        wait_for_app(page)
+    wait_for_charts(page)
+    shown = _sampling_step_shown(page)
+    assert shown["slider"] == 4 and shown["outlined"] == 1
+    drawn = text[len(prefix) + 3]                       # the 4th sampled character
+    assert shown["title"].startswith(f"step 4: {visible_char(drawn)!r}, P = ")
+    # step 4 after the prefix has read the prefix and 3 drawn characters: ŷ<len(prefix) + 3>
+    assert f"ŷ<{len(prefix) + 3}>:" in shown["topk"]
+    assert "(step 4)" in shown["hidden"]
+    assert metric(page, "Drawn character") == visible_char(drawn)
+    assert sample_box.evaluate("el => el.__kept === true")    # not redrawn: a fragment rerun
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert page.console_errors == []
 

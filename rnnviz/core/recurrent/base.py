@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from rnnviz.core.init import recurrent, xavier
+from rnnviz.core.init import bias, input_block, recurrent
 
 SIGMOID, TANH = -1.0, -2.0      # pre-scales: exp(-z) for σ(z), exp(-2z) for tanh(z)
 
@@ -161,8 +161,9 @@ class Cell:
     `display` (gate keys in the order the notes write the equations), `state` (the names of
     its state vectors: ("a",) or ("a", "c")), `seed_weight` (a parameter whose dtype the seed
     functions follow) and `updates` (LaTeX of the state update lines), and implements
-    `forward`, `backward`, `step_jacobians`, `step_cache` and `tape_from_caches`.
-    Nothing outside the cell files slices a gate block by offset: use `block`.
+    `forward`, `backward`, `step_jacobians`, `jacobian_pullback`, `step_cache` and
+    `tape_from_caches`. Nothing outside the cell files slices a gate block by offset: use
+    `block`.
     """
 
     name = ""
@@ -209,6 +210,39 @@ class Cell:
                 raise ValueError(f"no slope rule for {g.fn!r}")
         return S
 
+    # -- analysis: products of step Jacobians ---------------------------------------------
+
+    def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
+        """pull(R, i) = R @ J<i+1> for a block of rows R (k, n_s), where J<t> = ∂s<t>/∂s<t-1>
+        (t 1-based as in the notes, i = t - 1 indexes the tape) and s is the state (`state`:
+        a, or [a; c] for the LSTM). R and the weights in `dtype`; the result is new.
+
+        Exact: equal to R @ `step_jacobians(params, tape)[i, example]`. Built for products
+        J<T_x> ... J<t+1> taken right to left (`rnnviz.core.analysis.state_jacobian_norms`):
+        each step's diagonal factors come from the tape's gate values for every t at once,
+        and a step costs one or two GEMMs against the recurrent weights.
+        """
+        raise NotImplementedError
+
+    # -- what each step adds to ∂L/∂W --------------------------------------------------------
+
+    def weight_grad_factors(self, tape, grads):
+        """What step t adds to each gate's weights, as outer products: {gate key: blocks}.
+
+        blocks = ((param, left, right), ...) are the column blocks of the gate's weights in the
+        seed's layout (W_g = [W_ga | W_gx]), and step t adds Σ_m left<t> right<t>^T to each:
+        left (T_x, m, n_a), right (T_x, m, n_a or n_x), in the tape's time order. Summed over t,
+        the blocks side by side are `param_grads`' ∂L/∂W_g. grads: `named_grad_rows` of the
+        tape. Here every gate reads [a<t-1>; x<t>] (c<t-1> = a<t-1> in a GRU):
+            ∂L/∂W_g += dz_g<t> [a<t-1>; x<t>]^T
+        """
+        a_prev = prev(self.initial_state(tape)[0], tape.A)
+        out = {}
+        for g in self.gates:
+            dz = grads["d" + g.pre]
+            out[g.key] = (("W" + g.param, dz, a_prev), ("W" + g.param, dz, tape.X))
+        return out
+
     # -- parameters -----------------------------------------------------------------------
 
     def param_shapes(self, n_a, n_x):
@@ -220,12 +254,12 @@ class Cell:
         return shapes
 
     def init_params(self, rng, n_a, n_x, init):
-        """Per gate: a recurrent block per `init`, Xavier input weights, zero bias."""
+        """Per gate: W = [W_aa | W_ax] and b drawn per `init` (`rnnviz.core.init`)."""
         params = {}
         for g in self.gates:
             params["W" + g.param] = np.concatenate(
-                [recurrent(rng, n_a, init), xavier(rng, n_a, n_x)], axis=1)
-            params["b" + g.param] = np.zeros((n_a, 1))
+                [recurrent(rng, n_a, init), input_block(rng, n_a, n_x, init)], axis=1)
+            params["b" + g.param] = bias(rng, n_a, init)
         return params
 
     def fused(self, params):

@@ -173,6 +173,13 @@ class GRU(Cell):
         out.update({"d" + gate.key: self.block(g["dG"], gate.key, n) for gate in self.gates})
         return out
 
+    def weight_grad_factors(self, tape, grads):
+        """As Cell's, except that W_ca reads Γr<t> * c<t-1>: ∂L/∂W_ca += dz_c (Γr * c<t-1>)^T."""
+        out = super().weight_grad_factors(tape, grads)
+        (p, dz_c, _), x_block = out["c_tilde"]
+        out["c_tilde"] = ((p, dz_c, tape.RC), x_block)
+        return out
+
     def step_jacobians(self, params, tape):
         """∂c<t>/∂c<t-1> for every t: (T_x, m, n_a, n_a), exact, from the tape."""
         n = tape.C.shape[2]
@@ -186,6 +193,39 @@ class GRU(Cell):
         dR = (S_r * C_prev)[..., None] * Wr                    # ∂(Γr c<t-1>)/∂c<t-1> via Γr
         inner = np.einsum("ij,tmjk->tmik", Wc, dR + R[..., None] * np.eye(n))
         return np.eye(n) * (1 - U)[..., None] + dU + dCT * inner
+
+    def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
+        """R J<t> with J<t> = ∂c<t>/∂c<t-1> formed per step from the tape, as in
+        `step_jacobians`:
+
+            J<t> = diag(1 - Γu) + diag(v_u) W_u + diag(q) W_c (diag(v_r) W_r + diag(Γr))
+
+        v_u = σ'(z_u)(c̃ - c<t-1>), q = Γu tanh'(z_c), v_r = σ'(z_r) c<t-1>: W_c diag(v_r) W_r
+        is one GEMM, the rest elementwise, then R J<t> is the second GEMM.
+        """
+        n = tape.C.shape[2]
+        G = tape.G[:, example]
+        S = self.activation_slopes(G, n)
+        U, Rg, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        S_u, S_r, S_c = (self.block(S, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        C_prev = prev(tape.c0, tape.C)[:, example]
+        # the diagonal factors of every step at once, (T_x, n_a) each
+        keep, v_u, q, v_r, Rg = (np.asarray(v, dtype=dtype) for v in (
+            1 - U, S_u * (CT - C_prev), U * S_c, S_r * C_prev, Rg))
+        Wu, Wr, Wc = (np.asarray(params[k][:, :n], dtype=dtype) for k in ("Wu", "Wr", "Wc"))
+        J, Wcv, tmp = (np.empty((n, n), dtype=dtype) for _ in range(3))
+        diag = np.arange(n)
+
+        def pull(R, i):
+            np.multiply(Wc, v_r[i], out=Wcv)
+            np.matmul(Wcv, Wr, out=J)                        # W_c diag(v_r) W_r
+            np.add(J, np.multiply(Wc, Rg[i], out=tmp), out=J)           # + W_c diag(Γr)
+            np.multiply(J, q[i][:, None], out=J)
+            np.add(J, np.multiply(v_u[i][:, None], Wu, out=tmp), out=J)  # + diag(v_u) W_u
+            J[diag, diag] += keep[i]                         # + diag(1 - Γu)
+            return R @ J
+
+        return pull
 
     def step_cache(self, tape, parameters, t):
         n = tape.C.shape[2]

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.core.init import torch_bound
 from rnnviz.core.recurrent.base import (
     TANH,
+    Cell,
     Gate,
     Packed,
     input_grads,
@@ -71,7 +73,12 @@ class TorchGRU(GRU):
         return {**super().param_shapes(n_a, n_x), "bca": (n_a, 1)}
 
     def init_params(self, rng, n_a, n_x, init):
-        return {**super().init_params(rng, n_a, n_x, init), "bca": np.zeros((n_a, 1))}
+        params = {**super().init_params(rng, n_a, n_x, init), "bca": np.zeros((n_a, 1))}
+        if init.scheme == "pytorch":
+            # torch keeps b_in (b_c) and b_hn (b_ca) apart: one U(-k, k) each, not a sum
+            k = torch_bound(n_a)
+            params["bc"], params["bca"] = (rng.uniform(-k, k, size=(n_a, 1)) for _ in "ca")
+        return params
 
     def pack(self, params):
         P = super().pack(params)
@@ -171,6 +178,15 @@ class TorchGRU(GRU):
         return dict(dW=dW, db=db, dbca=dbca, dX=dX, d_state0=(dc_next,), dC=dC_total, dG=dG,
                     dZ=dZ)
 
+    def weight_grad_factors(self, tape, grads):
+        """As Cell's, except that Γr multiplies W_ca c<t-1> + b_ca, so the gradient reaching
+        W_ca is ∂L/∂hc = dz_c * Γr: ∂L/∂W_ca += (dz_c * Γr) c<t-1>^T, ∂L/∂W_cx += dz_c x<t>^T."""
+        out = Cell.weight_grad_factors(self, tape, grads)
+        (p, dz_c, c_prev), x_block = out["c_tilde"]
+        r = self.block(tape.G, "gamma_r", tape.C.shape[2])
+        out["c_tilde"] = ((p, dz_c * r, c_prev), x_block)
+        return out
+
     def step_jacobians(self, params, tape):
         """∂c<t>/∂c<t-1> for every t: (T_x, m, n_a, n_a), exact, from the tape."""
         n = tape.C.shape[2]
@@ -183,6 +199,37 @@ class TorchGRU(GRU):
         # ∂z_c/∂c<t-1> = diag(hc) ∂Γr/∂c<t-1> + diag(Γr) W_ca
         dz_c = (tape.HC * S_r)[..., None] * Wr + R[..., None] * Wc
         return np.eye(n) * (1 - U)[..., None] + dU + (U * S_c)[..., None] * dz_c
+
+    def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
+        """R J<t>, J<t> = ∂c<t>/∂c<t-1> formed per step (elementwise only) as in
+        `step_jacobians`, then one GEMM:
+
+            J<t> = diag(1 - Γu) + diag(v_u) W_u + diag(q hc σ'(z_r)) W_r + diag(q Γr) W_ca
+
+        v_u = σ'(z_u)(c̃ - c<t-1>), q = Γu tanh'(z_c), hc = W_ca c<t-1> + b_ca.
+        """
+        n = tape.C.shape[2]
+        G = tape.G[:, example]
+        S = self.activation_slopes(G, n)
+        U, Rg, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        S_u, S_r, S_c = (self.block(S, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        C_prev = prev(tape.c0, tape.C)[:, example]
+        q = U * S_c
+        # the diagonal factors of every step at once, (T_x, n_a) each
+        keep, v_u, v_r, v_c = (np.asarray(v, dtype=dtype) for v in (
+            1 - U, S_u * (CT - C_prev), q * tape.HC[:, example] * S_r, q * Rg))
+        Wu, Wr, Wca = (np.asarray(params[k][:, :n], dtype=dtype) for k in ("Wu", "Wr", "Wc"))
+        J, tmp = np.empty((n, n), dtype=dtype), np.empty((n, n), dtype=dtype)
+        diag = np.arange(n)
+
+        def pull(R, i):
+            np.multiply(v_u[i][:, None], Wu, out=J)
+            np.add(J, np.multiply(v_r[i][:, None], Wr, out=tmp), out=J)
+            np.add(J, np.multiply(v_c[i][:, None], Wca, out=tmp), out=J)
+            J[diag, diag] += keep[i]
+            return R @ J
+
+        return pull
 
     def terms(self, params, key, h_prev, r, x, unit):
         """As Cell.terms; c̃'s recurrent part is Γr * (W_ca c<t-1> + b_ca)."""

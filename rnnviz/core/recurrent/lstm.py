@@ -71,7 +71,7 @@ class LSTM(Cell):
 
     def init_params(self, rng, n_a, n_x, init):
         params = super().init_params(rng, n_a, n_x, init)
-        params["bf"][:] = init.forget_bias      # b_f > 0 keeps memory early in training
+        params["bf"] += init.forget_bias        # b_f > 0 keeps memory early in training
         return params
 
     @np.errstate(over="ignore")      # e^-z may overflow to inf: σ = 1 / (1 + inf) = 0 exactly
@@ -185,6 +185,47 @@ class LSTM(Cell):
         top = np.concatenate([da_da, da_dc], axis=-1)
         bottom = np.concatenate([dc_da, dc_dc], axis=-1)
         return np.concatenate([top, bottom], axis=-2)
+
+    def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
+        """R J<t> for R = [R_a | R_c] (k, 2 n_a), from the blocks of `step_jacobians`:
+
+            R J<t> = [(R_a * v_o) W_o + R_c' D<t>  |  R_c' * Γf],   R_c' = R_a * κ + R_c
+
+        with κ = ∂a<t>/∂c<t> = Γo (1 - tanh² c<t>), v_o = tanh(c<t>) σ'(z_o) and
+        D<t> = ∂c<t>/∂a<t-1> = diag(v_f) W_f + diag(v_u) W_u + diag(v_c) W_c,
+        v_f = c<t-1> σ'(z_f), v_u = c̃ σ'(z_u), v_c = Γu tanh'(z_c). Per step: D<t> elementwise
+        and one (k, 2 n_a) @ (2 n_a, n_a) GEMM; the (2 n_a, 2 n_a) Jacobian is never formed.
+        """
+        n = tape.A.shape[2]
+        G = tape.G[:, example]
+        S = self.activation_slopes(G, n)
+        O, F, U, CT = (self.block(G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
+                                                      "c_tilde"))
+        S_o, S_f, S_u, S_c = (self.block(S, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
+                                                             "c_tilde"))
+        TC = tape.TC[:, example]
+        C_prev = prev(tape.c0, tape.C)[:, example]
+        # the diagonal factors of every step at once, (T_x, n_a) each
+        kappa, v_o, F = (np.asarray(v, dtype=dtype) for v in (O * (1 - TC * TC), TC * S_o, F))
+        V = np.stack([C_prev * S_f, CT * S_u, U * S_c], axis=1).astype(dtype)  # v_f, v_u, v_c
+        Wf, Wu, Wc = (np.asarray(params[k][:, :n], dtype=dtype) for k in ("Wf", "Wi", "Wc"))
+        # [W_o; D<t>]: the lower block is rewritten every step
+        WD = np.empty((2 * n, n), dtype=dtype)
+        WD[:n] = params["Wo"][:, :n]
+        D, tmp = WD[n:], np.empty((n, n), dtype=dtype)
+
+        def pull(R, i):
+            Ra, Rc = R[:, :n], R[:, n:]
+            left = np.concatenate([Ra * v_o[i], Ra * kappa[i] + Rc], axis=1)   # [.. | R_c']
+            np.multiply(V[i, 0, :, None], Wf, out=D)                           # D<t>
+            np.add(D, np.multiply(V[i, 1, :, None], Wu, out=tmp), out=D)
+            np.add(D, np.multiply(V[i, 2, :, None], Wc, out=tmp), out=D)
+            out = np.empty_like(left)
+            np.matmul(left, WD, out=out[:, :n])
+            np.multiply(left[:, n:], F[i], out=out[:, n:])
+            return out
+
+        return pull
 
     def step_cache(self, tape, parameters, t):
         n = tape.A.shape[2]

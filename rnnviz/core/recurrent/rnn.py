@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.core.cells import RNNCache
-from rnnviz.core.init import recurrent, xavier
+from rnnviz.core.init import bias, input_block, recurrent
 from rnnviz.core.recurrent.base import (
     Cell,
     Gate,
@@ -62,8 +62,9 @@ class RNN(Cell):
         return {"Wax": (n_a, n_x), "Waa": (n_a, n_a), "ba": (n_a, 1)}
 
     def init_params(self, rng, n_a, n_x, init):
-        Wax = xavier(rng, n_a, n_x)
-        return {"Wax": Wax, "Waa": recurrent(rng, n_a, init), "ba": np.zeros((n_a, 1))}
+        Wax = input_block(rng, n_a, n_x, init)
+        Waa = recurrent(rng, n_a, init)
+        return {"Wax": Wax, "Waa": Waa, "ba": bias(rng, n_a, init)}
 
     def fused(self, params):
         return np.concatenate([params["Waa"], params["Wax"]], axis=1), params["ba"][:, 0]
@@ -123,11 +124,26 @@ class RNN(Cell):
         out = {"dx": g["dX"], "da": g["dA"], "dz_a": g["dZ"]}
         return out if g["dX"] is not None else {k: v for k, v in out.items() if k != "dx"}
 
+    def weight_grad_factors(self, tape, grads):
+        """As Cell's; the seed keeps W_aa and W_ax apart: W_a = [W_aa | W_ax]."""
+        (_, dz, a_prev), (_, _, X) = super().weight_grad_factors(tape, grads)["a"]
+        return {"a": (("Waa", dz, a_prev), ("Wax", dz, X))}
+
     # -- analysis -------------------------------------------------------------------------
 
     def step_jacobians(self, params, tape):
         """∂a<t>/∂a<t-1> = diag(g'(z<t>)) W_aa for every t: (T_x, m, n_a, n_a)."""
         return self.derivative(tape)[..., None] * params["Waa"]
+
+    def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
+        """R ∂a<t>/∂a<t-1> = (R diag(g'(z<t>))) W_aa: one GEMM per step (Cell docstring)."""
+        D = self.derivative(tape)[:, example].astype(dtype)     # g'(z<t>), (T_x, n_a)
+        Waa = np.asarray(params["Waa"], dtype=dtype)
+
+        def pull(R, i):
+            return (R * D[i]) @ Waa
+
+        return pull
 
     # -- the seed's per-step caches -------------------------------------------------------
 
