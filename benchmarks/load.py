@@ -727,7 +727,10 @@ async def training_load(args) -> dict:
 
             poller = HealthPoller(server.base_url)
             poller.start()
+            cpu_before, t_idle = group_cpu_s(server.proc.pid), time.monotonic()
             idle = await edits("idle")
+            cpu_idle = cpu_split(cpu_before, group_cpu_s(server.proc.pid), server.proc.pid)
+            cpu_idle["seconds"] = round(time.monotonic() - t_idle, 1)
             health_idle = poller.stop()
             for i, (_, page) in enumerate(trainers):
                 await start_training(page, stats, f"trainer {i}")
@@ -757,6 +760,7 @@ async def training_load(args) -> dict:
             "health_probes_training": len(health_busy),
             "health_failures": poller.failures,
             "both_training_at_end": both,
+            "cpu_idle": cpu_idle,
             "cpu_while_training": cpu,
             "trainers_progress_at_end": progress,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -779,9 +783,10 @@ def training_table(r: dict) -> str:
         ("health probes while training (failures)",
          f"{r['health_probes_training']} ({r['health_failures']})"),
         ("both runs still training at the end", r["both_training_at_end"]),
-        ("CPU s while training: server / niced workers / other, in s of wall time",
-         "{server_cpu_s} / {niced_workers_cpu_s} / {other_cpu_s} in {seconds}".format(
-             **r["cpu_while_training"])),
+        *((f"CPU s {phase}: server / niced workers / other, in s of wall time",
+           "{server_cpu_s} / {niced_workers_cpu_s} / {other_cpu_s} in {seconds}".format(
+               **r[key])) for phase, key in (("idle", "cpu_idle"),
+                                             ("while training", "cpu_while_training"))),
         ("errors", r["errors"]),
     ]  # fmt: skip
     out = ["| measure | value |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows]

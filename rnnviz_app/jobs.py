@@ -1,7 +1,12 @@
 """The server-wide manager of training runs: training must never make the app unusable.
 
-Every run works in its own thread, outside the script thread of the session that asked for
-it. The manager (one per server process, held by `st.cache_resource` in `manager()`) admits
+Every run works in its own worker PROCESS (`rnnviz.training.worker`), never in a thread of
+the server: a run's NumPy work then holds neither the server's GIL nor more than one core.
+Workers are forked from a "forkserver" (a fresh single-threaded process that preloads NumPy
+and the training code once, started with one BLAS / OpenMP thread; never a fork of the
+threaded server) and lower their own priority (nice + 10), so the sessions' script threads
+are served first. The manager (one per server process, held by `st.cache_resource` in
+`manager()`) admits
 
 * at most one run per session (queued, running or paused: a new one replaces a paused one);
 * at most `max_running` runs at a time server-wide (default 2; env `RNNVIZ_TRAINING_RUNS` or
@@ -9,29 +14,38 @@ it. The manager (one per server process, held by `st.cache_resource` in `manager
   and each sees its position;
 * hard caps (`Limits`): steps, n_a, sequence length, text size, and wall time per run: a run
   that has worked for `max_wall_s` seconds in total (across resumes) stops for good;
-* a run stops when its session ends (`session_alive` false for `grace_s` seconds);
-* a run's thread runs at a lower scheduling priority (nice + 10 on Linux) and pauses
-  between steps for a quarter of the time it worked (`yield_fraction`), so the script
-  threads of every session get the cores and the GIL.
+* a run stops (its worker is killed) when its session ends (`session_alive` false for
+  `grace_s` seconds), also while it is paused.
 
-A run's thread publishes what the page shows (a small dict of copied arrays) into the run
-under a lock at most `publish_every` seconds apart; the page reads it in a fragment that
-reruns on a timer (`@st.fragment(run_every=...)`), so only the live view is redrawn.
+A run is submitted as `make_work`, a picklable callable (a module-level function or a
+`functools.partial` of one) that builds the work function `work(run) -> bool` inside the
+worker (see `rnnviz.training.runs`). Stop keeps the worker alive and idle, resume continues
+in it with the same state, so a stopped and resumed run gives the same result as one that
+never stopped. The worker sends what the page shows (at most every `publish_every` seconds,
+plus a forced last one that carries the trained models) over a Pipe; a supervisor thread per
+run (blocked on the pipe, so it costs no CPU) stores it in the run under a lock, where the
+page's fragment (`@st.fragment(run_every=...)`) reads it. A worker that dies (killed, out of
+memory) leaves its run FAILED with a message; the page never waits for it.
 
 Only `manager()`, `session_id()` and the session check use Streamlit, so the caps and the
-queue are tested with plain threads, without a script context.
+queue are tested with plain processes, without a script context.
 """
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import forkserver
 
 import streamlit as st
+
+from rnnviz.training.worker import CHILD_THREADS, TIME_LIMIT, worker_main
 
 ENV_MAX_RUNS = "RNNVIZ_TRAINING_RUNS"
 DEFAULT_MAX_RUNS = 2
@@ -96,74 +110,50 @@ def max_runs_setting(secrets: dict | None = None) -> int:
     return k
 
 
-def _lower_priority(delta: int) -> None:
-    """Raise this thread's nice value by `delta` (Linux: every thread is a task with its own
-    priority), so the scheduler serves the sessions' script threads before training."""
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid)
-                                                 + delta))
-    except (AttributeError, OSError):    # not Linux, or not allowed: train at normal priority
-        pass
+_CONTEXT_LOCK = threading.Lock()
+
+
+def _context():
+    """The multiprocessing context of the workers: a forkserver that preloads the training
+    code, started (once, or again if it died) with one BLAS / OpenMP thread in its
+    environment. The server's own environment is restored at once."""
+    ctx = multiprocessing.get_context("forkserver")
+    with _CONTEXT_LOCK:
+        ctx.set_forkserver_preload(["rnnviz.training.worker", "rnnviz.training.runs"])
+        saved = {key: os.environ.get(key) for key in CHILD_THREADS}
+        os.environ.update(CHILD_THREADS)
+        try:
+            forkserver.ensure_running()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    return ctx
 
 
 class Run:
-    """One training run. `work(run)` does the training in the run's thread: it must call
-    `run.should_stop()` between steps and `run.publish(...)` with what the page shows, and
-    return True when its budget is spent (False when it stopped early)."""
+    """One training run, seen from the server: its status, queue position and the data its
+    worker published last (`view()`). `make_work()` builds the work in the worker."""
 
-    def __init__(self, run_id: int, session: str, label: str,
-                 work: Callable[[Run], bool], manager: JobManager):
+    def __init__(self, run_id: int, session: str, label: str, make_work: Callable,
+                 manager: JobManager):
         self.id, self.session, self.label = run_id, session, label
-        self._work, self._manager = work, manager
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._make_work, self._manager = make_work, manager
+        self._lock = threading.Lock()        # the published data
+        self._send_lock = threading.Lock()   # messages to the worker
         self._data: dict = {}
         self.status = QUEUED
         self.error = ""
         self.worked_s = 0.0          # seconds of work so far (all resumes)
-        self._started_at: float | None = None
-        self.thread: threading.Thread | None = None
         self.last_published = 0.0
-        self._last_check: float | None = None
-
-    # -- called from the run's thread ----------------------------------------------------------
-
-    def should_stop(self) -> bool:
-        """True when the user stopped, the wall-time cap is reached or the session ended.
-
-        Called between steps, it also pauses for `yield_fraction` of the time worked since
-        the last call: the GIL and the cores go to the sessions' script threads meanwhile.
-        """
-        now = time.monotonic()
-        if self._last_check is not None and self._manager.yield_fraction > 0:
-            time.sleep(self._manager.yield_fraction * (now - self._last_check))
-        self._last_check = time.monotonic()
-        if self._stop.is_set():
-            return True
-        if self.worked_s + self._running_for() >= self._manager.limits.max_wall_s:
-            self._final_reason = TIMED_OUT
-            return True
-        if not self._manager._session_is_alive(self.session):
-            self._final_reason = ENDED
-            return True
-        return False
-
-    def publish(self, data: dict, force: bool = False) -> None:
-        """Store what the page shows (replace the whole dict; its arrays must be copies)."""
-        now = time.monotonic()
-        if not force and now - self.last_published < self._manager.publish_every:
-            return
-        self.last_published = now
-        with self._lock:
-            self._data = data
-
-    def due(self) -> bool:
-        """Whether `publish` would store now (lets the work skip building the dict)."""
-        return time.monotonic() - self.last_published >= self._manager.publish_every
-
-    def _running_for(self) -> float:
-        return 0.0 if self._started_at is None else time.monotonic() - self._started_at
+        self._started_at: float | None = None
+        self._left_at_go = 0.0
+        self._conn = None
+        self.process = None
+        self._supervisor: threading.Thread | None = None
+        self._kill_as: str | None = None    # the status a killed worker leaves the run in
 
     # -- read by the page ----------------------------------------------------------------------
 
@@ -178,21 +168,123 @@ class Run:
         """Seconds of work left before the wall-time cap."""
         return max(0.0, self._manager.limits.max_wall_s - self.worked_s - self._running_for())
 
-    # -- the thread ----------------------------------------------------------------------------
+    def _running_for(self) -> float:
+        started = self._started_at
+        return 0.0 if started is None else time.monotonic() - started
 
-    def _main(self) -> None:
-        _lower_priority(self._manager.nice)
-        self._final_reason = None
-        self._last_check = None
+    # -- driven by the manager (under its lock) ------------------------------------------------
+
+    def _go(self) -> None:
+        """Start (or resume) the work: "go" with the seconds left; the first time, also the
+        pipe and the supervisor thread that starts the worker."""
+        self._left_at_go = self.time_left_s
         self._started_at = time.monotonic()
+        if self._conn is None:
+            self._conn, child_conn = multiprocessing.Pipe()
+            self._send(("go", self._left_at_go))   # buffered until the worker reads it
+            self._supervisor = threading.Thread(target=self._supervise, args=(child_conn,),
+                                                name=f"rnnviz-run-{self.id}", daemon=True)
+            self._supervisor.start()
+        else:
+            self._send(("go", self._left_at_go))
+
+    def _send(self, message: tuple) -> None:
+        with self._send_lock:
+            try:
+                self._conn.send(message)
+            except (OSError, ValueError):      # the worker is gone; its supervisor says so
+                pass
+
+    def _kill(self, status: str) -> None:
+        """End the worker now; the run ends as `status` (its supervisor finishes it)."""
+        if self._kill_as is None:
+            self._kill_as = status
+        if self._conn is None:                 # never started: nothing to wait for
+            self._manager._finished(self, status)
+            return
+        process = self.process
+        if process is not None and process.is_alive():
+            process.kill()
+
+    # -- the supervisor thread -----------------------------------------------------------------
+
+    def _supervise(self, child_conn) -> None:
+        mgr = self._manager
         try:
-            finished = bool(self._work(self))
-            status = DONE if finished else (self._final_reason or PAUSED)
-        except Exception as exc:          # shown on the page: the run failed, the app did not
-            self.error = f"{type(exc).__name__}: {exc}"
-            status = FAILED
-        self.worked_s += self._running_for()
-        self._started_at = None
+            self.process = _context().Process(
+                target=worker_main, name=f"rnnviz-run-{self.id}", daemon=True,
+                args=(child_conn, self._make_work, mgr.nice, mgr.publish_every))
+            self.process.start()
+        except Exception as exc:               # shown on the page: the run failed, not the app
+            self.error = f"the training process did not start ({type(exc).__name__}: {exc})"
+            self._end(FAILED)
+            return
+        finally:
+            child_conn.close()
+        if self._kill_as is not None:          # killed while the worker was starting
+            self.process.kill()
+        while True:
+            try:
+                ready = self._conn.poll(0.25)
+                message = self._conn.recv() if ready else None
+            except (EOFError, OSError):
+                break
+            if message is None:
+                self._watch()
+                continue
+            kind = message[0]
+            if kind == "data":
+                with self._lock:
+                    self._data = message[1]
+                self.last_published = time.monotonic()
+            elif kind == "end":
+                self._ended_work(finished=message[1], reason=message[2])
+                if self.status in FINAL:
+                    self._send(("quit",))
+            elif kind == "failed":
+                self.error = message[1]
+                self._end(FAILED)
+                break
+        self.process.join(timeout=5)
+        if self.status in FINAL and self._kill_as is None:
+            return                             # done / time limit / failed: already ended
+        if self._kill_as is not None:
+            self._end(self._kill_as)
+        else:
+            code = self.process.exitcode
+            how = (f"was killed by signal {-code}" if code is not None and code < 0
+                   else f"exited with code {code}")
+            self.error = f"the training process {how} before the run ended"
+            self._end(FAILED)
+
+    def _watch(self) -> None:
+        """Every quarter second without a message: end the run of a closed session, and kill
+        a worker that has run past its seconds (it checks them itself between steps)."""
+        mgr = self._manager
+        if self._kill_as is not None:
+            return
+        if not mgr._session_is_alive(self.session):
+            self._kill(ENDED)
+        elif (self.status == RUNNING and self._started_at is not None
+              and self._running_for() > self._left_at_go + mgr.overrun_s):
+            self.error = f"a step took longer than {mgr.overrun_s:.0f} s past the time limit"
+            self._kill(TIMED_OUT)
+
+    def _ended_work(self, finished: bool, reason: str) -> None:
+        """The worker finished a "go": the budget is spent, it was stopped or its seconds
+        are used."""
+        if finished:
+            status = DONE
+        elif reason == TIME_LIMIT:
+            status = TIMED_OUT
+        else:
+            status = PAUSED
+        self._end(status)
+
+    def _end(self, status: str) -> None:
+        if self._started_at is not None:
+            self.worked_s += self._running_for()
+            self._started_at = None
         if status == PAUSED and self.worked_s >= self._manager.limits.max_wall_s:
             status = TIMED_OUT
         self._manager._finished(self, status)
@@ -203,14 +295,14 @@ class JobManager:
 
     def __init__(self, max_running: int = DEFAULT_MAX_RUNS, limits: Limits | None = None,
                  session_alive: Callable[[str], bool] | None = None, grace_s: float = 10.0,
-                 publish_every: float = 0.25, nice: int = 10, yield_fraction: float = 0.25):
+                 publish_every: float = 0.25, nice: int = 10, overrun_s: float = 10.0):
         if max_running < 1:
             raise ValueError("max_running must be >= 1")
         self.max_running = max_running
         self.limits = limits or Limits()
         self.publish_every = publish_every
-        self.nice = nice                 # how much lower a run's thread is scheduled
-        self.yield_fraction = yield_fraction   # pause / work between steps
+        self.nice = nice                 # how much lower a worker is scheduled
+        self.overrun_s = overrun_s       # a worker this far past its time is killed
         self._alive = session_alive
         self.grace_s = grace_s
         self._gone_since: dict[str, float] = {}
@@ -229,60 +321,71 @@ class JobManager:
 
     # -- for the pages -------------------------------------------------------------------------
 
-    def submit(self, session: str, label: str, work: Callable[[Run], bool]) -> Run:
-        """Queue a new run for `session` (starts at once when a slot is free)."""
+    def submit(self, session: str, label: str, make_work: Callable) -> Run:
+        """Queue a new run for `session` (starts at once when a slot is free). `make_work`
+        must pickle (a module-level function or a `functools.partial` of one): it is called
+        in the worker and returns the work function."""
+        try:
+            pickle.dumps(make_work)
+        except Exception as exc:
+            raise TypeError("a run's make_work must be picklable (a module-level function "
+                            f"or a functools.partial of one): {exc}") from exc
         with self._lock:
             old = self._by_session.get(session)
             if old is not None and old.status in ACTIVE:
                 raise RunRejected("This session already has a run "
                                   f"({old.label}, {old.status}); stop it first.")
-            run = Run(next(self._ids), session, label, work, self)
+            run = Run(next(self._ids), session, label, make_work, self)
             self._by_session[session] = run
             self._queue.append(run)
             self._start_waiting()
-            return run
+        if old is not None and old.status == PAUSED:
+            old._kill(PAUSED)                  # replaced: its idle worker goes
+        return run
 
     def stop(self, run: Run) -> None:
-        """Ask a running run to stop after its current step (it becomes "paused"); a queued
-        run leaves the queue at once."""
+        """Ask a running run to stop after its current step (it becomes "paused", its worker
+        waits); a queued run leaves the queue at once."""
         with self._lock:
             if run in self._queue:
                 self._queue.remove(run)
                 run.status = PAUSED
                 return
-        run._stop.set()
+            if run.status == RUNNING:
+                run._send(("stop",))
 
     def resume(self, run: Run) -> None:
-        """Queue a paused run again; it continues where it stopped."""
+        """Queue a paused run again; it continues where it stopped, in the same worker."""
         with self._lock:
             if run.status != PAUSED:
                 raise RunRejected(f"only a paused run can resume (this one is {run.status})")
             if run.worked_s >= self.limits.max_wall_s:
                 run.status = TIMED_OUT
                 raise RunRejected("this run has used its wall-time budget")
-            if self._by_session.get(run.session) is not run:
+            if self._by_session.get(run.session) is not run or run._kill_as is not None:
                 raise RunRejected("this run was replaced by a newer one")
-            run._stop.clear()
             run.status = QUEUED
             self._queue.append(run)
             self._start_waiting()
 
     def discard(self, run: Run) -> None:
-        """Stop `run` and forget it (the page's reset)."""
-        self.stop(run)
+        """Stop `run`, end its worker and forget it (the page's reset)."""
         with self._lock:
+            if run in self._queue:
+                self._queue.remove(run)
             if self._by_session.get(run.session) is run:
                 del self._by_session[run.session]
+        if run.status not in FINAL:
+            run._kill(PAUSED)
 
     def end_session(self, session: str) -> None:
-        """Stop the session's run (its thread ends after the current step)."""
+        """End the session's run and its worker."""
         with self._lock:
             run = self._by_session.pop(session, None)
-        if run is not None:
-            run._final_reason = ENDED
-            self.stop(run)
-            if run.status == PAUSED:
-                run.status = ENDED
+            if run is not None and run in self._queue:
+                self._queue.remove(run)
+        if run is not None and run.status not in FINAL:
+            run._kill(ENDED)
 
     def run_of(self, session: str) -> Run | None:
         with self._lock:
@@ -306,16 +409,16 @@ class JobManager:
                 run = self._queue.pop(0)
                 run.status = RUNNING
                 self._running.append(run)
-                run.thread = threading.Thread(target=run._main, name=f"rnnviz-run-{run.id}",
-                                              daemon=True)
-                run.thread.start()
+                run._go()
 
     def _finished(self, run: Run, status: str) -> None:
         with self._lock:
             if run in self._running:
                 self._running.remove(run)
+            if run in self._queue:
+                self._queue.remove(run)
             run.status = status
-            if status in (ENDED,) and self._by_session.get(run.session) is run:
+            if status == ENDED and self._by_session.get(run.session) is run:
                 del self._by_session[run.session]
             self._start_waiting()
 

@@ -1,42 +1,48 @@
 """The run manager (rnnviz_app.jobs): caps, the queue, one run per session, stop/resume,
-the wall-time cap, session end. Plain threads, no Streamlit script context."""
+the wall-time cap, session end, dead workers. Real worker processes, no Streamlit script
+context; the work is tests/app/_jobs_work.py (importable by name in the workers)."""
 
 import os
+import signal
 import sys
-import threading
 import time
+from functools import partial
 
+import numpy as np
 import pytest
+from _jobs_work import counting
 
+from rnnviz.training.agreement import AgreementConfig
+from rnnviz.training.runs import race_work
 from rnnviz_app import jobs
 
 
-def wait_for(cond, timeout=10.0):
+def wait_for(cond, timeout=30.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if cond():
             return True
-        time.sleep(0.005)
+        time.sleep(0.01)
     raise AssertionError("condition not reached in time")
 
 
-class Steps:
-    """A work function that counts steps until its budget, a stop, or `gate` is closed."""
+def step_of(run):
+    return run.view()[2].get("step", 0)
 
-    def __init__(self, budget=10**9, gate: threading.Event | None = None):
-        self.budget, self.gate, self.done = budget, gate, 0
 
-    def __call__(self, run: jobs.Run) -> bool:
-        while self.done < self.budget:
-            if run.should_stop():
-                return False
-            if self.gate is not None and not self.gate.wait(timeout=0.005):
-                continue
-            self.done += 1
-            run.publish({"step": self.done})
-            time.sleep(0.001)
-        run.publish({"step": self.done}, force=True)
-        return True
+@pytest.fixture
+def managers():
+    """Managers whose runs are all ended (workers killed) after the test."""
+    made = []
+
+    def make(**kw):
+        made.append(jobs.JobManager(**kw))
+        return made[-1]
+
+    yield make
+    for mgr in made:
+        for run in list(mgr._running) + list(mgr._by_session.values()):
+            mgr.discard(run)
 
 
 def test_limits_refuse_values_past_the_caps_with_a_message():
@@ -62,131 +68,177 @@ def test_the_number_of_runs_comes_from_env_or_secrets(monkeypatch):
         jobs.max_runs_setting()
 
 
-def test_at_most_k_run_and_the_rest_queue_in_order():
-    gate = threading.Event()
-    mgr = jobs.JobManager(max_running=2)
-    runs = [mgr.submit(f"s{i}", "t", Steps(budget=3, gate=gate)) for i in range(4)]
+def test_at_most_k_run_and_the_rest_queue_in_order(managers):
+    mgr = managers(max_running=2)
+    runs = [mgr.submit(f"s{i}", "t", partial(counting, budget=40, step_s=0.005))
+            for i in range(4)]
     assert [r.status for r in runs] == ["running", "running", "queued", "queued"]
     assert [mgr.position(r) for r in runs] == [0, 0, 1, 2]
     assert mgr.counts() == (2, 2)
     assert runs[2].view()[:2] == ("queued", 1)
-    gate.set()
     wait_for(lambda: all(r.status == jobs.DONE for r in runs))
-    assert all(r.view()[2] == {"step": 3} for r in runs)
+    assert [step_of(r) for r in runs] == [40] * 4
     assert mgr.counts() == (0, 0)
+    wait_for(lambda: all(not r.process.is_alive() for r in runs))   # finished: worker ends
 
 
-def test_one_run_per_session():
-    gate = threading.Event()
-    mgr = jobs.JobManager(max_running=2)
-    first = mgr.submit("s", "t", Steps(gate=gate))
+def test_one_run_per_session(managers):
+    mgr = managers(max_running=2)
+    first = mgr.submit("s", "t", counting)
     with pytest.raises(jobs.RunRejected, match="already has a run"):
-        mgr.submit("s", "t", Steps())
+        mgr.submit("s", "t", counting)
+    wait_for(lambda: step_of(first) > 0)
     mgr.stop(first)
     wait_for(lambda: first.status == jobs.PAUSED)
-    second = mgr.submit("s", "t", Steps(budget=2))      # a paused run can be replaced
+    second = mgr.submit("s", "t", partial(counting, budget=2))   # a paused run is replaced
     wait_for(lambda: second.status == jobs.DONE)
     with pytest.raises(jobs.RunRejected, match="replaced"):
         mgr.resume(first)
+    wait_for(lambda: not first.process.is_alive())         # and its idle worker is gone
 
 
-def test_stop_then_resume_continues_the_same_work():
-    work = Steps(budget=400)
-    mgr = jobs.JobManager(max_running=1)
-    run = mgr.submit("s", "t", work)
-    wait_for(lambda: work.done >= 20)
+def test_unpicklable_work_is_refused_with_a_message(managers):
+    with pytest.raises(TypeError, match="picklable"):
+        managers().submit("s", "t", lambda: (lambda run: True))
+
+
+def test_runs_work_in_another_process_at_a_lower_priority(managers):
+    run = managers(nice=10).submit("s", "t", partial(counting, budget=3))
+    wait_for(lambda: run.status == jobs.DONE)
+    data = run.view()[2]
+    assert data["pid"] != os.getpid() and data["pid"] == run.process.pid
+    assert data["nice"] == min(19, os.nice(0) + 10)
+
+
+def test_stop_then_resume_continues_in_the_same_worker(managers):
+    mgr = managers(max_running=1)
+    run = mgr.submit("s", "t", partial(counting, budget=400))
+    wait_for(lambda: step_of(run) >= 20)
     mgr.stop(run)
     wait_for(lambda: run.status == jobs.PAUSED)
-    at_stop = work.done
-    assert 20 <= at_stop < 400
-    time.sleep(0.05)
-    assert work.done == at_stop                         # nothing runs while paused
+    at_stop = step_of(run)
+    assert 20 <= at_stop < 400 and mgr.counts() == (0, 0)   # a paused run frees its slot
+    time.sleep(0.1)
+    assert step_of(run) == at_stop and run.process.is_alive()   # idle, not gone
+    pid = run.process.pid
     mgr.resume(run)
     wait_for(lambda: run.status == jobs.DONE)
-    assert work.done == 400
+    assert step_of(run) == 400 and run.view()[2]["pid"] == pid
     with pytest.raises(jobs.RunRejected, match="only a paused run"):
         mgr.resume(run)
 
 
-def test_a_queued_run_can_be_stopped_before_it_starts():
-    gate = threading.Event()
-    mgr = jobs.JobManager(max_running=1)
-    busy = mgr.submit("a", "t", Steps(gate=gate))
-    waiting = mgr.submit("b", "t", Steps(budget=1))
+def test_a_stopped_and_resumed_training_run_gives_the_uninterrupted_result(managers):
+    cfg = AgreementConfig(distance=4, n_a=8, m=8, n_eval=16, steps=150, seed=3)
+    make = partial(race_work, "agreement", cfg, ["rnn", "lstm"])
+    mgr = managers(max_running=2)
+    whole = mgr.submit("a", "whole", make)
+    parts = mgr.submit("b", "parts", make)
+    wait_for(lambda: 0 < step_of(parts))
+    mgr.stop(parts)
+    wait_for(lambda: parts.status == jobs.PAUSED)
+    stopped_at = step_of(parts)
+    mgr.resume(parts)
+    wait_for(lambda: whole.status == parts.status == jobs.DONE, timeout=120)
+    assert 0 < stopped_at < cfg.steps
+    a, b = whole.view()[2], parts.view()[2]
+    assert a["step"] == b["step"] == cfg.steps
+    for cell in ("rnn", "lstm"):
+        assert len(a["losses"][cell]) == cfg.steps
+        np.testing.assert_array_equal(a["losses"][cell], b["losses"][cell])
+        pa = a["race"].runs[cell].model.params        # the trained models came back
+        pb = b["race"].runs[cell].model.params
+        assert pa.keys() == pb.keys()
+        for name in pa:
+            np.testing.assert_array_equal(pa[name], pb[name])
+
+
+def test_a_queued_run_can_be_stopped_before_it_starts(managers):
+    mgr = managers(max_running=1)
+    busy = mgr.submit("a", "t", counting)
+    waiting = mgr.submit("b", "t", partial(counting, budget=1))
     mgr.stop(waiting)
     assert waiting.status == jobs.PAUSED and mgr.position(waiting) == 0
+    wait_for(lambda: step_of(busy) > 0)
     mgr.discard(busy)
     wait_for(lambda: busy.status == jobs.PAUSED)
-    assert mgr.run_of("a") is None
+    assert mgr.run_of("a") is None and not busy.process.is_alive()
+    assert mgr.counts() == (0, 0)
 
 
-def test_the_wall_time_cap_ends_a_run_for_good():
-    mgr = jobs.JobManager(max_running=1, limits=jobs.Limits(max_wall_s=0.3))
+def test_the_wall_time_cap_ends_a_run_for_good(managers):
+    mgr = managers(max_running=1, limits=jobs.Limits(max_wall_s=0.5))
     t0 = time.monotonic()
-    run = mgr.submit("s", "t", Steps())
+    run = mgr.submit("s", "t", counting)
     wait_for(lambda: run.status == jobs.TIMED_OUT)
-    assert 0.3 <= time.monotonic() - t0 < 3
-    assert run.worked_s >= 0.3 and run.time_left_s == 0
+    assert 0.5 <= time.monotonic() - t0 < 15
+    assert step_of(run) > 0 and run.worked_s >= 0.5 and run.time_left_s == 0
     with pytest.raises(jobs.RunRejected):
         mgr.resume(run)
 
 
-def test_a_run_stops_when_its_session_ends():
-    alive = {"s": True}
-    mgr = jobs.JobManager(max_running=1, session_alive=lambda s: alive[s], grace_s=0.05)
-    work = Steps()
-    run = mgr.submit("s", "t", work)
-    wait_for(lambda: work.done > 5)
+def test_the_wall_time_cap_counts_across_resumes(managers):
+    mgr = managers(max_running=1, limits=jobs.Limits(max_wall_s=1.0))
+    run = mgr.submit("s", "t", counting)
+    wait_for(lambda: step_of(run) > 0)
+    mgr.stop(run)
+    wait_for(lambda: run.status == jobs.PAUSED)
+    first = run.worked_s
+    assert 0 < first < 1.0
+    mgr.resume(run)
+    t0 = time.monotonic()
+    wait_for(lambda: run.status == jobs.TIMED_OUT)
+    assert time.monotonic() - t0 < 1.0 - first + 5      # only the rest of the budget
+    assert run.worked_s >= 1.0
+
+
+def test_a_run_stops_when_its_session_ends(managers):
+    alive = {"s": True, "t": True, "p": True}
+    mgr = managers(max_running=2, session_alive=lambda s: alive[s], grace_s=0.05)
+    run = mgr.submit("s", "t", counting)
+    wait_for(lambda: step_of(run) > 5)
     alive["s"] = False
     wait_for(lambda: run.status == jobs.ENDED)
-    assert mgr.run_of("s") is None and mgr.counts() == (0, 0)
-    # end_session (an explicit close) also stops it
-    alive["t"] = True
-    other = mgr.submit("t", "t", Steps())
+    assert mgr.run_of("s") is None and not run.process.is_alive()
+    # a paused run's idle worker goes too
+    paused = mgr.submit("p", "t", counting)
+    wait_for(lambda: step_of(paused) > 0)
+    mgr.stop(paused)
+    wait_for(lambda: paused.status == jobs.PAUSED)
+    alive["p"] = False
+    wait_for(lambda: paused.status == jobs.ENDED)
+    assert not paused.process.is_alive()
+    # end_session (an explicit close) also ends it
+    other = mgr.submit("t", "t", counting)
     mgr.end_session("t")
     wait_for(lambda: other.status == jobs.ENDED)
+    assert mgr.counts() == (0, 0)
 
 
-def test_a_failing_run_frees_its_slot_and_says_why():
-    def boom(run):
-        raise RuntimeError("numbers went NaN")
-
-    mgr = jobs.JobManager(max_running=1)
-    bad = mgr.submit("a", "t", boom)
-    good = mgr.submit("b", "t", Steps(budget=2))
+def test_a_failing_run_frees_its_slot_and_says_why(managers):
+    mgr = managers(max_running=1)
+    bad = mgr.submit("a", "t", partial(counting, fail_at=3))
+    good = mgr.submit("b", "t", partial(counting, budget=2))
     wait_for(lambda: good.status == jobs.DONE)
-    assert bad.status == jobs.FAILED and "numbers went NaN" in bad.error
+    assert bad.status == jobs.FAILED and "RuntimeError: numbers went NaN" in bad.error
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
-def test_runs_work_at_a_lower_priority_than_the_sessions():
-    seen = {}
-
-    def work(run):
-        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        return True
-
-    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    run = jobs.JobManager(nice=10).submit("s", "t", work)
-    wait_for(lambda: run.status == jobs.DONE)
-    assert seen["nice"] == min(19, mine + 10)
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
-
-
-def test_a_run_pauses_between_steps_for_its_yield_fraction():
-    def work(run):
-        busy = 0.0
-        for _ in range(20):
-            run.should_stop()
-            t0 = time.perf_counter()
-            while time.perf_counter() - t0 < 0.01:     # 10 ms of work per step
-                pass
-            busy += time.perf_counter() - t0
-        run.publish({"busy": busy}, force=True)
-        return True
-
-    run = jobs.JobManager(yield_fraction=0.5).submit("s", "t", work)
-    wait_for(lambda: run.status == jobs.DONE)
-    busy = run.view()[2]["busy"]
-    # 19 pauses of half the time worked since the previous check (>= 10 ms each)
-    assert run.worked_s >= busy + 0.5 * 19 * 0.01
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signals as on Linux")
+def test_a_killed_worker_leaves_its_run_failed_with_a_message(managers):
+    mgr = managers(max_running=1)
+    run = mgr.submit("a", "t", counting)
+    after = mgr.submit("b", "t", partial(counting, budget=2))
+    wait_for(lambda: step_of(run) > 0)
+    os.kill(run.process.pid, signal.SIGKILL)       # as the out-of-memory killer would
+    wait_for(lambda: run.status == jobs.FAILED)
+    assert "killed by signal 9" in run.error
+    wait_for(lambda: after.status == jobs.DONE)     # the slot is free again
+    # a paused run whose worker dies fails too (it could not resume)
+    paused = mgr.submit("c", "t", counting)
+    wait_for(lambda: step_of(paused) > 0)
+    mgr.stop(paused)
+    wait_for(lambda: paused.status == jobs.PAUSED)
+    os.kill(paused.process.pid, signal.SIGKILL)
+    wait_for(lambda: paused.status == jobs.FAILED)
+    with pytest.raises(jobs.RunRejected, match="only a paused run"):
+        mgr.resume(paused)

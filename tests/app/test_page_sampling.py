@@ -80,7 +80,7 @@ def test_step_slider_browses_the_sample(at):
     assert html.unescape(current).startswith(f"step 5: {visible_char(drawn)!r}, P = ")
     hidden = chart(at, "sampling.hidden_chart")
     A = hidden["data"][0]["z"]
-    assert A.shape == (min(64, rnnviz.load_pretrained("char-lm-lstm").model.config.n_a), 200)
+    assert A.shape == (min(32, rnnviz.load_pretrained("char-lm-lstm").model.config.n_a), 200)
     np.testing.assert_array_equal(hidden["data"][1]["x"], A[:, 4])
 
 
