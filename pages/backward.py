@@ -12,8 +12,7 @@ from rnnviz_app.notes import backward_loss_note, bptt_equations
 
 KEY_LOSS, KEY_T, KEY_KEYS, KEY_DIRECTION, KEY_LAYER = (
     "backward.loss", "backward.t", "backward.keys", "backward.direction", "backward.layer")
-MAX_PANELS = 3
-KEY_ALL = "backward.all_units"
+MAX_PANELS, KEY_ALL = 3, "backward.all_units"
 # Heatmap cells drawn at most: by default the units with the largest gradients within
 # LIGHT_CELLS (a step or an edit sends ~40 kB, issue 12); with "Show all units" every unit up
 # to MAX_HEATMAP_CELLS (under 1.5 MB for a 256-unit model on 300 characters).
@@ -155,6 +154,7 @@ def render() -> None:
     ui.chart_with_note(_dw_fig(ctx.spec, ctx.text, at, direction, st.session_state[KEY_T],
                                layer), key="backward.dw", note=NOTES["dw"])
     _gradient_check(ctx, at)
+    ui.download_trace(ctx.spec, ctx.text, key="backward.download", at=at)
 
 
 render()

@@ -91,6 +91,7 @@ def render() -> None:
         st.dataframe(rows, hide_index=True, key="forward.shapes")
     with c2:
         ui.look_for(NOTES["shapes"].format(T=T))
+    ui.download_trace(ctx.spec, ctx.text, key="forward.download")
 
 
 render()

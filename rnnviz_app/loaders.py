@@ -181,9 +181,11 @@ def get_dw_contributions(spec: ModelSpec, text: str, at: str, direction: str = "
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def get_csv(spec: ModelSpec, text: str) -> bytes:
-    """The reading's trace as a tidy CSV (t, token, unit, quantity, symbol, value)."""
-    return get_trace(spec, text).to_dataframe().to_csv(index=False).encode("utf-8")
+def get_csv(spec: ModelSpec, text: str, at: str | None = None) -> bytes:
+    """The reading's trace as a tidy CSV (t, token, unit, quantity, symbol, value, layer); with
+    `at` ("all" or "last"), the backward trace of that loss instead (quantities dL/d·)."""
+    trace = get_trace(spec, text) if at is None else get_backward(spec, text, at).btrace
+    return trace.to_dataframe().to_csv(index=False).encode("utf-8")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

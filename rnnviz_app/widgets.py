@@ -321,16 +321,21 @@ def step_controls(key: str, T: int, label: str, back: str = "◀ t − 1", forwa
     return int(st.session_state[key])
 
 
-def download_trace(spec, text: str, key: str) -> None:
-    """A button that downloads the page's trace as the tidy CSV (built only when pressed)."""
+def download_trace(spec, text: str, key: str, at: str | None = None) -> None:
+    """A button that downloads the page's trace as the tidy CSV (built only when pressed);
+    with `at` (the loss: "all" or "last"), the gradients of the backward pass instead."""
     from rnnviz_app.loaders import get_csv
 
+    what = "trace" if at is None else "gradients"
     st.download_button(
-        "Download the trace as CSV (t, token, unit, quantity, symbol, value)",
-        data=lambda: get_csv(spec, text), file_name="rnnviz-trace.csv", mime="text/csv",
-        on_click="ignore", key=key)
+        f"Download the {what} as CSV (t, token, unit, quantity, symbol, value, layer)",
+        data=lambda: get_csv(spec, text, at), file_name=f"rnnviz-{what}.csv",
+        mime="text/csv", on_click="ignore", key=key)
     st.caption(r"One row per (t, unit, quantity): x\<t\>, every gate and pre-activation, "
-               r"c\<t\>, a\<t\> and ŷ\<t\>, with t counted from 1 as in the course notes.")
+               r"c\<t\>, a\<t\> and ŷ\<t\>, with t counted from 1 as in the course notes."
+               if at is None else
+               r"One row per (t, unit, quantity): ∂L/∂a\<t\>, ∂L/∂c\<t\> and the gates' "
+               r"gradients of this loss, t counted from 1 as in the course notes.")
 
 
 def metrics_row(*metrics) -> None:
