@@ -154,6 +154,8 @@ def test_every_page_draws_an_imported_model(monkeypatch, case, page):
     if page == "activations":
         trace = model.trace(DEFAULT_SENTENCE)
         keys = ["a_fwd", "a_bwd"] if model.config.bidirectional else ["a"]
+        if any(t.key == "activations.stack" for t in at.toggle):   # tabs: stack them all
+            at.toggle(key="activations.stack").set_value(True).run()
         assert {f"activations.heatmap.{k}" for k in keys} <= set(chart_keys(at))
         for k in keys:
             z = chart(at, f"activations.heatmap.{k}")["data"][0]["z"]

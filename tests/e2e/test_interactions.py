@@ -100,6 +100,17 @@ def _settled_step(page, key: str, sep: str) -> int:
     raise AssertionError(f"slider at t = {t}, chart: {chart_title(page, key)!r}")
 
 
+def _slider_reaches(page, t: int) -> int:
+    """The slider's step once it shows `t` (a fragment's rerun can start after wait_for_app
+    has seen the app idle), or what it shows after 10 s."""
+    for _ in range(100):
+        now = int(slider_value(page, "Step t"))
+        if now == t:
+            return now
+        page.wait_for_timeout(100)
+    return now
+
+
 def test_play_advances_the_one_step_counter(open_app_warm, app_menu, wait_for_app):
     page = open_app_warm(app_menu["Forward pass"])
     wait_for_charts(page)
@@ -148,7 +159,8 @@ def test_backward_pass_steps_down_from_T_x(open_app_warm, app_menu, wait_for_app
     for t in (T - 1, T - 2):
         page.get_by_role("button", name="◀ t − 1").click()
         wait_for_app(page)
-        assert int(slider_value(page, "Step t")) == t
+        assert _slider_reaches(page, t) == t
+        wait_for_app(page)
         shown = float(metric(page, f"||∂L/∂a<{t}>||"))
         assert shown == pytest.approx(expected[t - 1], rel=1e-3), t
     wait_for_charts(page)
