@@ -117,6 +117,7 @@ def server_tracebacks(log: str) -> list[str]:
 
 
 def cpu_model() -> str:
+    """The CPU's model name (Linux), else what platform knows (every benchmark prints it)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -124,4 +125,6 @@ def cpu_model() -> str:
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return "unknown CPU"
+    import platform
+
+    return platform.processor() or platform.machine() or "unknown CPU"

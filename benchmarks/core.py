@@ -23,6 +23,7 @@ import platform
 import time
 
 import numpy as np
+from _browser_common import cpu_model  # stdlib only: the CPU's name
 
 import rnnviz
 from rnnviz.core.model import Model, RNNConfig
@@ -70,18 +71,6 @@ def model_case(cell, m, T, n_x, n_a, rng, input_grad=True):
     def run():
         model.backward(model.forward(x), y, input_grad=input_grad)
     return run
-
-
-def cpu_model():
-    """The CPU's model name (Linux), else what platform knows."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def torch_cases(cell, m, T, n_x, n_a):

@@ -20,21 +20,11 @@ The server runs one BLAS thread per process (rnnviz_app.runtime), hence the defa
 
 import argparse
 import os
-import platform
 import sys
 import time
 from functools import partial
 
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from _browser_common import cpu_model  # stdlib only: the CPU's name
 
 
 def explicit_norms(model, trace):

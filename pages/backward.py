@@ -53,7 +53,7 @@ def _loss_choice(cfg) -> str:
     return at if cfg.head == "many_to_many" else "last"
 
 
-def _gradient_choice(cfg, btrace) -> tuple[str, tuple]:
+def _gradient_choice(cfg, btrace) -> tuple[str, tuple, int]:
     direction = ""
     if cfg.bidirectional:
         ui.keep_valid(KEY_DIRECTION, ["fwd", "bwd"], "fwd")
@@ -66,18 +66,18 @@ def _gradient_choice(cfg, btrace) -> tuple[str, tuple]:
     chosen = st.multiselect(
         f"Gradients to show (up to {MAX_PANELS})", available, key=KEY_KEYS, format_func=symbol,
         max_selections=MAX_PANELS, help=NOTES["keys_help"])
-    return direction, tuple(chosen) or tuple(default[:1])
+    chosen = tuple(chosen) or tuple(default[:1])
+    n = btrace[chosen[0]].shape[0]                      # (outside the stepper's fragment)
+    if n > max(8, LIGHT_CELLS // (btrace.T_x * len(chosen))) or st.session_state.get(KEY_ALL):
+        st.toggle(f"Show all {n} units", key=KEY_ALL, help=NOTES["all_units"])
+    return direction, chosen, MAX_HEATMAP_CELLS if st.session_state.get(KEY_ALL) else LIGHT_CELLS
 
 
-def _step(ctx, res, at, direction, chosen, layer=None) -> None:
-    """Step controls, the gradients at step t (of layer l) and their numbers (reruns alone)."""
+def _step(ctx, res, at, direction, chosen, cells, layer=None) -> None:
+    """Step controls, the gradients at step t (layer l) and their numbers (reruns alone)."""
     T, sup = res.steps.T_x, f"^[{layer}]" if layer else ""       # a^[l] in a stacked model
     ui.advance_play(KEY_T, T, step=-1)
     t = ui.step_controls(KEY_T, T, NOTES["step_label"], back_help=NOTES["step_back"])
-    n = res.btrace[chosen[0]].shape[0]
-    if n > max(8, LIGHT_CELLS // (T * len(chosen))) or st.session_state.get(KEY_ALL):
-        st.toggle(f"Show all {n} units", key=KEY_ALL, help=NOTES["all_units"])
-    cells = MAX_HEATMAP_CELLS if st.session_state.get(KEY_ALL) else LIGHT_CELLS
     ui.chart(_bptt_fig(ctx.spec, ctx.text, at, chosen, t, cells, layer), key="backward.bptt")
     da = ui.get_da_split(ctx.spec, ctx.text, at, t, direction, layer)
     ui.metrics_row(
@@ -145,10 +145,11 @@ def render() -> None:
 
     st.header("2. Stepping backwards", anchor="steps", divider="gray")
     layer = ui.layer_picker(ctx.model, KEY_LAYER)       # a stacked model: sections 2 and 3
-    direction, chosen = _gradient_choice(cfg, ui.get_btrace(ctx.spec, ctx.text, at, layer))
+    direction, chosen, cells = _gradient_choice(cfg, ui.get_btrace(ctx.spec, ctx.text, at,
+                                                                   layer))
     st.session_state.setdefault(KEY_T, res.steps.T_x)
     playing = ui.play_button(KEY_T, res.steps.T_x, step=-1)
-    (_playing if playing else _stepper)(ctx, res, at, direction, chosen, layer)
+    (_playing if playing else _stepper)(ctx, res, at, direction, chosen, cells, layer)
 
     st.header("3. How each step adds to ∂L/∂W", anchor="dw", divider="gray")
     ui.chart_with_note(_dw_fig(ctx.spec, ctx.text, at, direction, st.session_state[KEY_T],

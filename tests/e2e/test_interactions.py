@@ -92,7 +92,7 @@ def _play(page, button: str, steps: int, wait_for_app) -> None:
 def _settled_step(page, key: str, sep: str) -> int:
     """The step t once the slider and the chart's title show the same one (a step that was
     on its way when Pause was pressed lands first)."""
-    for _ in range(50):                     # 5 s at most
+    for _ in range(150):                    # 15 s at most
         t = int(slider_value(page, "Step t"))
         if f"step t = {t}{sep}" in chart_title(page, key):
             return t

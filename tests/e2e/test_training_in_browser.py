@@ -61,7 +61,8 @@ def test_a_run_advances_live_and_stops(open_app, app_menu):
     assert 0 < stopped < int(STEP.search(text).group(2)), text
     page.wait_for_timeout(2500)
     assert _progress(page)[1] == stopped            # nothing trains while paused
-    expect(_button(page, "training.resume")).to_be_enabled()
+    # The page reruns once the worker has paused (the live fragment sees it): then Resume.
+    expect(_button(page, "training.resume")).to_be_enabled(timeout=20_000)
     expect(loss_chart).to_have_count(1)             # redraws replace the chart
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert not page.console_errors, page.console_errors
