@@ -128,3 +128,32 @@ def cpu_model() -> str:
     import platform
 
     return platform.processor() or platform.machine() or "unknown CPU"
+
+
+# A cheap fingerprint of what the main area's charts plot (data, text, image sources): it
+# changes when an edit really changed a chart.
+SIGNATURE_JS = r"""
+() => {
+  const sum = (v, acc) => {
+    if (acc.n > 200000 || v === null || v === undefined) return acc;
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) acc.s += v * (1 + (acc.n % 7));
+      acc.n++;
+      return acc;
+    }
+    if (typeof v === 'string') { acc.s += v.length; acc.n++; return acc; }
+    if (ArrayBuffer.isView(v) || Array.isArray(v)) { for (const x of v) sum(x, acc); return acc; }
+    if (typeof v === 'object' && '_inputArray' in v) return sum(v._inputArray, acc);
+    return acc;
+  };
+  const plots = document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot");
+  return [...plots].map((el) => {
+    const acc = {s: 0, n: 0};
+    for (const t of (el.data || [])) {
+      sum(t.z, acc); sum(t.y, acc); sum(t.x, acc); sum(t.text, acc);
+      if (t.source) acc.s += t.source.length;
+    }
+    return acc.n + ':' + acc.s.toPrecision(12);
+  }).join('|');
+}
+"""

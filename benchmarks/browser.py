@@ -58,6 +58,7 @@ from pathlib import Path
 from _browser_common import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    SIGNATURE_JS,
     Server,
     cpu_model,
     is_benign_console,
@@ -109,33 +110,6 @@ INIT_JS = r"""
     if (e.target.closest && e.target.closest("[data-testid='stSidebarNavLink']")) mark();
   }, true);
 })();
-"""
-
-# A cheap fingerprint of what the main area's charts plot.
-SIGNATURE_JS = r"""
-() => {
-  const sum = (v, acc) => {
-    if (acc.n > 200000 || v === null || v === undefined) return acc;
-    if (typeof v === 'number') {
-      if (Number.isFinite(v)) acc.s += v * (1 + (acc.n % 7));
-      acc.n++;
-      return acc;
-    }
-    if (typeof v === 'string') { acc.s += v.length; acc.n++; return acc; }
-    if (ArrayBuffer.isView(v) || Array.isArray(v)) { for (const x of v) sum(x, acc); return acc; }
-    if (typeof v === 'object' && '_inputArray' in v) return sum(v._inputArray, acc);
-    return acc;
-  };
-  const plots = document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot");
-  return [...plots].map((el) => {
-    const acc = {s: 0, n: 0};
-    for (const t of (el.data || [])) {
-      sum(t.z, acc); sum(t.y, acc); sum(t.x, acc); sum(t.text, acc);
-      if (t.source) acc.s += t.source.length;
-    }
-    return acc.n + ':' + acc.s.toPrecision(12);
-  }).join('|');
-}
 """
 
 # Visual complete (see the module docstring) of the action marked in window.__mark:

@@ -13,9 +13,8 @@ from rnnviz_app.notes import backward_loss_note, bptt_equations
 KEY_LOSS, KEY_T, KEY_KEYS, KEY_DIRECTION, KEY_LAYER = (
     "backward.loss", "backward.t", "backward.keys", "backward.direction", "backward.layer")
 MAX_PANELS, KEY_ALL = 3, "backward.all_units"
-# Heatmap cells drawn at most: by default the units with the largest gradients within
-# LIGHT_CELLS (a step or an edit sends ~40 kB, issue 12); with "Show all units" every unit up
-# to MAX_HEATMAP_CELLS (under 1.5 MB for a 256-unit model on 300 characters).
+# Heatmap cells drawn: the units with the largest gradients within LIGHT_CELLS (~40 kB a step);
+# "Show all units": up to MAX_HEATMAP_CELLS (< 1.5 MB for 256 units on 300 characters).
 LIGHT_CELLS, MAX_HEATMAP_CELLS = 8_000, 90_000
 
 

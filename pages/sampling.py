@@ -11,7 +11,6 @@ from rnnviz_app.notes import SAMPLING as NOTES
 
 CHAR_LMS = {"char-lm-rnn": "RNN", "char-lm-gru": "GRU", "char-lm-lstm": "LSTM"}
 MAX_LENGTH, SEED_MAX = 400, 2**31 - 1       # characters to sample; largest seed
-COMPARE_DEFAULTS = NOTES["pair"]
 GENERATED = "sampling.generated"     # the settings of the sample on display (not a widget)
 REGENERATE = "sampling.regenerate"   # set by the "New seed" button's callback
 
@@ -104,7 +103,7 @@ def compare(name: str) -> None:
     """Two sentences side by side; editing them reruns only this fragment."""
     st.header("Which sentence does the model prefer?")
     st.caption(NOTES["compare_caption"])
-    text_a, text_b = ui.text_pair(COMPARE_DEFAULTS, "to compare")
+    text_a, text_b = ui.text_pair(NOTES["pair"], "to compare")
     if not (text_a and text_b):
         return
     pref = figs.preference(ui.get_score(name, text_a)["log_prob"],
