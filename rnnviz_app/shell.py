@@ -15,6 +15,7 @@ or widget change that arrived with it is seen.
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass
 
@@ -80,3 +81,7 @@ def ensure_frame() -> None:
 # The server process is rnnviz's own: keep freed memory for the kernels' buffers
 # (see rnnviz.keep_freed_memory; RNNVIZ_KEEP_FREED_MEMORY=0 turns it off).
 rnnviz.keep_freed_memory()
+# Everything imported so far (Streamlit, pandas, Plotly, rnnviz) lives as long as the process:
+# keep it out of the garbage collector's full passes, which would walk it on every
+# collection while holding the GIL (see runner.postScriptGC in .streamlit/config.toml).
+gc.freeze()

@@ -13,6 +13,7 @@ DEPLOY_SETTINGS = [
     ("server", "fileWatcherType", "none"),
     ("server", "enableXsrfProtection", True),
     ("server", "maxUploadSize", 50),
+    ("runner", "postScriptGC", False),
     ("client", "showErrorDetails", "none"),
     ("client", "toolbarMode", "viewer"),
     ("browser", "gatherUsageStats", False),
