@@ -42,19 +42,25 @@ the server process and the (niced) workers used meanwhile. The runs train in
 worker processes of their own (rnnviz_app.jobs: forkserver children at nice + 10 with one
 BLAS thread), so what the visitor waits for is the two cores, not the server's GIL; the
 server's process group (what --training starts and kills) includes the forkserver and the
-workers.
+workers. The two trainers stand for two other people: their pages run in a second Chromium at
+nice +10, as if on their own computers (each redraws its live charts every second);
+--co-located-trainers puts them in the visitor's browser at nice 0 instead, so the visitor's
+cores also draw the trainers' charts.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import platform
 import random
+import shlex
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -676,6 +682,17 @@ async def start_training(page: Page, stats: Stats, where: str) -> None:
         ".innerText)", timeout=LOAD_TIMEOUT_MS, polling=100)
 
 
+def niced_executable(executable: str, niceness: int) -> str:
+    """A script that runs `executable` at `niceness` (Playwright launches a path, not a
+    command line); written to a temporary file that lives as long as this process."""
+    script = tempfile.NamedTemporaryFile("w", suffix="-chromium", delete=False)
+    script.write(f"#!/bin/sh\nexec nice -n {niceness} {shlex.quote(executable)} \"$@\"\n")
+    script.close()
+    os.chmod(script.name, 0o755)
+    atexit.register(os.unlink, script.name)
+    return script.name
+
+
 async def training_load(args) -> dict:
     chromium = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
     server = Server()
@@ -686,11 +703,17 @@ async def training_load(args) -> dict:
             browser = await pw.chromium.launch(
                 executable_path=chromium, headless=True, args=CHROMIUM_ARGS
             )
+            # The trainers' own browsers stand for two other people's computers: by default
+            # they run at nice +10 (a second Chromium), so what the visitor waits for is the
+            # server and the workers, not two pages drawing live charts on the visitor's cores.
+            trainer_browser = browser if args.co_located_trainers else await pw.chromium.launch(
+                executable_path=niced_executable(chromium, 10), headless=True,
+                args=CHROMIUM_ARGS)
             titles, sentence_pages = await warm_up(browser, server.base_url, stats)
             rng = random.Random(7)
             _, visitor = await new_session(browser, server.base_url, stats, "visitor")
-            trainers = [await new_session(browser, server.base_url, stats, f"trainer {i}")
-                        for i in range(2)]
+            trainers = [await new_session(trainer_browser, server.base_url, stats,
+                                          f"trainer {i}") for i in range(2)]
             await switch_page(visitor, "Activations", stats, "visitor")
             changes = "Activations" in sentence_pages
 
@@ -722,9 +745,13 @@ async def training_load(args) -> dict:
             both = all(p.startswith("running") for p in progress)
             for context, _ in trainers:
                 await context.close()
+            if trainer_browser is not browser:
+                await trainer_browser.close()
             await browser.close()
         result = {
             "edits_per_phase": args.edits,
+            "trainers_browser": ("the visitor's (co-located, nice 0)"
+                                 if args.co_located_trainers else "its own, nice +10"),
             "errors": len(stats.errors),
             "error_list": stats.errors[:20],
             "edit_p50_idle_ms": pct(idle, 50),
@@ -751,6 +778,7 @@ async def training_load(args) -> dict:
 def training_table(r: dict) -> str:
     rows = [
         ("edits per phase (Activations page)", r["edits_per_phase"]),
+        ("the two trainers' browser", r["trainers_browser"]),
         ("edit-to-render p50, idle", f"{r['edit_p50_idle_ms']} ms"),
         ("edit-to-render p50 / max, two runs training",
          f"{r['edit_p50_training_ms']} ms / {r['edit_max_training_ms']} ms"),
@@ -784,6 +812,9 @@ def main() -> int:
     ap.add_argument("--training", action="store_true",
                     help="measure another session's latency while two runs train")
     ap.add_argument("--edits", type=int, default=8, help="--training: edits per phase")
+    ap.add_argument("--co-located-trainers", action="store_true",
+                    help="--training: the trainers' pages in the visitor's browser at nice 0 "
+                         "(default: their own browser at nice +10, as on other computers)")
     ap.add_argument("--server-log", type=Path, help="write the server's output to this file")
     ap.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = ap.parse_args()

@@ -5,7 +5,6 @@ draws a character c from ŷ<t> (after temperature and top-k) and feeds it back a
 
     sample_text_html     the sampled text, each character coloured by the probability it had
                          (HTML: the page redraws it at every step)
-    fig_sample_text      the same as a Plotly chart
     fig_topk             ŷ<t> at one step: the k most likely characters, the drawn one marked
     fig_hidden_state     a<t> over all steps (units x steps) and at the chosen step
     fig_logprob_compare  log P(c<t> | c<1..t-1>) per character and its running sum, for one or
@@ -131,69 +130,6 @@ def fig_topk(probs: np.ndarray, chosen_id: int, itos: Sequence[str], k: int = 10
     return figure(data, layout, compact=True)
 
 
-def text_grid(chars: Sequence[str], width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column and row of each character when the text wraps at `width` and after newlines."""
-    cols, rows = np.empty(len(chars), dtype=int), np.empty(len(chars), dtype=int)
-    c = r = 0
-    for i, ch in enumerate(chars):
-        if c >= width:
-            c, r = 0, r + 1
-        cols[i], rows[i] = c, r
-        c += 1
-        if ch == "\n":
-            c, r = 0, r + 1
-    return cols, rows
-
-
-def fig_sample_text(chars: Sequence[str], p_chosen: np.ndarray, n_prefix: int = 0,
-                    step: int | None = None, width: int = 48) -> go.Figure:
-    """The prefix (grey) and the sampled characters, each coloured by P(drawn character).
-
-    chars: prefix characters followed by the generated ones; p_chosen: one probability per
-    generated character; step (1-based, over the generated characters) is outlined in red.
-    The text wraps at `width` characters and after every newline.
-    """
-    chars = list(chars)
-    n = len(chars)
-    n_prefix = min(n_prefix, n)
-    p = np.asarray(p_chosen, dtype=np.float32)[: n - n_prefix]
-    cols, rows = text_grid(chars, width)
-    labels = np.asarray(char_labels(chars), dtype=object)
-    gen = np.arange(n) >= n_prefix
-    steps = (np.arange(n) - n_prefix + 1)[gen]
-    box = dict(symbol="square", size=19, line=dict(width=1, color="white"))
-    data = [
-        dict(type="scatter", x=cols[~gen], y=rows[~gen], mode="markers+text",
-             text=labels[~gen], textfont=dict(size=13, color="#333"), name="prefix",
-             marker=dict(color="#d9d9d9", **box),
-             hovertemplate="prefix (given): '%{text}'<extra></extra>"),
-        dict(type="scatter", x=cols[gen], y=rows[gen], mode="markers+text",
-             text=labels[gen], name="sampled", customdata=steps,
-             textfont=dict(size=13, color=np.where(p > 0.55, "white", "#222")),
-             marker=dict(color=p, colorscale=PROBABILITY, cmin=0, cmax=1,
-                         colorbar=dict(title=dict(text="P(drawn)"), thickness=12, len=0.9),
-                         **box),
-             hovertemplate="step %{customdata}: '%{text}'<br>P = %{marker.color:.3f}"
-                           "<extra></extra>"),
-    ]
-    if step is not None and 1 <= step <= n - n_prefix:
-        i = n_prefix + step - 1
-        data.append(dict(type="scatter", x=[cols[i]], y=[rows[i]], mode="markers",
-                         hoverinfo="skip", name="current step",
-                         marker=dict(symbol="square-open", size=24, color=ACCENT,
-                                     line=dict(width=3, color=ACCENT))))
-    n_rows = int(rows.max()) + 1 if n else 1
-    layout = dict(
-        title=dict(text="Sampled text: grey = prefix; colour = the probability the drawn "
-                        "character had; red box = the step on the slider"),
-        xaxis=dict(visible=False, range=[-1, width], fixedrange=True),
-        yaxis=dict(visible=False, range=[n_rows - 0.4, -0.6], fixedrange=True),
-        height=90 + 26 * n_rows, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
-        plot_bgcolor="white",
-    )
-    return figure(data, layout, compact=True)
-
-
 PREFIX_GREY = "#d9d9d9"
 _BOX = "border-radius:2px;padding:0 1px;margin:0 1px 0 0"
 
@@ -205,7 +141,7 @@ def _char_html(ch: str) -> str:
 
 def sample_text_html(chars: Sequence[str], p_chosen: np.ndarray, n_prefix: int = 0,
                      step: int | None = None) -> str:
-    """`fig_sample_text` as HTML: the prefix on grey, each sampled character on the colour of
+    """The sampled text as HTML: the prefix on grey, each sampled character on the colour of
     the probability it was drawn with (`PROBABILITY`: 0 white, 1 dark blue), the character of
     `step` (1-based over the sampled ones) outlined in red and marked aria-current="step".
     Hovering a character shows its step and P. A legend line follows.

@@ -7,11 +7,12 @@ import time
 
 def counting(budget=10**9, step_s=0.002, fail_at=None):
     """make_work: counts steps until `budget` (True) or a stop (False), publishing the count,
-    its process id and nice value; raises at step `fail_at`."""
+    its process id, nice value and scheduling policy; raises at step `fail_at`."""
     done = [0]
 
     def data():
-        return {"step": done[0], "pid": os.getpid(), "nice": os.nice(0)}
+        return {"step": done[0], "pid": os.getpid(), "nice": os.nice(0),
+                "policy": os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else None}
 
     def work(run):
         while done[0] < budget:

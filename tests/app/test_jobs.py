@@ -108,6 +108,8 @@ def test_runs_work_in_another_process_at_a_lower_priority(managers):
     data = run.view()[2]
     assert data["pid"] != os.getpid() and data["pid"] == run.process.pid
     assert data["nice"] == min(19, os.nice(0) + 10)
+    if hasattr(os, "SCHED_IDLE"):            # Linux: only CPU time no one else wants
+        assert data["policy"] == os.SCHED_IDLE
 
 
 def test_stop_then_resume_continues_in_the_same_worker(managers):

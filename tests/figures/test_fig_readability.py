@@ -252,8 +252,6 @@ def test_every_colour_of_the_sampling_figures_is_css_or_on_a_scale():
     itos = [chr(97 + i) for i in range(20)]
     figs = [sampling.fig_hidden_state(A_, 7, n_prefix=11),
             sampling.fig_topk(probs, 3, itos, k=10, step=2, model_probs=probs),
-            sampling.fig_sample_text(list("Return the cat"), rng.uniform(0, 1, 3),
-                                     n_prefix=11, step=2),
             sampling.fig_logprob_compare([("A", list("abc"), np.log([0.5, 0.2, 0.1])),
                                           ("B", list("abd"), np.log([0.5, 0.2, 0.3]))])]
     for fig in figs:

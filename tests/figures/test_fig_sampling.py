@@ -67,24 +67,6 @@ def test_topk_adds_a_draw_outside_the_top_k():
     assert bars["marker"]["color"] == [F.BASE, F.ACCENT]
 
 
-def test_text_grid_wraps_at_width_and_newlines():
-    cols, rows = F.text_grid(list("abcde\nfg"), width=3)
-    assert cols.tolist() == [0, 1, 2, 0, 1, 2, 0, 1]
-    assert rows.tolist() == [0, 0, 0, 1, 1, 1, 2, 2]
-
-
-def test_sample_text_colours_each_draw_by_its_probability():
-    chars = list("ab") + list("c d<")
-    p = np.array([0.9, 0.5, 0.25, 0.125])
-    s = spec(F.fig_sample_text(chars, p, n_prefix=2, step=3, width=10))
-    prefix, sampled, current = s["data"]
-    assert prefix["text"] == ["a", "b"]
-    assert sampled["text"] == ["c", "␣", "d", "&lt;"]
-    np.testing.assert_allclose(sampled["marker"]["color"], p)
-    np.testing.assert_array_equal(sampled["customdata"], [1, 2, 3, 4])
-    assert (current["x"], current["y"]) == ([4], [0])                 # step 3 = "d", column 4
-
-
 def test_hidden_state_heatmap_and_bars():
     A = np.random.default_rng(0).uniform(-1, 1, (6, 9))
     s = spec(F.fig_hidden_state(A, step=4))
