@@ -2,8 +2,8 @@
 
 A run's work (`work(run) -> bool`, as built by `rnnviz.training.runs`) executes in a process
 of its own, started from a "forkserver" (never a fork of the threaded server), at a lower
-scheduling priority (nice, and Linux's SCHED_IDLE policy) and with one BLAS / OpenMP thread, so a run takes at most one core and
-never the server's GIL.
+scheduling priority (nice, and Linux's SCHED_IDLE policy) and with one BLAS / OpenMP
+thread, so a run takes at most one core and never the server's GIL.
 
 The protocol on the run's Pipe (every message a tuple):
 
