@@ -372,6 +372,11 @@ def _toggle_play(key: str, T: int, step: int) -> None:
     end = T if step > 0 else 1
     if playing and st.session_state.get(key) == end:       # at the end: play from the start
         st.session_state[key] = 1 if step > 0 else T
+    else:
+        # Written back, so this run sends the slider the server's t. A tick of the playing
+        # fragment that Pause interrupted may have moved the browser's slider already while
+        # the click carried the old t: without this the slider and the chart disagreed.
+        st.session_state[key] = int(st.session_state.get(key, 1 if step > 0 else T))
     st.session_state[f"{key}.playing"] = playing
     st.session_state[f"{key}.due"] = time.monotonic() + PLAY_SECONDS
 
