@@ -105,6 +105,30 @@ def is_benign_console(text: str, url: str) -> bool:
     )
 
 
+async def guarded_page(browser, base_url: str, *, viewport: dict, init_js: str, name: str,
+                       errors: list, blocked: list):
+    """A page in a new browser context of `browser` (Playwright's async API) that runs
+    `init_js` first, aborts every request not for `base_url` (its URL goes to `blocked`) and
+    records console errors (not the benign ones) and uncaught page errors in `errors`."""
+    context = await browser.new_context(viewport=viewport)
+    await context.add_init_script(init_js)
+
+    async def only_loopback(route):
+        blocked.append(route.request.url)
+        await route.abort()
+
+    await context.route(lambda url: not url.startswith(base_url), only_loopback)
+    page = await context.new_page()
+
+    def on_console(msg) -> None:
+        if msg.type == "error" and not is_benign_console(msg.text, msg.location.get("url", "")):
+            errors.append(f"{name}: console.error: {msg.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"{name}: pageerror: {exc}"))
+    return page
+
+
 def server_tracebacks(log: str) -> list[str]:
     """One line per Python traceback in a server log: the exception and where it was raised."""
     found = []

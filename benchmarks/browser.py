@@ -61,7 +61,7 @@ from _browser_common import (
     SIGNATURE_JS,
     Server,
     cpu_model,
-    is_benign_console,
+    guarded_page,
     server_tracebacks,
 )
 from playwright.async_api import Browser, Page, async_playwright
@@ -258,23 +258,8 @@ def profile_edit(frames: list[tuple[float, bytes | str]], pressed: float,
 
 
 async def new_page(browser: Browser, base_url: str, run: Run, name: str) -> Page:
-    context = await browser.new_context(viewport=VIEWPORT)
-    await context.add_init_script(INIT_JS)
-
-    async def only_loopback(route):
-        run.blocked.append(route.request.url)
-        await route.abort()
-
-    await context.route(lambda url: not url.startswith(base_url), only_loopback)
-    page = await context.new_page()
-
-    def on_console(msg) -> None:
-        if msg.type == "error" and not is_benign_console(msg.text, msg.location.get("url", "")):
-            run.errors.append(f"{name}: console.error: {msg.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: run.errors.append(f"{name}: pageerror: {exc}"))
-    return page
+    return await guarded_page(browser, base_url, viewport=VIEWPORT, init_js=INIT_JS, name=name,
+                              errors=run.errors, blocked=run.blocked)
 
 
 async def visual_complete(page: Page, evidence: dict, quiet_ms: int) -> dict:

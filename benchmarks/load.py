@@ -70,8 +70,8 @@ from _browser_common import (
     CHROMIUM_ARGS,
     SIGNATURE_JS,
     Server,
+    guarded_page,
     health,
-    is_benign_console,
     server_tracebacks,
 )
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
@@ -263,22 +263,10 @@ class Stats:
 
 
 async def new_session(browser: Browser, base_url: str, stats: Stats, name: str):
-    context = await browser.new_context(viewport={"width": 1400, "height": 900})
-    await context.add_init_script(INIT_JS)
-
-    async def only_loopback(route):
-        stats.blocked_requests.append(route.request.url)
-        await route.abort()
-
-    await context.route(lambda url: not url.startswith(base_url), only_loopback)
-    page = await context.new_page()
-
-    def on_console(msg) -> None:
-        if msg.type == "error" and not is_benign_console(msg.text, msg.location.get("url", "")):
-            stats.errors.append(f"{name}: console.error: {msg.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: stats.errors.append(f"{name}: pageerror: {exc}"))
+    page = await guarded_page(browser, base_url, viewport={"width": 1400, "height": 900},
+                              init_js=INIT_JS, name=name, errors=stats.errors,
+                              blocked=stats.blocked_requests)
+    context = page.context
     await page.goto(base_url, wait_until="domcontentloaded")
     await page.wait_for_selector(
         "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']",

@@ -10,6 +10,7 @@ st.error naming it and the session keeps the model it had.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 
 import streamlit as st
@@ -51,15 +52,17 @@ json.dump(itos, open("vocab.json", "w"))   # the tokens in index order
 """
 
 
-def weight_types() -> list[str]:
+@functools.cache
+def weight_types() -> tuple[str, ...]:
     """File types the uploader accepts: .pt/.pth only when torch is installed.
 
-    Looked up, not imported: importing torch on the first render costs seconds and leaves
-    ~200,000 objects that every later garbage collection of the server walks.
+    Looked up once per process, not imported: importing torch on the first render costs
+    seconds and leaves ~200,000 objects that every later garbage collection of the server
+    walks.
     """
     if importlib.util.find_spec("torch") is None:
-        return ["safetensors", "npz"]
-    return ["safetensors", "npz", "pt", "pth"]
+        return ("safetensors", "npz")
+    return ("safetensors", "npz", "pt", "pth")
 
 
 def parse_labels(text: str) -> list[str] | None:

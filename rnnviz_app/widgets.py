@@ -369,14 +369,12 @@ PLAY_SECONDS = 0.8
 
 def _toggle_play(key: str, T: int, step: int) -> None:
     playing = not st.session_state.get(f"{key}.playing", False)
-    end = T if step > 0 else 1
-    if playing and st.session_state.get(key) == end:       # at the end: play from the start
-        st.session_state[key] = 1 if step > 0 else T
-    else:
-        # Written back, so this run sends the slider the server's t. A tick of the playing
-        # fragment that Pause interrupted may have moved the browser's slider already while
-        # the click carried the old t: without this the slider and the chart disagreed.
-        st.session_state[key] = int(st.session_state.get(key, 1 if step > 0 else T))
+    start, end = (1, T) if step > 0 else (T, 1)
+    t = int(st.session_state.get(key, start))
+    # Always written back, so this run sends the slider the server's t: a tick of the playing
+    # fragment that Pause interrupted may have moved the browser's slider already while the
+    # click carried the old t (the slider and the chart disagreed).
+    st.session_state[key] = start if playing and t == end else t     # at the end: from start
     st.session_state[f"{key}.playing"] = playing
     st.session_state[f"{key}.due"] = time.monotonic() + PLAY_SECONDS
 
