@@ -75,10 +75,10 @@ def pages(args) -> None:
     from streamlit.testing.v1 import AppTest
 
     import rnnviz_app.sidebar as sidebar
-    from rnnviz_app.loaders import model_digest
+    from rnnviz_app.loaders import session_name
 
     m = big_model(args.n_a, args.layers, args.vocab, args.cell).freeze()
-    name = "session:" + model_digest(m)
+    name = session_name(m)
     # AppTest formats the model picker outside the session: give it the session's models.
     sidebar.session_models = lambda: {name: m}
     AppTest.from_file(str(REPO / "app.py"), default_timeout=600).run()      # imports

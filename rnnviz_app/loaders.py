@@ -7,13 +7,13 @@ few scalars and a string), never arrays. Results are shared by all sessions, so 
 are read-only (``flags.writeable = False``): copy before changing anything.
 
 Models that live in one session (an upload, a model trained in the app) are kept in
-``st.session_state`` and named "session:<digest of their weights>": the same weights give the
-same name, so sharing their cached readings between sessions is safe.
+``st.session_state`` and named "session:<identity>" (`ModelInUse.identity`: a digest of the
+whole model object: weights, vocabulary, tokenizer, case, start token, task, labels, readout),
+so two sessions share a cached reading only when their models read every text the same way.
+A model that cannot be had raises `ModelUnavailable`; nothing is substituted for it.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 import numpy as np
 import streamlit as st
@@ -68,25 +68,30 @@ def session_models() -> dict[str, ModelInUse]:
     return st.session_state.setdefault(KEY_SESSION_MODELS, {})
 
 
-def model_digest(model: ModelInUse) -> str:
-    """A short content hash of the weights, vocabulary, kind and labels."""
-    h = hashlib.sha256()
-    h.update(repr((model.kind, model.config, list(model.vocab.itos), model.output_labels,
-                   model.state0 is not None)).encode())
-    for k in sorted(model.model.params):
-        h.update(k.encode())
-        h.update(np.ascontiguousarray(model.model.params[k]).tobytes())
-    return h.hexdigest()[:16]
+def session_name(model: ModelInUse) -> str:
+    """The name a session model is cached under: "session:" + the first 24 hex digits of its
+    identity (`ModelInUse.identity`: weights, vocabulary, tokenizer, case, start token, task,
+    labels, readout, layers, variant). Two sessions share a cached reading only when their
+    models read every text the same way."""
+    return SESSION_PREFIX + model.identity[:24]
 
 
 def add_session_model(model: ModelInUse, select: bool = True) -> ModelSpec:
     """Keep `model` for this session only (read-only from now on) and make it a sidebar
     choice; with `select` the sidebar switches to it. Returns its spec."""
-    name = SESSION_PREFIX + model_digest(model)
-    session_models()[name] = model.freeze()
+    name = session_name(model.freeze())
+    session_models()[name] = model
     if select:
         st.session_state[KEY_MODEL] = name
     return ModelSpec(name=name)
+
+
+class ModelUnavailable(RuntimeError):
+    """The model a spec names cannot be had; the message names it and says why."""
+
+    def __init__(self, name: str, cause: str):
+        super().__init__(f"The model {name!r} cannot be loaded: {cause}")
+        self.name, self.cause = name, cause
 
 
 # -- the route --------------------------------------------------------------------------------
@@ -100,20 +105,20 @@ def _shared_model(spec: ModelSpec) -> ModelInUse:
 
 
 def get_model(spec: ModelSpec) -> ModelInUse:
-    """The model of `spec` (shared, read-only). A shipped or session model that cannot be
-    had falls back to random weights, so a broken choice degrades one choice, not the app."""
+    """The model of `spec` (shared, read-only). A model that cannot be had raises
+    `ModelUnavailable` naming it and the cause; nothing is substituted for it."""
     spec = spec.normalized()
     if spec.is_session:
         found = session_models().get(spec.name)
-        if found is not None:
-            return found
-        spec = ModelSpec()
-    if not spec.is_random:
-        try:
-            return _shared_model(spec)
-        except Exception:
-            spec = ModelSpec()
-    return _shared_model(spec)
+        if found is None:
+            raise ModelUnavailable(spec.name, "it lived in another browser session, or the page "
+                                   "was reloaded (a model you upload or train stays with the "
+                                   "session it was made in): upload or train it again")
+        return found
+    try:
+        return _shared_model(spec)
+    except Exception as exc:        # a missing or broken checkpoint: say so, name the cause
+        raise ModelUnavailable(spec.label(), f"{type(exc).__name__}: {exc}") from exc
 
 
 @st.cache_resource(max_entries=_READINGS, show_spinner=False)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import rnnviz
+from rnnviz_app.loaders import ModelUnavailable
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ def run_app() -> None:
     _FRAME.active = True
     try:
         page.run()
+    except ModelUnavailable as exc:     # a page's own model (not the sidebar's) is missing
+        st.error(str(exc))
     finally:
         _FRAME.active = False
 

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import streamlit as st
 
 from rnnviz.models import KIND_NAMES, SESSION_PREFIX, ModelInUse, Steps
-from rnnviz_app.loaders import get_model, get_steps, session_models, shipped_models
+from rnnviz_app.loaders import (
+    ModelUnavailable,
+    get_model,
+    get_steps,
+    session_models,
+    shipped_models,
+)
 from rnnviz_app.notes import READOUT_H_N
 from rnnviz_app.shell import ensure_frame
 from rnnviz_app.state import (
@@ -25,6 +31,7 @@ from rnnviz_app.state import (
     KEY_BIDIRECTIONAL,
     KEY_CELL,
     KEY_INIT_SCALE,
+    KEY_LAST_GOOD,
     KEY_MODEL,
     KEY_N_A,
     KEY_SEED,
@@ -128,6 +135,7 @@ def render_sidebar() -> None:
     options = [*shipped_models(), *session_models(), RANDOM]
     _init_defaults(options)
     problems = _read_link(options)
+    failure = _keep_a_model_that_loads(options)
     with st.sidebar:
         # The app's name as the page-independent heading (the menu sits above it).
         st.title("rnnviz")
@@ -166,7 +174,26 @@ def render_sidebar() -> None:
         if problems:
             st.warning("The link you opened could not be followed in full: "
                        + "; ".join(problems) + ". The defaults are shown instead.")
+    if failure:
+        st.error(failure)       # at the top of the page, above whatever the page shows
     _write_link()
+
+
+def _keep_a_model_that_loads(options: list[str]) -> str | None:
+    """Before the model picker is drawn: when the chosen model cannot be loaded, go back to
+    the last choice that loaded (else random weights) and return a message naming the model
+    and the cause; None when it loads. Nothing is substituted silently."""
+    spec = _spec()
+    try:
+        get_model(spec)
+    except ModelUnavailable as exc:
+        last = st.session_state.get(KEY_LAST_GOOD)
+        back = last if last in options and last != spec.name else RANDOM
+        st.session_state[KEY_MODEL] = back
+        st.session_state[KEY_LAST_GOOD] = back
+        return f"{exc}. The sidebar is back on {_model_label(back)}."
+    st.session_state[KEY_LAST_GOOD] = spec.name
+    return None
 
 
 def _shipped_summary(spec: ModelSpec) -> None:

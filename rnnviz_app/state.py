@@ -33,6 +33,9 @@ KEY_INIT_SCALE = "sidebar.init_scale"
 KEY_SENTENCE = "sidebar.sentence"
 # Session state (not a widget): name -> ModelInUse of the models that live in this session.
 KEY_SESSION_MODELS = "rnnviz.session_models"
+# Session state: the last model choice that loaded (the sidebar goes back to it when a choice
+# cannot be loaded).
+KEY_LAST_GOOD = "rnnviz.last_good_model"
 
 RANDOM_DEFAULTS = {
     KEY_CELL: "lstm",

@@ -34,6 +34,7 @@ from rnnviz.core.functional import softmax
 from rnnviz.core.model import Model, RNNConfig, State
 from rnnviz.core.trace import BackwardTrace, Trace
 from rnnviz.lm import UNK_CHAR, Sample, SampleStep, draw, sampling_distribution, stream_log_probs
+from rnnviz.models.identity import MEMO, identity
 from rnnviz.text import EOS_ID, UNK_ID, Token, Vocab
 
 KINDS = ("char_lm", "tagger", "classifier")
@@ -273,6 +274,19 @@ class ModelInUse:
         from rnnviz.models.imported import export
 
         return export(self, path)
+
+    @property
+    def identity(self) -> str:
+        """The hex digest of everything that changes what this model reads or predicts
+        (`rnnviz.models.identity`): weights, config (layers, variant, readout, head), vocabulary
+        with its tokenizer, case and unknown token, start token, task, labels. A cache shared
+        between sessions keys a model by it. Computed once, when first asked (a model in use is
+        not changed after it is made: `freeze` makes that so)."""
+        digest = self.__dict__.get(MEMO)
+        if digest is None:
+            digest = identity(self)
+            self.__dict__[MEMO] = digest
+        return digest
 
     def freeze(self) -> ModelInUse:
         """Make the weights read-only (a model shared by every session); returns self."""

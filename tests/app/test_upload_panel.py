@@ -19,7 +19,7 @@ import rnnviz
 from rnnviz.core.torch_layout import to_torch
 from rnnviz.models.imported import TASKS
 from rnnviz_app import sidebar
-from rnnviz_app.loaders import model_digest
+from rnnviz_app.loaders import session_name
 from rnnviz_app.state import DEFAULT_SENTENCE, KEY_MODEL, KEY_SESSION_MODELS
 from rnnviz_app.upload import (
     EXPORT_SNIPPET,
@@ -118,7 +118,7 @@ def _run_page(monkeypatch, model, page):
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
-    name = "session:" + model_digest(model)
+    name = session_name(model)
     models = {name: model.freeze()}
     at.session_state[KEY_SESSION_MODELS] = models
     at.session_state[KEY_MODEL] = name

@@ -285,3 +285,11 @@ def chart_title(page: Page, key: str) -> str:
     return page.evaluate(f"k => ({_PLOT_OF_KEY})(k)._fullLayout.title.text", key_class(key))
 
 
+
+
+def upload_panel(page: Page) -> Locator:
+    """The sidebar's "Your model…" panel, opened."""
+    panel = page.locator(SIDEBAR).locator("[data-testid='stExpander']", has_text="Your model…")
+    if not panel.locator("[data-testid='stFileUploader']").first.is_visible():
+        panel.locator("summary").first.click()
+    return panel

@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 from core.torch_support import import_torch
 from playwright.sync_api import expect
-from st_dom import EXCEPTION, SIDEBAR, chart_by_key, selectbox_value, wait_for_charts
+from st_dom import (
+    EXCEPTION,
+    SIDEBAR,
+    chart_by_key,
+    selectbox_value,
+    upload_panel,
+    wait_for_charts,
+)
 
 import rnnviz
 
@@ -41,14 +48,6 @@ def user_files(tmp_path):
     return net, tmp_path
 
 
-def _panel(page):
-    panel = page.locator(SIDEBAR).locator("[data-testid='stExpander']",
-                                          has_text="Your model…")
-    if not panel.locator("[data-testid='stFileUploader']").first.is_visible():
-        panel.locator("summary").first.click()
-    return panel
-
-
 def test_an_uploaded_model_draws_on_the_activations_page(open_app, app_menu, wait_for_app,
                                                          user_files):
     net, files = user_files
@@ -57,7 +56,7 @@ def test_an_uploaded_model_draws_on_the_activations_page(open_app, app_menu, wai
     before = selectbox_value(page, "Model", SIDEBAR)
 
     # Bad input first: a clear message, and the session keeps its model.
-    panel = _panel(page)
+    panel = upload_panel(page)
     uploaders = panel.locator("[data-testid='stFileUploaderDropzoneInput']")
     uploaders.nth(0).set_input_files(str(files / "broken.safetensors"))
     wait_for_app(page)
@@ -70,7 +69,7 @@ def test_an_uploaded_model_draws_on_the_activations_page(open_app, app_menu, wai
     assert selectbox_value(page, "Model", SIDEBAR) == before
 
     # The real file: the model picker switches to it and the page draws it.
-    panel = _panel(page)
+    panel = upload_panel(page)
     uploaders = panel.locator("[data-testid='stFileUploaderDropzoneInput']")
     uploaders.nth(0).set_input_files(str(files / "mygru.safetensors"))
     wait_for_app(page)
