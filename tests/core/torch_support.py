@@ -1,6 +1,6 @@
 """torch for the parity tests: a skip on a developer's machine without torch, a failure in CI.
 
-CI installs `.[test,bench]`, so a missing torch there is a broken environment, not a reason to
+CI installs `.[test]` (torch is in it), so a missing torch there is a broken environment, not a reason to
 skip (as with the browser tests). CI=true (set by CI services) or RNNVIZ_REQUIRE_TORCH=1 makes
 the parity modules fail at collection when torch cannot be imported.
 """
@@ -22,7 +22,7 @@ def import_torch():
     except ImportError as exc:
         if torch_required():
             pytest.fail(f"torch is required for the parity tests in CI ({exc}); install the "
-                        "test environment with pip install -e '.[test,bench]'", pytrace=False)
+                        "test environment with pip install -e '.[test]'", pytrace=False)
         pytest.skip("torch is not installed (the parity tests run in CI)",
                     allow_module_level=True)
     return torch
