@@ -133,11 +133,16 @@ DONE_JS = r"""
   if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stSpinner']")) {
     return false;
   }
+  // rnnviz's chart element; st.plotly_chart and st.vega_lite_chart (the floor app's variants)
   const charts = document.querySelectorAll(
-    "[data-testid='stMain'] [data-testid='stPlotlyChart']");
+    "[data-testid='stMain'] .stBidiComponent, "
+    + "[data-testid='stMain'] [data-testid='stPlotlyChart'], "
+    + "[data-testid='stMain'] [data-testid*='VegaLite']");
   const drawn = (c) => {
+    if (c.matches("[data-testid*='VegaLite']")) return !!c.querySelector('canvas, svg');
     const el = c.querySelector('.js-plotly-plot');
-    return el && el._fullLayout && el.data && el.data.length > 0;
+    return el && el._fullLayout && el.data && el.data.length > 0
+      && (el.dataset.revision === undefined || el.dataset.drawn === el.dataset.revision);
   };
   if (![...charts].every(drawn)) return false;
   const now = performance.now();
@@ -222,15 +227,17 @@ def describe(payload: bytes | str) -> tuple[str, str]:
         return kind, what
     element = delta.new_element
     etype = element.WhichOneof("type") or "?"
-    if etype == "plotly_chart":
+    if etype in ("plotly_chart", "bidi_component"):
         try:
-            title = json.loads(element.plotly_chart.spec).get("layout", {}).get("title", "")
+            spec = (json.loads(element.plotly_chart.spec) if etype == "plotly_chart"
+                    else json.loads(element.bidi_component.json)["figure"])
+            title = spec.get("layout", {}).get("title", "")
             title = title.get("text", "") if isinstance(title, dict) else title
         except (ValueError, AttributeError):
             title = ""
         if title:
             title = html.unescape(title).replace("|", "/")[:40]
-            return kind, f'plotly_chart "{title}"'
+            return kind, f'{etype} "{title}"'
     return kind, etype
 
 

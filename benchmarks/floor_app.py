@@ -17,13 +17,44 @@ few numeric ticks), "category" (a category axis of "t c" names with dtick=1: eve
 Measured 2026-11-28 (AMD EPYC, 2 cores), edit → visual complete median: 1 chart array 393–469 ms,
 none 213–236 ms, category 228 ms; 3 charts array 1004 ms (array0 1084, array90 1359), category
 655 ms, none 386 ms.
+
+RNNVIZ_FLOOR_ELEMENT chooses what draws the charts: "plotly" (default: `st.plotly_chart`, which
+re-creates a chart whose data changed), "component" (rnnviz's chart element,
+`rnnviz_app.charts`: mounted once per key, updated with Plotly.react) or "vega"
+(`st.vega_lite_chart`: a fixed spec with the data passed beside it, which Streamlit updates in
+place). Results side by side: docs/benchmarks.md.
 """
 
 import os
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+
+ELEMENT = os.environ.get("RNNVIZ_FLOOR_ELEMENT", "plotly")
+VEGA_SPEC = {   # fixed: only the data changes with the sentence
+    "mark": "rect", "height": 380, "width": "container",
+    "encoding": {"x": {"field": "t", "type": "ordinal", "title": None, "sort": None},
+                 "y": {"field": "unit", "type": "ordinal"},
+                 "color": {"field": "value", "type": "quantitative",
+                           "scale": {"scheme": "redblue", "domain": [-1, 1]}}},
+}
+
+
+def draw(fig: go.Figure, z: np.ndarray, chars: list[str], k: int) -> None:
+    if ELEMENT == "component":
+        from rnnviz_app.charts import plotly_chart
+
+        plotly_chart(fig, key=f"floor.chart{k}", config={"displaylogo": False})
+    elif ELEMENT == "vega":
+        units, steps = np.meshgrid(np.arange(z.shape[0]), np.arange(z.shape[1]), indexing="ij")
+        labels = np.array([f"{t} {c}" for t, c in enumerate(chars, start=1)])
+        data = pd.DataFrame({"unit": units.ravel(), "t": labels[steps.ravel()],
+                             "value": z.ravel()})
+        st.vega_lite_chart(data, VEGA_SPEC, key=f"floor.chart{k}")
+    else:
+        st.plotly_chart(fig, key=f"floor.chart{k}")
 
 
 def chart_page() -> None:
@@ -48,7 +79,7 @@ def chart_page() -> None:
             fig.update_xaxes(tickangle=-90)
         elif labels == "category":
             fig.update_xaxes(dtick=1, tickangle=-90)
-        st.plotly_chart(fig, key=f"floor.chart{k}")
+        draw(fig, z, [c if c != " " else "␣" for c in chars], k)
 
 
 def empty_page() -> None:

@@ -147,11 +147,16 @@ DONE_JS = (
   if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stSpinner']")) {
     return false;
   }
+  // rnnviz's chart element; st.plotly_chart and st.vega_lite_chart (the floor app's variants)
   const charts = document.querySelectorAll(
-    "[data-testid='stMain'] [data-testid='stPlotlyChart']");
+    "[data-testid='stMain'] .stBidiComponent, "
+    + "[data-testid='stMain'] [data-testid='stPlotlyChart'], "
+    + "[data-testid='stMain'] [data-testid*='VegaLite']");
   const drawn = (c) => {
+    if (c.matches("[data-testid*='VegaLite']")) return !!c.querySelector('canvas, svg');
     const el = c.querySelector('.js-plotly-plot');
-    return el && el._fullLayout && el.data && el.data.length > 0;
+    return el && el._fullLayout && el.data && el.data.length > 0
+      && (el.dataset.revision === undefined || el.dataset.drawn === el.dataset.revision);
   };
   if (![...charts].every(drawn)) return false;
   if (mustChange && ("""
@@ -282,7 +287,7 @@ STATE_JS = r"""
 () => {
   const app = document.querySelector("[data-testid='stApp']");
   const charts = [...document.querySelectorAll(
-    "[data-testid='stMain'] [data-testid='stPlotlyChart']")];
+    "[data-testid='stMain'] .stBidiComponent")];
   return {
     script: app && app.getAttribute('data-test-script-state'),
     connection: app && app.getAttribute('data-test-connection-state'),

@@ -8,7 +8,7 @@ from rnnviz.core.analysis import global_norm
 from rnnviz.core.trace import split_key, symbol
 from rnnviz.figures import backward as figs
 from rnnviz_app.notes import BACKWARD as NOTES
-from rnnviz_app.notes import backward_loss_note, bptt_equations
+from rnnviz_app.notes import backward_loss_note
 
 KEY_LOSS, KEY_T, KEY_KEYS, KEY_DIRECTION, KEY_LAYER = (
     "backward.loss", "backward.t", "backward.keys", "backward.direction", "backward.layer")
@@ -88,7 +88,7 @@ def _step(ctx, res, at, direction, chosen, cells, layer=None) -> None:
     ui.chart_with_note(_norm_fig(ctx.spec, ctx.text, at, t, layer), key="backward.norm",
                        note=NOTES["stepping"] + NOTES["stepping_" + at], ratio=(3, 2))
     with st.expander("The equations of one BPTT step"):
-        for line in bptt_equations(ctx.model.config.cell, layer, ctx.model.config.layers):
+        for line in ctx.model.model.cell.bptt_equations(layer, ctx.model.config.layers):
             ui.equation(line)
 
 

@@ -30,8 +30,8 @@ def generate(name: str, start: str, seed: int) -> tuple[str, list[str]]:
 @st.cache_resource(max_entries=256, show_spinner=False)
 def architecture(kind: str, x_labels: tuple, y_labels: tuple, highlight: tuple = (),
                  max_cols: int = 8):
-    """A diagram for these labels (small keys), built once and shared: st.plotly_chart only
-    copies a figure, and a diagram's many arrows are the costly part of building one."""
+    """A diagram for these labels (small keys), built once and shared: drawing only copies a
+    figure, and a diagram's many arrows are the costly part of building one."""
     return figs.fig_architecture(kind, x_labels, y_labels, y_highlight=highlight or None,
                                  max_cols=max_cols)
 

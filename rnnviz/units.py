@@ -52,13 +52,13 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.core.model import State
+from rnnviz.core.saturation import SATURATION_HIGH, SATURATION_LOW, fractions, gate_keys, thresholds
 from rnnviz.core.trace import symbol
 
 # -- corpora ---------------------------------------------------------------------------------
 
 MAX_CORPUS_BYTES = 1_000_000       # pasted or uploaded corpora: 1 MB of UTF-8
 DEFAULT_THRESHOLD = 0.3            # LSTMVis's default "on" threshold for a<t>
-SATURATION_LOW, SATURATION_HIGH = 0.1, 0.9
 
 # Below this many tokens a text is read in one carried pass (exact, and fast enough).
 EXACT_MAX_STEPS = 4096
@@ -697,11 +697,7 @@ def search_pattern(model, corpus, units, threshold: float = DEFAULT_THRESHOLD,
 
 def saturation_keys(model) -> list[str]:
     """The gate keys of a model (per direction); a<t> for an RNN, which has no gates."""
-    keys = trace_keys(model)
-    gates = [k for k in keys if k.startswith("gamma_")]
-    if gates:
-        return gates
-    return [k for k in keys if k in ("a_fwd", "a_bwd")] or ["a"]
+    return gate_keys(trace_keys(model)) or ["a"]
 
 
 def gate_saturation(model, text, low: float = SATURATION_LOW,
@@ -721,15 +717,13 @@ def gate_saturation(model, text, low: float = SATURATION_LOW,
     else:
         corpus = corpus_trace(model, text, keys)
     frames = []
-    gated = keys[0].startswith("gamma_")
-    relu = getattr(model.model.config, "activation", "tanh") == "relu"
-    lo, hi = (low, high) if gated else ((1e-6, 1.0) if relu else (-0.9, 0.9))
+    activation = getattr(model.model.config, "activation", "tanh")
     for k in keys:
-        V = corpus[k]
+        lo, hi = thresholds(k, activation, low, high)
+        below, above = fractions(corpus[k], lo, hi)
         frames.append(pd.DataFrame({
-            "quantity": k, "symbol": symbol(k), "unit": np.arange(V.shape[0]),
-            "below": (V < lo).mean(axis=1), "above": (V > hi).mean(axis=1),
-            "low": lo, "high": hi,
+            "quantity": k, "symbol": symbol(k), "unit": np.arange(len(below)),
+            "below": below, "above": above, "low": lo, "high": hi,
         }))
     return pd.concat(frames, ignore_index=True)
 

@@ -77,7 +77,6 @@ from rnnviz_app.loaders import (
     session_models,
     shipped_models,
 )
-from rnnviz_app.runtime import lighter_plotly_json, limit_blas_threads
 from rnnviz_app.shell import PAGES, ensure_frame, run_app
 from rnnviz_app.sidebar import (
     PageContext,
@@ -85,6 +84,7 @@ from rnnviz_app.sidebar import (
     current_text,
     page_context,
     render_sidebar,
+    sidebar_text,
 )
 from rnnviz_app.state import (
     DEFAULT_PRETRAINED,
@@ -122,7 +122,6 @@ from rnnviz_app.widgets import (
     play_button,
     preset_pair,
     safe_markdown_html,
-    sidebar_text,
     span_slider,
     step_controls,
     table_with_note,
@@ -131,11 +130,6 @@ from rnnviz_app.widgets import (
     unknown_words_note,
     upload_or_paste,
 )
-
-# One BLAS thread per process: many sessions of small matrices (see rnnviz_app.runtime).
-limit_blas_threads(1)
-# Charts' typed arrays without "\u002f" escapes (see rnnviz_app.runtime).
-lighter_plotly_json()
 
 __all__ = [
     "Backward", "ModelInUse", "Reading", "Steps", "PageContext", "ModelSpec",

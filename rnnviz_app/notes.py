@@ -92,66 +92,12 @@ ACTIVATIONS = {
 }
 
 # Equations of one BPTT step per cell (the kernels compute exactly these, fused).
-BPTT_EQUATIONS = {
-    "rnn": [
-        r"\frac{\partial L}{\partial a^{<t>}} = W_{ya}^T(\hat{y}^{<t>} - y^{<t>}) + "
-        r"W_{aa}^T\, dz^{<t+1>}",
-        r"dz^{<t>} = \frac{\partial L}{\partial a^{<t>}} * (1 - (a^{<t>})^2)"
-        r"\qquad(\tanh' ;\ \text{ReLU: } * [z^{<t>} > 0])",
-        r"\frac{\partial L}{\partial W_a} \mathrel{+}= dz^{<t>}\,[a^{<t-1>}; x^{<t>}]^T,\quad "
-        r"\frac{\partial L}{\partial b_a} \mathrel{+}= dz^{<t>}",
-    ],
-    "gru": [
-        r"\frac{\partial L}{\partial c^{<t>}} = W_y^T(\hat{y}^{<t>} - y^{<t>}) + "
-        r"(\text{everything } c^{<t>} \text{ feeds at step } t+1)",
-        r"d\Gamma_u = dc^{<t>} * (\tilde{c}^{<t>} - c^{<t-1>}),\quad "
-        r"d\tilde{c}^{<t>} = dc^{<t>} * \Gamma_u,\quad "
-        r"d\Gamma_r = (W_{ca}^T dz_c) * c^{<t-1>}",
-        r"dc^{<t-1>} \mathrel{+}= dc^{<t>} * (1 - \Gamma_u) + W_{ua}^T dz_u + W_{ra}^T dz_r + "
-        r"(W_{ca}^T dz_c) * \Gamma_r",
-        r"dz_g = d\Gamma_g * \Gamma_g (1 - \Gamma_g),\quad dz_c = d\tilde{c} * (1 - \tilde{c}^2)"
-        r",\quad \frac{\partial L}{\partial W_g} \mathrel{+}= dz_g^{<t>}\,[c^{<t-1>}; x^{<t>}]^T",
-    ],
-    "lstm": [
-        r"\frac{\partial L}{\partial a^{<t>}} = W_y^T(\hat{y}^{<t>} - y^{<t>}) + "
-        r"\textstyle\sum_g W_{ga}^T\, dz_g^{<t+1>}",
-        r"dc^{<t>} = \frac{\partial L}{\partial a^{<t>}} * \Gamma_o * (1 - \tanh^2 c^{<t>}) + "
-        r"dc^{<t+1>} * \Gamma_f^{<t+1>}",
-        r"d\Gamma_o = da^{<t>} * \tanh c^{<t>},\ d\Gamma_f = dc^{<t>} * c^{<t-1>},\ "
-        r"d\Gamma_u = dc^{<t>} * \tilde{c}^{<t>},\ d\tilde{c}^{<t>} = dc^{<t>} * \Gamma_u",
-        r"dz_g = d\Gamma_g * \Gamma_g(1 - \Gamma_g),\ dz_c = d\tilde{c} * (1 - \tilde{c}^2),\ "
-        r"\frac{\partial L}{\partial W_g} \mathrel{+}= dz_g^{<t>}\,[a^{<t-1>}; x^{<t>}]^T",
-    ],
-}
-
 def backward_loss_note(kind: str, at: str, config) -> str:
     """The note beside the Backward page's loss chart: per model kind and loss, and for a
     bidirectional classifier that reads torch's h_n (`RNNConfig.readout`)."""
     h_n = config.readout == "h_n" and config.bidirectional
     return (BACKWARD["loss_" + kind].format(log_n_y=math.log(config.n_y))
             + (BACKWARD["loss_h_n"] if h_n else "") + BACKWARD["loss_" + at])
-
-
-def bptt_equations(cell: str, layer: int | None = None, layers: int = 1) -> list[str]:
-    """BPTT_EQUATIONS of `cell`, in a^[l] notation for layer l of a stacked model (L > 1):
-    every state and its gradient carries [l]; layer l reads a^[l-1]<t> in place of x<t>; below
-    the top, ∂L/∂a^[l]<t> receives what layer l+1 sends back in place of W_yᵀ(ŷ<t> − y<t>)."""
-    lines = list(BPTT_EQUATIONS[cell])
-    if layer is None or layers == 1:
-        return lines
-    above = (rf"\textstyle\sum_g (W_{{gx}}^{{[{layer + 1}]}})^T dz_g^{{[{layer + 1}]<t>}}"
-             rf"\ (\text{{from layer {layer + 1}}})")
-    out = []
-    for line in lines:
-        if layer < layers:
-            for head in (r"W_{ya}^T(\hat{y}^{<t>} - y^{<t>})", r"W_y^T(\hat{y}^{<t>} - y^{<t>})"):
-                line = line.replace(head, above)
-        if layer > 1:
-            line = line.replace("x^{<t>}", f"a^{{[{layer - 1}]<t>}}")
-        for state in ("a^{<", "c^{<", r"\tilde{c}^{<"):
-            line = line.replace(state, state[:-1] + f"[{layer}]<")
-        out.append(line)
-    return out
 
 
 BACKWARD = {

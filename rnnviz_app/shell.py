@@ -15,6 +15,7 @@ or widget change that arrived with it is seen.
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ import streamlit as st
 
 import rnnviz
 from rnnviz_app.loaders import ModelUnavailable
+from rnnviz_app.runtime import lighter_plotly_json, limit_blas_threads
+from rnnviz_app.sidebar import render_sidebar
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class PageDef:
 PAGES = (
     PageDef("pages/activations.py", "Activations", default=True),
     PageDef("pages/units.py", "Units"),
+    PageDef("pages/whatif.py", "What if?"),
     PageDef("pages/forward.py", "Forward pass"),
     PageDef("pages/backward.py", "Backward pass (BPTT)"),
     PageDef("pages/vanishing.py", "Vanishing gradients"),
@@ -56,10 +60,24 @@ def _navigation(position: str = "sidebar"):
     return st.navigation(pages, position=position)
 
 
+@functools.cache
+def _prepare_process() -> None:
+    """Once per server process, on the first run (importing this module changes nothing):
+    the process is rnnviz's own, so keep freed memory for the kernels' buffers (see
+    rnnviz.keep_freed_memory; RNNVIZ_KEEP_FREED_MEMORY=0 turns it off), and keep everything
+    imported so far (Streamlit, pandas, Plotly, rnnviz), which lives as long as the process,
+    out of the garbage collector's full passes: they would walk it on every collection while
+    holding the GIL (see runner.postScriptGC in .streamlit/config.toml)."""
+    rnnviz.keep_freed_memory()
+    limit_blas_threads(1)       # many sessions of small matrices (see rnnviz_app.runtime)
+    lighter_plotly_json()       # charts' typed arrays without "\u002f" escapes
+    gc.collect()
+    gc.freeze()
+
+
 def run_app() -> None:
     """The whole app: page config, navigation, the shared sidebar, then the chosen page."""
-    from rnnviz_app.sidebar import render_sidebar
-
+    _prepare_process()
     st.set_page_config(page_title="rnnviz", layout="wide")
     page = _navigation()
     render_sidebar()
@@ -79,12 +97,3 @@ def ensure_frame() -> None:
         return
     run_app()
     st.stop()
-
-
-# The server process is rnnviz's own: keep freed memory for the kernels' buffers
-# (see rnnviz.keep_freed_memory; RNNVIZ_KEEP_FREED_MEMORY=0 turns it off).
-rnnviz.keep_freed_memory()
-# Everything imported so far (Streamlit, pandas, Plotly, rnnviz) lives as long as the process:
-# keep it out of the garbage collector's full passes, which would walk it on every
-# collection while holding the GIL (see runner.postScriptGC in .streamlit/config.toml).
-gc.freeze()

@@ -21,7 +21,6 @@ from rnnviz_app.loaders import (
     shipped_models,
 )
 from rnnviz_app.notes import READOUT_H_N
-from rnnviz_app.shell import ensure_frame
 from rnnviz_app.state import (
     CELL_NAMES,
     CELLS,
@@ -216,16 +215,22 @@ def _shipped_summary(spec: ModelSpec) -> None:
 
 
 def current_spec() -> ModelSpec:
-    """The sidebar's model choice (calls `ensure_frame` first)."""
-    ensure_frame()
+    """The sidebar's model choice (a page calls `ensure_frame` first, as every render() does)."""
     return _spec()
 
 
 def current_text() -> tuple[str, int]:
-    """(the sentence cut to MAX_CHARS characters, its length as typed); calls
-    `ensure_frame` first."""
-    ensure_frame()
+    """(the sentence cut to MAX_CHARS characters, its length as typed)."""
     return _text()
+
+
+def sidebar_text(verb: str = "read") -> str:
+    """The sidebar's sentence cut to MAX_CHARS, with a notice when it was longer ("only the
+    first MAX_CHARS are `verb`"), for a page that reads it without `page_context`."""
+    text, n = _text()
+    if n > MAX_CHARS:
+        st.warning(f"{n:,} characters: only the first {MAX_CHARS} are {verb}.")
+    return text
 
 
 def _spec() -> ModelSpec:
@@ -263,9 +268,9 @@ class PageContext:
 def page_context(require_text: bool = True) -> PageContext:
     """Read the sidebar; show the truncation notice; stop with a hint if there is no text.
 
-    With ``require_text=False`` an empty sentence is allowed (``steps`` is then None).
+    With ``require_text=False`` an empty sentence is allowed (``steps`` is then None). The page
+    calls `ensure_frame` first (every page's render() does).
     """
-    ensure_frame()
     spec = _spec()
     model = get_model(spec)
     text, raw = _text()

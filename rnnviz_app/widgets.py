@@ -8,6 +8,7 @@ import time
 import numpy as np
 import streamlit as st
 
+from rnnviz_app.charts import plotly_chart
 from rnnviz_app.state import MAX_CHARS, clip_text
 
 # No Plotly logo, no "send to cloud"; keep zoom, pan, hover and the PNG download.
@@ -63,9 +64,10 @@ def md(text: str) -> str:
     return str(text).replace("<", "\\<").replace(">", "\\>")
 
 
-def chart(fig, key: str, **kwargs):
-    """st.plotly_chart with the app's config; `key` must be unique and stable."""
-    return st.plotly_chart(fig, key=key, config=PLOTLY_CONFIG, **kwargs)
+def chart(fig, key: str) -> None:
+    """The app's chart element (`rnnviz_app.charts`: mounted once per key, updated in place
+    with Plotly.react) with the app's config; `key` must be unique and stable."""
+    plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
 
 
 def lazy_tabs(tabs: dict, key: str):
@@ -148,17 +150,6 @@ def text_pair(defaults: dict, purpose: str) -> tuple[str, str]:
             if not texts[-1]:
                 st.info(f"{label} is empty: type a sentence {purpose}.")
     return texts[0], texts[1]
-
-
-def sidebar_text(verb: str = "read") -> str:
-    """The sidebar's sentence cut to MAX_CHARS, with a notice when it was longer ("only the
-    first MAX_CHARS are `verb`"), for a page that reads it without `page_context`."""
-    from rnnviz_app.sidebar import current_text
-
-    text, n = current_text()
-    if n > MAX_CHARS:
-        st.warning(f"{n:,} characters: only the first {MAX_CHARS} are {verb}.")
-    return text
 
 
 def number_table(rows, formats: dict, key: str | None = None) -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rnnviz.core.analysis import suggest_units
+from rnnviz.core.saturation import fractions, gate_keys, thresholds
 from rnnviz.core.trace import DESCRIPTIONS, split_key
 from rnnviz.figures.common import (
     DIVERGING_SCALE,
@@ -43,7 +44,6 @@ from rnnviz.figures.common import (
 
 # Quantities shown as heatmaps, in the order of the seed's equations.
 HEATMAP_ORDER = ("a", "c", "c_tilde", "gamma_f", "gamma_u", "gamma_o", "gamma_r", "z_a")
-SATURATION_LOW, SATURATION_HIGH = 0.1, 0.9
 
 
 def heatmap_keys(trace) -> list[str]:
@@ -265,18 +265,7 @@ def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
 
 def saturation_keys(trace) -> list[str]:
     """The gate keys of a trace (per direction); a<t> for an RNN, which has no gates."""
-    gates = [k for k in trace.keys() if split_key(k)[0] in GATE_KEYS]
-    if gates:
-        return gates
-    return [k for k in trace.keys() if split_key(k)[0] == "a" and not
-            (k == "a" and "a_fwd" in trace.keys())]
-
-
-def saturation_fractions(trace, key, example=0, low=SATURATION_LOW, high=SATURATION_HIGH):
-    """(fraction of steps below `low`, fraction above `high`) per unit, each (n,)."""
-    v = np.asarray(trace[key][:, example, :], dtype=np.float64)
-    T = v.shape[1]
-    return (v < low).sum(axis=1) / T, (v > high).sum(axis=1) / T
+    return gate_keys(trace.keys())
 
 
 def saturation_figure(trace, *, example=0) -> go.Figure:
@@ -292,13 +281,8 @@ def saturation_figure(trace, *, example=0) -> go.Figure:
     any_gate = any(split_key(k)[0] in GATE_KEYS for k in keys)
     for j, key in enumerate(keys):
         base = split_key(key)[0]
-        if base in GATE_KEYS:
-            lo, hi = SATURATION_LOW, SATURATION_HIGH
-        elif getattr(trace.config, "activation", "tanh") == "relu":
-            lo, hi = 1e-6, 1.0          # ReLU: exactly 0 (inactive) vs large
-        else:
-            lo, hi = -0.9, 0.9          # tanh: near -1 vs near +1
-        left, right = saturation_fractions(trace, key, example, lo, hi)
+        lo, hi = thresholds(base, getattr(trace.config, "activation", "tanh"))
+        left, right = fractions(trace[key][:, example, :], lo, hi)
         s = sym(key)
         xa = "x" if j == 0 else f"x{j + 1}"
         data.append(dict(

@@ -51,22 +51,17 @@ from pathlib import Path
 import numpy as np
 
 from rnnviz.core.model import READOUTS, Model
-from rnnviz.core.torch_layout import find_recurrent_prefix, from_torch, to_torch
+from rnnviz.core.torch_layout import find_recurrent_prefix, from_torch
+from rnnviz.models.export import _META, TASK_KINDS, export, export_state_dict
 from rnnviz.models.inuse import CharLM, Classifier, ModelInUse, Tagger
 from rnnviz.text import Vocab
 from rnnviz.text.vocab import KINDS as TOKENIZERS
 
 TASKS = ("lm", "tagger", "classifier")
-TASK_KINDS = {"lm": "char_lm", "tagger": "tagger", "classifier": "classifier"}
-KIND_TASKS = {v: k for k, v in TASK_KINDS.items()}
 FORMATS = (".safetensors", ".npz", ".pt", ".pth")
 # Uploads above this are refused before reading (the app's .streamlit/config.toml allows 50 MB).
 MAX_BYTES = 50 * 2**20
 UNK_NAMES = ("<unk>", "<UNK>", "[UNK]", "<oov>")
-# Module names the export writes, and the keys of its metadata.
-EXPORT_PREFIXES = {"embedding": "emb.", "rnn": "rnn.", "head": "fc."}
-_META = "rnnviz."
-
 
 # -- the vocabulary ---------------------------------------------------------------------------
 
@@ -601,50 +596,6 @@ def _card_markdown(cfg, parts, voc, task, start) -> str:
 
 
 # -- the export -------------------------------------------------------------------------------
-
-
-def export_state_dict(m: ModelInUse) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """(torch state_dict arrays, metadata) of a model in use: `emb.weight` (the identity: x<t>
-    is one-hot), `rnn.weight_ih_l{k}`... (torch's layout), `fc.weight`, `fc.bias`."""
-    cfg = m.config
-    sd = to_torch(cfg, m.model.params, prefix=EXPORT_PREFIXES["rnn"],
-                  head=EXPORT_PREFIXES["head"], embedding=EXPORT_PREFIXES["embedding"])
-    start = None
-    if m.kind == "char_lm" and m.state0 is not None:
-        start = str(m.card.get("start") or m.vocab.itos[1])     # the shipped LMs read <EOS>
-    meta = {_META + "vocab": json.dumps(list(m.vocab.itos), ensure_ascii=False),
-            _META + "task": KIND_TASKS[m.kind],
-            _META + "tokenizer": m.vocab.kind,
-            _META + "labels": json.dumps(list(m.output_labels), ensure_ascii=False),
-            _META + "cell": cfg.cell, _META + "layers": str(cfg.layers),
-            _META + "bidirectional": str(cfg.bidirectional).lower(),
-            _META + "nonlinearity": cfg.activation if cfg.cell == "rnn" else "tanh",
-            _META + "readout": cfg.readout,
-            _META + "start": json.dumps(start)}
-    return sd, meta
-
-
-def export(m: ModelInUse, path) -> Path:
-    """Write `m` as .safetensors with torch's key names and layout (see `export_state_dict`):
-
-        emb = nn.Embedding(V, V); rnn = nn.LSTM(V, n_a, num_layers=L, bidirectional=...)
-        fc = nn.Linear(n_a * directions, n_y)      # + load_state_dict of the file's tensors
-        logits = fc(rnn(emb(token_ids))[0])
-
-    The metadata holds the vocabulary, task, tokenizer, labels and the head's readout
-    (`RNNConfig.readout`), so `import_torch(path, task=...)` reads it back without a vocab
-    argument, and a classifier whose head reads [a→<T_x>; a←<T_x>] comes back reading it
-    (torch's `rnn(x)[0][-1]`, not h_n). The notes' GRU (reset gate before the
-    matmul) has no nn.GRU equivalent and raises ValueError; models imported from torch export.
-    """
-    from safetensors.numpy import save_file
-
-    sd, meta = export_state_dict(m)
-    path = Path(path)
-    if path.suffix != ".safetensors":
-        path = path.with_name(path.name + ".safetensors")
-    save_file(sd, str(path), metadata=meta)
-    return path
 
 
 __all__ = ["import_torch", "export", "export_state_dict", "read_weights", "load_vocab",

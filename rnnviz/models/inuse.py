@@ -34,6 +34,7 @@ from rnnviz.core.functional import softmax
 from rnnviz.core.model import Model, RNNConfig, State
 from rnnviz.core.trace import BackwardTrace, Trace
 from rnnviz.lm import UNK_CHAR, Sample, SampleStep, draw, sampling_distribution, stream_log_probs
+from rnnviz.models.export import export
 from rnnviz.models.identity import MEMO, identity
 from rnnviz.text import EOS_ID, UNK_ID, Token, Vocab
 
@@ -270,9 +271,7 @@ class ModelInUse:
 
     def export(self, path):
         """Write the network as .safetensors with torch's key names and layout, loadable
-        into nn.Embedding + nn.RNN/GRU/LSTM + nn.Linear (`rnnviz.models.imported.export`)."""
-        from rnnviz.models.imported import export
-
+        into nn.Embedding + nn.RNN/GRU/LSTM + nn.Linear (`rnnviz.models.export`)."""
         return export(self, path)
 
     @property

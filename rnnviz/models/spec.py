@@ -15,6 +15,7 @@ from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.data.corpus import CHARSET
 from rnnviz.models.inuse import CharLM
+from rnnviz.models.shipped import load_pretrained
 from rnnviz.text import SPECIALS, Vocab
 
 RANDOM = "random"
@@ -91,16 +92,12 @@ def random_model(cell: str = "lstm", bidirectional: bool = False, n_a: int = 32,
 def load(spec: ModelSpec):
     """The model a spec names: a shipped one (read-only, shared) or new random weights.
     A session model ("session:<id>") lives in the app's session and is resolved there."""
-    import rnnviz  # through the package, so tests can stand in for the shipped models
-
     spec = spec.normalized()
     if spec.is_session:
         raise KeyError(f"{spec.name!r} lives in one app session only")
     if not spec.is_random:
-        return rnnviz.load_pretrained(spec.name)
+        return load_pretrained(spec.name)
     return random_model(spec.cell, spec.bidirectional, spec.n_a, spec.seed, spec.init_scale)
-
-
 
 
 TRAINED_LMS = {"rnn": "char-lm-rnn", "gru": "char-lm-gru", "lstm": "char-lm-lstm"}
@@ -116,11 +113,8 @@ def comparison_models(weights: str = "random", *, n_a: int = 32, rho: float = 0.
     `rho`, the LSTM's forget bias `forget_bias`, the RNN's activation `activation`).
     Float64, so a gradient 300 steps back (1e-80) is not flushed to zero.
     """
-    import rnnviz
-
     if weights == "trained":
-        return {cell: (rnnviz.load_pretrained(name).network("float64"),
-                       rnnviz.load_pretrained(name).vocab)
+        return {cell: (load_pretrained(name).network("float64"), load_pretrained(name).vocab)
                 for cell, name in TRAINED_LMS.items()}
     if weights != "random":
         raise ValueError(f"weights must be 'random' or 'trained', got {weights!r}")

@@ -24,6 +24,7 @@ from rnnviz import models
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.data.corpus import CHARSET
 from rnnviz.text import SPECIALS, Vocab
+from rnnviz_app.charts import NAME as CHART
 
 NAMES = models.PRETRAINED
 _WORDS = ("he said , teddy roosevelt was a great president . bears are on sale the film "
@@ -98,15 +99,21 @@ def open_page(monkeypatch, page: str) -> AppTest:
     return at
 
 
+def charts(at: AppTest) -> list:
+    """The app's chart elements (`rnnviz_app.charts`, a components v2 element) on the page."""
+    return [c for c in at.get("bidi_component") if c.proto.component_name == CHART]
+
+
 def chart(at: AppTest, key: str) -> dict:
-    """The decoded Plotly spec of the chart whose widget key is `key`."""
-    found = [c for c in at.get("plotly_chart") if c.proto.id.endswith("-" + key)]
+    """The decoded Plotly spec of the chart whose widget key is `key`, as the element
+    receives it (`rnnviz_app.charts.payload`)."""
+    found = [c for c in charts(at) if c.proto.id.endswith("-" + key)]
     assert len(found) == 1, f"expected one chart with key {key!r}, found {len(found)}"
-    return decode(json.loads(found[0].proto.spec))
+    return decode(json.loads(found[0].proto.json)["figure"])
 
 
 def chart_keys(at: AppTest) -> list[str]:
-    return [c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")]
+    return [c.proto.id.rsplit("-", 1)[-1] for c in charts(at)]
 
 
 def all_text(at: AppTest) -> str:

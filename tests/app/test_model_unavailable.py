@@ -8,7 +8,7 @@ A session model that is gone (another session's name in a link or state) says so
 from __future__ import annotations
 
 import streamlit as st
-from _page_support import APP, all_text, build, install
+from _page_support import APP, all_text, build, charts, install
 from streamlit.testing.v1 import AppTest
 
 import rnnviz
@@ -47,7 +47,7 @@ def test_a_model_that_fails_to_load_is_named_with_its_cause(monkeypatch):
     assert not at.exception, at.exception
     before = at.selectbox(key=KEY_MODEL).value
     assert before == "char-lm-lstm"
-    drawn_before = len(at.get("plotly_chart"))
+    drawn_before = len(charts(at))
     assert drawn_before > 0
 
     at.selectbox(key=KEY_MODEL).set_value(BROKEN).run()
@@ -57,7 +57,7 @@ def test_a_model_that_fails_to_load_is_named_with_its_cause(monkeypatch):
     # The sidebar keeps the last good choice, and the page shows that model, not random weights.
     assert at.selectbox(key=KEY_MODEL).value == before
     assert "random" not in at.selectbox(key=KEY_MODEL).value
-    assert len(at.get("plotly_chart")) == drawn_before
+    assert len(charts(at)) == drawn_before
     assert "n_a = 16" in all_text(at)           # the stand-in LSTM's caption (n_a = 16)
 
     # Next run: the error is gone, the choice stays.

@@ -6,7 +6,15 @@ import re
 import numpy as np
 import pytest
 from _frame_support import expected_loaded, markdown_html, sentence, set_sentence, switch_model
-from _page_support import HOSTILE, all_text, assert_no_raw_html, chart, chart_keys, open_page
+from _page_support import (
+    HOSTILE,
+    all_text,
+    assert_no_raw_html,
+    chart,
+    chart_keys,
+    charts,
+    open_page,
+)
 
 from rnnviz.figures.activations import heatmap_keys
 from rnnviz.figures.common import visible_token
@@ -129,7 +137,7 @@ def test_hostile_sentences(at, name):
     shown = all_text(at)
     if name == "empty":
         assert any("Type a sentence" in i.value for i in at.info)
-        assert not at.get("plotly_chart")
+        assert not charts(at)
         return
     table = at.dataframe[0].value
     assert len(table) == min(len(text), MAX_CHARS)
@@ -152,14 +160,14 @@ def test_control_and_rtl_characters_do_not_leak_into_the_html(at):
     assert "&#85;&#43;&#50;&#48;&#50;&#69;" in frag            # "U+202E", as entities
 
 
-@pytest.mark.parametrize("page", ["pages/activations.py", "pages/forward.py",
-                                  "pages/backward.py", "pages/vanishing.py"])
-def test_pages_work_with_every_shipped_model(monkeypatch, page):
-    at = open_page(monkeypatch, page)
+@pytest.mark.parametrize("page_path", ["pages/activations.py", "pages/forward.py",
+                                       "pages/backward.py", "pages/vanishing.py"])
+def test_pages_work_with_every_shipped_model(monkeypatch, page_path):
+    at = open_page(monkeypatch, page_path)
     for name in ("char-lm-rnn", "char-lm-gru", "ner-lstm", "ner-bilstm", "sentiment-lstm"):
         at.selectbox(key="sidebar.model").set_value(name).run()
         assert not at.exception, (name, at.exception)
-    if page == "pages/backward.py":          # a classifier's loss is at T_x only
+    if page_path == "pages/backward.py":          # a classifier's loss is at T_x only
         assert at.radio(key="backward.loss").disabled
     # A word model finds no token in blanks: a hint, not an error.
     at.text_area(key="sidebar.sentence").input("   ").run()

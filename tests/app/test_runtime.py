@@ -6,12 +6,25 @@ import json
 import numpy as np
 import plotly.io as pio
 
-import rnnviz_app  # noqa: F401  (importing the app applies the settings)
+import rnnviz_app
 from rnnviz.figures.common import figure
 from rnnviz_app.runtime import lighter_plotly_json
 
 
+def test_importing_the_app_changes_no_process_setting():
+    """Importing a module changes nothing; the first run of the app prepares the process."""
+    import subprocess
+    import sys
+
+    code = ("import plotly.io._json as j, gc; import rnnviz_app; "
+            "print(gc.get_freeze_count() == 0, ('/', '\\\\u002f') in j._swap_json)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["True", "True"]
+
+
 def test_chart_json_keeps_slashes_and_still_escapes_html():
+    rnnviz_app.shell._prepare_process()                         # what the app's first run does
     values = np.array([0.5, -0.75, 0.999, 1.0, -1.0, 0.25], dtype=np.float32)
     assert b"/" in base64.b64encode(values.tobytes())           # the data has slashes
     fig = figure([dict(type="heatmap", z=values.reshape(2, 3), name="</script><b>x</b>")],

@@ -222,9 +222,9 @@ def test_bidirectional_model_refuses_carried_state_and_step():
     model = make_model("gru", bidirectional=True)
     x = np.zeros((3, 1, 4))
     assert model.forward(x).final_state is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bidirectional model reads the whole sequence"):
         model.forward(x, state0=model.initial_state(1))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bidirectional"):
         model.step(x[:, :, 0])
 
 
@@ -283,7 +283,8 @@ def test_float32_model_casts_float64_inputs_and_state():
                                  dict(activation="sigmoid"), dict(dtype="float16"),
                                  dict(n_a=0), dict(head="many_to_one_sigmoid", n_y=2)])
 def test_config_rejects_invalid_values(bad):
-    with pytest.raises(ValueError):
+    field = next(iter(bad)) if len(bad) == 1 else "sigmoid head"
+    with pytest.raises(ValueError, match=field):
         RNNConfig(**{"n_x": 3, "n_a": 4, "n_y": 3, **bad})
 
 
@@ -295,14 +296,14 @@ def test_model_rejects_wrong_parameters_and_inputs():
         Model(model.config, params)
     with pytest.raises(ValueError, match="Wi"):
         Model(model.config, {**model.params, "Wi": np.zeros((4, 4))})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"x must have shape \(n_x=3"):
         model.forward(np.zeros((2, 1, 3)))          # n_x = 3 expected
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one example .* and one step"):
         model.forward(np.zeros((3, 1, 0)))          # T_x = 0
     trace = model.forward(np.zeros((3, 2, 4)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"targets must have shape \(m=2, T_x=4\)"):
         model.backward(trace, np.zeros((2, 3), dtype=int))   # wrong (m, T_x)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"target classes must be in \[0, 3\)"):
         model.backward(trace, np.full((2, 4), 3))            # class 3 with n_y = 3
 
 

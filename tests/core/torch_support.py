@@ -1,8 +1,8 @@
 """torch for the parity tests: a skip on a developer's machine without torch, a failure in CI.
 
-CI installs `.[test]` (torch is in it), so a missing torch there is a broken environment, not a reason to
-skip (as with the browser tests). CI=true (set by CI services) or RNNVIZ_REQUIRE_TORCH=1 makes
-the parity modules fail at collection when torch cannot be imported.
+CI installs `.[test]` (torch is in it), so a missing torch there is a broken environment,
+not a reason to skip (as with the browser tests). CI=true (set by CI services) or
+RNNVIZ_REQUIRE_TORCH=1 makes the parity modules fail at collection when torch cannot be imported.
 """
 
 import os

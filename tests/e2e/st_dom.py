@@ -1,8 +1,10 @@
 """What a person sees in the running app, read from the browser's DOM (shared by tests/e2e).
 
-Plotly charts: Streamlit draws each `st.plotly_chart` as a `.js-plotly-plot` div inside a
-`[data-testid='stPlotlyChart']` element, itself inside an element container whose class
-``st-key-<key>`` carries the chart's widget key. The div's `data` property holds the traces
+Plotly charts: the app's chart element (`rnnviz_app.charts`, a components v2 element in a
+`.stBidiComponent` wrapper) keeps one `.rnnviz-chart.js-plotly-plot` div per key, inside an
+element container whose class ``st-key-<key>`` carries the chart's key; an edit updates that
+div in place (its ``data-revision`` counts the figures received, ``data-drawn`` the last one
+Plotly finished drawing). The div's `data` property holds the traces
 as plotted; Plotly 6 sends numbers as typed-array specs (``{dtype, bdata, shape}``), which
 plotly.js decodes into ``_inputArray``. `read_charts` turns all of that into plain lists.
 
@@ -104,13 +106,15 @@ READ_CHARTS_JS = (
 }"""
 )
 
-# True when every chart element on the page has drawn a plot with at least one trace.
+# True when every chart element on the page has drawn the last figure it received, with at
+# least one trace.
 CHARTS_DRAWN_JS = r"""
 () => {
-  const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")];
+  const charts = [...document.querySelectorAll(".stBidiComponent")];
   return charts.every((c) => {
-    const el = c.querySelector('.js-plotly-plot');
-    return !!(el && el._fullLayout && el.data && el.data.length > 0);
+    const el = c.querySelector('.rnnviz-chart');
+    return !!(el && el._fullLayout && el.data && el.data.length > 0
+              && el.dataset.drawn === el.dataset.revision);
   });
 }
 """
@@ -134,7 +138,9 @@ def wait_for_charts(page: Page, timeout_ms: int = 30_000) -> None:
 
 
 def chart_by_key(page: Page, key: str) -> dict:
-    """The chart drawn by ``st.plotly_chart(..., key=key)`` (AssertionError if absent)."""
+    """The chart drawn by ``ui.chart(fig, key=key)`` (AssertionError if absent), once every
+    chart on the page has drawn what it last received (plotly.js loads asynchronously)."""
+    wait_for_charts(page)
     charts = [c for c in read_charts(page, None) if c["key"] == key_class(key)]
     assert charts, f"no chart with key {key!r}; keys: {[c['key'] for c in read_charts(page)]}"
     return charts[0]

@@ -160,7 +160,8 @@ class Cell:
     A subclass sets `name`, `gates` (the blocks of its fused matrix, in packing order),
     `display` (gate keys in the order the notes write the equations), `state` (the names of
     its state vectors: ("a",) or ("a", "c")), `seed_weight` (a parameter whose dtype the seed
-    functions follow) and `updates` (LaTeX of the state update lines), and implements
+    functions follow), `updates` (LaTeX of the state update lines) and `backward_updates`
+    (LaTeX of its BPTT step, rendered for any layer by `bptt_equations`), and implements
     `forward`, `backward`, `step_jacobians`, `jacobian_pullback`, `step_cache` and
     `tape_from_caches`. Nothing outside the cell files slices a gate block by offset: use
     `block`.
@@ -173,6 +174,32 @@ class Cell:
     seed_weight = ""
     seed_head = "Wy"                # the seed's name of the output weights (RNN: Wya)
     updates: tuple = ()
+    # BPTT of one step as the notes write it (LaTeX, one chain-rule step a line); written for a
+    # one-layer network, `bptt_equations` renders them for any layer of a stack.
+    backward_updates: tuple = ()
+
+    def bptt_equations(self, layer=None, layers=1):
+        """`backward_updates` in a^[l] notation for layer l of a stacked model (layers > 1):
+        every state and its gradient carries [l]; layer l reads a^[l-1]<t> in place of x<t>;
+        below the top, ∂L/∂a^[l]<t> receives what layer l+1 sends back in place of
+        W_yᵀ(ŷ<t> − y<t>). The one place the backward equations are rendered."""
+        lines = list(self.backward_updates)
+        if layer is None or layers == 1:
+            return lines
+        above = (rf"\textstyle\sum_g (W_{{gx}}^{{[{layer + 1}]}})^T dz_g^{{[{layer + 1}]<t>}}"
+                 rf"\ (\text{{from layer {layer + 1}}})")
+        out = []
+        for line in lines:
+            if layer < layers:
+                for head in (r"W_{ya}^T(\hat{y}^{<t>} - y^{<t>})",
+                             r"W_y^T(\hat{y}^{<t>} - y^{<t>})"):
+                    line = line.replace(head, above)
+            if layer > 1:
+                line = line.replace("x^{<t>}", f"a^{{[{layer - 1}]<t>}}")
+            for state in ("a^{<", "c^{<", r"\tilde{c}^{<"):
+                line = line.replace(state, state[:-1] + f"[{layer}]<")
+            out.append(line)
+        return out
 
     # -- named gates ----------------------------------------------------------------------
 

@@ -70,6 +70,17 @@ class GRU(Cell):
         r" = {gamma_u} \times {c_tilde:p} + {gamma_u:1-} \times {c_prev:p} = {c}"
         r"\quad(a^{{<t>}} = c^{{<t>}})",
     )
+    backward_updates = (
+        r"\frac{\partial L}{\partial c^{<t>}} = W_y^T(\hat{y}^{<t>} - y^{<t>}) + "
+        r"(\text{everything } c^{<t>} \text{ feeds at step } t+1)",
+        r"d\Gamma_u = dc^{<t>} * (\tilde{c}^{<t>} - c^{<t-1>}),\quad "
+        r"d\tilde{c}^{<t>} = dc^{<t>} * \Gamma_u,\quad "
+        r"d\Gamma_r = (W_{ca}^T dz_c) * c^{<t-1>}",
+        r"dc^{<t-1>} \mathrel{+}= dc^{<t>} * (1 - \Gamma_u) + W_{ua}^T dz_u + W_{ra}^T dz_r + "
+        r"(W_{ca}^T dz_c) * \Gamma_r",
+        r"dz_g = d\Gamma_g * \Gamma_g (1 - \Gamma_g),\quad dz_c = d\tilde{c} * (1 - \tilde{c}^2)"
+        r",\quad \frac{\partial L}{\partial W_g} \mathrel{+}= dz_g^{<t>}\,[c^{<t-1>}; x^{<t>}]^T",
+    )
 
     def _gates_and_candidate(self, n):
         """Slices of [Γu | Γr] (both read c<t-1>) and of c̃ in the fused layout."""

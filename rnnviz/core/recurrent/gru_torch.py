@@ -68,6 +68,19 @@ class TorchGRU(GRU):
         Gate("gamma_r", "z_r", "r", "r", r"\Gamma_{{r,{j}}}", "sigmoid", "c"),
         Gate("c_tilde", "z_c", "c", "c", r"\tilde{{c}}^{{<t>}}_{{{j}}}", "tanh", "r(Wc+b)"),
     )
+    # Γr enters after the recurrent product: dΓr, dc<t-1> and dW_ca differ from the notes' GRU.
+    backward_updates = (
+        r"\frac{\partial L}{\partial c^{<t>}} = W_y^T(\hat{y}^{<t>} - y^{<t>}) + "
+        r"(\text{everything } c^{<t>} \text{ feeds at step } t+1)",
+        r"d\Gamma_u = dc^{<t>} * (\tilde{c}^{<t>} - c^{<t-1>}),\quad "
+        r"dz_c = dc^{<t>} * \Gamma_u * (1 - \tilde{c}^2),\quad "
+        r"d\Gamma_r = dz_c * (W_{ca} c^{<t-1>} + b_{ca})",
+        r"dc^{<t-1>} \mathrel{+}= dc^{<t>} * (1 - \Gamma_u) + W_{ua}^T dz_u + W_{ra}^T dz_r + "
+        r"W_{ca}^T (dz_c * \Gamma_r)",
+        r"dz_g = d\Gamma_g * \Gamma_g (1 - \Gamma_g),\quad "
+        r"\frac{\partial L}{\partial W_{ca}} \mathrel{+}= (dz_c * \Gamma_r)\,(c^{<t-1>})^T,\quad "
+        r"\frac{\partial L}{\partial W_{cx}} \mathrel{+}= dz_c\,(x^{<t>})^T",
+    )
 
     def param_shapes(self, n_a, n_x):
         return {**super().param_shapes(n_a, n_x), "bca": (n_a, 1)}

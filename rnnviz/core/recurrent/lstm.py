@@ -68,6 +68,16 @@ class LSTM(Cell):
         r"a^{{<t>}}_{{{j}}} = \Gamma_o * \tanh(c^{{<t>}}) = {gamma_o}"
         r" \times \tanh({c}) = {a}",
     )
+    backward_updates = (
+        r"\frac{\partial L}{\partial a^{<t>}} = W_y^T(\hat{y}^{<t>} - y^{<t>}) + "
+        r"\textstyle\sum_g W_{ga}^T\, dz_g^{<t+1>}",
+        r"dc^{<t>} = \frac{\partial L}{\partial a^{<t>}} * \Gamma_o * (1 - \tanh^2 c^{<t>}) + "
+        r"dc^{<t+1>} * \Gamma_f^{<t+1>}",
+        r"d\Gamma_o = da^{<t>} * \tanh c^{<t>},\ d\Gamma_f = dc^{<t>} * c^{<t-1>},\ "
+        r"d\Gamma_u = dc^{<t>} * \tilde{c}^{<t>},\ d\tilde{c}^{<t>} = dc^{<t>} * \Gamma_u",
+        r"dz_g = d\Gamma_g * \Gamma_g(1 - \Gamma_g),\ dz_c = d\tilde{c} * (1 - \tilde{c}^2),\ "
+        r"\frac{\partial L}{\partial W_g} \mathrel{+}= dz_g^{<t>}\,[a^{<t-1>}; x^{<t>}]^T",
+    )
 
     def init_params(self, rng, n_a, n_x, init):
         params = super().init_params(rng, n_a, n_x, init)

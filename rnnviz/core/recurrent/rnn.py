@@ -47,6 +47,14 @@ class RNN(Cell):
     name = "rnn"
     state = ("a",)
     seed_weight = "Wax"
+    backward_updates = (
+        r"\frac{\partial L}{\partial a^{<t>}} = W_{ya}^T(\hat{y}^{<t>} - y^{<t>}) + "
+        r"W_{aa}^T\, dz^{<t+1>}",
+        r"dz^{<t>} = \frac{\partial L}{\partial a^{<t>}} * (1 - (a^{<t>})^2)"
+        r"\qquad(\tanh' ;\ \text{ReLU: } * [z^{<t>} > 0])",
+        r"\frac{\partial L}{\partial W_a} \mathrel{+}= dz^{<t>}\,[a^{<t-1>}; x^{<t>}]^T,\quad "
+        r"\frac{\partial L}{\partial b_a} \mathrel{+}= dz^{<t>}",
+    )
     seed_head = "Wya"
 
     def __init__(self, activation="tanh"):

@@ -1,0 +1,62 @@
+"""The chart element's Python side (`rnnviz_app.charts`): what it sends for a figure.
+
+The element receives the figure our figure functions build, as Plotly's JSON (float32
+typed arrays stay typed arrays), the app's config, and a `uirevision` derived from the axes:
+the same when an edit keeps the axes (the user's zoom is kept), new when they change.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+
+from rnnviz.figures.common import figure
+from rnnviz_app import charts
+from rnnviz_app.widgets import PLOTLY_CONFIG
+
+
+def _heatmap(tokens, z):
+    return figure([dict(type="heatmap", z=z, x=list(range(1, len(tokens) + 1)),
+                        hovertext=[list(tokens)] * z.shape[0])],
+                  dict(title=dict(text="a<t>"), xaxis=dict(tickmode="array",
+                       tickvals=list(range(1, len(tokens) + 1)), ticktext=list(tokens))),
+                  compact=True)
+
+
+def test_the_payload_is_the_figure_with_its_typed_arrays_and_the_config():
+    z = np.arange(6, dtype=np.float32).reshape(2, 3) / 7
+    sent = charts.payload(_heatmap(["<b>", "x", "y"], z), PLOTLY_CONFIG)
+    assert sent["config"] == PLOTLY_CONFIG
+    trace = sent["figure"]["data"][0]
+    assert trace["z"]["dtype"] == "f4"
+    got = np.frombuffer(base64.b64decode(trace["z"]["bdata"]), dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(got, z)                       # the same numbers arrive
+    # user text stays text: the tick label and the hover text are the token as typed
+    assert sent["figure"]["layout"]["xaxis"]["ticktext"][0] == "<b>"
+    assert trace["hovertext"][0][0] == "<b>"
+
+
+def test_uirevision_follows_the_axes_not_the_data():
+    a = charts.payload(_heatmap(["a", "b", "c"], np.zeros((2, 3), np.float32)), PLOTLY_CONFIG)
+    b = charts.payload(_heatmap(["a", "b", "c"], np.ones((2, 3), np.float32)), PLOTLY_CONFIG)
+    c = charts.payload(_heatmap(["a", "b", "d"], np.ones((2, 3), np.float32)), PLOTLY_CONFIG)
+    rev = [p["figure"]["layout"]["uirevision"] for p in (a, b, c)]
+    assert rev[0] == rev[1]            # new data, same axes: the zoom stays
+    assert rev[1] != rev[2]            # another token on the axis: the view resets
+    assert a["figure"]["data"][0]["z"] != b["figure"]["data"][0]["z"]
+
+
+def test_a_figure_that_sets_its_own_uirevision_keeps_it():
+    fig = _heatmap(["a"], np.zeros((1, 1), np.float32))
+    fig.layout.uirevision = "mine"
+    assert charts.payload(fig, {})["figure"]["layout"]["uirevision"] == "mine"
+
+
+def test_plotly_js_comes_from_the_installed_plotly_package(tmp_path):
+    copied = charts.ensure_plotly_asset(tmp_path)
+    src = charts.plotly_source()
+    assert copied.read_bytes() == src.read_bytes()
+    assert b"Plotly" in copied.read_bytes()[:4000]
+    mtime = copied.stat().st_mtime_ns
+    assert charts.ensure_plotly_asset(tmp_path).stat().st_mtime_ns == mtime   # not copied again

@@ -1,0 +1,85 @@
+"""The chart element keeps its chart: an edit updates the Plotly chart in place.
+
+`st.plotly_chart` destroyed and re-created every chart whose data changed; the app's element
+(`rnnviz_app.charts`) applies new figures with Plotly.react to the chart it mounted. A tag
+put on the chart's DOM node survives a sentence edit while the data changes; a zoom survives
+an edit that keeps the axes; user text in hover and tick labels stays text.
+"""
+
+from __future__ import annotations
+
+from st_dom import (
+    EXCEPTION,
+    MODEL_LABEL,
+    SIDEBAR,
+    chart_by_key,
+    key_class,
+    select_option,
+    set_sentence,
+    wait_for_charts,
+)
+
+HEATMAP = "activations.heatmap.a"
+TOPK = "activations.topk"
+RANDOM_LABEL = "Random weights (choose below)"
+PLOT = "(k) => document.querySelector(`.st-key-${k} .js-plotly-plot`)"
+
+
+def _plot(page, key, js):
+    return page.evaluate(f"(k) => {{ const el = ({PLOT})(k); return ({js}); }}", key_class(key))
+
+
+def test_an_edit_updates_the_chart_in_place(open_app, app_menu, wait_for_app):
+    page = open_app(app_menu["Activations"])
+    wait_for_charts(page)
+    _plot(page, HEATMAP, "el.dataset.tag = 'the same node'")
+    before = chart_by_key(page, HEATMAP)["traces"][0]["z"]
+
+    set_sentence(page, "Zebras yawn at noon.", wait_for_app)
+    wait_for_charts(page)
+    assert _plot(page, HEATMAP, "el.dataset.tag") == "the same node"
+    after = chart_by_key(page, HEATMAP)
+    assert after["traces"][0]["z"] != before
+    assert len(after["traces"][0]["z"][0]) == len("Zebras yawn at noon.")
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.console_errors == []
+
+
+def test_a_zoom_survives_an_edit_that_keeps_the_axes(open_app, app_menu, wait_for_app):
+    page = open_app(app_menu["Activations"])
+    select_option(page, MODEL_LABEL, RANDOM_LABEL, wait_for_app, SIDEBAR)
+    wait_for_charts(page)
+    _plot(page, TOPK, "Plotly.relayout(el, {'xaxis.range': [0.5, 4.5]})")
+    page.wait_for_function(f"() => ({PLOT})('{key_class(TOPK)}').layout.xaxis.range[1] === 4.5")
+    before = chart_by_key(page, TOPK)["traces"][0]["z"]
+
+    # Another seed: other weights, other predictions, the same steps and ranks on the axes.
+    seed = page.locator(SIDEBAR).get_by_label("Seed", exact=True)
+    seed.fill("7")
+    seed.press("Enter")
+    wait_for_app(page)
+    wait_for_charts(page)
+    assert chart_by_key(page, TOPK)["traces"][0]["z"] != before
+    assert _plot(page, TOPK, "el.layout.xaxis.range") == [0.5, 4.5]
+
+    # A new sentence changes the axes: the view starts over.
+    set_sentence(page, "Another sentence entirely.", wait_for_app)
+    wait_for_charts(page)
+    assert _plot(page, TOPK, "el.layout.xaxis.range") != [0.5, 4.5]
+
+
+def test_hover_and_tick_text_stay_text(open_app, app_menu, wait_for_app):
+    page = open_app(app_menu["Activations"])
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    text = "<img src=x onerror=alert(1)>"
+    set_sentence(page, text, wait_for_app)
+    wait_for_charts(page)
+    ticks = _plot(page, HEATMAP, "[...el.querySelectorAll('.xtick text')].map(t => t.textContent)")
+    assert set("".join(ticks)) & set("<img>")                  # drawn as characters
+    hover = chart_by_key(page, HEATMAP)
+    assert hover["traces"][0]["z"]
+    assert page.locator(".rnnviz-chart img, .rnnviz-chart script").count() == 0
+    assert page.locator("img[src='x']").count() == 0
+    assert dialogs == []
+    assert page.console_errors == []
