@@ -169,6 +169,8 @@ SUBMITTED_JS = r"""
 FIRST_CHART_JS = r"""
 () => [...document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot")].some(
   (el) => el._fullLayout && el.data && el.data.length > 0)
+  || !!document.querySelector("[data-testid='stMain'] [data-testid*='VegaLite'] canvas, "
+                              + "[data-testid='stMain'] [data-testid*='VegaLite'] svg")
 """
 
 
@@ -192,6 +194,7 @@ class PageResult:
     edits_ms: list[float] = field(default_factory=list)
     edit_bytes: list[int] = field(default_factory=list)
     switches_ms: list[float] = field(default_factory=list)
+    first_visit_ms: float | None = None        # the untimed first pass, kept (--first-visit)
     profile: list[dict] = field(default_factory=list)
 
 
@@ -351,12 +354,14 @@ async def measure_pages(browser: Browser, args, run: Run) -> tuple[list[PageResu
                 raise SystemExit(f"--pages: no such page {unknown}; the menu: {menu}")
             titles = [t for t in menu if t in wanted]
         results = {t: PageResult(t) for t in titles}
+        # --settle: a server that has been up a while (its background warm-up done).
+        await asyncio.sleep(args.settle)
 
         # Every page once, not timed: its code is loaded, and one edit says whether its
         # charts show the sentence.
         for title in [*titles[1:], titles[0]] if len(titles) > 1 else titles:
             if await current_title(page) != title:
-                await switch(page, title, args.quiet, run)
+                results[title].first_visit_ms = await switch(page, title, args.quiet, run)
             sig0 = await page.evaluate(SIGNATURE_JS)
             await edit(page, other(await box.input_value()), args.quiet, frames, run)
             sig1 = await page.evaluate(SIGNATURE_JS)
@@ -488,6 +493,7 @@ async def measure(args) -> dict:
                 "kb_per_edit": [round(b / 1000, 1) for b in p.edit_bytes],
                 "switch_median_ms": rnd(median(p.switches_ms)),
                 "switches_ms": [round(v) for v in p.switches_ms],
+                "first_visit_ms": rnd(p.first_visit_ms),
                 **({"profile": p.profile} if args.profile else {}),
             }
             for p in pages
@@ -595,6 +601,8 @@ def main() -> int:
                     help="ms without a DOM change in the main area that count as complete")
     ap.add_argument("--profile", action="store_true",
                     help="split each edit into server and browser time; name the big messages")
+    ap.add_argument("--settle", type=float, default=0.0,
+                    help="seconds to wait after the first page is drawn, before the first visits")
     ap.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = ap.parse_args()
     if args.edits < 1 or args.switches < 1 or args.cold < 0 or args.quiet < 50:
@@ -603,6 +611,8 @@ def main() -> int:
         ap.error(f"no Chromium at {CHROMIUM} (set RNNVIZ_CHROMIUM)")
     result = asyncio.run(measure(args))
     print(table(result))
+    print("first visit (the untimed first switch into each page):",
+          ", ".join(f"{p['page']} {p['first_visit_ms']} ms" for p in result["pages"]))
     if args.profile:
         print(profile_table(result))
     if result["error_list"]:

@@ -39,7 +39,8 @@ def _heatmap(spec, text, key, keys, layer=None, cells=LIGHT_CELLS):
 @ui.cache_figure
 def _top_k(spec, text, title):
     return figs.top_k_figure(ui.get_trace(spec, text), ui.get_model(spec).output_labels,
-                             targets=ui.get_steps(spec, text).targets, k=5, title=title)
+                             targets=ui.get_steps(spec, text).targets, k=5, title=title,
+                             target_name=NOTES["target_name"][ui.get_model(spec).kind])
 
 
 @ui.cache_figure
@@ -61,7 +62,7 @@ def _inputs(ctx, steps) -> None:
                else "Every token is in the vocabulary."))
     with c2:
         ui.chart(_onehot(ctx.spec, ctx.text), key="activations.onehot")
-        ui.look_for(NOTES["onehot"])
+        ui.look_for(NOTES["onehot"].format(unk=ui.md(ctx.model.unknown_input())))
 
 
 def _heatmaps(ctx, trace, keys, layer=None) -> None:

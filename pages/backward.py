@@ -152,7 +152,7 @@ def render() -> None:
 
     st.header("3. How each step adds to ∂L/∂W", anchor="dw", divider="gray")
     ui.chart_with_note(_dw_fig(ctx.spec, ctx.text, at, direction, st.session_state[KEY_T],
-                               layer), key="backward.dw", note=NOTES["dw"])
+                               layer), key="backward.dw", note=NOTES["dw"][ctx.model.config.cell])
     _gradient_check(ctx, at)
     ui.download_trace(ctx.spec, ctx.text, key="backward.download", at=at)
 

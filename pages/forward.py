@@ -85,12 +85,9 @@ def render() -> None:
     (_playing if playing else _stepper)(ctx, unit, direction, layer)
 
     st.header("Shapes", anchor="shapes", divider="gray")
-    c1, c2 = st.columns([3, 2], gap="medium")
-    with c1:
-        rows = pd.DataFrame(figs.shape_rows(cfg, T))
-        st.dataframe(rows, hide_index=True, key="forward.shapes")
-    with c2:
-        ui.look_for(NOTES["shapes"].format(T=T))
+    # A static table across the column: every cell wraps, nothing is cut at 1024 px.
+    st.table(pd.DataFrame(figs.shape_rows(cfg, T)).set_index("array"))
+    ui.look_for(NOTES["shapes"].format(T=T))
     ui.download_trace(ctx.spec, ctx.text, key="forward.download")
 
 

@@ -25,8 +25,9 @@ def step_figures(settings: tuple, step: int) -> tuple:
 @st.cache_resource(max_entries=128, show_spinner=False)
 def logprob_figure(name: str, texts: tuple[tuple[str, str], ...]):
     """Per-character log-probabilities of one or two (label, text) pairs."""
-    return figs.fig_logprob_compare([(label, list(text), ui.get_score(name, text)["per_char"])
-                                     for label, text in texts])
+    scores = {text: ui.get_score(name, text) for _, text in texts}   # tokens scored_from..T
+    return figs.fig_logprob_compare([(label, list(text)[int(scores[text]["scored_from"]) - 1:],
+                                      scores[text]["per_char"]) for label, text in texts])
 
 
 def new_seed() -> None:
@@ -152,7 +153,6 @@ def render() -> None:
     step_browser(s, shown)
     if ui.load_lm(name).state0 is None:
         st.info(ui.md(NOTES["no_start"]))
-        return
     _score(name)
     compare(name)
 

@@ -9,6 +9,7 @@ import rnnviz_app as ui
 from rnnviz.figures import bidirectional as bifigs
 from rnnviz.figures import types as figs
 from rnnviz.figures.common import printable
+from rnnviz_app import your_model
 from rnnviz_app.notes import TYPES as NOTES
 
 TAGGER, CLASSIFIER = ui.ModelSpec("ner-bilstm"), ui.ModelSpec("sentiment-lstm")
@@ -135,6 +136,7 @@ def render() -> None:
     ui.ensure_frame()
     st.title("Types of RNNs")
     st.caption(NOTES["caption"])
+    your_model.types_section(architecture, ui.chart)       # an uploaded model's own type
     many_to_many()
     many_to_one()
     one_to_many()

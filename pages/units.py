@@ -10,6 +10,8 @@ from rnnviz.core.trace import symbol
 from rnnviz.figures import units as figs
 from rnnviz_app.loaders import CHAR_LMS, SATURATION_CHARS
 from rnnviz_app.notes import UNITS as NOTES
+from rnnviz_app.units_view import select_and_search
+from rnnviz_app.whatif_view import whatif_button
 
 PAINT_CHARS = 600                  # characters of corpus painted at once
 
@@ -52,6 +54,7 @@ def _paint(ctx, corpus, scores, quantity, sentence):
     c1, c2, c3 = st.columns([2, 1, 2])
     unit = ui.best_unit_picker(best, corpus[quantity].shape[0], "units.paint_feature",
                                "units.unit", (c1, c2))
+    whatif_button(unit, "units.whatif")
     over = c3.radio("Paint", ["sentence", "corpus"], key="units.paint_over", horizontal=True,
                     format_func=NOTES["paint_over"].get)
     label, gate = f"{symbol(quantity)}[{unit}]", quantity.startswith("gamma")
@@ -74,41 +77,6 @@ def _paint(ctx, corpus, scores, quantity, sentence):
                                           centre="0.5 (open / closed)" if gate else "0")
                     + (NOTES["paint_strongest"].format(feature=strongest[0], r=strongest[1])
                        if strongest else "") + NOTES["paint_examples"])
-
-
-def _select_search(ctx, corpus, corpus_key, sentence, quantity):
-    st.header("3. Select and search", anchor="search", divider="gray")
-    c1, c2 = st.columns([3, 1])
-    start, end = ui.span_slider("Span of the sentence (token positions t)", "units.span",
-                                sentence.N, where=c1)
-    threshold = c2.slider("Threshold (on = value ≥ threshold)", -1.0, 1.0, 0.3, 0.05,
-                          key="units.threshold")
-    labels = [sentence.label(t) for t in range(1, sentence.N + 1)]
-    units = U.select_units(ctx.model, sentence, start, end, threshold, quantity)
-    ui.safe_markdown_html(figs.selected_html(labels, start, end))
-    ui.chart_with_note(figs.units_over_time_figure(sentence[quantity], labels, units, start, end,
-                                                   threshold, quantity), key="units.selected",
-                       note=NOTES["selected"].format(symbol=ui.md(symbol(quantity))))
-    if units.size == 0:
-        st.info(NOTES["none_on"])
-        return
-    options = [int(u) for u in units]
-    ui.keep_valid("units.search_units", options, options, init=True)
-    c1, c2 = st.columns([2, 2])
-    chosen = c1.multiselect("Search for these units", options, key="units.search_units")
-    ends = c2.radio("A match ends where", ["any", "all"], key="units.ends",
-                    format_func=NOTES["ends"].get, horizontal=True)
-    if not chosen:
-        st.info(NOTES["pick_one"])
-        return
-    res = ui.get_pattern_matches(ctx.spec, corpus_key, quantity, tuple(int(u) for u in chosen),
-                                 float(threshold), ends, corpus.text)
-    st.markdown(NOTES["matches"].format(n=len(res), units=len(chosen), N=corpus.N))
-    if len(res) == 0:
-        st.info(NOTES["no_match"])
-    else:
-        ui.safe_markdown_html(figs.matches_html(corpus.text, res, limit=20))
-    ui.look_for(NOTES["search"])
 
 
 def _two_sentences(ctx):
@@ -149,7 +117,7 @@ def render():
     sentence = ui.get_sentence_trace(ctx.spec, ctx.text, quantity)
     _interpretable(corpus, scores, quantity)
     _paint(ctx, corpus, scores, quantity, sentence)
-    _select_search(ctx, corpus, corpus_key, sentence, quantity)
+    select_and_search(ctx, corpus, corpus_key, sentence, quantity)
     _two_sentences(ctx)
     st.header("5. Gate saturation", anchor="saturation", divider="gray")
     if not ui.missing_models(*CHAR_LMS):

@@ -64,7 +64,7 @@ from rnnviz.models import (  # noqa: E402
 __all__ += ["list_pretrained", "load_pretrained", "ModelInUse", "CharLM", "Tagger",
             "Classifier", "ModelSpec"]
 
-# What does unit k do? (rnnviz/units.py: interpretable units, select-and-search, saturation)
+# What does unit k do? (rnnviz/units/: interpretable units, select-and-search, saturation)
 from rnnviz.units import gate_saturation, search_pattern, select_units, unit_scores  # noqa: E402
 
 __all__ += ["unit_scores", "select_units", "search_pattern", "gate_saturation"]
@@ -78,3 +78,19 @@ __all__ += ["agreement_task", "train_agreement"]
 from rnnviz.models import import_torch  # noqa: E402
 
 __all__ += ["import_torch"]
+
+# What if? Interventions in the forward pass (rnnviz/core/interventions.py)
+from rnnviz.core.interventions import Clamp, Patch  # noqa: E402
+from rnnviz.models.interventions import unit_means  # noqa: E402
+
+__all__ += ["Clamp", "Patch", "unit_means"]
+
+# What if? Attribution of one output to the input tokens (rnnviz/attribution.py)
+from rnnviz.attribution import attribution  # noqa: E402
+
+__all__ += ["attribution"]
+
+# Why gradients vanish, seen from the dynamics (rnnviz/dynamics: Jacobian spectra, fixed points)
+from rnnviz.dynamics import fixed_points, jacobian_spectrum, step_jacobians  # noqa: E402
+
+__all__ += ["step_jacobians", "jacobian_spectrum", "fixed_points"]

@@ -50,7 +50,9 @@ class ProgressBar:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnnviz.train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("name", choices=[*PRETRAINED, "all"], help="model to train, or all")
+    parser.add_argument("name", choices=[*PRETRAINED, "all", "flipflop"],
+                        help="model to train, or all; flipflop: the three 3-bit flip-flop "
+                             "models (rnnviz.training.flipflop)")
     parser.add_argument("--quick", action="store_true",
                         help="tiny smoke run (a few steps, small sizes); writes to a temporary "
                              "folder unless --out is given")
@@ -64,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out
     if args.quick and out is None:
         out = tempfile.mkdtemp(prefix="rnnviz-quick-")
+    if args.name == "flipflop":
+        from rnnviz.training.flipflop import main as flipflop_main
+
+        return flipflop_main((["--out", out] if out else []) + (["--steps", "20"]
+                                                                if args.quick else []))
     names = list(PRETRAINED) if args.name == "all" else [args.name]
     for name in names:
         t0 = time.perf_counter()

@@ -21,7 +21,7 @@ import streamlit as st
 import rnnviz
 from rnnviz.models import Backward, ModelInUse, ModelSpec, Reading, Steps, freeze, random_model
 from rnnviz.models.spec import SESSION_PREFIX, TRAINED_LMS
-from rnnviz_app.state import KEY_MODEL, KEY_SESSION_MODELS
+from rnnviz_app.state import DEFAULT_PRETRAINED, KEY_MODEL, KEY_SESSION_MODELS
 
 # Bounded caches: a trace of 300 steps of a 256-unit LSTM is a few MB.
 _MODELS = 24
@@ -176,9 +176,9 @@ def get_btrace(spec: ModelSpec, text: str, at: str = "all", layer: int | None = 
 def get_dw_contributions(spec: ModelSpec, text: str, at: str, direction: str = "",
                          layer: int | None = None):
     """Per weight matrix, the norms of each step's term dz<t> [a<t-1>; x<t>]ᵀ of ∂L/∂W and of
-    their running sum from T_x (`rnnviz.figures.backward.dw_contributions`), for the BPTT of
+    their running sum from T_x (`rnnviz.gradients.dw_contributions`), for the BPTT of
     `get_backward(spec, text, at)`; layer: of a stacked model (default the top)."""
-    from rnnviz.figures.backward import dw_contributions
+    from rnnviz.gradients import dw_contributions
 
     res = get_backward(spec, text, at)
     return dw_contributions(get_model(spec).model, res.trace, res.btrace, direction=direction,
@@ -197,31 +197,17 @@ def get_csv(spec: ModelSpec, text: str, at: str | None = None) -> bytes:
 def get_da_split(spec: ModelSpec, text: str, at: str, t: int, direction: str = "",
                  layer: int | None = None) -> dict:
     """Where ∂L/∂a<t> of `get_backward(spec, text, at)` comes from
-    (`rnnviz.figures.backward.da_split`): the norms "local" (from above: ŷ, or layer l+1 of a
+    (`rnnviz.gradients.da_sources`): the norms "local" (from above: ŷ, or layer l+1 of a
     stacked model), "carried" (from the next step; 0 below float32 rounding of the total),
     "total", "dc" = ||∂L/∂c<t>|| for an LSTM (else None); in words, "source": where "local"
     comes from ("ŷ<t>", "ŷ<T_x>" for a← at t = 1 under the h_n readout, "layer l+1") and
     "next": the step "carried" comes from (t+1, or t-1 for a←; "step T_x+1" / "step 0" when
     there is none)."""
-    from rnnviz.figures.backward import da_split
+    from rnnviz.gradients import da_sources
 
     res = get_backward(spec, text, at)
-    cfg = get_model(spec).config
-    layer = layer or cfg.layers
-    local, carried, total = da_split(get_model(spec).model, res.trace, res.btrace, res.y, at=at,
-                                     t=t, direction=direction, layer=layer)
-    dc = "dc" + (f"_{direction}" if direction else "")
-    btrace = res.btrace.layer(layer)
-    lstm = cfg.cell == "lstm" and dc in btrace.keys()
-    h_n = cfg.readout == "h_n" and direction == "bwd" and t == 1
-    source = (f"layer {layer + 1}" if layer < cfg.layers
-              else "ŷ<T_x>" if h_n else f"ŷ<{t}>")
-    T = res.steps.T_x
-    nxt = ((f"step {t - 1}" if t > 1 else "step 0") if direction == "bwd"
-           else f"step {t + 1}" if t < T else "step T_x+1")
-    return {"local": local, "carried": 0.0 if carried <= 1e-5 * max(total, 1e-30) else carried,
-            "total": total, "source": source, "next": nxt,
-            "dc": float(np.linalg.norm(btrace[dc][:, 0, t - 1])) if lstm else None}
+    return da_sources(get_model(spec).model, res.trace, res.btrace, res.y, at=at, t=t,
+                      direction=direction, layer=layer)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -334,6 +320,14 @@ def get_heldout(kind: str, full: bool = False) -> tuple[str, str]:
     return f"{name}, first {HELDOUT_CHARS:,} characters", text[:HELDOUT_CHARS]
 
 
+def corpus_key(choice: str, text: str) -> str:
+    """The key of a corpus for the cached readings below: the Corpus radio's choice and the
+    text's hash (`rnnviz.units.corpus_id`)."""
+    from rnnviz.units import corpus_id
+
+    return f"{choice}:{corpus_id(text)}"
+
+
 @st.cache_resource(max_entries=6, show_spinner=False)
 def get_corpus_trace(spec: ModelSpec, corpus_key: str, quantity: str, _text: str):
     """The corpus trace of (model, corpus, quantity) (`rnnviz.units.corpus_trace`);
@@ -384,13 +378,13 @@ def get_comparison(spec: ModelSpec, text_a: str, text_b: str):
 def get_best_units():
     """Best unit per built-in feature for the three shipped char LMs on the held-out text
     (`rnnviz.units.best_units`; each reads its `default_quantity`)."""
-    from rnnviz.units import best_units, corpus_id, default_quantity
+    from rnnviz.units import best_units, default_quantity
 
     _, text = get_heldout("char_lm")
     models = {n: load_shipped(n) for n in CHAR_LMS}
     quantities = {n: default_quantity(m) for n, m in models.items()}
-    corpora = {n: get_corpus_trace(ModelSpec(name=n), corpus_id(text), quantities[n], text)
-               for n in models}
+    key = corpus_key("heldout", text)              # the page's key: one reading per corpus
+    corpora = {n: get_corpus_trace(ModelSpec(name=n), key, quantities[n], text) for n in models}
     return best_units(models, corpora, quantities)
 
 
@@ -403,3 +397,22 @@ def get_saturation() -> dict:
     _, text = get_heldout("char_lm")
     return {n: gate_saturation(load_shipped(n), text[:SATURATION_CHARS]) for n in CHAR_LMS}
 
+
+def warm_units_readings() -> None:
+    """The Units page's first visit, read once per server and not in a visitor's click: the
+    three char LMs over the default corpus (the best-unit comparison, which includes the
+    sidebar's default model), the default model's unit scores, and the saturation scatter.
+    The app starts this in a background thread on its first run (`rnnviz_app.shell`); the
+    caches are shared by every session, and a visitor who arrives before it is done waits
+    for the reading in progress (one per key) instead of starting another."""
+    from rnnviz.units import default_quantity
+
+    if any(load_shipped(n) is None for n in CHAR_LMS):
+        return
+    _, text = get_heldout("char_lm")
+    get_best_units()
+    spec = ModelSpec(name=DEFAULT_PRETRAINED)
+    if DEFAULT_PRETRAINED in shipped_models():
+        quantity = default_quantity(get_model(spec))
+        get_unit_scores(spec, corpus_key("heldout", text), quantity, "", text)
+    get_saturation()

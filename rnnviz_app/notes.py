@@ -25,8 +25,8 @@ ACTIVATIONS = {
     "onehot": (
         "x\\<t\\> is a column of n_x zeros with a single 1 at the token's index in the "
         "vocabulary (the course's one-hot encoding). Only the rows this sentence uses are "
-        "drawn. A token the vocabulary does not know lights up row 0, **\\<UNK\\>**: every "
-        "unknown character looks the same to the network."),
+        "drawn. A token the vocabulary does not know reads as **{unk}**: every unknown "
+        "token looks the same to the network."),
     "arch": {"rnn": r"an RNN has only a\<t\>",
              "gru": r"a GRU adds Γu, Γr and c̃\<t\> (its c\<t\> is a\<t\>)",
              "lstm": r"an LSTM adds c\<t\>, c̃\<t\> and the gates Γf, Γu, Γo"},
@@ -77,6 +77,8 @@ ACTIVATIONS = {
                     "at the start of a word.",
     "topk_random": "Random weights give flat, near-uniform guesses (about 1/n_y each).",
     "topk_other": "Column t lists the 5 most likely classes of ŷ\\<t\\>. ",
+    "target_name": {"char_lm": "the true next token", "tagger": "the step's target tag",
+                    "classifier": "the target class"},
     "saturation": (
         "One dot per unit. Right: the gate is mostly closed (< 0.1); top: mostly open "
         "(> 0.9); on the dotted diagonal it is always one or the other, never in between. "),
@@ -136,21 +138,25 @@ BACKWARD = {
                      "through the recurrence: watch the norm on the right shrink as t moves "
                      "left.",
     "stepping_all": "The log-scale norm shows how much each step matters to the loss.",
-    "dw": (
+    # by cell: only a GRU's page tells how its W_c differs
+    "dw": {cell: (
         "The same weights are used at every step, so their gradient is a **sum over steps**: "
-        "∂L/∂W = Σ_t dz\\<t\\> [a\\<t-1\\>; x\\<t\\>]ᵀ (a GRU's W_c reads Γr \\* c\\<t-1\\> "
-        "instead of a\\<t-1\\>; in PyTorch's GRU, Γr acts after the product, so W_ca gets "
-        "(dz_c \\* Γr) c\\<t-1\\>ᵀ). The top bars are each step's "
-        "term; the bottom lines add them up from T_x leftwards, as BPTT does, and reach "
-        "||∂L/∂W|| at t = 1. Steps whose bars are tiny barely train the weights: that is the "
-        "vanishing gradient seen from the weights' side."),
+        "∂L/∂W = Σ_t dz\\<t\\> [a\\<t-1\\>; x\\<t\\>]ᵀ"
+        + (" (a GRU's W_c reads Γr \\* c\\<t-1\\> instead of a\\<t-1\\>; in PyTorch's "
+           "GRU, Γr acts after the product, so W_ca gets (dz_c \\* Γr) c\\<t-1\\>ᵀ)"
+           if cell == "gru" else "")
+        + ". The top bars are each step's term; the bottom lines add them up from T_x "
+        "leftwards, as BPTT does, and reach ||∂L/∂W|| at t = 1. Steps whose bars are tiny "
+        "barely train the weights: that is the vanishing gradient seen from the weights' side.")
+        for cell in ("rnn", "gru", "lstm")},
     "gradcheck": (
         "For a few entries θ of each weight matrix, the analytic gradient from BPTT is compared "
         "with the centred difference (L(θ + ε) − L(θ − ε)) / 2ε, ε = 10⁻⁵, on a float64 copy "
         "of the model, over the first {steps} steps of the sentence (each entry costs two more "
         "forward passes). Relative errors around 10⁻⁷ or smaller mean the backward pass is "
         "right; 10⁻³ or more would mean a bug. A very small gradient of a large loss is only "
-        "checked to the rounding of L (≈ 10⁻¹⁶·|L|/ε)."),
+        "checked to the rounding of L (≈ 10⁻¹⁶·|L|/ε). The table uses the notes' names: an "
+        "LSTM's update gate W_u, b_u is `Wi`, `bi` in the API and in the checkpoint."),
     "too_short": "A language-model loss needs at least two characters (step t predicts "
                  "character t+1): type a longer sentence.",
     "loss_help": "The seed's L = Σ_t L<t>, or only the last step's loss (what a many-to-one "
@@ -190,8 +196,9 @@ SAMPLING = {
     "shown": "{model} model, temperature {temperature:g}, top-k {top_k}, {n} characters, seed "
              "{seed}.",
     "no_start": "Your model starts from a<0> = 0 without a start token, so it gives no "
-                "probability to a sentence's first token: load it with a start token (the one it "
-                "read first in training) to score sentences.",
+                "probability to a sentence's first token: the scores below are over tokens "
+                "2..T (token 1 is read, not scored). Load it with a start token (the one it "
+                "read first in training) to score the first token too.",
     "empty": "The sidebar's sentence is empty: type a sentence there to score it.",
     "tie": "The {model} model gives both sentences the same probability.",
     "prefers": "The {model} model prefers **sentence {winner}**: log P({winner}) − log "
@@ -380,7 +387,8 @@ FORWARD = {
     "shapes": (
         "One example (m = 1) of T_x = {T} steps. Every step uses the **same** weights: the "
         "parameter count does not grow with the sentence. Stacking [a\\<t-1\\>; x\\<t\\>] "
-        "lets one matrix W_a = [W_aa | W_ax] do both products, as in the course notes."),
+        "lets one matrix per gate, W_g = [W_ga | W_gx], do both products (a vanilla RNN has "
+        "one, W_a = [W_aa | W_ax]), as in the course notes."),
 }
 
 UNITS = {
@@ -421,7 +429,13 @@ UNITS = {
         "The units whose {symbol} is at least the threshold at every step of the shaded span "
         "and below it just before and just after (LSTMVis's selection). Few units and a long "
         "span: a specific pattern. No unit at all: lower the threshold or move the span."),
-    "none_on": "No unit is on over exactly this span: there is nothing to search for.",
+    "none_on": "No unit is on over exactly this span at this threshold.",
+    "none_on_nearest": (
+        " The nearest threshold at which one is: **{threshold:.3f}** (unit(s) {units}); set the "
+        "threshold there to search for them."),
+    "none_on_most": (
+        " Units at or above the threshold over most of the span (share of its steps): {units}; "
+        "move the span to where they switch on and off."),
     "pick_one": "Pick at least one unit to search for.",
     "ends": {"all": "every unit is off (strict)", "any": "one unit is off (looser)"},
     "matches": (

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import threading
 from dataclasses import dataclass
 
 import streamlit as st
 
 import rnnviz
-from rnnviz_app.loaders import ModelUnavailable
+from rnnviz_app.loaders import ModelUnavailable, warm_units_readings
 from rnnviz_app.runtime import lighter_plotly_json, limit_blas_threads
 from rnnviz_app.sidebar import render_sidebar
 
@@ -43,6 +44,7 @@ PAGES = (
     PageDef("pages/forward.py", "Forward pass"),
     PageDef("pages/backward.py", "Backward pass (BPTT)"),
     PageDef("pages/vanishing.py", "Vanishing gradients"),
+    PageDef("pages/dynamics.py", "Dynamics"),
     PageDef("pages/training.py", "Training"),
     PageDef("pages/bidirectional.py", "Bidirectional context"),
     PageDef("pages/sampling.py", "Sampling"),
@@ -67,12 +69,17 @@ def _prepare_process() -> None:
     rnnviz.keep_freed_memory; RNNVIZ_KEEP_FREED_MEMORY=0 turns it off), and keep everything
     imported so far (Streamlit, pandas, Plotly, rnnviz), which lives as long as the process,
     out of the garbage collector's full passes: they would walk it on every collection while
-    holding the GIL (see runner.postScriptGC in .streamlit/config.toml)."""
+    holding the GIL (see runner.postScriptGC in .streamlit/config.toml). Then read the
+    Units page's corpus analysis of the shipped models in the background
+    (`loaders.warm_units_readings`), so that no visitor's first click waits for it."""
     rnnviz.keep_freed_memory()
     limit_blas_threads(1)       # many sessions of small matrices (see rnnviz_app.runtime)
     lighter_plotly_json()       # charts' typed arrays without "\u002f" escapes
     gc.collect()
     gc.freeze()
+    if os.environ.get("RNNVIZ_WARM_START", "1") != "0":     # 0: tests that clear the caches
+        threading.Thread(target=warm_units_readings, name="rnnviz-warm-units",
+                         daemon=True).start()
 
 
 def run_app() -> None:

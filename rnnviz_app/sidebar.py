@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from rnnviz.models import KIND_NAMES, SESSION_PREFIX, ModelInUse, Steps
+from rnnviz.models import KIND_NAMES, SESSION_PREFIX, ModelInUse, Steps, shipped_kind
 from rnnviz_app.loaders import (
     ModelUnavailable,
     get_model,
@@ -52,8 +52,10 @@ def _model_label(name: str) -> str:
     session = session_models().get(name)
     if session is not None:
         return f"{session.label} ({session.source}, this session)"
-    kind = ("char LM" if name.startswith("char-lm") else "tagger" if name.startswith("ner")
-            else "classifier" if name.startswith("sentiment") else "model")
+    try:
+        kind = KIND_NAMES.get(shipped_kind(name), "model")
+    except (OSError, ValueError, KeyError):      # a card being written: name it, do not fail
+        kind = "model"
     return f"{name} (trained {kind})"
 
 

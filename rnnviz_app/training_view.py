@@ -30,6 +30,7 @@ from rnnviz.training.runs import sweep_work
 from rnnviz.training.text_lm import TextLMConfig
 from rnnviz_app import jobs
 from rnnviz_app.notes import TRAINING as NOTES
+from rnnviz_app.whatif_view import number_units_section
 
 K = "training."
 CELLS = ("rnn", "gru", "lstm")
@@ -251,6 +252,7 @@ def after_run(data: dict, cfg, kind: str) -> None:
                                    best=race.best(metric) if metric == "accuracy" else None))
     if kind == "agreement":
         ui.look_for(NOTES["literature"], title="Beyond this run")
+        number_units_section(data["task"], race.runs, str(id(race)))
     st.subheader("Keep the trained networks")
     for col, (c, r) in zip(st.columns(len(race.runs)), race.runs.items(), strict=True):
         name = f"trained-{kind}-{c}"

@@ -1,7 +1,11 @@
 """The sidebar's "Your model…" panel: a trained PyTorch RNN / GRU / LSTM, for this session only.
 
 Upload the weights (.safetensors, .npz, and .pt when torch is installed) and the vocabulary
-(uploaded or pasted), choose the task, tokenizer and labels, press **Load model**. The import
+(uploaded, pasted, or carried by an rnnviz export), choose the task, tokenizer, case, labels
+and a classifier's readout, press **Load model**. The uploader takes any file, so what it holds
+is always what the visitor chose last; `check_weights_name` says plainly which types are not
+read (a Keras file gets how to convert it). A loaded model can be downloaded as one export
+file that carries everything: re-uploading it alone restores the model after a reload. The import
 (`rnnviz.import_torch`) runs in the button's callback, before the sidebar is drawn, so the
 model picker can switch to the new model in the same run. On success the model is kept with
 `add_session_model` (this session only, dropped with it); on any problem the panel shows one
@@ -12,10 +16,21 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+from pathlib import Path
 
 import streamlit as st
 
-from rnnviz.models.imported import MAX_BYTES, TASKS, import_torch, load_vocab, parse_vocab
+from rnnviz.models.export import export_state_dict
+from rnnviz.models.imported import (
+    CLASSIFIER_READOUTS,
+    FORMATS,
+    MAX_BYTES,
+    TASKS,
+    import_torch,
+    load_vocab,
+    parse_vocab,
+)
+from rnnviz.models.weights_io import KERAS, KERAS_HELP
 from rnnviz_app.loaders import add_session_model
 from rnnviz_app.widgets import md
 
@@ -29,12 +44,19 @@ KEY_TOKENIZER = K + "tokenizer"
 KEY_LABELS = K + "labels"
 KEY_NONLINEARITY = K + "nonlinearity"
 KEY_START = K + "start"
+KEY_LOWERCASE = K + "lowercase"
+KEY_READOUT = K + "readout"
+KEY_EXPORT = K + "export"           # session state: (file name, bytes) of the loaded model
 KEY_LOAD = K + "load"
 KEY_RESULT = K + "result"           # session state: ("error" | "ok", message) of the last load
 
 TASK_NAMES = {"lm": "language model (next token)", "tagger": "tagger (one label per token)",
               "classifier": "classifier (one label per text)"}
-VOCAB_FROM = ("upload", "paste")
+VOCAB_FROM = ("upload", "paste", "file")
+VOCAB_FROM_NAMES = {"upload": "upload a file", "paste": "paste it",
+                    "file": "in the weights (an rnnviz export)"}
+READOUT_NAMES = {"h_n": "h_n: the final states", "last": "out[-1]: the last step's output",
+                 "mean": "out.mean(0): the mean over time"}
 MAX_VOCAB_MB = 5
 # The largest network the app takes, counted after the embedding is folded into W_ax (a
 # 2-layer LSTM with n_a = 512 over a 10k-word vocabulary has 28.8M): at that size a page
@@ -65,6 +87,29 @@ def weight_types() -> tuple[str, ...]:
     return ("safetensors", "npz", "pt", "pth")
 
 
+def check_weights_name(name: str) -> None:
+    """ValueError saying plainly that a file of this type is not read (and how to convert a
+    Keras file); the uploader itself takes any type, so it always holds the visitor's choice."""
+    suffix = Path(name).suffix.lower()
+    if suffix in KERAS:
+        raise ValueError(KERAS_HELP.format(name=name))
+    accepted = tuple("." + t for t in weight_types())
+    if suffix not in accepted:
+        extra = (" (.pt/.pth need torch, which this server does not have)"
+                 if suffix in FORMATS else "")
+        raise ValueError(f"{name}: {suffix or 'a file without an extension'} is not accepted"
+                         f"{extra}; the weights must be one of {', '.join(accepted)}. Nothing "
+                         "was loaded")
+
+
+def export_bytes(model) -> bytes:
+    """The model as one .safetensors file that carries its vocabulary and settings."""
+    from safetensors.numpy import save
+
+    sd, meta = export_state_dict(model)
+    return save(sd, metadata=meta)
+
+
 def parse_labels(text: str) -> list[str] | None:
     """Class names from one a line or comma-separated; None when empty."""
     text = (text or "").strip()
@@ -93,8 +138,13 @@ def _load() -> None:
         weights = ss.get(KEY_WEIGHTS)
         if weights is None:
             raise ValueError("choose a weights file first (.safetensors, .npz or .pt)")
+        check_weights_name(weights.name)
         tokenizer = ss.get(KEY_TOKENIZER, "char")
-        if ss.get(KEY_VOCAB_FROM, "upload") == "upload":
+        task = ss.get(KEY_TASK, "lm")
+        if ss.get(KEY_VOCAB_FROM, "upload") == "file":       # an export: everything from it
+            model = import_torch(weights, max_params=MAX_APP_PARAMS)
+            vocab = None
+        elif ss.get(KEY_VOCAB_FROM, "upload") == "upload":
             vocab_file = ss.get(KEY_VOCAB_FILE)
             if vocab_file is None:
                 raise ValueError("upload the vocabulary (a JSON list, a JSON {token: index} "
@@ -105,14 +155,17 @@ def _load() -> None:
             if not text.strip():
                 raise ValueError("paste the vocabulary: a JSON list, or one token a line")
             vocab = load_vocab(parse_vocab(text), tokenizer)
-        task = ss.get(KEY_TASK, "lm")
-        model = import_torch(weights, vocab=vocab, task=task, tokenizer=tokenizer,
-                             labels=parse_labels(ss.get(KEY_LABELS, "")) if task != "lm"
-                             else None,
-                             nonlinearity=ss.get(KEY_NONLINEARITY, "tanh"),
-                             start=(ss.get(KEY_START) or None) if task == "lm" else None,
-                             max_params=MAX_APP_PARAMS)
+        if vocab is not None:
+            model = import_torch(
+                weights, vocab=vocab, task=task, tokenizer=tokenizer,
+                lowercase=bool(ss.get(KEY_LOWERCASE, False)),
+                labels=parse_labels(ss.get(KEY_LABELS, "")) if task != "lm" else None,
+                readout=ss.get(KEY_READOUT, "h_n") if task == "classifier" else None,
+                nonlinearity=ss.get(KEY_NONLINEARITY, "tanh"),
+                start=(ss.get(KEY_START) or None) if task == "lm" else None,
+                max_params=MAX_APP_PARAMS)
         check_app_size(model)
+        ss[KEY_EXPORT] = (f"{model.name}.rnnviz.safetensors", export_bytes(model))
     except ValueError as exc:
         ss[KEY_RESULT] = ("error", str(exc))
         return
@@ -125,7 +178,8 @@ def _load() -> None:
     add_session_model(model)
     cfg = model.config
     ss[KEY_RESULT] = ("ok", f"Loaded {model.label}: n_a = {cfg.n_a}, |V| = {len(model.vocab):,}, "
-                            f"{model.model.n_params:,} parameters. It lives in this session only.")
+                            f"{model.model.n_params:,} parameters. It lives in this session only."
+                            + "".join(f"\n\n⚠ {w}" for w in model.warnings))
 
 
 def render_upload_panel() -> None:
@@ -136,14 +190,26 @@ def render_upload_panel() -> None:
                    "an nn.Embedding in front and an nn.Linear head): every page shows it. "
                    "The embedding is folded into W_ax (W_ax Eᵀ), so x⟨t⟩ stays the one-hot "
                    "vector of your token.")
-        st.file_uploader(f"Weights (at most {MAX_BYTES // 2**20} MB)", type=weight_types(),
+        st.caption("A reload of the page drops an uploaded model. After loading, download it "
+                   "as one file (below): uploading that file alone, with Vocabulary \"in the "
+                   "weights\", brings it back with every setting.")
+        st.file_uploader(f"Weights (at most {MAX_BYTES // 2**20} MB; "
+                         f"{', '.join('.' + t for t in weight_types())})",
                          key=KEY_WEIGHTS, max_upload_size=MAX_BYTES // 2**20,
                          help="The model's state_dict saved with safetensors (.npz and .pt are "
-                              "read too; .pt only with weights_only=True, never unpickled).")
+                              "read too; .pt only with weights_only=True, never unpickled). "
+                              "Checkpoints {'model_state_dict': ...} and DataParallel's "
+                              "'module.' names are unwrapped.")
         st.radio("Vocabulary", VOCAB_FROM, key=KEY_VOCAB_FROM, horizontal=True,
-                 format_func={"upload": "upload a file", "paste": "paste it"}.__getitem__)
-        if st.session_state.get(KEY_VOCAB_FROM, "upload") == "upload":
-            st.file_uploader("Vocabulary file (UTF-8)", type=["json", "txt"],
+                 format_func=VOCAB_FROM_NAMES.__getitem__)
+        vocab_from = st.session_state.get(KEY_VOCAB_FROM, "upload")
+        if vocab_from == "file":
+            st.caption("An rnnviz export carries the vocabulary, task, tokenizer, case, labels, "
+                       "readout and start token: nothing else is needed.")
+            _buttons()
+            return
+        if vocab_from == "upload":
+            st.file_uploader("Vocabulary file (UTF-8: .json or .txt)",
                              key=KEY_VOCAB_FILE, max_upload_size=MAX_VOCAB_MB,
                              help="A JSON list of the tokens in index order, a JSON "
                                   "{token: index} map, or a text file with one token a line.")
@@ -153,8 +219,11 @@ def render_upload_panel() -> None:
         st.selectbox("Task", TASKS, key=KEY_TASK, format_func=TASK_NAMES.__getitem__)
         st.radio("Tokenizer", ("char", "word"), key=KEY_TOKENIZER, horizontal=True,
                  help="char: one token per character. word: runs of letters, digits and "
-                      "apostrophes are words, every other non-space character is a token; "
-                      "case is kept.")
+                      "apostrophes are words, every other non-space character is a token, "
+                      "spaces separate (\"don't stop!\" → don't · stop · !).")
+        st.checkbox("Lowercase the text", key=KEY_LOWERCASE,
+                    help="Lower the text before looking tokens up, as a pipeline that "
+                         "lowercased its training text did (then \"NOT\" reads as \"not\").")
         task = st.session_state.get(KEY_TASK, "lm")
         if task == "lm":
             st.text_input("Start token (optional)", key=KEY_START,
@@ -163,18 +232,36 @@ def render_upload_panel() -> None:
         else:
             st.text_input("Labels (comma-separated, in output order)", key=KEY_LABELS,
                           help="Names of the classes; empty: class 0, class 1, ...")
+        if task == "classifier":
+            readout = st.radio("The head reads", tuple(CLASSIFIER_READOUTS), key=KEY_READOUT,
+                               format_func=READOUT_NAMES.__getitem__)
+            st.caption("In your torch code (`out, h_n = rnn(x)`, time first):")
+            st.code(CLASSIFIER_READOUTS[readout or "h_n"][1], language="python")
         st.radio("nn.RNN nonlinearity", ("tanh", "relu"), key=KEY_NONLINEARITY, horizontal=True,
                  help="Only for nn.RNN (GRU and LSTM use tanh).")
-        st.button("Load model", key=KEY_LOAD, on_click=_load, type="primary")
-        if result is not None:
-            if result[0] == "error":
-                st.error(md(f"Could not load your model: {result[1]}. The session keeps the "
-                            "model it had."))
-            else:
-                st.success(md(result[1]))
+        _buttons()
         st.caption("Export from PyTorch:")
         st.code(EXPORT_SNIPPET, language="python")
 
 
+def _buttons() -> None:
+    """Load model, the result of the last load, and the download of the loaded model."""
+    result = st.session_state.get(KEY_RESULT)
+    st.button("Load model", key=KEY_LOAD, on_click=_load, type="primary")
+    if result is not None:
+        if result[0] == "error":
+            st.error(md(f"Could not load your model: {result[1]}. The session keeps the "
+                        "model it had."))
+        else:
+            st.success(md(result[1]))
+    if st.session_state.get(KEY_EXPORT):
+        name, data = st.session_state[KEY_EXPORT]
+        st.download_button("Download it as one file", data, file_name=name,
+                           mime="application/octet-stream", key=K + "download",
+                           help="Weights, vocabulary and settings in one .safetensors file "
+                                "(your own module names: model.load_state_dict works on it).")
+
+
 __all__ = ["render_upload_panel", "weight_types", "parse_labels", "check_app_size",
+           "check_weights_name", "export_bytes",
            "EXPORT_SNIPPET", "MAX_APP_PARAMS"]

@@ -201,8 +201,7 @@ def corpus_picker(key: str, kind: str, sentence: str) -> tuple[str, str, str]:
     "<page>.paste"): the held-out text of the model `kind` (its start or all of it), the
     sidebar `sentence`, or the user's own text. Returns (name, corpus key, text); the corpus
     key names the text (choice and hash) for the cached corpus readings."""
-    from rnnviz.units import corpus_id
-    from rnnviz_app.loaders import HELDOUT_CHARS, get_heldout
+    from rnnviz_app.loaders import HELDOUT_CHARS, corpus_key, get_heldout
     from rnnviz_app.notes import UNITS
 
     corpora = {k: v.format(n=HELDOUT_CHARS) for k, v in UNITS["corpora"].items()}
@@ -217,7 +216,7 @@ def corpus_picker(key: str, kind: str, sentence: str) -> tuple[str, str, str]:
             st.error(UNITS["own_error"].format(error=error))
         elif own is not None:
             name, text = "your text", own
-    return name, f"{choice}:{corpus_id(text)}", text
+    return name, corpus_key(choice, text), text
 
 
 def preset_pair(presets: dict, key: str, default: int = 1) -> tuple[str, str]:

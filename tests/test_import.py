@@ -213,21 +213,18 @@ def test_export_round_trip(kind, task, tmp_path):
     m = rnnviz.import_torch(weights, vocab=vocab, task=task, tokenizer=tokenizer,
                             nonlinearity=MODULES[kind][1] or "tanh")
     out = m.export(tmp_path / "exported.safetensors")
-    # rnnviz -> torch: Embedding(V, V) = I, the same recurrent module, the same Linear
+    # rnnviz -> torch: the user's own class loads the export as it is (its own module names,
+    # its own embedding), and gives the same outputs
     sd = load_file(str(out))
     back = Net(kind, 2, True, task, len(vocab))
-    back.emb = torch.nn.Embedding(len(vocab), len(vocab))
-    back.rnn = type(net.rnn)(len(vocab), N_A, num_layers=2, bidirectional=True,
-                             **({"nonlinearity": net.rnn.nonlinearity}
-                                if isinstance(net.rnn, torch.nn.RNN) else {}))
     back.load_state_dict(sd)
     ids = token_ids(vocab, tokenizer, text)
     with torch.no_grad():
         assert np.abs(back(ids).numpy() - net(ids).numpy()).max() < TOL
-    # and rnnviz reads its own export back without a vocab argument (kept in the metadata)
-    again = rnnviz.import_torch(out, task=task, tokenizer=None,
-                                nonlinearity=MODULES[kind][1] or "tanh")
+    # and rnnviz reads its own export back with no argument at all (kept in the metadata)
+    again = rnnviz.import_torch(out)
     assert again.vocab.itos == vocab and again.vocab.kind == tokenizer
+    assert again.kind == m.kind and again.warnings == ()
     np.testing.assert_allclose(again.predict(text), m.predict(text), atol=1e-6)
 
 

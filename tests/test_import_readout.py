@@ -67,7 +67,7 @@ def test_a_file_without_the_record_reads_h_n(tmp_path):
 
 def test_an_unknown_readout_in_the_metadata_is_a_clear_error(tmp_path):
     sd, meta = export_state_dict(classifier("lstm", "course", "step"))
-    save_file(sd, str(tmp_path / "odd.safetensors"), metadata={**meta, "rnnviz.readout": "mean"})
-    with pytest.raises(ValueError, match="rnnviz.readout is 'mean'"):
+    save_file(sd, str(tmp_path / "odd.safetensors"), metadata={**meta, "rnnviz.readout": "median"})
+    with pytest.raises(ValueError, match="rnnviz.readout is 'median'"):
         rnnviz.import_torch(tmp_path / "odd.safetensors", task="classifier")
     assert json.loads(meta["rnnviz.labels"]) == LABELS

@@ -14,14 +14,26 @@ EXPECTED = {
     "ner-lstm": "tagger",
     "ner-bilstm": "tagger",
     "sentiment-lstm": "classifier",
+    "char-lm-gru-2layer": "char_lm",
 }
-CHAR_LMS = [n for n, k in EXPECTED.items() if k == "char_lm"]
+DEEP = "char-lm-gru-2layer"           # the stacked one: its own (smaller) budget
+CHAR_LMS = [n for n, k in EXPECTED.items() if k == "char_lm" and n != DEEP]
 TEDDY_NAME = "He said, Teddy Roosevelt was a great president."
 TEDDY_BEAR = "He said, Teddy bears are on sale."
 
 
 def test_every_shipped_model_is_listed():
     assert rnnviz.list_pretrained() == list(EXPECTED)
+
+
+def test_a_shipped_models_kind_is_read_from_its_card():
+    """The sidebar names a shipped model by the kind its card records, not by its name's
+    prefix: the card's kind is the loaded model's class."""
+    from rnnviz.models import shipped_kind
+    assert {n: shipped_kind(n) for n in EXPECTED} == EXPECTED
+    assert all(shipped_kind(n) == rnnviz.load_pretrained(n).kind for n in EXPECTED)
+    with pytest.raises(KeyError, match="unknown pretrained model 'char-lm-xyz'"):
+        shipped_kind("char-lm-xyz")
 
 
 def test_the_shipped_files_stay_small():
@@ -186,3 +198,24 @@ def test_classifier_card_accuracy_is_recomputed_from_the_test_split():
     pred = [int(p.predict(r.text).argmax()) for r in test]
     accuracy = sentiment.accuracy(pred, [r.label for r in test])
     assert accuracy == pytest.approx(p.card["metrics"]["test"]["accuracy"], abs=1 / len(test))
+
+
+def test_the_shipped_deep_char_lm_has_two_layers_and_its_card_is_recomputed():
+    """Issue 23, item 8: a shipped 2-layer model (trained by `python -m rnnviz.train
+    char-lm-gru-2layer`), so every page's layer picker has one; its card's held-out bpc is
+    recomputed from the shipped held-out text."""
+    from rnnviz.data import corpus
+    from rnnviz.training.checkpoint import sha256_text
+    p = rnnviz.load_pretrained(DEEP)
+    assert p.model.config.layers == 2 and p.card["sizes"]["layers"] == 2
+    assert p.card["command"] == f"python -m rnnviz.train {DEEP}"
+    trace = p.trace("Return the value.")
+    assert trace.T_x == len("Return the value.")
+    m = p.card["metrics"]
+    text = corpus.read_heldout(PRETRAINED_DIR)
+    assert sha256_text(text) == p.card["data"]["valid_sha256"]
+    prefix = text[:m["valid_prefix_chars"]]
+    assert p.score(prefix)["bits_per_char"] == pytest.approx(m["valid_prefix_bpc"], abs=1e-5)
+    # it learned the language: far below the 5-gram's cost of an unseen string
+    assert m["valid_bpc"] < p.card["baseline"]["valid_bpc"] + 0.5
+    assert p.score("Return the value of the attribute.")["bits_per_char"] < 3.5

@@ -78,3 +78,45 @@ def test_corpus_window_matches_the_steps():
     assert text == TEXT[corpus.spans[10, 0]:corpus.spans[34, 1]]
     text, spans, values = U.corpus_window(corpus, "a", 0, corpus.N - 3, 25)   # cut at the end
     assert values.shape == (3,) and text.endswith(corpus.label(corpus.N))
+
+
+def _brute_on(V, s, e, theta):
+    """Units on over s..e (1-based) at theta, by the definition, one unit at a time."""
+    T = V.shape[1]
+    return [j for j in range(V.shape[0])
+            if all(V[j, t - 1] >= theta for t in range(s, e + 1))
+            and (s == 1 or V[j, s - 2] < theta) and (e == T or V[j, e] < theta)]
+
+
+def test_telling_span_is_the_longest_span_with_a_unit_on():
+    rng = np.random.default_rng(3)
+    V = rng.uniform(-1, 1, size=(6, 20)).astype(np.float32)
+    V[:, 4:9] = -0.5                       # steps 5..9: nothing on
+    V[2, 11:15] = 0.9                      # unit 2 on over steps 12..15 and off around them
+    V[2, 10] = V[2, 15] = -0.9
+    s, e = U.telling_span(V, 0.3, max_length=8)
+    longest = max(L for L in range(1, 9) for a in range(1, 21 - L + 1)
+                  if _brute_on(V, a, a + L - 1, 0.3))
+    assert e - s + 1 == longest >= 4
+    assert _brute_on(V, s, e, 0.3)
+    assert not any(_brute_on(V, a, a + longest - 1, 0.3) for a in range(1, s))   # earliest
+    assert U.telling_span(np.full((3, 5), -1.0), 0.3) is None
+
+
+def test_nearest_on_offers_the_closest_threshold_and_the_units_on_most():
+    # unit 0: on over steps 2..3 for thresholds in (0.2, 0.5]; unit 1: (0.1, 0.25];
+    # unit 2 is high everywhere (its neighbours are as high as the span: never "on over it").
+    V = np.array([[0.0, 0.5, 0.6, 0.2, 0.0],
+                  [0.1, 0.25, 0.9, 0.0, 0.0],
+                  [0.9, 0.9, 0.9, 0.9, 0.9]], dtype=np.float32)
+    assert _brute_on(V, 2, 3, 0.7) == []
+    near = U.nearest_on(V, 2, 3, 0.7)
+    assert near["threshold"] == pytest.approx(0.5)                  # unit 0's top
+    assert list(near["units"]) == _brute_on(V, 2, 3, near["threshold"]) == [0]
+    low = U.nearest_on(V, 2, 3, 0.05)
+    assert low["threshold"] == pytest.approx(0.1, abs=1e-6) and list(low["units"]) == [1]
+    # at 0.7 unit 2 is above it at both span steps, unit 1 at one of two, unit 0 at none
+    assert list(near["most"].unit) == [2, 1]
+    assert list(near["most"].fraction) == [1.0, 0.5]
+    flat = U.nearest_on(np.ones((2, 4), dtype=np.float32), 2, 3, 0.5)
+    assert flat["threshold"] is None and flat["units"].size == 0

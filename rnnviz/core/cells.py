@@ -1,9 +1,20 @@
-"""The seed's cell functions: one time step, forward and backward, one equation per line.
+"""The course's cell functions: one time step, forward and backward, one equation per line.
 
 These follow the classic "Building your Recurrent Neural Network - Step by Step" exercise:
 same names, argument order, dict keys and shapes. Column vectors: xt (n_x, m), a_prev (n_a, m).
-They are the reference the fused sequence functions (`rnnviz.core.sequences`) are tested
-against, and what the app's "Forward pass" page shows line by line.
+
+Each cell's forward equations are written once, here, in its readable step (`rnn_step`,
+`lstm_step`, `gru_step`): one equation a line, no head. The course's `*_cell_forward` is that
+step plus the softmax head; the cell objects' `step` methods (rnnviz.core.recurrent) call it,
+and `Model.forward(..., interventions=...)` runs it step by step. The fused loops of the cell
+objects are the fast path, tested equal to these steps (tests/core/test_readable_steps.py).
+The app's Forward page shows the same equations, rendered by the cell objects.
+
+Edit hook. Every readable step takes `edit(name, value) -> value`, called after each named
+quantity is computed: pre-activations ("z_f", ...), gates ("gamma_f", "gamma_u", "gamma_o",
+"gamma_r", "c_tilde") and states ("c", "a"). The later equations of the same step use what it
+returns: clamping Γf to 1 keeps c<t-1> in that step's c<t>. The default, `keep`, changes
+nothing.
 
 Caches are NamedTuples: they unpack by position exactly like the exercise's tuples, and the
 visualizer reads them by name (cache.ft, cache.cct, ...).
@@ -50,8 +61,24 @@ class GRUCache(NamedTuple):
 # Vanilla RNN
 
 
+def keep(name, value):
+    """The default edit hook: every quantity as the equations computed it."""
+    return value
+
+
+def rnn_step(xt, a_prev, parameters, edit=keep, activation="tanh"):
+    """One RNN step without the head: a<t> and the cache.
+
+        z<t> = W_aa a<t-1> + W_ax x<t> + b_a
+        a<t> = tanh(z<t>)          (or ReLU(z<t>))
+    """
+    z = edit("z_a", parameters["Waa"] @ a_prev + parameters["Wax"] @ xt + parameters["ba"])
+    a_next = edit("a", np.tanh(z) if activation == "tanh" else np.maximum(z, 0))
+    return a_next, RNNCache(a_next, a_prev, xt, parameters)
+
+
 def rnn_cell_forward(xt, a_prev, parameters):
-    """One RNN step.
+    """One RNN step (`rnn_step`) and its prediction.
 
         a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a)
         ŷ<t> = softmax(W_ya a<t> + b_y)
@@ -59,11 +86,8 @@ def rnn_cell_forward(xt, a_prev, parameters):
     parameters: Wax (n_a, n_x), Waa (n_a, n_a), Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1).
     Returns a_next (n_a, m), yt_pred (n_y, m), cache = (a_next, a_prev, xt, parameters).
     """
-    Wax, Waa, Wya = parameters["Wax"], parameters["Waa"], parameters["Wya"]
-    ba, by = parameters["ba"], parameters["by"]
-    a_next = np.tanh(Waa @ a_prev + Wax @ xt + ba)
-    yt_pred = softmax(Wya @ a_next + by)
-    cache = RNNCache(a_next, a_prev, xt, parameters)
+    a_next, cache = rnn_step(xt, a_prev, parameters)
+    yt_pred = softmax(parameters["Wya"] @ a_next + parameters["by"])
     return a_next, yt_pred, cache
 
 
@@ -87,8 +111,22 @@ def rnn_cell_backward(da_next, cache):
 # LSTM
 
 
+def lstm_step(xt, a_prev, c_prev, parameters, edit=keep):
+    """One LSTM step without the head: a<t>, c<t> and the cache (seed notation: Wi/bi is the
+    update gate Γu). Gate weights (n_a, n_a + n_x) read [a<t-1>; x<t>], biases (n_a, 1)."""
+    p = parameters
+    concat = np.concatenate((a_prev, xt), axis=0)                       # [a<t-1>; x<t>]
+    ft = edit("gamma_f", sigmoid(edit("z_f", p["Wf"] @ concat + p["bf"])))   # Γf
+    it = edit("gamma_u", sigmoid(edit("z_u", p["Wi"] @ concat + p["bi"])))   # Γu
+    cct = edit("c_tilde", np.tanh(edit("z_c", p["Wc"] @ concat + p["bc"])))  # c̃<t>
+    c_next = edit("c", ft * c_prev + it * cct)                          # c<t>
+    ot = edit("gamma_o", sigmoid(edit("z_o", p["Wo"] @ concat + p["bo"])))   # Γo
+    a_next = edit("a", ot * np.tanh(c_next))                            # a<t>
+    return a_next, c_next, LSTMCache(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, p)
+
+
 def lstm_cell_forward(xt, a_prev, c_prev, parameters):
-    """One LSTM step (seed notation; Wi/bi is the update gate Γu).
+    """One LSTM step (`lstm_step`) and its prediction.
 
         Γf = σ(W_f [a<t-1>; x<t>] + b_f)
         Γu = σ(W_i [a<t-1>; x<t>] + b_i)
@@ -102,20 +140,8 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     Returns a_next, c_next, yt_pred, cache = (a_next, c_next, a_prev, c_prev, ft, it, cct, ot,
     xt, parameters).
     """
-    Wf, bf = parameters["Wf"], parameters["bf"]
-    Wi, bi = parameters["Wi"], parameters["bi"]
-    Wc, bc = parameters["Wc"], parameters["bc"]
-    Wo, bo = parameters["Wo"], parameters["bo"]
-    Wy, by = parameters["Wy"], parameters["by"]
-    concat = np.concatenate((a_prev, xt), axis=0)
-    ft = sigmoid(Wf @ concat + bf)
-    it = sigmoid(Wi @ concat + bi)
-    cct = np.tanh(Wc @ concat + bc)
-    c_next = ft * c_prev + it * cct
-    ot = sigmoid(Wo @ concat + bo)
-    a_next = ot * np.tanh(c_next)
-    yt_pred = softmax(Wy @ a_next + by)
-    cache = LSTMCache(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
+    a_next, c_next, cache = lstm_step(xt, a_prev, c_prev, parameters)
+    yt_pred = softmax(parameters["Wy"] @ a_next + parameters["by"])
     return a_next, c_next, yt_pred, cache
 
 
@@ -157,8 +183,28 @@ def lstm_cell_backward(da_next, dc_next, cache):
 # GRU (the seed's full GRU; a<t> = c<t>)
 
 
+def gru_step(xt, c_prev, parameters, edit=keep, variant="course"):
+    """One GRU step without the head: c<t> (= a<t>) and the cache.
+
+    variant "course": the notes' full GRU, Γr multiplies c<t-1> before the matmul;
+    variant "torch": PyTorch's nn.GRU, Γr multiplies the recurrent product W_ca c<t-1> + b_ca
+    (parameters then hold bca). That line is the only difference.
+    """
+    p, n = parameters, c_prev.shape[0]
+    concat = np.concatenate((c_prev, xt), axis=0)                       # [c<t-1>; x<t>]
+    ut = edit("gamma_u", sigmoid(edit("z_u", p["Wu"] @ concat + p["bu"])))   # Γu
+    rt = edit("gamma_r", sigmoid(edit("z_r", p["Wr"] @ concat + p["br"])))   # Γr
+    if variant == "torch":      # z_c = W_cx x<t> + b_c + Γr * (W_ca c<t-1> + b_ca)
+        zc = p["Wc"][:, n:] @ xt + p["bc"] + rt * (p["Wc"][:, :n] @ c_prev + p["bca"])
+    else:                       # z_c = W_c [Γr * c<t-1>; x<t>] + b_c
+        zc = p["Wc"] @ np.concatenate((rt * c_prev, xt), axis=0) + p["bc"]
+    cct = edit("c_tilde", np.tanh(edit("z_c", zc)))                    # c̃<t>
+    c_next = edit("a", edit("c", ut * cct + (1 - ut) * c_prev))         # c<t> = a<t>
+    return c_next, GRUCache(c_next, c_prev, ut, rt, cct, xt, p)
+
+
 def gru_cell_forward(xt, c_prev, parameters):
-    """One GRU step, the seed's full GRU (Γr multiplies c<t-1> before the matmul).
+    """One GRU step (`gru_step`, the seed's full GRU) and its prediction.
 
         Γu = σ(W_u [c<t-1>; x<t>] + b_u)
         Γr = σ(W_r [c<t-1>; x<t>] + b_r)
@@ -167,20 +213,12 @@ def gru_cell_forward(xt, c_prev, parameters):
         ŷ<t> = softmax(W_y c<t> + b_y)
 
     Wu, Wr, Wc are (n_a, n_a + n_x); bu, br, bc (n_a, 1); Wy (n_y, n_a), by (n_y, 1).
-    (PyTorch's nn.GRU instead applies the reset gate after the matmul.)
+    (PyTorch's nn.GRU instead applies the reset gate after the matmul: `gru_step(...,
+    variant="torch")`.)
     Returns c_next, yt_pred, cache = (c_next, c_prev, ut, rt, cct, xt, parameters).
     """
-    Wu, bu = parameters["Wu"], parameters["bu"]
-    Wr, br = parameters["Wr"], parameters["br"]
-    Wc, bc = parameters["Wc"], parameters["bc"]
-    Wy, by = parameters["Wy"], parameters["by"]
-    concat = np.concatenate((c_prev, xt), axis=0)
-    ut = sigmoid(Wu @ concat + bu)
-    rt = sigmoid(Wr @ concat + br)
-    cct = np.tanh(Wc @ np.concatenate((rt * c_prev, xt), axis=0) + bc)
-    c_next = ut * cct + (1 - ut) * c_prev
-    yt_pred = softmax(Wy @ c_next + by)
-    cache = GRUCache(c_next, c_prev, ut, rt, cct, xt, parameters)
+    c_next, cache = gru_step(xt, c_prev, parameters)
+    yt_pred = softmax(parameters["Wy"] @ c_next + parameters["by"])
     return c_next, yt_pred, cache
 
 

@@ -16,7 +16,13 @@ PyTorch users' many-to-one classifier, which reads the top layer's final states 
     ŷ<t>   = g(W_y [a→^[L]<t>; a←^[L]<t>] + b_y)       t < T_x: an illustration, no loss reads it
 
 so BPTT's gradient from the loss enters a→ at T_x and a← at t = 1. A unidirectional model
-reads a^[L]<T_x> either way.
+reads a^[L]<T_x> either way. "mean", a classifier trained on `out.mean(dim=0)` (torch's
+`out = rnn(x)[0]`, time first):
+
+    ŷ<T_x> = g(W_y (1/T_x) Σ_t a^[L]<t> + b_y)        every step's state feeds the loss
+    ŷ<t>   = g(W_y a^[L]<t> + b_y)                     t < T_x: an illustration, no loss reads it
+
+A classifier trained on `out[-1]` reads [a→<T_x>; a←<T_x>]: that is "step".
 
 Loss: cross-entropy summed over the time steps that carry a target (the seed's L = Σ_t L<t>),
 averaged over the m examples. Parameters keep the seed's names (`Wf`, `Wi`, `Waa`, ...), with
@@ -34,12 +40,13 @@ import numpy as np
 
 from rnnviz.core.functional import log_softmax, sigmoid, softmax
 from rnnviz.core.init import InitConfig, xavier
+from rnnviz.core.interventions import hook, marks, plan
 from rnnviz.core.recurrent import CELLS, REGISTRY, VARIANTS, cell_for
 from rnnviz.core.recurrent.base import matmul_rows, rows
 from rnnviz.core.trace import BackwardTrace, Trace
 
 HEADS = ("many_to_many", "many_to_one", "many_to_one_sigmoid")
-READOUTS = ("step", "h_n")
+READOUTS = ("step", "h_n", "mean")
 
 
 class State(NamedTuple):
@@ -83,9 +90,9 @@ class RNNConfig:
             raise ValueError(f"layers must be a positive integer, got {self.layers!r}")
         if self.readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got {self.readout!r}")
-        if self.readout == "h_n" and self.head == "many_to_many":
-            raise ValueError("the h_n readout gives one output per sequence: it needs a "
-                             "many-to-one head")
+        if self.readout != "step" and self.head == "many_to_many":
+            raise ValueError(f"the {self.readout} readout gives one output per sequence: it "
+                             "needs a many-to-one head")
         if self.variant not in VARIANTS or (self.cell, self.variant) not in REGISTRY:
             raise ValueError(f"no {self.variant!r} variant of the {self.cell!r} cell; known: "
                              f"{sorted(REGISTRY)}")
@@ -207,15 +214,20 @@ class Model:
         return [tuple(np.ascontiguousarray(v[layer].T) for v in vecs)
                 for layer in range(cfg.layers)]
 
-    def forward(self, x, state0=None, tokens=None):
+    def forward(self, x, state0=None, tokens=None, interventions=None, reference=None):
         """Run the network over x (n_x, m, T_x); return a Trace of every quantity.
 
         The trace's unprefixed keys are the top layer's; `trace.layer(l)` gives layer l.
+        interventions: Clamp / Patch (rnnviz.core.interventions) applied while the network
+        reads x; the layers and directions they touch run the cells' readable step, the rest
+        the fused loop. reference: x of the "mean" clamps' means (None: x itself).
         """
         cfg = self.config
         x = self._check_x(x)
         if state0 is not None and cfg.bidirectional:
             raise ValueError("a bidirectional model reads the whole sequence: no carried state")
+        edits = plan(self, x, interventions, state0, reference) if interventions else {}
+        changed = [{} for _ in range(cfg.layers)] if edits else None
         dt = np.dtype(cfg.dtype)
         X = rows(x, dt)
         starts = self._state_rows(state0, x.shape[1], dt)
@@ -230,7 +242,17 @@ class Model:
                         s = self.cell.zero_state(x.shape[1], cfg.n_a, dt)
                     else:
                         Xd, s = inp, starts[layer - 1]
-                    tape = self.cell.forward(self.cell.pack(self.cell_params(d, layer)), Xd, s)
+                    if (layer, d) in edits:     # the readable step where an edit is
+                        params = self.cell_params(d, layer)
+                        tape = self.cell.forward_readable(
+                            params, Xd, s, hook(edits[layer, d]),
+                            only={t for e in edits[layer, d] for t in e.values},
+                            packed=self.cell.pack(params))
+                        changed[layer - 1].update(marks(self, edits[layer, d], *Xd.shape[:2],
+                                                        d))
+                    else:
+                        tape = self.cell.forward(self.cell.pack(self.cell_params(d, layer)),
+                                                 Xd, s)
                     tapes[d] = tape
                     named = self.cell.named_rows(tape)
                     if d == "bwd":                               # back to the input's time order
@@ -254,13 +276,18 @@ class Model:
         toks = list(tokens) if tokens is not None else None
         return Trace(rows={"x": X, **layer_rows[-1], **out}, tokens=toks, config=cfg,
                      final_state=final, tapes=layer_tapes[-1], layer_rows=layer_rows,
-                     layer_tapes=layer_tapes, outputs=out)
+                     layer_tapes=layer_tapes, outputs=out, changed=changed)
 
     def _head_input(self, A):
         """What the head reads at each step (T_x, m, directions · n_a) from the top layer's
-        rows A: A itself, except that the "h_n" readout of a bidirectional model reads
-        [a→<T_x>; a←<1>] at T_x (see the module docstring)."""
-        if self.config.readout != "h_n" or not self.config.bidirectional:
+        rows A: A itself, except at T_x for the "h_n" readout of a bidirectional model
+        ([a→<T_x>; a←<1>]) and the "mean" readout ((1/T_x) Σ_t a<t>); see the docstring."""
+        readout = self.config.readout
+        if readout == "mean":
+            H = A.copy()
+            H[-1] = A.mean(axis=0)
+            return H
+        if readout != "h_n" or not self.config.bidirectional:
             return A
         H = A.copy()
         H[-1, :, self.config.n_a:] = A[0, :, self.config.n_a:]
@@ -268,7 +295,13 @@ class Model:
 
     def _head_input_grad(self, dH):
         """∂L/∂a^[L]<t> from ∂L/∂(head input)<t>: the transpose of `_head_input`."""
-        if self.config.readout != "h_n" or not self.config.bidirectional:
+        readout = self.config.readout
+        if readout == "mean":
+            dA = dH.copy()
+            dA[-1] = 0                             # a<T_x> feeds ŷ<T_x> only through the mean
+            dA += dH[-1] / dH.shape[0]             # ∂mean/∂a<t> = 1/T_x at every t
+            return dA
+        if readout != "h_n" or not self.config.bidirectional:
             return dH
         n = self.config.n_a
         dA = dH.copy()

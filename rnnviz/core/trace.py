@@ -78,6 +78,8 @@ class _Named:
     tokens: list | None = None
     layer_rows: list | None = field(default=None, repr=False)   # per layer, 1 = bottom
     layer_index: int | None = None   # which layer the unprefixed keys are (None: the top)
+    # per layer (1 = bottom), {key: bool (T_x, m, n)}: the values an intervention set
+    changed: list | None = field(default=None, repr=False)
 
     @property
     def layers(self):
@@ -120,12 +122,16 @@ class _Named:
 
     def to_dataframe(self, example=0, keys=None):
         """Tidy table: one row per (t, unit, quantity), columns t, token, unit, quantity, symbol,
-        value, layer. t and layer are 1-based as in the notes (a^[l]<t>)."""
+        value, layer, intervened. t and layer are 1-based as in the notes (a^[l]<t>);
+        intervened is True where an intervention set the value (`changed`)."""
         frames = []
         labels = np.array(self.token_labels(), dtype=object)
+        layer = self.layer_index or self.layers
+        marked = self.changed[layer - 1] if self.changed else {}
         for key in keys or self.keys():
             v = self.rows[key][:, example, :]                    # (T, n)
             T, n = v.shape
+            mask = self._mask(marked, key)
             frames.append(pd.DataFrame({
                 "t": np.repeat(np.arange(1, T + 1), n),
                 "token": np.repeat(labels, n),
@@ -133,9 +139,23 @@ class _Named:
                 "quantity": key,
                 "symbol": symbol(key),
                 "value": v.reshape(-1).astype(np.float64),
-                "layer": self.layer_index or self.layers,
+                "layer": layer,
+                "intervened": (mask[:, example, :].reshape(-1) if mask is not None
+                               else np.zeros(T * n, dtype=bool)),
             }))
         return pd.concat(frames, ignore_index=True)
+
+    def _mask(self, marked, key):
+        """bool (T_x, m, n) of `key` from the per-direction marks; None: nothing changed."""
+        if key in marked:
+            return marked[key]
+        parts = [marked.get(f"{key}_{d}") for d in ("fwd", "bwd")]
+        if key in ("a",) and any(p is not None for p in parts):    # a = [a→; a←]
+            n = self.rows[key].shape[2] // 2
+            shape = (*self.rows[key].shape[:2], n)
+            return np.concatenate([p if p is not None else np.zeros(shape, dtype=bool)
+                                   for p in parts], axis=2)
+        return None
 
 
 @dataclass
@@ -158,7 +178,7 @@ class Trace(_Named):
         tapes = self.layer_tapes[layer - 1] if self.layer_tapes else self.tapes
         return Trace(rows=rows, tokens=self.tokens, layer_rows=None, layer_index=layer,
                      config=self.config, final_state=None, tapes=tapes,
-                     layer_tapes=[tapes], outputs=self.outputs)
+                     layer_tapes=[tapes], outputs=self.outputs, changed=self.changed)
 
     @property
     def nonfinite(self):

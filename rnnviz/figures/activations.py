@@ -193,11 +193,12 @@ TOP_K_COLUMNS = 30       # steps on screen at once: cells wide enough for a 6-le
 
 
 def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
-                 title=None) -> go.Figure:
+                 title=None, target_name: str = "the true next token") -> go.Figure:
     """The k most likely classes of ŷ<t> at each step: rows = rank, columns = t.
 
     Cell colour = probability, text = the predicted token in black or white, whichever
-    reads better on the cell. targets: (T_x,) class that step t should predict (-1 = none);
+    reads better on the cell. targets: (T_x,) class that step t should predict (-1 = none),
+    named `target_name` in the legend;
     when it is in the top k its cell gets a ring, and the hover always says its rank and
     probability. At most `TOP_K_COLUMNS` steps are on screen (drag sideways for the rest),
     so a cell stays wide enough to read for a sentence of any length.
@@ -236,7 +237,7 @@ def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
         if hit:
             data.append(dict(
                 type="scatter", x=[t + 1 for t, _ in hit], y=[r + 1 for _, r in hit],
-                mode="markers", name="the true next token", hoverinfo="skip",
+                mode="markers", name=target_name, hoverinfo="skip",
                 marker=dict(symbol="square-open", size=30, color="#ff7f0e",
                             line=dict(width=2)),
             ))

@@ -1,14 +1,12 @@
 """Figures of the Backward-pass page: BPTT from t = T_x down to 1.
 
-* `step_losses`          L<t> = -log ŷ<t>[y<t>] per step (NaN where there is no target).
-* `loss_figure`          those per-step losses as bars.
+* `loss_figure`          the per-step losses L<t> (`rnnviz.gradients.step_losses`) as bars.
 * `bptt_figure`          gradient heatmaps (∂L/∂a<t>, ∂L/∂c<t>, each gate's gradient) over
                          units × time, animated backwards: a cover hides the steps that BPTT
                          has not reached yet.
 * `grad_norm_figure`     ||∂L/∂a<t>|| against t on a log scale.
-* `dw_contributions`     how much step t adds to each weight gradient: ||dz<t> [h<t-1>; x<t>]^T||,
-                         and the running total from T_x down to t (= ||∂L/∂W|| at t = 1).
-* `dw_figure`            both, per weight matrix.
+* `dw_figure`            what each step adds to each weight gradient and the running total
+                         from T_x (`rnnviz.gradients.dw_contributions`), per weight matrix.
 * `gradcheck_table`      rows of `rnnviz.core.analysis.gradient_check` ready for a table.
 """
 
@@ -34,29 +32,17 @@ from rnnviz.figures.common import (
     step_categories,
     step_ticks,
     sym,
+    title_over_legend,
     token_text,
     token_ticks,
 )
+from rnnviz.gradients import param_name, step_losses
 
 MAX_FRAMES = 300
 # Gradient keys in the order BPTT meets them inside one step.
 GRAD_ORDER = ("da", "dc", "dgamma_o", "dgamma_f", "dgamma_u", "dgamma_r", "dc_tilde", "dz_a")
-# Legend order of the weight matrices of section 3, by gate key (what each step adds to each
-# comes from the cell: `Cell.weight_grad_factors`).
-DW_ORDER = ("gamma_f", "gamma_u", "gamma_r", "gamma_o", "c_tilde", "a")
 WEIGHT_COLORS = {"W_f": "#d62728", "W_u": "#2ca02c", "W_o": "#ff7f0e", "W_c": "#8c564b",
                  "W_r": "#e377c2", "W_a = [W_aa | W_ax]": "#1f77b4"}
-
-
-def step_losses(trace, targets, example=0) -> np.ndarray:
-    """L<t> = -log ŷ<t>[y<t>] for t = 1..T_x (float64), NaN where the target is -1."""
-    y = np.asarray(trace["y_hat"][:, example, :], dtype=np.float64)
-    targets = np.asarray(targets)
-    out = np.full(y.shape[1], np.nan)
-    has = targets >= 0
-    with np.errstate(divide="ignore"):
-        out[has] = -np.log(y[targets[has], np.flatnonzero(has)])
-    return out
 
 
 def loss_figure(trace, targets, output_labels, *, example=0, at="all") -> go.Figure:
@@ -77,8 +63,9 @@ def loss_figure(trace, targets, output_labels, *, example=0, at="all") -> go.Fig
                       "−log ŷ&lt;t&gt;[y&lt;t&gt;] = %{y:.3f}<extra></extra>",
     )]
     which = "L = L&lt;T_x&gt;" if at == "last" else "L = Σ_t L&lt;t&gt;"
-    lay = layout(f"Loss per step L&lt;t&gt; = −log ŷ&lt;t&gt;[y&lt;t&gt;]   ({which} = "
-                 f"{total:.3f})", 260, xaxis=dict(token_ticks(labels)),
+    # Short: the chart may get half the main column (the definition is in the hover).
+    lay = layout(f"L&lt;t&gt; per step ({which} = {total:.3f})", 260,
+                 xaxis=dict(token_ticks(labels)),
                  yaxis=dict(title=dict(text="L&lt;t&gt; (nats)"), rangemode="tozero"))
     return figure(data, lay)
 
@@ -135,12 +122,13 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
         ax = "" if i == 0 else str(i + 1)
         s = sym(f"{key}@{layer}" if layer else key)
         data.append(dict(
-            # y: the units' numbers on a category axis (row j at position j, so the covers
-            # below can use row positions), hover names the unit.
-            type="heatmap", z=v, x=list(range(1, T + 1)), y=[int(r) for r in rows],
+            # y: row j at the number j on a linear axis, labelled with the unit's number, so
+            # the covers below are drawn in the same coordinates; hover names the unit.
+            type="heatmap", z=v, x=list(range(1, T + 1)), y=list(range(n)),
+            customdata=np.repeat(rows[:, None], T, axis=1).tolist(),
             xaxis=f"x{ax}", yaxis=f"y{ax}", colorscale=DIVERGING_SCALE, zmid=0, zmin=-m, zmax=m,
             showscale=False,
-            hovertemplate=f"t=%{{x}}<br>unit %{{y}}<br>{s} = %{{z:.3g}}<extra></extra>",
+            hovertemplate=f"t=%{{x}}<br>unit %{{customdata}}<br>{s} = %{{z:.3g}}<extra></extra>",
         ))
         y0 = max(0.0, 1 - (i + 1) * h - i * gap)         # rounding: never below 0
         lay_axes[f"xaxis{ax}"] = dict(
@@ -149,10 +137,11 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
         )
         if i < n_p - 1:
             lay_axes[f"xaxis{ax}"].pop("title", None)
+        ticks = list(range(0, n, max(1, n // 8)))
         lay_axes[f"yaxis{ax}"] = dict(
-            domain=[y0, y0 + h], anchor=f"x{ax}", autorange="reversed",
-            title=dict(text="unit"), type="category", tickmode="array",
-            tickvals=[int(rows[j]) for j in range(0, n, max(1, n // 8))])
+            domain=[y0, y0 + h], anchor=f"x{ax}", range=[n - 0.5, -0.5],   # row 0 on top
+            title=dict(text="unit"), type="linear", tickmode="array", tickvals=ticks,
+            ticktext=[str(int(rows[j])) for j in ticks], zeroline=False)
         notes.append(dict(text=f"<b>{s}</b>  (colour scale ±{m:.2g})", x=0, y=y0 + h,
                           xref="paper", yref="paper", xanchor="left", yanchor="bottom",
                           showarrow=False, font=dict(size=12)))
@@ -164,12 +153,14 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
         frames_t = np.array(sorted(set(frames_t.tolist()) | {start}))
 
     def covers(t):
+        """At frame t (0-based: step t + 1), one filled rectangle per panel over the columns
+        1..t, the steps t' < t + 1 that BPTT has not reached yet (none at t = 0)."""
         out = []
         for i, n in enumerate(sizes):
             ax = "" if i == 0 else str(i + 1)
-            out.append(dict(type="scatter", x=[0.5, t + 0.5, t + 0.5, 0.5, 0.5, None,
-                                               t + 1, t + 1],
-                            y=[-0.5, -0.5, n - 0.5, n - 0.5, -0.5, None, -0.5, n - 0.5],
+            right = max(t, 0) + 0.5
+            out.append(dict(type="scatter", x=[0.5, right, right, 0.5, 0.5],
+                            y=[-0.5, -0.5, n - 0.5, n - 0.5, -0.5],
                             xaxis=f"x{ax}", yaxis=f"y{ax}"))
         return out
 
@@ -227,72 +218,10 @@ def grad_norm_figure(btrace, *, t=None, title=None, layer=None) -> go.Figure:
     if t is not None:
         shapes.append(dict(type="line", x0=t, x1=t, yref="paper", y0=0, y1=1,
                            line=dict(color="#111", dash="dash", width=1)))
-    lay = layout(title or f"||∂L/∂{a}||: how much the loss depends on the state at step t",
+    lay = layout(title or f"||∂L/∂{a}|| per step t",
                  280, shapes=shapes, xaxis=dict(step_ticks(labels), range=[0.5, T + 0.5]),
                  yaxis=log_axis(g, "norm (log scale)"))
     return figure(data, lay)
-
-
-def dw_contributions(model, trace, btrace, *, direction=None, layer=None) -> dict:
-    """Per weight matrix W_g: what step t adds to ∂L/∂W_g and the running sum from T_x.
-
-    Returns {display name: {"per_step": (T,), "cumulative": (T,), "param": name}} where
-    per_step[t-1] = ||M_g<t>||_F, M_g<t> = what step t adds to ∂L/∂W_g (summed over the m
-    examples), and cumulative[t-1] = ||Σ_{t' >= t} M_g<t'>||_F: BPTT adds the steps from T_x
-    down, and cumulative[0] is ||∂L/∂W_g|| (RNN: of [∂L/∂W_aa | ∂L/∂W_ax]). M_g<t> comes from
-    the cell (`Cell.weight_grad_factors`), so every cell and variant uses its own equations:
-    dz_g<t> [h<t-1>; x<t>]^T, with h<t-1> = Γr * c<t-1> for the notes' GRU candidate and
-    [(dz_c * Γr) c<t-1>^T | dz_c x<t>^T] for PyTorch's.
-    layer: the weights of layer l of a stacked model (default the top), which read a^[l-1]<t>.
-    """
-    cfg = model.config
-    layer = layer or cfg.layers
-    trace, btrace = trace.layer(layer), btrace.layer(layer)
-    direction = (cfg.directions[0] if direction is None else direction) or ""
-    sfx = f"_{direction}" if direction else ""
-    tape = trace.tapes.get(direction)
-    if tape is None:
-        raise ValueError("∂L/∂W per step needs the forward tapes of Model.forward; this trace "
-                         "has none")
-    # the cell works in its tape's time order: the backward direction's is T_x down to 1
-    flip = slice(None, None, -1) if direction == "bwd" else slice(None)
-    grads = {k[:len(k) - len(sfx)]: v[flip] for k, v in btrace.rows.items()
-             if k.endswith(sfx) and k != "dx"}
-    factors = model.cell.weight_grad_factors(tape, grads)
-    T, m = trace.T_x, trace.m
-    grams = {}
-
-    def gram(v):
-        """(v_a · v_b) over the (t, example) pairs, (T m, T m); shared by the gates that read
-        the same vectors ([a<t-1>; x<t>] for all of an LSTM's)."""
-        if id(v) not in grams:
-            f = v[flip].astype(np.float64).reshape(T * m, -1)
-            grams[id(v)] = (v, f @ f.T)          # v kept alive: its id stays its own
-        return grams[id(v)][1]
-
-    out = {}
-    for key in sorted(factors, key=_dw_order):
-        blocks = factors[key]
-        params = list(dict.fromkeys(p for p, _, _ in blocks))
-        name = f"W_{model.cell.gate(key).sub}"
-        if len(params) > 1:                 # the RNN's W_a = [W_aa | W_ax]
-            name += " = [" + " | ".join(param_name(p) for p in params) + "]"
-        # Step t adds M_t = Σ_m left<t> right<t>^T per column block. Instead of forming the T
-        # matrices, use their Gram matrix <M_a, M_b>_F = Σ_blocks Σ_{m,m'} (l_a·l_b)(r_a·r_b):
-        # T x T numbers.
-        G = sum(gram(left) * gram(right) for _, left, right in blocks)
-        G = G.reshape(T, m, T, m).sum(axis=(1, 3))
-        # ||Σ_{t' >= t} M_t'||² is the sum of the block G[t:, t:]: a 2-D suffix sum.
-        suffix = G[::-1, ::-1].cumsum(axis=0).cumsum(axis=1)[::-1, ::-1]
-        out[name] = {"per_step": np.sqrt(np.maximum(np.diag(G), 0.0)),
-                     "cumulative": np.sqrt(np.maximum(np.diag(suffix), 0.0)),
-                     "param": cfg.prefix(direction, layer) + params[0]}
-    return out
-
-
-def _dw_order(key):
-    """Legend order of the weight matrices: the notes' order of the gates."""
-    return DW_ORDER.index(key) if key in DW_ORDER else len(DW_ORDER)
 
 
 def dw_figure(contrib, labels, *, t=None) -> go.Figure:
@@ -322,72 +251,17 @@ def dw_figure(contrib, labels, *, t=None) -> go.Figure:
                                xref="x" if ax == "y" else "x2",
                                line=dict(color="#111", dash="dash", width=1)))
     ticks = dict(step_ticks(labels), range=[0.5, T + 0.5])
+    # The long explanation is the section's text; the title stays short, at the very top,
+    # with the legend (up to two rows) between it and the plot.
     lay = layout(
-        "How each step adds to ∂L/∂W: ||dz&lt;t&gt; [a&lt;t-1&gt;; x&lt;t&gt;]ᵀ|| (top) and "
-        "the running sum from T_x (bottom)", 460, barmode="stack", shapes=shapes,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1),
+        "Step t's share of ∂L/∂W (top), sum from T_x (bottom)", 480, barmode="stack",
+        shapes=shapes,
         xaxis=dict(ticks, anchor="y", showticklabels=False),
         yaxis=dict(domain=[0.56, 1], title=dict(text="added at step t")),
         xaxis2=dict(ticks, anchor="y2", matches="x"),
         yaxis2=dict(domain=[0, 0.44], title=dict(text="||Σ_(t'≥t)||"), rangemode="tozero"),
     )
-    lay["margin"]["t"] = 80
-    return figure(data, lay)
-
-
-def da_split(model, trace, btrace, y, *, at="all", t, direction="", example=0, layer=None):
-    """Where ∂L/∂a<t> comes from: (||from above||, ||from the next step||, ||total||).
-
-    From above, at the top layer: W_y^T (ŷ<s> - y<s>) / m (the direction's rows of W_y) from
-    the output ŷ<s> that reads a<t>: s = t, except that the "h_n" readout's ŷ<T_x> reads a←<1>
-    (`rnnviz.core.model`); zero when ŷ<s> has no target (or the loss is at T_x only).
-    Below the top (layer l < L): what layer l+1 sends back through its input at step t.
-    The next step of the direction's sweep (t+1; t-1 for a←) gives the rest.
-    """
-    cfg = model.config
-    T = trace.T_x
-    layer = layer or cfg.layers
-    t0 = int(np.clip(t, 1, T)) - 1
-    sfx = f"_{direction}" if direction else ""
-    da = np.asarray(btrace.layer(layer)["da" + sfx][:, example, t0], dtype=np.float64)
-    j = {"": 0, "fwd": 0, "bwd": 1}[direction]
-    rows = slice(j * cfg.n_a, (j + 1) * cfg.n_a)
-    if layer < cfg.layers:          # ∂L/∂(input of layer l+1)<t>, the direction's half
-        local = np.asarray(btrace.layer_rows[layer]["dx"][t0, example, rows], dtype=np.float64)
-        return (float(np.linalg.norm(local)), float(np.linalg.norm(da - local)),
-                float(np.linalg.norm(da)))
-    y = np.asarray(y)
-    target, s0 = -1, t0
-    h_n_half = getattr(cfg, "readout", "step") == "h_n" and direction == "bwd"
-    if cfg.head == "many_to_many":
-        yy = y.reshape(-1, T)[example]
-        target = int(yy[t0]) if (at == "all" or t0 == T - 1) else -1
-    elif t0 == (0 if h_n_half else T - 1):
-        target, s0 = int(y.reshape(-1)[example]), T - 1
-    local = np.zeros_like(da)
-    if target >= 0:
-        p = np.asarray(trace["y_hat"][:, example, s0], dtype=np.float64).copy()
-        p[target] -= 1.0
-        Wy = np.asarray(model.params["Wy"], dtype=np.float64)[:, rows]
-        local = Wy.T @ p / trace.m
-    return (float(np.linalg.norm(local)), float(np.linalg.norm(da - local)),
-            float(np.linalg.norm(da)))
-
-
-# The notes' names of the parameters (the API keeps the exercise's: Wi is W_u, of Γu).
-_PARAM_NAMES = {"Wi": "W_u (API: Wi)", "bi": "b_u (API: bi)", "Waa": "W_aa", "Wax": "W_ax",
-                "ba": "b_a", "Wy": "W_y", "by": "b_y"}
-
-
-def param_name(key: str) -> str:
-    """A parameter's name in the notes' notation: "Wf" -> "W_f", "fwd.Wi" -> "W_u (API: Wi) →",
-    "l2.Wc" -> "W_c^[2]"."""
-    parts = key.split(".")
-    base = parts[-1]
-    name = _PARAM_NAMES.get(base) or (f"{base[0]}_{base[1:]}" if len(base) > 1 else base)
-    for p in parts[:-1]:
-        name += {"fwd": " →", "bwd": " ←"}.get(p, f"^[{p[1:]}]" if p.startswith("l") else "")
-    return name
+    return figure(data, title_over_legend(lay, legend_rows=2))
 
 
 def gradcheck_table(rows, tolerance=1e-5, *, loss=None, eps=1e-5) -> list[dict]:
@@ -422,5 +296,5 @@ def gradcheck_table(rows, tolerance=1e-5, *, loss=None, eps=1e-5) -> list[dict]:
     return out
 
 
-__all__ = ["step_losses", "loss_figure", "grad_keys", "bptt_figure", "top_units",
-           "grad_norm_figure", "dw_contributions", "dw_figure", "da_split", "gradcheck_table"]
+__all__ = ["loss_figure", "grad_keys", "bptt_figure", "top_units", "grad_norm_figure",
+           "dw_figure", "gradcheck_table", "param_name"]

@@ -350,6 +350,16 @@ def layout(title: str | None = None, height: int = 320, **kwargs) -> dict:
     return out
 
 
+def title_over_legend(lay: dict, legend_rows: int = 1) -> dict:
+    """Put the title at the very top and a horizontal legend in its own band(s) under it,
+    above the plot, so that a narrow chart never prints one over the other."""
+    lay["title"].update(y=1, yref="container", yanchor="top", pad=dict(t=8))
+    lay["legend"] = dict(lay.get("legend", {}), orientation="h", yanchor="bottom", y=1.02,
+                         xanchor="left", x=0)
+    lay["margin"]["t"] = 40 + 24 * legend_rows
+    return lay
+
+
 def base_layout(fig: go.Figure, title: str | None = None, height: int = 320,
                 **kwargs) -> go.Figure:
     """Apply `layout(...)` to an existing figure (slow path, for figures built elsewhere)."""

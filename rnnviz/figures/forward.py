@@ -3,14 +3,14 @@
 * `forward_figure`   one animated figure (Plotly frames, played in the browser): the cell
                      diagram whose gates show their values at step t for one unit, the a<t>
                      heatmap filling in as t advances, and ŷ<t>'s most likely classes.
-* `equation_lines`   the seed's equations with the numbers of one unit at step t (LaTeX).
-* `shape_rows`       the shape of every array in the seed's layout.
+* `equation_lines`   the seed's equations with the numbers of one unit at step t (LaTeX):
+                     in `forward_equations`, re-exported here.
+* `shape_rows`       the shape of every array in the seed's layout: in `forward_shapes`.
 """
 
 from __future__ import annotations
 
 import math
-import string
 
 import numpy as np
 import plotly.graph_objects as go
@@ -33,8 +33,14 @@ from rnnviz.figures.common import (
     step_ticks,
     sym,
     token_text,
-    visible_token,
 )
+from rnnviz.figures.forward_equations import (  # noqa: F401  (re-exported)
+    LATEX_TOKEN_MACROS,
+    equation_lines,
+    initial_state,
+    latex_token,
+)
+from rnnviz.figures.forward_shapes import shape_rows  # noqa: F401  (re-exported)
 
 MAX_FRAMES = 300
 TOP_Y = 8
@@ -120,16 +126,6 @@ _HOVER = {
     "c_tilde": "candidate value for the memory cell",
     "z_a": "pre-activation W_aa a<t-1> + W_ax x<t> + b_a",
 }
-
-
-def initial_state(trace, base, direction="", example=0):
-    """a<0> (base "a") or c<0> (base "c") of one direction, (n_a,) float64: the state the
-    pass started from (zero, or a shipped LM's primed state), kept by the kernel tape."""
-    tape = trace.tapes.get(direction) if direction != "bwd" else None
-    if tape is None:                     # the backward direction starts from zeros
-        return np.zeros(trace.config.n_a)
-    v = tape.c0 if base == "c" or not hasattr(tape, "a0") else tape.a0   # GRU: a = c
-    return np.asarray(v, dtype=np.float64)[example]
 
 
 def _dir_key(trace, base, direction):
@@ -350,14 +346,18 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
                   title=dict(text="probability"))
     height, top_px = 600, 50
     y_controls, bottom = controls_below(height, top_px, label_band_px(xaxis3))
+    heat_x = step_ticks(labels, max_ticks=30)
+    if "title" in heat_x:          # short ("every 2nd step labelled"), above the ŷ panel
+        heat_x["title"] = dict(text=heat_x["title"]["text"].split(" (")[0], standoff=4)
     lay = layout(
         title, height,
         annotations=ann + [
-            dict(text=f"{sym('a')} of every unit: filled up to step t", x=0.6, y=1.0,
+            # short: the right-hand panels get ~40 % of a chart that may be 640 px wide
+            dict(text=f"{sym('a')}, every unit, up to step t", x=0.6, y=1.0,
                  xref="paper", yref="paper", showarrow=False, xanchor="left",
                  yanchor="bottom", font=dict(size=13)),
-            dict(text=f"{sym('y_hat')}: the {k} most likely classes at step t", x=0.6,
-                 y=0.37, xref="paper", yref="paper", showarrow=False, xanchor="left",
+            dict(text=f"{sym('y_hat')}: top {k} classes at step t", x=0.6,
+                 y=0.31, xref="paper", yref="paper", showarrow=False, xanchor="left",
                  yanchor="bottom", font=dict(size=13)),
         ],
         shapes=shapes,
@@ -365,12 +365,12 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
                    fixedrange=True, constrain="domain"),
         yaxis=dict(domain=[0, 1], range=[-0.7, DIAGRAM_H + 0.3], visible=False,
                    fixedrange=True, scaleanchor="x", scaleratio=1, constrain="domain"),
-        xaxis2=dict(step_ticks(labels, max_ticks=30), domain=[0.6, 1], anchor="y2",
+        xaxis2=dict(heat_x, domain=[0.6, 1], anchor="y2",
                     range=[0.5, T + 0.5]),
         yaxis2=dict(domain=[0.52, 0.98], anchor="x2", autorange="reversed",
                     title=dict(text="unit")),
         xaxis3=xaxis3,
-        yaxis3=dict(domain=[0.08, 0.36], anchor="x3", autorange="reversed", tickmode="array",
+        yaxis3=dict(domain=[0.06, 0.30], anchor="x3", autorange="reversed", tickmode="array",
                     tickvals=list(range(1, k + 1)), ticktext=[f"#{i}" for i in range(1, k + 1)]),
         margin=dict(l=20, r=20, t=top_px, b=bottom),
         # Play runs from the step shown: Plotly only knows a "current" frame once one has
@@ -387,222 +387,6 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
 
 
 # -- equations -------------------------------------------------------------------------------
-
-
-def _num(v: float) -> str:
-    return f"{v:.3f}" if math.isfinite(v) else r"\mathrm{NaN}"
-
-
-def _paren(v: float) -> str:
-    s = _num(v)
-    return f"({s})" if v < 0 else s
-
-
-# Characters with a meaning in LaTeX, as KaTeX text-mode commands; the stand-ins of
-# invisible characters as symbols KaTeX has glyphs for ("\\textvisiblespace" is not one of
-# them: it shows as red raw LaTeX, and a "␣" inside \\text{} logs a console warning).
-_LATEX_TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
-               "#": r"\#", "_": r"\_", "%": r"\%", "^": r"\textasciicircum{}",
-               "~": r"\textasciitilde{}",
-               "␣": r"$\sqcup$", "↵": r"\textbackslash{}n", "⇥": r"\textbackslash{}t",
-               "␍": r"\textbackslash{}r"}
-# Every macro `latex_token` may write (the tests render them with KaTeX).
-LATEX_TOKEN_MACROS = {"textbackslash", "textasciicircum", "textasciitilde", "sqcup"}
-
-
-def latex_token(tok: str) -> str:
-    """A token for \\text{...} in KaTeX: ASCII with LaTeX's specials escaped, a space as ⊔;
-    anything else (accents, emoji, RTL, controls) as U+XXXX so KaTeX never meets a glyph it
-    has no metrics for."""
-    out = []
-    for ch in visible_token(tok)[:12]:
-        if ch in _LATEX_TEXT:
-            out.append(_LATEX_TEXT[ch])
-        elif ch.isascii() and ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(f"U+{ord(ch):04X}")
-    return "".join(out) or "?"
-
-
-_FN = {"sigmoid": "\\sigma", "tanh": "\\tanh", "relu": r"\mathrm{ReLU}"}
-
-
-class _Numbers(string.Formatter):
-    """Fills a cell's LaTeX update lines (`cell.updates`, rnnviz.core.recurrent) with one
-    unit's numbers: {key} is the trace's value at step t ({c_prev}: c<t-1>), {key:p} puts a
-    negative number in parentheses, {key:1-} writes 1 - value, {j} is the unit."""
-
-    def __init__(self, q, j):
-        self.q, self.j = q, j
-
-    def get_value(self, key, args, kwargs):
-        if key == "j":
-            return str(self.j)
-        if key.endswith("_prev"):
-            return self.q(key[:-len("_prev")], 1)
-        return self.q(key)
-
-    def format_field(self, value, spec):
-        if isinstance(value, str):
-            return value
-        if spec == "p":
-            return _paren(value)
-        return _num(1 - value) if spec == "1-" else _num(value)
-
-
-def _terms(model, params, key, h_prev, r, x, unit):
-    """(recurrent, input, bias) parts of z for row `unit` of gate `key`, from the cell object:
-    the same named quantities its forward pass computes."""
-    return model.cell.terms(params, key, h_prev, r, x, unit)
-
-
-def equation_lines(model, trace, t, unit, *, example=0, direction="", output_labels=None,
-                   layer=None, unknown=None):
-    """The seed's equations of the model's cell at step t (1-based) for one unit, with the
-    numbers filled in. Returns a list of LaTeX strings (one equation each).
-
-    Each pre-activation is split into its three parts, W_{·a}a<t-1> (from memory),
-    W_{·x}x<t> (from the input: x<t> is one-hot, so this is one column of W_{·x}) and the
-    bias, so a learner can see which one drives the gate. The lines are the cell object's
-    named gates (symbol, weights, what they read) in the notes' order, then its state update.
-    layer: which layer of a stacked model (1-based; default the top, the trace's unprefixed
-    keys); above the first, the input is the layer below's a^[l-1]<t> instead of x<t>.
-    unknown: per step, True where the token is outside the vocabulary (the reading's
-    `steps.unk`), marked "<UNK>" in the x<t> line.
-    """
-    cfg = model.config
-    cell = model.cell
-    T = trace.T_x
-    t0 = int(np.clip(t, 1, T)) - 1
-    direction = direction if cfg.bidirectional else ""
-    layer = layer or trace.layer_index or cfg.layers
-    params = model.cell_params(direction, layer)
-    x_id = int(np.asarray(trace["x"][:, example, t0]).argmax())
-    tok = latex_token(trace.token_labels()[t0])
-    below = trace.layer(layer - 1)["a"][:, example, t0] if layer > 1 else None
-    x_in = x_id if below is None else np.asarray(below, dtype=np.float64)
-    x_sym = "x^{<t>}" if below is None else f"a^{{[{layer - 1}]<t>}}"
-    if layer != (trace.layer_index or trace.layers):
-        trace = trace.layer(layer)
-
-    # "previous" is t-1, or t+1 for the backward direction (it reads x<T_x> first)
-    to_prev = -1 if direction != "bwd" else 1
-
-    def q(base, dt=0):
-        tt = t0 + to_prev * dt
-        if not 0 <= tt < T:
-            return float(initial_state(trace, base, direction, example)[unit])
-        key = f"{base}_{direction}" if direction else base
-        return float(trace[key][unit, example, tt])
-
-    def vec(base, tt):
-        key = f"{base}_{direction}" if direction else base
-        return np.asarray(trace[key][:cfg.n_a, example, tt], dtype=np.float64)
-
-    # the state every gate reads at step t: a<t-1> (= c<t-1> in the GRU)
-    t_prev = t0 + to_prev
-    h_prev = (vec("a", t_prev) if 0 <= t_prev < T
-              else initial_state(trace, "a", direction, example))
-    r = vec("gamma_r", t0) if "gamma_r" in (g.key for g in cell.gates) else None
-    j = unit
-    unk = r"\ (\text{<UNK>})" if unknown is not None and unknown[t0] else ""
-    lines = [rf"x^{{<{t0 + 1}>}} = \text{{one-hot}}(\text{{`{tok}'}}){unk},\ \text{{index }}{x_id}"
-             rf"\quad\Rightarrow\quad W_{{\cdot x}}\,x^{{<t>}} = \text{{column }}{x_id}"
-             rf"\text{{ of }}W_{{\cdot x}}"]
-    if below is not None:
-        lines = [rf"\text{{layer }}{layer}\text{{ reads }}{x_sym}\text{{, the states of layer }}"
-                 rf"{layer - 1}\text{{, in place of }}x^{{<t>}}"]
-    for key in cell.display:
-        gate = cell.gate(key)
-        ra, rx, rb = _terms(model, params, key, h_prev, r, x_in, j)
-        fn, g = _FN[gate.fn], gate.sub
-        lines.append(rf"{gate.latex.format(j=j)} = {fn}(\underbrace{{{_num(ra)}}}"
-                     rf"_{{{gate.recurrent_latex}}}"
-                     rf" + \underbrace{{{_num(rx)}}}_{{W_{{{g}x}}{x_sym}}}"
-                     rf" + \underbrace{{{_num(rb)}}}_{{b_{g}}}) = {fn}({_num(ra + rx + rb)})"
-                     rf" = {_num(q(key))}")
-    numbers = _Numbers(q, j)
-    lines += [numbers.format(line) for line in cell.updates]
-    if not cfg.bidirectional:
-        y = np.asarray(trace["y_hat"][:, example, t0], dtype=np.float64)
-        top = int(np.argmax(np.where(np.isfinite(y), y, -1)))
-        name = latex_token(output_labels[top]) if output_labels is not None else str(top)
-        lines.append(rf"\hat{{y}}^{{<t>}} = \mathrm{{softmax}}(W_y\,a^{{<t>}} + b_y):\ "
-                     rf"\text{{most likely `{name}' with }}p = {_num(y[top])}")
-    return lines
-
-
-def shape_rows(config, T_x, m=1) -> list[dict]:
-    """Every array of one step and of the whole sequence, in the seed's layout.
-
-    Each gate's matrix W_g = [W_ga | W_gx] is listed with its two blocks, so the table
-    answers "what is the shape of W_ax, and why": one (n_a, n_x) input block per gate (four
-    in an LSTM, three in a GRU, one in an RNN). The GRU's gates read [c<t-1>, x<t>] and its
-    candidate [Γr ∗ c<t-1>, x<t>], as in the notes.
-    """
-    n_a, n_x, n_y = config.n_a, config.n_x, config.n_y
-    d = 2 if config.bidirectional else 1
-    per_dir = " per direction" if d == 2 else ""
-    stacked = f"(n_a + n_x, m) = ({n_a + n_x}, {m})"
-    rows = [dict(array="x<t>", shape=f"(n_x, m) = ({n_x}, {m})",
-                 meaning="one-hot input at step t")]
-    if config.cell == "gru":
-        rows += [
-            dict(array="c<t-1>, c<t> (= a<t>)", shape=f"(n_a, m) = ({n_a}, {m})",
-                 meaning="memory cell, which is the GRU's hidden state" + per_dir),
-            dict(array="[c<t-1>, x<t>]", shape=stacked,
-                 meaning="stacked vertically: what Γu and Γr read"),
-            dict(array="[Γr ∗ c<t-1>, x<t>]", shape=stacked,
-                 meaning="stacked vertically: what c̃<t> reads (W_c)"),
-        ]
-    else:
-        rows += [dict(array="a<t-1>, a<t>", shape=f"(n_a, m) = ({n_a}, {m})",
-                      meaning="hidden state" + per_dir)]
-        if config.cell == "lstm":
-            rows.append(dict(array="c<t-1>, c<t>", shape=f"(n_a, m) = ({n_a}, {m})",
-                             meaning="memory cell" + per_dir))
-        rows.append(dict(array="[a<t-1>, x<t>]", shape=stacked,
-                         meaning="stacked vertically: what every " +
-                                 ("gate reads" if config.cell == "lstm" else "step reads")))
-    full = f"(n_a, n_a + n_x) = ({n_a}, {n_a + n_x})"
-    rec = f"(n_a, n_a) = ({n_a}, {n_a})"
-    inp = f"(n_a, n_x) = ({n_a}, {n_x})"
-    if config.cell == "rnn":
-        rows += [
-            dict(array="W_a = [W_aa | W_ax]", shape=full,
-                 meaning="recurrent and input weights side by side"),
-            dict(array="W_aa", shape=rec, meaning="multiplies a<t-1>"),
-            dict(array="W_ax", shape=inp, meaning="multiplies x<t>: one column per "
-                                                  "vocabulary entry"),
-        ]
-    else:
-        gates = ("f", "u", "o", "c") if config.cell == "lstm" else ("u", "r", "c")
-        k = len(gates)
-        reads = ("[a<t-1>, x<t>]" if config.cell == "lstm"
-                 else "[c<t-1>, x<t>] (W_u, W_r) or [Γr ∗ c<t-1>, x<t>] (W_c)")
-        rows += [
-            dict(array=", ".join(f"W_{g}" for g in gates), shape=f"{full} each",
-                 meaning=f"one matrix per gate, W_g = [W_ga | W_gx], acting on {reads}"),
-            dict(array="W_aa blocks: " + ", ".join(f"W_{g}a" for g in gates),
-                 shape=f"{rec} each",
-                 meaning="multiply " + ("a<t-1>" if config.cell == "lstm"
-                                        else "c<t-1> (W_ca: Γr ∗ c<t-1>)")),
-            dict(array="W_ax blocks: " + ", ".join(f"W_{g}x" for g in gates),
-                 shape=f"{inp} each",
-                 meaning=f"multiply x<t>: every gate has its own, so {k} input blocks "
-                         f"({k} × {n_a} × {n_x} = {k * n_a * n_x:,} weights)"),
-            dict(array="Γ<t>, c̃<t>, c<t>", shape=f"(n_a, m) = ({n_a}, {m})",
-                 meaning="gates are element-wise (one value per unit)"),
-        ]
-    rows += [
-        dict(array="W_y", shape=f"(n_y, {'2 ' if d == 2 else ''}n_a) = ({n_y}, {d * n_a})",
-             meaning="output weights"),
-        dict(array="ŷ<t>", shape=f"(n_y, m) = ({n_y}, {m})", meaning="softmax over classes"),
-        dict(array="a (all steps)", shape=f"(n_a, m, T_x) = ({d * n_a}, {m}, {T_x})",
-             meaning="what the heatmap shows"),
-    ]
-    return rows
 
 
 __all__ = ["forward_figure", "equation_lines", "shape_rows"]

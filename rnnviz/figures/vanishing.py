@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.core.analysis import VANISH_RATIO, vanishing_reach
-from rnnviz.figures.common import ARCH_COLORS, figure, layout, log_axis
+from rnnviz.figures.common import ARCH_COLORS, figure, layout, log_axis, title_over_legend
 
 ARCHS = ("rnn", "gru", "lstm")
 NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
@@ -54,16 +54,24 @@ def vanishing_figure(curves: dict, *, measure="loss", ratio=VANISH_RATIO,
                                line=dict(color=colour, dash="dot", width=1)))
     what = ("||∂L/∂a&lt;t&gt;|| with the loss at t = T_x" if measure == "loss"
             else "||∂a&lt;T_x&gt;/∂a&lt;t&gt;||")
-    lay = layout(title or f"{what}: how much step t still matters at the end", 440,
-                 shapes=shapes,
-                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+    # The title stays short (the page says "how much step t still matters at the end").
+    lay = layout(title or what, 440, shapes=shapes,
                  xaxis=dict(title=dict(text="t (the loss is at the right end, t = T_x)"),
                             range=[0.5, T + 0.5]),
                  yaxis=log_axis(np.concatenate([np.asarray(v, dtype=np.float64).ravel()
                                                 for v in curves.values()]
                                                + [np.array([s["y0"] for s in shapes])]),
                                 "norm (log scale)"))
-    return figure(data, lay)
+    return figure(data, title_over_legend(lay))
+
+
+def bar_floor(values) -> np.ndarray:
+    """`values` and one tenth of the smallest finite positive one: on a log axis a bar rises
+    from the bottom of the range, so the range must start a decade below the lowest bar (a bar
+    of 1.0 on an axis from 10⁰ has no height)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    ok = v[np.isfinite(v) & (v > 0)]
+    return np.concatenate([v, ok.min(keepdims=True) / 10]) if ok.size else v
 
 
 def clipping_figure(summaries: dict, *, method="norm", threshold=1.0) -> go.Figure:
@@ -87,12 +95,9 @@ def clipping_figure(summaries: dict, *, method="norm", threshold=1.0) -> go.Figu
     ]
     how = {"none": "no clipping", "value": f"clip by value at ±{threshold:g}",
            "norm": f"clip by global norm at {threshold:g}"}[method]
-    lay = layout(f"Gradient of all parameters, before and after: {how}", 320,
-                 barmode="group",
-                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
-                 yaxis=log_axis(np.array(before + after, dtype=np.float64),
-                                "||∂L/∂θ|| (log)"))
-    return figure(data, lay)
+    lay = layout(f"||∂L/∂θ||, {how}", 340, barmode="group",
+                 yaxis=log_axis(bar_floor(before + after), "||∂L/∂θ|| (log)"))
+    return figure(data, title_over_legend(lay))
 
 
 __all__ = ["ARCHS", "NAMES", "MEASURES", "vanishing_figure", "clipping_figure"]

@@ -26,6 +26,7 @@ from rnnviz.models.shipped import (
     from_checkpoint,
     list_pretrained,
     load_pretrained,
+    shipped_kind,
 )
 from rnnviz.models.spec import (
     CELL_NAMES,
@@ -44,6 +45,7 @@ __all__ = [
     "ModelInUse", "CharLM", "Tagger", "Classifier", "Steps", "Reading", "Backward", "freeze",
     "KINDS", "KIND_NAMES", "CLASSES", "START_LABEL",
     "PRETRAINED", "PRETRAINED_DIR", "from_checkpoint", "list_pretrained", "load_pretrained",
+    "shipped_kind",
     "ModelSpec", "RANDOM", "SESSION_PREFIX", "CELLS", "CELL_NAMES", "load", "random_model",
     "random_vocab", "TRAINED_LMS", "comparison_models",
 ]  # fmt: skip

@@ -24,17 +24,24 @@ _META = "rnnviz."
 
 
 def export_state_dict(m) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """(torch state_dict arrays, metadata) of a model in use: `emb.weight` (the identity: x<t>
-    is one-hot), `rnn.weight_ih_l{k}`... (torch's layout), `fc.weight`, `fc.bias`."""
+    """(torch state_dict arrays, metadata) of a model in use. An imported model gives back the
+    user's own tensors under their own names (so `net.load_state_dict(load_file(path))` works
+    on the class it came from); any other: `emb.weight` (the identity: x<t> is one-hot),
+    `rnn.weight_ih_l{k}`... (torch's layout), `fc.weight`, `fc.bias`."""
     cfg = m.config
-    sd = to_torch(cfg, m.model.params, prefix=EXPORT_PREFIXES["rnn"],
-                  head=EXPORT_PREFIXES["head"], embedding=EXPORT_PREFIXES["embedding"])
+    own = getattr(m, "torch_state", None)      # an imported model: the user's own tensors
+    if own is not None:
+        sd = {k: np.ascontiguousarray(v) for k, v in own.items()}
+    else:
+        sd = to_torch(cfg, m.model.params, prefix=EXPORT_PREFIXES["rnn"],
+                      head=EXPORT_PREFIXES["head"], embedding=EXPORT_PREFIXES["embedding"])
     start = None
     if m.kind == "char_lm" and m.state0 is not None:
         start = str(m.card.get("start") or m.vocab.itos[1])     # the shipped LMs read <EOS>
     meta = {_META + "vocab": json.dumps(list(m.vocab.itos), ensure_ascii=False),
             _META + "task": KIND_TASKS[m.kind],
             _META + "tokenizer": m.vocab.kind,
+            _META + "lowercase": json.dumps(bool(getattr(m.vocab, "lowercase", False))),
             _META + "labels": json.dumps(list(m.output_labels), ensure_ascii=False),
             _META + "cell": cfg.cell, _META + "layers": str(cfg.layers),
             _META + "bidirectional": str(cfg.bidirectional).lower(),
@@ -52,9 +59,10 @@ def export(m, path) -> Path:
         logits = fc(rnn(emb(token_ids))[0])
 
     The metadata holds the vocabulary, task, tokenizer, labels and the head's readout
-    (`RNNConfig.readout`), so `import_torch(path, task=...)` reads it back without a vocab
-    argument, and a classifier whose head reads [a→<T_x>; a←<T_x>] comes back reading it
-    (torch's `rnn(x)[0][-1]`, not h_n). The notes' GRU (reset gate before the
+    (`RNNConfig.readout`) and case, so `import_torch(path)` reads it back with no other
+    argument (an imported model's own tensors and module names are written as they were),
+    and a classifier whose head reads [a→<T_x>; a←<T_x>] comes back reading it (torch's
+    `rnn(x)[0][-1]`, not h_n). The notes' GRU (reset gate before the
     matmul) has no nn.GRU equivalent and raises ValueError; models imported from torch export.
     """
     from safetensors.numpy import save_file

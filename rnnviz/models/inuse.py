@@ -36,6 +36,7 @@ from rnnviz.core.trace import BackwardTrace, Trace
 from rnnviz.lm import UNK_CHAR, Sample, SampleStep, draw, sampling_distribution, stream_log_probs
 from rnnviz.models.export import export
 from rnnviz.models.identity import MEMO, identity
+from rnnviz.models.interventions import resolve
 from rnnviz.text import EOS_ID, UNK_ID, Token, Vocab
 
 KINDS = ("char_lm", "tagger", "classifier")
@@ -182,13 +183,19 @@ class ModelInUse:
         x = self.vocab.one_hot(self.vocab.encode_tokens(tokens), dtype=self.config.dtype)
         return x, tokens
 
-    def read(self, text: str, for_loss: bool = False) -> Reading:
+    def read(self, text: str, for_loss: bool = False, interventions=(),
+             reference: str | None = None) -> Reading:
         """Tokens, x and the forward pass over `text`, with each step's target.
 
         for_loss: the steps a loss is computed on (a char LM drops the last token and its
         targets are the next tokens, so every step has one; other kinds: the same reading).
-        ValueError when there is no step to show.
+        interventions: `rnnviz.Clamp` / `rnnviz.Patch` applied while reading (their steps
+        count the tokens read); reference: the text of "mean" clamps (None: the model's
+        held-out corpus if shipped, else `text`; rnnviz.models.interventions).
+        ValueError when there is no step to show, or an intervention does not fit.
         """
+        ivs, means = (resolve(self, interventions, text, reference) if interventions
+                      else (None, None))
         x, toks = self.encode(text)
         if not toks:
             raise ValueError("the text has no tokens: type a sentence")
@@ -201,9 +208,9 @@ class ModelInUse:
             note = ("The language-model pair of the course notes: x = your sentence without "
                     "its last character, y<t> = x<t+1>, so the last step predicts the last "
                     "character.")
-            trace = self._forward(x, toks)
+            trace = self._forward(x, toks, ivs, means)
         else:
-            trace = self._forward(x, toks)
+            trace = self._forward(x, toks, ivs, means)
             targets, note = self._targets(ids, trace)
         unk = np.asarray(self.vocab.is_unk(ids), dtype=bool).reshape(ids.shape)
         labels = tuple(self.output_labels[int(k)] if k >= 0 else "" for k in targets)
@@ -212,8 +219,10 @@ class ModelInUse:
                       target_labels=labels, target_note=note)
         return Reading(steps=steps, trace=trace)
 
-    def _forward(self, x: np.ndarray, toks: list[Token]) -> Trace:
-        return self.model.forward(x, state0=self.state0, tokens=[t.text for t in toks])
+    def _forward(self, x: np.ndarray, toks: list[Token], interventions=None,
+                 reference=None) -> Trace:
+        return self.model.forward(x, state0=self.state0, tokens=[t.text for t in toks],
+                                  interventions=interventions, reference=reference)
 
     def _targets(self, ids: np.ndarray, trace: Trace) -> tuple[np.ndarray, str]:
         raise NotImplementedError
@@ -221,9 +230,10 @@ class ModelInUse:
     def steps(self, text: str) -> Steps:
         return self.read(text).steps
 
-    def trace(self, text: str) -> Trace:
-        """The network reading `text` token by token (ValueError for a text without tokens)."""
-        return self.read(text).trace
+    def trace(self, text: str, interventions=(), reference: str | None = None) -> Trace:
+        """The network reading `text` token by token (ValueError for a text without tokens),
+        with `interventions` as in `read`."""
+        return self.read(text, interventions=interventions, reference=reference).trace
 
     def backward(self, reading: Reading, at: str = "all") -> Backward:
         """BPTT of the loss on `reading` (from `read(text, for_loss=True)`): L = Σ_t L<t>
@@ -264,10 +274,11 @@ class ModelInUse:
             kept += mine[:keep]
         return kept, float(net.loss(net.forward(x), y, at=result.at))
 
-    def predict(self, text: str) -> np.ndarray:
+    def predict(self, text: str, interventions=(), reference: str | None = None) -> np.ndarray:
         """Probabilities: (T_x, n_y) for a language model or tagger (ŷ<t> at every step),
-        (n_y,) for a classifier (ŷ<T_x>)."""
-        return np.asarray(self.trace(text)["y_hat"][:, 0, :].T, dtype=np.float64)
+        (n_y,) for a classifier (ŷ<T_x>); `interventions` as in `read`."""
+        trace = self.trace(text, interventions, reference)
+        return np.asarray(trace["y_hat"][:, 0, :].T, dtype=np.float64)
 
     def export(self, path):
         """Write the network as .safetensors with torch's key names and layout, loadable
@@ -339,28 +350,37 @@ class CharLM(ModelInUse):
         return (np.array([*ids[1:], -1], dtype=np.int64),
                 "Targets: the next character at each step (the last character has no next one).")
 
-    def predict(self, text: str) -> np.ndarray:
+    def predict(self, text: str, interventions=(), reference: str | None = None) -> np.ndarray:
         """(T_x, |V|): row t-1 is P(token t+1 | tokens 1..t)."""
-        return super().predict(text)
+        return super().predict(text, interventions, reference)
+
+    @property
+    def first_scored(self) -> int:
+        """The first token (1-based) `log_probs` scores: 1 after a start token; 2 without one
+        (an LM trained on random windows reads token 1 from a<0> = 0 and predicts token 2)."""
+        return 1 if self._primed else 2
 
     def log_probs(self, text: str) -> np.ndarray:
-        """Natural-log P(token t | tokens before it) for each token of `text`; the first one
-        is given the start state. Unknown tokens get the `<UNK>` probability."""
+        """Natural-log P(token t | tokens before it) for tokens `first_scored`..T of `text`:
+        the first one is given the start state, or, with no start token, read from a<0> = 0
+        and not scored. Unknown tokens get the `<UNK>` probability."""
         ids = self.vocab.encode(text)
-        if not self._primed:
-            raise ValueError("this language model has no start token: it cannot score the "
-                             "first token of a text")
-        return stream_log_probs(self.model, ids, start_id=self._start_id)
+        if self._primed:
+            return stream_log_probs(self.model, ids, start_id=self._start_id)
+        if len(ids) < 2:
+            return np.zeros(0)
+        return stream_log_probs(self.model, ids[1:], start_id=int(ids[0]))
 
     def score(self, text: str) -> dict:
-        """log P(text), bits per character and perplexity (per character), with per_char.
-        An empty text has log_prob 0 and NaN bits per character and perplexity."""
+        """log P(text), bits per character and perplexity (per character), with per_char,
+        over tokens `first_scored`..T ("scored_from"). An empty text (or one token without a
+        start token) has log_prob 0 and NaN bits per character and perplexity."""
         from rnnviz.lm import bits_per_char
 
         lp = self.log_probs(text)
         bpc = bits_per_char(lp)
         return {"log_prob": float(lp.sum()), "bits_per_char": bpc,
-                "perplexity": float(2 ** bpc), "per_char": lp}
+                "perplexity": float(2 ** bpc), "per_char": lp, "scored_from": self.first_scored}
 
     def sample(self, prefix: str = "", length: int = 200, temperature: float = 0.7,
                top_k: int | None = None, rng: np.random.Generator | int | None = None) -> Sample:
@@ -446,12 +466,15 @@ class Classifier(ModelInUse):
         return targets, ("Target: there is no label for your sentence, so the loss uses the "
                          "model's own most likely class at T_x.")
 
-    def predict(self, text: str) -> np.ndarray:
-        """(n_y,) probabilities over the labels after reading `text`. For a text without
-        tokens the head reads a<0> = 0: softmax(b_y), the model's prior."""
+    def predict(self, text: str, interventions=(), reference: str | None = None) -> np.ndarray:
+        """(n_y,) probabilities over the labels after reading `text` (`interventions` as in
+        `read`). For a text without tokens the head reads a<0> = 0: softmax(b_y), the prior."""
         if not self.tokens(text):
+            if interventions:
+                raise ValueError("the text has no tokens: type a sentence")
             return softmax(self.model.params["by"][:, 0].astype(np.float64), axis=0)
-        return np.asarray(self.trace(text)["y_hat"][:, 0, -1], dtype=np.float64)
+        trace = self.trace(text, interventions, reference)
+        return np.asarray(trace["y_hat"][:, 0, -1], dtype=np.float64)
 
 
 CLASSES = {"char_lm": CharLM, "tagger": Tagger, "classifier": Classifier}

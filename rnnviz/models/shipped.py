@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,12 +13,21 @@ from rnnviz.text import Vocab
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
 PRETRAINED = ("char-lm-rnn", "char-lm-gru", "char-lm-lstm", "ner-lstm", "ner-bilstm",
-              "sentiment-lstm")
+              "sentiment-lstm", "char-lm-gru-2layer")
 
 
 def list_pretrained() -> list[str]:
     """Names of the shipped models that are present (in a fixed order)."""
     return [n for n in PRETRAINED if (PRETRAINED_DIR / f"{n}.npz").exists()]
+
+
+@lru_cache(maxsize=None)
+def shipped_kind(name: str) -> str:
+    """The kind ("char_lm", "tagger", "classifier") a shipped model's card records, read from
+    its JSON card without loading the weights (the sidebar names every choice with it)."""
+    if name not in PRETRAINED:
+        raise KeyError(f"unknown pretrained model {name!r}; choose from {list(PRETRAINED)}")
+    return json.loads((PRETRAINED_DIR / f"{name}.json").read_text())["kind"]
 
 
 def from_checkpoint(path: str | Path, name: str | None = None) -> ModelInUse:

@@ -319,3 +319,117 @@ def accuracy_vs_distance(cells: Sequence[str], distances: Sequence[int] = DISTAN
             if on_point is not None:
                 on_point(cell, int(L), res.accuracy)
     return out
+
+
+# -- number units: which units carry the subject's number, and what ablating them does -------
+
+def _held_out(config: AgreementConfig, distance: int, n: int, attractors: int, stream: int):
+    """n held-out sentences at one L (their own stream, never the training one) as one batch:
+    ids (m, T_x) and labels (m,) (0 = singular subject)."""
+    rng = np.random.default_rng([config.seed, 3, stream, int(distance), int(attractors)])
+    ids, labels = _encode(vocab(), agreement_task(int(distance), int(n), rng, int(attractors)))
+    return np.stack(ids), labels
+
+
+def _verb_states(network: Model, ids: np.ndarray, units=(), means=None,
+                 with_c: bool = False):
+    """a<t> of the top layer at every step, (T_x, m, n_a) (and c<t> of an LSTM with
+    `with_c`), with `units` of a<t> (and of c<t>: an LSTM's unit is both) set to their
+    `means` {"a": (n_a,), "c": (n_a,) | None} after every step and carried forward (mean
+    ablation): a step loop of `Model.step`, batched over the sentences."""
+    x = one_hot(ids, network.config.n_x, dtype=network.config.dtype)
+    state, A, C = None, [], []
+    units = np.asarray(units, dtype=np.int64)
+    one = network.config.layers == 1
+    for t in range(x.shape[2]):
+        _, state = network.step(x[:, :, t], state)
+        if units.size:
+            new = {}
+            for name in ("a", "c"):
+                v = getattr(state, name)
+                if v is None:
+                    continue
+                v = v.copy()
+                (v if one else v[-1])[units, :] = means[name][units, None]
+                new[name] = v
+            state = state._replace(**new)
+        A.append((state.a if one else state.a[-1]).T)
+        if with_c and state.c is not None:
+            C.append((state.c if one else state.c[-1]).T)
+    return (np.stack(A), np.stack(C) if C else None) if with_c else np.stack(A)
+
+
+def _verb_guess(result, a_last: np.ndarray) -> np.ndarray:
+    """was (0) or were (1) from the top layer's a<T_x> (m, n_a): the larger logit."""
+    net, cfg = result.network, result.config
+    z = a_last @ net.params["Wy"].T + net.params["by"][:, 0]
+    if cfg.objective == "lm":
+        v = vocab()
+        z = z[:, [v.stoi[w] for w in VERBS]]
+    return np.argmax(z, axis=1)
+
+
+def number_units(result: AgreementResult, k: int = 5, n: int = 256) -> list[dict]:
+    """The k units whose a<T_x> (the state that predicts the verb) best separates singular
+    from plural subjects on n held-out sentences at the run's shortest distance.
+
+    Score: |d'| = |μ_sing − μ_plur| / sqrt((σ²_sing + σ²_plur) / 2) of each unit; rows
+    {unit, d_prime, mean_singular, mean_plural}, best first.
+    """
+    cfg = result.config
+    ids, labels = _held_out(cfg, cfg.shortest, n, cfg.attractors, stream=0)
+    a = _verb_states(result.network, ids)[-1]                    # (m, n_a) at T_x
+    s, p = a[labels == 0], a[labels == 1]
+    spread = np.sqrt((s.var(axis=0) + p.var(axis=0)) / 2)
+    d = (s.mean(axis=0) - p.mean(axis=0)) / np.maximum(spread, 1e-3)   # saturated units
+    order = np.argsort(-np.abs(d))[:int(k)]
+    return [{"unit": int(u), "d_prime": float(d[u]), "mean_singular": float(s[:, u].mean()),
+             "mean_plural": float(p[:, u].mean())} for u in order]
+
+
+def unit_means(result: AgreementResult, n: int = 256) -> dict:
+    """{"a": (n_a,), "c": (n_a,) or None}: each unit's mean a<t> (and c<t>) over every step
+    of n held-out sentences (the reference for mean ablation)."""
+    cfg = result.config
+    ids, _ = _held_out(cfg, cfg.shortest, n, cfg.attractors, stream=1)
+    A, C = _verb_states(result.network, ids, with_c=True)
+    return {"a": A.mean(axis=(0, 1)), "c": None if C is None else C.mean(axis=(0, 1))}
+
+
+def ablation_effect(result: AgreementResult, units, distances=(5, 20, 40), attractors=(0,),
+                    n: int = 256, draws: int = 20, seed: int = 0) -> list[dict]:
+    """Held-out accuracy with `units` mean-ablated (a<t>, and c<t> of an LSTM, set to their
+    means after every step) vs the same number of random other units, over `draws` random
+    draws, per (L, attractors).
+
+    Rows: {distance, attractors, intact, ablated, random_mean, random_std, random_min,
+    random_max}; a (distance, attractors) pair with attractors > L is left out.
+    """
+    units = sorted({int(u) for u in units})
+    n_a = result.network.config.n_a
+    if not units or units[0] < 0 or units[-1] >= n_a:
+        raise ValueError(f"units must be a non-empty list in 0..{n_a - 1}, got {units}")
+    others = np.setdiff1d(np.arange(n_a), units)
+    if others.size < len(units):
+        raise ValueError("not enough other units for a random control of the same size")
+    mean = unit_means(result)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for L in distances:
+        for k in attractors:
+            if k > L:
+                continue
+            ids, labels = _held_out(result.config, L, n, k, stream=2)
+
+            def accuracy(ablate, ids=ids, labels=labels):
+                a = _verb_states(result.network, ids, ablate, mean)[-1]
+                return float(np.mean(_verb_guess(result, a) == labels))
+
+            control = [accuracy(rng.choice(others, size=len(units), replace=False))
+                       for _ in range(int(draws))]
+            rows.append({"distance": int(L), "attractors": int(k), "intact": accuracy([]),
+                         "ablated": accuracy(units), "random_mean": float(np.mean(control)),
+                         "random_std": float(np.std(control, ddof=1)),
+                         "random_min": float(np.min(control)),
+                         "random_max": float(np.max(control))})
+    return rows

@@ -1,4 +1,5 @@
-"""The recipes of the shipped models: data, architecture, budget, evaluation and card.
+"""The recipes of the shipped models: data, architecture, budget and evaluation (the Markdown
+card is `rnnviz.training.cards`).
 
 `run(name)` trains one model from scratch, deterministically from its seed, and writes
 `<name>.npz/.json/.md`; `python -m rnnviz.train NAME` calls it.
@@ -21,6 +22,7 @@ from rnnviz.lm import stream_log_probs
 from rnnviz.models import PRETRAINED_DIR, from_checkpoint
 from rnnviz.text import EOS_ID, SPECIALS, UNK_ID, Vocab
 from rnnviz.training.batches import SequenceBatches, TextStreams, equal_length_groups, one_hot
+from rnnviz.training.cards import char_lm_markdown, classifier_markdown, tagger_markdown
 from rnnviz.training.checkpoint import environment, save_checkpoint, sha256_text
 from rnnviz.training.loop import Progress, TrainConfig, train
 
@@ -32,11 +34,12 @@ class Recipe:
     name: str
     kind: str                        # "char_lm" | "tagger" | "classifier"
     cell: str                        # "rnn" | "gru" | "lstm"
-    n_a: int                         # hidden units (per direction)
+    n_a: int                         # hidden units (per direction, per layer)
     m: int                           # examples (parallel streams) per batch
     train: TrainConfig
     T: int = 0                       # truncated-BPTT chunk length (char LMs)
     bidirectional: bool = False
+    layers: int = 1                  # stacked recurrent layers L
     seed: int = 0                    # initial weights and data order
     init: InitConfig = field(default_factory=InitConfig)
     unk_dropout: float = 0.0         # word dropout to <UNK> (sequence models)
@@ -73,6 +76,17 @@ def _char_lm(cell: str) -> Recipe:
                   description=f"Character-level language model: {names[cell]} trained on the "
                               "docstrings of the Python standard library.",
                   **CHAR_LM_BUDGET)
+
+
+# A stacked (deep) char LM, so that every page's layer picker has a shipped model: two GRU
+# layers of 128 units, the GRU's learning rate, and a budget that trains in about 10 minutes
+# on one core (the one-layer models' batch and chunk length, fewer steps).
+DEEP_CHAR_LM = Recipe(
+    name="char-lm-gru-2layer", kind="char_lm", cell="gru", layers=2, n_a=128, m=32, T=64,
+    seed=0, init=InitConfig(scheme="orthogonal"),
+    train=dataclasses.replace(CHAR_LM_TRAIN, lr=CHAR_LM_LR["gru"], steps=2000),
+    description="Character-level language model: a 2-layer stacked GRU (layer 2 reads "
+                "a^[1]) trained on the docstrings of the Python standard library.")
 
 
 def char_vocab(train_text: str) -> Vocab:
@@ -119,7 +133,7 @@ def train_char_lm(recipe: Recipe, progress: Callable[[Progress], None] | None = 
     doc_starts = np.cumsum([0] + [len(d) + sep for d in docs[:-1]])
     rng = np.random.default_rng(recipe.seed)
     cfg = RNNConfig(cell=recipe.cell, n_x=len(vocab), n_a=recipe.n_a, n_y=len(vocab),
-                    head="many_to_many", dtype="float32")
+                    head="many_to_many", layers=recipe.layers, dtype="float32")
     model = Model.init(cfg, rng=rng, init=recipe.init)
     batches = TextStreams(ids, doc_starts, EOS_ID, len(vocab), recipe.m, recipe.T, rng)
     curve_text = valid_text[:EVAL_CURVE_CHARS]
@@ -173,73 +187,12 @@ def _base_card(recipe: Recipe, model: Model, vocab: Vocab) -> dict:
     return {
         "name": recipe.name, "kind": recipe.kind, "description": recipe.description,
         "command": recipe.command,
-        "sizes": {"cell": c.cell, "bidirectional": c.bidirectional, "n_x": c.n_x, "n_a": c.n_a,
+        "sizes": {"cell": c.cell, "bidirectional": c.bidirectional, "layers": c.layers,
+                  "n_x": c.n_x, "n_a": c.n_a,
                   "n_y": c.n_y, "n_params": model.n_params, "dtype": c.dtype},
         "vocab": vocab.to_dict(),
         "environment": environment(),
     }
-
-
-def _reproduce(card: dict) -> str:
-    """The card's last section: the command, and what makes a rerun bit-identical."""
-    env = card["environment"]
-    threads = ", ".join(f"{k}={v}" for k, v in env.get("blas_threads_env", {}).items())
-    how = f" with `{threads}`" if threads else ""
-    return f"""## Reproduce
-
-```
-{card['command']}
-```
-
-Training is deterministic from seed {card['hyperparameters']['seed']}: the initial weights \
-and the data order come from one `np.random.Generator`, so the same NumPy, BLAS and thread \
-setting give bit-identical weights. This checkpoint was made{how} with Python \
-{env['python']} and NumPy {env['numpy']} on a {env.get('cpu_count', '?')}-core machine that \
-other jobs shared, so its training time is an upper bound.
-"""
-
-
-def char_lm_markdown(card: dict) -> str:
-    s, m, b, h = card["sizes"], card["metrics"], card["baseline"], card["hyperparameters"]
-    sample = card["sample"]
-    margin = b["valid_bpc"] - m["valid_bpc"]
-    return f"""# {card['name']}
-
-{card['description']}
-
-| | |
-|---|---|
-| architecture | {s['cell'].upper()}, n_x = n_y = {s['n_x']} characters, n_a = {s['n_a']}, \
-{s['n_params']:,} parameters ({s['dtype']}) |
-| data | {card['data']['corpus']}; trained on the `train` split \
-({card['data']['train_chars']:,} characters), evaluated on `valid` \
-({card['data']['valid_chars']:,} characters), split by module path |
-| training | {card['steps_done']} steps of Adam (peak lr {h['lr']}, cosine decay, warm-up \
-{h['warmup']}), batch m = {h['m']} streams × T_x = {h['T_x']} characters, truncated BPTT \
-with the state carried, global-norm clip {h['clip_norm']}, seed {h['seed']}; \
-{h['epochs']} epochs. The RNN, GRU and LSTM models share n_a and this budget; only the peak \
-learning rate is chosen per cell (`lr_trials` in the JSON card) |
-| training time | {card['training_time_s'] / 60:.1f} min on {card['environment']['machine']} \
-({card['environment']['platform']}), NumPy {card['environment']['numpy']} |
-
-## Held-out bits per character (`valid` split, {m['valid_chars']:,} characters, state carried)
-
-| model | bits/char |
-|---|---|
-| **{card['name']}** | **{m['valid_bpc']:.3f}** |
-| {b['model']} | {b['valid_bpc']:.3f} |
-
-Difference to the n-gram baseline: {margin:+.3f} bits per character \
-(positive = this model is better). On the first {m['valid_prefix_chars']:,} characters of \
-`valid`: {m['valid_prefix_bpc']:.4f} (the test suite recomputes this number).
-
-## Sample (temperature {sample['temperature']}, seed {sample['seed']}, empty prefix)
-
-```
-{sample['text']}
-```
-
-{_reproduce(card)}"""
 
 
 def write(recipe: Recipe, model: Model, vocab: Vocab, card: dict, markdown: Callable,
@@ -371,7 +324,7 @@ def train_tagger(recipe: Recipe, progress=None, quick: bool = False):
                                        else splits.valid),
                "train_final_loss": round(result.loss_curve[-1][1], 5)}
     data = {"dataset": "generated person-name tagging sentences (rnnviz.data.ner)",
-            "generator": "rnnviz.data.ner.split(seed=0)", "seed": NER_SEED,
+            "generator": f"rnnviz.data.ner.split(seed={NER_SEED})", "seed": NER_SEED,
             "sizes": {k: len(v) for k, v in splits._asdict().items()},
             "ambiguous_words": list(ner.AMBIGUOUS_WORDS),
             "vocab": "words of the train split seen at least twice, case kept; others <UNK>",
@@ -394,7 +347,8 @@ def train_classifier(recipe: Recipe, progress=None, quick: bool = False):
                                            else splits.valid),
                "train_final_loss": round(result.loss_curve[-1][1], 5)}
     data = {"dataset": "generated 1-5 star movie reviews (rnnviz.data.sentiment)",
-            "generator": "rnnviz.data.sentiment.split(seed=0)", "seed": SENTIMENT_SEED,
+            "generator": f"rnnviz.data.sentiment.split(seed={SENTIMENT_SEED})",
+            "seed": SENTIMENT_SEED,
             "sizes": {k: len(v) for k, v in splits._asdict().items()},
             "vocab": "lowercased words of the train split seen at least twice; others <UNK>",
             "test_sha256": sha256_text("\n".join(r.text for r in splits.test))}
@@ -403,109 +357,9 @@ def train_classifier(recipe: Recipe, progress=None, quick: bool = False):
     return model, vocab, card
 
 
-def _training_row(card: dict) -> str:
-    h, e = card["hyperparameters"], card["environment"]
-    return (f"| training | {card['steps_done']} steps of Adam (lr {h['lr']}, cosine decay), "
-            f"batches of m = {h['m']} sequences of equal length, global-norm clip "
-            f"{h['clip_norm']}, seed {h['seed']}; {h['epochs']} epochs |\n"
-            f"| training time | {card['training_time_s'] / 60:.1f} min on {e['machine']} "
-            f"({e['platform']}), NumPy {e['numpy']} |")
-
-
-def _sizes_row(card: dict) -> str:
-    s = card["sizes"]
-    arch = ("bidirectional " if s["bidirectional"] else "") + s["cell"].upper()
-    per = " per direction" if s["bidirectional"] else ""
-    return (f"| architecture | {arch}, n_x = {s['n_x']} words, n_a = {s['n_a']}{per}, "
-            f"n_y = {s['n_y']}, {s['n_params']:,} parameters ({s['dtype']}) |")
-
-
-WHY_UNIDIRECTIONAL = """\
-A left-to-right LSTM computes ŷ<t> from a<t>, which has read only x<1>, ..., x<t>. At an
-ambiguous word ("He said, Teddy ..." / "Breaking news: Jordan ...") that left context is
-drawn independently of the reading, so it is the same for "Teddy Roosevelt was a great
-president" and "Teddy bears are on sale": a<t> is the same vector in both sentences and
-ŷ<t> must be the same probability. With both readings equally likely, the best it can do
-at that word is a coin flip, and its accuracy there stays near 50% however long it trains.
-The words that decide ("Roosevelt", "bears") come later; the bidirectional twin reads them
-with a←<t>, which has seen x<T_x>, ..., x<t>, and so resolves the word."""
-
-
-def tagger_markdown(card: dict) -> str:
-    t, v = card["metrics"]["test"], card["metrics"]["valid"]
-    bi = card["sizes"]["bidirectional"]
-    verdict = ("reads the words after an ambiguous one with its backward direction a←<t>, "
-               "which is how it tells the readings apart" if bi else
-               "sees only the words before an ambiguous one, so it is left at chance there: "
-               "see below")
-    return f"""# {card['name']}
-
-{card['description']}
-
-| | |
-|---|---|
-{_sizes_row(card)}
-| data | {card['data']['dataset']}: {card['data']['sizes']['train']:,} training sentences, \
-{card['data']['sizes']['test']:,} held-out test sentences (`{card['data']['generator']}`); \
-{card['data']['vocab']} |
-{_training_row(card)}
-
-## Held-out accuracy (test split, {t['sentences']:,} sentences, {t['words']:,} words)
-
-| | accuracy |
-|---|---|
-| all words | {t['accuracy']:.2%} |
-| **ambiguous words** ({t['ambiguous_words']}: {', '.join(card['data']['ambiguous_words'][:6])}, \
-...) | **{t['ambiguous_accuracy']:.2%}** |
-| ... when the word is a name / is not a name | {t['ambiguous_accuracy_when_name']:.2%} / \
-{t['ambiguous_accuracy_when_not_name']:.2%} |
-| every other word | {t['accuracy_elsewhere']:.2%} |
-
-Valid split: {v['accuracy']:.2%} overall, {v['ambiguous_accuracy']:.2%} at the ambiguous words.
-The tagger {verdict}.
-
-## Why a unidirectional tagger cannot resolve the ambiguous words
-
-{WHY_UNIDIRECTIONAL}
-
-{_reproduce(card)}"""
-
-
-def classifier_markdown(card: dict) -> str:
-    t, v = card["metrics"]["test"], card["metrics"]["valid"]
-    rows = "\n".join(f"| {lab} | " + " | ".join(str(c) for c in row) + " |"
-                     for lab, row in zip(card["labels"], t["confusion_gold_by_predicted"],
-                                         strict=True))
-    return f"""# {card['name']}
-
-{card['description']}
-
-| | |
-|---|---|
-{_sizes_row(card)}
-| data | {card['data']['dataset']}: {card['data']['sizes']['train']:,} training reviews, \
-{card['data']['sizes']['test']:,} held-out test reviews (`{card['data']['generator']}`), \
-balanced over the five ratings, with negation ("not bad at all") and contrast ("great cast \
-but a boring story"); {card['data']['vocab']} |
-{_training_row(card)}
-
-## Held-out accuracy (test split, {t['reviews']:,} reviews)
-
-Exact rating: **{t['accuracy']:.2%}** (chance 20%); within one star: {t['within_one_star']:.2%}.
-Valid split: {v['accuracy']:.2%}.
-
-Confusion (rows: true rating, columns: predicted):
-
-| | {' | '.join(card['labels'])} |
-|---|---|---|---|---|---|
-{rows}
-
-{_reproduce(card)}"""
-
-
 RECIPES: dict[str, Recipe] = {r.name: r for r in [
     _char_lm("rnn"), _char_lm("gru"), _char_lm("lstm"), _tagger(False), _tagger(True),
-    SENTIMENT]}
+    SENTIMENT, DEEP_CHAR_LM]}
 TRAINERS = {"char_lm": (train_char_lm, char_lm_markdown),
             "tagger": (train_tagger, tagger_markdown),
             "classifier": (train_classifier, classifier_markdown)}

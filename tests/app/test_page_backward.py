@@ -73,14 +73,16 @@ def test_stepping_and_choosing_gradients(at):
     assert len(heat) == 1
     # By default the units with the largest |∂L/∂Γf| (issue 12: a light step), labelled.
     g = res.btrace["dgamma_f"][:, 0, :]
-    units = np.asarray(heat[0]["y"], dtype=int)
+    # rows sit at 0..n-1 (so the BPTT cover lines up); each row's unit is its customdata
+    units = np.asarray(heat[0]["customdata"], dtype=int)[:, 0]
+    assert list(heat[0]["y"]) == list(range(len(units)))
     assert 8 <= len(units) < g.shape[0]
     np.testing.assert_allclose(heat[0]["z"], g[units], rtol=1e-4, atol=1e-9)
     peak = np.abs(g.astype(np.float64)).max(axis=1)
     assert peak[units].min() >= np.delete(peak, units).max()
     at.toggle(key="backward.all_units").set_value(True).run()
     heat = [d for d in chart(at, "backward.bptt")["data"] if d["type"] == "heatmap"]
-    assert list(heat[0]["y"]) == list(range(g.shape[0]))
+    assert list(np.asarray(heat[0]["customdata"], dtype=int)[:, 0]) == list(range(g.shape[0]))
     np.testing.assert_allclose(heat[0]["z"], g, rtol=1e-4, atol=1e-9)
 
 

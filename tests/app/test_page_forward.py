@@ -41,8 +41,8 @@ def test_default_render(at):
     a = expected_loaded(at).trace(DEFAULT_SENTENCE)["a"][0, 0, 4]
     a_line = next(v for v in lines if v.startswith(r"a^{<t>}"))
     assert float(re.findall(r"[-+]?\d+\.\d+", a_line)[-1]) == pytest.approx(a, abs=1e-3)
-    shapes = at.dataframe[0].value
-    assert "(n_x, m)" in shapes["shape"].iloc[0]
+    shapes = at.table[0].value
+    assert "(n_x, m)" in shapes["shape"].iloc[0] and shapes.index[0] == "x<t>"
 
 
 def test_step_buttons_slider_and_unit(at):

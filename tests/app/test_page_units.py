@@ -114,6 +114,27 @@ def test_select_and_search_controls(at):
     assert not at.exception, at.exception
 
 
+def test_select_and_search_starts_on_a_span_with_a_unit_on_and_offers_the_nearest(monkeypatch):
+    """Issue 23 item 4: the first view has something to name; when nothing is on, the page
+    names the nearest threshold at which a unit is, and the units on over most of the span."""
+    at = open_page(monkeypatch, PAGE)                         # a first visit
+    model, text = expected_loaded(at), sentence(at)
+    q = at.session_state["units.quantity"]
+    s, e = at.slider(key="units.span").value
+    assert (s, e) == U.telling_span(U.corpus_trace(model, text, (q,))[q], U.DEFAULT_THRESHOLD)
+    assert U.select_units(model, text, s, e, U.DEFAULT_THRESHOLD, q).size >= 1
+    at.selectbox(key="units.quantity").set_value("a").run()
+    V = U.corpus_trace(model, text, ("a",))["a"]
+    # a<t> = tanh(...) < 1: at threshold 1.0 no unit is on anywhere
+    at.slider(key="units.threshold").set_value(1.0).run()
+    assert not at.exception, at.exception
+    near = U.nearest_on(V, s, e, 1.0)
+    info = " ".join(i.value for i in at.info)
+    assert "No unit is on over exactly this span" in info
+    assert f"**{near['threshold']:.3f}**" in info
+    assert ", ".join(str(int(u)) for u in near["units"]) in info
+
+
 def test_painting_follows_the_unit_and_the_feature(at):
     use_sentence_corpus(at)
     at.number_input(key="units.unit").set_value(7).run()

@@ -85,7 +85,9 @@ def test_to_dataframe(bidirectional):
     tokens = ["h", "e", "l", "l", "o"]
     trace = model.forward(x, tokens=tokens)
     df = trace.to_dataframe(example=1)
-    assert list(df.columns) == ["t", "token", "unit", "quantity", "symbol", "value", "layer"]
+    assert list(df.columns) == ["t", "token", "unit", "quantity", "symbol", "value", "layer",
+                                "intervened"]
+    assert not df.intervened.any()                  # no intervention: nothing marked
     assert (df["layer"] == 1).all()
     assert len(df) == sum(trace[k].shape[0] * T_X for k in trace.keys())
     assert df["t"].min() == 1 and df["t"].max() == T_X

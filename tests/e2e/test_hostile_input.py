@@ -15,10 +15,13 @@ from st_dom import (
     NAV_LINK,
     SENTENCE_LABEL,
     TEXT_BOXES,
+    chart_by_key,
     commit_text,
     go_to_page,
+    key_class,
     layout_intact,
     read_charts,
+    set_sentence,
     wait_for_charts,
 )
 
@@ -142,3 +145,53 @@ def test_hostile_text_in_every_box_of_every_page_is_only_text(open_app, wait_for
     assert {t: p for t, p in problems.items() if p} == {}
     # The sidebar's box, then each page's own boxes (the sidebar's keeps its text).
     assert typed >= 1 + len(boxes_seen - {("sidebar", SENTENCE_LABEL)}), boxes_seen
+
+
+# The chart element (rnnviz_app.charts): a sentence's tokens reach a chart's tick labels and its
+# hover as data; Plotly draws them as SVG text. Move the mouse over a cell (as a person would)
+# and read what the hover label and the ticks show.
+HEATMAP = "activations.heatmap.a"
+HOVER_JS = r"""([k, want]) => {
+  const layer = document.querySelector(`.st-key-${k} .rnnviz-chart .hoverlayer`);
+  return !!layer && layer.textContent.includes(want);
+}"""
+CHART_TEXT_JS = r"""(k) => {
+  const el = document.querySelector(`.st-key-${k} .rnnviz-chart`);
+  return {
+    hover: el.querySelector('.hoverlayer').textContent,
+    ticks: [...el.querySelectorAll('.xtick text')].map((t) => t.textContent),
+    html: [...el.querySelectorAll('.hoverlayer *, .xtick *')]
+      .filter((n) => n.namespaceURI !== 'http://www.w3.org/2000/svg').length,
+  };
+}"""
+
+
+def _hover_step(page: Page, key: str, col: int, n_cols: int, want: str) -> dict:
+    plot = page.locator(f".st-key-{key_class(key)} .nsewdrag").first
+    plot.scroll_into_view_if_needed()
+    box = plot.bounding_box()
+    page.mouse.move(box["x"] + (col + 0.5) * box["width"] / n_cols, box["y"] + 8)
+    page.wait_for_function(HOVER_JS, arg=[key_class(key), want], timeout=10_000)
+    return page.evaluate(CHART_TEXT_JS, key_class(key))
+
+
+def test_a_token_of_markup_is_text_in_the_chart_ticks_and_hover(open_app, app_menu,
+                                                                wait_for_app):
+    page = open_app(app_menu["Activations"])
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    text = "<img src=x onerror=alert(1)>"
+    set_sentence(page, text, wait_for_app)
+    wait_for_charts(page)
+    assert len(chart_by_key(page, HEATMAP)["traces"][0]["z"][0]) == len(text)
+    # Step 1 is the character "<", step 4 the "g" of "img": each shown in its hover as text
+    # (the wait times out if the hover label does not say so).
+    shown = [_hover_step(page, HEATMAP, col, len(text), want)
+             for col, want in ((0, "t=1 <"), (3, "t=4 g"))]
+    ticks = "".join(shown[0]["ticks"])
+    assert "<" in ticks and "=" in ticks and ">" in ticks
+    assert [s["html"] for s in shown] == [0, 0]     # only SVG text nodes, no HTML element
+    assert page.evaluate(INJECTED_JS)["img"] == 0
+    assert dialogs == []
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.console_errors == []

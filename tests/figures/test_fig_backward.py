@@ -5,6 +5,7 @@ import pytest
 from _fig_spec import spec
 from _traces import ARCH_IDS, ARCHS, VOCAB, make
 
+from rnnviz import gradients as G
 from rnnviz.core.analysis import gradient_check
 from rnnviz.figures import backward as F
 
@@ -19,7 +20,7 @@ def backward(cell, bi, at="all", **kw):
 @pytest.mark.parametrize("at", ["all", "last"])
 def test_step_losses_add_up_to_the_model_loss(at):
     model, trace, targets, y, loss, _, _ = backward("lstm", False, at=at)
-    L = F.step_losses(trace, targets)
+    L = G.step_losses(trace, targets)
     np.testing.assert_allclose(L, -np.log(trace["y_hat"][targets, 0, np.arange(trace.T_x)]))
     expected = L.sum() if at == "all" else L[-1]
     assert expected == pytest.approx(loss, rel=1e-9)
@@ -32,7 +33,7 @@ def test_step_losses_add_up_to_the_model_loss(at):
 def test_dw_contributions_sum_to_the_weight_gradients(cell, bi):
     model, trace, _, _, _, grads, bt = backward(cell, bi)
     for d in model.config.directions:
-        contrib = F.dw_contributions(model, trace, bt, direction=d)
+        contrib = G.dw_contributions(model, trace, bt, direction=d)
         assert len(contrib) == {"rnn": 1, "gru": 3, "lstm": 4}[cell]
         for c in contrib.values():
             g = grads[c["param"]]
@@ -51,7 +52,7 @@ def test_dw_contributions_start_from_a_carried_state():
     x = trace["x"]
     tr2 = model.forward(x, state0=state0, tokens=trace.tokens)
     _, grads, bt = model.backward(tr2, targets[None, :])
-    contrib = F.dw_contributions(model, tr2, bt)
+    contrib = G.dw_contributions(model, tr2, bt)
     assert contrib["W_f"]["cumulative"][0] == pytest.approx(np.linalg.norm(grads["Wf"]),
                                                             rel=1e-8)
 
@@ -76,6 +77,33 @@ def test_bptt_heatmaps_are_the_backward_trace(cell, bi):
     assert full[0] == str(T) and full[-1] == "1"
 
 
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_bptt_cover_covers_exactly_the_steps_not_reached_yet(cell):
+    """Issue 23, item 1: at step t the grey cover is a filled rectangle, in the heatmap's own
+    (numeric) coordinates, over every row of the columns BPTT has not reached (t' < t: to the
+    right of t in BPTT's order T_x, ..., 1), and leaves the columns t..T_x visible."""
+    _, trace, _, _, _, _, bt = backward(cell, False)
+    keys = F.grad_keys(bt)[:2]
+    s = spec(F.bptt_figure(bt, keys))
+    T = trace.T_x
+    heat = [d for d in s["data"] if d["type"] == "heatmap"]
+    for fr in s["frames"]:
+        t = int(fr["name"])
+        for i, (cover, hm) in enumerate(zip(fr["data"], heat, strict=True)):
+            yax = s["layout"]["yaxis" if i == 0 else f"yaxis{i + 1}"]
+            assert yax["type"] == "linear"             # a category axis misplaces the cover
+            rows = np.asarray(hm["y"], dtype=float)
+            x, y = np.asarray(cover["x"], float), np.asarray(cover["y"], float)
+            cols = np.arange(1, T + 1)
+            covered = (cols >= x.min()) & (cols <= x.max()) if t > 1 else np.zeros(T, bool)
+            np.testing.assert_array_equal(covered, cols < t)
+            if t > 1:                                  # every row, edge to edge
+                assert y.min() <= rows.min() - 0.5 and y.max() >= rows.max() + 0.5
+                assert sorted(yax["range"]) == [rows.min() - 0.5, rows.max() + 0.5]
+    fill = next(d for d in s["data"] if d["type"] == "scatter")
+    assert fill["fill"] == "toself" and fill["mode"] == "lines"
+
+
 def test_grad_keys_show_a_grus_dc_once():
     _, _, _, _, _, _, bt = backward("gru", False)
     assert F.grad_keys(bt) == ["da", "dgamma_u", "dgamma_r", "dc_tilde"]
@@ -95,11 +123,11 @@ def test_grad_norm_figure_plots_the_backward_norms():
 def test_da_split_into_output_and_recurrence(at):
     model, trace, targets, y, _, _, bt = backward("lstm", False, at=at)
     T = trace.T_x
-    local, carried, total = F.da_split(model, trace, bt, y, at=at, t=T)
+    local, carried, total = G.da_split(model, trace, bt, y, at=at, t=T)
     # At T_x nothing comes back from a later step.
     assert carried == pytest.approx(0.0, abs=1e-12)
     assert local == pytest.approx(total, rel=1e-9)
-    local, carried, total = F.da_split(model, trace, bt, y, at=at, t=2)
+    local, carried, total = G.da_split(model, trace, bt, y, at=at, t=2)
     if at == "last":
         assert local == 0.0 and carried == pytest.approx(total)
     else:
@@ -126,7 +154,7 @@ def test_gradcheck_table_on_the_models_own_check():
 
 def test_dw_figure_traces():
     model, trace, _, _, _, _, bt = backward("lstm", False)
-    contrib = F.dw_contributions(model, trace, bt)
+    contrib = G.dw_contributions(model, trace, bt)
     s = spec(F.dw_figure(contrib, trace.token_labels(), t=5))
     bars = [d for d in s["data"] if d["type"] == "bar"]
     assert [d["name"] for d in bars] == ["∂L/∂W_f", "∂L/∂W_u", "∂L/∂W_o", "∂L/∂W_c"]
@@ -136,6 +164,6 @@ def test_dw_figure_traces():
 def test_parameters_carry_the_notes_names():
     """Learner's report: the table said Wo, Wf, Wi, Wc while everything else says W_u."""
     assert [F.param_name(k) for k in ("Wo", "Wf", "Wi", "Wc", "bi", "Waa", "Wax", "by")] == [
-        "W_o", "W_f", "W_u (API: Wi)", "W_c", "b_u (API: bi)", "W_aa", "W_ax", "b_y"]
-    assert F.param_name("bwd.Wi") == "W_u (API: Wi) ←"
+        "W_o", "W_f", "W_u", "W_c", "b_u", "W_aa", "W_ax", "b_y"]
+    assert F.param_name("bwd.Wi") == "W_u ←"
     assert F.param_name("l2.Wf") == "W_f^[2]"

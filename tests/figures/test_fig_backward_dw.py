@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from _traces import VOCAB
 
+from rnnviz import gradients as G
 from rnnviz.core.model import Model, RNNConfig
-from rnnviz.figures import backward as F
 
 TEXT = "or None."
 CELLS = [("rnn", "course"), ("gru", "course"), ("gru", "torch"), ("lstm", "course")]
@@ -46,7 +46,7 @@ def test_the_steps_add_up_to_the_weight_gradients(cell, variant, bi, layers):
     model, _, _, trace, grads, bt = network(cell, variant, bi, layers)
     for layer in range(1, layers + 1):
         for d in model.config.directions:
-            contrib = F.dw_contributions(model, trace, bt, direction=d, layer=layer)
+            contrib = G.dw_contributions(model, trace, bt, direction=d, layer=layer)
             assert list(contrib) == list(MATRICES[cell])
             p = model.config.prefix(d, layer)
             for name, params in MATRICES[cell].items():
@@ -134,7 +134,7 @@ def test_one_steps_addition_is_the_gradient_of_that_step_alone(cell, variant, bi
         below = trace.layer(layer - 1).rows["a"] if layer > 1 else trace.rows["x"]
         inputs = below[t - 1, 0]
         for d in model.config.directions:
-            contrib = F.dw_contributions(model, trace, bt, direction=d, layer=layer)
+            contrib = G.dw_contributions(model, trace, bt, direction=d, layer=layer)
             for name, params in MATRICES[cell].items():
                 M = step_gradient(model, x, y, params, layer, d, t, inputs)
                 assert np.linalg.norm(M) > 1e-4

@@ -9,6 +9,7 @@ import pytest
 from _fig_spec import spec, strings
 from _traces import ARCH_IDS, ARCHS, TEXT, VOCAB
 
+from rnnviz import gradients as G
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.figures import backward as F
 
@@ -30,7 +31,7 @@ def test_dw_contributions_of_every_layer_sum_to_its_gradients(cell, bi):
     model, trace, _, grads, bt = stacked(cell, bi)
     for layer in (1, 2):
         for d in model.config.directions:
-            contrib = F.dw_contributions(model, trace, bt, direction=d, layer=layer)
+            contrib = G.dw_contributions(model, trace, bt, direction=d, layer=layer)
             for c in contrib.values():
                 assert c["param"].startswith(model.config.prefix(d, layer) + "W")
                 g = grads[c["param"]]
@@ -56,14 +57,14 @@ def test_da_split_of_a_lower_layer_is_what_the_layer_above_sends_back(cell, bi):
     for j, d in enumerate(cfg.directions):
         sfx = f"_{d}" if d else ""
         for t in (1, T // 2, T):
-            local, carried, total = F.da_split(model, trace, bt, y, t=t, direction=d, layer=1)
+            local, carried, total = G.da_split(model, trace, bt, y, t=t, direction=d, layer=1)
             above = bt_alone["dx"][j * cfg.n_a:(j + 1) * cfg.n_a, 0, t - 1]
             assert local == pytest.approx(np.linalg.norm(above), rel=1e-9)
             assert total == pytest.approx(np.linalg.norm(bt.layer(1)["da" + sfx][:, 0, t - 1]),
                                           rel=1e-12)
         # the end of the direction's sweep: nothing comes from a next step
         end = 1 if d == "bwd" else T
-        local, carried, total = F.da_split(model, trace, bt, y, t=end, direction=d, layer=1)
+        local, carried, total = G.da_split(model, trace, bt, y, t=end, direction=d, layer=1)
         assert carried == pytest.approx(0.0, abs=1e-12) and local == pytest.approx(total)
 
 
@@ -73,13 +74,32 @@ def test_da_split_of_the_h_n_readout_enters_a_bwd_at_step_1():
     p = np.asarray(trace["y_hat"][:, 0, -1], dtype=np.float64).copy()
     p[y[0]] -= 1
     from_y = model.params["Wy"].T @ p
-    local, carried, total = F.da_split(model, trace, bt, y, at="last", t=1, direction="bwd")
+    local, carried, total = G.da_split(model, trace, bt, y, at="last", t=1, direction="bwd")
     assert local == pytest.approx(np.linalg.norm(from_y[n:]), rel=1e-9)
     assert carried == pytest.approx(0.0, abs=1e-12)
-    local, _, _ = F.da_split(model, trace, bt, y, at="last", t=T, direction="bwd")
+    local, _, _ = G.da_split(model, trace, bt, y, at="last", t=T, direction="bwd")
     assert local == 0.0                          # ŷ<T_x> does not read a←<T_x>
-    local, carried, total = F.da_split(model, trace, bt, y, at="last", t=T, direction="fwd")
+    local, carried, total = G.da_split(model, trace, bt, y, at="last", t=T, direction="fwd")
     assert local == pytest.approx(np.linalg.norm(from_y[:n]), rel=1e-9) == total
+
+
+def test_da_sources_name_where_each_part_of_da_comes_from():
+    """The words beside the split: the h_n readout's ŷ<T_x> enters a← at step 1, a lower layer
+    hears from the layer above, and the carried part comes from the direction's next step."""
+    model, trace, y, _, bt = stacked("lstm", True, layers=1, head="many_to_one", readout="h_n")
+    T = trace.T_x
+    first = G.da_sources(model, trace, bt, y, at="last", t=1, direction="bwd")
+    assert (first["source"], first["next"], first["carried"]) == ("ŷ<T_x>", "step 0", 0.0)
+    assert first["dc"] == pytest.approx(np.linalg.norm(bt["dc_bwd"][:, 0, 0]), rel=1e-12)
+    last = G.da_sources(model, trace, bt, y, at="last", t=T, direction="fwd")
+    assert (last["source"], last["next"]) == (f"ŷ<{T}>", "step T_x+1")
+    assert last["local"] == pytest.approx(last["total"], rel=1e-9)
+    mid = G.da_sources(model, trace, bt, y, at="last", t=2, direction="bwd")
+    assert (mid["next"], mid["local"]) == ("step 1", 0.0)
+    assert mid["carried"] == pytest.approx(mid["total"], rel=1e-9) and mid["total"] > 0
+    model, trace, y, _, bt = stacked("gru", False, layers=2)
+    low = G.da_sources(model, trace, bt, y, t=3, layer=1)
+    assert (low["source"], low["next"], low["dc"]) == ("layer 2", "step 4", None)
 
 
 def test_figures_of_a_layer_use_the_layer_notation():

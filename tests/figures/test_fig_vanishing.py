@@ -60,3 +60,19 @@ def test_clipping_figure_shows_the_summaries():
     none, by_norm = A.clip_summary(g, "none", 1.0), A.clip_summary(g, "norm", 1.0)
     s = spec(F.clipping_figure({"RNN": by_norm, "GRU": none}, method="norm", threshold=1.0))
     assert s["data"][1]["y"] == [pytest.approx(1.0), pytest.approx(13.0)]
+
+
+@pytest.mark.parametrize("after", [1.0, 0.5, 1e-3])
+def test_clipping_axis_starts_below_every_bar(after):
+    """Issue 23, item 2: clipped to exactly 1.0, the "after clipping" bar must have a height.
+    Bars on a log axis rise from the bottom of the range: each bar's top is at least a tenth
+    of the axis height above it."""
+    summaries = {"RNN": {"norm_before": 1e6, "norm_after": after, "cosine": 1.0},
+                 "LSTM": {"norm_before": 3.0, "norm_after": 1.0, "cosine": 1.0}}
+    s = spec(F.clipping_figure(summaries, method="norm", threshold=1.0))
+    lo, hi = s["layout"]["yaxis"]["range"]
+    assert s["layout"]["yaxis"]["type"] == "log"
+    for trace in s["data"]:
+        for y in trace["y"]:
+            assert (np.log10(y) - lo) / (hi - lo) >= 0.1, (trace["name"], y, lo, hi)
+        assert max(np.log10(trace["y"])) <= hi

@@ -20,6 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
+from rnnviz.core.cells import keep
 from rnnviz.core.init import bias, input_block, recurrent
 
 SIGMOID, TANH = -1.0, -2.0      # pre-scales: exp(-z) for σ(z), exp(-2z) for tanh(z)
@@ -165,6 +166,18 @@ class Cell:
     `forward`, `backward`, `step_jacobians`, `jacobian_pullback`, `step_cache` and
     `tape_from_caches`. Nothing outside the cell files slices a gate block by offset: use
     `block`.
+
+    The contract of a new cell, in order of need:
+      1. `step(params, xt, state, edit)`: the readable equations of one step, column vectors
+         (rnnviz.core.cells: one function per cell, one equation a line, every named quantity
+         passed through `edit`), returning (new state tuple, cache);
+      2. `gates` (one `Gate` per named gate, with its pre-activation key), `state`,
+         `param_shapes` / `init_params` (the defaults here: one W, b per gate);
+      3. `tape_from_caches(caches, dtype)`: the loop's caches as a tape (rows layout, fields
+         `X`, `Z`, `G`, `A`, `a0`, plus `C` / `c0` with a memory cell).
+    With these, `forward_readable` runs the cell over a sequence (and `Model.forward(...,
+    interventions=...)` runs it). The fused `forward`, `backward`, the Jacobians and the
+    course-API caches (`step_cache`) are the fast path and the analyses built on it.
     """
 
     name = ""
@@ -200,6 +213,64 @@ class Cell:
                 line = line.replace(state, state[:-1] + f"[{layer}]<")
             out.append(line)
         return out
+
+    # -- the readable path: one step at a time, with an edit hook --------------------------
+
+    def step(self, params, xt, state, edit=keep):
+        """One step of the cell's readable equations (rnnviz.core.cells), column vectors:
+        xt (n_x, m), state a tuple of (n_a, m) in `state` order -> (new state, cache)."""
+        raise NotImplementedError
+
+    @property
+    def quantities(self):
+        """What an edit hook (and an intervention) may change: gate keys and states."""
+        return tuple(dict.fromkeys([g.key for g in self.gates] + list(self.state)))
+
+    def forward_readable(self, params, X, state, edit_at=None, only=None, packed=None):
+        """The sequence X (T_x, m, n_x), rows layout, through `step`, one step at a time:
+        the same tape as `forward` (values equal to float rounding), slower.
+
+        edit_at(t, name, value) -> value, t the 0-based loop index: the edit hook of every
+        step (None: no edit). The tape holds the values after the edits; its pre-activations
+        Z are those the step computed (before any edit of the gate they feed).
+        only: the loop indices that need the readable step (those with an edit); with it and
+        `packed` (this layer's `pack(params)`), the runs of steps in between go through the
+        fused `forward` and are read back as caches (`step_cache`).
+        """
+        T = X.shape[0]
+        only = set(range(T)) if only is None or packed is None else set(only)
+        pre = {g.pre: [] for g in self.gates}
+        caches, Z = [], []
+        s = tuple(v.T for v in state)
+        t = 0
+        while t < T:
+            if t not in only:                        # a run of unedited steps: the fused loop
+                end = min([u for u in only if u > t], default=T)
+                tape = self.forward(packed, X[t:end], tuple(v.T for v in s))
+                caches += [self.step_cache(tape, params, i) for i in range(end - t)]
+                Z.append(tape.Z)
+                s = tuple(v[-1].T for v in self._state_rows(tape))
+                t = end
+                continue
+
+            def edit(name, value, t=t):
+                if edit_at is not None:
+                    value = edit_at(t, name, value)
+                if name in pre:
+                    pre[name].append(value.T)
+                return value
+
+            s, cache = self.step(params, X[t].T, s, edit)
+            caches.append(cache)
+            Z.append(np.concatenate([pre[g.pre].pop()[None] for g in self.gates], axis=2))
+            t += 1
+        tape = self.tape_from_caches(caches, X.dtype)
+        tape.Z = np.concatenate(Z, axis=0).astype(X.dtype)
+        return tape
+
+    def _state_rows(self, tape):
+        """The state vectors of every step of a tape, rows layout, in `state` order."""
+        return tuple(tape.C if v == "c" else tape.A for v in self.state)
 
     # -- named gates ----------------------------------------------------------------------
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.core.cells import GRUCache
+from rnnviz.core.cells import GRUCache, gru_step, keep
 from rnnviz.core.recurrent.base import (
+    TANH,
     Cell,
     Gate,
     Packed,
@@ -82,39 +83,77 @@ class GRU(Cell):
         r",\quad \frac{\partial L}{\partial W_g} \mathrel{+}= dz_g^{<t>}\,[c^{<t-1>}; x^{<t>}]^T",
     )
 
+    quantities = ("gamma_u", "gamma_r", "c_tilde", "c", "a")
+    variant = "course"
+
+    def step(self, params, xt, state, edit=keep):
+        c_next, cache = gru_step(xt, state[0], params, edit, variant=self.variant)
+        return (c_next,), cache
+
     def _gates_and_candidate(self, n):
         """Slices of [Γu | Γr] (both read c<t-1>) and of c̃ in the fused layout."""
         u, r, c = (self.index(k) for k in ("gamma_u", "gamma_r", "c_tilde"))
         assert r == u + 1 and c == r + 1, "Γu, Γr must be adjacent and before c̃"
         return slice(u * n, (r + 1) * n), slice(c * n, (c + 1) * n)
 
+    # -- where Γr enters: the only lines the PyTorch variant (gru_torch.py) changes ---------
+
+    def _unpack(self, packed):
+        """(Packed, b_ca pre-scaled or None) of what `pack` returned."""
+        return packed, None
+
+    def _reset_forward(self, r, c_prev, Wa_c, bca_s, read, tmp):
+        """c̃'s recurrent term, pre-scaled, into tmp; `read` keeps what the weights read:
+        read = Γr * c<t-1>, tmp = read W_ca^T."""
+        np.multiply(r, c_prev, out=read)                 # Γr * c<t-1>
+        np.matmul(read, Wa_c, out=tmp)
+
+    def _reset_backward(self, dz_c, r, c_prev, read, WaT_c, dG_r, d_read, via):
+        """∂L/∂Γr (dG_r), ∂L/∂read (d_read) and what reaches c<t-1> through c̃'s recurrent
+        term (via), from ∂L/∂z_c: here read = Γr * c<t-1>."""
+        np.matmul(dz_c, WaT_c, out=d_read)               # ∂L/∂(Γr * c<t-1>) = W_ca^T dz_c
+        np.multiply(d_read, c_prev, out=dG_r)            # ∂L/∂Γr = d(Γr c) * c<t-1>
+        np.multiply(d_read, r, out=via)                  # ... and d(Γr c) * Γr reaches c<t-1>
+
+    def _candidate_grads(self, tape, dZ_c, d_read, C_prev, dW_c):
+        """∂L/∂W_c into dW_c (n_a, n_a + n_x); returns (∂L/∂b_c, extra grads): W_c reads
+        [Γr * c<t-1>; x<t>]."""
+        dW_c[...], db_c = weight_grads(tape.X, tape.RC, dZ_c)
+        return db_c, {}
+
+    def _tape(self, X, Z, G, read, C, c0, P, bca):
+        return GRUTape(X, Z, G, read, C, c0, P)
+
+    # -- the fused loops ------------------------------------------------------------------
+
     @np.errstate(over="ignore")
-    def forward(self, P, X, state):
+    def forward(self, packed, X, state):
+        P, bca = self._unpack(packed)
         (c0,) = state[:1]
         T, m, _ = X.shape
         n = c0.shape[1]
         s_ur, s_c = self._gates_and_candidate(n)
         Wa_ur = np.ascontiguousarray(P.Wa[:, s_ur])
-        Wa_c = np.ascontiguousarray(P.Wa[:, s_c])
+        Wa_c = np.ascontiguousarray(P.Wa[:, s_c])        # -2 W_ca^T
+        bca_s = None if bca is None else (TANH * bca).astype(Wa_c.dtype)
         Z = input_projection(P, X)
         G = np.empty_like(Z)
-        RC = np.empty((T, m, n), dtype=Z.dtype)
-        C = np.empty_like(RC)
+        READ = np.empty((T, m, n), dtype=Z.dtype)        # what c̃'s recurrent weights read
+        C = np.empty_like(READ)
         tmp_ur = np.empty((m, 2 * n), dtype=Z.dtype)
         tmp = np.empty((m, n), dtype=Z.dtype)
         # per-step views, made once: [z_u z_r], z_c, [Γu Γr], Γu, Γr, c̃
         views = (Z[..., s_ur], Z[..., s_c], G[..., s_ur], self.block(G, "gamma_u", n),
-                 self.block(G, "gamma_r", n), G[..., s_c], RC, C)
+                 self.block(G, "gamma_r", n), G[..., s_c], READ, C)
         c_prev = c0
-        for z_ur, z_c, ur, u, r, cc, rc, c in zip(*views, strict=True):
+        for z_ur, z_c, ur, u, r, cc, read, c in zip(*views, strict=True):
             np.matmul(c_prev, Wa_ur, out=tmp_ur)
             z_ur += tmp_ur                               # -[z_u, z_r] (pre-scaled)
             np.exp(z_ur, out=ur)
             ur += 1
             np.reciprocal(ur, out=ur)                    # Γu, Γr = σ(z)
-            np.multiply(r, c_prev, out=rc)               # Γr * c<t-1>
-            np.matmul(rc, Wa_c, out=tmp)
-            z_c += tmp                                   # -2 z_c, z_c = W_c[Γr * c<t-1>, x] + b_c
+            self._reset_forward(r, c_prev, Wa_c, bca_s, read, tmp)
+            z_c += tmp                                   # -2 z_c
             np.exp(z_c, out=cc)
             cc += 1
             np.reciprocal(cc, out=cc)
@@ -125,7 +164,7 @@ class GRU(Cell):
             np.add(c_prev, tmp, out=c)                   # c<t> = c<t-1> + Γu (c̃ - c<t-1>)
             c_prev = c
         Z *= P.unscale
-        return GRUTape(X, Z, G, RC, C, c0, P)
+        return self._tape(X, Z, G, READ, C, c0, P, bca)
 
     def backward(self, tape, dC, input_grad=True):
         """BPTT. dC (T, m, n_a): gradient reaching each c<t> (= a<t>) from outside.
@@ -139,19 +178,20 @@ class GRU(Cell):
         s_ur, s_c = self._gates_and_candidate(n)
         P = tape.P
         WaT_ur = np.ascontiguousarray(P.WaT[s_ur])       # (2n, n)
-        WaT_c = np.ascontiguousarray(P.WaT[s_c])         # (n, n)
+        WaT_c = np.ascontiguousarray(P.WaT[s_c])         # W_ca (n, n)
         C_prev = prev(tape.c0, C)
+        READ = tape.RC                                   # Γr * c<t-1> (torch: hc)
         U, R, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        # local derivatives for every step at once
         D = self.activation_slopes(G, n)                 # σ', tanh' for every step at once
         one_minus_u = 1 - U
         ct_minus_c = CT - C_prev
         dC_total = np.empty_like(C)
         dG = np.empty_like(G)
         dZ = np.empty_like(G)
+        dREAD = np.empty_like(C)                         # ∂L/∂(what W_ca reads or gives)
         dG_u, dG_r, dG_c = (self.block(dG, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        d_rc = np.empty((m, n), dtype=C.dtype)
-        tmp = np.empty_like(d_rc)
+        via = np.empty((m, n), dtype=C.dtype)
+        tmp = np.empty_like(via)
         dc_next = np.zeros_like(tape.c0)
         for t in range(T - 1, -1, -1):
             dc, dz = dC_total[t], dZ[t]
@@ -159,22 +199,22 @@ class GRU(Cell):
             np.multiply(dc, U[t], out=dG_c[t])           # ∂L/∂c̃ = dc * Γu
             np.multiply(dG_c[t], D[t, :, s_c], out=dz[:, s_c])      # ∂L/∂z_c
             np.multiply(dc, ct_minus_c[t], out=dG_u[t])  # ∂L/∂Γu = dc * (c̃ - c<t-1>)
-            np.matmul(dz[:, s_c], WaT_c, out=d_rc)       # ∂L/∂(Γr * c<t-1>) = W_cc^T dz_c
-            np.multiply(d_rc, C_prev[t], out=dG_r[t])    # ∂L/∂Γr = d(Γr c) * c<t-1>
+            self._reset_backward(dz[:, s_c], R[t], C_prev[t], READ[t], WaT_c, dG_r[t],
+                                 dREAD[t], via)          # ∂L/∂Γr, and via c̃'s recurrent term
             np.multiply(dG[t, :, s_ur], D[t, :, s_ur], out=dz[:, s_ur])   # ∂L/∂z_u, ∂L/∂z_r
-            # ∂L/∂c<t-1> = dc (1 - Γu) + d(Γr c) Γr + W_u,c^T dz_u + W_r,c^T dz_r
+            # ∂L/∂c<t-1> = dc (1 - Γu) + via + W_u,c^T dz_u + W_r,c^T dz_r
             np.multiply(dc, one_minus_u[t], out=dc_next)
-            np.multiply(d_rc, R[t], out=tmp)
-            dc_next += tmp
+            dc_next += via
             np.matmul(dz[:, s_ur], WaT_ur, out=tmp)
             dc_next += tmp
-        # Γu, Γr act on [c<t-1>; x<t>], c̃ on [Γr * c<t-1>; x<t>]: two GEMMs, same layout
+        # Γu, Γr act on [c<t-1>; x<t>]: one GEMM; c̃ per variant (`_candidate_grads`)
         dW = np.empty((3 * n, n + tape.X.shape[2]), dtype=C.dtype)
         db = np.empty(3 * n, dtype=C.dtype)
         dW[s_ur], db[s_ur] = weight_grads(tape.X, C_prev, dZ[..., s_ur])
-        dW[s_c], db[s_c] = weight_grads(tape.X, tape.RC, dZ[..., s_c])
+        db[s_c], extra = self._candidate_grads(tape, dZ[..., s_c], dREAD, C_prev, dW[s_c])
         dX = input_grads(P, dZ) if input_grad else None
-        return dict(dW=dW, db=db, dX=dX, d_state0=(dc_next,), dC=dC_total, dG=dG, dZ=dZ)
+        return dict(dW=dW, db=db, dX=dX, d_state0=(dc_next,), dC=dC_total, dG=dG, dZ=dZ,
+                    **extra)
 
     def named_grad_rows(self, tape, g):
         n = tape.C.shape[2]
@@ -201,9 +241,14 @@ class GRU(Cell):
                          for k in ("gamma_u", "gamma_r", "c_tilde"))
         dU = (S_u * (CT - C_prev))[..., None] * Wu             # through Γu
         dCT = (U * S_c)[..., None]                             # ∂c<t>/∂z_c
+        return (np.eye(n) * (1 - U)[..., None] + dU
+                + dCT * self._dzc_dc(Wr, Wc, R, S_r, C_prev, tape))
+
+    def _dzc_dc(self, Wr, Wc, R, S_r, C_prev, tape):
+        """∂z_c/∂c<t-1> (T_x, m, n_a, n_a), where Γr enters: W_c (diag(σ'(z_r) c<t-1>) W_r +
+        diag(Γr)), through Γr * c<t-1>."""
         dR = (S_r * C_prev)[..., None] * Wr                    # ∂(Γr c<t-1>)/∂c<t-1> via Γr
-        inner = np.einsum("ij,tmjk->tmik", Wc, dR + R[..., None] * np.eye(n))
-        return np.eye(n) * (1 - U)[..., None] + dU + dCT * inner
+        return np.einsum("ij,tmjk->tmik", Wc, dR + R[..., None] * np.eye(Wc.shape[0]))
 
     def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
         """R J<t> with J<t> = ∂c<t>/∂c<t-1> formed per step from the tape, as in

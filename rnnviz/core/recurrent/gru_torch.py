@@ -27,35 +27,20 @@ from rnnviz.core.recurrent.base import (
     TANH,
     Cell,
     Gate,
-    Packed,
-    input_grads,
-    input_projection,
     prev,
-    weight_grads,
 )
-from rnnviz.core.recurrent.gru import GRU
+from rnnviz.core.recurrent.gru import GRU, GRUTape
 
 
 @dataclass
-class TorchGRUTape:
-    """Forward values of a PyTorch-variant GRU layer, (T_x, m, ·) each."""
+class TorchGRUTape(GRUTape):
+    """The GRU tape, where RC holds hc = W_ca c<t-1> + b_ca (what Γr multiplies), and b_ca."""
 
-    X: np.ndarray       # x<t>
-    Z: np.ndarray       # pre-activations [z_u | z_r | z_c]  (T, m, 3 n_a)
-    G: np.ndarray       # gate values     [Γu  | Γr  | c̃  ]
-    HC: np.ndarray      # W_ca c<t-1> + b_ca, what Γr multiplies
-    C: np.ndarray       # c<t> (= a<t>)
-    c0: np.ndarray
-    P: Packed
-    bca: np.ndarray     # (n_a,) plain b_ca
+    bca: np.ndarray = None     # (n_a,) plain b_ca
 
     @property
-    def A(self):
-        return self.C
-
-    @property
-    def a0(self):
-        return self.c0
+    def HC(self):
+        return self.RC
 
 
 class TorchGRU(GRU):
@@ -101,95 +86,36 @@ class TorchGRU(GRU):
     def param_grads(self, g, n_a):
         return {**super().param_grads(g, n_a), "bca": g["dbca"][:, None]}
 
-    @np.errstate(over="ignore")
-    def forward(self, packed, X, state):
-        P, bca = packed
-        (c0,) = state[:1]
-        T, m, _ = X.shape
-        n = c0.shape[1]
-        s_ur, s_c = self._gates_and_candidate(n)
-        Wa_ur = np.ascontiguousarray(P.Wa[:, s_ur])
-        Wa_c = np.ascontiguousarray(P.Wa[:, s_c])        # -2 W_ca^T
-        bca_s = (TANH * bca).astype(Wa_c.dtype)
-        Z = input_projection(P, X)
-        G = np.empty_like(Z)
-        HC = np.empty((T, m, n), dtype=Z.dtype)
-        C = np.empty_like(HC)
-        tmp_ur = np.empty((m, 2 * n), dtype=Z.dtype)
-        tmp = np.empty((m, n), dtype=Z.dtype)
-        views = (Z[..., s_ur], Z[..., s_c], G[..., s_ur], self.block(G, "gamma_u", n),
-                 self.block(G, "gamma_r", n), G[..., s_c], HC, C)
-        c_prev = c0
-        for z_ur, z_c, ur, u, r, cc, hc, c in zip(*views, strict=True):
-            np.matmul(c_prev, Wa_ur, out=tmp_ur)
-            z_ur += tmp_ur                               # -[z_u, z_r] (pre-scaled)
-            np.exp(z_ur, out=ur)
-            ur += 1
-            np.reciprocal(ur, out=ur)                    # Γu, Γr = σ(z)
-            np.matmul(c_prev, Wa_c, out=hc)
-            hc += bca_s                                  # -2 (W_ca c<t-1> + b_ca)
-            np.multiply(r, hc, out=tmp)
-            z_c += tmp                                   # -2 z_c = -2 (W_cx x + b_c + Γr * hc)
-            np.exp(z_c, out=cc)
-            cc += 1
-            np.reciprocal(cc, out=cc)
-            cc *= 2
-            cc -= 1                                      # c̃ = tanh(z_c)
-            np.subtract(cc, c_prev, out=tmp)
-            tmp *= u
-            np.add(c_prev, tmp, out=c)                   # c<t> = c<t-1> + Γu (c̃ - c<t-1>)
-            c_prev = c
-        Z *= P.unscale
-        HC *= 1 / TANH
-        return TorchGRUTape(X, Z, G, HC, C, c0, P, bca)
+    # -- the lines where Γr enters (GRU's fused loops call these) --------------------------
 
-    def backward(self, tape, dC, input_grad=True):
-        """BPTT, as the notes' GRU but with Γr after the product (module docstring)."""
-        G, C = tape.G, tape.C
-        T, m, n = C.shape
-        s_ur, s_c = self._gates_and_candidate(n)
-        P = tape.P
-        WaT_ur = np.ascontiguousarray(P.WaT[s_ur])       # (2n, n)
-        WaT_c = np.ascontiguousarray(P.WaT[s_c])         # W_ca (n, n)
-        C_prev = prev(tape.c0, C)
-        U, R, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        D = self.activation_slopes(G, n)                 # σ', tanh' for every step at once
-        one_minus_u = 1 - U
-        ct_minus_c = CT - C_prev
-        dC_total = np.empty_like(C)
-        dG = np.empty_like(G)
-        dZ = np.empty_like(G)
-        dHC = np.empty_like(C)                           # ∂L/∂(W_ca c<t-1> + b_ca)
-        dG_u, dG_r, dG_c = (self.block(dG, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        tmp = np.empty((m, n), dtype=C.dtype)
-        dc_next = np.zeros_like(tape.c0)
-        for t in range(T - 1, -1, -1):
-            dc, dz = dC_total[t], dZ[t]
-            np.add(dC[t], dc_next, out=dc)               # ∂L/∂c<t>: from outside + from t+1
-            np.multiply(dc, U[t], out=dG_c[t])           # ∂L/∂c̃ = dc * Γu
-            np.multiply(dG_c[t], D[t, :, s_c], out=dz[:, s_c])      # ∂L/∂z_c
-            np.multiply(dc, ct_minus_c[t], out=dG_u[t])  # ∂L/∂Γu = dc * (c̃ - c<t-1>)
-            np.multiply(dz[:, s_c], tape.HC[t], out=dG_r[t])        # ∂L/∂Γr = dz_c * hc
-            np.multiply(dz[:, s_c], R[t], out=dHC[t])    # ∂L/∂hc = dz_c * Γr
-            np.multiply(dG[t, :, s_ur], D[t, :, s_ur], out=dz[:, s_ur])   # ∂L/∂z_u, ∂L/∂z_r
-            # ∂L/∂c<t-1> = dc (1 - Γu) + W_ca^T ∂L/∂hc + W_u,c^T dz_u + W_r,c^T dz_r
-            np.multiply(dc, one_minus_u[t], out=dc_next)
-            np.matmul(dHC[t], WaT_c, out=tmp)
-            dc_next += tmp
-            np.matmul(dz[:, s_ur], WaT_ur, out=tmp)
-            dc_next += tmp
-        n_x = tape.X.shape[2]
-        dW = np.empty((3 * n, n + n_x), dtype=C.dtype)
-        db = np.empty(3 * n, dtype=C.dtype)
-        dW[s_ur], db[s_ur] = weight_grads(tape.X, C_prev, dZ[..., s_ur])
-        # c̃: W_ca reads c<t-1> through ∂L/∂hc, W_cx reads x<t> through ∂L/∂z_c
-        dHC2, dZc2 = dHC.reshape(T * m, n), dZ[..., s_c].reshape(T * m, n)
-        dW[s_c, :n] = dHC2.T @ C_prev.reshape(T * m, n)
-        dW[s_c, n:] = dZc2.T @ tape.X.reshape(T * m, n_x)
-        dbca, db[s_c] = dHC2.sum(axis=0), dZc2.sum(axis=0)
-        dX = input_grads(P, dZ) if input_grad else None
-        return dict(dW=dW, db=db, dbca=dbca, dX=dX, d_state0=(dc_next,), dC=dC_total, dG=dG,
-                    dZ=dZ)
+    def _unpack(self, packed):
+        return packed
+
+    def _reset_forward(self, r, c_prev, Wa_c, bca_s, read, tmp):
+        """read = W_ca c<t-1> + b_ca (pre-scaled: -2 hc), tmp = Γr * read."""
+        np.matmul(c_prev, Wa_c, out=read)
+        read += bca_s                                    # -2 (W_ca c<t-1> + b_ca)
+        np.multiply(r, read, out=tmp)                    # -2 Γr * (W_ca c<t-1> + b_ca)
+
+    def _reset_backward(self, dz_c, r, c_prev, read, WaT_c, dG_r, d_read, via):
+        """read = hc = W_ca c<t-1> + b_ca: ∂L/∂Γr = dz_c * hc, ∂L/∂hc = dz_c * Γr, and
+        W_ca^T ∂L/∂hc reaches c<t-1>."""
+        np.multiply(dz_c, read, out=dG_r)
+        np.multiply(dz_c, r, out=d_read)
+        np.matmul(d_read, WaT_c, out=via)
+
+    def _candidate_grads(self, tape, dZ_c, d_read, C_prev, dW_c):
+        """W_ca reads c<t-1> through ∂L/∂hc, W_cx reads x<t> through ∂L/∂z_c; b_ca gets
+        ∂L/∂hc."""
+        T, m, n = C_prev.shape
+        dHC2, dZc2 = d_read.reshape(T * m, n), dZ_c.reshape(T * m, n)
+        dW_c[:, :n] = dHC2.T @ C_prev.reshape(T * m, n)
+        dW_c[:, n:] = dZc2.T @ tape.X.reshape(T * m, -1)
+        return dZc2.sum(axis=0), {"dbca": dHC2.sum(axis=0)}
+
+    def _tape(self, X, Z, G, read, C, c0, P, bca):
+        read *= 1 / TANH                                 # hc, unscaled
+        return TorchGRUTape(X, Z, G, read, C, c0, P, bca)
 
     def weight_grad_factors(self, tape, grads):
         """As Cell's, except that Γr multiplies W_ca c<t-1> + b_ca, so the gradient reaching
@@ -200,18 +126,9 @@ class TorchGRU(GRU):
         out["c_tilde"] = ((p, dz_c * r, c_prev), x_block)
         return out
 
-    def step_jacobians(self, params, tape):
-        """∂c<t>/∂c<t-1> for every t: (T_x, m, n_a, n_a), exact, from the tape."""
-        n = tape.C.shape[2]
-        Wu, Wr, Wc = (params[k][:, :n] for k in ("Wu", "Wr", "Wc"))
-        U, R, CT = (self.block(tape.G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        C_prev = prev(tape.c0, tape.C)
-        S_u, S_r, S_c = (self.block(self.activation_slopes(tape.G, n), k, n)
-                         for k in ("gamma_u", "gamma_r", "c_tilde"))
-        dU = (S_u * (CT - C_prev))[..., None] * Wu             # through Γu
-        # ∂z_c/∂c<t-1> = diag(hc) ∂Γr/∂c<t-1> + diag(Γr) W_ca
-        dz_c = (tape.HC * S_r)[..., None] * Wr + R[..., None] * Wc
-        return np.eye(n) * (1 - U)[..., None] + dU + (U * S_c)[..., None] * dz_c
+    def _dzc_dc(self, Wr, Wc, R, S_r, C_prev, tape):
+        """∂z_c/∂c<t-1> = diag(hc σ'(z_r)) W_r + diag(Γr) W_ca, hc = W_ca c<t-1> + b_ca."""
+        return (tape.HC * S_r)[..., None] * Wr + R[..., None] * Wc
 
     def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
         """R J<t>, J<t> = ∂c<t>/∂c<t-1> formed per step (elementwise only) as in
@@ -253,10 +170,13 @@ class TorchGRU(GRU):
         hc = float(W[unit, :n] @ h_prev) + float(params["bca"][unit, 0])
         return float(r[unit]) * hc, self._input_term(W[unit, n:], x), float(b[unit, 0])
 
-    def step_cache(self, tape, parameters, t):
-        raise ValueError("the seed's step-by-step API has the notes' GRU only; PyTorch's GRU "
-                         "runs through Model")
-
     def tape_from_caches(self, caches, dtype):
-        raise ValueError("the seed's step-by-step API has the notes' GRU only")
-
+        """The tape of a list of GRUCache made by `gru_step(..., variant="torch")` in a loop
+        (`step_cache` is the notes' GRU's: the same cache fields)."""
+        tape = super().tape_from_caches(caches, dtype)
+        packed = self.pack({k: np.asarray(v, dtype) for k, v in caches[0].parameters.items()})
+        P, bca = packed
+        n = tape.C.shape[2]
+        # what Γr multiplies: W_ca c<t-1> + b_ca
+        HC = prev(tape.c0, tape.C) @ P.WaT[self.index("c_tilde") * n:][:n].T + bca
+        return TorchGRUTape(tape.X, None, tape.G, HC.astype(dtype), tape.C, tape.c0, P, bca)

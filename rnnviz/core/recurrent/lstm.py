@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.core.cells import LSTMCache
+from rnnviz.core.cells import LSTMCache, keep, lstm_step
 from rnnviz.core.recurrent.base import (
     Cell,
     Gate,
@@ -78,6 +78,12 @@ class LSTM(Cell):
         r"dz_g = d\Gamma_g * \Gamma_g(1 - \Gamma_g),\ dz_c = d\tilde{c} * (1 - \tilde{c}^2),\ "
         r"\frac{\partial L}{\partial W_g} \mathrel{+}= dz_g^{<t>}\,[a^{<t-1>}; x^{<t>}]^T",
     )
+
+    quantities = ("gamma_f", "gamma_u", "c_tilde", "c", "gamma_o", "a")
+
+    def step(self, params, xt, state, edit=keep):
+        a_next, c_next, cache = lstm_step(xt, *state, params, edit)
+        return (a_next, c_next), cache
 
     def init_params(self, rng, n_a, n_x, init):
         params = super().init_params(rng, n_a, n_x, init)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.core.cells import RNNCache
+from rnnviz.core.cells import RNNCache, keep, rnn_step
 from rnnviz.core.init import bias, input_block, recurrent
 from rnnviz.core.recurrent.base import (
     Cell,
@@ -63,6 +63,10 @@ class RNN(Cell):
         self.activation = activation
         self.gates = (Gate("a", "z_a", "a", "a", "a^{{<t>}}_{{{j}}}", activation, "a"),)
         self.display = ("a",)
+
+    def step(self, params, xt, state, edit=keep):
+        a_next, cache = rnn_step(xt, state[0], params, edit, activation=self.activation)
+        return (a_next,), cache
 
     # -- parameters: the seed keeps W_aa and W_ax apart ------------------------------------
 

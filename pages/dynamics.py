@@ -1,0 +1,121 @@
+"""Dynamics: why gradients vanish, seen from the step Jacobians and the fixed points."""
+
+import streamlit as st
+
+import rnnviz_app as ui
+from rnnviz.dynamics import spectrum_summary
+from rnnviz.dynamics.fixed_points import TOL, FixedPoints
+from rnnviz.figures import dynamics as figs
+from rnnviz_app import dynamics_view as view
+
+K = "dynamics."
+LM_NAMES = {c: f"char-lm-{c}" for c in view.CELLS}
+
+
+def _spectrum_section(ctx) -> None:
+    st.header("Singular values of the step Jacobian", anchor="spectrum", divider="gray")
+    cfg = ctx.model.config
+    layer = ui.layer_picker(ctx.model, K + "layer") if cfg.layers > 1 else None
+    spec = view.spectrum(ctx.model, ctx.model.identity, ctx.text, layer)
+    directions = list(spec.sv)
+    d = directions[0]
+    if len(directions) > 1:
+        d = st.radio("Direction", directions, horizontal=True, key=K + "direction",
+                     format_func={"fwd": "forward", "bwd": "backward"}.__getitem__)
+    ui.chart_with_note(figs.spectrum_figure({ui.md(ctx.model.label): spec}, direction=d),
+                       key="dynamics.spectrum", note=view.NOTES["spectrum"])
+    s = spectrum_summary(spec, d)
+    ui.metrics_row(("median σ_max", f"{s['median']:.3f}"), ("largest σ_max", f"{s['max']:.3f}"),
+                   ("steps with σ_max ≥ 0.99", f"{s['steps_near_1']} of {s['steps']}"))
+    st.page_link("pages/vanishing.py", label="The product of these Jacobians: the Vanishing "
+                 "gradients page", icon="↗")
+    shipped = [n for n in LM_NAMES.values() if n in ui.shipped_models()]
+    if len(shipped) < 3:
+        st.info("The shipped char LMs are not available: no side-by-side comparison.")
+        return
+    text = ctx.text[:view.SIDE_CHARS]
+    with st.spinner("Step Jacobians of the three char LMs…"):
+        spectra = {}
+        for cell, name in LM_NAMES.items():
+            m = ui.load_shipped(name)
+            spectra[cell.upper()] = view.spectrum(m, m.identity, text, None)
+    ui.chart_with_note(figs.spectrum_figure(spectra), key="dynamics.side",
+                       note=view.NOTES["side"])
+
+
+def _fixed_point_section() -> None:
+    st.header("Fixed points of the 3-bit flip-flop", anchor="fixed-points", divider="gray")
+    st.caption("Three input channels of sparse ±1 pulses; each output holds the sign of its "
+               "channel's last pulse. Networks trained by `python -m rnnviz.training.flipflop` "
+               "(shipped), searched with the input at 0.")
+    cell = st.radio("Cell", view.CELLS, horizontal=True, key=K + "cell",
+                    format_func=str.upper)
+    try:
+        ff, states = view.flipflop(cell)
+    except FileNotFoundError:
+        st.warning("The shipped flip-flop models are missing: run "
+                   "`python -m rnnviz.training.flipflop`.")
+        return
+    res = view.flipflop_points(cell)
+    c = res.counts()
+    ui.metrics_row(("flip-flop accuracy", f"{ff.card.get('accuracy', float('nan')):.3f}"),
+                   ("stable points", str(c["stable"])), ("saddles", str(c["saddle"])),
+                   ("marginal (|λ| = 1)", str(c["marginal"])), ("slow points", str(c["slow"])))
+    if not res.points:
+        st.info("No fixed point below the tolerance q < 1e-10 from these starts.")
+        return
+    labels = [f"{i}: {p.kind}, max |λ| = {abs(p.eigvals[0]):.3f}"
+              for i, p in enumerate(res.points)]
+    ui.keep_valid(K + "point", list(range(len(labels))), 0)
+    pick = st.selectbox("Fixed point", range(len(labels)), key=K + "point",
+                        format_func=labels.__getitem__)
+    ui.chart_with_note(figs.fixed_point_figure(res, states, selected=pick),
+                       key="dynamics.fixed", note=view.NOTES["fixed"])
+    ui.chart_with_note(figs.eigen_figure(res.points[pick]), key="dynamics.eig",
+                       note=view.NOTES["eig"])
+    st.caption(f"Tolerance: a point is fixed when q = ½‖F(s) − s‖² < {TOL:g}; found in "
+               f"{res.seconds:.2f} s from {res.n_init} starts.")
+
+
+def _constant_section() -> None:
+    st.header("A char LM under a constant input", anchor="constant", divider="gray")
+    shipped = [n for n in LM_NAMES.values() if n in ui.shipped_models()]
+    if not shipped:
+        st.info("The shipped char LMs are not available.")
+        return
+    c1, c2 = st.columns(2)
+    name = c1.selectbox("Model", shipped, index=len(shipped) - 1, key=K + "lm")
+    char = c2.text_input("Character read forever", " ", key=K + "char")
+    m = ui.load_shipped(name)
+    if len(m.tokens(char)) != 1:
+        st.info("Type exactly one character (a space works: the question is what the LM "
+                "does reading spaces forever).")
+        return
+    S, point = view.constant_orbit(m, m.identity, char)
+    settled = point.q < TOL
+    st.markdown(ui.md(
+        f"After {len(S)} steps q = {point.q:.2e}: "
+        + (f"the state has settled at a **{point.kind}** fixed point, largest |λ| = "
+           f"{abs(point.eigvals[0]):.3f}." if settled else
+           "the state has not settled (a slow point or a cycle).")))
+    res = FixedPoints(points=[point] if settled else [], slow=[], x=None, tol=TOL, n_init=0,
+                      seconds=0.0)
+    ui.chart_with_note(figs.fixed_point_figure(res, S), key="dynamics.orbit",
+                       note=view.NOTES["constant"])
+    ui.chart_with_note(figs.eigen_figure(point), key="dynamics.orbit_eig",
+                       note=view.NOTES["eig"])
+
+
+def render() -> None:
+    ui.ensure_frame()
+    st.title("Dynamics")
+    st.caption("Why gradients vanish, seen from the dynamics: the step Jacobian "
+               "∂s\\<t\\>/∂s\\<t−1\\> along your sentence, and the fixed points a trained "
+               "network uses to remember (Sussillo & Barak, 2013).")
+    ctx = ui.page_context()
+    _spectrum_section(ctx)
+    _fixed_point_section()
+    _constant_section()
+
+
+render()

@@ -1,0 +1,171 @@
+"""Step Jacobians J<t> = ∂s<t>/∂s<t-1> along a sentence, and their spectra.
+
+The state s is what a cell carries from step to step: s = a<t> for the RNN and the GRU,
+s = [a<t>; c<t>] for the LSTM (the cells' own order, `Cell.state`). The gradient that reaches
+step t from step T_x is a product of step Jacobians,
+
+    ∂s<T_x>/∂s<t> = J<T_x> J<T_x-1> ... J<t+1>,
+
+so it shrinks when their singular values sit below 1. A gate near 1 puts singular values at
+1: the LSTM's c<t> = Γf * c<t-1> + ... gives the block diag(Γf), the GRU's
+c<t> = (1 - Γu) * c<t-1> + ... the term diag(1 - Γu). `carry_share` measures, for the top singular
+pair (u, v) of each step, how much of σ_max = uᵀ J<t> v goes through that diagonal path.
+
+Built on the cells' public methods only (`Cell.step_jacobians` on the tapes of
+`Model.forward`); rnnviz/core is not changed. Works for every model in use (a `ModelInUse`)
+or a bare `Model` with an input array, every cell and variant, any layer, both directions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# The diagonal "carry" path of each cell: (gate key, how the carry is read from it, name)
+CARRY = {
+    "lstm": ("gamma_f", lambda g: g, "Γf (forget gate) ≈ 1 keeps c<t-1>"),
+    "gru": ("gamma_u", lambda g: 1 - g, "1 − Γu (update gate ≈ 0) keeps c<t-1>"),
+}
+
+
+@dataclass(frozen=True)
+class StepJacobians:
+    """J[d] (T_x, n_s, n_s) per direction d ("" or "fwd"/"bwd"), in the input's time order:
+    J[d][t-1] = ∂s<t>/∂s<t-1> for the forward direction; for "bwd", the state after reading
+    position t with respect to the one before it (position t+1). labels: the tokens read."""
+
+    J: dict
+    labels: tuple
+    cell: str
+    n_a: int
+    layer: int
+    carry: dict            # d -> (T_x, n_s): the diagonal carry factor per state unit (or None)
+
+    @property
+    def state_names(self) -> tuple:
+        return ("a", "c") if self.cell == "lstm" else ("a",)
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Singular values per step, largest first: sv[d] (T_x, n_s). eig[d] (T_x, n_s) complex
+    (by |λ|, largest first) when asked for. carry_share[d] (T_x,): the part of σ_max = uᵀ J<t> v
+    (u, v the top singular vectors) that is uᵀ D v, D the cell's diagonal carry path (0 for
+    the RNN)."""
+
+    sv: dict
+    eig: dict | None
+    carry_share: dict
+    labels: tuple
+    cell: str
+    n_a: int
+    layer: int
+
+    def gate_note(self, d: str, i: int) -> str:
+        """Plain words on what held σ_max of step i+1 near 1 (for a hover)."""
+        s, share = float(self.sv[d][i, 0]), float(self.carry_share[d][i])
+        if self.cell not in CARRY:
+            return f"σ_max = {s:.3f}: no gate; W_aa through tanh'(z) only"
+        what = CARRY[self.cell][2]
+        return f"σ_max = {s:.3f}: {100 * share:.0f}% through {what}"
+
+
+def _network_and_input(model, text):
+    """(rnnviz Model in float64, x (n_x, 1, T_x), state0, labels) from a ModelInUse and a
+    text, or from a Model and an input array (n_x, 1, T_x) or (n_x, T_x)."""
+    if hasattr(model, "read"):                                   # a ModelInUse
+        x, toks = model.encode(text)
+        if not toks:
+            raise ValueError("the text has no tokens: type a sentence")
+        net = model.network("float64")
+        state0 = model.state0
+        if state0 is not None:
+            state0 = type(state0)(*(None if v is None else np.asarray(v, np.float64)
+                                    for v in state0))
+        return net, np.asarray(x, np.float64), state0, tuple(t.text for t in toks)
+    x = np.asarray(text, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, None, :]
+    return model, x, None, tuple(str(t + 1) for t in range(x.shape[2]))
+
+
+def step_jacobians(model, text, layer=None) -> StepJacobians:
+    """The exact step Jacobians of one layer (1-based; None = the top layer) for the first
+    example: per direction, (T_x, n_s, n_s) in float64, from `Cell.step_jacobians`."""
+    net, x, state0, labels = _network_and_input(model, text)
+    cfg = net.config
+    layer = cfg.layers if layer is None else int(layer)
+    if not 1 <= layer <= cfg.layers:
+        raise ValueError(f"layer must be between 1 and {cfg.layers}, got {layer}")
+    trace = net.forward(x[:, :1], state0=state0)
+    tapes = (trace.layer_tapes or [trace.tapes])[layer - 1]
+    J, carry = {}, {}
+    n = cfg.n_a
+    for d in cfg.directions:
+        tape = tapes[d]
+        Jd = np.asarray(net.cell.step_jacobians(net.cell_params(d, layer), tape))[:, 0]
+        kd = None
+        if cfg.cell in CARRY:
+            key, read, _ = CARRY[cfg.cell]
+            k = read(np.asarray(net.cell.block(tape.G, key, n))[:, 0])
+            kd = (np.concatenate([np.zeros_like(k), k], axis=1) if cfg.cell == "lstm" else k)
+        if d == "bwd":                           # back to the input's time order
+            Jd = Jd[::-1]
+            kd = None if kd is None else kd[::-1]
+        J[d], carry[d] = np.ascontiguousarray(Jd), kd
+    return StepJacobians(J=J, labels=labels, cell=cfg.cell, n_a=n, layer=layer, carry=carry)
+
+
+def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
+                      jacobians: StepJacobians | None = None) -> Spectrum:
+    """Singular values of every step Jacobian (and eigenvalues when `eigenvalues`), with the
+    share of the top direction carried by the cell's diagonal gate path (`CARRY`). Pass
+    `jacobians` to reuse a `step_jacobians` result."""
+    sj = jacobians or step_jacobians(model, text, layer)
+    sv, eig, share = {}, ({} if eigenvalues else None), {}
+    for d, Jd in sj.J.items():
+        S = np.linalg.svd(Jd, compute_uv=False)
+        sv[d] = S
+        if sj.carry[d] is None:
+            share[d] = np.zeros(len(S))
+        else:
+            u, v = top_pair(Jd)
+            # σ_max = uᵀ J v = uᵀ D v + uᵀ (J − D) v, D = diag(carry): D's part of σ_max
+            through = (u * sj.carry[d] * v).sum(axis=1)
+            share[d] = np.clip(through / np.maximum(S[:, 0], 1e-300), 0.0, 1.0)
+        if eigenvalues:
+            lam = np.linalg.eigvals(Jd)
+            order = np.argsort(-np.abs(lam), axis=1)
+            eig[d] = np.take_along_axis(lam, order, axis=1)
+    return Spectrum(sv=sv, eig=eig, carry_share=share, labels=sj.labels, cell=sj.cell,
+                    n_a=sj.n_a, layer=sj.layer)
+
+
+def top_pair(J, iters=60):
+    """The top singular pair (u, v) of every J[t] (T, n, n) by power iteration on JᵀJ
+    (seeded start; far cheaper than a full SVD for the n_a = 256 char LMs)."""
+    v = np.random.default_rng(0).standard_normal((J.shape[0], J.shape[2]))
+    for _ in range(iters):
+        w = np.einsum("tij,tj->ti", J, v)
+        v = np.einsum("tij,ti->tj", J, w)
+        v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
+    u = np.einsum("tij,tj->ti", J, v)
+    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-300)
+    return u, v
+
+
+def jacobian_product(sj: StepJacobians, t: int, direction: str = "") -> np.ndarray:
+    """∂s<T_x>/∂s<t> = J<T_x> ... J<t+1> (t = 0..T_x; t = T_x gives the identity)."""
+    Jd = sj.J[direction]
+    P = np.eye(Jd.shape[1])
+    for i in range(Jd.shape[0] - 1, t - 1, -1):
+        P = P @ Jd[i]
+    return P
+
+
+def spectrum_summary(spec: Spectrum, direction: str = "", near: float = 0.99) -> dict:
+    """Median and max of σ_max along the sentence, and how many steps have σ_max ≥ `near`."""
+    top = spec.sv[direction][:, 0]
+    return {"median": float(np.median(top)), "max": float(top.max()),
+            "steps_near_1": int((top >= near).sum()), "steps": int(len(top))}

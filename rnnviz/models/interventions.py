@@ -1,0 +1,100 @@
+"""Interventions on a model in use: texts in, the core's Clamp / Patch underneath.
+
+`ModelInUse.read(text, interventions=[...], reference=None)` and `.predict(...)` take
+`rnnviz.Clamp` and `rnnviz.Patch` (rnnviz.core.interventions) with texts where the core takes
+arrays: a Patch's `source_text` is encoded with the model's vocabulary (and read from the
+same start state), and a Clamp's value "mean" is each unit's mean over a reference text.
+
+The reference of "mean" (mean ablation), in this order:
+  * `reference=` a text passed to read / predict / `unit_means`;
+  * a shipped model: its held-out corpus, text it never trained on (the char LMs: the valid
+    split of the docstring corpus shipped beside them, `heldout-docstrings.txt.gz`; the tagger
+    and the classifier: the test split of their datasets);
+  * any other model (random, imported, trained in the app): the text being read itself.
+The reference is read as one sequence from the model's start state, at most its first
+`REFERENCE_TOKENS` tokens; the means are computed once per model and reference (memo).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from rnnviz.core.interventions import Clamp, Patch, quantity_rows, where
+
+REFERENCE_TOKENS = 10_000
+# rnnviz.models.shipped.PRETRAINED_DIR (shipped imports inuse, which imports this module)
+_PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
+_MEMO = "_unit_means_memo"
+
+
+def default_reference(m) -> str | None:
+    """The held-out text of a shipped model, None for any other (the text read is used)."""
+    if m.source != "shipped":
+        return None
+    if m.kind == "char_lm":
+        from rnnviz.data.corpus import load_corpus, read_heldout
+        return read_heldout(_PRETRAINED) or load_corpus("valid")
+    if m.kind == "tagger":
+        from rnnviz.data import ner
+        return "\n".join(e.text for e in ner.split(seed=0).test)
+    if m.kind == "classifier":
+        from rnnviz.data import sentiment
+        return "\n".join(e.text for e in sentiment.split(seed=0).test)
+    return None
+
+
+def _means(m, text: str, quantity: str, layer: int, direction: str) -> np.ndarray:
+    """(n_a,) means of one quantity of one layer and direction over `text` (memoized)."""
+    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), quantity, layer,
+           direction)
+    memo = m.__dict__.setdefault(_MEMO, {})
+    if key not in memo:
+        x, toks = m.encode(text)
+        if not toks:
+            raise ValueError("the reference text has no tokens")
+        x = x[:, :, :REFERENCE_TOKENS]
+        state0 = None if m.config.bidirectional else m.state0
+        trace = m.model.forward(x, state0=state0)
+        memo[key] = quantity_rows(trace, quantity, layer, direction).mean(axis=(0, 1))
+    return memo[key]
+
+
+def unit_means(m, corpus_text: str | None = None, quantity: str = "a", layer: int | None = None,
+               direction: str | None = None) -> np.ndarray:
+    """(n_a,) each unit's mean of `quantity` over `corpus_text` (None: the model's default
+    reference, module docstring), at `layer` (None: the top) and `direction` (a bidirectional
+    model: "fwd" or "bwd"). Pass values of it as a Clamp's value for your own mean ablation."""
+    text = corpus_text if corpus_text is not None else default_reference(m)
+    if text is None:
+        raise ValueError("this model has no held-out corpus: pass corpus_text")
+    layer, dirs, _ = where(m.model, Clamp(quantity, 0, layer=layer, direction=direction), 1)
+    if len(dirs) > 1:
+        raise ValueError("a bidirectional model: say which direction ('fwd' or 'bwd')")
+    return _means(m, text, quantity, layer, dirs[0]).astype(np.float64)
+
+
+def resolve(m, interventions, text: str, reference: str | None = None):
+    """(interventions for Model.forward, its reference) for reading `text`: Patch sources
+    encoded, "mean" clamps' means computed on the reference (module docstring)."""
+    out, means = [], {}
+    ref = reference if reference is not None else default_reference(m)
+    for iv in interventions:
+        if isinstance(iv, Patch) and isinstance(iv.source_text, str):
+            xs, toks = m.encode(iv.source_text)
+            if not toks:
+                raise ValueError("the patch source has no tokens: type a second sentence")
+            iv = dataclasses.replace(iv, source_text=xs)
+        elif isinstance(iv, Clamp) and isinstance(iv.value, str) and iv.value == "mean":
+            layer, dirs, _ = where(m.model, iv)
+            for d in dirs:
+                means[iv.quantity, layer, d] = _means(m, text if ref is None else ref,
+                                                      iv.quantity, layer, d)
+        out.append(iv)
+    return out, (means or None)
+
+
+__all__ = ["unit_means", "default_reference", "resolve", "REFERENCE_TOKENS"]

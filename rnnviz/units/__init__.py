@@ -1,0 +1,75 @@
+"""What does unit k do? Interpretable units, select-and-search, gate saturation, two texts.
+
+The questions of Karpathy, Johnson and Fei-Fei, "Visualizing and Understanding Recurrent
+Networks" (2015), and of LSTMVis (Strobelt et al., 2018), asked of any model in use (shipped,
+random, imported) at corpus scale, in the course's notation:
+
+* `unit_scores(model, text, features, quantity)`: Pearson r between each unit's value at
+  step t (a<t>, c<t>, Γf, ... any trace key) and a feature of the token read at step t
+  (position in the line, inside parentheses, ...), units ranked by |r| per feature.
+* `select_units(model, text, start, end, threshold, quantity)`: the units "on" (≥ threshold)
+  at every step start..end and off just before and just after (LSTMVis's selection).
+* `search_pattern(model, corpus, units, threshold, quantity)`: every other span of a corpus
+  where the same units are on over the whole span and off on both sides, ranked.
+* `gate_saturation(model, text)`: per gate and unit, the fraction of steps with the gate
+  below 0.1 (closed) and above 0.9 (open), Karpathy's saturation plot.
+* `compare_texts(model, text_a, text_b)`: a<t> of two sentences aligned token by token.
+
+A "model" is a model in use (`rnnviz.load_pretrained(name)`, `rnnviz.models.random_model`,
+...): only `.model` (the network), `.vocab`, `.kind` and `.state0` are used, so every cell,
+direction and layer reads the same way. Every function that takes `text` also takes a
+`CorpusTrace`: compute it once with `corpus_trace` and ask many questions of it.
+
+The modules, one job each: `corpora` (pasted/uploaded text, held-out text), `features` (what a
+unit is compared with), `corpus_reading` (`corpus_trace`: a model's values over a corpus,
+streamed; its docstring says how, and how exactly), `scores` (interpretable units), `search`
+(select and search), `saturation` (gate saturation), `compare` (two texts).
+"""
+
+from rnnviz.units.compare import PRESETS, Comparison, align_tokens, compare_texts
+from rnnviz.units.corpora import (
+    MAX_CORPUS_BYTES,
+    check_corpus_text,
+    corpus_id,
+    heldout_corpus,
+    read_corpus_bytes,
+)
+from rnnviz.units.corpus_reading import CorpusTrace, corpus_trace, corpus_window, trace_keys
+from rnnviz.units.features import (
+    CHAR_FEATURES,
+    FEATURE_NOTES,
+    WORD_FEATURES,
+    builtin_features,
+    regex_feature,
+)
+from rnnviz.units.saturation import gate_saturation, saturation_keys
+from rnnviz.units.scores import (
+    best_units,
+    default_quantity,
+    feature_matrix,
+    gated_beats_rnn,
+    strongest_feature,
+    top_units,
+    top_units_table,
+    unit_scores,
+)
+from rnnviz.units.search import (
+    DEFAULT_THRESHOLD,
+    nearest_on,
+    on_pattern,
+    search_pattern,
+    select_units,
+    telling_span,
+)
+
+__all__ = [
+    "default_quantity", "top_units_table", "strongest_feature", "gated_beats_rnn",
+    "corpus_window",
+    "CorpusTrace", "corpus_trace", "unit_scores", "top_units", "best_units", "select_units",
+    "search_pattern", "telling_span", "nearest_on", "gate_saturation", "compare_texts",
+    "Comparison", "align_tokens",
+    "builtin_features", "regex_feature", "feature_matrix", "on_pattern", "read_corpus_bytes",
+    "check_corpus_text", "corpus_id", "heldout_corpus", "trace_keys", "saturation_keys",
+    "CHAR_FEATURES", "WORD_FEATURES", "FEATURE_NOTES", "PRESETS", "MAX_CORPUS_BYTES",
+    "DEFAULT_THRESHOLD",
+]  # fmt: skip

@@ -1,0 +1,63 @@
+"""AppTest: the Dynamics page: spectrum numbers, flip-flop fixed points, constant input."""
+
+import numpy as np
+import pytest
+from _page_support import all_text, chart, open_page
+
+import rnnviz
+from rnnviz.dynamics import spectrum_summary
+from rnnviz.training.flipflop import load_flipflop
+from rnnviz_app.state import DEFAULT_SENTENCE
+
+PAGE = "pages/dynamics.py"
+
+
+@pytest.fixture
+def at(monkeypatch):
+    at = open_page(monkeypatch, PAGE)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_spectrum_numbers_match_the_package(at):
+    name = at.session_state["sidebar.model"]
+    model = rnnviz.load_pretrained(name) if name in rnnviz.list_pretrained() else None
+    values = {m.label: m.value for m in at.metric}
+    assert "median σ_max" in values and "steps with σ_max ≥ 0.99" in values
+    if model is not None:
+        spec = rnnviz.jacobian_spectrum(model, DEFAULT_SENTENCE)
+        s = spectrum_summary(spec)
+        assert values["median σ_max"] == f"{s['median']:.3f}"
+    links = [e.proto.label for e in at.get("page_link")]
+    assert any("Vanishing gradients" in label for label in links)
+
+
+def test_flipflop_counts_match_the_package_and_pick_changes_the_eigenvalues(at):
+    values = {m.label: m.value for m in at.metric}
+    ff = load_flipflop("rnn")
+    assert values["flip-flop accuracy"] == f"{ff.card['accuracy']:.3f}"
+    assert int(values["stable points"]) >= 2
+    spec = chart(at, "dynamics.eig")
+    assert any(t.get("name") == "unit circle" for t in spec["data"])
+    box = at.selectbox(key="dynamics.point")
+    if len(box.options) > 1:
+        before = spec["data"]
+        box.set_value(len(box.options) - 1).run()
+        assert not at.exception
+        assert chart(at, "dynamics.eig")["data"] != before
+
+
+def test_switching_cell_and_bad_constant_input(at):
+    at.radio(key="dynamics.cell").set_value("lstm").run()
+    assert not at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert values["flip-flop accuracy"] == f"{load_flipflop('lstm').card['accuracy']:.3f}"
+    at.text_input(key="dynamics.char").set_value("").run()
+    assert not at.exception
+    assert "Type exactly one character" in all_text(at)
+
+
+def test_constant_space_orbit_is_reported(at):
+    text = all_text(at)
+    assert "After 300 steps q =" in text
+    assert np.isfinite(float(text.split("After 300 steps q = ")[1].split(":")[0]))

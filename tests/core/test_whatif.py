@@ -1,0 +1,87 @@
+"""What-if changes of a<t>: against the equations by hand, and against readings that must agree."""
+
+import numpy as np
+import pytest
+
+from rnnviz.core.functional import softmax
+from rnnviz.core.model import Model, RNNConfig
+from rnnviz.models import Classifier
+from rnnviz.text import SPECIALS, Vocab
+from rnnviz.whatif import Request, compare
+
+VOCAB = Vocab([*SPECIALS, *"abcdefg "], kind="char")
+
+
+def model(cell, layers=1, seed=0, head="many_to_many", bidirectional=False):
+    n = len(VOCAB)
+    cfg = RNNConfig(cell=cell, n_x=n, n_a=6, n_y=n if head == "many_to_many" else 3,
+                    head=head, layers=layers, bidirectional=bidirectional)
+    return Classifier("m", Model.init(cfg, rng=np.random.default_rng(seed)), VOCAB, {})
+
+
+def test_a_clamp_on_the_rnn_equals_the_equations_by_hand():
+    m = model("rnn")
+    p = m.model.params
+    text, units, v, steps = "abc defg", (1, 4), 0.7, (2, 3, 6)
+    got = compare(m, text, Request(units=units, value=v, steps=steps))
+    x, _ = m.encode(text)
+    a = np.zeros(6)
+    for t in range(x.shape[2]):
+        a = np.tanh(p["Waa"] @ a + p["Wax"] @ x[:, 0, t] + p["ba"][:, 0])
+        if t + 1 in steps:
+            a[list(units)] = v
+        np.testing.assert_allclose(got.a_after[t], a, atol=1e-12)
+        np.testing.assert_allclose(got.y_after[t], softmax(p["Wy"] @ a + p["by"][:, 0]),
+                                   atol=1e-12)
+    assert got.changed.sum() == len(units) * len(steps)
+    assert not np.allclose(got.y_after[-1], got.y_before[-1])   # the change reached T_x
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_patching_every_unit_at_t_is_reading_b_up_to_t(cell, layers):
+    """For a cell whose whole state is a<t> (one layer), patching all of a<t> from B at t
+    equals reading B's first t tokens and then A's; with two layers only the top layer is
+    patched, so the two differ (the check could fail)."""
+    m = model(cell, layers)
+    a_text, b_text, t = "abcabca", "gfedgfe", 3
+    got = compare(m, a_text, Request(units=tuple(range(6)), steps=(t,), source=b_text))
+    mixed = m.trace(b_text[:t] + a_text[t:])["y_hat"][:, 0, :].T
+    same = np.allclose(got.y_after[t - 1:], mixed[t - 1:], atol=1e-10)   # from t on
+    assert same == (layers == 1)
+    np.testing.assert_allclose(got.y_after[:t - 1], got.y_before[:t - 1])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_patching_from_the_same_sentence_changes_nothing(cell):
+    m = model(cell, layers=2, head="many_to_one")
+    got = compare(m, "abcdefg", Request(units=(0, 2, 5), steps=(4,), source="abcdefg"))
+    np.testing.assert_allclose(got.y_after, got.y_before, atol=1e-12)
+    np.testing.assert_allclose(got.a_after, got.a_before, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_mean_ablation_holds_the_units_at_their_mean(cell):
+    m = model(cell)
+    got = compare(m, "abcdefg ab", Request(units=(3,), value="mean"))
+    np.testing.assert_allclose(got.a_after[:, 3], got.a_before[:, 3].mean())
+    assert not np.allclose(got.a_after[:, 0], got.a_before[:, 0])   # others feel it
+
+
+@pytest.mark.parametrize("req,message", [
+    (Request(units=(6,)), "units must be in 0..5"),
+    (Request(units=()), "at least one unit"),
+    (Request(units=(0,), steps=(0,)), "steps must be in 1..T_x = 4"),
+    (Request(units=(0,), steps=(5,)), "steps must be in 1..T_x = 4"),
+    (Request(units=(0,), value=float("nan")), "finite number"),
+    (Request(units=(0,), value="median"), "number or 'mean'"),
+    (Request(units=(0,), steps=(4,), source="ab"), "too short to patch step 4"),
+])
+def test_bad_requests_say_what_is_wrong(req, message):
+    with pytest.raises(ValueError, match=message):
+        compare(model("lstm"), "abcd", req)
+
+
+def test_a_bidirectional_model_is_refused():
+    with pytest.raises(ValueError, match="bidirectional"):
+        compare(model("lstm", bidirectional=True), "abcd", Request(units=(0,)))
