@@ -86,9 +86,11 @@ HOSTILE = {
 }
 
 
-def open_page(monkeypatch, page: str) -> AppTest:
-    """app.py switched to `page` and run once (stand-ins if the shipped models are missing)."""
-    if not real_models_available():
+def open_page(monkeypatch, page: str, stand_ins: bool | None = None) -> AppTest:
+    """app.py switched to `page` and run once. stand_ins: None = stand-ins only if the shipped
+    models are missing; False = keep whatever `rnnviz.load_pretrained` is now (a test that
+    installed its own loader)."""
+    if stand_ins is None and not real_models_available():
         install(monkeypatch)
     st.cache_data.clear()
     st.cache_resource.clear()

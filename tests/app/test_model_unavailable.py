@@ -8,7 +8,7 @@ A session model that is gone (another session's name in a link or state) says so
 from __future__ import annotations
 
 import streamlit as st
-from _page_support import APP, all_text, build, charts, install
+from _page_support import APP, all_text, build, charts, install, open_page
 from streamlit.testing.v1 import AppTest
 
 import rnnviz
@@ -31,19 +31,9 @@ def _break_one(monkeypatch):
     monkeypatch.setattr(rnnviz, "load_pretrained", load)
 
 
-def _open(page: str) -> AppTest:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    return at
-
-
 def test_a_model_that_fails_to_load_is_named_with_its_cause(monkeypatch):
     _break_one(monkeypatch)
-    at = _open("pages/activations.py")
+    at = open_page(monkeypatch, "pages/activations.py", stand_ins=False)
     assert not at.exception, at.exception
     before = at.selectbox(key=KEY_MODEL).value
     assert before == "char-lm-lstm"
