@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 import pytest
 from core.reference import numeric_grad_sampled, rel_error
-from core.torch_support import import_torch
+from core.torch_support import import_torch, torch_grads_in_rnnviz_layout
 
 import rnnviz
 from rnnviz.core.torch_layout import from_torch
@@ -78,23 +78,6 @@ def forward_error(cell, layers, bidirectional, readout) -> float:
     return float(np.abs(m.predict(TEXT) - p).max())
 
 
-def torch_grads(net):
-    """torch's parameter gradients under rnnviz's names. from_torch folds b = b_ih + b_hh; a
-    folded bias's gradient is either torch bias's, so b_hh's is left out (the GRU's b_hn,
-    which stays apart, excepted)."""
-    sd = {}
-    for name, p in net.named_parameters():
-        g = p.grad.detach().numpy().copy()
-        if name.startswith("rnn.bias_hh"):
-            keep = np.zeros_like(g)
-            if isinstance(net.rnn, torch.nn.GRU):
-                keep[2 * N_A:] = g[2 * N_A:]
-            g = keep
-        sd[name] = g
-    return from_torch(sd, prefix="rnn.", head="fc.", task_head="many_to_one",
-                      dtype="float64")[1]
-
-
 def backward_errors(cell, layers, bidirectional, readout):
     """(|Δ loss|, max |Δ| of any gradient vs torch autograd, the network, x, y) in float64."""
     net = make(cell, layers, bidirectional, readout, embedding=False)
@@ -106,7 +89,7 @@ def backward_errors(cell, layers, bidirectional, readout):
     logits = net(ids)
     loss = torch.nn.functional.cross_entropy(logits[None], torch.tensor([LABEL]))
     loss.backward()
-    expected = torch_grads(net)
+    expected = torch_grads_in_rnnviz_layout(net, N_A)
     x = np.zeros((len(VOCAB), 1, len(ids)))
     x[ids.numpy(), 0, np.arange(len(ids))] = 1
     y = np.array([LABEL])

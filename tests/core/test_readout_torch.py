@@ -11,7 +11,7 @@ import pytest
 import rnnviz
 from rnnviz.core.torch_layout import from_torch
 
-from .torch_support import import_torch
+from .torch_support import import_torch, torch_grads_in_rnnviz_layout
 
 torch = import_torch()
 
@@ -40,25 +40,6 @@ class Classifier(torch.nn.Module):
         return self.fc(torch.cat([h[-2, 0], h[-1, 0]]))        # [h→<T_x>; h←<1>]
 
 
-def torch_grads_in_rnnviz_layout(net, layers):
-    """torch's parameter gradients under rnnviz's names. from_torch maps weights linearly
-    (blocks, signs) and folds b = b_ih + b_hh; a folded bias's gradient is the gradient of
-    either torch bias, so b_hh's gradient is left out (the GRU's b_hn, which stays apart as
-    b_ca, excepted)."""
-    sd = {}
-    for name, p in net.named_parameters():
-        g = p.grad.detach().numpy().copy()
-        if name.startswith("rnn.bias_hh"):
-            keep = np.zeros_like(g)
-            if isinstance(net.rnn, torch.nn.GRU):
-                keep[2 * N_A:] = g[2 * N_A:]
-            g = keep
-        sd[name] = g
-    _, grads = from_torch(sd, prefix="rnn.", head="fc.", task_head="many_to_one",
-                          dtype="float64")
-    return grads
-
-
 @pytest.mark.parametrize("layers", [1, 2])
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 def test_loss_and_gradients_equal_torch_autograd(kind, layers):
@@ -78,7 +59,7 @@ def test_loss_and_gradients_equal_torch_autograd(kind, layers):
     target = int(torch.argmax(logits))
     loss = torch.nn.functional.cross_entropy(logits[None], torch.tensor([target]))
     loss.backward()
-    expected = torch_grads_in_rnnviz_layout(net, layers)
+    expected = torch_grads_in_rnnviz_layout(net, N_A)
 
     res = m64.backward(m64.read(TEXT, for_loss=True))
     assert res.at == "last" and int(res.y[0]) == target         # the model's own class

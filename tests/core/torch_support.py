@@ -38,3 +38,26 @@ def first_layers(rnn, layers: int):
     sub.load_state_dict({k: v for k, v in rnn.state_dict().items()
                          if int(k.split("_l")[1].split("_")[0]) < layers})
     return sub
+
+
+def torch_grads_in_rnnviz_layout(net, n_a: int) -> dict:
+    """The gradients of a torch classifier (`net.rnn`, head `net.fc`) after backward, under
+    rnnviz's names (float64). from_torch maps weights linearly (blocks, signs) and folds
+    b = b_ih + b_hh; a folded bias's gradient is the gradient of either torch bias, so b_hh's
+    gradient is left out (the GRU's b_hn, which stays apart as b_ca, excepted)."""
+    import numpy as np
+    import torch
+
+    from rnnviz.core.torch_layout import from_torch
+
+    sd = {}
+    for name, p in net.named_parameters():
+        g = p.grad.detach().numpy().copy()
+        if name.startswith("rnn.bias_hh"):
+            keep = np.zeros_like(g)
+            if isinstance(net.rnn, torch.nn.GRU):
+                keep[2 * n_a:] = g[2 * n_a:]
+            g = keep
+        sd[name] = g
+    return from_torch(sd, prefix="rnn.", head="fc.", task_head="many_to_one",
+                      dtype="float64")[1]

@@ -1,15 +1,11 @@
 """Figures of the Forward-pass page: the animated cell, its frames and the filled equations."""
 
-import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit
 from _fig_spec import spec
+from _katex import AVAILABLE, katex_errors
 from _traces import ARCH_IDS, ARCHS, VOCAB, make
 
 from rnnviz.core.model import RNNConfig
@@ -201,8 +197,6 @@ def test_equations_of_every_gate_are_the_traced_quantities(cell, variant, layers
     assert any(torch_c in ln for ln in lines) == (variant == "torch")
 
 
-# Streamlit renders st.latex with its bundled KaTeX: the same renderer, run by Node.
-KATEX = sorted(Path(streamlit.__file__).parent.glob("static/static/js/katex.*.js"))
 TOKENS = [chr(c) for c in range(32, 127)] + ["\n", "\t", "\r", " x ", "é", "😀", "\u202e",
                                               "<UNK>", "a_b^c{d}$e%f&g#h~i\\j"]
 
@@ -215,31 +209,17 @@ def test_latex_token_uses_only_macros_katex_has():
     assert F.latex_token(" ") == r"$\sqcup$"
 
 
-@pytest.mark.skipif(not (shutil.which("node") and KATEX),
+@pytest.mark.skipif(not AVAILABLE,
                     reason="needs Node and Streamlit's KaTeX bundle (the macro check above "
                            "runs everywhere)")
 def test_latex_token_renders_in_katex_without_error_or_warning(tmp_path):
     """Every printable ASCII character and newline, as the equations show it
     (\\text{`tok'}), through KaTeX with strict mode "error": an unknown macro or a glyph
     without metrics (the console warning a "␣" in \\text{} gives) fails."""
-    src = tmp_path / "katex.mjs"
-    shutil.copy(KATEX[0], src)
-    script = tmp_path / "render.mjs"
-    script.write_text(
-        f"import katex from {json.dumps(src.as_uri())};\n"
-        "const out = [];\n"
-        "for (const tex of JSON.parse(process.argv[2])) {\n"
-        "  try { katex.renderToString(tex, {throwOnError: true, strict: 'error'});"
-        " out.push(null); }\n"
-        "  catch (e) { out.push(e.message); }\n"
-        "}\n"
-        "console.log(JSON.stringify(out));\n")
     texs = [rf"\text{{`{F.latex_token(tok)}'}}" for tok in TOKENS]
-    res = subprocess.run(["node", str(script), json.dumps(texs)], capture_output=True,
-                         text=True, timeout=60, check=True)
-    errors = {tok: e for tok, e in zip(TOKENS, json.loads(res.stdout), strict=True) if e}
+    errors = {tok: e for tok, e in zip(TOKENS, katex_errors(texs, tmp_path, timeout=60),
+                                       strict=True) if e}
     assert not errors
     # The check is real: the old escape of a space fails it.
-    res = subprocess.run(["node", str(script), json.dumps([r"\text{\textvisiblespace{}}"])],
-                         capture_output=True, text=True, timeout=60, check=True)
-    assert "Undefined control sequence" in json.loads(res.stdout)[0]
+    old = katex_errors([r"\text{\textvisiblespace{}}"], tmp_path, timeout=60)
+    assert "Undefined control sequence" in old[0]
