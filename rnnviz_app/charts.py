@@ -20,12 +20,14 @@ nothing is fetched from outside.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import plotly.io as pio
 import streamlit as st
 
@@ -65,18 +67,46 @@ def uirevision(layout: dict) -> str:
     return hashlib.sha1(json.dumps(axes, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
-def payload(fig, config: dict) -> dict:
+def as_float32(node):
+    """`node` (Plotly JSON) with every float64 typed array (`{"dtype": "f8", "bdata": ...}`)
+    sent as float32: half the bytes, and 7 significant digits is more than a chart shows."""
+    if isinstance(node, dict):
+        if node.get("dtype") == "f8" and isinstance(node.get("bdata"), str):
+            values = np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.float64)
+            node = dict(node, dtype="f4",
+                        bdata=base64.b64encode(values.astype(np.float32).tobytes()).decode())
+            return node
+        return {k: as_float32(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [as_float32(v) for v in node]
+    return node
+
+
+def payload(fig, config: dict, clickable: bool = False) -> dict:
     """What the element receives for `fig` (a go.Figure or a figure dict): the figure as
-    Plotly's JSON (arrays as typed `bdata`), with a `uirevision` of its axes, and the config."""
-    spec = json.loads(pio.to_json(fig, validate=False))
+    Plotly's JSON (arrays as typed float32 `bdata`), with a `uirevision` of its axes, the
+    config, and whether a click on a point is sent back (`clickable`)."""
+    spec = as_float32(json.loads(pio.to_json(fig, validate=False)))
     layout = spec.setdefault("layout", {})
     layout.setdefault("uirevision", uirevision(layout))
-    return {"figure": spec, "config": dict(config)}
+    return {"figure": spec, "config": dict(config), "clickable": bool(clickable)}
 
 
-def plotly_chart(fig, key: str, config: dict) -> None:
-    """Draw `fig` in the element of `key` (unique and stable on the page)."""
-    _component()(data=payload(fig, config), key=key)
+def _nothing() -> None:
+    """The click's callback: the click itself is read from the element's result."""
 
 
-__all__ = ["plotly_chart", "payload", "uirevision", "ensure_plotly_asset", "NAME"]
+def plotly_chart(fig, key: str, config: dict, clickable: bool = False) -> dict | None:
+    """Draw `fig` in the element of `key` (unique and stable on the page). When `clickable`,
+    returns the last point clicked in this chart (None before any click):
+    `{"curve", "point", "x", "y", "customdata"}`, Plotly's curveNumber, pointNumber (a
+    [row, column] pair on a heatmap) and the point's values. A click reruns the script."""
+    if not clickable:
+        _component()(data=payload(fig, config), key=key)
+        return None
+    result = _component()(data=payload(fig, config, clickable=True), key=key,
+                          on_click_change=_nothing)
+    return result.get("click") if result is not None else None
+
+
+__all__ = ["plotly_chart", "payload", "uirevision", "as_float32", "ensure_plotly_asset", "NAME"]

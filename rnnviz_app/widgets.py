@@ -64,10 +64,12 @@ def md(text: str) -> str:
     return str(text).replace("<", "\\<").replace(">", "\\>")
 
 
-def chart(fig, key: str) -> None:
+def chart(fig, key: str, clickable: bool = False) -> dict | None:
     """The app's chart element (`rnnviz_app.charts`: mounted once per key, updated in place
-    with Plotly.react) with the app's config; `key` must be unique and stable."""
-    plotly_chart(fig, key=key, config=PLOTLY_CONFIG)
+    with Plotly.react) with the app's config; `key` must be unique and stable. With
+    `clickable`, returns the last point clicked (`{"curve", "point", "x", "y",
+    "customdata"}`; a click reruns the page), else None."""
+    return plotly_chart(fig, key=key, config=PLOTLY_CONFIG, clickable=clickable)
 
 
 def lazy_tabs(tabs: dict, key: str):

@@ -60,3 +60,24 @@ def test_plotly_js_comes_from_the_installed_plotly_package(tmp_path):
     assert b"Plotly" in copied.read_bytes()[:4000]
     mtime = copied.stat().st_mtime_ns
     assert charts.ensure_plotly_asset(tmp_path).stat().st_mtime_ns == mtime   # not copied again
+
+
+def test_float64_arrays_are_sent_as_float32_with_the_same_values_to_7_digits():
+    z = np.linspace(-1, 1, 6, dtype=np.float64).reshape(2, 3) / 3
+    sent = charts.payload(_heatmap(["a", "b", "c"], z), PLOTLY_CONFIG)
+    trace = sent["figure"]["data"][0]
+    assert trace["z"]["dtype"] == "f4"
+    got = np.frombuffer(base64.b64decode(trace["z"]["bdata"]), dtype=np.float32).reshape(2, 3)
+    np.testing.assert_allclose(got, z, rtol=1e-7, atol=0)
+    assert len(base64.b64decode(trace["z"]["bdata"])) == 6 * 4      # half the bytes of f8
+
+
+def test_integer_arrays_and_text_are_left_as_they_are():
+    spec = {"data": [{"x": {"dtype": "i4", "bdata": "AQAAAA=="}, "text": ["f8"]}]}
+    assert charts.as_float32(spec) == spec
+
+
+def test_only_a_clickable_chart_asks_the_browser_for_clicks():
+    fig = _heatmap(["a"], np.zeros((1, 1), np.float32))
+    assert charts.payload(fig, {})["clickable"] is False
+    assert charts.payload(fig, {}, clickable=True)["clickable"] is True
