@@ -5,6 +5,7 @@ import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.figures import forward as figs
+from rnnviz.figures.common import frame_names, played_by_the_page
 from rnnviz_app.notes import FORWARD as NOTES
 
 KEY_T = "forward.t"
@@ -20,6 +21,16 @@ def _figure(spec, text, unit, t, direction, layer=None):
                                animate=False)
 
 
+@ui.cache_figure
+def _played(spec, text, unit, t, direction, layer=None):
+    """The cell at every step as frames, from step t on: ▶ Play steps them in the browser."""
+    loaded = ui.get_model(spec)
+    trace = ui.get_trace(spec, text)
+    fig = figs.forward_figure(trace if layer is None else trace.layer(layer),
+                              loaded.output_labels, unit=unit, start_t=t, direction=direction)
+    return played_by_the_page(fig, fig.layout.title.text.split(":")[0])
+
+
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _equations(spec, text, t, unit, direction, layer=None):
     loaded = ui.get_model(spec)
@@ -30,12 +41,22 @@ def _equations(spec, text, t, unit, direction, layer=None):
 
 
 def _step(ctx, unit, direction, layer) -> None:
-    """Step controls, the cell at step t and its equations: a step reruns only this part."""
+    """Step controls, the cell at step t and its equations: a step reruns only this part.
+    While ▶ Play runs, the browser steps the diagram's frames itself (no run per step) and
+    the counter takes the step shown when it stops."""
     spec, loaded, T = ctx.spec, ctx.model, ctx.steps.T_x
-    ui.advance_play(KEY_T, T)
+    if ui.play_button(KEY_T, T):
+        fig = _played(spec, ctx.text, unit, st.session_state[KEY_T], direction, layer)
+        ui.chart(fig, key="forward.figure", steps=KEY_T,
+                 play=ui.browser_play(KEY_T, frame_names(fig)))
+        st.caption("Playing in your browser, a step every "
+                   f"{ui.PLAY_SECONDS:g} s. The equations of the step where it stops (at "
+                   "the end, or ❚❚ Pause) appear here, with the slider.")
+        return
     t = ui.step_controls(KEY_T, T, "Step t (the diagram and the equations below show it)",
                          back="◀ Step back", forward="Step ▶")
-    ui.chart(_figure(spec, ctx.text, unit, t, direction, layer), key="forward.figure")
+    ui.chart(_figure(spec, ctx.text, unit, t, direction, layer), key="forward.figure",
+             steps=KEY_T)
     left, right = st.columns([5, 2], gap="medium")
     with left:
         st.subheader(f"The equations at t = {t}, unit {unit}")
@@ -49,9 +70,8 @@ def _step(ctx, unit, direction, layer) -> None:
                     + (NOTES["forget_bias"] if cell == "lstm" and spec.is_random else ""))
 
 
-# The same step view, repeating itself while ▶ Play runs (t advances on the server).
+# The step view: a step (slider, buttons) reruns only this part.
 _stepper = st.fragment(_step)
-_playing = st.fragment(_step, run_every=ui.PLAY_SECONDS)
 
 
 def render() -> None:
@@ -81,8 +101,7 @@ def render() -> None:
         key=KEY_UNIT, help="Gates act element-wise: unit j of Γf only scales unit j of c<t-1>.",
     )
     st.session_state.setdefault(KEY_T, min(5, T))
-    playing = ui.play_button(KEY_T, T)
-    (_playing if playing else _stepper)(ctx, unit, direction, layer)
+    _stepper(ctx, unit, direction, layer)
 
     st.header("Shapes", anchor="shapes", divider="gray")
     # A static table across the column: every cell wraps, nothing is cut at 1024 px.

@@ -67,46 +67,72 @@ def uirevision(layout: dict) -> str:
     return hashlib.sha1(json.dumps(axes, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 
+_F32_TINY, _F32_MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
+
+
+def _fits_float32(values: np.ndarray) -> bool:
+    """Every finite non-zero value is a normal float32 (a gradient norm of 1e-60 is not:
+    it stays float64, or a log axis would show 0)."""
+    v = np.abs(values[np.isfinite(values) & (values != 0)])
+    return v.size == 0 or (v.min() >= _F32_TINY and v.max() <= _F32_MAX)
+
+
 def as_float32(node):
-    """`node` (Plotly JSON) with every float64 typed array (`{"dtype": "f8", "bdata": ...}`)
-    sent as float32: half the bytes, and 7 significant digits is more than a chart shows."""
+    """`node` (Plotly JSON) with its float64 typed arrays (`{"dtype": "f8", "bdata": ...}`)
+    sent as float32 where every value fits: half the bytes, and 7 significant digits is more
+    than a chart shows."""
     if isinstance(node, dict):
         if node.get("dtype") == "f8" and isinstance(node.get("bdata"), str):
             values = np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.float64)
-            node = dict(node, dtype="f4",
+            if not _fits_float32(values):
+                return node
+            return dict(node, dtype="f4",
                         bdata=base64.b64encode(values.astype(np.float32).tobytes()).decode())
-            return node
         return {k: as_float32(v) for k, v in node.items()}
     if isinstance(node, list):
         return [as_float32(v) for v in node]
     return node
 
 
-def payload(fig, config: dict, clickable: bool = False) -> dict:
+def payload(fig, config: dict, clickable: bool = False, play: dict | None = None) -> dict:
     """What the element receives for `fig` (a go.Figure or a figure dict): the figure as
     Plotly's JSON (arrays as typed float32 `bdata`), with a `uirevision` of its axes, the
-    config, and whether a click on a point is sent back (`clickable`)."""
+    config, whether a click on a point is sent back (`clickable`), and `play`: None, or the
+    frames the browser steps through by itself (`{"frames": [names], "T", "seconds",
+    "token"}`; the frames' names are the steps t)."""
     spec = as_float32(json.loads(pio.to_json(fig, validate=False)))
     layout = spec.setdefault("layout", {})
     layout.setdefault("uirevision", uirevision(layout))
-    return {"figure": spec, "config": dict(config), "clickable": bool(clickable)}
+    if play is not None:
+        names = {str(f.get("name")) for f in spec.get("frames") or []}
+        missing = [str(n) for n in play["frames"] if str(n) not in names]
+        if missing:
+            raise ValueError(f"play names frames the figure does not have: {missing[:5]}")
+    return {"figure": spec, "config": dict(config), "clickable": bool(clickable),
+            "play": None if play is None else dict(play, frames=[str(n) for n in play["frames"]])}
 
 
 def _nothing() -> None:
     """The click's callback: the click itself is read from the element's result."""
 
 
-def plotly_chart(fig, key: str, config: dict, clickable: bool = False) -> dict | None:
-    """Draw `fig` in the element of `key` (unique and stable on the page). When `clickable`,
-    returns the last point clicked in this chart (None before any click):
+def plotly_chart(fig, key: str, config: dict, clickable: bool = False,
+                 play: dict | None = None, on_step=None) -> dict | None:
+    """Draw `fig` in the element of `key` (unique and stable on the page).
+
+    clickable: return the last point clicked in this chart (None before any click):
     `{"curve", "point", "x", "y", "customdata"}`, Plotly's curveNumber, pointNumber (a
-    [row, column] pair on a heatmap) and the point's values. A click reruns the script."""
-    if not clickable:
-        _component()(data=payload(fig, config), key=key)
-        return None
-    result = _component()(data=payload(fig, config, clickable=True), key=key,
-                          on_click_change=_nothing)
-    return result.get("click") if result is not None else None
+    [row, column] pair on a heatmap) and the point's values. A click reruns the script.
+    play / on_step: the browser steps through `play["frames"]` by itself; when it stops it
+    sets the element's state "step" (`{"t": ...}`, read from `st.session_state[key]`) and
+    calls `on_step` (a callback run before the script, like a widget's on_change)."""
+    callbacks = {}
+    if clickable:
+        callbacks["on_click_change"] = _nothing
+    if on_step is not None:
+        callbacks["on_step_change"] = on_step
+    result = _component()(data=payload(fig, config, clickable, play), key=key, **callbacks)
+    return result.get("click") if clickable and result is not None else None
 
 
 __all__ = ["plotly_chart", "payload", "uirevision", "as_float32", "ensure_plotly_asset", "NAME"]

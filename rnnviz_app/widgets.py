@@ -64,12 +64,17 @@ def md(text: str) -> str:
     return str(text).replace("<", "\\<").replace(">", "\\>")
 
 
-def chart(fig, key: str, clickable: bool = False) -> dict | None:
+def chart(fig, key: str, clickable: bool = False, steps: str | None = None,
+          play: dict | None = None) -> dict | None:
     """The app's chart element (`rnnviz_app.charts`: mounted once per key, updated in place
     with Plotly.react) with the app's config; `key` must be unique and stable. With
     `clickable`, returns the last point clicked (`{"curve", "point", "x", "y",
-    "customdata"}`; a click reruns the page), else None."""
-    return plotly_chart(fig, key=key, config=PLOTLY_CONFIG, clickable=clickable)
+    "customdata"}`; a click reruns the page), else None. `steps`: the page's step counter
+    this chart plays in the browser (`play` from `browser_play`; the counter takes over the
+    step shown when it stops)."""
+    on_step = None if steps is None else functools.partial(_follow_browser, key, steps)
+    return plotly_chart(fig, key=key, config=PLOTLY_CONFIG, clickable=clickable, play=play,
+                        on_step=on_step)
 
 
 def lazy_tabs(tabs: dict, key: str):
@@ -369,6 +374,7 @@ def _toggle_play(key: str, T: int, step: int) -> None:
     st.session_state[key] = start if playing and t == end else t     # at the end: from start
     st.session_state[f"{key}.playing"] = playing
     st.session_state[f"{key}.due"] = time.monotonic() + PLAY_SECONDS
+    st.session_state[f"{key}.token"] = f"{time.time():.6f}"      # a new play for the browser
 
 
 def play_button(key: str, T: int, step: int = 1) -> bool:
@@ -381,6 +387,27 @@ def play_button(key: str, T: int, step: int = 1) -> bool:
               disabled=T <= 1, help="Steps t by itself, once every "
                                     f"{PLAY_SECONDS:g} s; the slider and everything below follow.")
     return playing
+
+
+def browser_play(key: str, frame_steps, step: int = 1) -> dict | None:
+    """While the step counter `key` plays: what its chart plays in the browser (the frames
+    from the step after t to the end, t moving by `step`; `frame_steps` are the steps t
+    that have a frame, named str(t)), with no script run per step. None when not playing."""
+    if not st.session_state.get(f"{key}.playing"):
+        return None
+    t = int(st.session_state.get(key, 1))
+    ts = sorted(int(s) for s in frame_steps)
+    ahead = [s for s in ts if s > t] if step > 0 else [s for s in reversed(ts) if s < t]
+    return {"frames": [str(s) for s in ahead], "T": max(ts), "seconds": PLAY_SECONDS,
+            "token": st.session_state.get(f"{key}.token", "")}
+
+
+def _follow_browser(chart_key: str, key: str) -> None:
+    """The chart played in the browser and stopped: the page's counter takes its step."""
+    shown = (st.session_state.get(chart_key) or {}).get("step") or {}
+    if "t" in shown:
+        st.session_state[key] = int(shown["t"])
+    st.session_state[f"{key}.playing"] = False
 
 
 def advance_play(key: str, T: int, step: int = 1) -> None:

@@ -428,6 +428,21 @@ def static_layout(lay: dict, title: str) -> dict:
     return lay
 
 
+def played_by_the_page(fig: go.Figure, title: str) -> go.Figure:
+    """An animation whose frames the page's step counter plays in the browser (the chart
+    element steps them; no script run per step): the same traces and frames, without
+    Plotly's own Play button and slider, titled `title`. Returns a new figure."""
+    lay = static_layout(fig.layout.to_plotly_json(), title)
+    frames = fig.raw_frames if isinstance(fig, Figure) else [f.to_plotly_json() for f in fig.frames]
+    return figure([t.to_plotly_json() for t in fig.data], lay, frames, compact=True)
+
+
+def frame_names(fig: go.Figure) -> list[str]:
+    """The names of an animation's frames, in order (the steps t of a page's stepped chart)."""
+    frames = fig.raw_frames if isinstance(fig, Figure) else [f.to_plotly_json() for f in fig.frames]
+    return [str(f["name"]) for f in frames]
+
+
 def log_axis(values, title: str, max_ticks: int = 8) -> dict:
     """A log-scale axis labelled at powers of ten only (10⁻³, 10⁻², ...), never at the
     digits 2..9 between them (which read like a falling scale: "4 3 2 10 9 8").

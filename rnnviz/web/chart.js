@@ -5,7 +5,8 @@
 // labels) arrives inside `data.figure` as JSON and reaches the page only through Plotly, which
 // draws text as SVG text nodes; nothing here writes HTML.
 //
-// data: {figure: {data, layout, frames} (Plotly JSON), config: {...}, clickable: bool}
+// data: {figure: {data, layout, frames} (Plotly JSON), config: {...}, clickable: bool,
+//        play: null | {frames: [names], T, seconds, token}}
 
 const PLOTLY_URL = new URL("./plotly.min.js", import.meta.url).href;
 let plotlyLoading = null;
@@ -56,11 +57,69 @@ function bindClick(div, Plotly, clickable) {
   });
 }
 
+// Play in the browser: the page's step counter hands the element the frames to show (their
+// names are the steps t), one every `seconds`; no script run per step. The element shows
+// the counter meanwhile ("▶ t = 7 of 12") and, when it stops (the last frame, or the page's
+// Pause), reports the step shown as its state value
+// "step", so the page's one counter takes it over (a single run).
+function stepLabel(parent) {
+  let bar = parent.querySelector(":scope > div.rnnviz-play");
+  if (!bar) {
+    bar = document.createElement("div");
+    bar.className = "rnnviz-play";
+    bar.setAttribute("role", "status");
+    parent.insertBefore(bar, parent.firstChild);
+  }
+  return bar;
+}
+
+function stopPlay(div, parent, report) {
+  if (!div.rnnvizPlay) return false;
+  clearTimeout(div.rnnvizPlay.timer);
+  const shown = div.rnnvizPlay.shown;
+  div.rnnvizPlay = null;
+  const bar = parent.querySelector(":scope > div.rnnviz-play");
+  if (bar) bar.remove();
+  if (report && shown !== null && div.rnnvizSetState) {
+    div.rnnvizSetState("step", { t: Number(shown), at: Date.now() });
+  }
+  return true;
+}
+
+function startPlay(div, parent, Plotly, play) {
+  const frames = play.frames || [];
+  const state = { timer: null, shown: null, token: play.token };
+  div.rnnvizPlay = state;
+  const label = stepLabel(parent);
+  let i = 0;
+  const tick = () => {
+    if (div.rnnvizPlay !== state) return;
+    if (i >= frames.length) { stopPlay(div, parent, true); return; }
+    const name = frames[i++];
+    state.shown = name;
+    div.dataset.step = name;
+    label.textContent = `▶ t = ${name} of ${play.T}`;
+    Plotly.animate(div, [name], {
+      mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 },
+    });
+    state.timer = setTimeout(tick, (play.seconds || 0.8) * 1000);
+  };
+  tick();
+}
+
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
   if (!data || !data.figure) return;
   const div = chartDiv(parentElement);
   div.rnnvizSetState = setStateValue;          // the latest run's setter, read by the click
+  const play = data.play || null;
+  if (div.rnnvizPlay && (!play || play.token !== div.rnnvizPlay.token)) {
+    // The page paused (or a new play began): stop here and hand the step shown back; the
+    // figure of this run shows the step the play began from, so it is not drawn: the run
+    // that follows the report draws the step where the play stopped.
+    if (stopPlay(div, parentElement, true) && !play) return;
+  }
+  if (play && div.rnnvizPlay && play.token === div.rnnvizPlay.token) return;   // playing
   // A copy: Plotly writes into the objects it draws, and Streamlit's data is not ours to change.
   const fig = typeof data.figure === "string" ? JSON.parse(data.figure)
     : structuredClone(data.figure);
@@ -71,7 +130,10 @@ export default function (component) {
   div.dataset.revision = String((Number(div.dataset.revision) || 0) + 1);
   loadPlotly().then((Plotly) => Plotly.react(div, {
     data: fig.data || [], layout, config, frames: fig.frames || [],
-  }).then(() => bindClick(div, Plotly, data.clickable))).then(() => {
+  }).then(() => {
+    bindClick(div, Plotly, data.clickable);
+    if (play && play.frames && play.frames.length) startPlay(div, parentElement, Plotly, play);
+  })).then(() => {
     div.dataset.drawn = div.dataset.revision;
   }).catch((err) => {
     div.textContent = "The chart could not be drawn: " + String(err && err.message || err);

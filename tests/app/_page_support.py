@@ -114,6 +114,15 @@ def chart(at: AppTest, key: str) -> dict:
     return decode(json.loads(found[0].proto.json)["figure"])
 
 
+def chart_payload(at: AppTest, key: str) -> dict:
+    """Everything the chart element of `key` receives: the decoded figure and the rest of
+    `rnnviz_app.charts.payload` (config, clickable, play)."""
+    found = [c for c in charts(at) if c.proto.id.endswith("-" + key)]
+    assert len(found) == 1, f"expected one chart with key {key!r}, found {len(found)}"
+    sent = json.loads(found[0].proto.json)
+    return dict(sent, figure=decode(sent["figure"]))
+
+
 def chart_keys(at: AppTest) -> list[str]:
     return [c.proto.id.rsplit("-", 1)[-1] for c in charts(at)]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 
 import numpy as np
+import pytest
 
 from rnnviz.figures.common import figure
 from rnnviz_app import charts
@@ -64,7 +65,7 @@ def test_plotly_js_comes_from_the_installed_plotly_package(tmp_path):
 
 def test_float64_arrays_are_sent_as_float32_with_the_same_values_to_7_digits():
     z = np.linspace(-1, 1, 6, dtype=np.float64).reshape(2, 3) / 3
-    sent = charts.payload(_heatmap(["a", "b", "c"], z), PLOTLY_CONFIG)
+    sent = charts.payload(figure([dict(type="heatmap", z=z)], {}), PLOTLY_CONFIG)
     trace = sent["figure"]["data"][0]
     assert trace["z"]["dtype"] == "f4"
     got = np.frombuffer(base64.b64decode(trace["z"]["bdata"]), dtype=np.float32).reshape(2, 3)
@@ -81,3 +82,21 @@ def test_only_a_clickable_chart_asks_the_browser_for_clicks():
     fig = _heatmap(["a"], np.zeros((1, 1), np.float32))
     assert charts.payload(fig, {})["clickable"] is False
     assert charts.payload(fig, {}, clickable=True)["clickable"] is True
+
+
+def test_values_float32_cannot_hold_stay_float64():
+    z = np.array([[1e-60, 1.0, 1e-3]])          # a vanishing gradient norm: 0 in float32
+    sent = charts.payload(figure([dict(type="heatmap", z=z)], {}), PLOTLY_CONFIG)
+    trace = sent["figure"]["data"][0]
+    assert trace["z"]["dtype"] == "f8"
+    got = np.frombuffer(base64.b64decode(trace["z"]["bdata"]), dtype=np.float64)
+    assert got[0] == 1e-60
+
+
+def test_play_names_frames_the_figure_has():
+    fig = _heatmap(["a", "b"], np.zeros((1, 2), np.float32))
+    fig.frames = [dict(name="1", data=[]), dict(name="2", data=[])]
+    sent = charts.payload(fig, {}, play={"frames": [2], "T": 2, "seconds": 0.8, "token": "x"})
+    assert sent["play"]["frames"] == ["2"]
+    with pytest.raises(ValueError, match=r"frames the figure does not have: \['3'\]"):
+        charts.payload(fig, {}, play={"frames": [3], "T": 2, "seconds": 0.8, "token": "x"})

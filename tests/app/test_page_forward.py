@@ -4,7 +4,7 @@ import re
 
 import pytest
 from _frame_support import expected_loaded, set_sentence, switch_model
-from _page_support import HOSTILE, assert_no_raw_html, chart, open_page
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_payload, open_page
 
 from rnnviz_app.state import DEFAULT_SENTENCE
 
@@ -106,31 +106,40 @@ def test_hostile_sentences(at, name):
         assert "<img" not in line and "script" not in line
 
 
-def test_play_steps_the_one_counter_that_everything_follows(at):
-    """Learner's report: the chart's own Play moved the diagram to t = 11 while the slider
-    and the equations stayed at t = 5. Now Play advances the page's t itself."""
+def test_play_hands_every_later_step_to_the_browser_and_hides_the_slider(at):
+    """▶ Play: the browser steps the diagram's frames itself (no script run per step). The
+    element receives the frames after t, the slider gives way to the element's counter, and
+    the figure has no Plotly Play/slider of its own (one step counter on the page)."""
+    T = len(DEFAULT_SENTENCE)
     at.button(key="forward.play").click().run()
+    assert not at.exception, at.exception
     assert at.session_state["forward.t.playing"] is True
     assert at.button(key="forward.play").label == "❚❚ Pause"
-    for expected in (6, 7):
-        at.session_state["forward.t.due"] = 0.0          # its time has come
-        at.run()
-        assert at.slider(key="forward.t").value == expected
-        assert step_shown(at) == expected
-        assert f"step t = {expected}," in chart(at, "forward.figure")["layout"]["title"]["text"]
-        assert latex(at)[0].startswith(f"x^{{<{expected}>}}")
-    at.button(key="forward.play").click().run()          # pause: t stays
-    at.session_state["forward.t.due"] = 0.0
-    at.run()
-    assert at.slider(key="forward.t").value == 7 and not at.session_state["forward.t.playing"]
-
-
-def test_play_stops_at_the_last_step(at):
-    T = len(DEFAULT_SENTENCE)
-    at.slider(key="forward.t").set_value(T - 1).run()
-    at.button(key="forward.play").click().run()
-    at.session_state["forward.t.due"] = 0.0
-    at.run()
-    assert at.slider(key="forward.t").value == T
+    sent = chart_payload(at, "forward.figure")
+    names = [f["name"] for f in sent["figure"]["frames"]]
+    assert sent["play"]["frames"] == [n for n in names if int(n) > 5]
+    assert sent["play"]["frames"][0] == "6" and sent["play"]["frames"][-1] == str(T)
+    assert sent["play"]["T"] == T and sent["play"]["seconds"] == 0.8
+    assert "sliders" not in sent["figure"]["layout"]
+    assert "updatemenus" not in sent["figure"]["layout"]
+    assert not [s for s in at.slider if s.key == "forward.t"]
+    assert not at.subheader                                 # the equations wait for the stop
+    token = sent["play"]["token"]
+    at.button(key="forward.play").click().run()             # the page's Pause
     assert at.session_state["forward.t.playing"] is False
-    assert at.button(key="forward.play").label == "▶ Play"
+    assert chart_payload(at, "forward.figure")["play"] is None
+    at.button(key="forward.play").click().run()             # play again: a new play
+    assert chart_payload(at, "forward.figure")["play"]["token"] != token
+
+
+def test_the_counter_takes_the_step_the_browser_stopped_at(at):
+    """When the browser's play stops it reports the step it shows (the element's state
+    "step"); the element's callback hands it to the page's counter."""
+    from rnnviz_app.widgets import _follow_browser
+
+    state = {"forward.figure": {"step": {"t": 9, "at": 1}}, "forward.t": 5,
+             "forward.t.playing": True}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("rnnviz_app.widgets.st.session_state", state)
+        _follow_browser("forward.figure", "forward.t")
+    assert state["forward.t"] == 9 and state["forward.t.playing"] is False
