@@ -8,8 +8,8 @@ torch uses as many threads as NumPy's OpenBLAS (OPENBLAS_NUM_THREADS, default: e
 On a busy shared machine the multi-threaded timings of both libraries swing by 10x (spinning
 BLAS / OpenMP threads lose their cores); one thread each gives a steadier ratio.
 
-Rows: the seed API (`lstm_forward` + `lstm_backward`, upstream gradient da given, the softmax
-output ŷ of the seed included) and the model abstraction (`Model.forward` + `Model.backward`
+Rows: the course's step API (`lstm_forward` + `lstm_backward`: a loop of the cell functions,
+the readable path; upstream gradient da given, the softmax output ŷ included) and the model abstraction (`Model.forward` + `Model.backward`
 from a per-step cross-entropy loss), for RNN, GRU and LSTM; "Model, train" is the same without
 ∂L/∂x (`input_grad=False`, what a training step needs). torch rows time the same work:
 `nn.LSTM` forward + autograd backward of the same upstream gradient, and `nn.LSTM` + `Linear`

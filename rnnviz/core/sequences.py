@@ -1,86 +1,39 @@
-"""The seed's sequence functions: forward over T_x steps and BPTT, on the cells' fused loops.
+"""The course's sequence functions: forward over T_x steps and BPTT, a loop of the cell functions.
 
 Same API as the classic exercise: `rnn_forward(x, a0, parameters) -> (a, y_pred, caches)` with
 `caches = (list of per-step caches, x)`, `rnn_backward(da, caches) -> dict`, and the same for
-LSTM and GRU. `da` is the gradient reaching each a<t> from outside the recurrence (the output
-layer is not part of these functions); the gradient carried back from step t+1 is added to
-da[:, :, t]; `da0` is the gradient reaching a<0>.
+LSTM and GRU. Each is the exercise's loop over the cell functions of `rnnviz.core.cells` (one
+readable implementation per cell: the step is the equation, the sequence calls it). The fast
+path is the cell objects' fused loop (`rnnviz.core.recurrent`, used by `Model`), tested equal
+to these loops (tests/core/test_readable_steps.py, tests/core/test_seed_api.py).
 
-T_x of the backward pass is `da.shape[2]`, as in the exercise: the BPTT runs over the first
-T_x steps of the forward pass (its own lstm_backward test feeds 4 steps of `da` after a
-7-step forward), with nothing reaching step T_x from later steps.
-
-One path: the fused loop of the cell object (rnnviz.core.recurrent) computes the sequence,
-and one adapter per cell turns it into the exercise's caches and back. `caches[t]` is
-`cell.step_cache(tape, parameters, t)`, the same NamedTuple the cell function returns
-(rnnviz.core.cells), made on demand as views into the loop's buffers; the backward functions
-read the tape back, or `cell.tape_from_caches(...)` when given a list of caches made by
-calling the cell functions in a loop.
+`da` is the gradient reaching each a<t> from outside the recurrence (the output layer is not
+part of these functions); the gradient carried back from step t+1 is added to da[:, :, t];
+`da0` is the gradient reaching a<0>. T_x of the backward pass is `da.shape[2]`, as in the
+exercise: the BPTT runs over the first T_x steps of the forward pass (its own lstm_backward
+test feeds 4 steps of `da` after a 7-step forward), with nothing reaching step T_x from later
+steps.
 """
-
-from collections.abc import Sequence
 
 import numpy as np
 
-from rnnviz.core.functional import softmax
-from rnnviz.core.recurrent import GRU, LSTM, RNN
-from rnnviz.core.recurrent.base import cols, matmul_rows, rows
-
-_RNN, _GRU, _LSTM = RNN("tanh"), GRU(), LSTM()      # the exercise's RNN is tanh only
-
-
-class StepCaches(Sequence):
-    """caches[t] is the cell cache of step t, made on demand from the fused forward tape."""
-
-    def __init__(self, cell, tape, parameters):
-        self.cell, self.tape, self.parameters = cell, tape, parameters
-
-    def __len__(self):
-        return self.tape.X.shape[0]
-
-    def __getitem__(self, t):
-        if isinstance(t, slice):
-            return [self[i] for i in range(*t.indices(len(self)))]
-        t = range(len(self))[t]
-        return self.cell.step_cache(self.tape, self.parameters, t)
+from rnnviz.core.cells import (
+    gru_cell_backward,
+    gru_cell_forward,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    rnn_cell_backward,
+    rnn_cell_forward,
+)
 
 
-def _dtype(cell, parameters):
-    dt = np.asarray(parameters[cell.seed_weight]).dtype
-    return dt if dt in (np.float32, np.float64) else np.float64
-
-
-def _forward(cell, x, state, parameters):
-    """The fused loop over x (n_x, m, T_x) from `state` (seed layout): (tape, ŷ, caches)."""
-    dt = _dtype(cell, parameters)
-    s = tuple(np.ascontiguousarray(np.asarray(v).T, dtype=dt) for v in state)
-    tape = cell.forward(cell.pack(parameters), rows(x, dt), s)
-    # ŷ<t> = softmax(W_y a<t> + b_y) for every t
-    Zy = matmul_rows(tape.A, np.asarray(parameters[cell.seed_head]).T)
-    Zy += np.asarray(parameters["by"])[:, 0]
-    return tape, cols(softmax(Zy, axis=-1)), (StepCaches(cell, tape, parameters), x)
-
-
-def _backward(cell, da, caches):
-    """BPTT over the first T_x = da.shape[2] steps: (gradients by the seed's names, d_state0)."""
+def _steps_of(da, caches) -> list:
+    """The caches of the first T_x = da.shape[2] steps (an error if the forward made fewer)."""
     step_caches, _ = caches
-    T = da.shape[2]
-    if T > len(step_caches):
-        raise ValueError(f"da has {T} steps but the forward pass made {len(step_caches)}")
-    if isinstance(step_caches, StepCaches):
-        tape = step_caches.tape
-        dt = tape.A.dtype
-        if T < len(step_caches):        # the first T steps, rebuilt from their caches
-            tape = cell.tape_from_caches(step_caches[:T], dt)
-    else:
-        first = step_caches[0]
-        dt = _dtype(cell, first.parameters)
-        tape = cell.tape_from_caches(list(step_caches)[:T], dt)
-    g = cell.backward(tape, rows(da, dt))
-    n_a = tape.A.shape[2]
-    out = {"dx": cols(g["dX"])}
-    out.update({"d" + k: v for k, v in cell.param_grads(g, n_a).items()})
-    return out, g["d_state0"][0].T
+    T_x = da.shape[2]
+    if T_x > len(step_caches):
+        raise ValueError(f"da has {T_x} steps but the forward pass made {len(step_caches)}")
+    return list(step_caches)[:T_x]
 
 
 def rnn_forward(x, a0, parameters):
@@ -89,17 +42,34 @@ def rnn_forward(x, a0, parameters):
     x (n_x, m, T_x), a0 (n_a, m); parameters Wax, Waa, Wya, ba, by.
     Returns a (n_a, m, T_x), y_pred (n_y, m, T_x), caches = (list of caches, x).
     """
-    tape, y_pred, caches = _forward(_RNN, x, (a0,), parameters)
-    return cols(tape.A), y_pred, caches
+    a, y_pred, caches = [], [], []
+    a_next = a0
+    for t in range(x.shape[2]):
+        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)
+        a.append(a_next)
+        y_pred.append(yt_pred)
+        caches.append(cache)
+    return np.stack(a, axis=-1), np.stack(y_pred, axis=-1), (caches, x)
 
 
 def rnn_backward(da, caches):
     """BPTT through the first T_x = da.shape[2] steps. da (n_a, m, T_x): upstream gradient of
     every a<t>. Returns dict dx (n_x, m, T_x), da0 (n_a, m), dWax, dWaa, dba.
     """
-    out, d0 = _backward(_RNN, da, caches)
-    return {"dx": out["dx"], "da0": d0, "dWax": out["dWax"], "dWaa": out["dWaa"],
-            "dba": out["dba"]}
+    steps = _steps_of(da, caches)
+    p = steps[0].parameters
+    dx = [None] * len(steps)
+    dWax, dWaa, dba = np.zeros_like(p["Wax"]), np.zeros_like(p["Waa"]), np.zeros_like(p["ba"])
+    da_prevt = np.zeros_like(da[:, :, 0])
+    for t in reversed(range(len(steps))):
+        g = rnn_cell_backward(da[:, :, t] + da_prevt, steps[t])   # ∂J/∂a<t>: outside + carried
+        dx[t] = g["dxt"]
+        dWax += g["dWax"]
+        dWaa += g["dWaa"]
+        dba += g["dba"]
+        da_prevt = g["da_prev"]
+    return {"dx": np.stack(dx, axis=-1), "da0": da_prevt, "dWax": dWax, "dWaa": dWaa,
+            "dba": dba}
 
 
 def lstm_forward(x, a0, parameters):
@@ -109,8 +79,18 @@ def lstm_forward(x, a0, parameters):
     (n_a, 1), Wy (n_y, n_a), by (n_y, 1). Wi / bi are the update gate's W_u / b_u.
     Returns a (n_a, m, T_x), y (n_y, m, T_x), c (n_a, m, T_x), caches = (list of caches, x).
     """
-    tape, y, caches = _forward(_LSTM, x, (a0, np.zeros_like(a0)), parameters)
-    return cols(tape.A), y, cols(tape.C), caches
+    a, y, c, caches = [], [], [], []
+    a_next, c_next = a0, np.zeros_like(a0)
+    for t in range(x.shape[2]):
+        a_next, c_next, yt, cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
+        a.append(a_next)
+        c.append(c_next)
+        y.append(yt)
+        caches.append(cache)
+    return np.stack(a, axis=-1), np.stack(y, axis=-1), np.stack(c, axis=-1), (caches, x)
+
+
+LSTM_GRADS = ("dWf", "dWi", "dWc", "dWo", "dbf", "dbi", "dbc", "dbo")
 
 
 def lstm_backward(da, caches):
@@ -118,9 +98,19 @@ def lstm_backward(da, caches):
     every a<t>. Returns dict dx (n_x, m, T_x), da0 (n_a, m), dWf, dWi, dWc, dWo, dbf, dbi, dbc,
     dbo.
     """
-    out, d0 = _backward(_LSTM, da, caches)
-    return {"dx": out["dx"], "da0": d0, **{k: out[k] for k in (
-        "dWf", "dWi", "dWc", "dWo", "dbf", "dbi", "dbc", "dbo")}}
+    steps = _steps_of(da, caches)
+    p = steps[0].parameters
+    dx = [None] * len(steps)
+    sums = {k: np.zeros_like(p[k[1:]]) for k in LSTM_GRADS}
+    da_prevt = np.zeros_like(da[:, :, 0])
+    dc_prevt = np.zeros_like(da[:, :, 0])
+    for t in reversed(range(len(steps))):
+        g = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, steps[t])
+        dx[t] = g["dxt"]
+        for k in LSTM_GRADS:
+            sums[k] += g[k]
+        da_prevt, dc_prevt = g["da_prev"], g["dc_prev"]
+    return {"dx": np.stack(dx, axis=-1), "da0": da_prevt, **sums}
 
 
 def gru_forward(x, c0, parameters):
@@ -130,8 +120,17 @@ def gru_forward(x, c0, parameters):
     Wy (n_y, n_a), by (n_y, 1).
     Returns c (n_a, m, T_x), y (n_y, m, T_x), caches = (list of caches, x).
     """
-    tape, y, caches = _forward(_GRU, x, (c0,), parameters)
-    return cols(tape.C), y, caches
+    c, y, caches = [], [], []
+    c_next = c0
+    for t in range(x.shape[2]):
+        c_next, yt, cache = gru_cell_forward(x[:, :, t], c_next, parameters)
+        c.append(c_next)
+        y.append(yt)
+        caches.append(cache)
+    return np.stack(c, axis=-1), np.stack(y, axis=-1), (caches, x)
+
+
+GRU_GRADS = ("dWu", "dWr", "dWc", "dbu", "dbr", "dbc")
 
 
 def gru_backward(dc, caches):
@@ -139,6 +138,15 @@ def gru_backward(dc, caches):
     every c<t> (= a<t>). Returns dict dx (n_x, m, T_x), dc0 (n_a, m), dWu, dWr, dWc, dbu, dbr,
     dbc.
     """
-    out, d0 = _backward(_GRU, dc, caches)
-    return {"dx": out["dx"], "dc0": d0, **{k: out[k] for k in (
-        "dWu", "dWr", "dWc", "dbu", "dbr", "dbc")}}
+    steps = _steps_of(dc, caches)
+    p = steps[0].parameters
+    dx = [None] * len(steps)
+    sums = {k: np.zeros_like(p[k[1:]]) for k in GRU_GRADS}
+    dc_prevt = np.zeros_like(dc[:, :, 0])
+    for t in reversed(range(len(steps))):
+        g = gru_cell_backward(dc[:, :, t] + dc_prevt, steps[t])   # ∂J/∂c<t>: outside + carried
+        dx[t] = g["dxt"]
+        for k in GRU_GRADS:
+            sums[k] += g[k]
+        dc_prevt = g["dc_prev"]
+    return {"dx": np.stack(dx, axis=-1), "dc0": dc_prevt, **sums}

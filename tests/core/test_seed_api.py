@@ -1,6 +1,6 @@
 """The seed's step-by-step API (`rnnviz.rnn_cell_forward`, ..., `rnnviz.lstm_backward`).
 
-Cells against the fused sequence functions, both against a naive NumPy re-implementation
+The sequence functions (a loop of the cell functions) against the fused path, both against a naive NumPy re-implementation
 (tests/core/reference.py) and against finite differences; the exercise's published values.
 """
 
@@ -9,6 +9,8 @@ import pytest
 
 import rnnviz
 from rnnviz.core.cells import GRUCache, LSTMCache, RNNCache
+from rnnviz.core.recurrent import GRU, LSTM, RNN
+from rnnviz.core.recurrent.base import cols, rows
 
 from . import reference as ref
 from .cases import (
@@ -40,29 +42,34 @@ def inputs(rng, n_x=N_X, n_a=N_A, m=M, T=T_X):
 # forward
 
 
+FUSED = {"rnn": RNN("tanh"), "lstm": LSTM(), "gru": GRU()}
+
+
 @pytest.mark.parametrize("cell", CELLS)
-def test_cell_loop_equals_sequence_forward(cell, rng):
+def test_the_fused_path_equals_the_course_loop(cell, rng):
+    """The sequence functions loop over the cell functions (the readable path); the cell
+    objects' fused loop (the fast path `Model` runs) makes the same states and, read back
+    as the course's caches (`step_cache`), the same caches field by field."""
     p = seed_parameters(cell, rng, N_X, N_A, N_Y)
     x, a0 = inputs(rng)
     a, y, c, (step_caches, x_cached) = seq_forward(cell, x, a0, p)
-    a_loop, y_loop, caches = cell_loop(cell, x, a0, p)
-    np.testing.assert_allclose(a, a_loop, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(y, y_loop, rtol=1e-12, atol=1e-14)
-    assert x_cached is x
-    assert len(step_caches) == T_X
-    # caches[0][t] has the same named fields as the cell's cache
+    assert x_cached is x and len(step_caches) == T_X
+    obj = FUSED[cell]
+    state = tuple(np.ascontiguousarray(v.T) for v in
+                  ((a0, np.zeros_like(a0)) if cell == "lstm" else (a0,)))
+    tape = obj.forward(obj.pack(p), rows(x, np.dtype(np.float64)), state)
+    np.testing.assert_allclose(a, cols(tape.A), rtol=1e-12, atol=1e-14)
     for t in range(T_X):
-        fused, cell_cache = step_caches[t], caches[t]
-        assert type(fused) is type(cell_cache)
+        fused, course = obj.step_cache(tape, p, t), step_caches[t]
+        assert type(fused) is type(course)
         for name in fused._fields:
             if name == "parameters":
                 assert getattr(fused, name) is p
                 continue
-            np.testing.assert_allclose(getattr(fused, name), getattr(cell_cache, name),
+            np.testing.assert_allclose(getattr(fused, name), getattr(course, name),
                                        rtol=1e-12, atol=1e-14, err_msg=f"{name} t={t}")
-    # negative indices and slices like a list
-    np.testing.assert_array_equal(step_caches[-1].xt, x[:, :, -1])
-    assert len(step_caches[1:3]) == 2
+    a_loop, y_loop, _ = cell_loop(cell, x, a0, p)            # the exercise's own loop
+    np.testing.assert_allclose(y, y_loop, rtol=1e-12, atol=1e-14)
 
 
 def test_cache_field_names_follow_the_exercise():
