@@ -13,30 +13,25 @@ KEY_UNIT = "forward.unit"
 
 
 @ui.cache_figure
-def _figure(spec, text, unit, t, direction, layer=None):
-    loaded = ui.get_model(spec)
-    trace = ui.get_trace(spec, text)
-    return figs.forward_figure(trace if layer is None else trace.layer(layer),
-                               loaded.output_labels, unit=unit, start_t=t, direction=direction,
-                               animate=False)
+def _figure(model, reading, unit, t, direction, layer=None):
+    trace = reading.trace if layer is None else reading.trace.layer(layer)
+    return figs.forward_figure(trace, model.output_labels, unit=unit, start_t=t,
+                               direction=direction, animate=False)
 
 
 @ui.cache_figure
-def _played(spec, text, unit, t, direction, layer=None):
+def _played(model, reading, unit, t, direction, layer=None):
     """The cell at every step as frames, from step t on: ▶ Play steps them in the browser."""
-    loaded = ui.get_model(spec)
-    trace = ui.get_trace(spec, text)
-    fig = figs.forward_figure(trace if layer is None else trace.layer(layer),
-                              loaded.output_labels, unit=unit, start_t=t, direction=direction)
+    trace = reading.trace if layer is None else reading.trace.layer(layer)
+    fig = figs.forward_figure(trace, model.output_labels, unit=unit, start_t=t,
+                              direction=direction)
     return played_by_the_page(fig, fig.layout.title.text.split(":")[0])
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
-def _equations(spec, text, t, unit, direction, layer=None):
-    loaded = ui.get_model(spec)
-    reading = ui.get_reading(spec, text)
-    return figs.equation_lines(loaded.model, reading.trace, t, unit, direction=direction,
-                               output_labels=loaded.output_labels, layer=layer,
+@ui.cache_figure
+def _equations(model, reading, t, unit, direction, layer=None):
+    return figs.equation_lines(model.model, reading.trace, t, unit, direction=direction,
+                               output_labels=model.output_labels, layer=layer,
                                unknown=reading.steps.unk)
 
 
@@ -44,9 +39,9 @@ def _step(ctx, unit, direction, layer) -> None:
     """Step controls, the cell at step t and its equations: a step reruns only this part.
     While ▶ Play runs, the browser steps the diagram's frames itself (no run per step) and
     the counter takes the step shown when it stops."""
-    spec, loaded, T = ctx.spec, ctx.model, ctx.steps.T_x
+    loaded, reading, T = ctx.model, ctx.reading, ctx.steps.T_x
     if ui.play_button(KEY_T, T):
-        fig = _played(spec, ctx.text, unit, st.session_state[KEY_T], direction, layer)
+        fig = _played(loaded, reading, unit, st.session_state[KEY_T], direction, layer)
         ui.chart(fig, key="forward.figure", steps=KEY_T,
                  play=ui.browser_play(KEY_T, frame_names(fig)))
         st.caption("Playing in your browser, a step every "
@@ -55,19 +50,19 @@ def _step(ctx, unit, direction, layer) -> None:
         return
     t = ui.step_controls(KEY_T, T, "Step t (the diagram and the equations below show it)",
                          back="◀ Step back", forward="Step ▶")
-    ui.chart(_figure(spec, ctx.text, unit, t, direction, layer), key="forward.figure",
+    ui.chart(_figure(loaded, reading, unit, t, direction, layer), key="forward.figure",
              steps=KEY_T)
     left, right = st.columns([5, 2], gap="medium")
     with left:
         st.subheader(f"The equations at t = {t}, unit {unit}")
-        for line in _equations(spec, ctx.text, t, unit, direction, layer):
+        for line in _equations(loaded, reading, t, unit, direction, layer):
             ui.equation(line)
     with right:
         cell = loaded.config.cell
         ui.look_for(NOTES["diagram_" + ("rnn" if cell == "rnn" else "gated")]
                     + NOTES["equations"]
                     + NOTES["start_zero" if loaded.state0 is None else "start_primed"]
-                    + (NOTES["forget_bias"] if cell == "lstm" and spec.is_random else ""))
+                    + (NOTES["forget_bias"] if cell == "lstm" and ctx.spec.is_random else ""))
 
 
 # The step view: a step (slider, buttons) reruns only this part.
@@ -78,14 +73,14 @@ def render() -> None:
     ui.ensure_frame()
     st.title("Forward pass")
     st.caption(
-        "The seed's forward propagation, one step at a time: from a\\<0\\> (zeros, or a shipped "
+        "The course's forward propagation, one step at a time: from a\\<0\\> (zeros, or a shipped "
         "LM's state after its start symbol), for t = 1…T_x the cell reads x\\<t\\> and "
         "a\\<t-1\\> and computes a\\<t\\> (and ŷ\\<t\\>) with the same weights at every step."
     )
     ctx = ui.page_context()
-    spec, loaded, steps = ctx.spec, ctx.model, ctx.steps
+    loaded, steps = ctx.model, ctx.steps
     cfg = loaded.config
-    trace = ui.get_trace(spec, ctx.text)
+    trace = ctx.reading.trace
     T = steps.T_x
     direction = "fwd" if cfg.bidirectional else ""
     if cfg.bidirectional:

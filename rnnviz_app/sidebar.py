@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from rnnviz.models import KIND_NAMES, SESSION_PREFIX, ModelInUse, Steps, shipped_kind
+from rnnviz.models import KIND_NAMES, SESSION_PREFIX, ModelInUse, Reading, Steps, shipped_kind
 from rnnviz_app.loaders import (
     ModelUnavailable,
     get_model,
-    get_steps,
+    get_reading,
     session_models,
     shipped_models,
 )
@@ -261,6 +261,7 @@ class PageContext:
     text: str               # the sentence after truncation to MAX_CHARS
     raw_length: int         # its length as typed
     steps: Steps | None     # what each step reads and predicts (None when the text is empty)
+    reading: Reading | None = None   # the model reading the text: .steps and .trace (cached)
 
     @property
     def truncated(self) -> bool:
@@ -281,11 +282,12 @@ def page_context(require_text: bool = True) -> PageContext:
             f"Your sentence has {raw:,} characters; every page reads only the first "
             f"{MAX_CHARS} (the limit keeps each chart fast and readable)."
         )
-    steps = None
+    reading = None
     try:
-        steps = get_steps(spec, text) if text else None
+        reading = get_reading(spec, text) if text else None
     except ValueError:
-        steps = None
+        reading = None
+    steps = None if reading is None else reading.steps
     if steps is None and require_text:
         if not text:
             st.info("Type a sentence in the sidebar (**Input sentence**) to see the network "
@@ -294,4 +296,5 @@ def page_context(require_text: bool = True) -> PageContext:
             st.info("The model finds no tokens in this text (it reads words, and there are "
                     "none): type a sentence with words in the sidebar.")
         st.stop()
-    return PageContext(spec=spec, model=model, text=text, raw_length=raw, steps=steps)
+    return PageContext(spec=spec, model=model, text=text, raw_length=raw, steps=steps,
+                       reading=reading)

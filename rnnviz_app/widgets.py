@@ -8,6 +8,7 @@ import time
 import numpy as np
 import streamlit as st
 
+from rnnviz.models import ModelInUse, Reading
 from rnnviz_app.charts import plotly_chart
 from rnnviz_app.state import MAX_CHARS, clip_text
 
@@ -19,23 +20,55 @@ PLOTLY_CONFIG = {
 }
 
 
-def cache_figure(fn):
-    """Decorator for a page's figure builders: `@ui.cache_figure def _fig(spec, text, opt)`.
+class _Held:
+    """A model or a reading passed to a cached figure builder, hashed by its key only."""
 
-    Arguments must be small (ModelSpec, str, numbers, tuples). The figure is shared by all
-    sessions (st.cache_resource), so it is frozen (`rnnviz.figures.common.Figure.freeze`):
-    its JSON-ready dict is built once instead of on every rerun.
+    __slots__ = ("value", "key")
+
+    def __init__(self, value, key: tuple):
+        self.value, self.key = value, key
+
+
+def _hold(value):
+    if isinstance(value, ModelInUse):
+        return _Held(value, ("model", value.identity))
+    if isinstance(value, Reading):          # what was read; one made by hand: itself
+        return _Held(value, ("reading", *(value.of or ("unkeyed", id(value)))))
+    return value
+
+
+def _release(value):
+    return value.value if isinstance(value, _Held) else value
+
+
+def cache_figure(fn):
+    """Decorator for a page's figure builders, shared by all sessions (st.cache_resource):
+    `@ui.cache_figure def _fig(model, reading, unit, t)`. The builder takes what the page
+    holds: the `ModelInUse` (keyed by its identity) and the `Reading` (keyed by what was read,
+    `Reading.of`), never hashed array by array, and small options (numbers, str, tuples);
+    it does not fetch the model or the reading again.
+
+    The figure is frozen (`rnnviz.figures.common.Figure.freeze`): its JSON-ready dict is
+    built once instead of on every rerun.
     """
 
     @functools.wraps(fn)
     def build(*args, **kwargs):
-        fig = fn(*args, **kwargs)
+        fig = fn(*map(_release, args), **{k: _release(v) for k, v in kwargs.items()})
         freeze = getattr(fig, "freeze", None)
         if freeze is not None:
             freeze()
         return fig
 
-    return st.cache_resource(max_entries=256, show_spinner=False)(build)
+    cached = st.cache_resource(max_entries=256, show_spinner=False,
+                               hash_funcs={_Held: lambda held: held.key})(build)
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        return cached(*map(_hold, args), **{k: _hold(v) for k, v in kwargs.items()})
+
+    call.clear = cached.clear
+    return call
 
 
 def keep_valid(key: str, options, default, init: bool = False) -> None:

@@ -65,10 +65,15 @@ class Steps:
 
 @dataclass(frozen=True)
 class Reading:
-    """The model reading one text: its steps and the forward pass over them."""
+    """The model reading one text: its steps and the forward pass over them.
+
+    `of` says what was read: (the model's identity, the text, for_loss, the interventions,
+    their reference text). Two readings with the same `of` hold the same numbers, so a cache
+    of what is drawn from a reading keys on it (the app's `cache_figure`)."""
 
     steps: Steps
     trace: Trace
+    of: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -217,7 +222,9 @@ class ModelInUse:
         steps = Steps(x=x, ids=ids, labels=tuple(t.text for t in toks),
                       spans=tuple((t.start, t.end) for t in toks), unk=unk, targets=targets,
                       target_labels=labels, target_note=note)
-        return Reading(steps=steps, trace=trace)
+        return Reading(steps=steps, trace=trace,
+                       of=(self.identity, text, bool(for_loss),
+                           tuple(repr(i) for i in interventions), reference))
 
     def _forward(self, x: np.ndarray, toks: list[Token], interventions=None,
                  reference=None) -> Trace:
