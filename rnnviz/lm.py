@@ -40,9 +40,15 @@ def stream_log_probs(model: Model, ids: np.ndarray, start_id: int = EOS_ID,
 
     The text is read in chunks of `chunk` steps with the state carried across them, which
     gives the same numbers as one pass over the whole text with less memory. Returns a
-    float64 array of len(ids).
+    float64 array of len(ids). ValueError for an id outside the vocabulary (-1: a token an
+    imported vocabulary without an unknown token cannot encode), never a wrong row.
     """
     ids = np.asarray(ids, dtype=np.int64)
+    outside = int(((ids < 0) | (ids >= model.config.n_x)).sum()) + int(
+        not 0 <= start_id < model.config.n_x)
+    if outside:
+        raise ValueError(f"{outside} token(s) are not in the model's vocabulary, which has no "
+                         "unknown token: they cannot be read or scored")
     inputs = np.concatenate([[start_id], ids[:-1]]) if len(ids) else ids
     out = np.empty(len(ids))
     n_x, dt = model.config.n_x, model.config.dtype

@@ -54,6 +54,19 @@ def test_the_start_state_reads_the_start_symbol_from_zero(lm):
     assert lm.log_probs("c")[0] == pytest.approx(np.log(trace["y_hat"][lm.vocab.stoi["c"], 0, 0]))
 
 
+def test_a_token_outside_the_vocabulary_is_an_error_not_the_last_row(lm):
+    """-1 is what an imported vocabulary without an unknown token gives an unseen token;
+    as an index it would read (and score) the vocabulary's last row."""
+    ids = np.array(lm.vocab.encode("abc"))
+    with pytest.raises(ValueError, match=r"1 token\(s\) are not in the model's vocabulary"):
+        stream_log_probs(lm.model, np.array([ids[0], -1, ids[2]]))
+    with pytest.raises(ValueError, match="not in the model's vocabulary"):
+        stream_log_probs(lm.model, np.array([lm.model.config.n_x]))
+    with pytest.raises(ValueError, match="not in the model's vocabulary"):
+        stream_log_probs(lm.model, ids, start_id=-1)        # read first: the same rule
+    assert np.isfinite(stream_log_probs(lm.model, ids)).all()
+
+
 def test_chunked_scoring_equals_one_pass(lm):
     ids = lm.vocab.encode("abc def ghij. " * 7)
     one = stream_log_probs(lm.model, ids, chunk=10_000)
