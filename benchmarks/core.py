@@ -9,9 +9,10 @@ On a busy shared machine the multi-threaded timings of both libraries swing by 1
 BLAS / OpenMP threads lose their cores); one thread each gives a steadier ratio.
 
 Rows: the course's step API (`lstm_forward` + `lstm_backward`: a loop of the cell functions,
-the readable path; upstream gradient da given, the softmax output ŷ included) and the model abstraction (`Model.forward` + `Model.backward`
-from a per-step cross-entropy loss), for RNN, GRU and LSTM; "Model, train" is the same without
-∂L/∂x (`input_grad=False`, what a training step needs). torch rows time the same work:
+the readable path; upstream gradient da given, the softmax output ŷ included) and the model
+abstraction (`Model.forward` + `Model.backward` from a per-step cross-entropy loss), for RNN,
+GRU and LSTM; "Model, train" is the same without ∂L/∂x (`input_grad=False`, what a training
+step needs). torch rows time the same work:
 `nn.LSTM` forward + autograd backward of the same upstream gradient, and `nn.LSTM` + `Linear`
 + cross-entropy for the model rows (torch's x needs no gradient there either). Times are
 medians in milliseconds. The first line names the CPU: ratios differ between machine types.
@@ -81,7 +82,7 @@ def torch_cases(cell, m, T, n_x, n_a):
     da = torch.randn(T, m, n_a)
     y = torch.randint(0, N_Y, (T * m,))
 
-    def seed_like():
+    def course_like():
         out, _ = mod(x.requires_grad_())
         (head(out).softmax(-1).sum() * 0 + (out * da).sum()).backward()
 
@@ -90,7 +91,7 @@ def torch_cases(cell, m, T, n_x, n_a):
         loss = torch.nn.functional.cross_entropy(head(out).reshape(T * m, N_Y), y,
                                                  reduction="sum") / m
         loss.backward()
-    return seed_like, model_like
+    return course_like, model_like
 
 
 def block_ms(fn, repeats):
@@ -133,22 +134,22 @@ def main():
         theirs = torch_cases(*c) if torch else ()
         for fn in (*ours, *theirs):
             block_ms(fn, 3)  # warm-up
-        t = {k: [] for k in ("seed", "model", "train", "t_seed", "t_model")}
-        ratios = {"seed": [], "model": [], "train": []}
+        t = {k: [] for k in ("course", "model", "train", "t_course", "t_model")}
+        ratios = {"course": [], "model": [], "train": []}
         for _ in range(args.rounds):
-            seed_ms = float(np.median(block_ms(ours[0], args.repeats)))
+            course_ms = float(np.median(block_ms(ours[0], args.repeats)))
             model_ms = float(np.median(block_ms(ours[1], args.repeats)))
             train_ms = float(np.median(block_ms(ours[2], args.repeats)))
-            t["seed"].append(seed_ms)
+            t["course"].append(course_ms)
             t["model"].append(model_ms)
             t["train"].append(train_ms)
             if theirs:
                 time.sleep(0.3)
                 ts = float(np.median(block_ms(theirs[0], args.repeats)))
                 tm = float(np.median(block_ms(theirs[1], args.repeats)))
-                t["t_seed"].append(ts)
+                t["t_course"].append(ts)
                 t["t_model"].append(tm)
-                ratios["seed"].append(seed_ms / ts)
+                ratios["course"].append(course_ms / ts)
                 ratios["model"].append(model_ms / tm)
                 ratios["train"].append(train_ms / tm)
                 time.sleep(0.3)
@@ -161,18 +162,19 @@ def main():
           f"{platform.python_version()}, numpy {np.__version__}, {version}")
     print(f"float32, forward + backward, median ms over {args.rounds} rounds of "
           f"{args.repeats} calls; ratio = median of the per-round ratios [lowest, highest]")
-    head = ("| cell | m | T_x | n_x | n_a | seed API | Model | Model, train | torch (seed-like) "
-            "| torch (model-like) | seed / torch | Model / torch | train / torch |")
+    head = ("| cell | m | T_x | n_x | n_a | course step API | Model | Model, train "
+            "| torch (course-like) | torch (model-like) | course API / torch | Model / torch "
+            "| train / torch |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for c, t, r in rows:
-        if r["seed"]:
-            tail = (f"{t['t_seed']:.2f} | {t['t_model']:.2f} | "
+        if r["course"]:
+            tail = (f"{t['t_course']:.2f} | {t['t_model']:.2f} | "
                     + " | ".join(f"{x[0]:.2f} [{x[1]:.2f}, {x[2]:.2f}]"
-                                 for x in (r["seed"], r["model"], r["train"])) + " |")
+                                 for x in (r["course"], r["model"], r["train"])) + " |")
         else:
             tail = "– | – | – | – | – |"
-        print("| " + " | ".join(map(str, c)) + f" | {t['seed']:.2f} | {t['model']:.2f} | "
+        print("| " + " | ".join(map(str, c)) + f" | {t['course']:.2f} | {t['model']:.2f} | "
               f"{t['train']:.2f} | {tail}")
 
 

@@ -1,6 +1,6 @@
 """rnnviz: see what happens inside RNNs, GRUs and LSTMs.
 
-The seed's step-by-step API is importable from here (`rnnviz.lstm_forward`, ...), next to the
+The course's step-by-step API is importable from here (`rnnviz.lstm_forward`, ...), next to the
 model abstraction (`rnnviz.Model`, `rnnviz.RNNConfig`) that the app uses.
 
 Importing rnnviz changes nothing in the host process. A program that owns its process (the

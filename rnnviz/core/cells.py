@@ -112,7 +112,7 @@ def rnn_cell_backward(da_next, cache):
 
 
 def lstm_step(xt, a_prev, c_prev, parameters, edit=keep):
-    """One LSTM step without the head: a<t>, c<t> and the cache (seed notation: Wi/bi is the
+    """One LSTM step without the head: a<t>, c<t> and the cache (course notation: Wi/bi is the
     update gate Γu). Gate weights (n_a, n_a + n_x) read [a<t-1>; x<t>], biases (n_a, 1)."""
     p = parameters
     concat = np.concatenate((a_prev, xt), axis=0)                       # [a<t-1>; x<t>]
@@ -180,7 +180,7 @@ def lstm_cell_backward(da_next, dc_next, cache):
 
 
 # ---------------------------------------------------------------------------------------------
-# GRU (the seed's full GRU; a<t> = c<t>)
+# GRU (the course's full GRU; a<t> = c<t>)
 
 
 def gru_step(xt, c_prev, parameters, edit=keep, variant="course"):
@@ -204,7 +204,7 @@ def gru_step(xt, c_prev, parameters, edit=keep, variant="course"):
 
 
 def gru_cell_forward(xt, c_prev, parameters):
-    """One GRU step (`gru_step`, the seed's full GRU) and its prediction.
+    """One GRU step (`gru_step`, the course's full GRU) and its prediction.
 
         Γu = σ(W_u [c<t-1>; x<t>] + b_u)
         Γr = σ(W_r [c<t-1>; x<t>] + b_r)

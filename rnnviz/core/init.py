@@ -7,7 +7,7 @@ picks the family for all three, the same for every cell:
 * "xavier" | "orthogonal" | "normal": W_aa by that scheme, W_ax Xavier uniform, b = 0.
 * "pytorch": what torch's nn.RNN / nn.GRU / nn.LSTM `reset_parameters` does, every weight
   U(-k, k) with k = 1/√n_a (n_a = hidden_size, also for W_ax). torch keeps two biases per
-  gate, b_ih and b_hh, each U(-k, k); the seed's layout folds them into one b = b_ih + b_hh,
+  gate, b_ih and b_hh, each U(-k, k); the course's layout folds them into one b = b_ih + b_hh,
   so b is drawn as the sum of two independent U(-k, k): the same (triangular) distribution
   on [-2k, 2k] as torch's effective bias, variance 2k²/3.
 

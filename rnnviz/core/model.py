@@ -24,8 +24,8 @@ reads a^[L]<T_x> either way. "mean", a classifier trained on `out.mean(dim=0)` (
 
 A classifier trained on `out[-1]` reads [a→<T_x>; a←<T_x>]: that is "step".
 
-Loss: cross-entropy summed over the time steps that carry a target (the seed's L = Σ_t L<t>),
-averaged over the m examples. Parameters keep the seed's names (`Wf`, `Wi`, `Waa`, ...), with
+Loss: cross-entropy summed over the time steps that carry a target (the course's L = Σ_t L<t>),
+averaged over the m examples. Parameters keep the course's names (`Wf`, `Wi`, `Waa`, ...), with
 `fwd.` / `bwd.` prefixes for the two directions of a bidirectional model and `l2.`, `l3.`, ...
 for the layers above the first (`l2.fwd.Wf`). The model never asks which cell it holds: every
 cell is an object with the same methods (`self.cell`).
@@ -50,7 +50,7 @@ READOUTS = ("step", "h_n", "mean")
 
 
 class State(NamedTuple):
-    """Recurrent state in the seed's layout: a (n_a, m); c (n_a, m) for the LSTM, else None.
+    """Recurrent state in the course's layout: a (n_a, m); c (n_a, m) for the LSTM, else None.
 
     With layers > 1 every array has a leading layer axis: (layers, n_a, m), as torch's h_n.
     """
@@ -125,7 +125,7 @@ def param_shapes(cfg):
 
 
 class Model:
-    """A recurrent network with an output head. `params` maps the seed's names to arrays."""
+    """A recurrent network with an output head. `params` maps the course's names to arrays."""
 
     def __init__(self, config, params):
         self.config = config
@@ -180,10 +180,10 @@ class Model:
         p = self.config.prefix(direction, layer)
         return {k: self.params[p + k] for k in self.cell.param_names}
 
-    def to_seed_parameters(self, direction=""):
-        """The parameters of one direction with the seed exercise's names (RNN: Wya for Wy)."""
+    def to_course_parameters(self, direction=""):
+        """The parameters of one direction with the course exercise's names (RNN: Wya for Wy)."""
         out = dict(self.cell_params(direction))
-        out[self.cell.seed_head] = self.params["Wy"]
+        out[self.cell.course_head] = self.params["Wy"]
         out["by"] = self.params["by"]
         return out
 
@@ -310,7 +310,7 @@ class Model:
         return dA
 
     def _stack_state(self, per_layer):
-        """Rows-layout (m, n_a) per layer -> the seed's (n_a, m), or (layers, n_a, m)."""
+        """Rows-layout (m, n_a) per layer -> the course's (n_a, m), or (layers, n_a, m)."""
         cols_ = [v.T.copy() for v in per_layer]
         return cols_[0] if self.config.layers == 1 else np.stack(cols_)
 

@@ -5,7 +5,7 @@ Same API as the classic exercise: `rnn_forward(x, a0, parameters) -> (a, y_pred,
 LSTM and GRU. Each is the exercise's loop over the cell functions of `rnnviz.core.cells` (one
 readable implementation per cell: the step is the equation, the sequence calls it). The fast
 path is the cell objects' fused loop (`rnnviz.core.recurrent`, used by `Model`), tested equal
-to these loops (tests/core/test_readable_steps.py, tests/core/test_seed_api.py).
+to these loops (tests/core/test_readable_steps.py, tests/core/test_course_api.py).
 
 `da` is the gradient reaching each a<t> from outside the recurrence (the output layer is not
 part of these functions); the gradient carried back from step t+1 is added to da[:, :, t];
@@ -114,7 +114,7 @@ def lstm_backward(da, caches):
 
 
 def gru_forward(x, c0, parameters):
-    """Forward pass of the seed's full GRU over T_x steps.
+    """Forward pass of the course's full GRU over T_x steps.
 
     x (n_x, m, T_x), c0 (n_a, m); parameters Wu, Wr, Wc (n_a, n_a + n_x), bu, br, bc (n_a, 1),
     Wy (n_y, n_a), by (n_y, 1).

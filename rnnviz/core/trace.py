@@ -1,6 +1,6 @@
-"""Traces: every quantity a network computed, per time step, with the seed's symbols.
+"""Traces: every quantity a network computed, per time step, with the course's symbols.
 
-A trace keeps arrays in the loops' rows layout (T_x, m, n) and hands them out in the seed's
+A trace keeps arrays in the loops' rows layout (T_x, m, n) and hands them out in the course's
 layout (n, m, T_x): `trace["gamma_f"][:, 0, t - 1]` is Γf<t> of example 0.
 
 Stacked models: the unprefixed keys are the top layer's (a^[L], Γf^[L], ...); `trace.layer(l)`
@@ -14,7 +14,7 @@ import pandas as pd
 
 from rnnviz.core.functional import scaled_norm
 
-# The seed's display symbol of every quantity (the keys are the ASCII names used in code).
+# The course's display symbol of every quantity (the keys are the ASCII names used in code).
 SYMBOLS = {
     "x": "x<t>",
     "a": "a<t>",
@@ -57,7 +57,7 @@ def split_key(key):
 
 
 def symbol(key):
-    """Display symbol in the seed's notation; 'a_fwd' -> 'a→<t>', 'dgamma_f' -> '∂L/∂Γf<t>';
+    """Display symbol in the course's notation; 'a_fwd' -> 'a→<t>', 'dgamma_f' -> '∂L/∂Γf<t>';
     a layer-qualified key 'a@1' (layer 1 of a stacked model) -> 'a^[1]<t>'."""
     if "@" in key:
         key, layer = key.split("@", 1)

@@ -1,4 +1,4 @@
-"""Generated person-name tagging data (the seed's named-entity example).
+"""Generated person-name tagging data (the course's named-entity example).
 
     x: Harry Potter and Hermione Granger invented a new spell .
     y:   1     1     0     1       1        0     0  0    0   0

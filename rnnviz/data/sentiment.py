@@ -1,4 +1,4 @@
-"""Generated 1-5 star movie reviews (the seed's many-to-one example).
+"""Generated 1-5 star movie reviews (the course's many-to-one example).
 
     "There is nothing to like in this movie."  -> 1 star (label 0)
 

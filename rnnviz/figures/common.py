@@ -1,7 +1,7 @@
-"""What every figure shares: escaping, the seed's symbols as Plotly text, colours, layout.
+"""What every figure shares: escaping, the course's symbols as Plotly text, colours, layout.
 
 Plotly draws text through a small HTML-like markup (``<br>``, ``<b>``, ``<a href>``), so the
-seed's ``a<t>`` would vanish as an unknown tag and user text could add links or styling.
+course's ``a<t>`` would vanish as an unknown tag and user text could add links or styling.
 Every string that reaches a figure goes through `plotly_text` (symbols, tokens) first.
 Numbers are sent as float32 (half the bytes of float64; plenty for a colour or a hover).
 """
@@ -144,7 +144,7 @@ def token_text(tok: str, max_len: int = 12) -> str:
 
 
 def sym(key: str) -> str:
-    """The seed's symbol of a trace key, ready for Plotly ('a' -> 'a&lt;t&gt;')."""
+    """The course's symbol of a trace key, ready for Plotly ('a' -> 'a&lt;t&gt;')."""
     return escape_plotly(_symbol(key))
 
 

@@ -1,4 +1,4 @@
-"""Tokenization with character offsets, vocabularies and the seed's one-hot encoding.
+"""Tokenization with character offsets, vocabularies and the course's one-hot encoding.
 
 A token keeps its offsets into the original string, so the app can highlight exactly the
 characters behind each time step t. A `Vocab` maps tokens to indices (index 0 is `<UNK>`,
@@ -187,7 +187,7 @@ class Vocab:
         return bool(mask) if mask.ndim == 0 else mask
 
     def one_hot(self, ids: Sequence[int] | np.ndarray, dtype: Any = np.float32) -> np.ndarray:
-        """The seed's x: one-hot column vectors, shape (n_x, m, T_x) with n_x = len(vocab).
+        """The course's x: one-hot column vectors, shape (n_x, m, T_x) with n_x = len(vocab).
 
         `ids` is (T_x,) (then m = 1) or (m, T_x). A negative id (padding) gives an all-zero
         column, so padded steps feed no input.

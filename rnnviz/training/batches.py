@@ -1,4 +1,4 @@
-"""Minibatches in the seed's layout: x (n_x, m, T_x) one-hot, targets y as class indices.
+"""Minibatches in the course's layout: x (n_x, m, T_x) one-hot, targets y as class indices.
 
 Two sources, both endless iterators of `Batch` driven by an np.random.Generator:
 

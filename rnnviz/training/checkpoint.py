@@ -1,6 +1,6 @@
 """Checkpoints: weights as `.npz` (no pickles) beside a JSON card and a Markdown card.
 
-    <name>.npz   the parameters under the seed's names (`Model.save`)
+    <name>.npz   the parameters under the course's names (`Model.save`)
     <name>.json  {"config": RNNConfig, ...card}: vocabulary, data, hyperparameters, metrics,
                  loss curve, training time, versions, the command that reproduces it
     <name>.md    the card for people
@@ -51,7 +51,7 @@ def load_checkpoint(path: str | Path) -> tuple[Model, dict]:
 
 
 def npz_bytes(model: Model, settings, kind: str) -> bytes:
-    """A trained network as one .npz download: the parameters under the seed's names, and
+    """A trained network as one .npz download: the parameters under the course's names, and
     `_config` (the RNNConfig) and `_card` ({"task", "settings", "init"}: the run's dataclass
     `settings`, its InitConfig apart) as JSON strings."""
     card = {"task": kind, "settings": {k: v for k, v in asdict(settings).items() if k != "init"},

@@ -10,7 +10,7 @@ One step on a `Batch` (x, y):
 
 Scaling by the number of targets makes the gradient a mean per token, so a clipping
 threshold or learning rate means the same for any T_x (the model's own loss is a sum
-over time, the seed's L = Σ_t L<t>). The loop draws no random numbers: the data source
+over time, the course's L = Σ_t L<t>). The loop draws no random numbers: the data source
 and the initial weights carry the seed, so a run is deterministic.
 """
 

@@ -1,1 +1,1 @@
-"""Tests of the NumPy core (rnnviz.core): gradients, seed API, model, analysis, traces."""
+"""Tests of the NumPy core (rnnviz.core): gradients, course step API, model, analysis, traces."""

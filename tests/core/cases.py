@@ -67,29 +67,29 @@ def make_targets(model, m, T, rng, at="all", ignore=False):
 
 
 # ---------------------------------------------------------------------------------------------
-# the seed API
+# the course's step API
 
-SEED_PARAM_NAMES = {
+COURSE_PARAM_NAMES = {
     "rnn": ("Wax", "Waa", "ba"),
     "lstm": ("Wf", "Wi", "Wc", "Wo", "bf", "bi", "bc", "bo"),
     "gru": ("Wu", "Wr", "Wc", "bu", "br", "bc"),
 }
-SEED_CELL_KEYS = {
+COURSE_CELL_KEYS = {
     "rnn": {"dxt", "da_prev", "dWax", "dWaa", "dba"},
     "lstm": {"dxt", "da_prev", "dc_prev", "dWf", "dWi", "dWc", "dWo", "dbf", "dbi", "dbc",
              "dbo"},
     "gru": {"dxt", "dc_prev", "dWu", "dWr", "dWc", "dbu", "dbr", "dbc"},
 }
-SEED_SEQ_KEYS = {
+COURSE_SEQ_KEYS = {
     "rnn": {"dx", "da0", "dWax", "dWaa", "dba"},
     "lstm": {"dx", "da0", "dWf", "dWi", "dWc", "dWo", "dbf", "dbi", "dbc", "dbo"},
     "gru": {"dx", "dc0", "dWu", "dWr", "dWc", "dbu", "dbr", "dbc"},
 }
-SEED_CELLS = ["rnn", "lstm", "gru"]
+COURSE_CELLS = ["rnn", "lstm", "gru"]
 
 
-def seed_parameters(cell, rng, n_x, n_a, n_y, dtype=np.float64):
-    """The seed's parameter dict of the cell, N(0, 0.7²) entries."""
+def course_parameters(cell, rng, n_x, n_a, n_y, dtype=np.float64):
+    """The course's parameter dict of the cell, N(0, 0.7²) entries."""
 
     def w(*shape):
         return (0.7 * rng.standard_normal(shape)).astype(dtype)
@@ -97,15 +97,15 @@ def seed_parameters(cell, rng, n_x, n_a, n_y, dtype=np.float64):
     if cell == "rnn":
         p = {"Wax": w(n_a, n_x), "Waa": w(n_a, n_a), "ba": w(n_a, 1), "Wya": w(n_y, n_a)}
     else:
-        p = {k: w(n_a, n_a + n_x) for k in SEED_PARAM_NAMES[cell] if k[0] == "W"}
-        p.update({k: w(n_a, 1) for k in SEED_PARAM_NAMES[cell] if k[0] == "b"})
+        p = {k: w(n_a, n_a + n_x) for k in COURSE_PARAM_NAMES[cell] if k[0] == "W"}
+        p.update({k: w(n_a, 1) for k in COURSE_PARAM_NAMES[cell] if k[0] == "b"})
         p["Wy"] = w(n_y, n_a)
     p["by"] = w(n_y, 1)
     return p
 
 
 def seq_forward(cell, x, a0, p):
-    """(a, y, c or None, caches) from the seed's sequence function of the cell."""
+    """(a, y, c or None, caches) from the course's sequence function of the cell."""
     if cell == "rnn":
         a, y, caches = rnnviz.rnn_forward(x, a0, p)
         return a, y, None, caches

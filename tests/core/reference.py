@@ -1,7 +1,7 @@
-"""Independent NumPy re-implementations of the seed's equations, for the tests to compare with.
+"""Independent NumPy re-implementations of the course's equations, for the tests to compare with.
 
 Deliberately naive: one equation per line, one time step at a time, σ(z) = 1 / (1 + e^-z),
-no fused weights, no shared code with rnnviz. Arrays use the seed's layout (n, m, T_x).
+no fused weights, no shared code with rnnviz. Arrays use the course's layout (n, m, T_x).
 Forward functions return a dict with the trace key names of docs/architecture.md; backward
 functions take the upstream gradient of every a<t> and return the parameter gradients (seed
 names), dx, the gradient of the initial state and the per-step BackwardTrace quantities.

@@ -1,6 +1,6 @@
 """InitConfig(scheme="pytorch"): torch's nn.RNN / nn.GRU / nn.LSTM `reset_parameters`.
 
-torch draws every weight and both biases b_ih, b_hh from U(-k, k), k = 1/√n_a. In the seed's
+torch draws every weight and both biases b_ih, b_hh from U(-k, k), k = 1/√n_a. In the course's
 layout one b = b_ih + b_hh, so b is the sum of two: triangular on [-2k, 2k], variance 2k²/3,
 P(|b| > k) = 1/4 (a single uniform would give k²/3 and 0). The numbers below come from these
 formulas; the last test draws an actual torch module and compares the two samples.

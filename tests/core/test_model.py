@@ -1,4 +1,4 @@
-"""Model: traces against the seed API and the NumPy reference, carried state, float32."""
+"""Model: traces against the course's step API and the NumPy reference, carried state, float32."""
 
 import numpy as np
 import pytest
@@ -22,7 +22,7 @@ UNI_IDS = ["rnn", "gru", "lstm"]
 
 
 # ---------------------------------------------------------------------------------------------
-# Model vs the seed API
+# Model vs the course's step API
 
 
 @pytest.mark.parametrize(("cell", "activation"), UNI_CELLS, ids=UNI_IDS)
@@ -32,7 +32,7 @@ def test_model_trace_equals_seed_forward(cell, activation):
     x = rng.standard_normal((4, M, T_X))
     a0 = rng.standard_normal((5, M))
     trace = model.forward(x, state0=State(a0, np.zeros_like(a0) if cell == "lstm" else None))
-    p = model.to_seed_parameters()
+    p = model.to_course_parameters()
     a, y, c, (caches, _) = seq_forward(cell, x, a0, p)
     np.testing.assert_allclose(trace["a"], a, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(trace["y_hat"], y, rtol=1e-12, atol=1e-14)
@@ -56,7 +56,7 @@ def test_model_backward_equals_seq_backward(cell, activation):
     dZy = rng.standard_normal((T_X, M, 3))                   # rows layout (T_x, m, n_y)
     loss, grads, btrace = model.backward(trace, dZy=dZy)
     assert np.isnan(loss)
-    p = model.to_seed_parameters()
+    p = model.to_course_parameters()
     *_, caches = seq_forward(cell, x, a0, p)
     da = np.einsum("tmy,ya->amt", dZy, model.params["Wy"])   # ∂/∂a<t> from the output layer
     g = seq_backward(cell, da, caches)
@@ -76,14 +76,14 @@ def test_model_backward_equals_seq_backward(cell, activation):
 @pytest.mark.parametrize(("cell", "activation"), UNI_CELLS, ids=UNI_IDS)
 def test_to_seed_parameters_names(cell, activation):
     model = make_model(cell, activation)
-    p = model.to_seed_parameters()
+    p = model.to_course_parameters()
     expected = {"rnn": {"Wax", "Waa", "ba", "Wya", "by"},
                 "gru": {"Wu", "Wr", "Wc", "bu", "br", "bc", "Wy", "by"},
                 "lstm": {"Wf", "Wi", "Wc", "Wo", "bf", "bi", "bc", "bo", "Wy", "by"}}[cell]
     assert set(p) == expected
     bi = make_model(cell, activation, bidirectional=True)
     for d in ("fwd", "bwd"):
-        pd = bi.to_seed_parameters(d)
+        pd = bi.to_course_parameters(d)
         assert set(pd) == expected
         for k, v in pd.items():
             if k not in ("Wy", "Wya", "by"):
@@ -104,14 +104,14 @@ def test_model_trace_matches_reference(cell, activation, bidirectional, head):
     trace = model.forward(x, tokens=list("abcdef"))
     zeros = (np.zeros((4, M)), np.zeros((4, M)))
     if bidirectional:
-        fwd = ref.forward(cell, x, zeros, model.to_seed_parameters("fwd"), activation)
-        bwd = ref.forward(cell, x[:, :, ::-1], zeros, model.to_seed_parameters("bwd"),
+        fwd = ref.forward(cell, x, zeros, model.to_course_parameters("fwd"), activation)
+        bwd = ref.forward(cell, x[:, :, ::-1], zeros, model.to_course_parameters("bwd"),
                           activation)
         expected = {k + "_fwd": v for k, v in fwd.items()}
         expected.update({k + "_bwd": v[:, :, ::-1] for k, v in bwd.items()})
         expected["a"] = np.concatenate([fwd["a"], bwd["a"][:, :, ::-1]], axis=0)
     else:
-        expected = ref.forward(cell, x, zeros, model.to_seed_parameters(), activation)
+        expected = ref.forward(cell, x, zeros, model.to_course_parameters(), activation)
     expected["z_y"], expected["y_hat"] = ref.head(head, expected["a"], model.params["Wy"],
                                                   model.params["by"])
     expected["x"] = x

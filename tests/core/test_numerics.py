@@ -21,12 +21,12 @@ from rnnviz.core.functional import scaled_norm
 from .cases import (
     CELL_IDS,
     CELLS,
-    SEED_CELLS,
+    COURSE_CELLS,
     cell_backward_loop,
     cell_loop,
+    course_parameters,
     make_model,
     make_targets,
-    seed_parameters,
     seq_backward,
     seq_forward,
 )
@@ -154,10 +154,10 @@ def test_huge_weights_and_inputs_run_without_warnings(cell, activation, bidirect
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
-@pytest.mark.parametrize("cell", SEED_CELLS)
-def test_seed_api_with_huge_weights_and_inputs(cell, dtype):
+@pytest.mark.parametrize("cell", COURSE_CELLS)
+def test_course_api_with_huge_weights_and_inputs(cell, dtype):
     rng = np.random.default_rng(7)
-    p = {k: 1e3 * v for k, v in seed_parameters(cell, rng, 3, 4, 2, dtype=dtype).items()}
+    p = {k: 1e3 * v for k, v in course_parameters(cell, rng, 3, 4, 2, dtype=dtype).items()}
     x = (1e4 * rng.standard_normal((3, 2, 6))).astype(dtype)
     a0 = np.zeros((4, 2), dtype)
     with no_floating_point_trouble():

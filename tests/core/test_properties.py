@@ -9,13 +9,13 @@ from rnnviz import Model, RNNConfig
 from .cases import (
     CELL_KEYS,
     CELLS,
-    SEED_CELLS,
+    COURSE_CELLS,
     cell_backward_loop,
     cell_loop,
+    course_parameters,
     make_model,
     make_targets,
     random_state,
-    seed_parameters,
     seq_backward,
     seq_forward,
 )
@@ -28,11 +28,11 @@ heads = st.sampled_from(["many_to_many", "many_to_one", "many_to_one_sigmoid"])
 
 
 @SETTINGS
-@given(cell=st.sampled_from(SEED_CELLS), n_x=size, n_a=size, m=size, T=size, n_y=size,
+@given(cell=st.sampled_from(COURSE_CELLS), n_x=size, n_a=size, m=size, T=size, n_y=size,
        seed=seeds)
 def test_cell_loop_equals_sequence(cell, n_x, n_a, m, T, n_y, seed):
     rng = np.random.default_rng(seed)
-    p = seed_parameters(cell, rng, n_x, n_a, n_y)
+    p = course_parameters(cell, rng, n_x, n_a, n_y)
     x, a0 = rng.standard_normal((n_x, m, T)), rng.standard_normal((n_a, m))
     a, y, _, caches = seq_forward(cell, x, a0, p)
     a_loop, y_loop, cell_caches = cell_loop(cell, x, a0, p)
@@ -142,7 +142,7 @@ def test_bidirectional_is_two_unidirectional_runs(arch, head, n_x, n_a, m, T, n_
                         activation=activation, head=head)
     Wy = model.params["Wy"]
     for d, xs, cols in (("fwd", x, slice(0, n_a)), ("bwd", x[:, :, ::-1], slice(n_a, None))):
-        p = {k: v for k, v in model.to_seed_parameters(d).items() if k not in ("Wy", "Wya")}
+        p = {k: v for k, v in model.to_course_parameters(d).items() if k not in ("Wy", "Wya")}
         uni = Model(uni_cfg, {**p, "Wy": Wy[:, cols]})
         ut = uni.forward(xs)
         for k in CELL_KEYS[cell]:

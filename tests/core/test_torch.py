@@ -1,11 +1,11 @@
 """The NumPy core against PyTorch autograd (float64). Skipped when torch is absent on a
 developer's machine, failed when it is absent in CI (tests/core/torch_support.py); the same
-quantities are checked without torch in test_seed_api.py and test_gradients.py.
+quantities are checked without torch in test_course_api.py and test_gradients.py.
 
-torch.nn.LSTM packs its gates as [i | f | g | o] (i = the seed's update gate Γu, g = c̃) in
+torch.nn.LSTM packs its gates as [i | f | g | o] (i = the course's update gate Γu, g = c̃) in
 weight_ih (4 n_a, n_x) and weight_hh (4 n_a, n_a); the seed has one (n_a, n_a + n_x) matrix per
 gate acting on [a<t-1>; x<t>]. torch.nn.GRU applies the reset gate after the matmul, unlike the
-seed's full GRU, so the GRU is written out with torch operations instead.
+course's full GRU, so the GRU is written out with torch operations instead.
 """
 
 import numpy as np
@@ -35,7 +35,7 @@ def rng():
 
 
 def lstm_to_torch(p, n_a):
-    """An nn.LSTM holding the seed's LSTM parameters p (torch gate order i, f, g, o)."""
+    """An nn.LSTM holding the course's LSTM parameters p (torch gate order i, f, g, o)."""
     lstm = torch.nn.LSTM(p["Wf"].shape[1] - n_a, n_a).double()
     W = np.concatenate([p["Wi"], p["Wf"], p["Wc"], p["Wo"]], axis=0)
     b = np.concatenate([p["bi"], p["bf"], p["bc"], p["bo"]], axis=0)[:, 0]
@@ -48,7 +48,7 @@ def lstm_to_torch(p, n_a):
 
 
 def lstm_grads_from_torch(lstm, n_a):
-    """Per-gate gradients with the seed's names from nn.LSTM's fused gradients."""
+    """Per-gate gradients with the course's names from nn.LSTM's fused gradients."""
     W = np.concatenate([np_(lstm.weight_hh_l0.grad), np_(lstm.weight_ih_l0.grad)], axis=1)
     b = np_(lstm.bias_ih_l0.grad)[:, None]
     out = {}
@@ -116,7 +116,7 @@ def test_seed_rnn_matches_torch_rnn(rng):
 
 
 def test_seed_gru_matches_torch_autograd(rng):
-    """The seed's full GRU written with torch ops, differentiated by autograd."""
+    """The course's full GRU written with torch ops, differentiated by autograd."""
     p = {k: 0.6 * rng.standard_normal((N_A, N_A + N_X)) for k in ("Wu", "Wr", "Wc")}
     p.update({k: 0.6 * rng.standard_normal((N_A, 1)) for k in ("bu", "br", "bc")})
     p["Wy"], p["by"] = rng.standard_normal((N_Y, N_A)), rng.standard_normal((N_Y, 1))
@@ -161,7 +161,7 @@ def test_bidirectional_lstm_model_matches_torch(head, rng):
     loss, grads, btrace = model.backward(model.forward(x), y)
 
     lstm = torch.nn.LSTM(N_X, N_A, bidirectional=True).double()
-    fwd, bwd = model.to_seed_parameters("fwd"), model.to_seed_parameters("bwd")
+    fwd, bwd = model.to_course_parameters("fwd"), model.to_course_parameters("bwd")
     for sfx, p in (("", fwd), ("_reverse", bwd)):
         W = np.concatenate([p["Wi"], p["Wf"], p["Wc"], p["Wo"]], axis=0)
         b = np.concatenate([p["bi"], p["bf"], p["bc"], p["bo"]], axis=0)[:, 0]

@@ -149,7 +149,7 @@ def test_backward_trace_matches_reference(cell, activation, bidirectional):
     expected = {}
     runs = [("fwd", 1), ("bwd", -1)] if bidirectional else [("", 1)]
     for j, (d, step) in enumerate(runs):
-        p = model.to_seed_parameters(d)
+        p = model.to_course_parameters(d)
         xs, da = x[:, :, ::step], da_head[j * n:(j + 1) * n, :, ::step]
         fwd = ref.forward(cell, xs, zeros, p, activation)
         g = ref.backward(cell, da, xs, zeros, p, fwd, activation)
@@ -192,7 +192,7 @@ def test_lstm_gate_gradients_match_finite_differences():
     x = rng.standard_normal((3, M, T_X))
     y = make_targets(model, M, T_X, rng)
     _, _, btrace = model.backward(model.forward(x), y)
-    p = model.to_seed_parameters()
+    p = model.to_course_parameters()
     n = model.config.n_a
 
     def loss_with_gate_shift(gate, t, unit, example, shift):

@@ -39,7 +39,7 @@ def test_home_page_loads_without_errors(open_app_warm):
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
     assert "rnnviz" in page.title()
     expect(page.get_by_role("heading", name="rnnviz", level=1)).to_be_visible()
-    # The intro shows the seed's notation literally, not swallowed as an HTML tag.
+    # The intro shows the course's notation literally, not swallowed as an HTML tag.
     expect(page.get_by_text("a<t>").first).to_be_visible()
     # Streamlit shows the menu only when there is more than one page.
     nav_links = page.locator("[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']")

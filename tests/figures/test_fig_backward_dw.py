@@ -16,7 +16,7 @@ TEXT = "or None."
 CELLS = [("rnn", "course"), ("gru", "course"), ("gru", "torch"), ("lstm", "course")]
 CASES = [(c, v, bi, layers) for c, v in CELLS for bi in (False, True) for layers in (1, 2)]
 IDS = [f"{c}-{v}-{'bi' if bi else 'uni'}-L{layers}" for c, v, bi, layers in CASES]
-# The parameters of each weight matrix the figure shows, side by side (the seed's names).
+# The parameters of each weight matrix the figure shows, side by side (the course's names).
 MATRICES = {
     "rnn": {"W_a = [W_aa | W_ax]": ("Waa", "Wax")},
     "gru": {"W_u": ("Wu",), "W_r": ("Wr",), "W_c": ("Wc",)},

@@ -1,6 +1,6 @@
 """Recurrent cells, one object each (Haiku's `recurrent.py` is the model).
 
-Every cell has the same methods (rnnviz.core.recurrent.base.Cell), so the model, the seed's
+Every cell has the same methods (rnnviz.core.recurrent.base.Cell), so the model, the course's
 sequence functions, the analysis and the figures never ask which cell they hold:
     rnn.RNN        a<t> = g(W_aa a<t-1> + W_ax x<t> + b_a), g = tanh or ReLU
     gru.GRU        the notes' full GRU (reset gate before the recurrent product)

@@ -1,6 +1,6 @@
 """What every recurrent cell shares: named gates, packing, the fused input/weight GEMMs.
 
-Layout. The seed writes column vectors, W @ [a<t-1>; x<t>], with arrays (n, m, T_x). Inside the
+Layout. The course writes column vectors, W @ [a<t-1>; x<t>], with arrays (n, m, T_x). Inside the
 time loops the same equations are kept transposed to rows, arrays (T_x, m, n), so that each
 step reads and writes contiguous memory:
     z<t>^T = [a<t-1>; x<t>]^T W^T = a<t-1>^T W_a^T + x<t>^T W_x^T.
@@ -35,7 +35,7 @@ class Gate:
 
     key:   trace key of its value ("gamma_f", "c_tilde"; "a" for the vanilla RNN)
     pre:   trace key of its pre-activation ("z_f")
-    param: seed parameter suffix: weights W<param>, bias b<param> ("f"; "i" for the LSTM's Γu)
+    param: course parameter suffix: weights W<param>, bias b<param> ("f"; "i" for the LSTM's Γu)
     sub:   subscript of its weights and bias in the equations (W_{fa}, W_{fx}, b_f)
     latex: LaTeX of the value of unit j, a format string with field {j}
     fn:    "sigmoid" | "tanh" | "relu": the activation applied to z
@@ -123,7 +123,7 @@ def prev(first, seq):
 def weight_grads(X, H_prev, dZ, out=None):
     """dW = Σ_t dz<t> [h<t-1>; x<t>]^T as one GEMM, and db = Σ_t dz<t>.
 
-    dW comes out in the seed's layout (k n_a, n_a + n_x), so per-gate blocks are row slices.
+    dW comes out in the course's layout (k n_a, n_a + n_x), so per-gate blocks are row slices.
     """
     T, m, k = dZ.shape
     dZ2 = dZ.reshape(T * m, k)
@@ -151,16 +151,16 @@ def rows(x, dtype):
 
 
 def cols(X):
-    """(T_x, m, n) rows layout -> (n, m, T_x) view in the seed's layout."""
+    """(T_x, m, n) rows layout -> (n, m, T_x) view in the course's layout."""
     return np.transpose(X, (2, 1, 0))
 
 
 class Cell:
-    """The interface of every recurrent cell (Haiku's RNNCore, in the seed's notation).
+    """The interface of every recurrent cell (Haiku's RNNCore, in the course's notation).
 
     A subclass sets `name`, `gates` (the blocks of its fused matrix, in packing order),
     `display` (gate keys in the order the notes write the equations), `state` (the names of
-    its state vectors: ("a",) or ("a", "c")), `seed_weight` (a parameter whose dtype the seed
+    its state vectors: ("a",) or ("a", "c")), `course_weight` (a parameter whose dtype the course's
     functions follow), `updates` (LaTeX of the state update lines) and `backward_updates`
     (LaTeX of its BPTT step, rendered for any layer by `bptt_equations`), and implements
     `forward`, `backward`, `step_jacobians`, `jacobian_pullback`, `step_cache` and
@@ -184,8 +184,8 @@ class Cell:
     gates: tuple = ()
     display: tuple = ()
     state: tuple = ("a",)
-    seed_weight = ""
-    seed_head = "Wy"                # the seed's name of the output weights (RNN: Wya)
+    course_weight = ""
+    course_head = "Wy"                # the course's name of the output weights (RNN: Wya)
     updates: tuple = ()
     # BPTT of one step as the notes write it (LaTeX, one chain-rule step a line); written for a
     # one-layer network, `bptt_equations` renders them for any layer of a stack.
@@ -281,7 +281,7 @@ class Cell:
 
     @cached_property
     def param_names(self):
-        """The seed's names of the cell's parameters (Wf, bf, ...; RNN: Wax, Waa, ba)."""
+        """The course's names of the cell's parameters (Wf, bf, ...; RNN: Wax, Waa, ba)."""
         return tuple(self.param_shapes(1, 1))
 
     def gate(self, key):
@@ -328,7 +328,7 @@ class Cell:
         """What step t adds to each gate's weights, as outer products: {gate key: blocks}.
 
         blocks = ((param, left, right), ...) are the column blocks of the gate's weights in the
-        seed's layout (W_g = [W_ga | W_gx]), and step t adds Σ_m left<t> right<t>^T to each:
+        course's layout (W_g = [W_ga | W_gx]), and step t adds Σ_m left<t> right<t>^T to each:
         left (T_x, m, n_a), right (T_x, m, n_a or n_x), in the tape's time order. Summed over t,
         the blocks side by side are `param_grads`' ∂L/∂W_g. grads: `named_grad_rows` of the
         tape. Here every gate reads [a<t-1>; x<t>] (c<t-1> = a<t-1> in a GRU):
@@ -344,7 +344,7 @@ class Cell:
     # -- parameters -----------------------------------------------------------------------
 
     def param_shapes(self, n_a, n_x):
-        """Seed parameter name -> shape (one W (n_a, n_a + n_x) and one b per gate)."""
+        """Course parameter name -> shape (one W (n_a, n_a + n_x) and one b per gate)."""
         shapes = {}
         for g in self.gates:
             shapes["W" + g.param] = (n_a, n_a + n_x)
@@ -371,7 +371,7 @@ class Cell:
         return pack(W, b, [g.scale for g in self.gates])
 
     def param_grads(self, g, n_a):
-        """Seed parameter name -> gradient, from the fused dW (k n_a, ·), db (k n_a,)."""
+        """Course parameter name -> gradient, from the fused dW (k n_a, ·), db (k n_a,)."""
         out = {}
         for i, gate in enumerate(self.gates):
             out["W" + gate.param] = g["dW"][i * n_a:(i + 1) * n_a]

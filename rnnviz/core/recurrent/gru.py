@@ -64,7 +64,7 @@ class GRU(Cell):
     )
     display = ("gamma_u", "gamma_r", "c_tilde")
     state = ("a",)                  # a<t> = c<t>: one state vector
-    seed_weight = "Wu"
+    course_weight = "Wu"
     # ":1-" writes 1 - value (the share of c<t-1> that is kept)
     updates = (
         r"c^{{<t>}}_{{{j}}} = \Gamma_u * \tilde{{c}}^{{<t>}} + (1 - \Gamma_u) * c^{{<t-1>}}"

@@ -1,7 +1,7 @@
 """The LSTM cell of the notes (no peepholes), one object: equations, gate layout, loops.
 
     Γf<t> = σ(W_f [a<t-1>; x<t>] + b_f)          forget gate
-    Γu<t> = σ(W_u [a<t-1>; x<t>] + b_u)          update gate (the seed API calls W_u "Wi", b_u "bi")
+    Γu<t> = σ(W_u [a<t-1>; x<t>] + b_u)          update gate (the step API calls W_u "Wi", b_u "bi")
     c̃<t>  = tanh(W_c [a<t-1>; x<t>] + b_c)       candidate
     c<t>  = Γu<t> * c̃<t> + Γf<t> * c<t-1>
     Γo<t> = σ(W_o [a<t-1>; x<t>] + b_o)          output gate
@@ -59,7 +59,7 @@ class LSTM(Cell):
     )
     display = ("c_tilde", "gamma_u", "gamma_f", "gamma_o")
     state = ("a", "c")
-    seed_weight = "Wf"
+    course_weight = "Wf"
     # The state update as the notes write it; fields are trace keys at step t (c_prev: c<t-1>),
     # ":p" puts a negative number in parentheses.
     updates = (

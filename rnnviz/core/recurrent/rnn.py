@@ -3,7 +3,7 @@
     z<t> = W_aa a<t-1> + W_ax x<t> + b_a          W_aa (n_a, n_a), W_ax (n_a, n_x), b_a (n_a, 1)
     a<t> = g(z<t>),  g = tanh (the notes) or ReLU
 
-Shapes: x<t> (n_x, m), a<t> (n_a, m). The seed's parameter names: Wax, Waa, ba. The fused
+Shapes: x<t> (n_x, m), a<t> (n_a, m). The course's parameter names: Wax, Waa, ba. The fused
 loop reads the same equation as one row GEMM per step, a<t-1>^T W_aa^T, on top of the input
 projections of every step made at once (rnnviz.core.recurrent.base).
 """
@@ -46,7 +46,7 @@ class RNN(Cell):
 
     name = "rnn"
     state = ("a",)
-    seed_weight = "Wax"
+    course_weight = "Wax"
     backward_updates = (
         r"\frac{\partial L}{\partial a^{<t>}} = W_{ya}^T(\hat{y}^{<t>} - y^{<t>}) + "
         r"W_{aa}^T\, dz^{<t+1>}",
@@ -55,7 +55,7 @@ class RNN(Cell):
         r"\frac{\partial L}{\partial W_a} \mathrel{+}= dz^{<t>}\,[a^{<t-1>}; x^{<t>}]^T,\quad "
         r"\frac{\partial L}{\partial b_a} \mathrel{+}= dz^{<t>}",
     )
-    seed_head = "Wya"
+    course_head = "Wya"
 
     def __init__(self, activation="tanh"):
         if activation not in ("tanh", "relu"):
@@ -68,7 +68,7 @@ class RNN(Cell):
         a_next, cache = rnn_step(xt, state[0], params, edit, activation=self.activation)
         return (a_next,), cache
 
-    # -- parameters: the seed keeps W_aa and W_ax apart ------------------------------------
+    # -- parameters: the course keeps W_aa and W_ax apart ------------------------------------
 
     def param_shapes(self, n_a, n_x):
         return {"Wax": (n_a, n_x), "Waa": (n_a, n_a), "ba": (n_a, 1)}
@@ -137,7 +137,7 @@ class RNN(Cell):
         return out if g["dX"] is not None else {k: v for k, v in out.items() if k != "dx"}
 
     def weight_grad_factors(self, tape, grads):
-        """As Cell's; the seed keeps W_aa and W_ax apart: W_a = [W_aa | W_ax]."""
+        """As Cell's; the course keeps W_aa and W_ax apart: W_a = [W_aa | W_ax]."""
         (_, dz, a_prev), (_, _, X) = super().weight_grad_factors(tape, grads)["a"]
         return {"a": (("Waa", dz, a_prev), ("Wax", dz, X))}
 
@@ -157,7 +157,7 @@ class RNN(Cell):
 
         return pull
 
-    # -- the seed's per-step caches -------------------------------------------------------
+    # -- the course's per-step caches -------------------------------------------------------
 
     def step_cache(self, tape, parameters, t):
         a_prev = (tape.a0 if t == 0 else tape.A[t - 1]).T

@@ -1,7 +1,8 @@
-"""The seed's step-by-step API (`rnnviz.rnn_cell_forward`, ..., `rnnviz.lstm_backward`).
+"""The course's step-by-step API (`rnnviz.rnn_cell_forward`, ..., `rnnviz.lstm_backward`).
 
-The sequence functions (a loop of the cell functions) against the fused path, both against a naive NumPy re-implementation
-(tests/core/reference.py) and against finite differences; the exercise's published values.
+The sequence functions (a loop of the cell functions) against the fused path, both against a
+naive NumPy re-implementation (tests/core/reference.py) and against finite differences; the
+exercise's published values.
 """
 
 import numpy as np
@@ -14,20 +15,20 @@ from rnnviz.core.recurrent.base import cols, rows
 
 from . import reference as ref
 from .cases import (
-    SEED_CELL_KEYS,
-    SEED_CELLS,
-    SEED_PARAM_NAMES,
-    SEED_SEQ_KEYS,
+    COURSE_CELL_KEYS,
+    COURSE_CELLS,
+    COURSE_PARAM_NAMES,
+    COURSE_SEQ_KEYS,
     cell_backward_loop,
     cell_loop,
-    seed_parameters,
+    course_parameters,
     seq_backward,
     seq_forward,
 )
 from .reference import numeric_grad, rel_error
 
 N_X, N_A, N_Y, M, T_X = 3, 5, 2, 4, 6
-CELLS = SEED_CELLS
+CELLS = COURSE_CELLS
 
 @pytest.fixture
 def rng():
@@ -50,7 +51,7 @@ def test_the_fused_path_equals_the_course_loop(cell, rng):
     """The sequence functions loop over the cell functions (the readable path); the cell
     objects' fused loop (the fast path `Model` runs) makes the same states and, read back
     as the course's caches (`step_cache`), the same caches field by field."""
-    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    p = course_parameters(cell, rng, N_X, N_A, N_Y)
     x, a0 = inputs(rng)
     a, y, c, (step_caches, x_cached) = seq_forward(cell, x, a0, p)
     assert x_cached is x and len(step_caches) == T_X
@@ -81,7 +82,7 @@ def test_cache_field_names_follow_the_exercise():
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_sequence_forward_matches_numpy_reference(cell, rng):
-    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    p = course_parameters(cell, rng, N_X, N_A, N_Y)
     x, a0 = inputs(rng)
     a, y, c, (step_caches, _) = seq_forward(cell, x, a0, p)
     expected = ref.forward(cell, x, (a0, np.zeros_like(a0)), p)
@@ -103,14 +104,14 @@ def test_sequence_forward_matches_numpy_reference(cell, rng):
 @pytest.mark.parametrize("cell", CELLS)
 def test_sequence_shapes_and_dtypes(cell, rng):
     for dtype in (np.float32, np.float64):
-        p = seed_parameters(cell, rng, N_X, N_A, N_Y, dtype=dtype)
+        p = course_parameters(cell, rng, N_X, N_A, N_Y, dtype=dtype)
         x, a0 = inputs(rng, m=2, T=3)
         a, y, c, caches = seq_forward(cell, x.astype(dtype), a0.astype(dtype), p)
         assert a.shape == (N_A, 2, 3) and a.dtype == dtype
         assert y.shape == (N_Y, 2, 3) and y.dtype == dtype
         np.testing.assert_allclose(y.sum(axis=0), 1, rtol=1e-6)
         g = seq_backward(cell, np.ones_like(a), caches)
-        assert set(g) == SEED_SEQ_KEYS[cell]
+        assert set(g) == COURSE_SEQ_KEYS[cell]
         for k, v in g.items():
             assert v.dtype == dtype, k
 
@@ -121,7 +122,7 @@ def test_sequence_shapes_and_dtypes(cell, rng):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_cell_backward_keys(cell, rng):
-    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    p = course_parameters(cell, rng, N_X, N_A, N_Y)
     x, a0 = inputs(rng)
     _, _, caches = cell_loop(cell, x, a0, p)
     da = rng.standard_normal(a0.shape)
@@ -131,7 +132,7 @@ def test_cell_backward_keys(cell, rng):
         g = rnnviz.lstm_cell_backward(da, rng.standard_normal(a0.shape), caches[2])
     else:
         g = rnnviz.gru_cell_backward(da, caches[2])
-    assert set(g) == SEED_CELL_KEYS[cell]
+    assert set(g) == COURSE_CELL_KEYS[cell]
     for k, v in g.items():
         name = k[1:]
         if name in p:
@@ -141,14 +142,14 @@ def test_cell_backward_keys(cell, rng):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_cell_backward_loop_equals_sequence_backward(cell, rng):
-    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    p = course_parameters(cell, rng, N_X, N_A, N_Y)
     x, a0 = inputs(rng)
     da = rng.standard_normal((N_A, M, T_X))
     _, _, _, fused_caches = seq_forward(cell, x, a0, p)
     _, _, caches = cell_loop(cell, x, a0, p)
     g = seq_backward(cell, da, fused_caches)
     g_loop = cell_backward_loop(cell, da, caches)
-    assert set(g) == SEED_SEQ_KEYS[cell]
+    assert set(g) == COURSE_SEQ_KEYS[cell]
     assert set(g_loop) == set(g)
     for k in g:
         np.testing.assert_allclose(g[k], g_loop[k], rtol=1e-10, atol=1e-12, err_msg=k)
@@ -156,7 +157,7 @@ def test_cell_backward_loop_equals_sequence_backward(cell, rng):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_sequence_backward_accepts_a_list_of_cell_caches(cell, rng):
-    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    p = course_parameters(cell, rng, N_X, N_A, N_Y)
     x, a0 = inputs(rng)
     da = rng.standard_normal((N_A, M, T_X))
     _, _, _, fused_caches = seq_forward(cell, x, a0, p)
@@ -169,7 +170,7 @@ def test_sequence_backward_accepts_a_list_of_cell_caches(cell, rng):
 
 @pytest.mark.parametrize("cell", CELLS)
 def test_sequence_backward_matches_numpy_reference(cell, rng):
-    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    p = course_parameters(cell, rng, N_X, N_A, N_Y)
     x, a0 = inputs(rng)
     da = rng.standard_normal((N_A, M, T_X))
     *_, caches = seq_forward(cell, x, a0, p)
@@ -183,7 +184,7 @@ def test_sequence_backward_matches_numpy_reference(cell, rng):
 @pytest.mark.parametrize("cell", CELLS)
 def test_sequence_backward_matches_finite_differences(cell, rng):
     """J = Σ a * R for a random R, so ∂J/∂a = R is the upstream gradient `da`."""
-    p = seed_parameters(cell, rng, n_x=3, n_a=4, n_y=N_Y)
+    p = course_parameters(cell, rng, n_x=3, n_a=4, n_y=N_Y)
     x, a0 = inputs(rng, n_x=3, n_a=4, m=2, T=5)
     R = rng.standard_normal((4, 2, 5))
 
@@ -192,7 +193,7 @@ def test_sequence_backward_matches_finite_differences(cell, rng):
 
     g = seq_backward(cell, R, seq_forward(cell, x, a0, p)[3])
     errors = {"d" + k: rel_error(numeric_grad(J, p[k]), g["d" + k])
-              for k in SEED_PARAM_NAMES[cell]}
+              for k in COURSE_PARAM_NAMES[cell]}
     errors["dx"] = rel_error(numeric_grad(J, x), g["dx"])
     d0 = "dc0" if cell == "gru" else "da0"
     errors[d0] = rel_error(numeric_grad(J, a0), g[d0])
@@ -202,7 +203,7 @@ def test_sequence_backward_matches_finite_differences(cell, rng):
 @pytest.mark.parametrize("cell", CELLS)
 def test_cell_backward_matches_finite_differences(cell, rng):
     """One step, J = Σ a<t> * R (+ Σ c<t> * S for the LSTM): every key of the cell backward."""
-    p = seed_parameters(cell, rng, n_x=3, n_a=4, n_y=N_Y)
+    p = course_parameters(cell, rng, n_x=3, n_a=4, n_y=N_Y)
     xt, a_prev = rng.standard_normal((3, 2)), rng.standard_normal((4, 2))
     c_prev = rng.standard_normal((4, 2))
     R, S = rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
@@ -221,7 +222,7 @@ def test_cell_backward_matches_finite_differences(cell, rng):
     else:
         g = rnnviz.gru_cell_backward(R, rnnviz.gru_cell_forward(xt, a_prev, p)[2])
     errors = {"d" + k: rel_error(numeric_grad(J, p[k]), g["d" + k])
-              for k in SEED_PARAM_NAMES[cell]}
+              for k in COURSE_PARAM_NAMES[cell]}
     errors["dxt"] = rel_error(numeric_grad(J, xt), g["dxt"])
     errors["dprev"] = rel_error(numeric_grad(J, a_prev), g["dc_prev" if cell == "gru"
                                                           else "da_prev"])
@@ -361,7 +362,7 @@ def test_lstm_backward_takes_T_x_from_da_as_the_exercise():
     g = rnnviz.lstm_backward(da, caches)
     assert g["dx"].shape == (3, 10, 4)
     expected = cell_backward_loop("lstm", da, caches[0][:4])
-    for k in SEED_SEQ_KEYS["lstm"]:
+    for k in COURSE_SEQ_KEYS["lstm"]:
         np.testing.assert_allclose(g[k], expected[k], rtol=1e-12, atol=1e-14, err_msg=k)
     # full BPTT adds ∂L/∂a<t+1> and ∂L/∂c<t+1>: only step T_x = 4 equals the published value
     np.testing.assert_allclose(g["dx"][1][2], [0.00218254, 0.28205375, -0.48292508,
@@ -373,7 +374,7 @@ def test_lstm_backward_takes_T_x_from_da_as_the_exercise():
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("fused", [True, False], ids=["fused-caches", "cell-caches"])
 def test_every_backward_takes_T_x_from_da(cell, fused, rng):
-    p = seed_parameters(cell, rng, N_X, N_A, N_Y)
+    p = course_parameters(cell, rng, N_X, N_A, N_Y)
     x, a0 = inputs(rng)
     caches = seq_forward(cell, x, a0, p)[-1]
     if not fused:
@@ -383,7 +384,7 @@ def test_every_backward_takes_T_x_from_da(cell, fused, rng):
     g = seq_backward(cell, da, caches)
     expected = cell_backward_loop(cell, da, list(caches[0])[:T])
     assert g["dx"].shape == (N_X, M, T)
-    for k in SEED_SEQ_KEYS[cell]:
+    for k in COURSE_SEQ_KEYS[cell]:
         np.testing.assert_allclose(g[k], expected[k], rtol=1e-10, atol=1e-12, err_msg=k)
     with pytest.raises(ValueError, match="steps"):
         seq_backward(cell, rng.standard_normal((N_A, M, T_X + 1)), caches)
