@@ -6,8 +6,10 @@ On the shipped LSTM char LM (`rnnviz.load_pretrained("char-lm-lstm")`, n_a = 256
 reading (`predict`, the fused loop), and `predict(text, interventions=[...])` with one clamp of
 a<t>, one clamp of Γf, a mean ablation (means memoized after the first call, which reads the
 held-out reference once; that first call is reported apart) and a patch from a second sentence
-(its reading included). Median of `--runs` runs after one warm-up. Goal: ≤ 50 ms each
-(issue 21).
+(its reading included); then what the What if? page computes per change on the same
+sentence: `rnnviz.whatif.compare` with the intact trace given (the page reads it from the
+app's cache), i.e. the changed reading and the comparison. Median of `--runs` runs after one
+warm-up. Goal: ≤ 50 ms each (issue 21).
 """
 
 import argparse
@@ -56,6 +58,17 @@ def main():
         ms = median_ms(lambda ivs=ivs: m.predict(TEXT, interventions=ivs), args.runs)
         print(f"  {name:42s} {ms:7.1f} ms")
     print(f"  {'first mean ablation (reads the reference)':42s} {first_mean:7.1f} ms")
+    from rnnviz.whatif import Request, compare
+
+    intact = m.trace(TEXT)
+    page = {"page: clamp a, 1 unit (whatif.compare)": Request(units=(52,), value=0.5),
+            "page: Γf = 1, 3 units (whatif.compare)": Request(units=(3, 52, 100), value=1.0,
+                                                             quantity="gamma_f"),
+            "page: mean-ablate c, 5 units": Request(units=(1, 2, 3, 4, 5), value="mean",
+                                                    quantity="c")}
+    for name, req in page.items():
+        ms = median_ms(lambda req=req: compare(m, TEXT, req, intact=intact), args.runs)
+        print(f"  {name:42s} {ms:7.1f} ms")
 
 
 if __name__ == "__main__":

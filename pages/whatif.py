@@ -4,45 +4,60 @@ import numpy as np
 import streamlit as st
 
 import rnnviz_app as ui
-from rnnviz.attribution import METHODS, attribution
+from rnnviz.attribution import METHODS
+from rnnviz.core.trace import symbol
 from rnnviz.figures import whatif as figs
-from rnnviz.whatif import Request, compare, continuation_logprob
+from rnnviz.whatif import Request, compare, continuation_logprob, values
+from rnnviz_app import whatif_view as view
 
-K = "whatif."
-KEY_UNITS = K + "units"          # the Units page's "what does unit k do" button sets this
+K = view.K
 MODES = {"clamp": "Clamp to a value", "mean": "Mean-ablate", "patch": "Patch from sentence B"}
 METHOD_NAMES = {"grad_x_input": "gradient × input", "integrated_gradients":
                 "integrated gradients (64 steps)"}
 NOTE_PRED = ("Grey: what the network predicts as it is; orange: with your change. A unit that "
              "matters moves these bars; one that does not leaves them where they were, even "
              "if it correlates with something on the Units page.")
-NOTE_STATE = ("Δa<t> after the change. The units you set are listed first; the rows below "
-              "them are units the change reached through the recurrence: red = larger than "
-              "before, blue = smaller. A change that dies out fades to white over t.")
+NOTE_STATE = ("Left: {q} as computed; middle: with the change; right: the difference (red = "
+              "larger than before, blue = smaller). The values you set are outlined. Rows "
+              "that change without an outline are units the change reached through the "
+              "recurrence; a change that dies out fades to white over t. Click a row to add "
+              "or remove its unit.")
 NOTE_ATTR = ("Each token painted by its contribution to the chosen output (red: pushed it up, "
              "blue: down). Integrated gradients add up to ŷ(x) − ŷ(no input): the "
              "completeness error says how close the sum is; gradient × input has no such "
              "guarantee.")
 
 
-def _request(mode, units, T):
+def _md(s: str) -> str:
+    """A token of the user's text, safe inside Markdown."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>$~" else ch for ch in s)
+
+
+def _request(ctx, mode, units, where, intact):
     """The widgets for the chosen mode, as a Request."""
+    quantity, layer, direction = where
+    q = symbol(quantity)
+    T = ctx.steps.T_x
+    req = dict(units=tuple(units), quantity=quantity, layer=layer, direction=direction)
     if mode == "patch":
         source = ui.text_box("Sentence B (the source of the patched values)", K + "source",
                              "The cats")
-        t = st.slider("Patch step t (a<t> of B replaces a<t> of A)", 1, T, min(3, T),
+        t = st.slider(f"Patch step t ({q} of B replaces {q} of A)", 1, T, min(3, T),
                       key=K + "patch_t")
-        return Request(units=tuple(units), steps=(t,), source=source)
+        return Request(steps=(t,), source=source, **req)
     every = st.toggle("At every step", value=True, key=K + "every")
     steps = None
     if not every:
         lo, hi = ui.span_slider("Steps to change", K + "span", T, default=min(3, T))
         steps = tuple(range(lo, hi + 1))
     if mode == "mean":
-        return Request(units=tuple(units), value="mean", steps=steps)
-    value = st.slider("Clamp value v (a<t> lies in −1…1)", -1.0, 1.0, 0.0, 0.05,
-                      key=K + "value")
-    return Request(units=tuple(units), value=value, steps=steps)
+        name, means = view.reference_means(ctx.spec, ctx.model.kind, quantity, layer,
+                                           direction, ctx.text)
+        st.caption(f"Each unit is held at its mean of {q} over the {name}: the usual mean "
+                   "ablation.")
+        return Request(value="mean", steps=steps, means=means, **req)
+    value = view.clamp_value(quantity, float(np.abs(intact).max()))
+    return Request(value=value, steps=steps, **req)
 
 
 def _verbs(model, req, text) -> None:
@@ -65,29 +80,38 @@ def _verbs(model, req, text) -> None:
 
 def _show(model, cmp, out_t: int) -> None:
     labels = model.output_labels
-    title = (f"ŷ<{out_t}> after ‘{cmp.tokens[out_t - 1]}’"
-             if model.config.head == "many_to_many" else f"ŷ<T_x> over {len(labels)} classes")
+    st.markdown(f"**Prediction ŷ<{out_t}>** after ‘{_md(cmp.tokens[out_t - 1])}’, top 10"
+                if model.config.head == "many_to_many"
+                else f"**Prediction ŷ<T_x>** over {len(labels)} classes")
     ui.chart_with_note(figs.prediction_figure(labels, cmp.y_before[out_t - 1],
-                                              cmp.y_after[out_t - 1], title),
+                                              cmp.y_after[out_t - 1]),
                        key=K + "pred", note=NOTE_PRED)
     changed = float(np.abs(cmp.y_after[out_t - 1] - cmp.y_before[out_t - 1]).max())
     st.metric("Largest change of a probability at this step", f"{changed:.4f}")
-    ui.chart_with_note(figs.state_change_figure(cmp.tokens, cmp.a_before, cmp.a_after,
-                                                cmp.changed), key=K + "states", note=NOTE_STATE)
+    key = cmp.quantity + (f"_{cmp.direction}" if cmp.direction else "")
+    layer = f", layer {cmp.layer}" if model.config.layers > 1 else ""
+    st.markdown(f"**{symbol(key)}{layer}: intact, changed, and the difference** (units × "
+                "steps t)")
+    left, right = st.columns([4, 1], gap="medium")
+    with left:
+        ui.chart(figs.states_figure(cmp.before, cmp.after, cmp.changed, cmp.quantity,
+                                    symbol(key)), view.KEY_STATES, clickable=True)
+    with right:
+        ui.look_for(NOTE_STATE.format(q=symbol(key)))
 
 
-def _attribution(model, text, out_t, cmp) -> None:
+def _attribution(ctx, out_t, cmp) -> None:
     st.header("Which tokens made this prediction?", anchor="attribution", divider="gray")
-    method = st.radio("Method", METHODS, format_func=METHOD_NAMES.get,
-                      key=K + "method")
+    method = st.radio("Method", METHODS, format_func=METHOD_NAMES.get, key=K + "method")
     k = int(np.argmax(cmp.y_before[out_t - 1]))
     try:
-        att = attribution(model, text, k, method=method, step=out_t)
+        att = view.get_attribution(ctx.spec, ctx.text, k, method, out_t)
     except ValueError as e:
         st.error(str(e))
         return
-    ui.chart_with_note(figs.attribution_figure(att.tokens, att.scores, att.method, att.target,
-                                               att.step, att.completeness_error),
+    st.markdown(f"**{METHOD_NAMES[att.method]}** toward ŷ = ‘{_md(str(att.target))}’ at "
+                f"t = {att.step}; completeness error {100 * att.completeness_error:.2f}%")
+    ui.chart_with_note(figs.attribution_figure(att.tokens, att.scores),
                        key=K + "attribution", note=NOTE_ATTR)
     st.caption(f"ŷ = {att.f_x:.4f} on the sentence, {att.f_baseline:.4f} with no input; the "
                f"scores sum to {att.scores.sum():.4f}.")
@@ -97,24 +121,20 @@ def render() -> None:
     ui.ensure_frame()
     st.title("What if?")
     st.caption("Everything else in this app shows correlation. Here you change the network "
-               "while it reads and watch what follows: clamp units to a value, mean-ablate "
-               "them, or patch in their values from another sentence (Lakretz et al. 2019's "
-               "number units), then see which tokens the prediction rests on.")
+               "while it reads and watch what follows: clamp units of a<t>, c<t> or a gate "
+               "to a value, mean-ablate them, or patch in their values from another sentence "
+               "(Lakretz et al. 2019's number units), then see which tokens the prediction "
+               "rests on.")
     ctx = ui.page_context()
     model, text, T = ctx.model, ctx.text, ctx.steps.T_x
-    n_a = model.config.n_a
-    if model.config.bidirectional:
-        st.info("This model is bidirectional: it reads the whole sentence at once, so a "
-                "what-if change needs a one-direction model. Pick another in the sidebar.")
-        return
-    ui.keep_valid(KEY_UNITS, list(range(n_a)), [0], init=True)
-    units = st.multiselect(f"Units of a<t> (top layer, 0…{n_a - 1})", list(range(n_a)),
-                           key=KEY_UNITS, help="The Units page's suggestions open here.")
-    mode = st.radio("Change", list(MODES), format_func=MODES.get,
-                    key=K + "mode")
-    req = _request(mode, units, T)
+    where = view.pick_where(model)
+    units = view.pick_units(model.config.n_a)
+    mode = st.radio("Change", list(MODES), format_func=MODES.get, key=K + "mode",
+                    horizontal=True)
+    intact = ui.get_reading(ctx.spec, text).trace
     try:
-        cmp = compare(model, text, req)
+        req = _request(ctx, mode, units, where, values(model, intact, *where))
+        cmp = compare(model, text, req, intact=intact)
         st.session_state[K + "last"] = (ctx.spec, text, req, cmp)
     except ValueError as e:
         st.error(f"{e}. The charts below still show the last change that worked.")
@@ -127,7 +147,7 @@ def render() -> None:
     _show(model, cmp, out_t)
     if model.kind == "char_lm" and req.source is not None:
         _verbs(model, req, text)
-    _attribution(model, text, out_t, cmp)
+    _attribution(ctx, out_t, cmp)
 
 
 render()

@@ -109,3 +109,29 @@ def test_seed_summary_and_the_shipped_table():
     for byL in table["cells"].values():
         for cell in byL.values():
             assert cell["n"] >= 5 and 0 <= cell["min"] <= cell["mean"] <= cell["max"] <= 1
+
+
+def test_the_shipped_table_reaches_l_80_and_its_command_says_so():
+    table = seed_table()
+    for cell, byL in table["cells"].items():
+        assert sorted(byL) == [5, 10, 20, 40, 80], cell
+    assert table["command"].endswith("--distances 5 10 20 40 80")
+    assert table["settings"]["distances"] == [5, 10, 20, 40, 80]
+
+
+def test_added_runs_join_the_table_and_replace_their_own_seed():
+    from rnnviz.training.agreement_seeds import merge
+
+    settings = {"objective": "direct", "steps": 400, "seeds": [0, 1], "distances": [5]}
+    old = {"settings": settings, "command": "x", "runs": [
+        {"cell": "rnn", "L": 5, "seed": s, "accuracy": 1.0} for s in (0, 1)]}
+    new = {"settings": dict(settings, seeds=[1, 2], distances=[80]), "command": "y", "runs": [
+        {"cell": "rnn", "L": 5, "seed": 1, "accuracy": 0.5},
+        {"cell": "rnn", "L": 80, "seed": 2, "accuracy": 0.6}]}
+    got = merge(old, new)
+    assert [(r["L"], r["seed"], r["accuracy"]) for r in got["runs"]] == [
+        (5, 0, 1.0), (5, 1, 0.5), (80, 2, 0.6)]
+    assert got["settings"]["distances"] == [5, 80] and got["settings"]["seeds"] == [0, 1, 2]
+    assert got["command"].endswith("--distances 5 80 --seeds 0 1 2 --cells rnn")
+    with pytest.raises(ValueError, match="different settings"):
+        merge(old, {**new, "settings": dict(new["settings"], steps=100)})

@@ -29,28 +29,38 @@ REFERENCE_TOKENS = 10_000
 # rnnviz.models.shipped.PRETRAINED_DIR (shipped imports inuse, which imports this module)
 _PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
 _MEMO = "_unit_means_memo"
+_REFERENCE = "_default_reference"
+_MEMO_TEXTS = 8                    # references remembered per model
 
 
 def default_reference(m) -> str | None:
-    """The held-out text of a shipped model, None for any other (the text read is used)."""
+    """The held-out text of a shipped model, None for any other (the text read is used);
+    read once per model (memo)."""
     if m.source != "shipped":
         return None
-    if m.kind == "char_lm":
+    if _REFERENCE not in m.__dict__:
+        m.__dict__[_REFERENCE] = _heldout_text(m.kind)
+    return m.__dict__[_REFERENCE]
+
+
+def _heldout_text(kind: str) -> str | None:
+    """The held-out split of the shipped models of `kind` (None: a kind without one)."""
+    if kind == "char_lm":
         from rnnviz.data.corpus import load_corpus, read_heldout
         return read_heldout(_PRETRAINED) or load_corpus("valid")
-    if m.kind == "tagger":
+    if kind == "tagger":
         from rnnviz.data import ner
         return "\n".join(e.text for e in ner.split(seed=0).test)
-    if m.kind == "classifier":
+    if kind == "classifier":
         from rnnviz.data import sentiment
         return "\n".join(e.text for e in sentiment.split(seed=0).test)
     return None
 
 
 def _means(m, text: str, quantity: str, layer: int, direction: str) -> np.ndarray:
-    """(n_a,) means of one quantity of one layer and direction over `text` (memoized)."""
-    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), quantity, layer,
-           direction)
+    """(n_a,) means of one quantity of one layer and direction over `text` (memoized: one
+    reading of the reference gives the means of every quantity, layer and direction)."""
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     memo = m.__dict__.setdefault(_MEMO, {})
     if key not in memo:
         x, toks = m.encode(text)
@@ -59,8 +69,16 @@ def _means(m, text: str, quantity: str, layer: int, direction: str) -> np.ndarra
         x = x[:, :, :REFERENCE_TOKENS]
         state0 = None if m.config.bidirectional else m.state0
         trace = m.model.forward(x, state0=state0)
-        memo[key] = quantity_rows(trace, quantity, layer, direction).mean(axis=(0, 1))
-    return memo[key]
+        means = {}
+        for q in m.model.cell.quantities:
+            for l in range(1, m.config.layers + 1):
+                for d in m.config.directions:
+                    means[q, l, d] = quantity_rows(trace, q, l, d).mean(axis=(0, 1))
+                    means[q, l, d].flags.writeable = False
+        if len(memo) >= _MEMO_TEXTS:          # the oldest reference goes first
+            memo.pop(next(iter(memo), None), None)
+        memo[key] = means
+    return memo[key][quantity, layer, direction]
 
 
 def unit_means(m, corpus_text: str | None = None, quantity: str = "a", layer: int | None = None,

@@ -2,6 +2,8 @@
 
     OMP_NUM_THREADS=1 nice -n 10 python -m rnnviz.training.agreement_seeds   # the shipped table
     python -m rnnviz.training.agreement_seeds --seeds 0 1 --distances 5 10 --out /tmp/t.json
+    OMP_NUM_THREADS=1 nice -n 10 python -m rnnviz.training.agreement_seeds --distances 80 --add
+                                                    # one more distance, added to the table
 
 (One BLAS thread: the matrices are small, and threads fighting over a shared machine made
 each run ten times slower.)
@@ -44,6 +46,29 @@ def seed_table(path: str | Path = SHIPPED) -> dict:
                       for c, byL in cells.items()}}
 
 
+def merge(old: dict, new: dict) -> dict:
+    """The runs of `old` and `new` in one table (a run of `new` replaces the one of `old`
+    with the same cell, L and seed); its distances, seeds and command cover both. The other
+    settings must agree, or the table would mix experiments."""
+    keep = {k: v for k, v in old["settings"].items() if k not in ("distances", "seeds")}
+    if keep != {k: v for k, v in new["settings"].items() if k not in ("distances", "seeds")}:
+        raise ValueError(f"different settings: {old['settings']} vs {new['settings']}")
+    key = lambda r: (r["cell"], r["L"], r["seed"])                          # noqa: E731
+    added = {key(r) for r in new["runs"]}
+    runs = [r for r in old["runs"] if key(r) not in added] + list(new["runs"])
+    runs.sort(key=lambda r: (r["L"], r["seed"]))
+    distances = sorted({r["L"] for r in runs})
+    seeds = sorted({r["seed"] for r in runs})
+    cells = list(dict.fromkeys(r["cell"] for r in runs))
+    command = f"{COMMAND} --distances {' '.join(map(str, distances))}"
+    if seeds != [0, 1, 2, 3, 4]:
+        command += f" --seeds {' '.join(map(str, seeds))}"
+    if cells != ["rnn", "gru", "lstm"]:
+        command += f" --cells {' '.join(cells)}"
+    return {"settings": dict(keep, seeds=seeds, distances=distances), "command": command,
+            "runs": runs}
+
+
 def run_sweep(cells, distances, seeds, steps: int, objective: str = "direct",
               attractors: int = 0, log=print, on_row=None) -> list[dict]:
     """One `train_agreement` run per (L, seed, cell); returns their rows (on_row(rows) after
@@ -78,6 +103,9 @@ def main(argv=None):
     ap.add_argument("--objective", default="direct")
     ap.add_argument("--attractors", type=int, default=0)
     ap.add_argument("--out", default=str(SHIPPED))
+    ap.add_argument("--add", action="store_true",
+                    help="add these runs to the table in --out (same settings) instead of "
+                         "replacing it")
     args = ap.parse_args(argv)
     cfg = AgreementConfig()
     settings = {"objective": args.objective, "attractors": args.attractors,
@@ -85,10 +113,14 @@ def main(argv=None):
                 "n_eval": cfg.n_eval, "seeds": args.seeds, "distances": args.distances}
     argv_text = " ".join(sys.argv[1:] if argv is None else argv)
 
+    old = json.loads(Path(args.out).read_text()) if args.add else None
+
     def save(rows):
-        Path(args.out).write_text(json.dumps(
-            {"settings": settings, "command": f"{COMMAND} {argv_text}".strip(), "runs": rows},
-            indent=1))
+        table = {"settings": settings, "command": f"{COMMAND} {argv_text}".strip(),
+                 "runs": rows}
+        if old is not None:
+            table = merge(old, table)
+        Path(args.out).write_text(json.dumps(table, indent=1))
 
     save(run_sweep(args.cells, args.distances, args.seeds, args.steps, args.objective,
                    args.attractors, log=lambda s: print(s, flush=True), on_row=save))

@@ -157,3 +157,20 @@ def test_mean_ablation_uses_the_reference_not_the_sentence():
 def test_what_the_cell_lacks_is_named(req, message):
     with pytest.raises(ValueError, match=message):
         compare(model("gru"), "abcd", req)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_a_patch_of_the_backward_direction_reaches_only_the_earlier_steps(cell):
+    """Patching c←<4> (LSTM) or a←<4> from another sentence changes ŷ<t> for t ≤ 4 only; from
+    the same sentence it changes nothing."""
+    m = model(cell, bidirectional=True)
+    q = "c" if cell == "lstm" else "a"
+    got = compare(m, "abcdefg", Request(units=(0, 3), steps=(4,), source="gfedcba",
+                                        quantity=q, direction="bwd"))
+    np.testing.assert_allclose(got.y_after[4:], got.y_before[4:], atol=1e-12)
+    assert not np.allclose(got.y_after[:4], got.y_before[:4])
+    src = m.trace("gfedcba")[f"{q}_bwd"][:, 0, :].T
+    np.testing.assert_allclose(got.after[3, [0, 3]], src[3, [0, 3]], atol=1e-12)
+    same = compare(m, "abcdefg", Request(units=(0, 3), steps=(4,), source="abcdefg",
+                                         quantity=q, direction="bwd"))
+    np.testing.assert_allclose(same.y_after, same.y_before, atol=1e-12)

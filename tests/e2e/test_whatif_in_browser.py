@@ -38,3 +38,54 @@ def test_whatif_page_clamps_patches_and_attributes(app_page, app_server, app_men
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert any(has_points(t) for t in chart_by_key(page, "whatif.states")["traces"])
     assert page.console_errors == []
+
+
+# Where unit `unit` of the states chart's first panel is drawn (its row at step t = 2), in
+# page coordinates, from Plotly's own axes.
+_ROW_AT_JS = r"""
+([sel, unit]) => {
+  const el = document.querySelector(sel);
+  const L = el._fullLayout, r = el.getBoundingClientRect();
+  return {x: r.left + L.xaxis._offset + L.xaxis.l2p(2),
+          y: r.top + L.yaxis._offset + L.yaxis.l2p(unit)};
+}
+"""
+
+
+def _chosen_units(page) -> list[str]:
+    tags = page.locator(f"{MAIN} .st-key-whatif-units .react-aria-ComboBox [data-tag]")
+    return [tags.nth(i).get_attribute("aria-label") for i in range(tags.count())]
+
+
+def test_a_click_on_a_row_of_the_states_chart_picks_its_unit(app_page, app_server, app_menu,
+                                                             wait_for_app):
+    page = app_page
+    page.goto(f"{app_server}/{app_menu['What if?']}", wait_until="domcontentloaded")
+    page.wait_for_selector(f"{MAIN} .st-key-whatif-states", state="attached",
+                           timeout=FIRST_RUN_MS)
+    wait_for_app(page, FIRST_RUN_MS)
+    assert _chosen_units(page) == ["0"]
+    changed = chart_by_key(page, "whatif.pred")["traces"][1]["y"]
+    unit = 5
+    sel = ".st-key-whatif-states .js-plotly-plot"
+    page.locator(sel).scroll_into_view_if_needed()
+    at = page.evaluate(_ROW_AT_JS, [sel, unit])
+    page.mouse.move(at["x"], at["y"])
+    page.mouse.click(at["x"], at["y"])
+    wait_for_app(page, FIRST_RUN_MS)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert _chosen_units(page) == ["0", "5"]
+    chart_by_key(page, "whatif.states")                       # drawn
+    outlined = page.evaluate("(sel) => document.querySelector(sel).layout.shapes"
+                             ".map((s) => s.y0 + 0.5)", sel)
+    assert {round(y) for y in outlined} == {0, unit}
+    assert chart_by_key(page, "whatif.pred")["traces"][1]["y"] != changed
+    # a second click on the same row removes the unit again
+    page.locator(sel).scroll_into_view_if_needed()
+    at = page.evaluate(_ROW_AT_JS, [sel, unit])
+    page.mouse.move(at["x"], at["y"])
+    page.mouse.click(at["x"], at["y"])
+    wait_for_app(page, FIRST_RUN_MS)
+    assert _chosen_units(page) == ["0"]
+    assert chart_by_key(page, "whatif.pred")["traces"][1]["y"] == changed
+    assert page.console_errors == []

@@ -1,0 +1,168 @@
+"""The What-if page's loop in a real browser: a change of the clamp → the last chart redrawn.
+
+    nice python benchmarks/whatif_loop.py [--runs 12] [--quiet 500]
+
+Starts its own ``streamlit run app.py`` (benchmarks/_browser_common.Server, killed at the
+end) and one headless system Chromium (viewport 1400 × 1000, one session), opens the What if?
+page on the default model and sentence (clamp of unit 0 of a<t> at every step), and times
+two actions, alternating so that every one changes the numbers:
+
+* slider: the clamp value's slider focused, ArrowRight or ArrowLeft pressed (one step of
+  0.05), the way a person nudges it from the keyboard;
+* typed: a value typed into "or type v" and Enter pressed.
+
+A MutationObserver records performance.now() of every DOM change in the main area and of
+every chart element's redraw (its ``data-drawn`` attribute: set once Plotly.react has
+drawn). An action is done when the script is not running, every chart has drawn what it last
+received and nothing in the main area changed for --quiet ms. Reported: from the key press
+to the last chart redrawn and to the last DOM change, median and p95 over --runs, and when
+the app's script run started and ended (its ``data-test-script-state``; the time before the
+start is the widget's own debounce and the message to the server), with the load average at
+the start and at the end (the machine is shared: say so beside the numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+from _browser_common import CHROMIUM, CHROMIUM_ARGS, Server, cpu_model
+from playwright.sync_api import sync_playwright
+
+INIT_JS = r"""
+(() => {
+  window.__mark = null; window.__lastMut = 0; window.__lastChart = 0; window.__runs = [];
+  new MutationObserver((muts) => {
+    const t = performance.now();
+    for (const m of muts) {
+      if (m.type === 'attributes' && m.attributeName === 'data-test-script-state') {
+        window.__runs.push({state: m.target.getAttribute('data-test-script-state'), t});
+      }
+      const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+      if (!el || !el.closest || !el.closest("[data-testid='stMain']")) continue;
+      window.__lastMut = t;
+      if (m.type === 'attributes' && m.attributeName === 'data-drawn') window.__lastChart = t;
+    }
+  }).observe(document, {subtree: true, childList: true, attributes: true,
+                        characterData: true});
+  document.addEventListener('keydown', (e) => {
+    if (window.__mark === null && ['ArrowLeft', 'ArrowRight', 'Enter'].includes(e.key)) {
+      window.__mark = performance.now();
+    }
+  }, true);
+})();
+"""
+
+DONE_JS = r"""
+(quiet) => {
+  const t0 = window.__mark;
+  if (t0 === null) return false;
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stSpinner']")) {
+    return false;
+  }
+  const charts = [...document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot")];
+  if (!charts.length || !charts.every((el) => el._fullLayout
+      && (el.dataset.revision === undefined || el.dataset.drawn === el.dataset.revision))) {
+    return false;
+  }
+  if (performance.now() - Math.max(window.__lastMut, t0) < quiet) return false;
+  const runs = window.__runs.filter((r) => r.t >= t0);
+  const start = runs.find((r) => r.state === 'running');
+  const end = [...runs].reverse().find((r) => r.state === 'notRunning');
+  return {chart: window.__lastChart >= t0 ? window.__lastChart - t0 : null,
+          dom: window.__lastMut >= t0 ? window.__lastMut - t0 : null,
+          start: start ? start.t - t0 : null, end: end ? end.t - t0 : null};
+}
+"""
+
+
+def p95(values: list[float]) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
+
+
+def _median(runs: list[dict], field: str) -> str:
+    values = [r[field] for r in runs if r[field] is not None]
+    return f"{statistics.median(values):.0f} ms" if values else "–"
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+STATE_JS = r"""
+() => ({mark: window.__mark, script: document.querySelector("[data-testid='stApp']")
+          .getAttribute('data-test-script-state'),
+        charts: [...document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot")]
+          .map((el) => [el.dataset.revision, el.dataset.drawn])})
+"""
+
+
+def act(page, press, quiet: int) -> dict:
+    page.evaluate("() => { window.__mark = null; }")
+    press()
+    try:
+        return page.wait_for_function(DONE_JS, arg=quiet, timeout=120_000,
+                                      polling=25).json_value()
+    except Exception:
+        print("not done after 120 s:", page.evaluate(STATE_JS))
+        raise
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=12)
+    ap.add_argument("--quiet", type=int, default=500)
+    args = ap.parse_args()
+    load_start = load()
+    server = Server()
+    results: dict[str, list[dict]] = {"slider": [], "typed": []}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.add_init_script(INIT_JS)
+            page.goto(server.base_url, wait_until="domcontentloaded")
+            page.locator("[data-testid='stSidebarNavLink']", has_text="What if?").first.click(
+                timeout=120_000)
+            page.wait_for_selector(".st-key-whatif-pred .js-plotly-plot", timeout=120_000)
+            main_area = page.locator("[data-testid='stMain']")
+            slider = main_area.locator("[data-testid='stSlider']").filter(
+                has_text="Clamp value v").locator("input[type='range'], [role='slider']").first
+            typed = main_area.get_by_label("or type v", exact=True)
+            act(page, lambda: (slider.focus(), slider.press("ArrowRight")), args.quiet)  # warm
+            for i in range(args.runs):
+                key = "ArrowLeft" if i % 2 == 0 else "ArrowRight"
+                results["slider"].append(act(page, lambda k=key: slider.press(k), args.quiet))
+            for i in range(args.runs):
+                typed.fill("0.3" if i % 2 == 0 else "-0.3")
+                results["typed"].append(act(page, lambda: typed.press("Enter"), args.quiet))
+            if main_area.locator("[data-testid='stException']").count():
+                print("an exception box is on the page")
+                return 1
+            browser.close()
+    finally:
+        server.stop()
+    print(f"What if? page, char model of the sidebar's default, {args.runs} runs per action; "
+          f"{cpu_model()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"load average (1, 5, 15 min): {load_start} at the start, {load()} at the end")
+    print("| action | to the last chart redrawn: median / p95 | to the last DOM change: "
+          "median / p95 | script run starts (median) | script run ends (median) |\n"
+          "|---|---|---|---|---|")
+    for name, runs in results.items():
+        chart = [r["chart"] for r in runs if r["chart"] is not None]
+        dom = [r["dom"] for r in runs if r["dom"] is not None]
+        missing = len(runs) - len(chart)
+        print(f"| {name} | {statistics.median(chart):.0f} / {p95(chart):.0f} ms"
+              f"{f' ({missing} without a redraw)' if missing else ''} | "
+              f"{statistics.median(dom):.0f} / {p95(dom):.0f} ms | "
+              f"{_median(runs, 'start')} | {_median(runs, 'end')} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
