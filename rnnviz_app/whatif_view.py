@@ -161,9 +161,17 @@ def get_attribution(spec, text: str, target: int, method: str, step: int):
 def reference_means(spec, kind: str, quantity: str, layer, direction,
                     text: str) -> tuple[str, tuple]:
     """(what the means were taken over, the (n_a,) means) for a mean ablation: the held-out
-    corpus of the model's kind; a model of a kind without one, the sentence (said so)."""
+    corpus of the model's kind (a model trained on the agreement task: held-out sentences of
+    that task); a model of a kind without one, the sentence (said so)."""
+    card = ui.get_model(spec).card or {}
     try:
-        name, corpus = ui.get_heldout(kind)
+        if card.get("task") == "agreement":       # trained on the agreement task: its sentences
+            from rnnviz.training.agreement import reference_text
+
+            name, corpus = "held-out agreement sentences of the task it was trained on", \
+                reference_text(card)
+        else:
+            name, corpus = ui.get_heldout(kind)
     except ValueError:
         name, corpus = "sentence itself (this kind of model has no held-out corpus)", text
     with st.spinner(f"Reading the {name} once for the units' means…"):

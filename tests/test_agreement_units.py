@@ -135,3 +135,16 @@ def test_added_runs_join_the_table_and_replace_their_own_seed():
     assert got["command"].endswith("--distances 5 80 --seeds 0 1 2 --cells rnn")
     with pytest.raises(ValueError, match="different settings"):
         merge(old, {**new, "settings": dict(new["settings"], steps=100)})
+
+
+def test_the_reference_of_an_agreement_model_is_held_out_sentences_of_its_task():
+    from rnnviz.training.agreement import reference_text, vocab
+
+    card = {"distance": 10, "attractors": 1, "seed": 0}
+    text = reference_text(card, n=50)
+    v = vocab()
+    words = text.split()
+    assert all(w in v.stoi for w in words)                      # every word is the task's
+    assert words.count("was") + words.count("were") == 50      # one verb per sentence
+    assert reference_text(card, n=50) == text                  # its own seeded stream
+    assert reference_text(dict(card, seed=1), n=50) != text

@@ -167,6 +167,18 @@ def _encode(v: Vocab, pairs: Sequence[tuple[str, str]]) -> tuple[list[np.ndarray
     return ids, labels
 
 
+def reference_text(card: dict, n: int = 200) -> str:
+    """Held-out agreement sentences for a model trained on the task (its `card`: distance,
+    attractors, seed), one text: the reference of a mean ablation ("mean" = the unit's mean
+    over sentences of the task it was trained on). Drawn from their own stream (seed, 3),
+    never the training or the evaluation sentences."""
+    rng = np.random.default_rng([int(card.get("seed", 0)), 3])
+    distance = card.get("distance", (1, 10))
+    pairs = agreement_task(distance, n, rng,
+                           fit_attractors(int(card.get("attractors", 0)), distance))
+    return " ".join(f"{sentence} {verb}" for sentence, verb in pairs)
+
+
 class AgreementTask:
     """The agreement experiment as a task for `Race`: models, batches, held-out accuracy.
 
