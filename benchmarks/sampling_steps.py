@@ -44,7 +44,7 @@ SHOWN_JS = r"""
   const s = Number(slider.value);
   const title = (topk._fullLayout.title || {}).text || '';
   const notes = (hidden._fullLayout.annotations || []).map((a) => a.text || '').join(' ');
-  if (!notes.includes(`(step ${s})`)) return null;
+  if (!notes.includes(`a<${s}>`)) return null;
   if (want !== null && (s !== want || !title.includes(`ŷ<${want + window.__base}>`)))
     return null;
   return {s, title};

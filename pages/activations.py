@@ -7,6 +7,7 @@ import rnnviz_app as ui
 from rnnviz.core import analysis
 from rnnviz.core.trace import split_key
 from rnnviz.figures import activations as figs
+from rnnviz_app import activations_view
 from rnnviz_app.notes import ACTIVATIONS as NOTES
 from rnnviz_app.notes import heatmap_note
 
@@ -37,13 +38,6 @@ def _heatmap(spec, text, key, keys, layer=None, cells=LIGHT_CELLS):
 
 
 @ui.cache_figure
-def _top_k(spec, text, title):
-    return figs.top_k_figure(ui.get_trace(spec, text), ui.get_model(spec).output_labels,
-                             targets=ui.get_steps(spec, text).targets, k=5, title=title,
-                             target_name=NOTES["target_name"][ui.get_model(spec).kind])
-
-
-@ui.cache_figure
 def _saturation(spec, text, layer=None):
     return figs.saturation_figure(ui.get_trace(spec, text, layer))
 
@@ -51,18 +45,16 @@ def _saturation(spec, text, layer=None):
 def _inputs(ctx, steps) -> None:
     st.header(r"1. The input: tokens and one-hot x\<t\>", anchor="input", divider="gray")
     n_unk = int(steps.unk.sum())
-    c1, c2 = st.columns([2, 3], gap="medium")
-    with c1:
-        st.dataframe(figs.tokens_table(steps), hide_index=True,
-                     height=min(400, 38 + 35 * steps.T_x), key="activations.tokens")
-        st.caption(
-            f"T_x = {steps.T_x} steps, vocabulary |V| = n_x = {ctx.model.config.n_x}. "
-            + (f"{n_unk} token(s) are not in the vocabulary and read as "
-               f"{ui.md(ctx.model.unknown_input())}." if n_unk
-               else "Every token is in the vocabulary."))
-    with c2:
-        ui.chart(_onehot(ctx.spec, ctx.text), key="activations.onehot")
-        ui.look_for(NOTES["onehot"].format(unk=ui.md(ctx.model.unknown_input())))
+    # The table over the full width (its five columns fit at 1024 px), then x<t> and its note.
+    st.dataframe(figs.tokens_table(steps), hide_index=True,
+                 height=min(400, 38 + 35 * steps.T_x), key="activations.tokens")
+    st.caption(
+        f"T_x = {steps.T_x} steps, vocabulary |V| = n_x = {ctx.model.config.n_x}. "
+        + (f"{n_unk} token(s) are not in the vocabulary and read as "
+           f"{ui.md(ctx.model.unknown_input())}." if n_unk
+           else "Every token is in the vocabulary."))
+    ui.chart_with_note(_onehot(ctx.spec, ctx.text), key="activations.onehot",
+                       note=NOTES["onehot"].format(unk=ui.md(ctx.model.unknown_input())))
 
 
 def _heatmaps(ctx, trace, keys, layer=None) -> None:
@@ -139,12 +131,8 @@ def render() -> None:
     _heatmaps(ctx, trace, keys, layer)
     _one_unit(ctx, trace, steps, keys, layer)
 
-    st.header("4. What the model predicts next", anchor="predictions", divider="gray")
-    kind, random = ctx.model.kind, ctx.spec.is_random
-    ui.chart_with_note(_top_k(ctx.spec, ctx.text, NOTES["topk_title"].format(NOTES["what"][kind])),
-                       key="activations.topk", note=(
-                           NOTES["topk_lm"] + NOTES["topk_random" if random else "topk_trained"]
-                           if kind == "char_lm" else NOTES["topk_other"] + steps.target_note))
+    activations_view.predictions(ctx)
+    random = ctx.spec.is_random
 
     st.header("5. Gate saturation", anchor="saturation", divider="gray")
     ui.chart_with_note(

@@ -6,7 +6,6 @@ import numpy as np
 import streamlit as st
 
 import rnnviz_app as ui
-from rnnviz.figures import bidirectional as bifigs
 from rnnviz.figures import types as figs
 from rnnviz.figures.common import printable
 from rnnviz_app import your_model
@@ -55,18 +54,15 @@ def many_to_many() -> None:
         return
     words = list(reading.steps.labels)
     p_name = np.asarray(reading.trace["y_hat"][1, 0, :], dtype=np.float64)
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        ui.chart(architecture("many_to_many", tuple(words), tuple(f"{p:.2f}" for p in p_name),
-                              tuple(bool(p > 0.5) for p in p_name)), key="types.many_to_many")
-        ui.unknown_words_note(reading.steps)
-    with right:
-        ui.look_for(NOTES["many_to_many"])
-        st.page_link("pages/bidirectional.py", label="Why it reads backwards too: "
-                     "Bidirectional context")
-    ui.chart(bifigs.fig_tagger_probs(words, {"ner-bilstm": p_name},
-                                     title="ŷ<t> = P(name) for every word",
-                                     colors=[bifigs.FWD]), key="types.tagger_probs")
+    # Diagrams over the full width (a word's label has room), their notes beside the chart
+    # of the outputs below.
+    ui.chart(architecture("many_to_many", tuple(words), tuple(f"{p:.2f}" for p in p_name),
+                          tuple(bool(p > 0.5) for p in p_name)), key="types.many_to_many")
+    ui.unknown_words_note(reading.steps)
+    ui.chart_with_note(figs.fig_name_probs(words, p_name), key="types.tagger_probs",
+                       note=NOTES["many_to_many"], ratio=(3, 2))
+    st.page_link("pages/bidirectional.py", label="Why it reads backwards too: "
+                 "Bidirectional context")
 
 
 @st.fragment
@@ -88,13 +84,10 @@ def many_to_one() -> None:
     running = np.asarray(reading.trace["y_hat"][:, 0, :], dtype=np.float32)
     probs, labels, words = running[:, -1].astype(np.float64), model.labels, reading.steps.labels
     k = int(np.argmax(probs))
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        ui.chart(architecture("many_to_one", tuple(words), (f"{labels[k]} ({probs[k]:.2f})",)),
-                 key="types.many_to_one")
-        ui.unknown_words_note(reading.steps)
-    with right:
-        ui.look_for(NOTES["many_to_one"])
+    ui.chart(architecture("many_to_one", tuple(words), (f"{labels[k]} ({probs[k]:.2f})",)),
+             key="types.many_to_one")
+    ui.unknown_words_note(reading.steps)
+    ui.look_for(NOTES["many_to_one"])
     left, right = st.columns(2, gap="medium")
     with left:
         ui.chart(figs.fig_star_probs(probs, labels), key="types.stars")
@@ -122,13 +115,10 @@ def one_to_many() -> None:
         return
     prefix, chars = generate(lm_name, start, int(seed))
     first = "∅" if not prefix else (prefix if len(prefix) <= 10 else "…" + prefix[-9:])
-    left, right = st.columns([3, 2], gap="medium")
-    with left:
-        ui.chart(architecture("one_to_many", (first,), tuple(chars)), key="types.one_to_many")
-    with right:
-        ui.look_for(NOTES["one_to_many"])
-        st.page_link("pages/sampling.py", label="Every step, with temperature and top-k: "
-                     "Sampling")
+    ui.chart(architecture("one_to_many", (first,), tuple(chars)), key="types.one_to_many")
+    ui.look_for(NOTES["one_to_many"])
+    st.page_link("pages/sampling.py", label="Every step, with temperature and top-k: "
+                 "Sampling")
     st.code(printable(prefix + "".join(chars)), language=None, wrap_lines=True)
 
 

@@ -11,6 +11,8 @@ All take a Trace (and plain options) and return a Plotly figure or a string; no 
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -36,11 +38,14 @@ from rnnviz.figures.common import (
     step_categories,
     step_ticks,
     sym,
+    title_over_legend,
     token_text,
     token_ticks,
     unit_rgba,
     visible_token,
 )
+
+TARGET_COLOUR = "#ff7f0e"      # the frame on the target's cell (top-k chart)
 
 # Quantities shown as heatmaps, in the order of the seed's equations.
 HEATMAP_ORDER = ("a", "c", "c_tilde", "gamma_f", "gamma_u", "gamma_o", "gamma_r", "z_a")
@@ -86,8 +91,7 @@ def onehot_figure(trace, vocab_labels, *, example=0, max_rows=60, height=None) -
         hovertemplate="%{x}<br>vocabulary index %{y}<br>x&lt;t&gt; entry = %{z:.0f}"
                       "<extra></extra>",
     )]
-    title = (f"{sym('x')} one-hot: {len(used)} of n_x = {n_x} rows used "
-             f"(the other {n_x - len(used)} are all 0)")
+    title = f"{sym('x')}: {len(used)} of n_x = {n_x} rows used"      # the others are all 0
     lay = layout(title, height or max(180, 70 + 16 * len(used)),
                  xaxis=token_ticks(labels, title="t (token read)"),
                  yaxis=dict(title=dict(text="index in V"), autorange="reversed",
@@ -181,27 +185,41 @@ def unit_text_html(text, spans, values, *, symbol_text="a<t>", unit=0, labels=No
 # -- predictions -----------------------------------------------------------------------------
 
 
-# Special tokens are too wide for a cell; the hover and the page's note spell them out.
-_CELL_SPECIALS = {"<UNK>": "�", "<EOS>": "⊣"}
+def _cell_text(label: str, max_len: int = 8) -> str:
+    """A class as a cell shows it: the vocabulary's own text, special tokens too ("<UNK>")."""
+    return token_text(label, max_len)
 
 
-def _cell_text(label: str) -> str:
-    return _CELL_SPECIALS.get(label) or token_text(label, 6)
+TOP_K_COLUMNS = 30       # steps on screen at most: cells wide enough for a 1-2 letter label
+TOP_K_PLOT_PX = 265      # the plot area at 1024 px (measured in Chromium: 267 px)
 
 
-TOP_K_COLUMNS = 30       # steps on screen at once: cells wide enough for a 6-letter label
+def top_k_font(names) -> int:
+    """The cells' font size: 13 px for labels of up to 2 characters, 11 px for longer ones."""
+    longest = max((len(html.unescape(n)) for n in names), default=1)
+    return 13 if longest <= 2 else 11
+
+
+def top_k_columns(names, font: int) -> int:
+    """How many steps fit on screen when every cell holds its longest label (~0.62 em a
+    character, 8 px of padding) in a plot `TOP_K_PLOT_PX` wide: 4..`TOP_K_COLUMNS`."""
+    longest = max((len(html.unescape(n)) for n in names), default=1)
+    cell_px = 0.62 * font * longest + 8
+    return int(np.clip(TOP_K_PLOT_PX // cell_px, 4, TOP_K_COLUMNS))
 
 
 def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
                  title=None, target_name: str = "the true next token") -> go.Figure:
     """The k most likely classes of ŷ<t> at each step: rows = rank, columns = t.
 
-    Cell colour = probability, text = the predicted token in black or white, whichever
+    Cell colour = probability, text = the predicted class in black or white, whichever
     reads better on the cell. targets: (T_x,) class that step t should predict (-1 = none),
-    named `target_name` in the legend;
-    when it is in the top k its cell gets a ring, and the hover always says its rank and
-    probability. At most `TOP_K_COLUMNS` steps are on screen (drag sideways for the rest),
-    so a cell stays wide enough to read for a sentence of any length.
+    named `target_name` in the legend; when it is in the top k its cell gets an orange
+    frame exactly on the cell's edges (a shape from t - 0.5 to t + 0.5, rank - 0.5 to
+    rank + 0.5), and the hover always says its rank and probability. As many steps are on
+    screen as cells wide enough for the longest label (`top_k_columns`; drag sideways for
+    the rest), so a label never prints over its neighbour. `title` (short) goes in the
+    chart; the page says the rest above it.
     """
     y = np.asarray(trace["y_hat"][:, example, :], dtype=np.float64)     # (n_y, T)
     n_y, T = y.shape
@@ -212,13 +230,16 @@ def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
     labels = trace.token_labels()
     steps = list(range(1, T + 1))
     names = [[_cell_text(output_labels[top[r, t]]) for t in range(T)] for r in range(k)]
+    flat = [n for row in names for n in row]
+    font = top_k_font(flat)
     ranks = list(range(1, k + 1))
     if targets is not None:
         targets = np.asarray(targets)
         rank_of = (np.argsort(-y, axis=0, kind="stable") == targets[None, :]).argmax(axis=0)
         t_info = [
-            (f"target {token_text(output_labels[targets[t]], 8)}: rank {rank_of[t] + 1}, "
-             f"p = {y[targets[t], t]:.3f}") if targets[t] >= 0 else "no target"
+            (f"{escape_plotly(target_name)} {token_text(output_labels[targets[t]], 12)}: "
+             f"rank {rank_of[t] + 1}, p = {y[targets[t], t]:.3f}") if targets[t] >= 0
+            else "no target"
             for t in range(T)
         ]
     else:
@@ -232,32 +253,40 @@ def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
                    for r in range(k)],
         hovertemplate="%{customdata}<br>#%{y}: %{hovertext}  p = %{z:.3f}<extra></extra>",
     )]
+    shapes = []
     if targets is not None:
         hit = [(t, int(rank_of[t])) for t in range(T) if targets[t] >= 0 and rank_of[t] < k]
+        # One frame per hit, on the cell's own edges (a marker's size is in pixels and
+        # straddles the neighbours on a narrow chart); a legend-only trace names them.
+        shapes = [dict(type="rect", xref="x", yref="y", x0=t + 0.5, x1=t + 1.5, y0=r + 0.5,
+                       y1=r + 1.5, line=dict(color=TARGET_COLOUR, width=2.5),
+                       fillcolor="rgba(0,0,0,0)", layer="above") for t, r in hit]
         if hit:
             data.append(dict(
-                type="scatter", x=[t + 1 for t, _ in hit], y=[r + 1 for _, r in hit],
-                mode="markers", name=target_name, hoverinfo="skip",
-                marker=dict(symbol="square-open", size=30, color="#ff7f0e",
-                            line=dict(width=2)),
+                type="scatter", x=[None], y=[None], mode="markers", name=target_name,
+                hoverinfo="skip", marker=dict(symbol="square-open", size=12,
+                                              color=TARGET_COLOUR, line=dict(width=2)),
             ))
     # The labels as a text layer, one colour per cell (a heatmap's text has one colour).
     inks = [ink(scale_colour(PROBABILITY, float(v))) for v in p.ravel()]
     data.append(dict(
         type="scatter", mode="text", x=[t for _ in ranks for t in steps],
-        y=[r for r in ranks for _ in steps], text=[n for row in names for n in row],
-        textfont=dict(size=13, color=inks), hoverinfo="skip", showlegend=False,
+        y=[r for r in ranks for _ in steps], text=flat,
+        textfont=dict(size=font, color=inks), hoverinfo="skip", showlegend=False,
         name="predicted tokens"))
-    shown = min(T, TOP_K_COLUMNS)
-    more = (f" (steps 1–{shown} of {T}: drag sideways for the rest)" if T > shown else "")
-    title = (title or f"Top-{k} of {sym('y_hat')} at each step") + more
-    lay = layout(title, 110 + 40 * k, showlegend=True, dragmode="pan",
+    shown = min(T, top_k_columns(flat, font))
+    more = f" (steps 1–{shown} of {T}: drag sideways)" if T > shown else ""
+    title = (title or f"Top-{k} of {sym('y_hat')}") + more
+    lay = layout(title, 130 + 40 * k, showlegend=bool(shapes), dragmode="pan",
+                 shapes=shapes,
                  legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
                  xaxis=dict(step_ticks(labels, max_ticks=T, max_len=6),
                             range=[0.5, shown + 0.5]),
                  yaxis=dict(autorange="reversed", title=dict(text="rank"), tickmode="array",
                             tickvals=ranks, ticktext=[f"#{r}" for r in ranks],
                             fixedrange=True))
+    if shapes:
+        title_over_legend(lay)
     return figure(data, lay, compact=True)
 
 
@@ -306,9 +335,9 @@ def saturation_figure(trace, *, example=0) -> go.Figure:
         )
         notes.append(dict(text=f"<b>{s}</b>", x=x0 + width / 2, y=1.0, xref="paper",
                           yref="paper", xanchor="center", yanchor="bottom", showarrow=False))
-    title = ("Gate saturation: fraction of steps each unit's gate is closed vs open"
-             if any_gate else
-             "Saturation of a&lt;t&gt;: fraction of steps at the low end vs the high end")
+    # Short: the page's heading and note say the rest ("fraction of steps ...").
+    title = ("Each unit: steps closed vs open" if any_gate
+             else "Each unit: steps at the low vs the high end")
     lay = layout(title, 340, annotations=notes, **lay_axes,
                  yaxis=dict(range=[-0.03, 1.03], tickformat=".0%",
                             title=dict(text=f"&gt; {hi:g} (open)" if any_gate else f"&gt; {hi:g}")))

@@ -44,6 +44,7 @@ from rnnviz.figures.forward_shapes import shape_rows  # noqa: F401  (re-exported
 
 MAX_FRAMES = 300
 TOP_Y = 8
+PANEL_TOP = 0.38         # the a<t> and ŷ<t> panels' titles (paper y), under the diagram
 
 # -- the diagram ---------------------------------------------------------------------------
 # Nodes: name -> (x, y, kind, label). kind: "gate" (σ, value in [0, 1]), "state" (value
@@ -342,37 +343,41 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
     direction_note = {"fwd": " (forward direction →)", "bwd": " (backward direction ←)"}
     title = (f"{cell.upper()} cell at step t, unit {unit}"
              f"{direction_note.get(direction, '')}: play, pause or drag the slider")
-    xaxis3 = dict(domain=[0.65, 0.96], anchor="y3", range=[0, p_max], tickformat=".0%",
+    # The diagram over the whole width on top (at 1024 px a unit is ~38 px, so every value
+    # label fits its box), a<t> and ŷ<t> side by side below it.
+    xaxis3 = dict(domain=[0.68, 0.98], anchor="y3", range=[0, p_max], tickformat=".0%",
                   title=dict(text="probability"))
-    height, top_px = 600, 50
-    y_controls, bottom = controls_below(height, top_px, label_band_px(xaxis3))
     heat_x = step_ticks(labels, max_ticks=30)
-    if "title" in heat_x:          # short ("every 2nd step labelled"), above the ŷ panel
+    if "title" in heat_x:          # short ("every 2nd step labelled"), under its own panel
         heat_x["title"] = dict(text=heat_x["title"]["text"].split(" (")[0], standoff=4)
+    height, top_px = 760, 50
+    y_controls, bottom = controls_below(height, top_px, max(label_band_px(xaxis3),
+                                                            label_band_px(heat_x)))
     lay = layout(
         title, height,
         annotations=ann + [
             # short: the right-hand panels get ~40 % of a chart that may be 640 px wide
-            dict(text=f"{sym('a')}, every unit, up to step t", x=0.6, y=1.0,
+            dict(text=f"{sym('a')}, every unit, up to step t", x=0, y=PANEL_TOP,
                  xref="paper", yref="paper", showarrow=False, xanchor="left",
                  yanchor="bottom", font=dict(size=13)),
-            dict(text=f"{sym('y_hat')}: top {k} classes at step t", x=0.6,
-                 y=0.31, xref="paper", yref="paper", showarrow=False, xanchor="left",
+            dict(text=f"{sym('y_hat')}: top {k} at step t", x=0.62,
+                 y=PANEL_TOP, xref="paper", yref="paper", showarrow=False, xanchor="left",
                  yanchor="bottom", font=dict(size=13)),
         ],
         shapes=shapes,
-        xaxis=dict(domain=[0, 0.52], range=[-0.4, DIAGRAM_W + 0.4], visible=False,
+        xaxis=dict(domain=[0, 1], range=[-0.4, DIAGRAM_W + 0.4], visible=False,
                    fixedrange=True, constrain="domain"),
-        yaxis=dict(domain=[0, 1], range=[-0.7, DIAGRAM_H + 0.3], visible=False,
+        yaxis=dict(domain=[0.46, 1], range=[-0.7, DIAGRAM_H + 0.3], visible=False,
                    fixedrange=True, scaleanchor="x", scaleratio=1, constrain="domain"),
-        xaxis2=dict(heat_x, domain=[0.6, 1], anchor="y2",
+        xaxis2=dict(heat_x, domain=[0, 0.54], anchor="y2",
                     range=[0.5, T + 0.5]),
-        yaxis2=dict(domain=[0.52, 0.98], anchor="x2", autorange="reversed",
+        yaxis2=dict(domain=[0, PANEL_TOP - 0.02], anchor="x2", autorange="reversed",
                     title=dict(text="unit")),
         xaxis3=xaxis3,
-        yaxis3=dict(domain=[0.06, 0.30], anchor="x3", autorange="reversed", tickmode="array",
-                    tickvals=list(range(1, k + 1)), ticktext=[f"#{i}" for i in range(1, k + 1)]),
-        margin=dict(l=20, r=20, t=top_px, b=bottom),
+        yaxis3=dict(domain=[0, PANEL_TOP - 0.02], anchor="x3", autorange="reversed",
+                    tickmode="array", tickvals=list(range(1, k + 1)),
+                    ticktext=[f"#{i}" for i in range(1, k + 1)]),
+        margin=dict(l=50, r=20, t=top_px, b=bottom),
         # Play runs from the step shown: Plotly only knows a "current" frame once one has
         # been played, so the list starts at start_t (fromcurrent continues after a drag).
         **animation_controls("▶ Play", [str(t + 1) for t in frames_t if t >= start],

@@ -41,6 +41,7 @@ from rnnviz.figures.common import (
     plotly_text,
     scale_colour,
     subplot_title,
+    title_over_legend,
     visible_char,
 )
 
@@ -79,6 +80,13 @@ def preference(log_p_a: float, log_p_b: float) -> dict:
     return {"winner": winner, "diff": d, "ratio": ratio}
 
 
+def step_t(step: int, n_prefix: int) -> int:
+    """The notes' t of sampling step `step` (1-based over the drawn characters): it has read
+    the prefix and step - 1 drawn characters, so ŷ<t> and a<t> have t = n_prefix + step - 1
+    (t = 0: the start state). The page's slider, charts and text all use this t."""
+    return n_prefix + step - 1
+
+
 def fig_topk(probs: np.ndarray, chosen_id: int, itos: Sequence[str], k: int = 10,
              step: int | None = None, model_probs: np.ndarray | None = None,
              n_prefix: int = 0) -> go.Figure:
@@ -89,8 +97,10 @@ def fig_topk(probs: np.ndarray, chosen_id: int, itos: Sequence[str], k: int = 10
     model's own ŷ<t>, drawn as grey bars beside it. If the drawn character is not among the k
     most likely it is added as a last bar, so the draw is always visible.
     step (1-based over the sampled characters) names the distribution ŷ<t>, t = n_prefix +
-    step - 1: the notes index ŷ<t> by the input x<t> just read, and sampling step s has read
-    the prefix and s - 1 drawn characters (ŷ<0>: the start state, before any character).
+    step - 1 (`step_t`): the notes index ŷ<t> by the input x<t> just read, and sampling step
+    s has read the prefix and s - 1 drawn characters (ŷ<0>: the start state, before any
+    character). The title is short (the page says the rest above the chart) and the legend
+    has its own band under it.
     """
     probs = np.asarray(probs, dtype=np.float64).ravel()
     k = max(1, min(int(k), probs.size))
@@ -100,7 +110,7 @@ def fig_topk(probs: np.ndarray, chosen_id: int, itos: Sequence[str], k: int = 10
     labels = char_labels([itos[i] for i in order])
     is_chosen = order == chosen_id
     pos = np.arange(len(order))
-    sym = "ŷ<t>" if step is None else f"ŷ<{n_prefix + step - 1}>"
+    sym = "ŷ<t>" if step is None else f"ŷ<{step_t(step, n_prefix)}>"
     custom = np.stack([labels, order.astype(str), np.where(is_chosen, "← drawn", "")], axis=1)
     data = []
     top = float(probs[order].max())
@@ -108,25 +118,26 @@ def fig_topk(probs: np.ndarray, chosen_id: int, itos: Sequence[str], k: int = 10
         mp = np.asarray(model_probs, dtype=np.float64).ravel()
         top = max(top, float(mp[order].max()))
         data.append(dict(
-            type="bar", x=pos, y=mp[order].astype(np.float32), name=f"{sym} of the model (T = 1)",
+            type="bar", x=pos, y=mp[order].astype(np.float32), name="model (T = 1)",
             marker=dict(color="#c7c7c7"), customdata=custom,
             hovertemplate="'%{customdata[0]}': model P = %{y:.4f}<extra></extra>"))
     data.append(dict(
         type="bar", x=pos, y=probs[order].astype(np.float32),
-        name="distribution sampled from (temperature, top-k)",
+        name="sampled from",
         marker=dict(color=[ACCENT if c else BASE for c in is_chosen]), customdata=custom,
         hovertemplate="'%{customdata[0]}' (index %{customdata[1]})<br>P = %{y:.4f} "
                       "%{customdata[2]}<extra></extra>",
         text=[f"{p:.2f}" for p in probs[order]], textposition="outside", cliponaxis=False))
     layout = dict(
-        title=dict(text=f"{sym}: the {k} most likely next characters (red: the one drawn)"),
+        title=dict(text=f"{sym}: top {k}, drawn in red", x=0, xref="paper", xanchor="left"),
         xaxis=dict(tickmode="array", tickvals=pos, ticktext=labels, tickfont=dict(size=15),
                    title=dict(text="candidate next character c")),
         yaxis=dict(title=dict(text="P(c)"), range=[0, min(1.12, 1.25 * top + 0.02)]),
         barmode="group", bargap=0.25, showlegend=model_probs is not None,
-        legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"),
         margin=dict(l=60, r=20, t=60, b=60), height=360,
     )
+    if model_probs is not None:
+        title_over_legend(layout)
     return figure(data, layout, compact=True)
 
 
@@ -144,7 +155,8 @@ def sample_text_html(chars: Sequence[str], p_chosen: np.ndarray, n_prefix: int =
     """The sampled text as HTML: the prefix on grey, each sampled character on the colour of
     the probability it was drawn with (`PROBABILITY`: 0 white, 1 dark blue), the character of
     `step` (1-based over the sampled ones) outlined in red and marked aria-current="step".
-    Hovering a character shows its step and P. A legend line follows.
+    Hovering a drawn character shows the distribution it came from, ŷ<t> with t =
+    `step_t(step, n_prefix)` (the page's one index), and P. A legend line follows.
 
     HTML because the page redraws this at every step: a few hundred spans cost the browser
     next to nothing, where a Plotly scatter with one SVG text per character was re-created
@@ -162,7 +174,8 @@ def sample_text_html(chars: Sequence[str], p_chosen: np.ndarray, n_prefix: int =
         parts.append(f"<span title='{tip}' style='background:{PREFIX_GREY};color:#333;"
                      f"{_BOX}'>{_char_html(ch)}</span>")
     for s, (ch, pc) in enumerate(zip(chars[n_prefix:], p, strict=False), start=1):
-        tip = f"step {s}: {escape_all(repr(visible_char(ch)))}, P = {pc:.3f}"
+        tip = (f"drawn from ŷ&lt;{step_t(s, n_prefix)}&gt;: {escape_all(repr(visible_char(ch)))}"
+               f", P = {pc:.3f}")
         colour = "#fff" if pc > 0.55 else "#222"
         current = (f" aria-current='step' style='outline:3px solid {ACCENT};outline-offset:1px;"
                    if s == step else " style='")
@@ -175,7 +188,8 @@ def sample_text_html(chars: Sequence[str], p_chosen: np.ndarray, n_prefix: int =
               f"border:1px solid #ccc'></span>0 "
               f"<span style='{sw};background:{scale_colour(PROBABILITY, 0.5)}'></span>0.5 "
               f"<span style='{sw};background:{scale_colour(PROBABILITY, 1.0)}'></span>1 · "
-              f"<span style='{sw};outline:3px solid {ACCENT}'></span>the step on the slider"
+              f"<span style='{sw};outline:3px solid {ACCENT}'></span>drawn from ŷ&lt;t&gt; at the "
+              f"slider's t"
               f"</div>")
     return ("<div style='direction:ltr;white-space:pre-wrap;font-family:ui-monospace,"
             "\"DejaVu Sans Mono\",monospace;font-size:1.0rem;line-height:1.9;"
@@ -188,7 +202,8 @@ def fig_hidden_state(A: np.ndarray, step: int, symbol: str = "a<t>",
 
     A: (n_a, S); step is 1-based over the sampled characters. The state of sampling step s
     has read the prefix and s - 1 drawn characters: it is a<t> with t = n_prefix + s - 1
-    (the notes index a<t> and ŷ<t> by the input x<t> just read; a<0> is the start state).
+    (`step_t`; the notes index a<t> and ŷ<t> by the input x<t> just read; a<0> is the start
+    state). The time axis, the frame and the titles all say that t.
     The colour range is symmetric around 0. With more than
     `max_units` units only the most active ones are drawn (`analysis.most_active_units`), so a wide
     model stays readable and its payload small.
@@ -202,15 +217,16 @@ def fig_hidden_state(A: np.ndarray, step: int, symbol: str = "a<t>",
     names = [f"unit {u}" for u in units]
     finite = A[np.isfinite(A)]
     zmax = float(max(1.0, np.abs(finite).max())) if finite.size else 1.0
-    at = symbol.replace("<t>", f"<{n_prefix + step - 1}>")
-    which = (f"{symbol}: the {k} most active of {n_a} units" if k < n_a
-             else f"{symbol} over the sampled steps")
+    t = step_t(step, n_prefix)
+    at = symbol.replace("<t>", f"<{t}>")
+    which = f"{k} most active of {n_a} units" if k < n_a else f"{symbol}, every unit"
     now = A[:, step - 1]
+    ts = np.arange(S) + n_prefix                 # the t of each sampled step
     data = [
-        dict(type="heatmap", z=A, x=np.arange(1, S + 1), y=names, zmin=-zmax, zmax=zmax,
+        dict(type="heatmap", z=A, x=ts, y=names, zmin=-zmax, zmax=zmax,
              colorscale=DIVERGING_SCALE,
              colorbar=dict(title=dict(text=symbol), thickness=12, x=1.01),
-             hovertemplate="step %{x}, %{y}<br>" + symbol + " = %{z:.3f}<extra></extra>"),
+             hovertemplate="t = %{x}, %{y}<br>" + symbol + " = %{z:.3f}<extra></extra>"),
         # One '#rrggbb' per bar, from the heatmap's scale: a numeric colour array on bars
         # makes the browser log one "Invalid color specifier" warning per bar and rerun.
         dict(type="bar", x=now, y=names, orientation="h", xaxis="x2", yaxis="y",
@@ -218,15 +234,14 @@ def fig_hidden_state(A: np.ndarray, step: int, symbol: str = "a<t>",
              hovertemplate="%{y}: %{x:.3f}<extra></extra>"),
     ]
     layout = dict(
-        xaxis=dict(domain=[0, 0.75], title=dict(text="step t (sampled characters)")),
-        xaxis2=dict(domain=[0.78, 0.98], range=[-zmax, zmax], anchor="y",
-                    title=dict(text=at)),
+        xaxis=dict(domain=[0, 0.75], title=dict(text="t (inputs read)")),
+        xaxis2=dict(domain=[0.78, 0.98], range=[-zmax, zmax], anchor="y", nticks=3,
+                    title=dict(text="value")),
         yaxis=dict(title=dict(text="unit (row of a<t>)"), type="category",
                    autorange="reversed"),
-        shapes=[dict(type="rect", xref="x", yref="paper", x0=step - 0.5, x1=step + 0.5, y0=0,
+        shapes=[dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=0,
                      y1=1, line=dict(color=ACCENT, width=2))],
-        annotations=[subplot_title(which, 0.375, 1.0),
-                     subplot_title(f"{at} (step {step})", 0.88, 1.0)],
+        annotations=[subplot_title(which, 0.375, 1.0), subplot_title(at, 0.88, 1.0)],
         height=min(640, max(280, 90 + 7 * k)), showlegend=False,
         margin=dict(l=80, r=20, t=40, b=50),
     )
@@ -276,11 +291,14 @@ def fig_logprob_compare(series: Sequence[tuple[str, Sequence[str], np.ndarray]])
         xaxis=xaxis,
         yaxis=dict(domain=[0.58, 1], anchor="x", title=dict(text="log P (nats)")),
         yaxis2=dict(domain=[0, 0.44], anchor="x", title=dict(text="log p (nats)")),
+        # Panel titles on the left, the legend on the right of the top band: never on each
+        # other at 1024 px.
         annotations=[
-            subplot_title("running sum: log P(c<1>, …, c<t>)", 0.5, 1.0),
-            subplot_title("per character: log P(c<t> | c<1>, …, c<t-1>)", 0.5, 0.45)],
+            dict(subplot_title("running sum: log P(c<1>, …, c<t>)", 0, 1.0), xanchor="left"),
+            dict(subplot_title("per character: log P(c<t> | c<1>, …, c<t-1>)", 0, 0.45),
+                 xanchor="left")],
         shapes=shapes, barmode="group", height=470, margin=dict(l=60, r=20, t=50, b=50),
-        legend=dict(orientation="h", y=1.1, x=0),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
     )
     return figure(data, layout, compact=True)
 
@@ -298,3 +316,12 @@ def step_figures(sample: dict, step: int, top_k: int = 0) -> tuple:
                  model_probs=sample["y_hat"][i], n_prefix=n_prefix),
         fig_hidden_state(sample["a"], step, n_prefix=n_prefix),
     )
+
+
+def preference_rows(rows: Sequence[dict]) -> list[dict]:
+    """`loaders.get_preferences` rows with headers that fit a 1024 px column: the model by
+    its architecture ("LSTM (char-lm-lstm)" -> "LSTM") and "P(A)/P(B)" for the ratio."""
+    return [{"model": str(r["model"]).split(" (")[0],
+             **{k: r[k] for k in ("log P(A)", "log P(B)", "bits/char A", "bits/char B",
+                                  "prefers")},
+             "ratio": r["P(preferred) / P(other)"]} for r in rows]

@@ -12,6 +12,7 @@ app passes a real sentence and the model's real outputs). `fig_star_probs` and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,10 @@ DECODER = "#fdd0a2"
 ELLIPSIS = "…"
 _Y_X, _Y_CELL, _Y_OUT = 0.0, 1.0, 2.0
 _HALF_W, _HALF_H = 0.32, 0.24
+# Labels longer than this many characters are staggered: every other column's label sits
+# STAGGER lower (inputs) or higher (outputs), so two neighbours never share a line and a
+# label may be up to two columns wide ("Hermione" beside "Granger").
+STAGGER_FROM, STAGGER = 4, 0.28
 
 
 @dataclass
@@ -76,6 +81,9 @@ def _draw(columns: Sequence[Column], title: str, note: str | None = None,
     shapes, ann = [], []
     hx, hy, htext = [], [], []
     n = len(columns)
+    x_low = staggered([c.x for c in columns])
+    y_high = staggered([c.y for c in columns])
+    x_font = 12 if n > 10 else 13
 
     def arrow(x0, y0, x1, y1, color="#666"):
         ann.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
@@ -85,7 +93,8 @@ def _draw(columns: Sequence[Column], title: str, note: str | None = None,
     for lo, hi, label, color in bands:
         shapes.append(dict(type="rect", x0=lo - 0.48, x1=hi + 0.48, y0=0.55, y1=1.45,
                            fillcolor=color, opacity=0.25, line_width=0, layer="below"))
-        ann.append(dict(x=(lo + hi) / 2, y=-0.32, text=label, showarrow=False,
+        ann.append(dict(x=(lo + hi) / 2, y=-0.32 - STAGGER * any(x_low), text=label,
+                        showarrow=False,
                         yanchor="top", font=dict(size=12, color="#555")))
     ann.append(dict(x=-0.9, y=_Y_CELL, text="a<0>", showarrow=False, font=dict(size=12)))
     arrow(-0.68, _Y_CELL, -_HALF_W, _Y_CELL)
@@ -108,20 +117,22 @@ def _draw(columns: Sequence[Column], title: str, note: str | None = None,
             end = i + 1 - (0.2 if columns[i + 1].ellipsis else _HALF_W)
             arrow(i + _HALF_W, _Y_CELL, end, _Y_CELL)
         if col.x is not None:
-            ann.append(dict(x=i, y=_Y_X, text=col.x, showarrow=False, yanchor="middle",
-                            font=dict(size=13, color="#999" if col.feedback else "#333")))
+            ann.append(dict(x=i, y=_Y_X - STAGGER * x_low[i], text=col.x, showarrow=False,
+                            yanchor="middle",
+                            font=dict(size=x_font, color="#999" if col.feedback else "#333")))
             arrow(i, _Y_X + 0.16, i, _Y_CELL - _HALF_H)
             hx.append(i)
             hy.append(_Y_X)
             fed = f" (= ŷ<{col.t - 1}>, fed back)" if col.feedback else ""
             htext.append(f"input x<{col.t}>{fed}: {col.x}")
         if col.y is not None:
-            ann.append(dict(x=i, y=_Y_OUT, text=col.y, showarrow=False,
-                            font=dict(size=13, color=col.y_color), yanchor="middle"))
+            ann.append(dict(x=i, y=_Y_OUT + STAGGER * y_high[i], text=col.y, showarrow=False,
+                            font=dict(size=x_font, color=col.y_color), yanchor="middle"))
             arrow(i, _Y_CELL + _HALF_H, i, _Y_OUT - 0.16)
             hx.append(i)
             hy.append(_Y_OUT)
-            htext.append(f"output ŷ<{col.t}> = g(W_y a<{col.t}> + b_y): {col.y}")
+            htext.append(f"output ŷ<{col.t}> = g(W_y a<{col.t}> + b_y): "
+                         f"{col.y.replace('<br>', ' ')}")
         if col.feedback and i > 0 and columns[i - 1].y is not None:
             # ŷ<t-1> becomes x<t>: a dotted line down to the next input.
             shapes.append(dict(type="line", x0=i - 1 + 0.12, y0=_Y_OUT - 0.14, x1=i - 0.14,
@@ -133,13 +144,33 @@ def _draw(columns: Sequence[Column], title: str, note: str | None = None,
     if note:
         ann.append(dict(x=0, y=-0.05, xref="paper", yref="paper", text=note, showarrow=False,
                         xanchor="left", yanchor="top", font=dict(size=12, color="#555")))
+    low = (-0.6 if bands else -0.3) - STAGGER * any(x_low)
     layout = dict(
         title=dict(text=title, font=dict(size=15)), shapes=shapes, annotations=ann,
-        xaxis=dict(visible=False, range=[-1.3, max(n, 3) - 0.4], fixedrange=True),
-        yaxis=dict(visible=False, range=[-0.6 if bands else -0.3, 2.3], fixedrange=True),
-        height=290, margin=dict(l=5, r=5, t=40, b=30 if note else 5), plot_bgcolor="white",
+        # Right: room for half of the last column's output label ("1 star" over two lines).
+        xaxis=dict(visible=False, range=[-1.3, max(n, 3) - 0.15], fixedrange=True),
+        yaxis=dict(visible=False, range=[low, 2.3 + STAGGER * any(y_high)], fixedrange=True),
+        height=290 + 30 * (any(x_low) + any(y_high)), margin=dict(l=5, r=5, t=40,
+                                                                 b=30 if note else 5),
+        plot_bgcolor="white",
     )
     return figure(data, layout, compact=True)
+
+
+def staggered(labels: Sequence[str | None]) -> list[bool]:
+    """Which columns' labels move off the common line: every other label (the 2nd, 4th, ...
+    among the columns that have one) when any label is longer than `STAGGER_FROM`
+    characters, else none."""
+    shown = [i for i, s in enumerate(labels) if s is not None]
+    if not any(len(_plain(labels[i])) > STAGGER_FROM for i in shown):
+        return [False] * len(labels)
+    odd = set(shown[1::2])
+    return [i in odd for i in range(len(labels))]
+
+
+def _plain(label: str) -> str:
+    """A label as it reads on screen: entities as one character, line breaks as breaks."""
+    return max(re.sub(r"&[a-z]+;|&#\d+;", "x", label).split("<br>"), key=len)
 
 
 def fig_architecture(kind: str, x_labels: Sequence[str] = (), y_labels: Sequence[str] = (),
@@ -176,6 +207,8 @@ def fig_architecture(kind: str, x_labels: Sequence[str] = (), y_labels: Sequence
                 xs[i], (ys[0] if ys else "ŷ") if i == T - 1 else None, t=i + 1,
                 y_color=ACCENT))
         note = f"T_x = {T}, one output ŷ after the last step"
+        # "1 star (1.00)" over two lines: half as wide at the diagram's right edge.
+        cols[-1].y = cols[-1].y.replace(" (", "<br>(", 1)
     elif kind == "one_to_many":
         T = max(len(ys), 1)
         ys = ys or ["ŷ<1>"]
@@ -186,7 +219,7 @@ def fig_architecture(kind: str, x_labels: Sequence[str] = (), y_labels: Sequence
                 continue
             cols.append(Column(first if i == 0 else ys[i - 1], ys[i], t=i + 1, feedback=i > 0,
                                y_color=ACCENT))
-        note = f"T_y = {T}; dotted: the drawn ŷ<t> is fed back as the next input x<t+1>"
+        note = f"T_y = {T}; dotted: ŷ<t> fed back as x<t+1>"
     else:
         Tx, Ty = max(len(xs), 1), max(len(ys), 1)
         xs = xs or ["x<1>"]
@@ -219,7 +252,7 @@ def fig_star_probs(probs: np.ndarray, labels: Sequence[str]) -> go.Figure:
         marker=dict(color=[ACCENT if i == k else BASE for i in range(probs.size)]),
         text=[f"{p:.2f}" for p in probs], textposition="outside", cliponaxis=False,
         hovertemplate="%{x}: P = %{y:.3f}<extra></extra>")]
-    layout = dict(title=dict(text="ŷ<T_x>: P(rating | the whole review)"), height=300,
+    layout = dict(title=dict(text="ŷ<T_x>: P(rating)"), height=300,
                   yaxis=dict(title=dict(text="probability"), range=[0, 1.12]),
                   xaxis=dict(title=dict(text="rating"), type="category"),
                   margin=dict(l=60, r=20, t=50, b=50), showlegend=False)
@@ -250,9 +283,32 @@ def fig_running_stars(tokens: Sequence[str], y_hat: np.ndarray, labels: Sequence
             hovertemplate="expected rating after x<%{x}>: %{customdata:.2f}<extra></extra>"))
     axis = (dict(tickmode="array", tickvals=t, ticktext=toks) if len(toks) <= 40 else {})
     layout = dict(
-        title=dict(text="ŷ<t> at every step: the opinion so far (only ŷ<T_x> is the answer)"),
+        title=dict(text="ŷ<t>: the opinion so far"),
         xaxis=dict(title=dict(text="word x<t>"), tickangle=-45, **axis),
         yaxis=dict(title=dict(text="rating"), tickmode="array",
                    tickvals=list(range(len(names))), ticktext=names),
         height=330, margin=dict(l=80, r=20, t=50, b=80), showlegend=False)
+    return figure(data, layout, compact=True)
+
+
+def fig_name_probs(words: Sequence[str], p_name: np.ndarray) -> go.Figure:
+    """The many-to-many output: ŷ<t> = P(name) at every word, above 0.5 in red. Words are
+    written vertically under their bars: a slanted first word would reach the y axis's
+    ticks."""
+    p = np.asarray(p_name, dtype=np.float64).ravel()
+    T = min(len(words), p.size)
+    t = np.arange(1, T + 1)
+    names = [_short(w, 12) for w in list(words)[:T]]
+    data = [dict(
+        type="bar", x=t, y=p[:T].astype(np.float32), customdata=names,
+        marker=dict(color=[ACCENT if v > 0.5 else BASE for v in p[:T]]),
+        hovertemplate="t = %{x} '%{customdata}': P(name) = %{y:.3f}<extra></extra>")]
+    layout = dict(
+        title=dict(text="ŷ<t> = P(name) at every word"), height=340, showlegend=False,
+        margin=dict(l=60, r=20, t=50, b=40),
+        yaxis=dict(title=dict(text="P(name)"), range=[0, 1.05]),
+        xaxis=dict(tickmode="array", tickvals=t, ticktext=names, tickangle=-90,
+                   range=[0.5, T + 0.5], automargin=True),
+        shapes=[dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=0.5, y1=0.5,
+                     line=dict(color="#555", dash="dash", width=1))])
     return figure(data, layout, compact=True)

@@ -59,11 +59,18 @@ def test_same_seed_same_text_new_seed_new_text(at):
 
 
 def test_step_slider_browses_the_sample(at):
-    at.slider(key="sampling.step").set_value(5).run()
+    # One index on the view, the notes' t: after the 11-character prefix "Return the " the
+    # slider starts at t = 11 (ŷ<11> draws x<12>), and t = 15 has read x<1..15>.
+    slider = at.slider(key="sampling.step")
+    assert (slider.min, slider.max, slider.value) == (11, 11 + 200 - 1, 11)
+    assert slider.label.startswith("Step t: inputs read")
+    slider.set_value(15).run()
     assert not at.exception
     topk = chart(at, "sampling.topk_chart")
-    # Step 5 after the 11-character prefix "Return the " has read x<1..15>: ŷ<15>.
     assert topk["layout"]["title"]["text"].startswith("ŷ<15>:")
+    metrics = [m.label for m in at.metric]
+    assert "x\\<16\\> drawn" in metrics and "its P in ŷ\\<15\\> (model)" in metrics
+    assert "entropy of ŷ\\<15\\> (bits)" in metrics
     # The red bar is the drawn character; the page's sample says which one it is.
     drawn = sampled(at)[len("Return the ") + 4]
     colors = topk["data"][1]["marker"]["color"]
@@ -73,15 +80,19 @@ def test_step_slider_browses_the_sample(at):
     assert red[0] == char_labels([drawn])[0]
     # The sampling distribution sums to at most 1 over the bars shown.
     assert 0 < float(np.sum(topk["data"][1]["y"])) <= 1 + 1e-5
-    # The painted text outlines the same character, step 5.
+    # The painted text outlines the same character, drawn from ŷ<15>.
     painted = [m.value for m in at.markdown if "aria-current" in m.value]
     assert len(painted) == 1
     current = painted[0].split("aria-current='step'")[0].rsplit("<span title='", 1)[1]
-    assert html.unescape(current).startswith(f"step 5: {visible_char(drawn)!r}, P = ")
+    assert html.unescape(current).startswith(f"drawn from ŷ<15>: {visible_char(drawn)!r}, P = ")
     hidden = chart(at, "sampling.hidden_chart")
     A = hidden["data"][0]["z"]
     assert A.shape == (min(32, rnnviz.load_pretrained("char-lm-lstm").model.config.n_a), 200)
     np.testing.assert_array_equal(hidden["data"][1]["x"], A[:, 4])
+    # The heatmap's columns are t = 11..210; its frame and the bars' title say t = 15.
+    assert hidden["data"][0]["x"][0] == 11 and hidden["data"][0]["x"][4] == 15
+    assert hidden["layout"]["shapes"][0]["x0"] == 14.5
+    assert hidden["layout"]["annotations"][1]["text"] == "a<15>"
 
 
 def test_every_setting(at):
@@ -134,7 +145,11 @@ def test_the_preferred_sentence_is_the_one_with_the_higher_log_prob(at):
     assert f"prefers **sentence {winner}**" in verdict
     assert f"{abs(la - lb):.2f} nats" in verdict
     table = at.dataframe[0].value.set_index("model")
-    row = table.loc["LSTM (char-lm-lstm)"]
+    # Headers short enough for a 1024 px column: the architecture names the model.
+    assert list(table.index) == ["RNN", "GRU", "LSTM"]
+    assert list(table.columns) == ["log P(A)", "log P(B)", "bits/char A", "bits/char B",
+                                   "prefers", "ratio"]
+    row = table.loc["LSTM"]
     assert row["log P(A)"] == pytest.approx(la) and row["log P(B)"] == pytest.approx(lb)
     assert row["prefers"] == winner
     # The chart marks the two positions where "pair" and "pear" differ.

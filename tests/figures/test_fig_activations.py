@@ -82,19 +82,52 @@ def test_onehot_rows_are_the_vocabulary_entries_in_use():
 
 
 def test_top_k_is_sorted_probabilities_and_marks_the_target():
-    _, trace, targets = make("lstm")
+    _, trace, _ = make("lstm")
+    y = trace["y_hat"][:, 0, :]
+    # Targets at rank t mod 7 (ranks 6 and 7 are outside the top 5), none at t = 1.
+    order = np.argsort(-y, axis=0, kind="stable")
+    targets = np.array([order[t % 7, t] for t in range(trace.T_x)])
+    targets[0] = -1
     s = spec(F.top_k_figure(trace, VOCAB.itos, targets=targets, k=5))
     p = s["data"][0]["z"]
-    y = trace["y_hat"][:, 0, :]
     np.testing.assert_allclose(p, -np.sort(-y, axis=0)[:5], rtol=1e-6)
     assert p.shape == (5, trace.T_x)
     top1 = np.argmax(y, axis=0)
     shown = [html.unescape(t) for t in s["data"][0]["text"][0]]
     assert shown == [html.unescape(F._cell_text(VOCAB.itos[i])) for i in top1]
     ranks = (np.argsort(-y, axis=0, kind="stable") == targets[None]).argmax(axis=0)
-    rings = sum(1 for r in ranks if r < 5)
-    if rings:
-        assert len(s["data"][1]["x"]) == rings
+    hits = [(t, int(r)) for t, r in enumerate(ranks) if r < 5 and targets[t] >= 0]
+    assert hits == [(t, t % 7) for t in range(1, trace.T_x) if t % 7 < 5]
+    # One frame per hit, exactly on its cell: x from t - 0.5 to t + 0.5 (t = 1..T_x), y from
+    # rank - 0.5 to rank + 0.5; a legend-only trace names them.
+    frames = [(sh["x0"], sh["x1"], sh["y0"], sh["y1"]) for sh in s["layout"]["shapes"]]
+    assert frames == [(t + 0.5, t + 1.5, r + 0.5, r + 1.5) for t, r in hits]
+    legend = [d for d in s["data"] if d.get("name") == "the true next token"]
+    assert len(legend) == 1 and legend[0]["x"] == [None]
+
+
+def test_top_k_cells_fit_their_longest_label():
+    """Long class names ("positive") get fewer, wider columns than 1-letter ones."""
+    _, trace, _ = make("lstm", text="abcdefghij" * 4)
+    n_y = trace["y_hat"].shape[0]
+    short = spec(F.top_k_figure(trace, ["x"] * n_y))
+    x0, x1 = short["layout"]["xaxis"]["range"]
+    # 1 letter at 13 px: 0.62 * 13 + 8 = 16.06 px a cell, 265 // 16.06 = 16 columns.
+    assert (x0, x1) == (0.5, 16.5)
+    assert next(d for d in short["data"] if d.get("name") == "predicted tokens")[
+        "textfont"]["size"] == 13
+    long = spec(F.top_k_figure(trace, ["positive"] * n_y))
+    x0, x1 = long["layout"]["xaxis"]["range"]
+    layer = next(d for d in long["data"] if d.get("name") == "predicted tokens")
+    assert layer["textfont"]["size"] == 11 and "positive" in layer["text"]
+    # 8 letters at 11 px: 0.62 * 11 * 8 + 8 = 62.6 px a cell, 265 // 62.6 = 4 columns.
+    assert (x0, x1) == (0.5, 4.5)
+    assert "steps 1–4 of 40" in long["layout"]["title"]["text"]
+
+
+def test_top_k_shows_special_tokens_as_their_text():
+    assert html.unescape(F._cell_text("<UNK>")) == "<UNK>"
+    assert html.unescape(F._cell_text("<unk>")) == "<unk>"
 
 
 def test_unit_text_html_escapes_every_user_character():

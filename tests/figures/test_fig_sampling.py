@@ -55,7 +55,13 @@ def test_sampling_indexes_y_hat_and_a_by_the_input_just_read(n_prefix, step, t):
     s = spec(F.fig_topk(probs, 0, ["a", "b", "c"], k=2, step=step, n_prefix=n_prefix))
     assert s["layout"]["title"]["text"].startswith(f"ŷ<{t}>:")
     h = spec(F.fig_hidden_state(np.ones((3, 6)), step=step, n_prefix=n_prefix))
-    assert h["layout"]["xaxis2"]["title"]["text"] == f"a<{t}>"
+    # One index on the whole chart: the bars' title, the heatmap's column and its frame.
+    assert [a["text"] for a in h["layout"]["annotations"]][1] == f"a<{t}>"
+    assert list(h["data"][0]["x"]) == list(range(n_prefix, n_prefix + 6))
+    assert h["data"][0]["x"][step - 1] == t
+    (frame,) = h["layout"]["shapes"]
+    assert (frame["x0"], frame["x1"]) == (t - 0.5, t + 0.5)
+    assert F.step_t(step, n_prefix) == t
 
 
 def test_topk_adds_a_draw_outside_the_top_k():
@@ -76,12 +82,12 @@ def test_hidden_state_heatmap_and_bars():
     assert heat["y"] == [f"unit {u}" for u in range(6)] and bars["y"] == heat["y"]
     np.testing.assert_allclose(bars["x"], A[:, 3], rtol=1e-6)
     (box,) = s["layout"]["shapes"]
-    assert (box["x0"], box["x1"]) == (3.5, 4.5)
-    assert s["layout"]["xaxis2"]["title"]["text"] == "a<3>"       # step 4 has read x<1..3>
+    assert (box["x0"], box["x1"]) == (2.5, 3.5)         # step 4, no prefix: a<3>
+    assert s["layout"]["annotations"][1]["text"] == "a<3>"       # step 4 has read x<1..3>
     # Out-of-range steps are clipped; a saturated or NaN state does not break the colour range.
     A[0, 0] = np.nan
     s = spec(F.fig_hidden_state(A * 5, step=99))
-    assert s["layout"]["shapes"][0]["x0"] == 8.5
+    assert s["layout"]["shapes"][0]["x0"] == 7.5           # clipped to step 9: a<8>
     assert s["data"][0]["zmax"] == pytest.approx(np.nanmax(np.abs(A * 5)), rel=1e-6)
 
 

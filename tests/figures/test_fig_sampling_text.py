@@ -34,8 +34,9 @@ def test_each_character_once_coloured_by_its_probability():
     # 1 -> #08306b; 0.5 between its neighbours is the stop itself
     assert [s["bg"] for s in got[2:]] == ["#f7fbff", "#6baed6", "#08306b", "#c6dbef", "#2171b5"]
     assert [s["title"] for s in got[2:]] == [
-        "step 1: 'x', P = 0.000", "step 2: '␣', P = 0.500", "step 3: 'y', P = 1.000",
-        "step 4: '↵', P = 0.250", "step 5: 'z', P = 0.750"]
+        "drawn from ŷ<2>: 'x', P = 0.000", "drawn from ŷ<3>: '␣', P = 0.500",
+        "drawn from ŷ<4>: 'y', P = 1.000", "drawn from ŷ<5>: '↵', P = 0.250",
+        "drawn from ŷ<6>: 'z', P = 0.750"]
 
 
 def test_only_the_step_on_the_slider_is_outlined():
@@ -55,7 +56,7 @@ def test_user_text_never_becomes_markup():
     assert "'\"&" not in markup                       # quotes and & are entities too
     got = spans(markup)
     assert "".join(s["char"] for s in got) == HOSTILE.replace(" ", "␣") + "'\"&"
-    assert got[len(HOSTILE) + 1]["title"] == "step 2: '\"', P = 0.500"
+    assert got[len(HOSTILE) + 1]["title"] == f"drawn from ŷ<{len(HOSTILE) + 1}>: '\"', P = 0.500"
 
 
 def test_step_figures_paint_the_sample_of_that_step():

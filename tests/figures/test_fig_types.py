@@ -51,7 +51,8 @@ def test_long_inputs_are_shortened_with_an_ellipsis():
 def test_many_to_one_answers_once_at_the_end():
     s = spec(F.fig_architecture("many_to_one", ["not", "bad", "at", "all"], ["4 stars (0.8)"]))
     assert len(cells(s)) == 4
-    assert texts(s).count("4 stars (0.8)") == 1
+    # Over two lines at the diagram's right edge, where the whole line would leave it.
+    assert texts(s).count("4 stars<br>(0.8)") == 1
     hover = s["data"][0]["text"]
     outputs = [h for h in hover if h.startswith("output")]
     assert outputs == ["output ŷ<4> = g(W_y a<4> + b_y): 4 stars (0.8)"]
@@ -105,3 +106,38 @@ def test_running_stars_and_expected_rating():
     s = spec(F.fig_running_stars([f"w{i}" for i in range(200)],
                                  np.full((5, 200), 0.2), list("12345"), max_cols=50))
     assert s["data"][0]["z"].shape == (5, 50) and s["data"][0]["x"][0] == 151
+
+
+def test_long_labels_alternate_between_two_lines():
+    """Labels longer than 4 characters: every other one sits STAGGER lower (inputs) or
+    higher (outputs), so neighbours ("Hermione", "Granger") never share a line."""
+    words = ["Yesterday,", "Harry", "Potter", "met", "Hermione", "Granger", "."]
+    s = spec(F.fig_architecture("many_to_many", words, ["0.01"] * 7))
+    inputs = {a["text"]: a["y"] for a in s["layout"]["annotations"] if a["text"] in words}
+    assert [inputs[w] for w in words] == [0.0, -F.STAGGER] * 3 + [0.0]
+    outputs = [a["y"] for a in s["layout"]["annotations"] if a["text"] == "0.01"]
+    assert outputs == [2.0] * 7                       # short outputs stay on one line
+    assert s["layout"]["yaxis"]["range"][0] == pytest.approx(-0.3 - F.STAGGER)
+    short = spec(F.fig_architecture("many_to_many", ["a", "b", "cd"], ["x", "y", "z"]))
+    assert {a["y"] for a in short["layout"]["annotations"]
+            if a["text"] in ("a", "b", "cd")} == {0.0}
+    # Encoder-decoder: the band labels move down below the lower line.
+    x = ["Voulez-vous", "chanter", "avec", "moi", "?"]
+    ed = spec(F.fig_architecture("encoder_decoder", x, ["Do", "you"], max_cols=16))
+    band = next(a for a in ed["layout"]["annotations"] if a["text"].startswith("encoder"))
+    assert band["y"] == pytest.approx(-0.32 - F.STAGGER)
+    chanter = next(a for a in ed["layout"]["annotations"] if a["text"] == "chanter")
+    assert chanter["y"] == -F.STAGGER
+
+
+def test_name_probs_are_the_taggers_outputs_with_upright_words():
+    words = ["Yesterday,", "Harry", "Potter", HOSTILE]
+    p = np.array([0.01, 0.97, 0.6, 0.2])
+    s = spec(F.fig_name_probs(words, p))
+    (bars,) = s["data"]
+    np.testing.assert_allclose(bars["y"], p, rtol=1e-6)
+    assert bars["marker"]["color"] == [F.BASE, F.ACCENT, F.ACCENT, F.BASE]
+    x = s["layout"]["xaxis"]
+    # Upright words: a slanted first word would reach the y axis's tick labels.
+    assert x["tickangle"] == -90 and x["ticktext"][:3] == ["Yesterday,", "Harry", "Potter"]
+    assert not any("<img" in t for t in strings(s))
