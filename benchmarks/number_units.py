@@ -56,7 +56,7 @@ def lm_loss(m, text, units, draws, rng):
 
 def lm_table(k, draws, chars):
     from rnnviz.data.corpus import load_corpus
-    from rnnviz.units import unit_scores
+    from rnnviz.units import corpus_trace, unit_scores
 
     text = load_corpus("valid", normalized=True)[:chars]
     rng = np.random.default_rng(0)
@@ -66,7 +66,7 @@ def lm_table(k, draws, chars):
     print("|---|---|---|---|---|---|")
     for name in ("char-lm-rnn", "char-lm-gru", "char-lm-lstm"):
         m = rnnviz.load_pretrained(name)
-        scores = unit_scores(m, text[:4000]).dropna()
+        scores = unit_scores(corpus_trace(m, text[:4000])).dropna()
         best = scores.iloc[int(np.argmax(np.abs(scores.score.to_numpy())))].feature
         top = scores[scores.feature == best].head(k)
         units = [int(u) for u in top.unit]

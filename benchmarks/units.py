@@ -57,18 +57,19 @@ def timings(repeats: int) -> None:
     mid = corpus.N // 2
     units = np.array([], dtype=np.int64)
     for start in range(mid, mid + 400):               # a span where some units are on
-        units = U.select_units(m, corpus, start, start + 2, 0.3)
+        units = U.select_units(corpus, start, start + 2, 0.3)
         if units.size:
             break
     if units.size == 0:
         units = np.array([0])
     queries = {
-        "unit_scores, 9 built-in features": lambda: U.unit_scores(m, corpus),
-        "unit_scores, custom regex feature": lambda: U.unit_scores(m, corpus, {"def": r"\bdef\b"}),
-        "select_units on a 3-character span": lambda: U.select_units(m, corpus, start,
+        "unit_scores, 9 built-in features": lambda: U.unit_scores(corpus),
+        "unit_scores, custom regex feature": lambda: U.unit_scores(
+            corpus, "a", U.feature_matrix(corpus, [], {"def": r"\bdef\b"})),
+        "select_units on a 3-character span": lambda: U.select_units(corpus, start,
                                                                      start + 2, 0.3),
-        f"search_pattern for {units.size} units": lambda: U.search_pattern(m, corpus, units, 0.3),
-        "search_pattern, threshold 0.5": lambda: U.search_pattern(m, corpus, units[:1], 0.5),
+        f"search_pattern for {units.size} units": lambda: U.search_pattern(corpus, units, 0.3),
+        "search_pattern, threshold 0.5": lambda: U.search_pattern(corpus, units[:1], 0.5),
     }
     for name, fn in queries.items():
         _, best, med = timed(fn, repeats * 2)
@@ -81,8 +82,9 @@ def table() -> None:
     models = {n: rnnviz.load_pretrained(n) for n in CHAR_LMS}
     print(f"Best unit per feature on {name}, {len(text):,} characters "
           "(r = Pearson correlation over every step)\n")
-    for q in ("a", {"char-lm-rnn": "a", "char-lm-gru": "a", "char-lm-lstm": "c"}):
-        t = U.best_units(models, text, q)
+    for q in ({n: "a" for n in models}, {"char-lm-rnn": "a", "char-lm-gru": "a",
+                                          "char-lm-lstm": "c"}):
+        t = U.best_units({n: U.corpus_trace(m, text, (q[n],)) for n, m in models.items()}, q)
         wide = t.assign(cell=[f"{u} ({r:+.2f})" for u, r in zip(t.unit, t.score, strict=True)])
         wide["model"] = wide.model + " " + wide.quantity.map({"a": "a<t>", "c": "c<t>"})
         piv = wide.pivot(index="feature", columns="model", values="cell").reindex(
@@ -102,11 +104,11 @@ def check(n_chars: int, warmups) -> None:
     for name in CHAR_LMS:
         m = rnnviz.load_pretrained(name)
         ref = U.corpus_trace(m, text, ("a",), exact_max=10**9)
-        r_ref = U.top_units(U.unit_scores(m, ref)).set_index("feature").score.abs()
+        r_ref = U.top_units(U.unit_scores(ref)).set_index("feature").score.abs()
         for w in warmups:
             c = U.corpus_trace(m, text, ("a",), warmup=w, exact_max=0)
             d = np.abs(c["a"] - ref["a"])
-            r = U.top_units(U.unit_scores(m, c)).set_index("feature").score.abs()
+            r = U.top_units(U.unit_scores(c)).set_index("feature").score.abs()
             print(f"  {name:13s} warm-up {w:4d}: mean |Δa| {d.mean():.1e}, max {d.max():.3f}; "
                   f"best |r| moves by ≤ {np.abs(r - r_ref).max():.4f}")
 

@@ -10,7 +10,13 @@ from rnnviz.core.trace import symbol
 from rnnviz.figures import units as figs
 from rnnviz_app.loaders import CHAR_LMS, SATURATION_CHARS
 from rnnviz_app.notes import UNITS as NOTES
-from rnnviz_app.units_view import select_and_search
+from rnnviz_app.units_view import (
+    corpus_fit,
+    layer_of,
+    own_text_first,
+    quantity_picker,
+    select_and_search,
+)
 from rnnviz_app.whatif_view import whatif_button
 
 PAINT_CHARS = 600                  # characters of corpus painted at once
@@ -27,17 +33,29 @@ def _saturation_fig():
 
 
 @ui.cache_figure
-def _compare_fig(spec, text_a, text_b):
-    return figs.comparison_figure(ui.get_comparison(spec, text_a, text_b))
+def _compare_fig(spec, text_a, text_b, quantity):
+    return figs.comparison_figure(ui.get_comparison(spec, text_a, text_b, quantity))
 
 
-def _interpretable(corpus, scores, quantity):
+def _interpretable(ctx, corpus, scores, quantity):
     st.header("1. Interpretable units", anchor="interpretable", divider="gray")
     top = U.top_units_table(scores, 3)
     note = NOTES["interpretable"].format(symbol=ui.md(symbol(quantity)), N=corpus.N)
-    ui.table_with_note(top, key="units.scores", note=note, height=min(420, 38 + 35 * len(top)))
+    left, right = st.columns([3, 2], gap="medium")
+    left.dataframe(top, hide_index=True, key="units.scores", height=min(420, 38 + 35 * len(top)))
+    with right:
+        ui.look_for(note)
+        constant = U.constant_features(scores)
+        if constant:
+            st.caption(NOTES["constant"].format(features=", ".join(constant)))
+        with st.expander(NOTES["features_title"]):
+            st.markdown("\n".join(f"- **{f}**: {U.FEATURE_NOTES.get(f, 'your pattern')}"
+                                   for f in dict.fromkeys(top.feature)))
     if ui.missing_models(*CHAR_LMS):
         return
+    st.markdown(f"**{NOTES['best_title']}**")
+    if ctx.spec.name not in CHAR_LMS:
+        st.caption(NOTES["best_yours"])
     best = ui.get_best_units()
     line = best[best.feature == "line_position"]
     parts = ", ".join(f"**{r.model}** unit {int(r.unit)} of {ui.md(symbol(r.quantity))} "
@@ -54,7 +72,7 @@ def _paint(ctx, corpus, scores, quantity, sentence):
     c1, c2, c3 = st.columns([2, 1, 2])
     unit = ui.best_unit_picker(best, corpus[quantity].shape[0], "units.paint_feature",
                                "units.unit", (c1, c2))
-    whatif_button(unit, "units.whatif")
+    whatif_button(unit, "units.whatif", layer=layer_of(ctx.model, quantity))
     over = c3.radio("Paint", ["sentence", "corpus"], key="units.paint_over", horizontal=True,
                     format_func=NOTES["paint_over"].get)
     label, gate = f"{symbol(quantity)}[{unit}]", quantity.startswith("gamma")
@@ -79,11 +97,13 @@ def _paint(ctx, corpus, scores, quantity, sentence):
                        if strongest else "") + NOTES["paint_examples"])
 
 
-def _two_sentences(ctx):
+def _two_sentences(ctx, quantity):
     st.header("4. Two sentences side by side", anchor="compare", divider="gray")
     a, b = ui.preset_pair(U.PRESETS, "units")
-    ui.chart_with_note(_compare_fig(ctx.spec, a, b), key="units.compare", note=NOTES["compare"])
-    top = ui.get_comparison(ctx.spec, a, b).top.head(8)
+    st.markdown(f"**{NOTES['compare_title'].format(symbol=ui.md(symbol(quantity)))}**")
+    ui.chart_with_note(_compare_fig(ctx.spec, a, b, quantity), key="units.compare",
+                       note=NOTES["compare"])
+    top = ui.get_comparison(ctx.spec, a, b, quantity).top.head(8)
     st.dataframe(top.assign(mean_abs_diff=top.mean_abs_diff.round(3)), hide_index=True,
                  key="units.compare_top")
 
@@ -93,10 +113,9 @@ def render():
     st.title("Units: what does unit k do?")
     st.caption(NOTES["caption"])
     ctx = ui.page_context()
-    keys = [k for k in U.trace_keys(ctx.model) if k not in ("x", "z_y", "y_hat")]
-    ui.keep_valid("units.quantity", keys, U.default_quantity(ctx.model), init=True)
     c1, c2 = st.columns([1, 3])
-    quantity = c1.selectbox("Quantity", keys, format_func=symbol, key="units.quantity")
+    quantity = quantity_picker(ctx.model, c1)
+    own_text_first(ctx.spec)
     with c2:
         name, corpus_key, text = ui.corpus_picker("units.corpus", ctx.model.kind, ctx.text)
     try:
@@ -107,6 +126,7 @@ def render():
         st.stop()
     st.caption(f"Corpus: {name}, {corpus.N:,} steps" + NOTES["method"].get(corpus.method, "")
                .format(streams=corpus.streams, warmup=corpus.warmup) + ".")
+    corpus_fit(ctx, corpus)
     regex = st.text_input("Custom feature: a regular expression (tokens inside a match = 1)",
                           key="units.regex", max_chars=200)
     try:
@@ -115,12 +135,13 @@ def render():
         st.error(str(e))
         scores = ui.get_unit_scores(ctx.spec, corpus_key, quantity, "", text)
     sentence = ui.get_sentence_trace(ctx.spec, ctx.text, quantity)
-    _interpretable(corpus, scores, quantity)
+    _interpretable(ctx, corpus, scores, quantity)
     _paint(ctx, corpus, scores, quantity, sentence)
     select_and_search(ctx, corpus, corpus_key, sentence, quantity)
-    _two_sentences(ctx)
+    _two_sentences(ctx, "a" if "@" not in quantity else "a@" + quantity.split("@")[1])
     st.header("5. Gate saturation", anchor="saturation", divider="gray")
     if not ui.missing_models(*CHAR_LMS):
+        st.markdown(f"**{ui.md(NOTES['saturation_title'])}**")
         ui.chart_with_note(_saturation_fig(), key="units.saturation",
                            note=NOTES["saturation"].format(n=SATURATION_CHARS))
 

@@ -1,20 +1,25 @@
-"""Section 3 of the Units page, select and search (LSTMVis): the span of the sentence, the
-units on over it, and where else in the corpus they switch on together. It starts on a span
-where a unit is on (`rnnviz.units.telling_span`) and, when none is, offers the nearest
-threshold and the units on over most of the span (`rnnviz.units.nearest_on`)."""
+"""The Units page's wiring: which quantity of which layer, whether the corpus suits the model,
+and section 3, select and search (LSTMVis): the span of the sentence, the units on over it,
+and where else in the corpus they switch on together, most telling first. It starts on a
+word of the sentence where a unit is on (`rnnviz.units.telling_span`) and, when none is,
+offers the nearest threshold and the units on over most of the span, with their values
+(`rnnviz.units.nearest_on`)."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from rnnviz import units as U
 from rnnviz.core.trace import symbol
 from rnnviz.figures import units as figs
+from rnnviz.figures.common import visible_token as visible
 from rnnviz_app.loaders import get_pattern_matches
 from rnnviz_app.notes import UNITS as NOTES
 from rnnviz_app.widgets import (
     chart_with_note,
     keep_valid,
+    layer_picker,
     look_for,
     md,
     safe_markdown_html,
@@ -22,44 +27,115 @@ from rnnviz_app.widgets import (
 )
 
 SPAN_KEY, THRESHOLD_KEY = "units.span", "units.threshold"
+SPAN_FOR = "units.span_for"        # the (model, quantity, sentence) the span was chosen for
+THRESHOLD_GRID = (0.05, -1.0, 1.0)  # the threshold slider's step, lowest and highest value
+CORPUS_KEY = "units.corpus"
+UNKNOWN_SHARE = 0.02               # above this share of unknown tokens, the corpus does not suit
+_NOT_UNITS = ("x", "z_y", "y_hat")
 
 
-def _start_span(sentence, quantity: str) -> None:
-    """On the first visit (or when the span no longer fits the sentence), start on a span
-    where some unit is on at the threshold shown."""
+def layer_quantities(model, layer: int | None) -> tuple[list[str], str]:
+    """(the trace keys of layer `layer` of the model, the one read by default). The top layer
+    (and a one-layer model: layer None) has the plain keys, layer l below it "key@l"."""
+    keys = [k for k in U.trace_keys(model) if k not in _NOT_UNITS]
+    top = layer is None or layer == int(model.config.layers)
+    mine = [k for k in keys if "@" not in k] if top else [k for k in keys
+                                                          if k.endswith(f"@{layer}")]
+    default = U.default_quantity(model) + ("" if top else f"@{layer}")
+    return mine, default if default in mine else mine[0]
+
+
+def layer_of(model, quantity: str) -> int | None:
+    """The layer (1-based) whose units `quantity` holds; None for a one-layer model."""
+    L = int(model.config.layers)
+    return None if L == 1 else int(quantity.split("@")[1]) if "@" in quantity else L
+
+
+def quantity_picker(model, where) -> str:
+    """The layer (a stacked model) and the quantity of its units the page reads."""
+    with where:
+        layer = layer_picker(model, "units.layer")
+        keys, default = layer_quantities(model, layer)
+        keep_valid("units.quantity", keys, default, init=True)
+        return st.selectbox("Quantity", keys, format_func=symbol, key="units.quantity")
+
+
+def own_text_first(spec) -> None:
+    """A model of this session (uploaded, trained here) did not learn from the shipped
+    models' held-out text: its Corpus choice starts on the user's own text."""
+    if spec.is_session:
+        st.session_state.setdefault(CORPUS_KEY, "own")
+
+
+def corpus_fit(ctx, corpus) -> None:
+    """Say when the corpus does not suit the model: a share of its tokens the model does not
+    know, or the shipped models' held-out text read by a model of this session."""
+    share = U.unknown_share(ctx.model, corpus)
+    choice = str(st.session_state.get(CORPUS_KEY, "heldout"))
+    if share > UNKNOWN_SHARE:
+        st.warning(NOTES["unknown"].format(share=share, unk=ctx.model.unknown_input()))
+    elif ctx.spec.is_session and choice.startswith("heldout"):
+        st.info(NOTES["session_heldout"])
+
+
+def _start_span(spec, sentence, quantity: str) -> None:
+    """On the first visit, and whenever the model, the quantity or the sentence changes,
+    start on a word of the sentence where some unit is on at the threshold shown (a span the
+    learner chose stays while they change only the threshold or the search)."""
+    reading = (repr(spec), quantity, sentence.text)
     span, T = st.session_state.get(SPAN_KEY), sentence.N
-    if isinstance(span, (tuple, list)) and len(span) == 2 and 1 <= span[0] <= span[1] <= T:
+    fits = isinstance(span, (tuple, list)) and len(span) == 2 and 1 <= span[0] <= span[1] <= T
+    if fits and st.session_state.get(SPAN_FOR) == reading:
         return
+    st.session_state[SPAN_FOR] = reading
     threshold = float(st.session_state.get(THRESHOLD_KEY, U.DEFAULT_THRESHOLD))
-    found = U.telling_span(sentence[quantity], threshold)
+    found = U.telling_span(sentence[quantity], threshold, candidates=U.word_spans(sentence))
     if found is not None:
         st.session_state[SPAN_KEY] = found
 
 
 def _nothing_on(V, start: int, end: int, threshold: float) -> None:
-    near = U.nearest_on(V, start, end, threshold)
+    near = U.nearest_on(V, start, end, threshold, grid=THRESHOLD_GRID)
     text = NOTES["none_on"]
     if near["threshold"] is not None:
         text += NOTES["none_on_nearest"].format(
-            threshold=near["threshold"], units=", ".join(str(int(u)) for u in near["units"]))
+            threshold=near["threshold"], units=", ".join(
+                f"{int(r.unit)} (lowest in the span {r.lowest:+.3f}"
+                + ("" if np.isnan(r.outside) else f", highest just outside {r.outside:+.3f}")
+                + ")" for r in near["values"].itertuples()))
     if len(near["most"]):
         text += NOTES["none_on_most"].format(units=", ".join(
-            f"{int(r.unit)} ({r.fraction:.0%})" for r in near["most"].itertuples()))
+            f"{int(r.unit)} ({r.fraction:.0%} of the steps, mean {r.mean:+.3f})"
+            for r in near["most"].itertuples()))
     st.info(text)
+    if near["threshold"] is not None:
+        st.button(NOTES["none_on_set"].format(threshold=near["threshold"]),
+                  key="units.nearest_threshold", on_click=_set_threshold,
+                  args=(near["threshold"],))
+
+
+def _set_threshold(value: float) -> None:
+    st.session_state[THRESHOLD_KEY] = float(value)
 
 
 def select_and_search(ctx, corpus, corpus_key: str, sentence, quantity: str) -> None:
     """Section 3: select a span of the sentence, search the corpus for its units."""
     st.header("3. Select and search", anchor="search", divider="gray")
-    _start_span(sentence, quantity)
+    _start_span(ctx.spec, sentence, quantity)
     c1, c2 = st.columns([3, 1])
     start, end = span_slider("Span of the sentence (token positions t)", SPAN_KEY, sentence.N,
                              where=c1)
-    threshold = c2.slider("Threshold (on = value ≥ threshold)", -1.0, 1.0,
-                          U.DEFAULT_THRESHOLD, 0.05, key=THRESHOLD_KEY)
+    step, lowest, highest = THRESHOLD_GRID
+    threshold = c2.slider("Threshold (on = value ≥ threshold)", lowest, highest,
+                          U.DEFAULT_THRESHOLD, step, key=THRESHOLD_KEY)
     labels = [sentence.label(t) for t in range(1, sentence.N + 1)]
-    units = U.select_units(ctx.model, sentence, start, end, threshold, quantity)
+    units = U.select_units(sentence, start, end, threshold, quantity)
     safe_markdown_html(figs.selected_html(labels, start, end))
+    s = md(symbol(quantity))
+    st.markdown(NOTES["selected_title"].format(n=units.size, symbol=s, threshold=threshold,
+                                               start=start, end=end) if units.size else
+                NOTES["selected_none_title"].format(symbol=s, threshold=threshold,
+                                                    start=start, end=end))
     chart_with_note(figs.units_over_time_figure(sentence[quantity], labels, units, start, end,
                                                 threshold, quantity), key="units.selected",
                     note=NOTES["selected"].format(symbol=md(symbol(quantity))))
@@ -80,6 +156,15 @@ def select_and_search(ctx, corpus, corpus_key: str, sentence, quantity: str) -> 
     st.markdown(NOTES["matches"].format(n=len(res), units=len(chosen), N=corpus.N))
     if len(res) == 0:
         st.info(NOTES["no_match"])
-    else:
+        return
+    st.caption(NOTES["score"])
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
         safe_markdown_html(figs.matches_html(corpus.text, res, limit=20))
-    look_for(NOTES["search"])
+    with right:
+        texts = U.matched_texts(corpus, res)
+        st.markdown(NOTES["matched_texts"])
+        st.dataframe(texts.assign(text=[visible(t) for t in texts.text],
+                                  score=texts.score.round(2)),
+                     hide_index=True, key="units.matched_texts")
+        look_for(NOTES["search"])

@@ -209,10 +209,10 @@ def test_word_level_models_read_each_line_alone():
 def test_word_level_scores_use_word_features():
     m = shipped("ner-lstm")
     text = "Yesterday, Matthew met Edward Reed.\nAnna sings today.\nParis is big."
-    s = U.unit_scores(m, text)
+    c = U.corpus_trace(m, text, ("a",))
+    s = U.unit_scores(c)
     assert list(dict.fromkeys(s.feature)) == list(U.WORD_FEATURES)
     V = m.trace(text.split("\n")[0])["a"][:, 0, :]
-    c = U.corpus_trace(m, text, ("a",))
     np.testing.assert_allclose(c["a"][:, :V.shape[1]], V, rtol=1e-5, atol=1e-6)
     row = s[s.feature == "capitalised"].iloc[0]
     assert row.score == pytest.approx(corr(c["a"][row.unit], c.features["capitalised"]),
@@ -227,7 +227,7 @@ def test_unknown_quantity_and_empty_text_are_clear_errors():
         U.corpus_trace(m, "", ("a",))
     c = U.corpus_trace(m, TEXT, ("a",))
     with pytest.raises(KeyError, match="gamma_u"):
-        U.unit_scores(m, c, quantity="gamma_u")
+        U.unit_scores(c, "gamma_u")
     assert not c["a"].flags.writeable
 
 
@@ -238,15 +238,16 @@ def test_hand_set_parenthesis_counter_comes_first():
     m = paren_counter()
     text = ("see (this) and (that one). more text (with words) here.\n"
             "no brackets on this line. then (a short one) and (another).\n") * 3
-    s = U.unit_scores(m, text, quantity="c")
+    c = U.corpus_trace(m, text, ("c", "a"))
+    s = U.unit_scores(c, "c")
     best = U.top_units(s).set_index("feature").loc["inside_parentheses"]
     assert best["unit"] == 0 and best["score"] >= 0.95
     # Also through a<t> = Γo tanh(c<t>), and as a custom depth feature on nested text.
-    s_a = U.unit_scores(m, text, ["inside_parentheses"], quantity="a")
+    s_a = U.unit_scores(c, "a", U.feature_matrix(c, ["inside_parentheses"]))
     assert s_a.iloc[0]["unit"] == 0 and s_a.iloc[0]["score"] >= 0.95
     nested = "a (b (c) d) e (f) g ((h)) i.\n" * 4
     depth = np.cumsum([{"(": 1, ")": -1}.get(ch, 0) for ch in nested])
-    s_d = U.unit_scores(m, nested, {"depth": depth}, quantity="c")
+    s_d = U.unit_scores(U.corpus_trace(m, nested, ("c",)), "c", {"depth": depth})
     assert s_d.iloc[0]["unit"] == 0 and s_d.iloc[0]["score"] >= 0.99
 
 
@@ -254,32 +255,42 @@ def test_unit_scores_match_np_corrcoef():
     m = random_lm("gru", n_a=12, seed=1)
     text = TEXT * 2
     c = U.corpus_trace(m, text, ("a",))
-    s = U.unit_scores(m, c)
+    s = U.unit_scores(c)
     V = m.trace(text)["a"][:, 0, :]
     for name, f in c.features.items():
         rows = s[s.feature == name]
         assert list(np.abs(rows.score)) == sorted(np.abs(rows.score), reverse=True)
         for _, row in rows.iterrows():
             assert row.score == pytest.approx(corr(V[row.unit], f), abs=2e-4)
-    custom = {"vowel": "[aeiou]", "noise": np.random.default_rng(0).normal(size=c.N)}
-    s2 = U.unit_scores(m, text, custom)
+    noise = np.random.default_rng(0).normal(size=c.N)
+    s2 = U.unit_scores(c, "a", {**U.feature_matrix(c, patterns={"vowel": "[aeiou]"}),
+                                "noise": noise})
+    assert list(dict.fromkeys(s2.feature)) == [*c.features, "vowel", "noise"]
     vowel = np.array([ch in "aeiou" for ch in text], dtype=float)
     got = s2[s2.feature == "vowel"].set_index("unit").score
     for u in range(12):
         assert got[u] == pytest.approx(corr(V[u], vowel), abs=2e-4)
     got = s2[s2.feature == "noise"].set_index("unit").score
-    assert got[3] == pytest.approx(corr(V[3], custom["noise"]), abs=2e-4)
+    assert got[3] == pytest.approx(corr(V[3], noise), abs=2e-4)
 
 
 def test_constant_feature_has_no_score_and_bad_features_say_so():
     m = random_lm("rnn")
-    s = U.unit_scores(m, "abc abc abc", ["is_digit", "is_space"])
+    c = U.corpus_trace(m, "abc abc abc", ("a",))
+    s = U.unit_scores(c, "a", U.feature_matrix(c, ["is_digit", "is_space"]))
     assert s[s.feature == "is_digit"].score.isna().all()
     assert s[s.feature == "is_space"].score.notna().all()
+    assert U.constant_features(s) == ["is_digit"]
+    table = U.top_units_table(s, 2)
+    assert table[table.feature == "is_digit"].r.tolist() == ["—", "—"]
+    r = s[s.feature == "is_space"].score.iloc[0]
+    assert table[table.feature == "is_space"].r.iloc[0] == f"{r:+.3f}"
     with pytest.raises(ValueError, match="unknown feature"):
-        U.unit_scores(m, "abc", ["nope"])
+        U.feature_matrix(c, ["nope"])
     with pytest.raises(ValueError, match="values"):
-        U.unit_scores(m, "abc", {"x": [1.0, 2.0]})
+        U.unit_scores(c, "a", {"x": np.array([1.0, 2.0])})
+    with pytest.raises(ValueError, match="regular expression"):
+        U.feature_matrix(c, [], {"bad": "("})
 
 
 # -- select and search -----------------------------------------------------------------------
@@ -300,18 +311,19 @@ def direct_on_units(V, start, end, th):
 def test_select_units_against_numpy(cell):
     m = random_lm(cell, n_a=24, seed=2)
     V = m.trace(TEXT)["a"][:, 0, :]
+    c = U.corpus_trace(m, TEXT, ("a",))
     T = V.shape[1]
     seen = 0
     for start, end in [(1, 1), (1, 3), (5, 9), (T - 2, T), (T, T), (20, 20)]:
         for th in (0.0, 0.2, 0.4):
-            got = U.select_units(m, TEXT, start, end, th)
+            got = U.select_units(c, start, end, th)
             assert got.tolist() == direct_on_units(V, start, end, th)
             seen += len(got)
     assert seen > 0
     with pytest.raises(ValueError, match="start ≤ end"):
-        U.select_units(m, TEXT, 5, 3)
+        U.select_units(c, 5, 3)
     with pytest.raises(ValueError, match="T_x"):
-        U.select_units(m, TEXT, 1, T + 1)
+        U.select_units(c, 1, T + 1)
 
 
 def brute_force_matches(V, units, th, ends="all"):
@@ -336,18 +348,23 @@ def test_search_pattern_finds_exactly_the_brute_force_spans():
     for units, th, ends in [([0], 0.1, "all"), ([4], 0.0, "all"), ([2, 3], -0.1, "all"),
                             ([0, 6], 0.0, "all"), ([1, 5], -0.1, "any"),
                             ([2, 3, 7], -0.1, "any"), ([0, 6], 0.1, "any")]:
-        res = U.search_pattern(m, c, units, th, ends=ends)
+        res = U.search_pattern(c, units, th, ends=ends)
         expected = brute_force_matches(V, units, th, ends)
         assert set(zip(res.start, res.end, strict=True)) == expected and expected
+        mu, sd = V.mean(axis=1), V.std(axis=1)
         for r in res.itertuples():
             s, e = int(r.start) - 1, int(r.end) - 1
             others = [u for u in range(V.shape[0]) if u not in units
                       and (V[u, s:e + 1] >= th).all()
                       and (s == 0 or V[u, s - 1] < th) and (e == c.N - 1 or V[u, e + 1] < th)]
             assert r.others == len(others)
-            assert r.score == pytest.approx(len(units) / (len(units) + len(others)))
+            z = np.mean([(V[u, s:e + 1].mean() - mu[u]) / sd[u] for u in units])
+            assert r.specificity == pytest.approx(z, abs=1e-4)
+            assert r.score == pytest.approx(z * len(units) / (len(units) + len(others)),
+                                            abs=1e-4)
             assert (r.char_start, r.char_end) == (c.spans[s, 0], c.spans[e, 1])
-        assert list(res.score) == sorted(res.score, reverse=True)
+        key = list(zip(-np.round(res.score, 2), -res.length, res.start, strict=True))
+        assert key == sorted(key)
 
 
 def test_search_finds_the_selected_span_in_a_long_corpus():
@@ -357,12 +374,12 @@ def test_search_finds_the_selected_span_in_a_long_corpus():
     found = 0
     spans = [(s, s + n) for s in range(150, corpus.N - 10, 433) for n in (0, 1, 3)]
     for start, end in spans:
-        units = U.select_units(m, corpus, start, end, 0.2)
+        units = U.select_units(corpus, start, end, 0.2)
         if units.size == 0:
             continue
-        res = U.search_pattern(m, corpus, units, 0.2)
+        res = U.search_pattern(corpus, units, 0.2)
         hit = res[(res.start == start) & (res.end == end)]
-        assert len(hit) == 1 and hit.score.iloc[0] == 1.0     # every unit on there was chosen
+        assert len(hit) == 1 and hit.others.iloc[0] == 0     # every unit on there was chosen
         found += 1
     assert found >= 5
 
@@ -370,13 +387,14 @@ def test_search_finds_the_selected_span_in_a_long_corpus():
 def test_search_in_the_same_sentence_finds_the_query():
     m = shipped("char-lm-gru")
     sentence = "The cat, which already ate a lot of food, was full."
+    c = U.corpus_trace(m, sentence, ("a",))
     for start, end in [(5, 7), (10, 14), (45, 48)]:
-        units = U.select_units(m, sentence, start, end, 0.2)
+        units = U.select_units(c, start, end, 0.2)
         if units.size:
-            res = U.search_pattern(m, sentence, units, 0.2)
+            res = U.search_pattern(c, units, 0.2)
             assert ((res.start == start) & (res.end == end)).any()
     with pytest.raises(ValueError, match="at least one unit"):
-        U.search_pattern(m, sentence, [])
+        U.search_pattern(c, [])
 
 
 # -- gate saturation -------------------------------------------------------------------------
@@ -385,7 +403,7 @@ def test_search_in_the_same_sentence_finds_the_query():
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_gate_saturation_against_numpy(cell):
     m = random_lm(cell, n_a=10, seed=5)
-    sat = U.gate_saturation(m, TEXT)
+    sat = U.gate_saturation(m, U.corpus_trace(m, TEXT, U.saturation_keys(m)))
     tr = m.trace(TEXT)
     expected = {"rnn": ["a"], "gru": ["gamma_u", "gamma_r"],
                 "lstm": ["gamma_f", "gamma_u", "gamma_o"]}[cell]
@@ -439,10 +457,27 @@ def test_lstm_counts_line_position_and_the_rnn_does_not():
     best = {}
     for name in ("char-lm-rnn", "char-lm-lstm"):
         m = shipped(name)
-        s = U.unit_scores(m, text, ["line_position"], quantity="c" if "lstm" in name else "a")
+        q = "c" if "lstm" in name else "a"
+        c = U.corpus_trace(m, text, (q,))
+        s = U.unit_scores(c, q, U.feature_matrix(c, ["line_position"]))
         best[name] = abs(s.score.iloc[0])
     assert best["char-lm-lstm"] > 0.7
     assert best["char-lm-rnn"] < best["char-lm-lstm"] - 0.3
+
+
+def test_a_shipped_stacked_lm_reads_a_corpus_from_its_own_start_state():
+    """char-lm-gru-2layer has a learned a<0> per layer, (layers, n_a, 1): every stream and
+    every line starts from it, as one carried pass does."""
+    m = shipped("char-lm-gru-2layer")
+    assert m.state0 is not None and np.asarray(m.state0.a).shape[0] == 2
+    c = U.corpus_trace(m, TEXT, ("a", "a@1"))
+    trace = m.trace(TEXT)
+    np.testing.assert_allclose(c["a"], trace["a"][:, 0, :], atol=1e-5)
+    np.testing.assert_allclose(c["a@1"], trace.layer(1)["a"][:, 0, :], atol=1e-5)
+    long = U.corpus_trace(m, TEXT * 8, ("a",), warmup=len(TEXT) * 8, stream_length=300,
+                          exact_max=0)
+    assert long.method == "streams" and long.streams > 1
+    np.testing.assert_allclose(long["a"], m.trace(TEXT * 8)["a"][:, 0, :], atol=1e-4)
 
 
 def test_lower_layers_of_a_stacked_model_are_quantities_too():
@@ -462,7 +497,7 @@ def test_lower_layers_of_a_stacked_model_are_quantities_too():
     corpus = U.corpus_trace(lm, text, ("a@1", "a"))
     np.testing.assert_allclose(corpus["a@1"], trace.layer(1)["a"][:, 0, :], atol=1e-5)
     np.testing.assert_allclose(corpus["a"], trace["a"][:, 0, :], atol=1e-5)
-    scores = U.unit_scores(lm, corpus, quantity="a@1")
+    scores = U.unit_scores(corpus, "a@1")
     row = scores[scores.feature == "line_position"].iloc[0]
     feature = corpus.features["line_position"]
     expected = np.corrcoef(trace.layer(1)["a"][int(row.unit), 0, :], feature)[0, 1]

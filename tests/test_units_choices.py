@@ -39,12 +39,15 @@ def scores_table():
 
 def test_top_units_table():
     t = U.top_units_table(scores_table(), k=2)
-    assert list(t.columns) == ["feature", "unit", "r", "about"]
+    assert list(t.columns) == ["feature", "unit", "r"]
     assert t.feature.tolist() == ["is_space", "is_space", "custom pattern", "custom pattern"]
     assert t.unit.tolist() == [4, 0, 1, 3]
-    assert t.r.tolist()[:3] == [0.912, -0.5, -0.777]
-    assert t.about.tolist()[0] == U.FEATURE_NOTES["is_space"]
-    assert t.about.tolist()[2] == "your pattern"
+    # r as text to 3 decimals with its sign; a dash where r is undefined (never "None")
+    assert t.r.tolist() == ["+0.912", "-0.500", "-0.777", "—"]
+    assert U.constant_features(scores_table()) == []
+    flat = pd.DataFrame({"feature": ["q", "q", "s"], "unit": [0, 1, 0],
+                         "score": [np.nan, np.nan, 0.3]})
+    assert U.constant_features(flat) == ["q"]
 
 
 def test_strongest_feature():
@@ -95,6 +98,9 @@ def test_telling_span_is_the_longest_span_with_a_unit_on():
     V[2, 11:15] = 0.9                      # unit 2 on over steps 12..15 and off around them
     V[2, 10] = V[2, 15] = -0.9
     s, e = U.telling_span(V, 0.3, max_length=8)
+    # a candidate span (a word) with a unit on comes first; one with none is passed over
+    assert U.telling_span(V, 0.3, candidates=[(5, 9), (12, 15)]) == (12, 15)
+    assert _brute_on(V, 12, 15, 0.3) == [2]
     longest = max(L for L in range(1, 9) for a in range(1, 21 - L + 1)
                   if _brute_on(V, a, a + L - 1, 0.3))
     assert e - s + 1 == longest >= 4
@@ -118,5 +124,19 @@ def test_nearest_on_offers_the_closest_threshold_and_the_units_on_most():
     # at 0.7 unit 2 is above it at both span steps, unit 1 at one of two, unit 0 at none
     assert list(near["most"].unit) == [2, 1]
     assert list(near["most"].fraction) == [1.0, 0.5]
+    # on a slider's grid (multiples of 0.05 in [-1, 1]): unit 0's (0.2, 0.5] holds 0.25 …
+    # 0.5, the nearest to 0.7 is 0.5; unit 1's (0.1, 0.25] holds 0.15, 0.2, 0.25
+    assert U.nearest_on(V, 2, 3, 0.7, grid=(0.05, -1, 1))["threshold"] == pytest.approx(0.5)
+    g = U.nearest_on(V, 2, 3, 0.05, grid=(0.05, -1, 1))
+    assert g["threshold"] == pytest.approx(0.15) and list(g["units"]) == [1]
+    assert _brute_on(V, 2, 3, g["threshold"]) == [1]
+    # an interval with no grid point in it: none offered
+    W = np.array([[0.0, 0.52, 0.53, 0.51, 0.0]], dtype=np.float32)   # on for θ in (0.51, 0.52]
+    assert U.nearest_on(W, 2, 3, 0.9)["threshold"] == pytest.approx(0.52)
+    assert U.nearest_on(W, 2, 3, 0.9, grid=(0.05, -1, 1))["threshold"] is None
+    # … and the slider's highest value bounds the offer: (0.0, 0.52] with a slider up to 0.4
+    W[0, 3] = 0.0
+    assert U.nearest_on(W, 2, 3, 0.9, grid=(0.05, -1, 1))["threshold"] == pytest.approx(0.5)
+    assert U.nearest_on(W, 2, 3, 0.9, grid=(0.05, -1, 0.4))["threshold"] == pytest.approx(0.4)
     flat = U.nearest_on(np.ones((2, 4), dtype=np.float32), 2, 3, 0.5)
     assert flat["threshold"] is None and flat["units"].size == 0

@@ -22,6 +22,7 @@ from rnnviz.figures.common import (
     QUANTITY_COLORS,
     colour_legend_html,
     escape_all,
+    escape_plotly,
     f32,
     figure,
     html_piece,
@@ -35,6 +36,21 @@ from rnnviz.figures.common import (
 )
 
 _CELL_OF = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+# The narrowest plot area the Units page draws a chart in (1024 px window, sidebar open, the
+# note column beside it), and a tick label's width per character at the app's font size.
+PLOT_PX, CHAR_PX = 340, 8.5
+
+
+def spaced_ticks(labels, plot_px: float = PLOT_PX) -> np.ndarray:
+    """1-based steps to label on an axis of len(labels) steps so that no two tick labels
+    overlap in a plot `plot_px` wide: every k-th step, k the smallest that leaves each
+    label (its visible characters × CHAR_PX, plus a gap) room."""
+    T = len(labels)
+    if T == 0:
+        return np.zeros(0, dtype=int)
+    widest = max(len(visible_token(str(x))) for x in labels) * CHAR_PX + 10
+    k = max(1, int(np.ceil(widest / (plot_px / T))))
+    return np.arange(1, T + 1, k)
 
 
 def _arch(model_name: str) -> str:
@@ -48,7 +64,8 @@ def _arch(model_name: str) -> str:
 
 
 def best_r_figure(table: pd.DataFrame, title: str | None = None) -> object:
-    """Grouped bars: x = feature, one bar per model = its best unit's |r| (hover: unit, r).
+    """Grouped horizontal bars: y = feature, one bar per model = its best unit's |r| (hover:
+    unit, r). Features run down the y axis, so their names never collide at any width.
 
     table: `rnnviz.units.best_units` (columns model, quantity, feature, unit, score).
     """
@@ -60,18 +77,19 @@ def best_r_figure(table: pd.DataFrame, title: str | None = None) -> object:
         q = rows.quantity.dropna().iloc[0] if rows.quantity.notna().any() else "a"
         score = rows.score.to_numpy(dtype=np.float64)
         data.append(dict(
-            type="bar", x=feats, y=f32(np.abs(np.nan_to_num(score))),
+            type="bar", orientation="h", y=feats, x=f32(np.abs(np.nan_to_num(score))),
             name=plotly_text(f"{name} ({symbol(q)})"),
             marker=dict(color=ARCH_COLORS.get(arch, "#7f7f7f")),
             customdata=np.stack([rows.unit.fillna(-1).to_numpy(np.float64),
                                  np.nan_to_num(score)], axis=1).astype(np.float32),
-            hovertemplate=(f"{plotly_text(str(name))}<br>%{{x}}: best unit %{{customdata[0]}}"
+            hovertemplate=(f"{plotly_text(str(name))}<br>%{{y}}: best unit %{{customdata[0]}}"
                            f"<br>r = %{{customdata[1]:.3f}}<extra></extra>"),
         ))
-    lay = layout(title or "Best |r| per feature: one unit per model and feature", 340,
-                 barmode="group", yaxis=dict(range=[0, 1], title=dict(text="|r| of the best unit")),
-                 xaxis=dict(tickangle=-30),
-                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1))
+    lay = layout(title, 120 + 26 * len(feats) * max(1, len(data)) // 2, barmode="group",
+                 xaxis=dict(range=[0, 1], title=dict(text="|r| of the best unit")),
+                 yaxis=dict(autorange="reversed", automargin=True),
+                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
+    lay["margin"]["t"] = 24 + 22 * len(data) if title is None else lay["margin"]["t"]
     return figure(data, lay)
 
 
@@ -145,15 +163,15 @@ def units_over_time_figure(values, labels, units, start: int, end: int, threshol
         dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=threshold, y1=threshold,
              line=dict(color="#444", dash="dash", width=1)),
     ]
-    ticks = np.unique(np.linspace(1, T, min(T, 60)).round().astype(int))
-    title = (f"{len(units)} unit(s) whose {sym(key)} is ≥ {threshold:g} over t = {start}…{end} "
-             "and below it just outside" if units else
-             f"No unit's {sym(key)} is ≥ {threshold:g} over exactly t = {start}…{end}")
-    lay = layout(title, 340, shapes=shapes, showlegend=len(units) <= 12,
+    short = [token_text(x, 4) for x in labels]
+    ticks = spaced_ticks([visible_token(x)[:4] for x in labels])
+    lay = layout(None, 320, shapes=shapes, showlegend=0 < len(units) <= 12,
                  xaxis=dict(tickmode="array", tickvals=ticks,
-                            ticktext=[token_text(labels[i - 1], 4) for i in ticks],
+                            ticktext=[short[i - 1] for i in ticks],
                             tickangle=0, title=dict(text="t (token read)")),
-                 yaxis=dict(title=dict(text=sym(key))))
+                 yaxis=dict(title=dict(text=sym(key))),
+                 legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0))
+    lay["margin"]["t"] = 16 + 22 * (-(-len(units) // 4)) if 0 < len(units) <= 12 else 16
     return figure(data, lay)
 
 
@@ -185,11 +203,12 @@ def comparison_figure(cmp, n_units: int = 3) -> object:
     lacks). Bottom: the `n_units` units that differ most, A solid, B dotted.
     cmp: `rnnviz.units.Comparison`."""
     cols = list(range(1, len(cmp.pairs) + 1))
-    names = []
+    names, plain = [], []
     for i, j in cmp.pairs:
-        a = token_text(cmp.labels_a[i], 4) if i is not None else "·"
-        b = token_text(cmp.labels_b[j], 4) if j is not None else "·"
-        names.append(a if a == b else f"{a}/{b}")
+        a = visible_token(cmp.labels_a[i])[:4] if i is not None else "·"
+        b = visible_token(cmp.labels_b[j])[:4] if j is not None else "·"
+        plain.append(a if a == b else f"{a}/{b}")
+        names.append(escape_plotly(plain[-1]))
     s = sym(cmp.quantity)
     data = [dict(type="bar", x=cols, y=nan_to_none_mask(cmp.distance), name=f"‖{s}_A − {s}_B‖",
                  marker=dict(color="#7f7f7f"), xaxis="x", yaxis="y",
@@ -207,9 +226,8 @@ def comparison_figure(cmp, n_units: int = 3) -> object:
                              line=dict(color=col, dash=dash, width=1.5), marker=dict(size=4),
                              hovertemplate=f"unit {u}, sentence {label}<br>%{{y:.3f}}"
                                            "<extra></extra>"))
-    ticks = np.unique(np.linspace(1, len(cols), min(len(cols), 60)).round().astype(int))
-    lay = layout(f"Sentence A vs B: distance of {s} per aligned step, and the units that "
-                 "differ most", 480,
+    ticks = spaced_ticks(plain)
+    lay = layout(None, 480,
                  xaxis=dict(tickmode="array", tickvals=ticks,
                             ticktext=[names[i - 1] for i in ticks], tickangle=0,
                             anchor="y2"),
@@ -252,18 +270,19 @@ def saturation_scatter(sats: dict[str, pd.DataFrame]) -> object:
                          line=dict(color="#bbb", dash="dot", width=1)))
         x0 = j * (width + gap)
         axes["xaxis" if j == 0 else f"xaxis{j + 1}"] = dict(
-            domain=[x0, x0 + width], range=[-0.03, 1.03], tickformat=".0%", anchor=ya,
-            title=dict(text=f"closed (&lt; {lo:g})" if gated else f"&lt; {lo:g} (near −1)"))
+            domain=[x0, x0 + width], range=[-0.03, 1.03], tickformat=".0%", dtick=0.5,
+            anchor=ya,
+            title=dict(text="closed" if gated else "near −1"))
         axes["yaxis" if j == 0 else f"yaxis{j + 1}"] = dict(
             range=[-0.03, 1.03], tickformat=".0%", anchor=xa,
-            title=dict(text="open (&gt; 0.9) / near +1 (&gt; 0.9)") if j == 0 else None)
+            showticklabels=j == 0,
+            title=dict(text="open / near +1") if j == 0 else None)
         notes.append(dict(text=f"<b>{plotly_text(name)}</b>", x=x0 + width / 2, y=1.0,
                           xref="paper", yref="paper", xanchor="center", yanchor="bottom",
                           showarrow=False))
-    lay = layout("Gate saturation: fraction of steps each unit's gate is closed (&lt; 0.1) vs "
-                 "open (&gt; 0.9)", 380, annotations=notes, **axes,
-                 legend=dict(orientation="h", yanchor="top", y=-0.2))
-    lay["margin"]["t"] = 70
+    lay = layout(None, 400, annotations=notes, **axes,
+                 legend=dict(orientation="h", yanchor="bottom", y=1.12, xanchor="left", x=0))
+    lay["margin"]["t"] = 96
     return figure(data, lay)
 
 

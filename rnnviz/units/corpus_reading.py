@@ -111,8 +111,8 @@ def _state0(model, m: int) -> State | None:
     s = model.state0
     if s is None:
         return None
-    def tile(v):
-        return None if v is None else np.repeat(np.asarray(v)[:, :1], m, axis=1)
+    def tile(v):                   # (n_a, 1) or, stacked, (layers, n_a, 1): m on the last axis
+        return None if v is None else np.repeat(np.asarray(v)[..., :1], m, axis=-1)
 
     return State(tile(s.a), tile(s.c))
 
@@ -138,7 +138,8 @@ def _one_hot(model, ids: np.ndarray) -> np.ndarray:
     """x (n_x, m, T) for ids (m, T)."""
     cfg = model.model.config
     x = np.zeros((cfg.n_x, *ids.shape), dtype=cfg.dtype)
-    np.put_along_axis(x, ids[None], 1, axis=0)
+    # An imported vocabulary without an unknown token encodes an unknown one as -1: x<t> = 0.
+    np.put_along_axis(x, np.maximum(ids, 0)[None], (ids >= 0)[None].astype(cfg.dtype), axis=0)
     return x
 
 
@@ -262,11 +263,10 @@ def corpus_trace(model, text: str, quantities=("a",), *, warmup: int = WARMUP,
                        method=method, streams=streams, warmup=warm, stats=stats)
 
 
-def _as_corpus(model, text, quantity: str) -> CorpusTrace:
-    if isinstance(text, CorpusTrace):
-        text[quantity]                                          # KeyError with a hint
-        return text
-    return corpus_trace(model, text, (quantity,))
+def unknown_share(model, corpus: CorpusTrace) -> float:
+    """The share of the corpus's tokens the model does not know (read as its unknown token,
+    or as x<t> = 0 by an imported vocabulary without one): a corpus the model cannot read."""
+    return float(np.mean(model.vocab.is_unk(corpus.ids))) if corpus.N else 0.0
 
 
 def corpus_window(corpus: CorpusTrace, quantity: str, unit: int, start: int,

@@ -8,7 +8,7 @@ import pandas as pd
 
 from rnnviz.core.saturation import SATURATION_HIGH, SATURATION_LOW, fractions, gate_keys, thresholds
 from rnnviz.core.trace import symbol
-from rnnviz.units.corpus_reading import CorpusTrace, corpus_trace, trace_keys
+from rnnviz.units.corpus_reading import CorpusTrace, trace_keys
 
 
 def saturation_keys(model) -> list[str]:
@@ -16,22 +16,17 @@ def saturation_keys(model) -> list[str]:
     return gate_keys(trace_keys(model)) or ["a"]
 
 
-def gate_saturation(model, text, low: float = SATURATION_LOW,
+def gate_saturation(model, corpus: CorpusTrace, low: float = SATURATION_LOW,
                     high: float = SATURATION_HIGH) -> pd.DataFrame:
     """Per gate and unit, the fraction of steps where the gate is < low (closed) and
-    > high (open): Karpathy et al.'s saturation plot.
+    > high (open): Karpathy et al.'s saturation plot. corpus: the model's `corpus_trace`
+    with its `saturation_keys` (`corpus_trace(model, text, saturation_keys(model))`).
 
     Columns quantity, symbol, unit, below, above, low, high. An RNN has no gates: its a<t>
     is used instead, with low/high at −0.9/+0.9 for tanh (near −1 vs near +1) and 1e-6/1.0
     for ReLU.
     """
     keys = saturation_keys(model)
-    if isinstance(text, CorpusTrace):
-        corpus = text
-        for k in keys:
-            corpus[k]
-    else:
-        corpus = corpus_trace(model, text, keys)
     frames = []
     activation = getattr(model.model.config, "activation", "tanh")
     for k in keys:

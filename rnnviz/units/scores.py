@@ -3,56 +3,52 @@ read (Karpathy et al.), and the tables the Units page reads from it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from rnnviz.units.corpus_reading import CorpusTrace, _as_corpus, trace_keys
-from rnnviz.units.features import FEATURE_NOTES, regex_feature
+from rnnviz.units.corpus_reading import CorpusTrace, trace_keys
+from rnnviz.units.features import regex_feature
 
 
-def feature_matrix(corpus: CorpusTrace, features=None) -> dict[str, np.ndarray]:
-    """Feature name -> (N,) float values. features: None (the built-ins), a list of built-in
-    names, or a dict of custom features: {"name": regex} marks the tokens inside a match,
-    {"name": array} gives one value per step."""
-    if features is None:
-        return dict(corpus.features)
-    if isinstance(features, str):
-        features = [features]
-    out = {}
-    items = features.items() if isinstance(features, Mapping) else ((f, None) for f in features)
-    for name, spec in items:
-        if spec is None:
-            if name not in corpus.features:
-                raise ValueError(f"unknown feature {name!r}; built-in features: "
-                                 f"{list(corpus.features)}")
-            out[name] = corpus.features[name]
-        elif isinstance(spec, str):
-            out[name] = regex_feature(corpus.text, corpus.spans, spec)
-        else:
-            arr = np.asarray(spec, dtype=np.float64).reshape(-1)
-            if arr.shape[0] != corpus.N:
-                raise ValueError(f"feature {name!r} has {arr.shape[0]} values; the text has "
-                                 f"{corpus.N} steps")
-            out[name] = arr
+def feature_matrix(corpus: CorpusTrace, names: Sequence[str] | None = None,
+                   patterns: Mapping[str, str] | None = None) -> dict[str, np.ndarray]:
+    """Feature name -> (N,) values over the corpus: the built-in features `names` (None: all
+    of them, [] none), then one feature per regular expression of `patterns` ({name: regex},
+    1 on the tokens inside a match). The dict `unit_scores` takes."""
+    names = list(corpus.features) if names is None else list(names)
+    unknown = [n for n in names if n not in corpus.features]
+    if unknown:
+        raise ValueError(f"unknown feature {unknown[0]!r}; built-in features: "
+                         f"{list(corpus.features)}")
+    out = {n: corpus.features[n] for n in names}
+    for name, pattern in (patterns or {}).items():
+        out[name] = regex_feature(corpus.text, corpus.spans, pattern)
     return out
 
 
-def unit_scores(model, text, features=None, quantity: str = "a") -> pd.DataFrame:
+def unit_scores(corpus: CorpusTrace, quantity: str = "a",
+                features: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Pearson r between each unit's `quantity` at step t and each feature at step t.
 
-    Returns a DataFrame with columns feature, unit, score (r), sorted by |r| within each
-    feature (features in the order given). A unit or a feature that never changes has no
-    correlation: its score is NaN and it comes last.
+    corpus: `corpus_trace(model, text, (quantity,))`. features: {name: (N,) values}, one
+    value per step (`feature_matrix` builds it from built-in names and regexes); None: the
+    built-in features. Returns a DataFrame with columns feature, unit, score (r), sorted by
+    |r| within each feature (features in the order given). A unit or a feature that never
+    changes has no correlation: its score is NaN and it comes last.
     r = Σ_t (f_t − f̄)(v_t − v̄) / (N σ_f σ_v), all units at once as one matrix product.
     """
-    corpus = _as_corpus(model, text, quantity)
     V = corpus[quantity]                                               # (n, N)
     mean_v, std_v = corpus.stats[quantity]
-    feats = feature_matrix(corpus, features)
+    feats = dict(corpus.features) if features is None else dict(features)
     names = list(feats)
-    F = np.stack([np.asarray(feats[f], dtype=np.float64) for f in names])       # (k, N)
+    for f in names:
+        if np.shape(feats[f]) != (corpus.N,):
+            raise ValueError(f"feature {f!r} has {np.size(feats[f])} values; the text has "
+                             f"{corpus.N} steps")
+    F = np.stack([np.asarray(feats[f], dtype=np.float64) for f in names]) if names else \
+        np.zeros((0, corpus.N))                                        # (k, N)
     Fc = F - F.mean(axis=1, keepdims=True)
     std_f = F.std(axis=1)
     # Σ_t (f_t − f̄) v_t = Σ_t (f_t − f̄)(v_t − v̄) because Σ_t (f_t − f̄) = 0.
@@ -78,18 +74,18 @@ def top_units(scores: pd.DataFrame, k: int = 1) -> pd.DataFrame:
         drop=True)
 
 
-def best_units(models: Mapping, text, quantity: str = "a", features=None) -> pd.DataFrame:
+def best_units(corpora: Mapping[str, CorpusTrace], quantities: Mapping[str, str],
+               features: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Each model's best unit per feature: columns model, quantity, feature, unit, score.
 
-    models: {name: model in use}; text: the corpus (or, per model, a CorpusTrace in a dict
-    {name: CorpusTrace}). quantity: a trace key, or a dict {name: key} (e.g. c<t> for the
-    LSTM, a<t> for the others). The table of the Units page and of benchmarks/units.py.
+    corpora: {name: that model's `corpus_trace` of the corpus}; quantities: {name: the trace
+    key read} (e.g. c<t> for the LSTM, a<t> for the others). The table of the Units page and
+    of benchmarks/units.py.
     """
     frames = []
-    for name, model in models.items():
-        q = quantity[name] if isinstance(quantity, Mapping) else quantity
-        t = text[name] if isinstance(text, Mapping) else text
-        best = top_units(unit_scores(model, t, features, q))
+    for name, corpus in corpora.items():
+        q = quantities[name]
+        best = top_units(unit_scores(corpus, q, features))
         best.insert(0, "quantity", q)
         best.insert(0, "model", name)
         frames.append(best)
@@ -103,12 +99,20 @@ def default_quantity(model) -> str:
 
 
 def top_units_table(scores: pd.DataFrame, k: int = 3) -> pd.DataFrame:
-    """The k best units per feature of a `unit_scores` table, to read: columns feature, unit,
-    r (Pearson r to 3 decimals) and about (`FEATURE_NOTES`, or "your pattern")."""
+    """The k best units per feature of a `unit_scores` table, to read: columns feature, unit
+    and r (Pearson r as text, "+0.830"; "—" where r is undefined: the feature or the unit
+    never changes over the corpus). What each feature is: `FEATURE_NOTES`."""
     top = top_units(scores, k)
-    top = top.assign(r=top.score.round(3),
-                     about=top.feature.map(lambda f: FEATURE_NOTES.get(f, "your pattern")))
-    return top[["feature", "unit", "r", "about"]]
+    r = [("—" if not np.isfinite(v) else f"{v:+.3f}") for v in top.score.to_numpy(np.float64)]
+    return pd.DataFrame({"feature": top.feature.to_numpy(), "unit": top.unit.to_numpy(),
+                         "r": r})
+
+
+def constant_features(scores: pd.DataFrame) -> list[str]:
+    """The features of a `unit_scores` table with no r for any unit: they never change over
+    the corpus (a tagger's sentences without a quote: inside_quotes is 0 everywhere)."""
+    undefined = scores.score.isna().groupby(scores.feature, sort=False).all()
+    return [str(f) for f, v in undefined.items() if v]
 
 
 def strongest_feature(scores: pd.DataFrame, unit: int) -> tuple[str, float] | None:

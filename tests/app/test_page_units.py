@@ -30,8 +30,8 @@ def use_sentence_corpus(at):
 def scores_table(at):
     """The page's first table: the top units per feature."""
     table = at.dataframe[0].value
-    assert list(table.columns) == ["feature", "unit", "r", "about"]
-    return table
+    assert list(table.columns) == ["feature", "unit", "r"]
+    return table.assign(r=[np.nan if r == "—" else float(r) for r in table.r])
 
 
 def direct_r(values, feature):
@@ -48,7 +48,7 @@ def test_default_render_draws_every_section_on_held_out_text(at):
     _, text = U.heldout_corpus("char_lm")
     text = text[:30_000]
     lstm = [d for d in chart(at, "units.best_r")["data"] if "lstm" in d["name"]][0]
-    feats = list(lstm["x"])
+    feats = list(lstm["y"])
     i = feats.index("line_position")
     unit, r = int(lstm["customdata"][i][0]), float(lstm["customdata"][i][1])
     loaded = expected_loaded(at)          # the default model is char-lm-lstm
@@ -56,7 +56,7 @@ def test_default_render_draws_every_section_on_held_out_text(at):
     assert r == pytest.approx(direct_r(corpus["c"][unit], corpus.features["line_position"]),
                               abs=1e-3)
     assert abs(r) > 0.6
-    assert lstm["y"][i] == pytest.approx(abs(r), abs=1e-5)
+    assert lstm["x"][i] == pytest.approx(abs(r), abs=1e-5)
     # The learner's note quotes the numbers it computed, not fixed ones.
     note = [m.value for m in at.markdown if "position in the line" in m.value]
     assert note and f"unit {unit} of c" in note[0] and f"{r:+.2f}" in note[0]
@@ -121,18 +121,49 @@ def test_select_and_search_starts_on_a_span_with_a_unit_on_and_offers_the_neares
     model, text = expected_loaded(at), sentence(at)
     q = at.session_state["units.quantity"]
     s, e = at.slider(key="units.span").value
-    assert (s, e) == U.telling_span(U.corpus_trace(model, text, (q,))[q], U.DEFAULT_THRESHOLD)
-    assert U.select_units(model, text, s, e, U.DEFAULT_THRESHOLD, q).size >= 1
+    sent = U.corpus_trace(model, text, (q,))
+    # the first word of the sentence (longest first) over which a unit is on
+    assert (s, e) == U.telling_span(sent[q], U.DEFAULT_THRESHOLD,
+                                    candidates=U.word_spans(sent))
+    assert (s, e) in U.word_spans(sent)
+    units = U.select_units(sent, s, e, U.DEFAULT_THRESHOLD, q)
+    assert units.size >= 1
+    # the matches in the held-out corpus, most telling first, and the texts matched most
+    _, held = U.heldout_corpus("char_lm")
+    corpus = U.corpus_trace(model, held[:30_000], (q,))
+    res = U.search_pattern(corpus, units, U.DEFAULT_THRESHOLD, q, ends="any")
+    assert len(res) > 0 and res.score.iloc[0] > 1.0         # σ above the unit's usual level
+    counts = [m.value for m in at.markdown if "match(es)" in m.value]
+    assert counts and f"**{len(res):,} match(es)**" in counts[0]
+    assert any("standard deviations" in c.value for c in at.caption)
+    shown = [d.value for d in at.dataframe
+             if list(d.value.columns) == ["text", "matches", "score"]][0]
+    want = U.matched_texts(corpus, res)
+    assert shown.matches.tolist() == want.matches.tolist()
+    np.testing.assert_allclose(shown.score, want.score.round(2))
+    html = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), "".join(markdown_html(at)))
+    assert f"t = {res.start.iloc[0]}…{res.end.iloc[0]}, score {res.score.iloc[0]:.2f}" in html
     at.selectbox(key="units.quantity").set_value("a").run()
     V = U.corpus_trace(model, text, ("a",))["a"]
+    # another quantity: the span starts again on a word where one of its units is on
+    s, e = at.slider(key="units.span").value
+    assert (s, e) == U.telling_span(V, U.DEFAULT_THRESHOLD, candidates=U.word_spans(sent))
     # a<t> = tanh(...) < 1: at threshold 1.0 no unit is on anywhere
     at.slider(key="units.threshold").set_value(1.0).run()
     assert not at.exception, at.exception
-    near = U.nearest_on(V, s, e, 1.0)
+    near = U.nearest_on(V, s, e, 1.0, grid=(0.05, -1.0, 1.0))     # the slider's values
     info = " ".join(i.value for i in at.info)
     assert "No unit is on over exactly this span" in info
-    assert f"**{near['threshold']:.3f}**" in info
-    assert ", ".join(str(int(u)) for u in near["units"]) in info
+    assert near["threshold"] is not None and len(near["values"]) >= 1
+    assert f"**{near['threshold']:.2f}**" in info
+    for r in near["values"].itertuples():
+        assert f"{int(r.unit)} (lowest in the span {r.lowest:+.3f}" in info
+    # one click sets the slider there, and the units named are the ones selected
+    at.button(key="units.nearest_threshold").click().run()
+    assert not at.exception, at.exception
+    assert at.slider(key="units.threshold").value == pytest.approx(near["threshold"])
+    lines = [d for d in chart(at, "units.selected")["data"] if d.get("name")]
+    assert [int(d["name"].split()[-1]) for d in lines] == near["units"].tolist()[:40]
 
 
 def test_painting_follows_the_unit_and_the_feature(at):

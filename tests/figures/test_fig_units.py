@@ -30,7 +30,8 @@ def lm(cell, n_a=8, seed=0):
 def test_best_r_bars_are_the_tables_abs_r():
     text = "Return (a copy) of the list.\nThe f(x) adds 42 items.\n" * 3
     models = {f"char-lm-{c}": lm(c) for c in ("rnn", "gru", "lstm")}
-    table = U.best_units(models, text)
+    table = U.best_units({n: U.corpus_trace(m, text, ("a",)) for n, m in models.items()},
+                         dict.fromkeys(models, "a"))
     s = spec(F.best_r_figure(table))
     assert [d["name"] for d in s["data"]] == [f"char-lm-{c} (a&lt;t&gt;)"
                                               for c in ("rnn", "gru", "lstm")]
@@ -38,8 +39,8 @@ def test_best_r_bars_are_the_tables_abs_r():
     assert len(set(colours)) == 3
     for d in s["data"]:
         rows = table[table.model == d["name"].split(" ")[0]].set_index("feature")
-        assert list(d["x"]) == list(rows.index)
-        np.testing.assert_allclose(d["y"], np.abs(rows.score.fillna(0)), atol=1e-6)
+        assert d["orientation"] == "h" and list(d["y"]) == list(rows.index)
+        np.testing.assert_allclose(d["x"], np.abs(rows.score.fillna(0)), atol=1e-6)
         np.testing.assert_array_equal(np.asarray(d["customdata"])[:, 0], rows.unit)
 
 
@@ -69,9 +70,25 @@ def test_units_over_time_draws_the_selected_units():
     np.testing.assert_allclose(lines[1]["y"], values[7], rtol=1e-6)
     rect, thr = s["layout"]["shapes"]
     assert (rect["x0"], rect["x1"]) == (2.5, 5.5) and thr["y0"] == thr["y1"] == 0.3
-    assert "c&lt;t&gt;" in s["layout"]["title"]["text"]
+    assert s["layout"]["yaxis"]["title"]["text"] == "c&lt;t&gt;"
+    assert "title" not in s["layout"]                 # the page writes it above the chart
     empty = spec(F.units_over_time_figure(values, labels, [], 3, 5, 0.3))
-    assert "No unit" in empty["layout"]["title"]["text"]
+    assert not empty["layout"]["showlegend"]
+
+
+@pytest.mark.parametrize("T, label", [(12, "a"), (39, "a"), (120, "ab"), (45, "word")])
+def test_tick_labels_leave_room_for_each_other(T, label):
+    """Issue 23 item 3: at 1024 px the span chart's letters overlapped. Every k-th step is
+    labelled, k the smallest that gives each label its width in the narrowest plot."""
+    labels = [label] * T
+    ticks = F.spaced_ticks(labels)
+    k = int(ticks[1] - ticks[0]) if len(ticks) > 1 else T
+    need = len(label) * F.CHAR_PX + 10
+    assert k * F.PLOT_PX / T >= need                          # room for each label
+    assert k == 1 or (k - 1) * F.PLOT_PX / T < need           # and no sparser than needed
+    assert ticks[0] == 1 and np.all(np.diff(ticks) == k)
+    s = spec(F.units_over_time_figure(np.zeros((2, T)), labels, [0], 1, 1, 0.3))
+    assert list(s["layout"]["xaxis"]["tickvals"]) == ticks.tolist()
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -105,7 +122,9 @@ def test_comparison_figure_is_the_distance_and_the_top_units():
 
 def test_saturation_scatter_one_panel_per_model():
     text = "Return (a copy) of the list.\nThe f(x) adds 42 items.\n" * 3
-    sats = {f"char-lm-{c}": U.gate_saturation(lm(c), text) for c in ("rnn", "gru", "lstm")}
+    models = {f"char-lm-{c}": lm(c) for c in ("rnn", "gru", "lstm")}
+    sats = {n: U.gate_saturation(m, U.corpus_trace(m, text, U.saturation_keys(m)))
+            for n, m in models.items()}
     s = spec(F.saturation_scatter(sats))
     dots = [d for d in s["data"] if d["mode"] == "markers"]
     assert len(dots) == 1 + 2 + 3                             # a; Γu Γr; Γf Γu Γo
