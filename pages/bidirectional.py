@@ -1,12 +1,13 @@
 """Bidirectional context: a→<t> and a←<t> side by side, the order of the two sweeps, and why
-a tagger that reads the whole sentence can tell "Teddy Roosevelt" from "Teddy bears"."""
+a tagger that reads the whole sentence can tell "Teddy Roosevelt" from "Teddy bears"; first,
+the sidebar's own model when it is an upload (`rnnviz_app.bidirectional_view`)."""
 
-import numpy as np
 import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.core import analysis
 from rnnviz.figures import bidirectional as figs
+from rnnviz_app import bidirectional_view as view
 from rnnviz_app.notes import BIDIRECTIONAL as NOTES
 
 UNI, BI = "ner-lstm", "ner-bilstm"
@@ -18,30 +19,8 @@ def _probs(text: str) -> dict:                  # {tagger: P(name) per word}
 
 
 @ui.cache_figure
-def tagger_figure(text: str, side: str):
-    return figs.fig_tagger_probs(ui.get_tags(UNI, text)[0], _probs(text),
-                                 title=f"Sentence {side}: P(name) per word")
-
-
-@ui.cache_figure
-def directions_figure(text: str):
-    """a→<t>, a←<t> of the bidirectional tagger and the split of its 'name' score."""
-    trace, W = ui.get_trace(ui.ModelSpec(BI), text), ui.get_model(ui.ModelSpec(BI)).model.params
-    a_fwd, a_bwd = trace["a_fwd"][:, 0, :], trace["a_bwd"][:, 0, :]
-    split = analysis.direction_split(W["Wy"], W["by"], a_fwd, a_bwd, cls=1)
-    return figs.fig_directions(a_fwd, a_bwd, list(trace.tokens), split, trace["y_hat"][1, 0, :])
-
-
-@ui.cache_figure
-def sweep_figure(tokens: tuple[str, ...]):
-    return figs.fig_sweep_order(list(tokens))
-
-
-@ui.cache_figure
-def sensitivity_figure(text: str, scale: str):
-    toks, S_uni = ui.get_sensitivity(ui.ModelSpec(UNI), text)
-    _, S_bi = ui.get_sensitivity(ui.ModelSpec(BI), text)
-    return figs.fig_sensitivity({LABELS[UNI]: S_uni, LABELS[BI]: S_bi}, toks, scale=scale)
+def tagger_figure(text: str):
+    return figs.fig_tagger_probs(ui.get_tags(UNI, text)[0], _probs(text), title="")
 
 
 def _taggers() -> dict:
@@ -66,8 +45,8 @@ def _taggers() -> dict:
                 st.info(NOTES["no_words"])
                 continue
             probs[side] = _probs(texts[side])
-            ui.chart(tagger_figure(texts[side], side.upper()),
-                     key=f"bidirectional.tagger_chart_{side}")
+            st.markdown(f"**Sentence {side.upper()}: P(name) per word**")
+            ui.chart(tagger_figure(texts[side]), key=f"bidirectional.tagger_chart_{side}")
             ui.unknown_words_note(ui.get_steps(ui.ModelSpec(BI), texts[side]))
     if len(probs) == 2:
         _shared_prefix(words, probs)
@@ -78,16 +57,14 @@ def _shared_prefix(words: dict, probs: dict) -> None:
     """Both taggers at the last word the two sentences share."""
     shared, rows = analysis.shared_prefix_table(words["a"], words["b"], probs["a"], probs["b"],
                                                 what="P(name)")
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        if not shared:
-            st.caption(NOTES["no_shared"])
-        else:
-            st.markdown(f"**The last word the two sentences share** (word {shared}):")
-            st.code(words["a"][shared - 1], language=None)
-            ui.number_table(rows, {c: "%.4f" for c in rows[0] if c != "model"})
-    with right:
-        ui.look_for(NOTES["shared"])
+    if not shared:
+        st.caption(NOTES["no_shared"])
+    else:
+        st.markdown(f"**The last word the two sentences share** (word {shared}):")
+        st.code(words["a"][shared - 1], language=None)
+        # the whole column: its four columns of numbers need about 430 px
+        ui.number_table(rows, {c: "%.4f" for c in rows[0] if c != "model"})
+    ui.look_for(NOTES["shared"])
 
 
 def _directions(detail: str) -> None:
@@ -100,10 +77,11 @@ def _directions(detail: str) -> None:
     if not (tokens := ui.get_tags(BI, detail)[0]):
         st.info(NOTES["no_words"])
         return
-    ui.chart_with_note(directions_figure(detail), key="bidirectional.directions",
-                       note=NOTES["directions"])
+    ui.chart_with_note(view.directions_figure(ui.ModelSpec(BI), detail, 1),
+                       key="bidirectional.directions", note=NOTES["directions"])
     st.header("In which order is everything computed?")
-    ui.chart_with_note(sweep_figure(tuple(tokens)), key="bidirectional.sweep", note=NOTES["sweep"])
+    ui.chart_with_note(view.sweep_figure(tuple(tokens)), key="bidirectional.sweep",
+                       note=NOTES["sweep"])
 
 
 @st.fragment
@@ -120,16 +98,16 @@ def sensitivity_section(detail: str) -> None:
     if not toks:
         st.info(NOTES["no_words"])
         return
-    scale = st.radio("Colour scale", figs.SENSITIVITY_SCALES, key="bidirectional.sensitivity_scale",
-                     format_func=NOTES["scales"].get, horizontal=True, help=NOTES["scale_help"],
-                     persist_state="session")
-    if not (np.isfinite(S_uni).all() and np.isfinite(S_bi).all()):
+    scale = st.radio("Colour scale", figs.SENSITIVITY_SCALES,
+                     key="bidirectional.sensitivity_scale", format_func=NOTES["scales"].get,
+                     horizontal=True, help=NOTES["scale_help"], persist_state="session")
+    if not view.finite(S_uni, S_bi):
         st.warning("Some gradients overflowed to inf/NaN; they are drawn as 0.")
-    ui.chart_with_note(sensitivity_figure(detail, scale), key="bidirectional.sensitivity",
-                       note=NOTES["sensitivity"])
-    ui.metrics_row(*((f"{name}: largest entry right of the diagonal",
-                      f"{analysis.future_sensitivity(S):.3g}") for name, S in
-                     (("Unidirectional", S_uni), ("Bidirectional", S_bi))))
+    specs = (ui.ModelSpec(UNI), ui.ModelSpec(BI))
+    ui.chart_with_note(view.sensitivity_figure(specs, (LABELS[UNI], LABELS[BI]), detail, scale),
+                       key="bidirectional.sensitivity",
+                       note=NOTES["sensitivity"] + view.sensitivity_words(toks, S_bi))
+    view.future_metrics({"Unidirectional": S_uni, "Bidirectional": S_bi})
 
 
 def render() -> None:
@@ -137,7 +115,12 @@ def render() -> None:
     st.title("Bidirectional context")
     st.caption(NOTES["caption"])
     st.latex(NOTES["equation"])
-    st.caption(NOTES["models"])
+    ctx = ui.page_context(require_text=False)
+    if not view.your_model_section(ctx.spec, ctx.text):
+        st.caption(NOTES["models"])
+    else:
+        st.header("The shipped pair: ner-lstm and ner-bilstm")
+        st.caption(NOTES["models_after_yours"])
     texts = _taggers()
     source = st.radio("Sentence for the charts below", list(NOTES["sources"]),
                       key="bidirectional.detail_source", format_func=NOTES["sources"].__getitem__,

@@ -1,13 +1,13 @@
-"""Vanishing gradients: how far back the loss at T_x still reaches, RNN vs GRU vs LSTM."""
+"""Vanishing gradients: how far back the loss at T_x still reaches, RNN vs GRU vs LSTM and the
+sidebar's model (curves: `rnnviz.vanishing`; wiring: `rnnviz_app.vanishing_view`)."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.core import analysis
 from rnnviz.figures import vanishing as figs
-from rnnviz.models import TRAINED_LMS, comparison_models
+from rnnviz.models import TRAINED_LMS
+from rnnviz_app import vanishing_view as view
 from rnnviz_app.notes import VANISHING as NOTES
 
 K = "vanishing."
@@ -16,29 +16,6 @@ DEFAULTS = {
     K + "activation": "tanh", K + "forget_bias": 1.0, K + "measure": "loss",
     K + "clip": "norm", K + "threshold": 1.0,
 }
-THRESHOLDS = [0.01, 0.1, 0.5, 1.0, 5.0, 10.0, 100.0]
-
-
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _curves(text, T, weights, n_a, rho, activation, forget_bias, seed, measure):
-    """Per architecture: the gradient curve of the sentence repeated to T steps."""
-    curves = {}
-    models = comparison_models(weights, n_a=n_a, rho=rho, activation=activation,
-                               forget_bias=forget_bias, seed=seed)
-    for cell, (model, vocab) in models.items():
-        ids, target = analysis.repeat_ids(vocab.encode(text), T)
-        x = vocab.one_hot(ids, dtype=np.float64)
-        curves.update(analysis.gradient_curves({figs.NAMES[cell]: model}, x, target,
-                                           measure=measure))
-    for c in curves.values():
-        c["norms"].flags.writeable = False
-    return curves
-
-
-@ui.cache_figure
-def _figure(*args):
-    curves = _curves(*args)
-    return figs.vanishing_figure({n: c["norms"] for n, c in curves.items()}, measure=args[-1])
 
 
 def _controls(have_trained: bool) -> tuple:
@@ -78,48 +55,6 @@ def _controls(have_trained: bool) -> tuple:
             int(ui.current_spec().seed), measure)
 
 
-def _warnings(curves: dict) -> None:
-    bad = [n for n, c in curves.items() if c["nonfinite"]]
-    if bad:
-        st.warning(
-            f"{', '.join(bad)}: the values overflowed to inf/NaN (exploding activations or "
-            "gradients). Those points are left out of the chart; lower ρ or switch the RNN "
-            "to tanh to bring them back.")
-    exploding = [n for n, c in curves.items()
-                 if not c["nonfinite"] and analysis.growth(c["norms"]) > 1e3]
-    if exploding:
-        st.warning(
-            f"Exploding gradients: for {', '.join(exploding)} the norm grows by more than "
-            "1000× going back in time. Training steps would be dominated by the earliest "
-            "inputs, or overflow: this is what gradient clipping (below) is for.")
-
-
-def _clipping(curves: dict) -> None:
-    st.header("Exploding gradients and clipping", anchor="clipping", divider="gray")
-    c1, c2 = st.columns([1, 2], gap="medium")
-    with c1:
-        method = st.radio("Clipping", ["none", "value", "norm"], key=K + "clip",
-                          format_func={"none": "none", "value": "clip by value (each entry)",
-                                       "norm": "clip by global norm"}.__getitem__)
-        threshold = st.select_slider("Threshold", THRESHOLDS, key=K + "threshold")
-        summaries = {n: analysis.clip_summary(c["grads"], method, threshold)
-                     for n, c in curves.items()}
-        table = pd.DataFrame({
-            "architecture": list(summaries),
-            "||∂L/∂θ|| before": [s["norm_before"] for s in summaries.values()],
-            "after": [s["norm_after"] for s in summaries.values()],
-            "largest |entry| after": [s["max_after"] for s in summaries.values()],
-            "cosine(after, before)": [s["cosine"] for s in summaries.values()],
-        })
-        st.dataframe(table, hide_index=True, key="vanishing.clip_table",
-                     column_config={c: st.column_config.NumberColumn(format="%.3e")
-                                    for c in table.columns[1:4]})
-    with c2:
-        ui.chart(figs.clipping_figure(summaries, method=method, threshold=threshold),
-                 key="vanishing.clip_chart")
-    ui.look_for(NOTES["clipping"])
-
-
 def render() -> None:
     ui.ensure_frame()
     st.title("Vanishing gradients")
@@ -142,18 +77,25 @@ def render() -> None:
     # Multiplying T_x Jacobians of size (n_s, n_s) costs O(T_x n_s³): seconds for big models.
     with st.spinner("Multiplying the step Jacobians…" if measure == "jacobian" else
                     "Back-propagating…"):
-        curves = _curves(*args)
-    _warnings(curves)
+        curves = view.all_curves(ctx.spec, args)
+    view.your_model_note(ctx, curves)
+    view.warnings(curves)
     trained = weights == "trained"
+    st.markdown(ui.md("**" + figs.MEASURES[measure] + "**, per step t: the loss is at the "
+                      "right end, t = T_x"))
     ui.chart_with_note(
-        _figure(*args), key="vanishing.chart",
+        view.figure(ctx.spec, *args), key="vanishing.chart",
         note=NOTES["curves"] + NOTES["trained" if trained else "random"] + NOTES["threshold"])
-    for col, (name, c) in zip(st.columns(3), curves.items(), strict=True):
+    st.markdown("**The norm stays below 10⁻³ of its value at T_x from …**")
+    for col, (name, c) in zip(st.columns(len(curves)), curves.items(), strict=True):
         k = analysis.vanishing_reach(c["norms"])
-        col.metric(f"{name}: stays below 10⁻³ from", "never" if k is None else f"{k} steps back",
-                   help=f"From how many steps back (of T_x = {T}) on the norm stays below 1/1000 "
-                        "of its value at T_x ('never': still above it at t = 1).")
-    _clipping(curves)
+        mine = name not in figs.NAMES.values()          # the sidebar's model: a short label
+        col.metric("sidebar's model" if mine else name,
+                   "never" if k is None else f"{k} steps back",
+                   help=(f"{name}. " if mine else "") + f"From how many steps back (of T_x = "
+                        f"{T}) on the norm stays below 1/1000 of its value at T_x ('never': "
+                        "still above it at t = 1).")
+    view.clipping(curves)
 
 
 render()

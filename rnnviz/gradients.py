@@ -7,9 +7,14 @@
                        next step of the sweep carries back; `da_sources` adds where each comes
                        from, in words.
 * `param_name`         a parameter's name in the notes' notation.
+* `runner_up_targets`  a tagger's or classifier's default true labels: the second most likely
+                       class (the model's own guess would give a loss of ~0 and nothing to learn).
+* `with_targets`       a reading whose loss uses the labels the user chose.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -173,5 +178,39 @@ def da_sources(model, trace, btrace, y, *, at="all", t, direction="", layer=None
             "dc": float(np.linalg.norm(grads[dc][:, 0, t - 1])) if lstm else None}
 
 
-__all__ = ["step_losses", "dw_contributions", "da_split", "da_sources", "param_name",
-           "DW_ORDER"]
+def runner_up_targets(trace, kind: str, example=0) -> np.ndarray:
+    """Default true labels of a tagger or classifier: the class ŷ<t> ranks second, per step
+    for a tagger, at T_x for a classifier (-1 at the other steps). The model's own top class
+    would make L ≈ 0 and ∂L/∂θ ≈ 0; the runner-up is a label it could plausibly be taught."""
+    y = np.asarray(trace["y_hat"][:, example, :], dtype=np.float64)
+    second = np.argsort(-y, axis=0, kind="stable")[min(1, y.shape[0] - 1)].astype(np.int64)
+    if kind == "tagger":
+        return second
+    if kind == "classifier":
+        out = np.full(y.shape[1], -1, dtype=np.int64)
+        out[-1] = second[-1]
+        return out
+    raise ValueError(f"a {kind}'s targets are the text itself; no labels to choose")
+
+
+def with_targets(model, reading, targets, note: str):
+    """`reading` (of a tagger or classifier) whose loss uses `targets`: (T_x,) class indices,
+    -1 where a step has no target (a classifier: every step but T_x). ValueError when a label
+    is not one of the model's classes or the length is not T_x."""
+    targets = np.asarray(targets, dtype=np.int64).reshape(-1)
+    steps = reading.steps
+    if targets.shape != (steps.T_x,):
+        raise ValueError(f"{targets.size} labels for {steps.T_x} steps")
+    if ((targets < -1) | (targets >= model.config.n_y)).any():
+        raise ValueError(f"labels must be -1 or 0..{model.config.n_y - 1}")
+    if model.config.head != "many_to_many" and targets[-1] < 0:
+        raise ValueError("a classifier's loss needs a label at T_x")
+    labels = tuple(model.output_labels[int(k)] if k >= 0 else "" for k in targets)
+    targets.flags.writeable = False
+    steps = dataclasses.replace(steps, targets=targets, target_labels=labels, target_note=note)
+    return dataclasses.replace(reading, steps=steps,     # other targets: another reading
+                               of=reading.of + (("targets", tuple(int(k) for k in targets)),))
+
+
+__all__ = ["runner_up_targets", "with_targets", "step_losses", "dw_contributions", "da_split",
+           "da_sources", "param_name", "DW_ORDER"]

@@ -148,24 +148,33 @@ def get_trace(spec: ModelSpec, text: str, layer: int | None = None):
 
 
 @st.cache_resource(max_entries=_READINGS, show_spinner=False)
-def _backward(spec: ModelSpec, text: str, at: str) -> Backward:
-    result = get_model(spec).backward(get_reading(spec, text, for_loss=True), at=at)
+def _backward(spec: ModelSpec, text: str, at: str, targets: tuple | None = None) -> Backward:
+    model, reading = get_model(spec), get_reading(spec, text, for_loss=True)
+    if targets is not None:             # a tagger's or classifier's labels, chosen on the page
+        from rnnviz.gradients import with_targets
+
+        reading = with_targets(model, reading, targets[1], targets[0])
+    result = model.backward(reading, at=at)
     freeze(result.grads, result.btrace, result.y)
     return result
 
 
-def get_backward(spec: ModelSpec, text: str, at: str = "all") -> Backward:
+def get_backward(spec: ModelSpec, text: str, at: str = "all",
+                 targets: tuple | None = None) -> Backward:
     """BPTT of the sentence's loss: at="all" (L = Σ_t L<t>) or "last" (L<T_x>), on
-    `get_reading(spec, text, for_loss=True)` (`.steps`, `.trace`)."""
+    `get_reading(spec, text, for_loss=True)` (`.steps`, `.trace`). targets: None (the
+    reading's own: a char LM's next tokens) or (note, labels per step as a tuple of ints, -1 =
+    none) for a tagger or classifier (`rnnviz.gradients.with_targets`)."""
     if at not in ("all", "last"):
         raise ValueError(f"at must be 'all' or 'last', got {at!r}")
-    return _backward(spec.normalized(), text, at)
+    return _backward(spec.normalized(), text, at, targets)
 
 
-def get_btrace(spec: ModelSpec, text: str, at: str = "all", layer: int | None = None):
-    """The BackwardTrace of `get_backward(spec, text, at)`; of layer `layer` (1-based) of a
-    stacked model, default the top."""
-    btrace = get_backward(spec, text, at).btrace
+def get_btrace(spec: ModelSpec, text: str, at: str = "all", layer: int | None = None,
+               targets: tuple | None = None):
+    """The BackwardTrace of `get_backward(spec, text, at, targets)`; of layer `layer`
+    (1-based) of a stacked model, default the top."""
+    btrace = get_backward(spec, text, at, targets).btrace
     return btrace if layer is None else btrace.layer(layer)
 
 
@@ -174,28 +183,30 @@ def get_btrace(spec: ModelSpec, text: str, at: str = "all", layer: int | None = 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def get_dw_contributions(spec: ModelSpec, text: str, at: str, direction: str = "",
-                         layer: int | None = None):
+                         layer: int | None = None, targets: tuple | None = None):
     """Per weight matrix, the norms of each step's term dz<t> [a<t-1>; x<t>]ᵀ of ∂L/∂W and of
     their running sum from T_x (`rnnviz.gradients.dw_contributions`), for the BPTT of
     `get_backward(spec, text, at)`; layer: of a stacked model (default the top)."""
     from rnnviz.gradients import dw_contributions
 
-    res = get_backward(spec, text, at)
+    res = get_backward(spec, text, at, targets)
     return dw_contributions(get_model(spec).model, res.trace, res.btrace, direction=direction,
                             layer=layer)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def get_csv(spec: ModelSpec, text: str, at: str | None = None) -> bytes:
+def get_csv(spec: ModelSpec, text: str, at: str | None = None,
+            targets: tuple | None = None) -> bytes:
     """The reading's trace as a tidy CSV (t, token, unit, quantity, symbol, value, layer); with
     `at` ("all" or "last"), the backward trace of that loss instead (quantities dL/d·)."""
-    trace = get_trace(spec, text) if at is None else get_backward(spec, text, at).btrace
+    trace = get_trace(spec, text) if at is None else get_backward(spec, text, at,
+                                                                  targets).btrace
     return trace.to_dataframe().to_csv(index=False).encode("utf-8")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def get_da_split(spec: ModelSpec, text: str, at: str, t: int, direction: str = "",
-                 layer: int | None = None) -> dict:
+                 layer: int | None = None, targets: tuple | None = None) -> dict:
     """Where ∂L/∂a<t> of `get_backward(spec, text, at)` comes from
     (`rnnviz.gradients.da_sources`): the norms "local" (from above: ŷ, or layer l+1 of a
     stacked model), "carried" (from the next step; 0 below float32 rounding of the total),
@@ -205,13 +216,13 @@ def get_da_split(spec: ModelSpec, text: str, at: str, t: int, direction: str = "
     there is none)."""
     from rnnviz.gradients import da_sources
 
-    res = get_backward(spec, text, at)
+    res = get_backward(spec, text, at, targets)
     return da_sources(get_model(spec).model, res.trace, res.btrace, res.y, at=at, t=t,
                       direction=direction, layer=layer)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def get_gradient_check(spec: ModelSpec, text: str, at: str):
+def get_gradient_check(spec: ModelSpec, text: str, at: str, targets: tuple | None = None):
     """BPTT against finite differences on a float64 copy over the first 20 steps
     (`ModelInUse.check_gradients`): (the table of `rnnviz.figures.backward.gradcheck_table`,
     the largest relative error among the entries checked in relative terms)."""
@@ -219,7 +230,8 @@ def get_gradient_check(spec: ModelSpec, text: str, at: str):
 
     from rnnviz.figures.backward import gradcheck_table
 
-    rows, loss = get_model(spec).check_gradients(get_backward(spec, text, at), n_steps=20)
+    rows, loss = get_model(spec).check_gradients(get_backward(spec, text, at, targets),
+                                                 n_steps=20)
     table = pd.DataFrame(gradcheck_table(rows, loss=loss, eps=1e-5))
     checked = table[table["check"] == "ok"] if len(table) else table
     return table, float(checked["relative error"].max()) if len(checked) else float("nan")
@@ -341,11 +353,11 @@ def get_corpus_trace(spec: ModelSpec, corpus_key: str, quantity: str, _text: str
 def get_unit_scores(spec: ModelSpec, corpus_key: str, quantity: str, regex: str, _text: str):
     """Pearson r of every unit with every built-in feature (and the custom `regex`, when
     given) over the corpus (`rnnviz.units.unit_scores`)."""
-    from rnnviz.units import unit_scores
+    from rnnviz.units import feature_matrix, unit_scores
 
     corpus = get_corpus_trace(spec, corpus_key, quantity, _text)
-    features = {**corpus.features, "custom pattern": regex} if regex else None
-    return unit_scores(get_model(spec), corpus, features, quantity)
+    features = feature_matrix(corpus, None, {"custom pattern": regex}) if regex else None
+    return unit_scores(corpus, quantity, features)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -355,7 +367,7 @@ def get_pattern_matches(spec: ModelSpec, corpus_key: str, quantity: str, units: 
     from rnnviz.units import search_pattern
 
     corpus = get_corpus_trace(spec, corpus_key, quantity, _text)
-    return search_pattern(get_model(spec), corpus, list(units), threshold, quantity, ends=ends)
+    return search_pattern(corpus, list(units), threshold, quantity, ends=ends)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -367,11 +379,12 @@ def get_sentence_trace(spec: ModelSpec, text: str, quantity: str):
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def get_comparison(spec: ModelSpec, text_a: str, text_b: str):
-    """a<t> of two sentences side by side (`rnnviz.units.compare_texts`)."""
+def get_comparison(spec: ModelSpec, text_a: str, text_b: str, quantity: str = "a"):
+    """`quantity` (a<t>; "a@1" for layer 1 of a stacked model) of two sentences side by side
+    (`rnnviz.units.compare_texts`)."""
     from rnnviz.units import compare_texts
 
-    return compare_texts(get_model(spec), text_a, text_b, "a")
+    return compare_texts(get_model(spec), text_a, text_b, quantity)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -385,17 +398,19 @@ def get_best_units():
     quantities = {n: default_quantity(m) for n, m in models.items()}
     key = corpus_key("heldout", text)              # the page's key: one reading per corpus
     corpora = {n: get_corpus_trace(ModelSpec(name=n), key, quantities[n], text) for n in models}
-    return best_units(models, corpora, quantities)
+    return best_units(corpora, quantities)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def get_saturation() -> dict:
     """name -> gate saturation (`rnnviz.units.gate_saturation`) of the three shipped char LMs
     over the first SATURATION_CHARS held-out characters."""
-    from rnnviz.units import gate_saturation
+    from rnnviz.units import corpus_trace, gate_saturation, saturation_keys
 
     _, text = get_heldout("char_lm")
-    return {n: gate_saturation(load_shipped(n), text[:SATURATION_CHARS]) for n in CHAR_LMS}
+    models = {n: load_shipped(n) for n in CHAR_LMS}
+    return {n: gate_saturation(m, corpus_trace(m, text[:SATURATION_CHARS], saturation_keys(m)))
+            for n, m in models.items()}
 
 
 def warm_units_readings() -> None:

@@ -10,6 +10,8 @@ sweep, with its own parameters, computes a←<T_x>, …, a←<1> from x<T_x..t>;
     sweep_frames         the order of computation, frame by frame
     fig_sweep_order      animated diagram (Plotly frames, client-side) of that order
     fig_sensitivity      ||∂ŷ<t>/∂x<t'>|| for two models side by side
+    row_shares, future_share, quoted_row, next_word_share
+                         the numbers the page's text quotes (what the "row" scale colours)
 
 Figures are plain dicts assembled without validation (`common.figure(..., compact=True)`).
 """
@@ -47,11 +49,15 @@ def token_labels(tokens: Sequence[str], max_len: int = 14) -> list[str]:
     return char_labels(tokens, max_len)
 
 
-def _token_axis(labels: Sequence[str]) -> dict:
+def _token_axis(labels: Sequence[str], max_ticks: int = 60) -> dict:
+    """Tick labels at the tokens: every one up to `max_ticks` (what the axis holds without
+    two labels touching), then every k-th, regularly (t = 1, 1 + k, ...)."""
     T = len(labels)
-    if 0 < T <= 60:
-        return dict(tickmode="array", tickvals=list(range(1, T + 1)), ticktext=list(labels))
-    return {}
+    if T == 0:
+        return {}
+    k = -(-T // max_ticks)
+    return dict(tickmode="array", tickvals=list(range(1, T + 1, k)),
+                ticktext=list(labels)[::k])
 
 
 def fig_tagger_probs(words: Sequence[str], probs: Mapping[str, np.ndarray],
@@ -74,23 +80,28 @@ def fig_tagger_probs(words: Sequence[str], probs: Mapping[str, np.ndarray],
             hovertemplate=f"{safe}<br>t = %{{x}} '%{{customdata}}'<br>"
                           "P(name) = %{y:.3f}<extra></extra>"))
     layout = dict(
-        title=dict(text=title), barmode="group", height=340,
-        margin=dict(l=60, r=30, t=60, b=80),
+        barmode="group", height=340, margin=dict(l=60, r=30, t=60 if title else 36, b=80),
         yaxis=dict(title=dict(text="P(name) = ŷ<t>"), range=[0, 1.05]),
-        xaxis=dict(title=dict(text="word x<t>"), tickangle=-40, **_token_axis(labels)),
+        # from x = 0: the first word's tilted label stays clear of the y axis's tick labels
+        xaxis=dict(title=dict(text="word x<t>"), tickangle=-40, range=[0, T + 0.5],
+                   **_token_axis(labels, 20)),
         shapes=[dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=0.5, y1=0.5,
                      line=dict(color="#555", dash="dash", width=1))],
         legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"),
     )
+    if title:       # a long title belongs in the text above the chart (the page's)
+        layout["title"] = dict(text=title)
     return figure(data, layout, compact=True)
 
 
 def fig_directions(a_fwd: np.ndarray, a_bwd: np.ndarray, tokens: Sequence[str],
-                   split: Mapping | None = None, p_name: np.ndarray | None = None) -> go.Figure:
+                   split: Mapping | None = None, p_name: np.ndarray | None = None,
+                   cls_name: str = "name") -> go.Figure:
     """a→<t> and a←<t> (units x tokens, aligned per token) and, below, their share of ŷ<t>.
 
     a_fwd, a_bwd: (n_a, T). split: from `rnnviz.core.analysis.direction_split` (adds a
-    third row: the "name" score of ŷ<t> split into what a→<t> and a←<t> contribute).
+    third row: the score of class `cls_name` ("name" for the shipped taggers) of ŷ<t> split
+    into what a→<t> and a←<t> contribute; p_name: P(that class) per step, for the hover).
     """
     a_fwd = np.asarray(a_fwd, dtype=np.float32)
     a_bwd = np.asarray(a_bwd, dtype=np.float32)
@@ -110,9 +121,9 @@ def fig_directions(a_fwd: np.ndarray, a_bwd: np.ndarray, tokens: Sequence[str],
         margin=dict(l=70, r=20, t=40, b=90), legend=dict(orientation="h", y=-0.2, x=0),
         annotations=[], hovermode="closest",
     )
-    titles = ["a→<t>: forward sweep, has read x<1> … x<t>",
-              "a←<t>: backward sweep, has read x<T_x> … x<t>",
-              "what each direction adds to the 'name' score of ŷ<t> (log-odds)"]
+    # short: a panel title spans the chart's middle only (the note says the rest)
+    titles = ["a→<t> (read x<1..t>)", "a←<t> (read x<t..T_x>)",
+              f"'{plotly_text(token_labels([cls_name], 12)[0])}' score of ŷ<t>: a→ + a←"]
     for r, (A, sym) in enumerate(((a_fwd, "a→<t>"), (a_bwd, "a←<t>"))):
         ya = "y" if r == 0 else f"y{r + 1}"
         data.append(dict(
@@ -136,11 +147,11 @@ def fig_directions(a_fwd: np.ndarray, a_bwd: np.ndarray, tokens: Sequence[str],
             mode="markers", name="total score (incl. bias)", yaxis="y3", customdata=custom,
             marker=dict(color="black", symbol="diamond", size=9),
             hovertemplate="total score<br>t = %{x} '%{customdata[0]}'<br>%{y:+.2f} "
-                          "→ P(name) = %{customdata[1]:.3f}<extra></extra>"))
+                          f"→ P({plotly_text(cls_name)}) = %{{customdata[1]:.3f}}<extra></extra>"))
         layout["yaxis3"] = dict(domain=domains[2], anchor="x", zeroline=True,
                                 zerolinecolor="#555", title=dict(text="log-odds"))
     layout["xaxis"] = dict(anchor="y3" if three else "y2", tickangle=-40,
-                           title=dict(text="token x<t>"), **_token_axis(labels))
+                           title=dict(text="token x<t>"), **_token_axis(labels, 40))
     for r in range(3 if three else 2):
         layout["annotations"].append(subplot_title(titles[r], 0.5, domains[r][1]))
     return figure(data, layout, compact=True)
@@ -166,17 +177,18 @@ def sweep_frames(T: int) -> list[dict]:
 
 
 def _frame_title(k: int, f: dict, T: int) -> str:
+    """Short (≤ 42 characters): the title must fit the chart at 1024 px."""
     kind, t = f["current"]
-    head = f"{k} / {2 * T + 1}: "
+    head = f"{k}/{2 * T + 1}: "
     if kind is None:
-        return head + "nothing computed yet (press ▶ Play)"
+        return head + "nothing computed yet"
     if kind == "fwd":
         prev = "a→<0> = 0" if t == 1 else f"a→<{t - 1}>"
-        return head + f"forward sweep ({t}): a→<{t}> from x<{t}> and {prev}"
+        return head + f"a→<{t}> from x<{t}>, {prev}"
     if kind == "bwd":
         nxt = f"a←<{T + 1}> = 0" if t == T else f"a←<{t + 1}>"
-        return head + f"backward sweep ({t}): a←<{t}> from x<{t}> and {nxt}"
-    return head + "only now can every ŷ<t> = g(W_y [a→<t>, a←<t>] + b_y) be computed"
+        return head + f"a←<{t}> from x<{t}>, {nxt}"
+    return head + "now every ŷ<t> from [a→<t>, a←<t>]"
 
 
 def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
@@ -192,7 +204,7 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
     T = len(labels)
     t = np.arange(1, T + 1, dtype=float)
     xf, xb = t - 0.18, t + 0.18            # a→<t> and a←<t> side by side above x<t>
-    yf, yb, yx, yy = 2.1, 1.45, 0.35, 3.05
+    yf, yb, yx, yy = 2.1, 1.45, 0.55, 3.05
     spec = sweep_frames(T)
     order = {("fwd", i): i for i in range(1, T + 1)}
     order.update({("bwd", i): 2 * T + 1 - i for i in range(1, T + 1)})
@@ -232,9 +244,11 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
         colorscale=CELL_SCALE, cmin=0, cmax=3, showscale=False)
     animated["marker"]["line"].update(colorscale=[[0, "#666"], [0.5, "#666"], [0.5, ACCENT],
                                                   [1, ACCENT]], cmin=0, cmax=1)
+    # Tokens on two staggered rows: neighbours never run together ("TeddyRoosevelt").
+    y_tok = np.where(np.arange(T) % 2 == 0, yx, yx - 0.27)
     static = dict(
-        type="scatter", x=np.concatenate([t, t]), y=np.array([yx] * T + [yy + 0.33] * T),
-        mode="text", text=labels + [f"ŷ<{i}>" for i in ts], textfont=dict(size=13),
+        type="scatter", x=np.concatenate([t, t]), y=np.concatenate([y_tok, [yy + 0.33] * T]),
+        mode="text", text=labels + [f"ŷ<{i}>" for i in ts], textfont=dict(size=12),
         customdata=[f"x<{i}> = '{lab}'" for i, lab in zip(ts, labels, strict=True)]
         + [f"ŷ<{i}>" for i in ts],
         hovertemplate="%{customdata}<extra></extra>", name="labels")
@@ -277,19 +291,60 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
                      dict(label="❚❚ Pause", method="animate", args=[[None], still])])],
         sliders=[dict(
             active=final, x=0.24, len=0.76, y=0, yanchor="top", pad=dict(t=10),
-            currentvalue=dict(visible=True, prefix="computation ", font=dict(size=12)),
+            # the step's name at the slider's right end, clear of ▶ Play / ❚❚ Pause
+            currentvalue=dict(visible=True, prefix="computation ", xanchor="right",
+                              font=dict(size=12)),
             steps=[dict(label=str(k), method="animate", args=[[str(k)], still])
                    for k in range(len(spec))])],
     )
     return figure([animated, static], layout, frames, compact=True)
 
 
-SENSITIVITY_SCALES = ("log", "row", "raw")
+SENSITIVITY_SCALES = ("row", "log", "raw")
+ROW_TICKS = 22           # row labels the 480 px heatmap holds ~14 px apart
 LOG_DECADES = 8          # the log colour scale spans this many powers of ten below the max
 
 
+def row_shares(S: np.ndarray) -> np.ndarray:
+    """S[t, t'] / max_t' S[t, t'] (float64; inf/NaN count as 0, a row of zeros stays 0): how
+    much of ŷ<t>'s strongest dependence each input x<t'> has. A confident softmax makes every
+    raw norm tiny; the shares say where ŷ<t> looks. What the "row" colour scale draws."""
+    S = np.nan_to_num(np.asarray(S, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    m = S.max(axis=1, keepdims=True) if S.size else np.zeros((S.shape[0], 1))
+    return np.divide(S, m, out=np.zeros_like(S), where=m > 0)
+
+
+def future_share(S: np.ndarray) -> float:
+    """The largest share (`row_shares`) right of the diagonal: 0 for a model that reads left
+    to right only (ŷ<t> cannot depend on x<t'>, t' > t), near 1 when a later word matters as
+    much as the most important one."""
+    R = row_shares(S)
+    upper = R[np.triu_indices(R.shape[0], k=1)] if R.size else R
+    return float(upper.max()) if upper.size else 0.0
+
+
+def quoted_row(tokens: Sequence[str], S: np.ndarray, prefer: str = "Teddy") -> int | None:
+    """The row t (1-based) the page's text quotes: the first token `prefer` (any case) that has
+    a next word, else the row whose next word has the largest share; None below two tokens."""
+    T = min(len(tokens), np.asarray(S).shape[0])
+    if T < 2:
+        return None
+    for t, w in enumerate(tokens[:T - 1], start=1):
+        if str(w).lower() == prefer.lower():
+            return t
+    R = row_shares(S)
+    return int(np.argmax([R[t, t + 1] for t in range(T - 1)])) + 1
+
+
+def next_word_share(S: np.ndarray, t: int) -> tuple[float, float]:
+    """(share of x<t+1>, share of x<t>) in row t of `row_shares(S)` (t 1-based): the numbers
+    the page's text quotes, the colours of those two cells on the "row" scale."""
+    R = row_shares(S)
+    return float(R[t - 1, t]), float(R[t - 1, t - 1])
+
+
 def fig_sensitivity(matrices: Mapping[str, np.ndarray], tokens: Sequence[str],
-                    scale: str = "log") -> go.Figure:
+                    scale: str = "row") -> go.Figure:
     """Heatmaps S[t, t'] = ||∂ŷ<t>/∂x<t'>|| side by side, one per model, one colour scale.
 
     Rows: the output ŷ<t>; columns: the input x<t'>. scale: "log" (log10 S; exact zeros are
@@ -306,8 +361,7 @@ def fig_sensitivity(matrices: Mapping[str, np.ndarray], tokens: Sequence[str],
         S = np.nan_to_num(np.asarray(matrices[name], dtype=np.float64), nan=0.0, posinf=0.0)
         raws.append(S.astype(np.float32))
         if scale == "row":
-            m = S.max(axis=1, keepdims=True)
-            S = np.divide(S, m, out=np.zeros_like(S), where=m > 0)
+            S = row_shares(S)
         elif scale == "log":
             with np.errstate(divide="ignore"):
                 S = np.where(S > 0, np.log10(np.where(S > 0, S, 1.0)), np.nan)
@@ -323,7 +377,7 @@ def fig_sensitivity(matrices: Mapping[str, np.ndarray], tokens: Sequence[str],
     n = max(len(names), 1)
     gap = 0.16
     width = (1 - gap * (n - 1)) / n
-    data, layout = [], dict(annotations=[], height=480, margin=dict(l=70, r=20, t=40, b=100),
+    data, layout = [], dict(annotations=[], height=480, margin=dict(l=70, r=20, t=56, b=100),
                             plot_bgcolor="white")
     for j, S in enumerate(shown):
         T = S.shape[0]
@@ -336,13 +390,17 @@ def fig_sensitivity(matrices: Mapping[str, np.ndarray], tokens: Sequence[str],
             hoverongaps=True,
             hovertemplate="ŷ<%{y}> ← x<%{x}>: ||∂ŷ<t>/∂x<t'>|| = %{customdata:.3g}"
                           "<extra></extra>"))
+        # labels that fit at 1024 px: the rows ~14 px apart; tilted columns ~10 px apart in a
+        # panel (~200 px each of two, ~420 px alone)
         layout[f"xaxis{sfx}"] = dict(domain=[lo, lo + width], anchor=f"y{sfx}", tickangle=-50,
-                                     title=dict(text="input x<t'>"), showgrid=False,
-                                     **_token_axis(lab))
+                                     title=dict(text="input x<t'>"),
+                                     showgrid=False,
+                                     **_token_axis(lab, 20 if n > 1 else 40))
         layout[f"yaxis{sfx}"] = dict(anchor=f"x{sfx}", range=[T + 0.5, 0.5], showgrid=False,
-                                     title=dict(text="output ŷ<t>" if j == 0 else ""),
-                                     **_token_axis(lab))
-        layout["annotations"].append(subplot_title(plotly_text(names[j]), lo + width / 2, 1.0))
+                                     **_token_axis(lab, ROW_TICKS))
+        # "name (kind)" on two lines: two titles side by side fit a 1024 px window
+        layout["annotations"].append(subplot_title(
+            plotly_text(names[j]).replace(" (", "<br>("), lo + width / 2, 1.0))
     layout["coloraxis"] = dict(colorscale="Viridis", cmin=zmin, cmax=zmax, colorbar=dict(
         title=dict(text=title), thickness=12))
     return figure(data, layout, compact=True)

@@ -50,8 +50,27 @@ def test_sensitivity_is_causal_for_the_unidirectional_tagger_only(at):
     assert np.all(np.triu(S_uni, k=1) == 0)
     assert np.triu(S_bi, k=1).max() > 0
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Unidirectional: largest entry right of the diagonal"] == "0"
-    assert float(metrics["Bidirectional: largest entry right of the diagonal"]) > 0
+    assert metrics["Unidirectional: largest share right of the diagonal"] == "0.00"
+    R = np.asarray(spec["data"][1]["z"], dtype=float)          # what the chart colours
+    assert metrics["Bidirectional: largest share right of the diagonal"] == (
+        f"{np.triu(R, k=1).max():.2f}")
+    assert float(metrics["Bidirectional: largest share right of the diagonal"]) > 0.3
+
+
+def test_the_text_quotes_what_the_chart_colours(at):
+    """Issue 23 item 5: the default colour is each row ÷ its max, and the sentence under
+    the chart quotes two of those cells (the row of "Teddy": its next word and itself)."""
+    assert at.radio(key="bidirectional.sensitivity_scale").value == "row"
+    spec = chart(at, "bidirectional.sensitivity")
+    S_bi, R = spec["data"][1]["customdata"], np.asarray(spec["data"][1]["z"], dtype=float)
+    np.testing.assert_allclose(R, S_bi / S_bi.max(axis=1, keepdims=True), rtol=1e-5)
+    assert spec["layout"]["coloraxis"]["cmin"] == 0 and spec["layout"]["coloraxis"]["cmax"] == 1
+    t = 4                                                      # He said , Teddy Roosevelt
+    note = next(m.value for m in at.markdown if "In the row of *Teddy*" in m.value)
+    assert f"(t = {t})" in note and "*Roosevelt*" in note
+    assert f"has {R[t - 1, t]:.2f} of the row's largest entry" in note
+    assert f"*Teddy* itself {R[t - 1, t - 1]:.2f}" in note
+    assert R[t - 1, t] > 0.3                 # the next word counts: the colour says so too
 
 
 def test_sweep_animation_has_a_frame_per_computation(at):

@@ -2,10 +2,13 @@
 
 import numpy as np
 import pytest
-from _frame_support import set_sentence
+from _frame_support import expected_loaded, set_sentence
 from _page_support import HOSTILE, chart, open_page
+from test_upload_panel import _run_page
+from test_your_model_pages import _model
 
 import rnnviz
+from rnnviz import vanishing as V
 from rnnviz.core import analysis as A
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
@@ -58,7 +61,8 @@ def check_against(at, **kw):
     for name, c in expected.items():
         y = np.asarray(lines[name], dtype=float)
         ok = np.isfinite(c["norms"]) & (c["norms"] > 0)
-        np.testing.assert_allclose(y[ok], c["norms"][ok], rtol=1e-9)
+        # the chart element sends values float32 when they fit (`rnnviz_app.charts.as_float32`)
+        np.testing.assert_allclose(y[ok], c["norms"][ok], rtol=1e-6)
         k = A.vanishing_reach(c["norms"])
         assert summary(at)[name] == ("never" if k is None else f"{k} steps back")
     return expected
@@ -84,7 +88,9 @@ def test_every_control(at):
     check_against(at, T=200, n_a=16, rho=0.5, activation="relu", forget_bias=3.0)
     at.radio(key="vanishing.measure").set_value("jacobian").run()
     assert not at.exception
-    assert "∂a&lt;T_x&gt;/∂a&lt;t&gt;" in chart(at, "vanishing.chart")["layout"]["title"]["text"]
+    # the measure is named in the text above the chart (a title inside it met the legend)
+    assert any("∂a\\<T_x\\>/∂a\\<t\\>" in m.value for m in at.markdown)
+    assert "title" not in chart(at, "vanishing.chart")["layout"]
 
 
 def test_trained_weights_disable_the_init_controls(at):
@@ -119,12 +125,15 @@ def test_clipping(at, method, threshold):
     assert not at.exception
     table = at.dataframe[0].value
     expected = curves(DEFAULT_SENTENCE)
+    loaded = expected_loaded(at)
+    expected[f"sidebar: {loaded.name}"] = V.model_curve(loaded, DEFAULT_SENTENCE, 100)
+    assert list(table["architecture"]) == list(expected)
     for _, row in table.iterrows():
         c = A.clip_summary(expected[row["architecture"]]["grads"], method, threshold)
         assert row["after"] == pytest.approx(c["norm_after"], rel=1e-9)
         if method == "norm":
             assert row["after"] <= threshold * (1 + 1e-9)
-            assert row["cosine(after, before)"] == pytest.approx(1.0)
+            assert row["cosine"] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
@@ -138,3 +147,43 @@ def test_hostile_sentences(at, name):
     expected = curves(text[:MAX_CHARS], trained=True)
     k = A.vanishing_reach(expected["LSTM"]["norms"])
     assert summary(at)["LSTM"] == ("never" if k is None else f"{k} steps back")
+
+
+@pytest.mark.parametrize("measure", ["loss", "jacobian"])
+def test_the_sidebars_model_is_drawn_beside_the_three(at, measure):
+    # The default sidebar model is the shipped char-lm-lstm: on the trained weights its dashed
+    # curve is the LSTM's (same T_x, same measure, a<0> = 0).
+    at.radio(key="vanishing.measure").set_value(measure).run()
+    assert not at.exception
+    loaded = expected_loaded(at)
+    lines = {d["name"]: d for d in chart(at, "vanishing.chart")["data"]}
+    mine = lines[f"sidebar: {loaded.name}"]
+    assert mine["line"]["dash"] == "dash"
+    want = V.model_curve(loaded, DEFAULT_SENTENCE, 100, measure)["norms"]
+    np.testing.assert_allclose(np.asarray(mine["y"], dtype=float), want, rtol=1e-6)
+    if loaded.name == "char-lm-lstm" and measure == "loss":
+        lstm = curves(DEFAULT_SENTENCE, trained=True)["LSTM"]["norms"]
+        np.testing.assert_allclose(want, lstm, rtol=1e-9)
+    k = A.vanishing_reach(want)
+    assert summary(at)["sidebar's model"] == ("never" if k is None else f"{k} steps back")
+
+
+@pytest.mark.parametrize("task", ["lm", "tagger", "classifier"])
+def test_your_models_curve_for_every_task(monkeypatch, task):
+    """An uploaded model of each task (the taggers and classifiers are bidirectional): its
+    curve on its own tokens, the loss at T_x only, a→ for a bidirectional one."""
+    model = _model(task)
+    at, _ = _run_page(monkeypatch, model, "vanishing")
+    assert not at.exception, [e.value for e in at.exception]
+    lines = {d["name"]: d for d in chart(at, "vanishing.chart")["data"]}
+    want = V.model_curve(model, DEFAULT_SENTENCE, 100)
+    np.testing.assert_allclose(np.asarray(lines[f"sidebar: {model.name}"]["y"], dtype=float),
+                               want["norms"], rtol=1e-6)
+    # the loss at T_x: a language model's next token, else the class ranked second
+    x, nxt = V.repeated_x(model.vocab, model.vocab.encode(DEFAULT_SENTENCE), 100)
+    y = model.network("float64").forward(x)["y_hat"][:, 0, -1]
+    target = nxt if task == "lm" else int(np.argsort(-y)[1])
+    assert want["loss"] == pytest.approx(-np.log(y[target]), rel=1e-9)
+    captions = " ".join(c.value for c in at.caption)
+    assert "dashed curve is the sidebar's model" in captions
+    assert ("forward sweep a→" in captions) == model.config.bidirectional

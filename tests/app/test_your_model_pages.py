@@ -82,6 +82,28 @@ def test_activations_top_k_legend_is_not_language_model_wording(monkeypatch, tas
     assert "the true next token" not in names
 
 
+@pytest.mark.parametrize(("task", "words", "target"), [
+    ("tagger", "tag of each token", "the token's target tag"),
+    ("classifier", "class of the text read so far", "the target class"),
+    ("lm", "next character", "the true next token")])
+def test_activations_top_k_speaks_the_words_of_its_task(monkeypatch, task, words, target):
+    at, _ = _run_page(monkeypatch, _model(task, unk=True), "activations")
+    assert not at.exception
+    text = all_text(at).replace("\\", "")
+    assert f"Top-5 of ŷ<t>: the {words}, at each step" in text
+    assert f"An orange frame marks {target} when it is among the five." in text
+    assert "�" not in text
+    if task == "lm":              # its own unknown token, as text; it has no end token
+        assert "**<unk>** is the vocabulary's unknown token" in text
+        assert "the end of the text" not in text
+    else:
+        assert "next token" not in text and "next character" not in text
+        # The class names fit their cells: "negative" (8 letters at 11 px) is 62.6 px
+        # wide, so 265 // 62.6 = 4 steps are on screen (drag sideways for the rest).
+        fig = chart(at, "activations.topk")
+        assert fig["layout"]["xaxis"]["range"] == [0.5, 4.5]
+
+
 def test_sampling_scores_an_lm_without_a_start_token_from_token_2(monkeypatch):
     model = _model("lm")
     assert model.first_scored == 2
@@ -91,6 +113,12 @@ def test_sampling_scores_an_lm_without_a_start_token_from_token_2(monkeypatch):
     metrics = {m.label: m.value for m in at.metric}
     lp = model.score(DEFAULT_SENTENCE)["log_prob"]
     assert metrics["log P(sentence)"] == f"{lp:.2f} nats"
+    # The pair to compare has letters outside its vocabulary (no unknown token): the page
+    # says so instead of failing.
+    assert not set("The apple and pair salad") <= set(CHARS)
+    (warning,) = [w.value for w in at.warning if "cannot score this" in w.value]
+    assert "not in the model's vocabulary" in warning
+    assert "sampling.compare_chart" not in chart_keys(at)
 
 
 @pytest.mark.parametrize("readout", ["h_n", "last", "mean"])

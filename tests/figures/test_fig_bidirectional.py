@@ -118,7 +118,7 @@ def test_sensitivity_side_by_side_with_one_colour_scale():
 
 def test_sensitivity_log_scale_leaves_exact_zeros_blank():
     S = np.array([[1e-2, 0.0], [1e-9, 10.0]])
-    s = spec(F.fig_sensitivity({"m": S}, ["a", "b"]))                 # log is the default
+    s = spec(F.fig_sensitivity({"m": S}, ["a", "b"], scale="log"))
     z = s["data"][0]["z"]
     np.testing.assert_allclose(z[[0, 1, 1], [0, 0, 1]], [-2, -9, 1], rtol=1e-5)
     assert np.isnan(z[0, 1])
@@ -132,3 +132,56 @@ def test_sensitivity_with_nonfinite_values_draws_zeros():
     S = np.array([[1.0, np.nan], [np.inf, 2.0]])
     z = spec(F.fig_sensitivity({"m": S}, ["a", "b"], scale="raw"))["data"][0]["z"]
     np.testing.assert_array_equal(z, [[1.0, 0.0], [0.0, 2.0]])
+
+
+def test_the_quoted_shares_are_the_row_scales_colours():
+    """Issue 23 item 5: the numbers the text quotes (`next_word_share`, `future_share`) are
+    cells of the default ("row") chart, on a bidirectional network's exact Jacobian norms."""
+    uni, bi = bimodel(bidirectional=False), bimodel()
+    x = one_hot([1, 5, 2, 2, 6])
+    S_uni, S_bi = sensitivity_matrix(uni, x), sensitivity_matrix(bi, x)
+    s = spec(F.fig_sensitivity({"uni": S_uni, "bi": S_bi}, list("abcde")))     # the default
+    z_uni, z_bi = (np.asarray(d["z"], dtype=float) for d in s["data"])
+    for t in range(1, 5):
+        nxt, own = F.next_word_share(S_bi, t)
+        assert (nxt, own) == pytest.approx((z_bi[t - 1, t], z_bi[t - 1, t - 1]), rel=1e-6)
+    assert F.future_share(S_bi) == pytest.approx(np.triu(z_bi, k=1).max(), rel=1e-6)
+    assert F.future_share(S_bi) > 0 and F.future_share(S_uni) == 0.0 == np.triu(z_uni, 1).max()
+    assert F.quoted_row(list("abcde"), S_bi) == 1 + int(np.argmax(
+        [z_bi[t, t + 1] for t in range(4)]))
+    assert F.quoted_row(["x", "teddy", "bears"], S_bi) == 2          # the word the text names
+    assert F.quoted_row(["x"], S_bi[:1, :1]) is None
+
+
+def test_sweep_diagram_text_stays_apart():
+    """Issue 23 item 3: neighbouring tokens sit on alternating rows (never "TeddyRoosevelt"),
+    the frame titles are short enough for a 1024 px window, and the slider's step name sits
+    at its right end, clear of ▶ Play / ❚❚ Pause at its left."""
+    words = "He said , Teddy Roosevelt was a great president .".split()
+    s = spec(F.fig_sweep_order(words))
+    labels = s["data"][1]
+    T = len(words)
+    y_tok = np.asarray(labels["y"][:T], dtype=float)
+    assert list(labels["text"][:T]) == words
+    assert np.all(y_tok[:-1] != y_tok[1:])                  # neighbours on different rows
+    assert len(set(y_tok)) == 2
+    titles = [f["layout"]["title"]["text"] for f in s["frames"]]
+    assert max(len(t) for t in titles) <= 42, max(titles, key=len)   # fits at 1024 px (audit)
+    assert titles[-1].startswith(f"{2 * T + 1}/{2 * T + 1}: now every ŷ<t>")
+    slider = s["layout"]["sliders"][0]
+    assert slider["currentvalue"]["xanchor"] == "right"
+
+
+def test_a_long_input_labels_every_kth_row_and_column_regularly():
+    """39 characters (an uploaded char model): the 480 px heatmap holds 22 row labels, so
+    every 2nd row is labelled, t = 1, 3, 5, ... with its own token; a short one, every row."""
+    toks = list("Return the number of items in the list.")
+    S = np.random.default_rng(0).random((39, 39))
+    lay = spec(F.fig_sensitivity({"m": S}, toks))["layout"]
+    assert lay["yaxis"]["tickvals"] == list(range(1, 40, 2))
+    assert lay["yaxis"]["ticktext"] == F.token_labels(toks)[::2]
+    assert lay["xaxis"]["tickvals"] == list(range(1, 40))          # alone: 40 tilted fit
+    two = spec(F.fig_sensitivity({"a": S, "b": S}, toks))["layout"]
+    assert two["xaxis2"]["tickvals"] == list(range(1, 40, 2))       # side by side: 20
+    short = spec(F.fig_sensitivity({"m": S[:10, :10]}, toks[:10]))["layout"]
+    assert short["yaxis"]["tickvals"] == list(range(1, 11))

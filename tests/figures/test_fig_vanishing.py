@@ -76,3 +76,17 @@ def test_clipping_axis_starts_below_every_bar(after):
         for y in trace["y"]:
             assert (np.log10(y) - lo) / (hi - lo) >= 0.1, (trace["name"], y, lo, hi)
         assert max(np.log10(trace["y"])) <= hi
+
+
+def test_the_sidebars_model_is_a_dashed_escaped_line_and_a_two_line_bar_label():
+    curves = {"RNN": 10.0 ** -np.linspace(8, 0, 20), "sidebar: <b>mine</b>": np.full(20, 0.5)}
+    s = spec(F.vanishing_figure(curves, dashed=["sidebar: <b>mine</b>"]))
+    rnn, mine = (d for d in s["data"] if d.get("type") == "scatter")
+    assert rnn["line"]["dash"] == "solid" and mine["line"]["dash"] == "dash"
+    assert "<b>" not in mine["name"]                       # the user's name is escaped
+    np.testing.assert_allclose(mine["y"], 0.5)
+    assert "title" not in s["layout"]                      # the page names the measure above
+    g = {"W": np.array([[3.0, -4.0]])}
+    sums = {n: A.clip_summary(g, "norm", 1.0) for n in curves}
+    x = spec(F.clipping_figure(sums))["data"][0]["x"]
+    assert x[0] == "RNN" and x[1].startswith("sidebar:<br>") and "<b>" not in x[1]
