@@ -8,6 +8,7 @@ import rnnviz_app as ui
 from rnnviz.core.analysis import global_norm
 from rnnviz.core.trace import split_key, symbol
 from rnnviz.figures import backward as figs
+from rnnviz.figures.common import frame_names
 from rnnviz_app import backward_view as view
 from rnnviz_app.notes import BACKWARD as NOTES
 from rnnviz_app.notes import backward_loss_note, dw_note
@@ -49,10 +50,16 @@ def _gradient_choice(cfg, btrace) -> tuple[str, tuple, int]:
 def _step(ctx, res, at, direction, chosen, cells, layer=None, targets=None) -> None:
     """Step controls, the gradients at step t (layer l) and their numbers (reruns alone)."""
     T, sup = res.steps.T_x, f"^[{layer}]" if layer else ""       # a^[l] in a stacked model
-    ui.advance_play(KEY_T, T, step=-1)
+    if ui.play_button(KEY_T, T, step=-1):        # the browser steps the frames, t going down
+        fig = view.bptt_played(ctx.spec, ctx.text, at, chosen, st.session_state[KEY_T], cells,
+                               layer, targets)
+        ui.chart(fig, key="backward.bptt", steps=KEY_T,
+                 play=ui.browser_play(KEY_T, frame_names(fig), step=-1))
+        st.caption(NOTES["playing"].format(seconds=ui.PLAY_SECONDS))
+        return
     t = ui.step_controls(KEY_T, T, NOTES["step_label"], back_help=NOTES["step_back"])
     ui.chart(view.bptt_fig(ctx.spec, ctx.text, at, chosen, t, cells, layer, targets),
-             key="backward.bptt")
+             key="backward.bptt", steps=KEY_T)
     da = ui.get_da_split(ctx.spec, ctx.text, at, t, direction, layer, targets)
     ui.metrics_row(
         (f"||∂L/∂a{sup}<{t}>||", f"{da['total']:.4g}"),
@@ -68,9 +75,8 @@ def _step(ctx, res, at, direction, chosen, cells, layer=None, targets=None) -> N
             ui.equation(line)
 
 
-# The same step view, repeating itself while ◀ Play BPTT runs (t moves down on the server).
+# The step view: a step (slider, buttons, ◀ Play BPTT) reruns only this part.
 _stepper = st.fragment(_step)
-_playing = st.fragment(_step, run_every=ui.PLAY_SECONDS)
 
 
 def render() -> None:
@@ -105,8 +111,7 @@ def render() -> None:
     direction, chosen, cells = _gradient_choice(cfg, ui.get_btrace(ctx.spec, ctx.text, at,
                                                                    layer, targets))
     st.session_state.setdefault(KEY_T, res.steps.T_x)
-    playing = ui.play_button(KEY_T, res.steps.T_x, step=-1)
-    (_playing if playing else _stepper)(ctx, res, at, direction, chosen, cells, layer, targets)
+    _stepper(ctx, res, at, direction, chosen, cells, layer, targets)
 
     st.header("3. How each step adds to ∂L/∂W", anchor="dw", divider="gray")
     ui.chart_with_note(view.dw_fig(ctx.spec, ctx.text, at, direction, st.session_state[KEY_T],

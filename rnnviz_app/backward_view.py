@@ -13,7 +13,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz.figures import backward as figs
-from rnnviz.figures.common import printable
+from rnnviz.figures.common import played_by_the_page, printable
 from rnnviz.gradients import runner_up_targets
 from rnnviz_app.loaders import (
     get_backward,
@@ -99,6 +99,18 @@ def bptt_fig(spec, text, at, keys, t, cells=LIGHT_CELLS, layer=None, targets=Non
     keep = max(8, cells // (btrace.T_x * len(keys)))
     units = figs.top_units(btrace, keys, keep) if btrace[keys[0]].shape[0] > keep else None
     return figs.bptt_figure(btrace, keys, start_t=t, units=units, animate=False, layer=layer)
+
+
+@cache_figure
+def bptt_played(spec, text, at, keys, t, cells=LIGHT_CELLS, layer=None, targets=None):
+    """BPTT's heatmaps with a frame per step, from step t down: ◀ Play BPTT steps them in the
+    browser (the cover moves left; no script run per step)."""
+    btrace = get_btrace(spec, text, at, layer, targets)
+    keep = max(8, cells // (btrace.T_x * len(keys)))
+    units = figs.top_units(btrace, keys, keep) if btrace[keys[0]].shape[0] > keep else None
+    fig = figs.bptt_figure(btrace, keys, start_t=t, units=units, animate=True, layer=layer)
+    return played_by_the_page(fig, "BPTT at step t: the gradients of step t need those of "
+                                   "step t+1" + (f" (layer {layer})" if layer else ""))
 
 
 @cache_figure

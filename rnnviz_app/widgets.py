@@ -392,8 +392,8 @@ def layer_picker(model, key: str) -> int | None:
                              "a^[l-1]<t> of the layer below; ŷ<t> reads the top layer."))
 
 
-# Play: the page's step counter advances on the server, so the slider, the charts and the
-# equations always show the same t (a chart animating on its own would show another).
+# Play: the page's step chart plays its frames in the browser (`browser_play`: no script run
+# per step) and the page's one step counter takes the step shown when it stops.
 PLAY_SECONDS = 0.8
 
 
@@ -406,19 +406,19 @@ def _toggle_play(key: str, T: int, step: int) -> None:
     # click carried the old t (the slider and the chart disagreed).
     st.session_state[key] = start if playing and t == end else t     # at the end: from start
     st.session_state[f"{key}.playing"] = playing
-    st.session_state[f"{key}.due"] = time.monotonic() + PLAY_SECONDS
     st.session_state[f"{key}.token"] = f"{time.time():.6f}"      # a new play for the browser
 
 
 def play_button(key: str, T: int, step: int = 1) -> bool:
     """▶ Play / ❚❚ Pause for the step counter `key` (t moves by `step`: +1 forward in time,
-    -1 for BPTT). Returns whether it plays; the page then runs its step fragment with
-    run_every=PLAY_SECONDS and calls `advance_play` first in it."""
+    -1 for BPTT). Returns whether it plays; the page then hands its step chart the frames
+    to play (`chart(..., steps=key, play=browser_play(key, ...))`) instead of its slider."""
     playing = bool(st.session_state.get(f"{key}.playing", False)) and T > 1
     st.button("❚❚ Pause" if playing else ("▶ Play" if step > 0 else "◀ Play BPTT"),
               key=f"{key.rsplit('.', 1)[0]}.play", on_click=_toggle_play, args=(key, T, step),
-              disabled=T <= 1, help="Steps t by itself, once every "
-                                    f"{PLAY_SECONDS:g} s; the slider and everything below follow.")
+              disabled=T <= 1, help="Steps t by itself in your browser, once every "
+                                    f"{PLAY_SECONDS:g} s; where it stops, the slider and "
+                                    "everything below follow.")
     return playing
 
 
@@ -443,16 +443,3 @@ def _follow_browser(chart_key: str, key: str) -> None:
     st.session_state[f"{key}.playing"] = False
 
 
-def advance_play(key: str, T: int, step: int = 1) -> None:
-    """In the step fragment: while playing, move t by `step` once its time has come; at the
-    last step stop, and rerun the page so the fragment stops repeating."""
-    if not st.session_state.get(f"{key}.playing"):
-        return
-    if time.monotonic() < st.session_state.get(f"{key}.due", 0.0):
-        return
-    t = int(min(max(st.session_state.get(key, 1) + step, 1), T))
-    st.session_state[key] = t
-    st.session_state[f"{key}.due"] = time.monotonic() + 0.9 * PLAY_SECONDS
-    if t == (T if step > 0 else 1):
-        st.session_state[f"{key}.playing"] = False
-        st.rerun(scope="app")

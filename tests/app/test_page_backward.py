@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from _frame_support import expected_loaded, set_sentence, switch_model
-from _page_support import HOSTILE, assert_no_raw_html, chart, open_page
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_payload, open_page
 
 from rnnviz_app.state import DEFAULT_SENTENCE, MAX_CHARS
 
@@ -126,16 +126,24 @@ def test_hostile_sentences(at, name):
     assert_no_raw_html(at, text)
 
 
-def test_play_bptt_moves_the_one_counter_down(at):
-    """The chart has no animation of its own: ◀ Play BPTT moves the page's t, which the
-    slider, the chart and the metrics all show."""
+def test_play_bptt_hands_the_earlier_steps_to_the_browser(at):
+    """Stopped, the chart has no animation of its own (the page's t is the one counter).
+    ◀ Play BPTT: the browser steps the frames from t - 1 down to 1 (no script run per
+    step); the slider and the step's numbers wait for the stop."""
     T = len(DEFAULT_SENTENCE) - 1
     s = chart(at, "backward.bptt")
     assert not s.get("frames") and not s["layout"].get("sliders")
     at.button(key="backward.play").click().run()
-    for expected in (T - 1, T - 2):
-        at.session_state["backward.t.due"] = 0.0
-        at.run()
-        assert at.slider(key="backward.t").value == expected
-        assert f"step t = {expected}:" in chart(at, "backward.bptt")["layout"]["title"]["text"]
-        assert any(m.label == f"||∂L/∂a<{expected}>||" for m in at.metric)
+    assert not at.exception, at.exception
+    sent = chart_payload(at, "backward.bptt")
+    names = [f["name"] for f in sent["figure"]["frames"]]
+    assert sent["play"]["frames"] == sorted((n for n in names if int(n) < T), key=int,
+                                            reverse=True)
+    assert sent["play"]["frames"][0] == str(T - 1) and sent["play"]["frames"][-1] == "1"
+    assert not sent["figure"]["layout"].get("sliders")
+    assert not [s for s in at.slider if s.key == "backward.t"]
+    assert not any(m.label.startswith("||∂L/∂a<") and m.label != "||∂L/∂a<T_x>||"
+                   for m in at.metric)
+    at.button(key="backward.play").click().run()            # the page's Pause
+    assert at.session_state["backward.t.playing"] is False
+    assert at.slider(key="backward.t").value == T
