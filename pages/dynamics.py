@@ -46,33 +46,52 @@ def _spectrum_section(ctx) -> None:
 def _fixed_point_section() -> None:
     st.header("Fixed points of the 3-bit flip-flop", anchor="fixed-points", divider="gray")
     st.caption("Three input channels of sparse ±1 pulses; each output holds the sign of its "
-               "channel's last pulse. Networks trained by `python -m rnnviz.training.flipflop` "
-               "(shipped), searched with the input at 0.")
-    cell = st.radio("Cell", view.CELLS, horizontal=True, key=K + "cell",
-                    format_func=str.upper)
+               "channel's last pulse. Shipped networks trained by `python -m "
+               "rnnviz.training.flipflop`, or yours from the Training page (task C); searched "
+               "with the input at 0.")
+    choices = view.network_choices()
+    ui.keep_valid(K + "cell", list(choices), view.CELLS[0])
+    c1, c2 = st.columns([3, 2])
+    choice = c1.radio("Network", list(choices), horizontal=True, key=K + "cell",
+                      format_func=choices.__getitem__)
+    search = c2.radio("Search", list(view.SEARCHES), horizontal=True, key=K + "search",
+                      format_func=view.SEARCHES.__getitem__)
     try:
-        ff, states = view.flipflop(cell)
+        ff, states, token = view.flipflop(choice)
     except FileNotFoundError:
         st.warning("The shipped flip-flop models are missing: run "
                    "`python -m rnnviz.training.flipflop`.")
         return
-    res = view.flipflop_points(cell)
+    res = view.flipflop_points(ff, token, search)
     c = res.counts()
     ui.metrics_row(("flip-flop accuracy", f"{ff.card.get('accuracy', float('nan')):.3f}"),
                    ("stable points", str(c["stable"])), ("saddles", str(c["saddle"])),
                    ("marginal (|λ| = 1)", str(c["marginal"])), ("slow points", str(c["slow"])))
+    note = view.search_note(c, ff.card, search)
+    if note:
+        st.caption(note)
+    view.spread_section()
     if not res.points:
         st.info("No fixed point below the tolerance q < 1e-10 from these starts.")
         return
     labels = [f"{i}: {p.kind}, max |λ| = {abs(p.eigvals[0]):.3f}"
               for i, p in enumerate(res.points)]
-    ui.keep_valid(K + "point", list(range(len(labels))), 0)
-    pick = st.selectbox("Fixed point", range(len(labels)), key=K + "point",
-                        format_func=labels.__getitem__)
-    ui.chart_with_note(figs.fixed_point_figure(res, states, selected=pick),
-                       key="dynamics.fixed", note=view.NOTES["fixed"])
-    ui.chart_with_note(figs.eigen_figure(res.points[pick]), key="dynamics.eig",
-                       note=view.NOTES["eig"])
+    ui.keep_valid(K + "point", list(range(len(labels))), 0, init=True)
+    pick = st.session_state[K + "point"]
+    st.markdown("**The trajectory and the fixed points** (first two principal components): "
+                "click a point to see its eigenvalues.")
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        click = ui.chart(figs.fixed_point_figure(res, states, selected=pick),
+                         key="dynamics.fixed", clickable=True)
+    with right:
+        ui.look_for(view.NOTES["fixed"])
+    view.picked_point(click, len(labels), K + "point")
+    pick = st.selectbox("Fixed point (or click it in the chart)", range(len(labels)),
+                        key=K + "point", format_func=labels.__getitem__)
+    ui.chart_with_note(figs.eigen_figure(res.points[pick], title=f"Fixed point {pick}: "
+                                         f"{res.points[pick].kind}"),
+                       key="dynamics.eig", note=view.NOTES["eig"])
     st.caption(f"Tolerance: a point is fixed when q = ½‖F(s) − s‖² < {TOL:g}; found in "
                f"{res.seconds:.2f} s from {res.n_init} starts.")
 

@@ -1,4 +1,5 @@
-"""Training: RNN, GRU and LSTM trained side by side on long-range agreement (or your text)."""
+"""Training: RNN, GRU and LSTM trained side by side on long-range agreement, your text, or the
+3-bit flip-flop (whose networks open on the Dynamics page)."""
 
 from __future__ import annotations
 
@@ -45,14 +46,15 @@ def render() -> None:
     for key, value in view.DEFAULTS.items():
         st.session_state.setdefault(key, value)
     limits = jobs.manager().limits
-    kind = st.radio("Task", ["agreement", "text"], key=K + "task", horizontal=True,
-                    format_func={"agreement": "A: agreement (was / were)",
-                                 "text": "B: character language model on a text"}.__getitem__)
+    kind = st.radio("Task", list(view.TASKS), key=K + "task", horizontal=True,
+                    format_func=view.TASKS.__getitem__)
+    text, sample_every = "", 0
     if kind == "agreement":
         cfg, cells = view.agreement_controls(limits)
         sentence, verb = cfg.example()
         st.caption(NOTES["example"].format(sentence=sentence, verb=verb))
-        text, sample_every = "", 0
+    elif kind == "flipflop":
+        cfg, cells = view.flipflop_controls(limits)
     else:
         cfg, cells, text, sample_every = view.text_controls(limits)
 
@@ -90,8 +92,8 @@ def render() -> None:
         view.before_run(cfg, cells, limits)
         return
     ended = run.status not in jobs.ACTIVE
-    view.live_view(run)
     run_cfg, run_kind, run_cells = st.session_state[K + "run_cfg"]
+    view.live_view(run, run_kind)
     _, _, data = run.view()
     if ended and data and data.get("step", 0) > 0:
         view.after_run(data, run_cfg, run_kind)

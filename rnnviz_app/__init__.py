@@ -24,8 +24,9 @@ Sidebar (``rnnviz_app.sidebar``): ``page_context(require_text=True) -> PageConte
 
 Loaders (``rnnviz_app.loaders``; small keys, shared read-only results): ``get_model(spec)``,
 ``get_reading(spec, text, for_loss=False)`` (steps + trace, one forward pass per (spec, text)),
-``get_steps``, ``get_trace``, ``get_backward(spec, text, at)``, ``get_btrace(spec, text, at,
-layer)``; ``get_csv``, ``get_da_split``,
+``get_steps``, ``get_trace``, ``get_backward(spec, text, at, targets=None)`` (targets: a
+tagger's or classifier's chosen labels), ``get_btrace(spec, text, at, layer, targets)``;
+``get_csv``, ``get_da_split``,
 ``get_dw_contributions``, ``get_gradient_check``, ``get_sample``, ``get_score``,
 ``get_sensitivity``, ``get_tags``, ``get_preferences``, ``lm_choices``; for the Units page
 ``get_heldout``, ``get_corpus_trace``, ``get_unit_scores``, ``get_pattern_matches``,
@@ -101,7 +102,6 @@ from rnnviz_app.state import (
 )
 from rnnviz_app.widgets import (
     PLAY_SECONDS,
-    advance_play,
     best_unit_picker,
     browser_play,
     cache_figure,
@@ -145,7 +145,7 @@ __all__ = [
     "look_for", "cache_figure", "chart", "chart_with_note", "download_trace", "equation",
     "keep_valid", "layer_picker", "lazy_tabs",
     "literal", "md", "metrics_row",
-    "nonfinite_warning", "number_table", "play_button", "advance_play", "browser_play",
+    "nonfinite_warning", "number_table", "play_button", "browser_play",
     "sidebar_text",
     "lm_picker", "preset_pair", "best_unit_picker", "corpus_picker", "span_slider",
     "upload_or_paste", "table_with_note",

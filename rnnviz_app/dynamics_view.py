@@ -12,8 +12,12 @@ import streamlit as st
 from rnnviz.dynamics import fixed_points, jacobian_spectrum
 from rnnviz.dynamics.fixed_points import StepMap, _point, run_constant
 from rnnviz.training.flipflop import flipflop_data, load_flipflop
+from rnnviz.training.flipflop_seeds import SHIPPED as SEEDS_TABLE
+from rnnviz.training.flipflop_seeds import seed_table
 
 CELLS = ("rnn", "gru", "lstm")
+TRAINED_KEY = "dynamics.trained"   # {"token", "models": {cell: FlipFlop}}: the Training page's
+TRAINED = "trained:"               # prefix of a "trained here" network's choice
 SIDE_CHARS = 60          # the three char LMs side by side read at most this many characters
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixed-points")
 
@@ -51,23 +55,96 @@ def spectrum(_model, identity: str, text: str, layer: int | None):
     return jacobian_spectrum(_model, text, layer=layer)
 
 
-@st.cache_resource(max_entries=3, show_spinner=False)
-def flipflop(cell: str):
-    """A shipped flip-flop model, a pulse trajectory (300 steps) and its states."""
-    ff = load_flipflop(cell)
-    x, _ = flipflop_data(1, 300, np.random.default_rng(0), bits=ff.bits)
-    return ff, ff.states(x)
+def network_choices() -> dict[str, str]:
+    """{choice: label}: the shipped flip-flop networks, then this session's trained ones."""
+    out = {c: f"{c.upper()} (shipped)" for c in CELLS}
+    trained = st.session_state.get(TRAINED_KEY)
+    for c in (trained or {}).get("models", {}):
+        out[TRAINED + c] = f"{c.upper()} (trained here)"
+    return out
 
 
 @st.cache_resource(max_entries=3, show_spinner=False)
-def _flipflop_points(cell: str, n_init: int, seed: int):
-    ff, states = flipflop(cell)
+def _shipped(cell: str):
+    return load_flipflop(cell)
+
+
+def flipflop(choice: str):
+    """(FlipFlop, states of a 300-step pulse trajectory, cache token) of a network choice:
+    a shipped cell ("gru") or one trained on the Training page ("trained:gru")."""
+    if choice.startswith(TRAINED):
+        trained = st.session_state[TRAINED_KEY]
+        cell = choice[len(TRAINED):]
+        ff, token = trained["models"][cell], f"{trained['token']}:{cell}"
+    else:
+        ff, token = _shipped(choice), choice
+    return ff, _states(ff, token), token
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _states(_ff, token: str):
+    x, _ = flipflop_data(1, 300, np.random.default_rng(0), bits=_ff.bits)
+    return _ff.states(x)
+
+
+SEARCHES = {"quick": "quick: 64 starts", "thorough": "thorough: 256 starts, as the cards"}
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _flipflop_points(_ff, token: str, search: str):
+    if search == "thorough":         # flipflop.describe: the cards' and the seed table's search
+        x, _ = flipflop_data(1, 1000, np.random.default_rng(0), bits=_ff.bits)
+        states, n_init, iters = _ff.states(x), 256, 400
+    else:
+        states, n_init, iters = _states(_ff, token), 64, 200
     return _run_with_progress(lambda progress: fixed_points(
-        ff.model, None, n_init=n_init, states=states, seed=seed, progress=progress))
+        _ff.model, None, n_init=n_init, states=states, seed=0, iters=iters,
+        progress=progress))
 
 
-def flipflop_points(cell: str, n_init: int = 64, seed: int = 0):
-    return _flipflop_points(cell, n_init, seed)
+def flipflop_points(ff, token: str, search: str = "quick"):
+    """The fixed points of a flip-flop network under x = 0: "quick" (64 starts from the
+    300-step trajectory drawn) or "thorough" (`flipflop.describe`'s search, whose counts are
+    the cards' and the seed table's)."""
+    return _flipflop_points(ff, token, search)
+
+
+def search_note(counts: dict, card: dict | None, search: str) -> str | None:
+    """A caption when the quick search counts differ from the card's thorough one."""
+    fp = (card or {}).get("fixed_points")
+    if search != "quick" or not fp or all(counts[k] == fp[k] for k in ("stable", "saddle")):
+        return None
+    return (f"This quick search finds {counts['stable']} stable points and {counts['saddle']} "
+            f"saddles; the card's thorough search found {fp['stable']} and {fp['saddle']}. "
+            f"Choose *thorough* to see them (slower for a network with many slow points, "
+            f"like the shipped GRU).")
+
+
+def picked_point(click: dict | None, n_points: int, key: str) -> None:
+    """Make the selectbox `key` follow a click on a fixed point (its customdata is the point's
+    index): a click not seen before sets the selectbox and reruns, so the chart, the box and
+    the eigenvalues show one selection."""
+    seen = key + ".click"
+    if click is None or click == st.session_state.get(seen):
+        return
+    st.session_state[seen] = click
+    idx = click.get("customdata")
+    if isinstance(idx, list):
+        idx = idx[0] if idx else None
+    if isinstance(idx, (int, float)) and 0 <= int(idx) < n_points \
+            and st.session_state.get(key) != int(idx):
+        st.session_state[key] = int(idx)
+        st.rerun()
+
+
+@st.cache_data(show_spinner=False)
+def _seed_table(mtime: float) -> dict | None:
+    return seed_table(SEEDS_TABLE) if SEEDS_TABLE.exists() else None
+
+
+def seed_spread() -> dict | None:
+    """The shipped multi-seed table (rnnviz.training.flipflop_seeds), None when missing."""
+    return _seed_table(SEEDS_TABLE.stat().st_mtime if SEEDS_TABLE.exists() else 0.0)
 
 
 def _run_with_progress(job):
@@ -97,3 +174,44 @@ def constant_orbit(_model, identity: str, char: str, steps: int = 300):
     F, _ = StepMap(net, xv)(S[-1:])
     q = 0.5 * float(((F[0] - S[-1]) ** 2).sum())
     return S, _point(StepMap(net, xv), S[-1], q)
+
+
+def _spread(s: dict, pct: bool = False) -> str:
+    """"mean ± std (min–max)" of a summary; accuracies in percent."""
+    k = 100 if pct else 1
+    unit = "%" if pct else ""
+    return (f"{k * s['mean']:.1f}{unit} ± {k * s['std']:.1f} "
+            f"({k * s['min']:.{1 if pct else 0}f}–{k * s['max']:.{1 if pct else 0}f})")
+
+
+def spread_section() -> None:
+    """The multi-seed table (mean ± standard deviation (min–max) per cell) and, per cell,
+    where the course story holds for the seeds and the shipped model, in words computed
+    from the numbers."""
+    from rnnviz.training.flipflop_seeds import story
+
+    table = seed_spread()
+    if table is None:
+        st.info("The multi-seed table is missing: run "
+                "`python -m rnnviz.training.flipflop_seeds`.")
+        return
+    cfg, mem = table["settings"], table["memories"]
+    title = f"One seed is an anecdote: {len(cfg['seeds'])} seeds per cell"
+    with st.expander(title, expanded=True):
+        rows = [f"| cell | accuracy | stable points | saddles | seeds with {mem} stable |",
+                "|---|---|---|---|---|"]
+        for c, per in table["cells"].items():
+            rows.append(f"| {c.upper()} | {_spread(per['accuracy'], pct=True)} | "
+                        f"{_spread(per['stable'])} | {_spread(per['saddle'])} | "
+                        f"{table['one_per_memory'][c]} of {per['stable']['n']} |")
+        st.markdown("\n".join(rows))
+        st.caption(f"Mean ± standard deviation (min–max) over seeds {cfg['seeds']}: n_a = "
+                   f"{cfg['n_a']}, {cfg['steps']} Adam steps each (shorter runs than the "
+                   f"shipped seed-0 models'), fixed points searched as for the shipped cards. "
+                   f"Reproduce: `{table['command']}`.")
+        for c in table["cells"]:
+            try:
+                card = _shipped(c).card
+            except FileNotFoundError:
+                card = None
+            st.markdown(story(table, c, card))

@@ -13,7 +13,8 @@ ACTIVATIONS = {
         "The network reads the sidebar's sentence one token at a time. Every chart below is "
         "one quantity of the course notes over units × time steps t = 1…T_x; hover for values."),
     "architecture": "Architecture: {}{} — {}.",
-    "topk_title": "Top-5 of ŷ&lt;t&gt;: the {}, at each step",
+    "topk_title": "**Top-5 of ŷ\\<t\\>: the {}, at each step**",
+    "topk_short": "Top-5 of ŷ&lt;t&gt;",
     "showing": ("Showing {k} of {n} units per chart (the ones whose {s} varies most over this "
                 "sentence), top to bottom in unit order; section 3 reads any unit."),
     "stack": (
@@ -67,17 +68,20 @@ ACTIVATIONS = {
         "shows its pattern. Hover a token for the exact value. In trained character models "
         "(Karpathy et al., 2015) a few units track quotes, line length or the inside of "
         "brackets; most are harder to read (the Units page searches a whole corpus)."),
-    "what": {"char_lm": "next character", "tagger": "tag of this word",
-             "classifier": "class of the sentence so far"},
+    "what": {"char_lm": "next character", "tagger": "tag of each token",
+             "classifier": "class of the text read so far"},
     "topk_lm": (
         "Column t lists the 5 most likely values of ŷ\\<t\\> after reading x\\<1\\>…x\\<t\\>; "
-        "darker = more probable (� is \\<UNK\\>, ⊣ is \\<EOS\\>, the end of the text). An "
-        "orange square marks the true next token when it is among the five. "),
+        "darker = more probable"),
+    "topk_special": {"unk": "**{}** is the vocabulary's unknown token",
+                     "eos": "**{}** the end of the text"},
+    "topk_mark": "An orange frame marks {target} when it is among the five. ",
     "topk_trained": "A trained char LM is confident inside words and unsure after a space or "
                     "at the start of a word.",
     "topk_random": "Random weights give flat, near-uniform guesses (about 1/n_y each).",
-    "topk_other": "Column t lists the 5 most likely classes of ŷ\\<t\\>. ",
-    "target_name": {"char_lm": "the true next token", "tagger": "the step's target tag",
+    "topk_other": ("Column t lists the 5 most likely classes of ŷ\\<t\\>, the {what}, after "
+                   "reading x\\<1\\>…x\\<t\\>; darker = more probable. "),
+    "target_name": {"char_lm": "the true next token", "tagger": "the token's target tag",
                     "classifier": "the target class"},
     "saturation": (
         "One dot per unit. Right: the gate is mostly closed (< 0.1); top: mostly open "
@@ -94,6 +98,13 @@ ACTIVATIONS = {
 }
 
 # Equations of one BPTT step per cell (the kernels compute exactly these, fused).
+def dw_note(config) -> str:
+    """The note beside the Backward page's ∂L/∂W chart, for the cell and its variant (only a
+    GRU's tells how its W_c reads c<t-1>; PyTorch's GRU differs from the notes' there)."""
+    torch_gru = config.cell == "gru" and config.variant == "torch"
+    return BACKWARD["dw"]["gru_torch" if torch_gru else config.cell]
+
+
 def backward_loss_note(kind: str, at: str, config) -> str:
     """The note beside the Backward page's loss chart: per model kind and loss, and for a
     bidirectional classifier that reads torch's h_n (`RNNConfig.readout`)."""
@@ -108,7 +119,7 @@ BACKWARD = {
         "redraws quickly. On: every unit (long sentences on big models may still be thinned)."),
     "big_check": "This network is large: the check copies it in float64 and runs it twice per "
                  "checked entry, which takes a while; switch it on to run it.",
-    "losses": {"all": "Next-token cross-entropy over the sentence: L = Σ_t L<t>",
+    "losses": {"all": "Cross-entropy over the sentence: L = Σ_t L<t>",
                "last": "Loss at the last step only: L = L<T_x>"},
     "caption": (
         "Backpropagation through time: the loss is computed from ŷ\\<1\\>…ŷ\\<T_x\\>, then "
@@ -119,13 +130,26 @@ BACKWARD = {
         "token a high probability. With random weights every L\\<t\\> is close to log n_y "
         "= {log_n_y:.2f}, the loss of a uniform guess. "),
     "loss_tagger": (
-        "L\\<t\\> = −log ŷ\\<t\\>[y\\<t\\>], with the model's own most likely tag as "
-        "y\\<t\\> (your sentence has no labels): small where the tagger is sure of its tag, "
-        "about log n_y = {log_n_y:.2f} where it hesitates. "),
+        "L\\<t\\> = −log ŷ\\<t\\>[y\\<t\\>], with the true tags y\\<t\\> chosen "
+        "above: large where the tagger gives the true tag a low probability, small where it "
+        "already agrees; log n_y = {log_n_y:.2f} would be a uniform guess. "),
     "loss_classifier": (
-        "L = −log ŷ\\<T_x\\>[y], with the model's own most likely class as y (your sentence "
-        "has no label): small when the classifier is sure; log n_y = {log_n_y:.2f} would be a "
-        "uniform guess. "),
+        "L = −log ŷ\\<T_x\\>[y], with the true label y chosen above: large when the "
+        "classifier gives it a low probability; log n_y = {log_n_y:.2f} would be a uniform "
+        "guess. "),
+    "label_help": "The class the loss says is right. Default: the class the model ranks "
+                  "second; its own first choice would give L ≈ 0 and almost no gradient.",
+    "label_step_help": "Pick a token, then its true label on the right; every other token "
+                       "keeps its label (default: the model's second choice).",
+    "targets_tagger": (
+        "Targets: your sentence has no labels, so you choose them (above). {own}{changed}"),
+    "targets_changed": "{n} token(s) have a label you set; the others keep the model's "
+                       "second choice.",
+    "targets_classifier": (
+        "Target: your sentence has no label, so you choose it (above). {own}"),
+    "targets_default": (
+        "By default each target is the class the model ranks second, not its own guess, so "
+        "the loss has something to teach. "),
     "loss_last": "Only the last bar counts when the loss is at T_x only; the gradient then "
                  "enters the network at a single step.",
     "loss_all": "Every step with a target injects gradient into the network at its own t.",
@@ -138,25 +162,27 @@ BACKWARD = {
                      "through the recurrence: watch the norm on the right shrink as t moves "
                      "left.",
     "stepping_all": "The log-scale norm shows how much each step matters to the loss.",
-    # by cell: only a GRU's page tells how its W_c differs
-    "dw": {cell: (
+    # by cell and variant (`dw_note`): only a GRU's page tells how its W_c differs
+    "dw": {key: (
         "The same weights are used at every step, so their gradient is a **sum over steps**: "
         "∂L/∂W = Σ_t dz\\<t\\> [a\\<t-1\\>; x\\<t\\>]ᵀ"
-        + (" (a GRU's W_c reads Γr \\* c\\<t-1\\> instead of a\\<t-1\\>; in PyTorch's "
-           "GRU, Γr acts after the product, so W_ca gets (dz_c \\* Γr) c\\<t-1\\>ᵀ)"
-           if cell == "gru" else "")
+        + {"gru": " (the GRU's W_c reads Γr \\* c\\<t-1\\> instead of a\\<t-1\\>)",
+           "gru_torch": " (in this GRU, PyTorch's, Γr acts after the product, so W_ca gets "
+                        "(dz_c \\* Γr) c\\<t-1\\>ᵀ)"}.get(key, "")
         + ". The top bars are each step's term; the bottom lines add them up from T_x "
         "leftwards, as BPTT does, and reach ||∂L/∂W|| at t = 1. Steps whose bars are tiny "
         "barely train the weights: that is the vanishing gradient seen from the weights' side.")
-        for cell in ("rnn", "gru", "lstm")},
+        for key in ("rnn", "gru", "gru_torch", "lstm")},
     "gradcheck": (
         "For a few entries θ of each weight matrix, the analytic gradient from BPTT is compared "
         "with the centred difference (L(θ + ε) − L(θ − ε)) / 2ε, ε = 10⁻⁵, on a float64 copy "
         "of the model, over the first {steps} steps of the sentence (each entry costs two more "
         "forward passes). Relative errors around 10⁻⁷ or smaller mean the backward pass is "
         "right; 10⁻³ or more would mean a bug. A very small gradient of a large loss is only "
-        "checked to the rounding of L (≈ 10⁻¹⁶·|L|/ε). The table uses the notes' names: an "
-        "LSTM's update gate W_u, b_u is `Wi`, `bi` in the API and in the checkpoint."),
+        "checked to the rounding of L (≈ 10⁻¹⁶·|L|/ε). "),
+    "gradcheck_lstm": (
+        "The table uses the notes' names; the API and the checkpoint call the update gate's "
+        "W_u, b_u `Wi`, `bi`."),
     "too_short": "A language-model loss needs at least two characters (step t predicts "
                  "character t+1): type a longer sentence.",
     "loss_help": "The seed's L = Σ_t L<t>, or only the last step's loss (what a many-to-one "
@@ -171,6 +197,8 @@ BACKWARD = {
     "above_help": "What layer l+1 sends back at this step through its input weights: in a "
                   "stack, a lower layer's state gets its gradient from the layer above and "
                   "from its own next step.",
+    "playing": ("Playing in your browser, a step back every {seconds:g} s. The numbers of the "
+                "step where it stops (at t = 1, or ❚❚ Pause) appear here, with the slider."),
     "step_label": "Step t (BPTT starts at T_x and moves left)",
     "step_back": "BPTT's next step: one step earlier in the sentence.",
     "loss_h_n": "ŷ\\<T_x\\> reads h_n = [a→\\<T_x\\>; a←\\<1\\>], as your torch classifier "
@@ -182,7 +210,10 @@ BACKWARD = {
 SAMPLING = {
     "pair": {"sampling.compare_a": "The apple and pair salad",
              "sampling.compare_b": "The apple and pear salad"},
-    "step_help": "Browse the sample: what the model predicted at each step.",
+    "step_label": "Step t: inputs read (the prefix, then the characters drawn so far)",
+    "step_help": ("The notes' t: after reading x\\<1\\>…x\\<t\\> the model outputs ŷ\\<t\\>, "
+                  "and the character drawn from it is x\\<t+1\\>. t = 0 is the start "
+                  "state, before any character."),
     "rank_help": "Rank {rank} of {n} under the model.",
     "entropy_help": "0 bits: the model is certain; log2 |V| bits: it has no idea.",
     "model_help": "Three character LMs trained on the same corpus (Python standard library "
@@ -200,6 +231,8 @@ SAMPLING = {
                 "2..T (token 1 is read, not scored). Load it with a start token (the one it "
                 "read first in training) to score the first token too.",
     "empty": "The sidebar's sentence is empty: type a sentence there to score it.",
+    "unreadable": "The {model} model cannot score this: {why}. Type text in its vocabulary, "
+                  "or load the model with an unknown token.",
     "tie": "The {model} model gives both sentences the same probability.",
     "prefers": "The {model} model prefers **sentence {winner}**: log P({winner}) − log "
                "P({loser}) = {diff:.2f} nats, so sentence {winner} is **{ratio} times** as "
@@ -220,7 +253,7 @@ SAMPLING = {
         "letters of a word the model is usually sure."),
     "hidden": (
         "a\\<t\\> is everything the model remembers when it predicts ŷ\\<t\\>. Each column is "
-        "one step, each row one unit; the red box is the step on the slider. Units that flip "
+        "one t, each row one unit; the red box is the slider's t. Units that flip "
         "at spaces or after punctuation track word boundaries; slowly changing rows carry "
         "longer context."),
     "score_caption": (
@@ -280,7 +313,7 @@ BIDIRECTIONAL = {
     "equation": r"\hat{y}^{\langle t \rangle} = g\big(W_y\,[\,\overrightarrow{a}^{\langle t "
                 r"\rangle},\ \overleftarrow{a}^{\langle t \rangle}\,] + b_y\big)",
     "sources": {"a": "Sentence A", "b": "Sentence B", "sidebar": "The sidebar's sentence"},
-    "scales": {"log": "log10", "row": "each row ÷ its max", "raw": "raw"},
+    "scales": {"row": "each row ÷ its max", "log": "log10", "raw": "raw"},
     "sentences": {"a": "He said, Teddy Roosevelt was a great president.",
                   "b": "He said, Teddy bears are on sale."},
     "models": "This page uses the two shipped name taggers, whatever the sidebar's model: they "
@@ -322,20 +355,52 @@ BIDIRECTIONAL = {
         "bidirectional RNN needs the **whole** sequence first: fine for tagging a written "
         "sentence, not for live speech."),
     "sensitivity": (
-        "Row t, column t' is how strongly the prediction ŷ\\<t\\> reacts to a change of the "
+        "Row t (the output ŷ\\<t\\>, labelled on the left), column t' (the input "
+        "x\\<t'\\>): how strongly the prediction ŷ\\<t\\> reacts to a change of the "
         "input word x\\<t'\\> (the norm of the Jacobian, computed exactly by back-propagating "
-        "every output). For the **unidirectional** tagger everything right of the diagonal is "
-        "exactly 0 (white on the log scale): ŷ\\<t\\> cannot depend on words it has not read. "
-        "The **bidirectional** tagger fills the whole matrix: in the row of *Teddy*, the word "
-        "after it counts about as much as *Teddy* itself."),
+        "every output). On the default scale each row is divided by its largest entry, so a "
+        "cell is the share of ŷ\\<t\\>'s strongest dependence (a confident softmax makes "
+        "every raw norm tiny: the log and raw scales show them). For the **unidirectional** "
+        "tagger everything right of the diagonal is exactly 0: ŷ\\<t\\> cannot depend on "
+        "words it has not read. The **bidirectional** tagger fills the whole matrix. "),
+    "sensitivity_yours": (
+        "Row t, column t': how strongly ŷ\\<t\\> of your model reacts to the input "
+        "x\\<t'\\> (the norm of the Jacobian), each row divided by its largest entry. A "
+        "unidirectional model is exactly 0 right of the diagonal; a bidirectional one is not. "),
+    "sensitivity_row": (
+        "In the row of *{word}* (t = {t}) of the bidirectional model, the next word "
+        "*{next}* (x\\<{t1}\\>) has {share:.2f} of the row's largest entry and *{word}* "
+        "itself {own:.2f}: the colours of those two cells."),
+    "sensitivity_one_word": "With one word there is no later word to depend on.",
+    "future_help": "The largest S[t, t'] / max_t' S[t, t'] with t' > t: 0 when ŷ<t> reads "
+                   "only x<1..t>; 1 when a later word counts as much as the most important one.",
+    "models_after_yours": "The rest of the page uses the two shipped name taggers: they were "
+                          "trained on the same data, one reading left to right only.",
+    "yours_uni": (
+        "This page needs a bidirectional model: {name} reads left to right only (a→ alone). "
+        "Upload one built with bidirectional=True (e.g. nn.LSTM(..., bidirectional=True)) to "
+        "see its a→<t>, a←<t> and sensitivity here. Below: the shipped pair."),
+    "yours_no_tokens": "Your model finds no tokens in the sidebar's sentence: type one there.",
+    "class_help": "W_y's row of this class minus the mean of the other rows: its score of "
+                  "ŷ<t> is split exactly into what a→<t> and a←<t> add.",
+    "yours_directions": (
+        "The sidebar's sentence read by your model. Columns are aligned per token: column t of "
+        "the top map is a→\\<t\\> (it has read x\\<1\\>…x\\<t\\>), of the middle "
+        "one a←\\<t\\> (x\\<t\\>…x\\<T_x\\>); a stacked model shows its top layer. "
+        "The bottom chart splits the chosen class's score of ŷ\\<t\\> exactly into what "
+        "W_y takes from each half."),
+    "yours_no_counterpart": (
+        "To see a unidirectional model beside yours, upload one with the same vocabulary, task "
+        "and labels (bidirectional=False) in the sidebar's panel; the sidebar can then switch "
+        "back to this one. Until then your model's map is drawn alone."),
 }
 
 VANISHING = {
-    "models_trained": "This page compares three models on your sentence, whatever the "
-                      "sidebar's model: the shipped char-lm-rnn, char-lm-gru and char-lm-lstm.",
-    "models_random": "This page compares three models on your sentence, whatever the sidebar's "
-                     "model: three untrained networks with the same vocabulary, n_a, init and "
-                     "seed (the sidebar's seed).",
+    "models_trained": "Three models on your sentence: the shipped char-lm-rnn, char-lm-gru "
+                      "and char-lm-lstm, and, dashed, the sidebar's model.",
+    "models_random": "Three models on your sentence: untrained networks with the same "
+                     "vocabulary, n_a, init and seed (the sidebar's seed), and, dashed, the "
+                     "sidebar's model.",
     "curves": (
         "Each curve starts at the right (t = T_x, where the loss is) and is read leftwards. A "
         "straight falling line on this log scale is an exponential decay: every step back "
@@ -353,6 +418,19 @@ VANISHING = {
         "has Γu ≈ 0.5 and halves its memory every step: it only learns to keep it in "
         "training."),
     "threshold": " The dotted lines mark 10⁻³ of each value at T_x.",
+    "yours": ("The dashed curve is the sidebar's model, {name}: its own tokens of your "
+              "sentence, repeated to the same T_x, the same measure and a<0> = 0; {target} "
+              "{what}"),
+    "yours_char_lm": "the loss at T_x has the next token as its target.",
+    "yours_tagger": "the loss at T_x has the tag it ranks second as its target (as on the "
+                    "Backward page; the curve's shape does not depend on which).",
+    "yours_classifier": "the loss at T_x has the class it ranks second as its target (as on "
+                        "the Backward page; the curve's shape does not depend on which).",
+    "yours_layer": "It is stacked: the curve is its top layer's a^[L]<t>.",
+    "yours_bi": "It is bidirectional: the curve is its forward sweep a→<t> (a←<t> has read "
+                "x<T_x>…x<t>, so a loss at T_x reaches it only at T_x).",
+    "yours_no_tokens": "The sidebar's model, {name}, finds no tokens in your sentence, so it "
+                       "has no curve here: type a sentence it can read in the sidebar.",
     "clipping": (
         "Clipping acts on the whole gradient ∂L/∂θ after BPTT. **By global norm** rescales "
         "every entry by the same factor when the norm is above the threshold: the direction is "
@@ -431,16 +509,47 @@ UNITS = {
         "span: a specific pattern. No unit at all: lower the threshold or move the span."),
     "none_on": "No unit is on over exactly this span at this threshold.",
     "none_on_nearest": (
-        " The nearest threshold at which one is: **{threshold:.3f}** (unit(s) {units}); set the "
+        " The nearest threshold at which one is: **{threshold:.2f}**, unit(s) {units}; set the "
         "threshold there to search for them."),
+    "none_on_set": "Set the threshold to {threshold:.2f}",
     "none_on_most": (
-        " Units at or above the threshold over most of the span (share of its steps): {units}; "
-        "move the span to where they switch on and off."),
+        " Units at or above the threshold over most of the span: {units}; move the span to "
+        "where they switch on and off."),
     "pick_one": "Pick at least one unit to search for.",
     "ends": {"all": "every unit is off (strict)", "any": "one unit is off (looser)"},
     "matches": (
-        "**{n:,} match(es)** of {units} unit(s) in the corpus ({N:,} steps); the best 20 (score "
-        "1.0 = no other unit shares the pattern there):"),
+        "**{n:,} match(es)** of {units} unit(s) in the corpus ({N:,} steps); the 20 most "
+        "telling:"),
+    "score": (
+        "Score = how many standard deviations above its corpus mean each unit sits over the "
+        "match, shared out among all the units that switch on and off there."),
+    "matched_texts": "The texts matched most often, best mean score first:",
+    "selected_title": (
+        "**{n} unit(s)** whose {symbol} is ≥ {threshold:g} over t = {start}…{end} and below it "
+        "just outside:"),
+    "selected_none_title": "No unit's {symbol} is ≥ {threshold:g} over exactly t = {start}…{end}:",
+    "unknown": (
+        "**This corpus does not suit the model:** {share:.0%} of its tokens are not in the "
+        "model's vocabulary and are all read as {unk}, so its units say little here. Choose "
+        "*my own text* and paste or upload text like the model's training text."),
+    "session_heldout": (
+        "Your model did not learn from this held-out text (it is the shipped models' test "
+        "text). For units you can name, choose *my own text* and paste or upload text like "
+        "your model's training text."),
+    "constant": (
+        "— : no r. {features} never change(s) over this corpus (r divides by the spread of "
+        "the feature, 0 here); a corpus that has them gives them an r."),
+    "features_title": "What each feature is",
+    "best_title": "Best |r| per feature: one unit per shipped char LM and feature",
+    "best_yours": (
+        "These bars compare the three shipped char LMs on the held-out docstrings; your "
+        "model's own best units over your corpus are in the table above."),
+    "compare_title": (
+        "Sentence A vs B: the distance of {symbol} per aligned step (top) and the units that "
+        "differ most (bottom)"),
+    "saturation_title": (
+        "Gate saturation: the fraction of steps each unit's gate is closed (< 0.1) vs open "
+        "(> 0.9)"),
     "no_match": (
         "No match: with several units the strict pattern is rare. Search for fewer units, or "
         "let a match end where one unit is off."),
@@ -547,11 +656,13 @@ TRAINING = {
         "holds only in part and not at every setting: use the sweep and a second seed before "
         "concluding."),
     "downloads": (
-        "The .npz holds the parameters under the seed's names (Wf, Wi, Waa, …) and `_config`, "
-        "`_card` as JSON strings. The .safetensors file has torch's key names and layout "
-        "(nn.Embedding + nn.RNN/nn.LSTM + nn.Linear; the vocabulary is in its metadata); the "
-        "course's GRU applies Γr before the recurrent product, which nn.GRU cannot, so it has "
-        "no .safetensors."),
+        "The .npz holds the parameters under the API's key names, which this page's notes "
+        "write as the course does: the API's `Wi`, `bi` are the LSTM's W_u, b_u (the update "
+        "gate Γu), `Wf`, `Wo`, `Wc` are W_f, W_o, W_c, the RNN's `Wax`, `Waa` are W_ax, W_aa "
+        "and `Wy` is W_y; plus `_config` and `_card` as JSON strings. The .safetensors file has "
+        "torch's key names and layout (nn.Embedding + nn.RNN/nn.LSTM + nn.Linear; the "
+        "vocabulary is in its metadata); the course's GRU applies Γr before the recurrent "
+        "product, which nn.GRU cannot, so it has no .safetensors."),
     "sweep": (
         "Trains every chosen cell at L ∈ {distances} with this run's other settings ({steps} "
         "steps each, {runs} runs); stops at the per-run time limit of {wall:.0f} s with the "

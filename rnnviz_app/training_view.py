@@ -7,6 +7,7 @@ package (`rnnviz.figures.training.describe_race`, `Race.best`, `AgreementConfig.
 
 from __future__ import annotations
 
+import uuid
 from functools import partial
 
 import streamlit as st
@@ -25,14 +26,42 @@ from rnnviz.training.agreement import (
     lm_loss_floor,
 )
 from rnnviz.training.checkpoint import npz_bytes, safetensors_bytes
+from rnnviz.training.flipflop import FlipFlopConfig
 from rnnviz.training.live import da_norm_at_last_step, pace
 from rnnviz.training.runs import sweep_work
 from rnnviz.training.text_lm import TextLMConfig
 from rnnviz_app import jobs
+from rnnviz_app.dynamics_view import TRAINED_KEY as DYNAMICS_KEY  # what the Dynamics page reads
 from rnnviz_app.notes import TRAINING as NOTES
 from rnnviz_app.whatif_view import number_units_section
 
 K = "training."
+TASKS = {"agreement": "A: agreement (was / were)",
+         "text": "B: character language model on a text",
+         "flipflop": "C: 3-bit flip-flop (memory)"}
+DYNAMICS_PAGE = "pages/dynamics.py"
+FLIPFLOP = {
+    "task": (
+        "Three input channels carry sparse pulses of +1 or −1 (5% of the steps); output k "
+        "must hold the sign of channel k's last pulse, for 60 steps per sequence. The readout "
+        "is linear, ŷ\\<t\\> = W_y a\\<t\\> + b_y, trained on the squared error. A network "
+        "that solves it keeps 2³ = 8 memories (Sussillo & Barak, 2013)."),
+    "loss": ("One curve per cell, all trained on the same pulse streams: ½‖ŷ − y‖² per step. "
+             "About 1 at the start (the outputs are ±1 after the first pulse); near 0 when "
+             "every bit is held."),
+    "metric_title": "Accuracy on fresh pulse sequences",
+    "metric": ("Accuracy on a fixed set of fresh sequences: the share of (step, bit), after "
+               "that bit's first pulse, where the sign of ŷ is right. 50% is a coin flip."),
+    "da_now": ("The gradient of the last step's error with respect to each a\\<t\\>, on a "
+               "fixed probe batch. To hold a bit, the cell must carry it from the last pulse, "
+               "which can lie dozens of steps back: read how far left the curve stays high."),
+    "da_heatmap": ("Each row is one snapshot during training, the colour log₁₀ of the norm "
+                   "above (one scale for all cells). A cell that holds its bits must pass the "
+                   "gradient back to the last pulse: watch whether its rows stay bright far to "
+                   "the left as it learns, or go dark (vanishing)."),
+    "after": ("Each network has to hold 8 memory states. Open them on the Dynamics page to "
+              "see where it keeps them: the fixed points of a\\<t\\> = F(a\\<t−1\\>, 0)."),
+}
 CELLS = ("rnn", "gru", "lstm")
 A_DEFAULT, B_DEFAULT = AgreementConfig(), TextLMConfig()
 LRS = [1e-3, 3e-3, 1e-2, 3e-2]
@@ -176,6 +205,16 @@ def _text_source(limits: jobs.Limits) -> tuple[str, str]:
     return corpus(), source
 
 
+def flipflop_controls(limits: jobs.Limits) -> tuple[FlipFlopConfig, list[str]]:
+    """Task C's widgets: (the run's settings, the chosen cells). The fields it shares with
+    the other tasks come from `common_controls`."""
+    c1, c2, c3 = st.columns(3, gap="medium")
+    with c1:
+        st.markdown(FLIPFLOP["task"])
+    cells, common = common_controls(limits, c2, c3)
+    return FlipFlopConfig(**common), cells
+
+
 def before_run(cfg, cells, limits: jobs.Limits) -> None:
     """No run yet: how to start, and (Task A) the gradient at initialisation."""
     st.info(NOTES["start"].format(L=A_DEFAULT.distance, steps=A_DEFAULT.steps,
@@ -188,9 +227,9 @@ def before_run(cfg, cells, limits: jobs.Limits) -> None:
 # -- the live view -----------------------------------------------------------------------------
 
 
-def live_view(run: jobs.Run) -> None:
-    """The progress bar and the charts of `run`, redrawn every second by a fragment while it
-    trains; the whole page reruns once when it ends."""
+def live_view(run: jobs.Run, kind: str = "agreement") -> None:
+    """The progress bar and the charts of `run` (a run of task `kind`), redrawn every second
+    by a fragment while it trains; the whole page reruns once when it ends."""
     active = run.status in jobs.ACTIVE
 
     @st.fragment(run_every=1.0 if active else None)
@@ -198,7 +237,7 @@ def live_view(run: jobs.Run) -> None:
         status, position, data = run.view()
         _progress(run, status, position, data)
         if data:
-            _charts(data)
+            _charts(data, kind)
         if active and status not in jobs.ACTIVE:
             st.rerun()                      # the run ended: redraw the whole page once
 
@@ -219,21 +258,26 @@ def _progress(run: jobs.Run, status: str, position: int, data: dict) -> None:
     st.progress(min(step / max(steps, 1), 1.0), text=text)
 
 
-def _charts(data: dict) -> None:
+def _charts(data: dict, kind: str) -> None:
     metric = data["metric"]
+    flipflop = kind == "flipflop"
     left, right = st.columns(2, gap="medium")
     with left:
         ui.chart(figs.loss_figure(data["losses"]), key=K + "loss_chart")
-        ui.look_for(NOTES["loss"][metric].format(n=len(FILLERS), floor=lm_loss_floor()))
+        ui.look_for(FLIPFLOP["loss"] if flipflop else
+                    NOTES["loss"][metric].format(n=len(FILLERS), floor=lm_loss_floor()))
     with right:
-        ui.chart(figs.metric_figure(data["evals"], metric, baseline=data.get("baseline")),
+        ui.chart(figs.metric_figure(data["evals"], metric, baseline=data.get("baseline"),
+                                    title=FLIPFLOP["metric_title"] if flipflop else None),
                  key=K + "metric_chart")
-        ui.look_for(NOTES["metric"][metric])
+        ui.look_for(FLIPFLOP["metric"] if flipflop else NOTES["metric"][metric])
     last = {c: v[-1] for c, v in data["da_norms"].items()}
     at = max((int(v[-1]) for v in data["da_steps"].values()), default=0)
-    ui.chart_with_note(figs.da_now_figure(last, at), key=K + "da_chart", note=NOTES["da_now"])
+    ui.chart_with_note(figs.da_now_figure(last, at), key=K + "da_chart",
+                       note=FLIPFLOP["da_now"] if flipflop else NOTES["da_now"])
     ui.chart_with_note(figs.da_heatmap_figure(data["da_steps"], data["da_norms"]),
-                       key=K + "da_heatmap", note=NOTES["da_heatmap"])
+                       key=K + "da_heatmap",
+                       note=FLIPFLOP["da_heatmap"] if flipflop else NOTES["da_heatmap"])
     if data.get("samples"):
         step, texts = data["samples"][-1]
         st.markdown(f"**Samples at step {step}** (temperature 0.7)")
@@ -248,6 +292,9 @@ def after_run(data: dict, cfg, kind: str) -> None:
     """What the finished (or stopped) run shows in words, and its networks to keep."""
     race, metric = data["race"], data["metric"]
     st.subheader("What this run shows")
+    if kind == "flipflop":
+        _after_flipflop(data, cfg)
+        return
     st.markdown(figs.describe_race(race.latest(metric), metric, data.get("baseline"),
                                    best=race.best(metric) if metric == "accuracy" else None))
     if kind == "agreement":
@@ -270,6 +317,32 @@ def after_run(data: dict, cfg, kind: str) -> None:
                       help=NOTES["help"]["use"], on_click=_use, args=(data["task"], r.model,
                                                                       name))
     st.caption(NOTES["downloads"])
+
+
+def _open_in_dynamics(task, race) -> None:
+    """A button's callback: the raced networks become the Dynamics page's "trained here"
+    choices (a copy of each, so a later run does not change them)."""
+    models = {c: task.trained(r.model, c, r.evals[-1][1]["accuracy"] if r.evals else None)
+              for c, r in race.runs.items()}
+    # a fresh token per hand-over: the Dynamics page caches fixed points by it
+    st.session_state[DYNAMICS_KEY] = {"token": uuid.uuid4().hex, "models": models}
+    st.session_state[K + "to_dynamics"] = True
+
+
+def _after_flipflop(data: dict, cfg: FlipFlopConfig) -> None:
+    """After a flip-flop run: its accuracies in words, the way to its fixed points, downloads."""
+    race, task = data["race"], data["task"]
+    st.markdown(figs.describe_flipflop(race.latest("accuracy")))
+    st.markdown(FLIPFLOP["after"])
+    st.button("Find the fixed points of these networks (Dynamics page) →",
+              key=K + "to_dynamics_button", type="primary", on_click=_open_in_dynamics,
+              args=(task, race))
+    if st.session_state.pop(K + "to_dynamics", False):
+        st.switch_page(DYNAMICS_PAGE)
+    for col, (c, r) in zip(st.columns(len(race.runs)), race.runs.items(), strict=True):
+        col.download_button(f"{figs.NAMES[c]} weights (.npz)", npz_bytes(r.model, cfg, "flipflop"),
+                            file_name=f"rnnviz-flipflop-{c}.npz", key=K + f"download.{c}",
+                            mime="application/octet-stream")
 
 
 def sweep_section(cfg: AgreementConfig, cells) -> None:

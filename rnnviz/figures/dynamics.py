@@ -54,7 +54,9 @@ def spectrum_figure(spectra: dict, top: int = 3, direction: str = ""):
         fig.update_xaxes(title_text="step t", row=1, col=c)
     fig.update_yaxes(title_text="singular values of ∂s<t>/∂s<t−1>", range=[0, ymax],
                      row=1, col=1)
-    fig.update_layout(**layout(height=340))
+    lay = layout(height=350)
+    lay["margin"] = dict(lay["margin"], t=40)          # room for the panels' titles
+    fig.update_layout(**lay)
     return fig
 
 
@@ -72,15 +74,16 @@ def fixed_point_figure(result, trajectory: np.ndarray, selected: int | None = No
                        title: str | None = None):
     """The trajectory (T, n_s) and every fixed point of `result` in the first two PCs of the
     trajectory and the points together. Trace names: "trajectory", "stable", "saddle",
-    "unstable", "unstable directions"; each point's customdata is its index in result.points."""
+    "unstable", "unstable directions"; each point's customdata is its index in result.points
+    (a click on a marker tells the page which point it is)."""
     pts = result.points
     allp = np.vstack([trajectory] + [p.s[None] for p in pts])
     mean, comps = pca(allp)
     proj = (trajectory - mean) @ comps.T
+    # no hover on the trajectory: it runs through the stable points, and a hover (hence a
+    # click) there would go to the line instead of the fixed point under the cursor
     data = [dict(type="scatter", x=proj[:, 0], y=proj[:, 1], mode="lines", name="trajectory",
-                 line=dict(color="rgba(31,119,180,0.5)", width=1),
-                 hovertemplate="step %{text}<extra>trajectory</extra>",
-                 text=[str(i + 1) for i in range(len(proj))])]
+                 line=dict(color="rgba(31,119,180,0.5)", width=1), hoverinfo="skip")]
     span = float(np.ptp(proj)) if proj.size else 1.0
     for kind, (symbol, colour) in KIND_STYLE.items():
         idx = [i for i, p in enumerate(pts) if p.kind == kind]
@@ -106,7 +109,7 @@ def fixed_point_figure(result, trajectory: np.ndarray, selected: int | None = No
                          line=dict(color="#d62728", width=2), hoverinfo="skip"))
     return figure(data, layout(title, height=380, xaxis=dict(title="PC 1"),
                                yaxis=dict(title="PC 2", scaleanchor="x"),
-                               clickmode="event+select"))
+                               clickmode="event"))
 
 
 def eigen_figure(point, title: str | None = None):

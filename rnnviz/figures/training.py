@@ -54,17 +54,20 @@ def loss_figure(losses: dict[str, np.ndarray], unit: str = "nats", height: int =
                          name=NAMES[cell], legendgroup=cell, line=dict(color=colour, width=2.5),
                          hovertemplate=f"{NAMES[cell]}: step %{{x}}<br>loss %{{y:.3f}}"
                                        "<extra></extra>"))
+    # the x axis starts at the first step: with both axes from 0, the two "0" tick labels
+    # met in the corner at 1024 px
     return figure(data, layout(
         "Training loss", height=height,
-        xaxis=dict(title=dict(text="training step"), rangemode="tozero"),
+        xaxis=dict(title=dict(text="training step")),
         yaxis=dict(title=dict(text=f"loss ({unit} per target)"), rangemode="tozero"),
         legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
 
 
 def metric_figure(evals: dict[str, tuple[np.ndarray, np.ndarray]], metric: str = "accuracy",
-                  baseline: float | None = None, height: int = 320):
+                  baseline: float | None = None, height: int = 320, title: str | None = None):
     """The held-out metric over training: accuracy (chance 50%) or bits per character
-    (with the n-gram baseline as a dashed line)."""
+    (with the n-gram baseline as a dashed line). title: the chart's (default: the metric's
+    name in METRICS, the agreement's wording)."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}")
     data = []
@@ -88,8 +91,8 @@ def metric_figure(evals: dict[str, tuple[np.ndarray, np.ndarray]], metric: str =
     yaxis = (dict(title=dict(text="accuracy (%)"), range=[0, 102]) if metric == "accuracy"
              else dict(title=dict(text="bits per character"), rangemode="tozero"))
     return figure(data, layout(
-        METRICS[metric].capitalize(), height=height, shapes=shapes, annotations=annotations,
-        xaxis=dict(title=dict(text="training step"), rangemode="tozero"), yaxis=yaxis,
+        title or METRICS[metric].capitalize(), height=height, shapes=shapes,
+        annotations=annotations, xaxis=dict(title=dict(text="training step")), yaxis=yaxis,
         legend=dict(orientation="h", y=1.12, x=1, xanchor="right")))
 
 
@@ -133,12 +136,13 @@ def da_heatmap_figure(steps: dict[str, np.ndarray], norms: dict[str, np.ndarray]
                          hovertemplate=f"{NAMES[c]}: step %{{y}}, t=%{{x}}<br>"
                                        "log₁₀ norm %{z:.2f}<extra></extra>"))
         x0 = i * (width + gap)
-        axes[f"xaxis{sfx}"] = dict(domain=[x0, x0 + width], title=dict(text=f"t ({NAMES[c]})"),
-                                   anchor=f"y{sfx}")
+        axes[f"xaxis{sfx}"] = dict(domain=[x0, x0 + width], anchor=f"y{sfx}", automargin=True,
+                                   title=dict(text=f"t ({NAMES[c]})", standoff=6))
         axes[f"yaxis{sfx}"] = (dict(title=dict(text="training step"), anchor="x") if i == 0 else
                                dict(anchor=f"x{sfx}", matches="y", showticklabels=False))
-    return figure(data, layout("‖∂L&lt;T_x&gt;/∂a&lt;t&gt;‖ as training goes", height=height,
-                               **axes))
+    lay = layout("‖∂L&lt;T_x&gt;/∂a&lt;t&gt;‖ as training goes", height=height, **axes)
+    lay["margin"] = dict(lay["margin"], b=56)     # the t axes' titles below their ticks
+    return figure(data, lay)
 
 
 def sweep_figure(acc: dict[str, dict[int, float]], height: int = 320):
@@ -205,10 +209,31 @@ def describe_race(final: dict[str, float], metric: str = "accuracy",
     return " ".join(parts)
 
 
+def describe_flipflop(final: dict[str, float], held: float = 0.99,
+                      chance_band: float = 0.1) -> str:
+    """One or two sentences on a flip-flop run's final accuracies (computed from them): who
+    holds the bits (≥ `held`), who is near chance (50% ± `chance_band`), who is between."""
+    if not final:
+        return ""
+    nums = ", ".join(f"{NAMES[c]} {100 * v:.1f}%" for c, v in final.items())
+    parts = [f"Accuracy on fresh pulse sequences: {nums}."]
+    learned = [c for c, v in final.items() if v >= held]
+    chance = [c for c, v in final.items() if abs(v - 0.5) <= chance_band]
+    between = [c for c in final if c not in learned and c not in chance]
+    if learned:
+        parts.append(_names(learned) + f" hold{'s' if len(learned) == 1 else ''} all three "
+                     f"bits ({100 * held:.0f}% or more).")
+    if between:
+        parts.append(_names(between) + " only partly: more steps, or another seed.")
+    if chance:
+        parts.append(_names(chance) + " stayed near chance (50%).")
+    return " ".join(parts)
+
+
 def _names(cells) -> str:
     names = [NAMES[c] for c in cells]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 __all__ = ["NAMES", "METRICS", "smooth", "loss_figure", "metric_figure", "da_now_figure",
-           "da_heatmap_figure", "sweep_figure", "describe_race"]
+           "da_heatmap_figure", "sweep_figure", "describe_race", "describe_flipflop"]

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
+from rnnviz.training.loop import StepOutput, TrainConfig
 from rnnviz.training.optim import Adam, Schedule
 
 SHIPPED = Path(__file__).resolve().parent.parent / "pretrained"
@@ -83,12 +85,30 @@ class FlipFlop:
         return np.concatenate(parts, axis=1)
 
 
+def flipflop_step(model: Model, optimizer, x: np.ndarray, y: np.ndarray, lr: float,
+                  clip_norm: float | None = 1.0) -> tuple[float, float]:
+    """One Adam step on L = 1/(2 T_x m) Σ_t ‖ŷ<t> − y<t>‖²: (loss, ‖∂L/∂θ‖ before clipping).
+    The gradient is scaled to global norm `clip_norm` when it is longer."""
+    T, m = x.shape[2], x.shape[1]
+    trace, yh = readout(model, x)
+    err = yh - np.transpose(y, (2, 1, 0))                    # (T, m, bits)
+    loss = float(0.5 * (err ** 2).sum() / (T * m))
+    _, grads, _ = model.backward(trace, dZy=err / (T * m), input_grad=False)
+    norm = float(np.sqrt(sum(float((g ** 2).sum()) for g in grads.values())))
+    if clip_norm is not None and norm > clip_norm:
+        grads = {k: g / (norm / clip_norm) for k, g in grads.items()}
+    if np.isfinite(norm) and np.isfinite(loss):
+        optimizer.step(model.params, grads, lr)
+    return loss, norm
+
+
 def train_flipflop(cell: str, bits: int = 3, n_a: int | None = None, steps: int = 2000,
                    seed: int = 0, m: int = 32, T: int = 60, lr: float = 1e-2,
                    progress=None, should_stop=None) -> FlipFlop:
     """Train a one-layer `cell` on the flip-flop task with Adam (cosine schedule, gradient
     clipped at global norm 1). progress(step, steps, loss) after each step; should_stop() is
-    checked before each step (the worker's stop)."""
+    checked before each step. (The Training page races the cells with `FlipFlopTask`
+    instead: the same step, the same data for every cell.)"""
     n_a = n_a or DEFAULTS[cell]
     rng = np.random.default_rng(seed)
     cfg = RNNConfig(cell=cell, n_x=bits, n_a=n_a, n_y=bits, dtype="float64")
@@ -99,14 +119,7 @@ def train_flipflop(cell: str, bits: int = 3, n_a: int | None = None, steps: int 
         if should_stop is not None and should_stop():
             break
         x, y = flipflop_data(m, T, rng, bits)
-        trace, yh = readout(model, x)
-        err = yh - np.transpose(y, (2, 1, 0))                # (T, m, bits)
-        loss = float(0.5 * (err ** 2).sum() / (T * m))
-        _, grads, _ = model.backward(trace, dZy=err / (T * m), input_grad=False)
-        norm = np.sqrt(sum(float((g ** 2).sum()) for g in grads.values()))
-        if norm > 1:
-            grads = {k2: g / norm for k2, g in grads.items()}
-        opt.step(model.params, grads, sched(k))
+        loss, _ = flipflop_step(model, opt, x, y, sched(k))
         done = k + 1
         if progress is not None:
             progress(done, steps, loss)
@@ -116,6 +129,101 @@ def train_flipflop(cell: str, bits: int = 3, n_a: int | None = None, steps: int 
             "seconds": round(time.perf_counter() - t0, 1),
             "command": "python -m rnnviz.training.flipflop"}
     return FlipFlop(name=card["name"], model=model, bits=bits, card=card)
+
+
+@dataclass(frozen=True)
+class FlipFlopConfig:
+    """The Training page's flip-flop run (task C); the fields it shares with the other tasks
+    (n_a, init, lr, clip_norm, steps, seed) come from the same widgets."""
+
+    n_a: int = 24                            # hidden units (every cell)
+    steps: int = 600                         # Adam steps (every cell)
+    lr: float = 1e-2                         # peak learning rate (cosine decay, 50 warm-up)
+    clip_norm: float | None = 1.0            # global-norm clipping
+    init: InitConfig = field(default_factory=InitConfig)
+    seed: int = 0                            # initial weights and pulse streams
+    bits: int = 3                            # input / output channels
+    m: int = 32                              # sequences per batch
+    T: int = 60                              # steps per sequence (T_x)
+
+    def __post_init__(self):
+        if self.n_a < 1 or self.steps < 1 or self.m < 1 or self.T < 2 or self.bits < 1:
+            raise ValueError("n_a, steps, m, bits must be >= 1 and T >= 2")
+
+    @property
+    def seq_len(self) -> int:
+        return self.T
+
+    def train_config(self) -> TrainConfig:
+        # train_flipflop's schedule: 50 warm-up steps (fewer in a short run), cosine decay
+        return TrainConfig(steps=self.steps, optimizer="adam", lr=self.lr,
+                           warmup=min(50, self.steps // 10), clip_norm=self.clip_norm)
+
+
+@dataclass(frozen=True)
+class FlipFlopBatch:
+    x: np.ndarray        # (bits, m, T_x) pulses
+    y: np.ndarray        # (bits, m, T_x) held signs
+
+
+class FlipFlopTask:
+    """The flip-flop as a task for `rnnviz.training.live.Race`: every cell gets the same
+    initial-weight seed, the same pulse streams and the same budget; its own step
+    (`flipflop_step`, a squared error on the linear readout) and its own measure of
+    ‖∂L<T_x>/∂a<t>‖ replace the cross-entropy ones of the text tasks."""
+
+    def __init__(self, config: FlipFlopConfig):
+        self.config = config
+        probe_x, probe_y = flipflop_data(16, config.T, np.random.default_rng([config.seed, 2]),
+                                         config.bits)
+        self.probe = FlipFlopBatch(probe_x, probe_y)
+
+    def model(self, cell: str) -> Model:
+        cfg = self.config
+        rc = RNNConfig(cell=cell, n_x=cfg.bits, n_a=cfg.n_a, n_y=cfg.bits, dtype="float64")
+        return Model.init(rc, np.random.default_rng(cfg.seed), init=cfg.init)
+
+    def batches(self):
+        cfg = self.config
+        rng = np.random.default_rng([cfg.seed, 0])
+        while True:
+            yield FlipFlopBatch(*flipflop_data(cfg.m, cfg.T, rng, cfg.bits))
+
+    def train_step(self, model: Model, optimizer, batch: FlipFlopBatch, config: TrainConfig,
+                   lr: float) -> StepOutput:
+        loss, norm = flipflop_step(model, optimizer, batch.x, batch.y, lr, config.clip_norm)
+        finite = bool(np.isfinite(norm) and np.isfinite(loss))
+        return StepOutput(loss=loss, grad_norm=norm,
+                          clipped=config.clip_norm is not None and norm > config.clip_norm,
+                          skipped=not finite, n_targets=batch.y.size, state=None, trace=None,
+                          btrace=None)
+
+    def evaluate(self, model: Model) -> dict:
+        """Accuracy on a fixed set of fresh sequences (the same at every evaluation)."""
+        cfg = self.config
+        return {"accuracy": accuracy(model, np.random.default_rng([cfg.seed, 1]), cfg.bits)}
+
+    def probe_batch(self) -> FlipFlopBatch:
+        return self.probe
+
+    def da_norm(self, model: Model, batch: FlipFlopBatch) -> np.ndarray:
+        """‖∂L<T_x>/∂a<t>‖ over t for L<T_x> = ½‖ŷ<T_x> − y<T_x>‖² (mean over examples)."""
+        trace, yh = readout(model, batch.x)
+        dZy = np.zeros_like(yh)
+        dZy[-1] = (yh[-1] - batch.y[:, :, -1].T) / batch.x.shape[1]
+        _, _, btrace = model.backward(trace, dZy=dZy, input_grad=False)
+        return np.asarray(btrace.grad_norm, dtype=np.float64)
+
+    def trained(self, model: Model, cell: str, accuracy_now: float | None = None) -> FlipFlop:
+        """A raced network as a FlipFlop (what the Dynamics page opens)."""
+        cfg = self.config
+        card = {"name": f"trained-flipflop-{cell}", "cell": cell, "bits": cfg.bits,
+                "n_a": cfg.n_a, "steps": cfg.steps, "seed": cfg.seed, "batch": cfg.m,
+                "T_x": cfg.T, "lr": cfg.lr,
+                "accuracy": (self.evaluate(model)["accuracy"] if accuracy_now is None
+                             else accuracy_now),
+                "command": "the Training page (task C)"}
+        return FlipFlop(name=card["name"], model=model.copy(), bits=cfg.bits, card=card)
 
 
 def describe(ff: FlipFlop, seed: int = 0) -> dict:

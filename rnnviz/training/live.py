@@ -86,7 +86,9 @@ def da_norm_at_last_step(model, batch) -> np.ndarray:
 class Race:
     """Train `cells` of `task` side by side (see the module docstring).
 
-    task: has `model(cell)`, `batches()`, `evaluate(model) -> dict`, `probe_batch()`.
+    task: has `model(cell)`, `batches()`, `evaluate(model) -> dict`, `probe_batch()`; and
+    optionally `train_step` (same signature as `loop.train_step`) and `da_norm(model, batch)`
+    when its loss is not the cross-entropy of the text tasks (the flip-flop's squared error).
     """
 
     def __init__(self, task, cells: Sequence[str], steps: int, train: TrainConfig,
@@ -97,6 +99,8 @@ class Race:
             raise ValueError("each cell can race only once")
         self.task, self.steps, self.config = task, int(steps), train
         self.schedule = train.schedule()
+        self._train_step = getattr(task, "train_step", train_step)
+        self._da_norm = getattr(task, "da_norm", da_norm_at_last_step)
         # about 40 gradient snapshots and 20 evaluations over the run (~10% of its time)
         self.record_every = record_every or max(5, self.steps // 40)
         self.eval_every = eval_every or max(10, self.steps // 20)
@@ -122,7 +126,7 @@ class Race:
         probe = self.task.probe_batch()
         for run in self.runs.values():
             run.da_steps.append(k)
-            run.da_norms.append(da_norm_at_last_step(run.model, probe))
+            run.da_norms.append(self._da_norm(run.model, probe))
 
     def _evaluate(self, k: int) -> None:
         for run in self.runs.values():
@@ -135,7 +139,8 @@ class Race:
         losses = {}
         for run in self.runs.values():
             t0 = time.perf_counter()
-            out = train_step(run.model, run.optimizer, next(run.batches), self.config, lr)
+            out = self._train_step(run.model, run.optimizer, next(run.batches),
+                                   self.config, lr)
             run.train_time += time.perf_counter() - t0
             run.losses.append(out.loss)
             run.grad_norms.append(out.grad_norm)

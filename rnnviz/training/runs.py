@@ -20,6 +20,7 @@ from rnnviz.training.agreement import (
     AgreementTask,
     accuracy_vs_distance,
 )
+from rnnviz.training.flipflop import FlipFlopConfig, FlipFlopTask
 from rnnviz.training.live import Race
 from rnnviz.training.text_lm import TextLMConfig, TextLMTask
 
@@ -27,9 +28,12 @@ KEEP_SAMPLES = 6                     # sample sets kept for the live view (the l
 
 
 def make_task(kind: str, config, text: str = ""):
-    """The task of a run: "agreement" (an AgreementConfig) or "text" (a TextLMConfig + text)."""
+    """The task of a run: "agreement" (an AgreementConfig), "text" (a TextLMConfig + text) or
+    "flipflop" (a FlipFlopConfig: the 3-bit flip-flop, rnnviz.training.flipflop)."""
     if kind == "agreement" and isinstance(config, AgreementConfig):
         return AgreementTask(config)
+    if kind == "flipflop" and isinstance(config, FlipFlopConfig):
+        return FlipFlopTask(config)
     if kind == "text" and isinstance(config, TextLMConfig):
         return TextLMTask(text, config)
     raise ValueError(f"no task {kind!r} with a {type(config).__name__}")
@@ -40,7 +44,7 @@ def race_work(kind: str, config, cells: Sequence[str], text: str = "", sample_ev
     a moment), then race the cells, publishing `Race.snapshot` plus "samples" (the last few
     (step, {cell: text}) of a text run), "task", "baseline" (its n-gram bits per character)
     and "race"."""
-    metric = "accuracy" if kind == "agreement" else "bpc"
+    metric = "bpc" if kind == "text" else "accuracy"
     state: dict = {}
 
     def work(run) -> bool:

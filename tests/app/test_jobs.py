@@ -180,18 +180,21 @@ def test_the_wall_time_cap_ends_a_run_for_good(managers):
 
 
 def test_the_wall_time_cap_counts_across_resumes(managers):
-    mgr = managers(max_running=1, limits=jobs.Limits(max_wall_s=1.0))
+    # a cap of 4 s, not 1: on a loaded machine the idle-priority worker can take over a second
+    # to see the stop, and the run then timed out before it paused
+    cap = 4.0
+    mgr = managers(max_running=1, limits=jobs.Limits(max_wall_s=cap))
     run = mgr.submit("s", "t", counting)
     wait_for(lambda: step_of(run) > 0)
     mgr.stop(run)
     wait_for(lambda: run.status == jobs.PAUSED)
     first = run.worked_s
-    assert 0 < first < 1.0
+    assert 0 < first < cap
     mgr.resume(run)
     t0 = time.monotonic()
     wait_for(lambda: run.status == jobs.TIMED_OUT)
-    assert time.monotonic() - t0 < 1.0 - first + 5      # only the rest of the budget
-    assert run.worked_s >= 1.0
+    assert time.monotonic() - t0 < cap - first + 5      # only the rest of the budget
+    assert run.worked_s >= cap
 
 
 def test_a_run_stops_when_its_session_ends(managers):
@@ -244,3 +247,21 @@ def test_a_killed_worker_leaves_its_run_failed_with_a_message(managers):
     wait_for(lambda: paused.status == jobs.FAILED)
     with pytest.raises(jobs.RunRejected, match="only a paused run"):
         mgr.resume(paused)
+
+
+def test_the_flipflop_trains_in_a_worker_and_returns_models_with_their_accuracy(managers):
+    """Task C goes through the same manager (worker process, caps, queue) as the others."""
+    from rnnviz.training.flipflop import FlipFlopConfig, FlipFlopTask, accuracy
+
+    cfg = FlipFlopConfig(n_a=6, steps=20, seed=4)
+    run = managers(nice=10).submit("s", "flipflop", partial(race_work, "flipflop", cfg,
+                                                             ["rnn", "lstm"]))
+    wait_for(lambda: run.status == jobs.DONE, timeout=120)
+    data = run.view()[2]
+    assert data["step"] == 20 and data["metric"] == "accuracy"
+    assert isinstance(data["task"], FlipFlopTask)
+    for cell in ("rnn", "lstm"):
+        model = data["race"].runs[cell].model
+        acc = data["evals"][cell][1][-1]
+        assert 0 <= acc <= 1
+        assert acc == accuracy(model, np.random.default_rng([cfg.seed, 1]), cfg.bits)

@@ -61,3 +61,44 @@ def test_constant_space_orbit_is_reported(at):
     text = all_text(at)
     assert "After 300 steps q =" in text
     assert np.isfinite(float(text.split("After 300 steps q = ")[1].split(":")[0]))
+
+
+def test_the_seed_spread_and_the_story_are_shown_from_the_shipped_table(at):
+    from rnnviz.training.flipflop_seeds import seed_table, story
+
+    t = seed_table()
+    text = all_text(at)
+    for cell, per in t["cells"].items():
+        acc, stable = per["accuracy"], per["stable"]
+        assert (f"| {cell.upper()} | {100 * acc['mean']:.1f}% ± {100 * acc['std']:.1f} "
+                f"({100 * acc['min']:.1f}–{100 * acc['max']:.1f}) | "
+                f"{stable['mean']:.1f} ± {stable['std']:.1f} "
+                f"({stable['min']:.0f}–{stable['max']:.0f}) |") in text
+        assert story(t, cell, load_flipflop(cell).card) in text
+    assert t["command"] in text
+
+
+def test_the_selectbox_and_the_eigenvalue_title_show_one_point(at):
+    assert chart(at, "dynamics.eig")["layout"]["title"]["text"].startswith("Fixed point 0: ")
+    box = at.selectbox(key="dynamics.point")
+    last = len(box.options) - 1
+    box.set_value(last).run()
+    assert not at.exception
+    title = chart(at, "dynamics.eig")["layout"]["title"]["text"]
+    assert title.startswith(f"Fixed point {last}: ")
+    assert box.options[last].split(",")[0].split(": ")[1] in title
+
+
+def test_the_thorough_search_gives_the_cards_counts_and_the_quick_one_says_so(at):
+    card = load_flipflop("rnn").card["fixed_points"]
+    values = {m.label: m.value for m in at.metric}
+    quick = (int(values["stable points"]), int(values["saddles"]))
+    if quick != (card["stable"], card["saddle"]):
+        assert f"the card's thorough search found {card['stable']} and {card['saddle']}" \
+            in all_text(at)
+    at.radio(key="dynamics.search").set_value("thorough").run()
+    assert not at.exception, at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert (int(values["stable points"]), int(values["saddles"])) == (card["stable"],
+                                                                       card["saddle"])
+    assert "the card's thorough search found" not in all_text(at)

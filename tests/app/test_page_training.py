@@ -1,6 +1,7 @@
 """AppTest: the Training page's controls, a short run to its end, stop/resume/reset, refusals,
 and "use this model"."""
 
+import re
 import time
 
 import numpy as np
@@ -14,6 +15,7 @@ from rnnviz_app import jobs
 
 PAGE = "pages/training.py"
 K = "training."
+API_NAMES = re.compile(r"\b(Wi|Wf|Wo|Wc|Wax|Waa|Wu|Wr|Wy|bi|bf|bo|bc|bu|br|ba)\b")
 
 
 @pytest.fixture
@@ -83,6 +85,11 @@ def test_a_short_run_ends_with_its_own_numbers_in_words(at):
     task = AgreementTask(AgreementConfig(distance=4, steps=20))
     for cell, r in race.runs.items():
         assert race.latest("accuracy")[cell] == task.evaluate(r.model)["accuracy"]
+    # issue 23 item 6: the API's names (Wi for W_u, …) appear once, in the downloads note
+    from rnnviz_app.notes import TRAINING
+    words = all_text(at)
+    assert words.count(TRAINING["downloads"]) == 1 and "`Wi`, `bi` are the LSTM's W_u" in words
+    assert not API_NAMES.search(words.replace(TRAINING["downloads"], ""))
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["RNN weights (.npz)", "RNN for PyTorch (.safetensors)",
                       "LSTM weights (.npz)", "LSTM for PyTorch (.safetensors)"]
@@ -186,3 +193,52 @@ def test_the_sweep_trains_each_distance_with_the_runs_settings(at):
     spec = chart(at, K + "sweep_chart")
     assert list(spec["data"][0]["x"]) == list(DISTANCES)
     assert np.allclose(spec["data"][0]["y"], [100 * points[L] for L in DISTANCES], atol=1e-4)
+
+
+def test_task_c_races_the_flipflop_and_opens_its_networks_on_the_dynamics_page(at):
+    from rnnviz.training.flipflop import FlipFlopConfig, FlipFlopTask, accuracy
+
+    at.radio(key=K + "task").set_value("flipflop").run()
+    assert not at.exception, at.exception
+    assert "3-bit flip-flop" in at.radio(key=K + "task").format_func("flipflop")
+    assert "Three input channels" in all_text(at)
+    at.slider(key=K + "steps").set_value(20)
+    at.slider(key=K + "n_a").set_value(6)
+    at.multiselect(key=K + "cells").set_value(["rnn", "gru"])
+    at.button(key=K + "start").click().run()
+    run = wait_until_final(at)
+    assert run.status == jobs.DONE, run.error
+    at.run()
+    assert not at.exception, at.exception
+    assert {K + "loss_chart", K + "metric_chart", K + "da_chart"} <= set(chart_keys(at))
+    data = run.view()[2]
+    race, task = data["race"], data["task"]
+    assert isinstance(task, FlipFlopTask) and race.step == 20
+    cfg = at.session_state[K + "run_cfg"][0]
+    assert isinstance(cfg, FlipFlopConfig) and cfg.n_a == 6 and cfg.steps == 20
+    # the accuracy in words is that of the returned networks, computed again here
+    final = {c: accuracy(r.model, np.random.default_rng([cfg.seed, 1]), cfg.bits)
+             for c, r in race.runs.items()}
+    assert final == race.latest("accuracy")
+    assert figs.describe_flipflop(final) in all_text(at)
+    assert not API_NAMES.search(all_text(at))
+    assert [b.label for b in at.get("download_button")] == ["RNN weights (.npz)",
+                                                             "GRU weights (.npz)"]
+    # open them on the Dynamics page: its network choice offers them, with their fixed points
+    at.button(key=K + "to_dynamics_button").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Dynamics"
+    at.switch_page("pages/dynamics.py")         # AppTest: st.switch_page holds for one run
+    options = at.radio(key="dynamics.cell").options
+    assert "RNN (trained here)" in options and "GRU (trained here)" in options
+    at.radio(key="dynamics.cell").set_value("trained:gru").run()
+    assert not at.exception, at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert values["flip-flop accuracy"] == f"{final['gru']:.3f}"
+    import rnnviz
+    from rnnviz.training.flipflop import flipflop_data
+    trained = at.session_state["dynamics.trained"]["models"]["gru"]
+    np.testing.assert_array_equal(trained.model.params["Wy"], race.runs["gru"].model.params["Wy"])
+    x, _ = flipflop_data(1, 300, np.random.default_rng(0))
+    res = rnnviz.fixed_points(trained.model, None, n_init=64, states=trained.states(x))
+    assert values["stable points"] == str(res.counts()["stable"])

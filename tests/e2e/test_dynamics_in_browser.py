@@ -28,3 +28,58 @@ def test_dynamics_page_draws_spectrum_fixed_points_and_eigenvalues(open_app_warm
     np.testing.assert_allclose(r, 1.0, atol=1e-3)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert page.console_errors == []
+
+
+# Screen position of every fixed-point marker of the chart with key class `k`:
+# [{curve, index (customdata), x, y}] from the plot's own axes (l2p + offsets).
+_MARKERS_JS = r"""
+(k) => {
+  const el = document.querySelector(`.st-key-${k} .js-plotly-plot`);
+  const box = el.getBoundingClientRect();
+  const xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis;
+  const out = [];
+  el._fullData.forEach((t, curve) => {
+    if (t.mode !== 'markers' || !t.customdata) return;
+    for (let i = 0; i < t.x.length; i++) {
+      out.push({curve, name: t.name, index: Number(t.customdata[i]),
+                x: box.left + xa._offset + xa.l2p(t.x[i]),
+                y: box.top + ya._offset + ya.l2p(t.y[i])});
+    }
+  });
+  return out;
+}
+"""
+
+
+def test_clicking_a_fixed_point_shows_its_eigenvalues(open_app_warm, app_menu):
+    from st_dom import chart_title, key_class
+
+    page = open_app_warm(app_menu["Dynamics"])
+    chart_by_key(page, "dynamics.fixed")
+    before = chart_title(page, "dynamics.eig")
+    assert before.startswith("Fixed point 0:")
+    markers = page.evaluate(_MARKERS_JS, key_class("dynamics.fixed"))
+    assert len(markers) >= 2
+
+    def clear(m):                      # no other marker within 14 px: the click is unambiguous
+        return all(np.hypot(m["x"] - o["x"], m["y"] - o["y"]) > 14 for o in markers if o is not m)
+
+    target = next(m for m in reversed(markers) if m["index"] != 0 and clear(m))
+    page.locator(f".st-key-{key_class('dynamics.fixed')}").scroll_into_view_if_needed()
+    markers = page.evaluate(_MARKERS_JS, key_class("dynamics.fixed"))   # after the scroll
+    target = next(m for m in markers if m["index"] == target["index"])
+    page.mouse.move(target["x"], target["y"])
+    page.mouse.click(target["x"], target["y"])
+    want = f"Fixed point {target['index']}: {target['name']}"
+    page.wait_for_function(
+        "([k, want]) => { const el = document.querySelector(`.st-key-${k} .js-plotly-plot`);"
+        " return el && el._fullLayout.title.text === want; }",
+        arg=[key_class("dynamics.eig"), want], timeout=30_000)
+    eig = chart_by_key(page, "dynamics.eig")
+    assert eig["title"] == want
+    # the selectbox (the accessible fallback) follows the click: one selection, not two
+    from st_dom import selectbox_value
+    assert selectbox_value(page, "Fixed point (or click it in the chart)").startswith(
+        f"{target['index']}: ")
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert page.console_errors == []

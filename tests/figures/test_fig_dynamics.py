@@ -40,6 +40,16 @@ def test_fixed_point_figure_and_eigenvalues():
     by = {t.name: t for t in fig.data}
     assert len(by["stable"].x) == 2 and len(by["saddle"].x) == 1
     assert "unstable directions" in by
+    # a click on a marker names its point: customdata is the index in res.points; the
+    # trajectory takes no hover, so the click cannot land on it instead
+    for kind in ("stable", "saddle"):
+        assert [res.points[i].kind for i in by[kind].customdata] == [kind] * len(by[kind].x)
+    assert sorted([*by["stable"].customdata, *by["saddle"].customdata]) == [0, 1, 2]
+    assert by["trajectory"].hoverinfo == "skip" and fig.layout.clickmode == "event"
+    sel = F.fixed_point_figure(res, traj, selected=2)
+    sizes = {i: s for t in sel.data if t.customdata is not None
+             for i, s in zip(t.customdata, t.marker.size, strict=True)}
+    assert sizes[2] > sizes[0] == sizes[1]
     saddle = next(p for p in res.points if p.kind == "saddle")
     names = {t.name: t for t in F.eigen_figure(saddle).data}
     np.testing.assert_allclose(np.abs(names["|λ| > 1"].x), [2.0])

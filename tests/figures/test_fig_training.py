@@ -81,3 +81,12 @@ def test_a_cell_that_learned_and_lost_it_is_named():
     text = F.describe_race({"lstm": 0.5, "rnn": 1.0}, best={"lstm": (60, 0.96), "rnn": (400, 1.0)})
     assert "LSTM reached 96% at step 60, then fell back to 50%" in text
     assert "RNN reached" not in text
+
+
+def test_describe_flipflop_says_who_holds_the_bits_from_the_numbers():
+    text = F.describe_flipflop({"rnn": 0.995, "gru": 0.52, "lstm": 0.8})
+    assert "RNN 99.5%, GRU 52.0%, LSTM 80.0%" in text
+    assert "RNN holds all three bits" in text
+    assert "LSTM only partly" in text and "GRU stayed near chance" in text
+    assert "RNN and LSTM hold all three bits" in F.describe_flipflop({"rnn": 1.0, "lstm": 0.99})
+    assert F.describe_flipflop({}) == ""
