@@ -96,6 +96,9 @@ def _show(model, cmp, out_t: int) -> None:
     with left:
         ui.chart(figs.states_figure(cmp.before, cmp.after, cmp.changed, cmp.quantity,
                                     symbol(key)), view.KEY_STATES, clickable=True)
+        if cmp.before.shape[1] > figs.MAX_ROWS:
+            st.caption(f"{figs.MAX_ROWS} of {cmp.before.shape[1]} units: the ones you changed "
+                       "and those the change moved most (largest |Δ|), in unit order.")
     with right:
         ui.look_for(NOTE_STATE.format(q=symbol(key)))
 

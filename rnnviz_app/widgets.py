@@ -137,15 +137,6 @@ def chart_with_note(fig, key: str, note: str, ratio=(3, 1)) -> None:
         look_for(note)
 
 
-def table_with_note(table, key: str, note: str, ratio=(3, 2), **kwargs) -> None:
-    """A table (st.dataframe without its index; `kwargs` go to it) with its "what to look
-    for" note in a narrower column on the right."""
-    left, right = st.columns(list(ratio), gap="medium")
-    left.dataframe(table, hide_index=True, key=key, **kwargs)
-    with right:
-        look_for(note)
-
-
 def nonfinite_warning(values, what: str = "The network's values") -> bool:
     """st.warning (and True) when `values` (a Trace, or a bool mask over t) hold inf/NaN."""
     mask = values.nonfinite if hasattr(values, "nonfinite") else np.asarray(values, dtype=bool)

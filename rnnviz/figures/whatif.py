@@ -74,17 +74,38 @@ def _runs(steps: np.ndarray):
 PANELS = ("intact", "changed", "difference Δ")
 
 
+MAX_ROWS = 96          # units drawn: 3 panels × 96 × T_x float32 stay in a page's budget
+
+
+def shown_units(before: np.ndarray, after: np.ndarray, changed: np.ndarray,
+                max_rows: int = MAX_ROWS) -> np.ndarray:
+    """The units (ascending) the states chart draws: all of them up to `max_rows`; beyond,
+    the units the request set and those the change moved most (largest |Δ| over t)."""
+    n_a = before.shape[1]
+    if n_a <= max_rows:
+        return np.arange(n_a)
+    set_units = np.flatnonzero(changed.any(axis=0))
+    moved = np.argsort(-np.abs(after - before).max(axis=0), kind="stable")
+    rest = [u for u in moved if u not in set(set_units.tolist())]
+    keep = list(set_units[:max_rows]) + rest[:max(0, max_rows - len(set_units))]
+    return np.sort(np.asarray(keep, dtype=np.int64))
+
+
 def states_figure(before: np.ndarray, after: np.ndarray, changed: np.ndarray,
-                  quantity: str, label: str):
+                  quantity: str, label: str, max_rows: int = MAX_ROWS):
     """Three heatmaps side by side, units (rows) × steps t (columns): the quantity as the
     network computed it, with the change, and the difference (red: larger after the change,
     blue: smaller). The values the request set are outlined in every panel. A click on a row
-    gives its unit as the point's y. label: the quantity's symbol (e.g. "Γf<t>")."""
+    gives its unit as the point's y. label: the quantity's symbol (e.g. "Γf<t>"). A model
+    of more than `max_rows` units shows the units set and those moved most (`shown_units`;
+    the rows are then labelled by unit, in order)."""
+    keep = shown_units(before, after, changed, max_rows)
+    before, after, changed = before[:, keep], after[:, keep], changed[:, keep]
     T, n_a = before.shape
     scale, lo, hi = _value_range(quantity, before, after)
     delta = after - before
     dmax = float(np.abs(delta).max()) or 1.0
-    units, t = list(range(n_a)), list(range(1, T + 1))
+    units, t = [str(int(u)) for u in keep], list(range(1, T + 1))
     gap = 0.03
     w = (1 - 2 * gap) / 3
     rows_px = min(14 * n_a, max(360, 2 * n_a))
@@ -102,8 +123,8 @@ def states_figure(before: np.ndarray, after: np.ndarray, changed: np.ndarray,
                                  zeroline=False)
         lay.setdefault("annotations", []).append(
             subplot_title(plotly_text(name), i * (w + gap) + w / 2, 1.0))
-    lay["yaxis"] = dict(autorange="reversed", title=dict(text="unit"), showgrid=False,
-                        zeroline=False, nticks=min(n_a, 9))
+    lay["yaxis"] = dict(type="category", autorange="reversed", title=dict(text="unit"),
+                        showgrid=False, zeroline=False, nticks=min(n_a, 9))
     bar = dict(orientation="h", thickness=10, y=-0.16 * 360 / rows_px - 0.05,
                yanchor="top", title=dict(side="top"))
     lay["coloraxis"] = dict(colorscale=scale, cmin=lo, cmax=hi, colorbar=dict(

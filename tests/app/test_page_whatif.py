@@ -38,8 +38,14 @@ def bars(at, key="whatif.pred"):
             for d in spec["data"]}
 
 
+def shown(at) -> list[int]:
+    """The units the states chart draws, row by row (all of a small model's)."""
+    return [int(u) for u in chart(at, "whatif.states")["data"][0]["y"]]
+
+
 def panels(at):
-    """(intact, changed, Δ) of the states chart, each (n_a, T_x), and its outlined cells."""
+    """(intact, changed, Δ) of the states chart, each (rows, T_x), and its outlined cells
+    (row, first t, last t)."""
     spec = chart(at, "whatif.states")
     z = [np.asarray(d["z"], dtype=float) for d in spec["data"]]
     boxes = {(int(s["y0"] + 0.5), int(s["x0"] + 0.5), int(s["x1"] - 0.5))
@@ -61,9 +67,13 @@ def test_clamp_shows_the_changed_prediction_beside_the_intact_one(at):
     for name, y in (("intact", want.y_before[T - 1]), ("changed", want.y_after[T - 1])):
         np.testing.assert_allclose(list(got[name].values()), y[idx], atol=1e-5)
     (before, after, delta), boxes = panels(at)
-    np.testing.assert_allclose(before, want.before.T, atol=1e-5)
+    rows = shown(at)                      # 96 of 256 units: those set, those moved most
+    assert len(rows) == min(96, model.config.n_a) and rows[:3] == [0, 1, 2]
+    moved = np.abs(want.after - want.before).max(axis=0)
+    assert moved[rows[3:]].min() >= np.delete(moved, rows).max()
+    np.testing.assert_allclose(before, want.before.T[rows], atol=1e-5)
     np.testing.assert_allclose(after[:3], 0.5, atol=1e-6)
-    np.testing.assert_allclose(delta, (want.after - want.before).T, atol=1e-5)
+    np.testing.assert_allclose(delta, (want.after - want.before).T[rows], atol=1e-5)
     assert boxes == {(u, 1, T) for u in (0, 1, 2)}      # the set values outlined
 
 

@@ -59,15 +59,17 @@ def test_the_light_pages_are_light_and_the_chart_pages_send_their_charts(pages):
 def test_the_csv_downloads_hold_the_trace_and_the_gradients():
     import rnnviz_app as ui
     from rnnviz.models import ModelSpec
+    from rnnviz_app.loaders import get_csv
+    from rnnviz_app.state import DEFAULT_PRETRAINED
 
-    spec = ModelSpec(name=ui.DEFAULT_PRETRAINED)
+    spec = ModelSpec(name=DEFAULT_PRETRAINED)
     trace = ui.get_trace(spec, DEFAULT_SENTENCE)
-    frame = pd.read_csv(io.BytesIO(ui.get_csv(spec, DEFAULT_SENTENCE)))
+    frame = pd.read_csv(io.BytesIO(get_csv(spec, DEFAULT_SENTENCE)))
     rows = frame[frame.quantity == "gamma_f"].sort_values(["t", "unit"])
     np.testing.assert_allclose(rows.value.to_numpy().reshape(trace.T_x, -1),
                                trace.rows["gamma_f"][:, 0, :], rtol=1e-6, atol=1e-7)
     btrace = ui.get_backward(spec, DEFAULT_SENTENCE, "all").btrace
-    grads = pd.read_csv(io.BytesIO(ui.get_csv(spec, DEFAULT_SENTENCE, "all")))
+    grads = pd.read_csv(io.BytesIO(get_csv(spec, DEFAULT_SENTENCE, "all")))
     assert set(grads.quantity) == set(btrace.keys())
     rows = grads[grads.quantity == "da"].sort_values(["t", "unit"])
     np.testing.assert_allclose(rows.value.to_numpy().reshape(btrace.T_x, -1),

@@ -19,7 +19,6 @@ from st_dom import (
     chart_by_key,
     choose_radio,
     go_to_page,
-    import_ui,
     radio_value,
     select_option,
     selectbox_options,
@@ -27,6 +26,8 @@ from st_dom import (
     sentence_box,
     wait_for_charts,
 )
+
+from rnnviz_app.state import DEFAULT_SENTENCE
 
 SENTENCE_A = "Alpha beta gamma."
 SENTENCE_B = "Zebras yawn at noon!"
@@ -102,9 +103,8 @@ def test_two_visitors_never_see_each_others_state(open_app, new_app_page, app_me
     assert radio_value(a, "Cell", SIDEBAR) == "GRU"
 
     # A third visitor arriving now starts from the defaults.
-    ui = import_ui()
     c = new_app_page(light)
-    assert sentence_box(c).input_value() == ui.DEFAULT_SENTENCE
+    assert sentence_box(c).input_value() == DEFAULT_SENTENCE
     assert selectbox_value(c, MODEL_LABEL, SIDEBAR) == seen_b["model"]
 
     for page in (a, b, c):

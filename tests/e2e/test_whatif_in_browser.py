@@ -40,14 +40,14 @@ def test_whatif_page_clamps_patches_and_attributes(app_page, app_server, app_men
     assert page.console_errors == []
 
 
-# Where unit `unit` of the states chart's first panel is drawn (its row at step t = 2), in
-# page coordinates, from Plotly's own axes.
+# Where row `row` of the states chart's first panel is drawn (at step t = 2), in page
+# coordinates, from Plotly's own axes (rows are categories: the units shown, in order).
 _ROW_AT_JS = r"""
-([sel, unit]) => {
+([sel, row]) => {
   const el = document.querySelector(sel);
   const L = el._fullLayout, r = el.getBoundingClientRect();
   return {x: r.left + L.xaxis._offset + L.xaxis.l2p(2),
-          y: r.top + L.yaxis._offset + L.yaxis.l2p(unit)};
+          y: r.top + L.yaxis._offset + L.yaxis.l2p(row)};
 }
 """
 
@@ -66,23 +66,26 @@ def test_a_click_on_a_row_of_the_states_chart_picks_its_unit(app_page, app_serve
     wait_for_app(page, FIRST_RUN_MS)
     assert _chosen_units(page) == ["0"]
     changed = chart_by_key(page, "whatif.pred")["traces"][1]["y"]
-    unit = 5
+    rows = chart_by_key(page, "whatif.states")["traces"][0]["y"]    # the units shown
+    row = 5
+    unit = int(rows[row])
     sel = ".st-key-whatif-states .js-plotly-plot"
     page.locator(sel).scroll_into_view_if_needed()
-    at = page.evaluate(_ROW_AT_JS, [sel, unit])
+    at = page.evaluate(_ROW_AT_JS, [sel, row])
     page.mouse.move(at["x"], at["y"])
     page.mouse.click(at["x"], at["y"])
     wait_for_app(page, FIRST_RUN_MS)
     expect(page.locator(EXCEPTION)).to_have_count(0)
-    assert _chosen_units(page) == ["0", "5"]
-    chart_by_key(page, "whatif.states")                       # drawn
+    assert _chosen_units(page) == ["0", str(unit)]
+    now = chart_by_key(page, "whatif.states")["traces"][0]["y"]    # drawn, with its rows
     outlined = page.evaluate("(sel) => document.querySelector(sel).layout.shapes"
                              ".map((s) => s.y0 + 0.5)", sel)
-    assert {round(y) for y in outlined} == {0, unit}
+    assert {round(y) for y in outlined} == {0, now.index(str(unit))}   # the rows of 0, unit
     assert chart_by_key(page, "whatif.pred")["traces"][1]["y"] != changed
     # a second click on the same row removes the unit again
     page.locator(sel).scroll_into_view_if_needed()
-    at = page.evaluate(_ROW_AT_JS, [sel, unit])
+    rows = chart_by_key(page, "whatif.states")["traces"][0]["y"]
+    at = page.evaluate(_ROW_AT_JS, [sel, rows.index(str(unit))])
     page.mouse.move(at["x"], at["y"])
     page.mouse.click(at["x"], at["y"])
     wait_for_app(page, FIRST_RUN_MS)

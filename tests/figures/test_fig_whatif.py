@@ -25,7 +25,7 @@ def test_states_figure_shows_intact_changed_and_their_difference():
     np.testing.assert_allclose(z[0], before.T, atol=1e-6)
     np.testing.assert_allclose(z[1], after.T, atol=1e-6)
     np.testing.assert_allclose(z[2], (after - before).T, atol=1e-6)
-    assert [list(t["y"]) for t in fig["data"]] == [[0, 1, 2, 3]] * 3   # a row's y: its unit
+    assert [list(t["y"]) for t in fig["data"]] == [["0", "1", "2", "3"]] * 3   # y: its unit
     lay = fig["layout"]
     assert (lay["coloraxis"]["cmin"], lay["coloraxis"]["cmax"]) == (-1.0, 1.0)
     dmax = float(np.abs(after - before).max())
@@ -64,3 +64,25 @@ def test_seed_table_figure_bars_span_the_worst_and_best_seed():
     np.testing.assert_allclose(t["error_y"]["arrayminus"], [0.0, 0.15])
     assert list(fig["layout"]["xaxis"]["tickvals"]) == [5, 80]
     assert t["customdata"][1] == [5, 0.2, 0.45, 1.0]
+
+
+def test_a_wide_model_shows_the_units_set_and_those_moved_most():
+    from rnnviz.figures.whatif import shown_units, states_figure
+
+    rng = np.random.default_rng(0)
+    before = rng.normal(size=(5, 200))
+    after = before.copy()
+    changed = np.zeros_like(before, dtype=bool)
+    changed[:, 150] = True                          # the unit the request set
+    after[:, 150] = 0.0
+    after[2, 7] += 5.0                              # moved most by the change
+    after[3, 42] += 1.0                             # moved next
+    keep = shown_units(before, after, changed, max_rows=3)
+    assert keep.tolist() == [7, 42, 150]
+    fig = states_figure(before, after, changed, "a", "a<t>", max_rows=3).to_dict()
+    assert fig["layout"]["yaxis"]["type"] == "category"
+    assert list(fig["data"][0]["y"]) == ["7", "42", "150"]       # a click's y is the unit
+    rows = [sh for sh in fig["layout"]["shapes"] if sh["xref"] == "x"]
+    assert [(sh["y0"], sh["y1"]) for sh in rows] == [(1.5, 2.5)]   # unit 150 is row 2
+    assert states_figure(before[:, :3], after[:, :3], changed[:, :3], "a", "a<t>"
+                         ).to_dict()["data"][0]["y"] == ["0", "1", "2"]
