@@ -52,7 +52,7 @@ __all__ = [
 # Models in use (shipped, random, imported, trained): appended after the core so the import
 # order above stays.
 from rnnviz.models import (  # noqa: E402
-    CharLM,
+    LanguageModel,
     Classifier,
     ModelInUse,
     ModelSpec,
@@ -61,7 +61,7 @@ from rnnviz.models import (  # noqa: E402
     load_pretrained,
 )
 
-__all__ += ["list_pretrained", "load_pretrained", "ModelInUse", "CharLM", "Tagger",
+__all__ += ["list_pretrained", "load_pretrained", "ModelInUse", "LanguageModel", "Tagger",
             "Classifier", "ModelSpec"]
 
 # What does unit k do? (rnnviz/units/: interpretable units, select-and-search, saturation)

@@ -1,6 +1,6 @@
 """Language-model maths: scoring a long stream, bits per character, sampling distributions.
 
-The model-in-use classes (`rnnviz.models.CharLM`, ...) call these:
+The model-in-use classes (`rnnviz.models.LanguageModel`, ...) call these:
 
     p = rnnviz.load_pretrained("char-lm-lstm")
     p.log_probs("Return the value.")      # log P(x<t> | x<1..t-1>) per character

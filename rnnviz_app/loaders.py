@@ -253,7 +253,7 @@ def get_sample(name: str, prefix: str, temperature: float, top_k: int, length: i
 @st.cache_data(max_entries=256, show_spinner=False)
 def get_score(name: str, text: str) -> dict:
     """log P(text), bits per character, perplexity and the per-character terms under a
-    shipped LM (`CharLM.score`)."""
+    shipped LM (`LanguageModel.score`)."""
     out = load_lm(name).score(text)
     return {k: (np.asarray(v, dtype=np.float64) if k == "per_char" else float(v))
             for k, v in out.items()}

@@ -27,7 +27,7 @@ from rnnviz.training.agreement import (
 )
 from rnnviz.training.checkpoint import npz_bytes, safetensors_bytes
 from rnnviz.training.flipflop import FlipFlopConfig
-from rnnviz.training.live import da_norm_at_last_step, pace
+from rnnviz.training.race import da_norm_at_last_step, pace
 from rnnviz.training.runs import sweep_work
 from rnnviz.training.text_lm import TextLMConfig
 from rnnviz_app import jobs

@@ -13,7 +13,7 @@ from rnnviz.training.agreement import (
     agreement_task,
     train_agreement,
 )
-from rnnviz.training.live import Race, da_norm_at_last_step
+from rnnviz.training.race import Race, da_norm_at_last_step
 from rnnviz.training.text_lm import TextLMConfig, TextLMTask
 
 SINGULAR = {s for s, _ in NOUNS}

@@ -16,7 +16,7 @@ import pytest
 import rnnviz
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.core.torch_layout import to_torch
-from rnnviz.models import CharLM, Classifier
+from rnnviz.models import LanguageModel, Classifier
 from rnnviz.models.identity import identity
 from rnnviz.text import SPECIALS, Vocab
 
@@ -72,8 +72,8 @@ def test_case_handling_changes_the_identity():
     net = Model.init(RNNConfig(n_x=len(SPECIALS) + 3, n_a=4, n_y=len(SPECIALS) + 3),
                      rng=np.random.default_rng(0))
     itos = [*SPECIALS, "not", "good", "."]
-    lower = CharLM("m", net, Vocab(itos, kind="word", lowercase=True), start_id=None)
-    exact = CharLM("m", net, Vocab(itos, kind="word", lowercase=False), start_id=None)
+    lower = LanguageModel("m", net, Vocab(itos, kind="word", lowercase=True), start_id=None)
+    exact = LanguageModel("m", net, Vocab(itos, kind="word", lowercase=False), start_id=None)
     assert lower.identity != exact.identity
     assert not np.allclose(lower.read("NOT good .").steps.ids, exact.read("NOT good .").steps.ids)
 
@@ -101,14 +101,14 @@ def test_variant_and_layers_change_the_identity():
     cfg = RNNConfig(cell="gru", n_x=len(CHARS) + 2, n_a=4, n_y=len(CHARS) + 2)
     net = Model.init(cfg, rng=np.random.default_rng(0))
     vocab = Vocab([*SPECIALS, *CHARS], kind="char")
-    course = CharLM("m", net, vocab, start_id=None)
+    course = LanguageModel("m", net, vocab, start_id=None)
     params = {**net.params, "bca": np.zeros((4, 1))}     # torch's GRU has one more bias, b_hn
-    torch_gru = CharLM("m", Model(dataclasses.replace(cfg, variant="torch"), params), vocab,
+    torch_gru = LanguageModel("m", Model(dataclasses.replace(cfg, variant="torch"), params), vocab,
                        start_id=None)
     assert course.identity != torch_gru.identity
     assert not np.allclose(course.read(TEXT).trace["a"], torch_gru.read(TEXT).trace["a"])
     two = Model.init(dataclasses.replace(cfg, layers=2), rng=np.random.default_rng(0))
-    assert CharLM("m", two, vocab, start_id=None).identity != course.identity
+    assert LanguageModel("m", two, vocab, start_id=None).identity != course.identity
 
 
 def test_identity_is_memoised_and_a_new_attribute_is_in_it():

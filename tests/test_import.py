@@ -122,7 +122,7 @@ def test_imported_model_equals_torch(kind, layers, bidirectional, task, tmp_path
         trace = m.trace(TASKS[task][2])
         np.testing.assert_allclose(trace["y_hat"][:, 0, -1], m.predict(TASKS[task][2]),
                                    rtol=1e-6, atol=1e-7)
-    expected_class = {"lm": rnnviz.CharLM, "tagger": rnnviz.Tagger,
+    expected_class = {"lm": rnnviz.LanguageModel, "tagger": rnnviz.Tagger,
                       "classifier": TorchClassifier}[task]
     assert isinstance(m, expected_class)
     if task != "lm":

@@ -6,7 +6,7 @@ import pytest
 from rnnviz.core.functional import softmax
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.lm import UNK_CHAR, bits_per_char, sampling_distribution, stream_log_probs
-from rnnviz.models import CharLM, Classifier, Tagger
+from rnnviz.models import LanguageModel, Classifier, Tagger
 from rnnviz.text import EOS_ID, UNK_ID, Vocab
 
 CELLS = ["rnn", "gru", "lstm"]
@@ -18,7 +18,7 @@ def make_lm(cell="lstm", dtype="float64", seed=0, scale=3.0):
     cfg = RNNConfig(cell=cell, n_x=len(vocab), n_a=12, n_y=len(vocab), dtype=dtype)
     model = Model.init(cfg, rng=np.random.default_rng(seed))
     model.params["Wy"] *= scale
-    return CharLM("test-lm", model, vocab, {"kind": "char_lm"})
+    return LanguageModel("test-lm", model, vocab, {"kind": "char_lm"})
 
 
 @pytest.fixture(params=CELLS)
@@ -175,7 +175,7 @@ def test_sampling_distribution():
 def test_sampled_unk_is_written_as_the_replacement_character():
     base = make_lm("rnn")
     base.model.params["by"][UNK_ID] = 50.0                         # always <UNK>
-    lm = CharLM("unk", base.model, base.vocab, {})
+    lm = LanguageModel("unk", base.model, base.vocab, {})
     sample = lm.sample("", 5, temperature=1.0, rng=0)
     assert sample.generated == UNK_CHAR * 5
 

@@ -6,7 +6,7 @@ import pytest
 import rnnviz
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.models import (
-    CharLM,
+    LanguageModel,
     Classifier,
     ModelSpec,
     Tagger,
@@ -136,7 +136,7 @@ def test_check_gradients_agrees_with_finite_differences():
 
 def test_a_vocabulary_that_does_not_fit_the_network_is_refused():
     with pytest.raises(ValueError, match="n_x"):
-        CharLM("x", _net(len(WORDS)), random_vocab())
+        LanguageModel("x", _net(len(WORDS)), random_vocab())
 
 
 def test_comparison_models_share_vocabulary_size_and_seed():

@@ -23,7 +23,7 @@ from rnnviz.training.agreement import (
     lm_loss_floor,
 )
 from rnnviz.training.checkpoint import npz_bytes, safetensors_bytes
-from rnnviz.training.live import Race, pace
+from rnnviz.training.race import Race, pace
 from rnnviz.training.runs import make_task, race_work, sweep_work
 from rnnviz.training.text_lm import TextLMConfig, TextLMTask
 

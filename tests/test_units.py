@@ -11,7 +11,7 @@ import pytest
 import rnnviz
 from rnnviz import units as U
 from rnnviz.core.model import Model, RNNConfig
-from rnnviz.models import CharLM, random_model
+from rnnviz.models import LanguageModel, random_model
 from rnnviz.text import SPECIALS, Vocab
 
 TEXT = ('Return (a copy) of the "list".\nThe function f(x) adds `x` to 42 items.\n\n'
@@ -43,7 +43,7 @@ def paren_counter(n_a=6, seed=0):
     p["bc"][0] = 0.0
     p["Wc"][0, n_a + vocab.stoi["("]] = 10.0
     p["Wc"][0, n_a + vocab.stoi[")"]] = -10.0
-    return CharLM("parens", Model(cfg, p), vocab, start_id=None)
+    return LanguageModel("parens", Model(cfg, p), vocab, start_id=None)
 
 
 def corr(u, f):
@@ -484,11 +484,11 @@ def test_lower_layers_of_a_stacked_model_are_quantities_too():
     """"a@1" is a^[1]<t>, layer 1's a; "a" is the top layer's."""
     from rnnviz.core.model import Model, RNNConfig
     from rnnviz.core.trace import symbol
-    from rnnviz.models import CharLM, random_vocab
+    from rnnviz.models import LanguageModel, random_vocab
 
     vocab = random_vocab()
     cfg = RNNConfig(cell="lstm", n_x=len(vocab), n_a=6, n_y=len(vocab), layers=2)
-    lm = CharLM("two-layer", Model.init(cfg, rng=np.random.default_rng(3)), vocab, {},
+    lm = LanguageModel("two-layer", Model.init(cfg, rng=np.random.default_rng(3)), vocab, {},
                 start_id=None)
     text = "print(len(x))\nif (a and (b or c)):\n    pass\n" * 3
     assert {"a@1", "c@1", "gamma_f@1"} <= set(U.trace_keys(lm))

@@ -108,11 +108,11 @@ def test_nothing_on_offers_the_nearest_threshold_and_the_units_on_most_with_valu
 
 def test_unknown_share_and_tokens_an_imported_vocabulary_cannot_read():
     from rnnviz.core.model import Model, RNNConfig
-    from rnnviz.models import CharLM
+    from rnnviz.models import LanguageModel
 
     vocab = Vocab([*SPECIALS, *"abc "], kind="char")
     cfg = RNNConfig(cell="gru", n_x=len(vocab), n_a=4, n_y=len(vocab), dtype="float64")
-    lm = CharLM("abc", Model.init(cfg, rng=np.random.default_rng(0)), vocab, start_id=None)
+    lm = LanguageModel("abc", Model.init(cfg, rng=np.random.default_rng(0)), vocab, start_id=None)
     c = U.corpus_trace(lm, "abc xyz", ("a",))
     assert U.unknown_share(lm, c) == pytest.approx(3 / 7)
     # an id of -1 (an imported vocabulary without an unknown token) is x<t> = 0, not the

@@ -1,7 +1,7 @@
 """Models in use: a network with its vocabulary and the meaning of its outputs.
 
 Shipped, random, imported and trained-in-the-app models are all `ModelInUse` objects of
-one kind (`CharLM`, `Tagger`, `Classifier`), and every page reads them along one route:
+one kind (`LanguageModel`, `Tagger`, `Classifier`), and every page reads them along one route:
 ``m.read(text)`` (tokens, x, forward trace) and ``m.backward(m.read(text, for_loss=True))``.
 A `ModelSpec` names one of them with a few scalars, so caches key on it.
 """
@@ -12,7 +12,7 @@ from rnnviz.models.inuse import (
     KINDS,
     START_LABEL,
     Backward,
-    CharLM,
+    LanguageModel,
     Classifier,
     ModelInUse,
     Reading,
@@ -42,7 +42,7 @@ from rnnviz.models.spec import (
 )
 
 __all__ = [
-    "ModelInUse", "CharLM", "Tagger", "Classifier", "Steps", "Reading", "Backward", "freeze",
+    "ModelInUse", "LanguageModel", "Tagger", "Classifier", "Steps", "Reading", "Backward", "freeze",
     "KINDS", "KIND_NAMES", "CLASSES", "START_LABEL",
     "PRETRAINED", "PRETRAINED_DIR", "from_checkpoint", "list_pretrained", "load_pretrained",
     "shipped_kind",

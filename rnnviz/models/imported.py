@@ -48,7 +48,7 @@ import numpy as np
 from rnnviz.core.model import Model
 from rnnviz.core.torch_layout import from_torch
 from rnnviz.models.export import _META, KIND_TASKS, TASK_KINDS, export, export_state_dict
-from rnnviz.models.inuse import CharLM, Classifier, ModelInUse, Tagger
+from rnnviz.models.inuse import LanguageModel, Classifier, ModelInUse, Tagger
 from rnnviz.models.structure import detect_structure, folded_size
 from rnnviz.models.vocab_io import (
     TokenVocab,
@@ -130,7 +130,7 @@ def import_torch(source, *, vocab=None, task: str | None = None, tokenizer: str 
         any folding) a network that would have more parameters once the embedding is folded
         into W_ax (the app's limit; None: no limit).
 
-    Returns a `CharLM`, `Tagger` or `TorchClassifier`; `.warnings` lists what looks wrong.
+    Returns a `LanguageModel`, `Tagger` or `TorchClassifier`; `.warnings` lists what looks wrong.
     Raises ValueError naming the key or the file when something cannot be read.
     """
     raw, meta, stem = read_weights(source)
@@ -212,7 +212,7 @@ def import_torch(source, *, vocab=None, task: str | None = None, tokenizer: str 
     common = dict(label=label, source="imported", warnings=tuple(warnings),
                   card_markdown=_card_markdown(cfg, parts, voc, task, start, readout))
     if task == "lm":
-        m = CharLM(name, model, voc, card, start_id=start_id, **common)
+        m = LanguageModel(name, model, voc, card, start_id=start_id, **common)
     else:
         cls = Tagger if task == "tagger" else TorchClassifier
         m = cls(name, model, voc, card, output_labels=labels, **common)

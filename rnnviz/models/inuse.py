@@ -3,7 +3,7 @@
 One family for every model a page can show: the shipped ones, random weights, a model
 imported from PyTorch and one trained in the app. Each is a `ModelInUse` of one kind:
 
-* `CharLM` (kind "char_lm"): ŷ<t> is the distribution of the token after x<t>. A shipped LM is
+* `LanguageModel` (kind "char_lm"): ŷ<t> is the distribution of the token after x<t>. A shipped LM is
   *primed*: it reads its start symbol `<EOS>` from a<0> = 0 first, as in training, so step t
   reads character t and ŷ<t> predicts character t+1 (see `rnnviz.lm` for scoring and sampling).
 * `Tagger` (kind "tagger"): many-to-many, one label per token (class 1 = part of a name for
@@ -316,7 +316,7 @@ def top_layer(a: np.ndarray) -> np.ndarray:
     return a if a.ndim == 2 else a[-1]
 
 
-class CharLM(ModelInUse):
+class LanguageModel(ModelInUse):
     """A character- (or word-) level language model, primed by a start token when it has one.
 
     start_id: the token read first from a<0> = 0 (the shipped LMs: `<EOS>`), or None to start
@@ -484,7 +484,7 @@ class Classifier(ModelInUse):
         return np.asarray(trace["y_hat"][:, 0, -1], dtype=np.float64)
 
 
-CLASSES = {"char_lm": CharLM, "tagger": Tagger, "classifier": Classifier}
+CLASSES = {"char_lm": LanguageModel, "tagger": Tagger, "classifier": Classifier}
 
-__all__ = ["ModelInUse", "CharLM", "Tagger", "Classifier", "Steps", "Reading", "Backward",
+__all__ = ["ModelInUse", "LanguageModel", "Tagger", "Classifier", "Steps", "Reading", "Backward",
            "freeze", "KINDS", "KIND_NAMES", "CLASSES", "START_LABEL"]

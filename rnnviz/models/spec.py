@@ -14,7 +14,7 @@ import numpy as np
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.data.corpus import CHARSET
-from rnnviz.models.inuse import CharLM
+from rnnviz.models.inuse import LanguageModel
 from rnnviz.models.shipped import load_pretrained
 from rnnviz.text import SPECIALS, Vocab
 
@@ -75,7 +75,7 @@ def random_vocab() -> Vocab:
 
 
 def random_model(cell: str = "lstm", bidirectional: bool = False, n_a: int = 32, seed: int = 0,
-                 init_scale: float = 1.0, dtype: str = "float32") -> CharLM:
+                 init_scale: float = 1.0, dtype: str = "float32") -> LanguageModel:
     """An untrained char LM over `random_vocab()`, read from a<0> = 0 (no start token)."""
     vocab = random_vocab()
     n = len(vocab)
@@ -85,7 +85,7 @@ def random_model(cell: str = "lstm", bidirectional: bool = False, n_a: int = 32,
                        init=InitConfig(scale=float(init_scale)))
     bi = "bidirectional " if bidirectional else ""
     label = f"random {bi}{CELL_NAMES[cell]} (n_a = {n_a}, seed {seed}, scale {init_scale:g})"
-    return CharLM(RANDOM, model, vocab, {"kind": "char_lm"}, label=label, source="random",
+    return LanguageModel(RANDOM, model, vocab, {"kind": "char_lm"}, label=label, source="random",
                   start_id=None)
 
 

@@ -1,6 +1,6 @@
 """Training in NumPy: optimizers, schedules, minibatches, truncated BPTT, checkpoints.
 
-`rnnviz.training.live.Race` trains several cells side by side, one step at a time (the
+`rnnviz.training.race.Race` trains several cells side by side, one step at a time (the
 Training page); `agreement` and `text_lm` are its two tasks.
 
 `rnnviz.training.recipes` holds the recipes of the shipped models; `python -m rnnviz.train`

@@ -21,7 +21,7 @@ Two objectives, the same sentences:
   loss is noise it cannot reduce.
 
 `train_agreement` trains one cell; `AgreementTask` is the same experiment as a task for
-`rnnviz.training.live.Race`, which trains several cells side by side on the same data.
+`rnnviz.training.race.Race`, which trains several cells side by side on the same data.
 """
 
 from __future__ import annotations
@@ -292,9 +292,9 @@ def train_agreement(cell: str, distance=None, *, attractors: int = 0,
 
     distance: L (default 20) or (lo, hi); other `AgreementConfig` fields (lr, m, clip_norm,
     init, n_eval) can be passed as keywords. callback(progress) runs after every step
-    (`rnnviz.training.live.RaceProgress`); returning False stops the run.
+    (`rnnviz.training.race.RaceProgress`); returning False stops the run.
     """
-    from rnnviz.training.live import Race
+    from rnnviz.training.race import Race
 
     base = AgreementConfig()
     cfg = AgreementConfig(

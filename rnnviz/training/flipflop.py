@@ -167,7 +167,7 @@ class FlipFlopBatch:
 
 
 class FlipFlopTask:
-    """The flip-flop as a task for `rnnviz.training.live.Race`: every cell gets the same
+    """The flip-flop as a task for `rnnviz.training.race.Race`: every cell gets the same
     initial-weight seed, the same pulse streams and the same budget; its own step
     (`flipflop_step`, a squared error on the linear readout) and its own measure of
     ‖∂L<T_x>/∂a<t>‖ replace the cross-entropy ones of the text tasks."""

@@ -21,7 +21,7 @@ from rnnviz.training.agreement import (
     accuracy_vs_distance,
 )
 from rnnviz.training.flipflop import FlipFlopConfig, FlipFlopTask
-from rnnviz.training.live import Race
+from rnnviz.training.race import Race
 from rnnviz.training.text_lm import TextLMConfig, TextLMTask
 
 KEEP_SAMPLES = 6                     # sample sets kept for the live view (the last one shown)

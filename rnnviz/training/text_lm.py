@@ -55,7 +55,7 @@ class TextLMConfig:
 
 
 class TextLMTask:
-    """The char-LM experiment as a task for `rnnviz.training.live.Race`."""
+    """The char-LM experiment as a task for `rnnviz.training.race.Race`."""
 
     kind = "text_lm"
 
@@ -111,10 +111,10 @@ class TextLMTask:
         return self._baseline
 
     def in_use(self, model: Model, name: str):
-        from rnnviz.models import CharLM
+        from rnnviz.models import LanguageModel
 
         card = {"task": "text_lm", "title": f"{name} (trained here)", "steps": self.config.steps}
-        return CharLM(name, model, self.vocab, card, start_id=EOS_ID, source="trained")
+        return LanguageModel(name, model, self.vocab, card, start_id=EOS_ID, source="trained")
 
     def sample(self, model: Model, rng: np.random.Generator, length: int = 120,
                temperature: float = 0.7) -> str:

@@ -2,7 +2,7 @@
 
 * `open_page(monkeypatch, page)`: an AppTest of app.py switched to `page`, after one run.
   The shipped models are used when they load; otherwise `install(monkeypatch)` serves
-  random-weight stand-ins built with the real `rnnviz.models` classes (CharLM, Tagger,
+  random-weight stand-ins built with the real `rnnviz.models` classes (LanguageModel, Tagger,
   Classifier), so the pages' logic is tested either way. Caches are cleared first.
 * `chart(at, key)`: the Plotly spec of the chart with widget key `key`, as a dict in which
   every typed array ({"dtype", "bdata", "shape"}) is decoded to a NumPy array.
@@ -46,7 +46,7 @@ def build(name: str) -> models.ModelInUse:
         n = len(vocab)
         cfg = RNNConfig(cell=name.rsplit("-", 1)[1], n_x=n, n_a=16, n_y=n, dtype="float32")
         card = {"name": name, "kind": "char_lm", "stand_in": True}
-        return models.CharLM(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
+        return models.LanguageModel(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
     vocab = Vocab.build(_WORDS, kind="word", lowercase=True)
     if name.startswith("ner"):
         cfg = RNNConfig(cell="lstm", n_x=len(vocab), n_a=8, n_y=2, dtype="float32",

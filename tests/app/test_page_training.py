@@ -10,7 +10,7 @@ from _page_support import all_text, chart, chart_keys, open_page
 
 from rnnviz.figures import training as figs
 from rnnviz.training.agreement import AgreementConfig, AgreementTask
-from rnnviz.training.live import da_norm_at_last_step
+from rnnviz.training.race import da_norm_at_last_step
 from rnnviz_app import jobs
 
 PAGE = "pages/training.py"

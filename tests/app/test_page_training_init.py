@@ -7,7 +7,7 @@ from _page_support import open_page
 
 from rnnviz.core.init import InitConfig
 from rnnviz.training.agreement import AgreementConfig, AgreementTask
-from rnnviz.training.live import da_norm_at_last_step
+from rnnviz.training.race import da_norm_at_last_step
 from rnnviz_app import jobs
 
 K = "training."

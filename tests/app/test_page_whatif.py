@@ -172,7 +172,7 @@ def test_a_lower_layer_of_a_stacked_model(monkeypatch):
     vocab = Vocab([*SPECIALS, *"abcdefghijklmnopqrstuvwxyzTHE ,."], kind="char")
     cfg = RNNConfig(cell="rnn", n_x=len(vocab), n_a=6, n_y=len(vocab), layers=2)
     net = Model.init(cfg, rng=np.random.default_rng(3))
-    at, model = _session_model(monkeypatch, models.CharLM("two-layers", net, vocab,
+    at, model = _session_model(monkeypatch, models.LanguageModel("two-layers", net, vocab,
                                                           {"kind": "char_lm"}, ""))
     text = sentence(at)
     at.radio(key="whatif.layer").set_value(1).run()

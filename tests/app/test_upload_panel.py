@@ -225,11 +225,11 @@ def test_a_big_model_checks_its_gradient_only_on_demand(monkeypatch):
     import numpy as np
 
     from rnnviz.core.model import Model, RNNConfig
-    from rnnviz.models import CharLM, random_vocab
+    from rnnviz.models import LanguageModel, random_vocab
 
     vocab = random_vocab()
     cfg = RNNConfig(cell="rnn", n_x=len(vocab), n_a=1400, n_y=len(vocab), dtype="float32")
-    big = CharLM("big", Model.init(cfg, rng=np.random.default_rng(0)), vocab, {},
+    big = LanguageModel("big", Model.init(cfg, rng=np.random.default_rng(0)), vocab, {},
                  start_id=None, source="imported")
     assert big.model.n_params > 2_000_000
     at, _ = _run_page(monkeypatch, big, "backward")

@@ -5,7 +5,7 @@ import pytest
 
 from rnnviz.attribution import attribution
 from rnnviz.core.model import Model, RNNConfig
-from rnnviz.models import CharLM, Classifier
+from rnnviz.models import LanguageModel, Classifier
 from rnnviz.text import SPECIALS, Vocab
 
 W = 2.0
@@ -79,7 +79,7 @@ def test_integrated_gradients_are_complete_at_every_layer(cell, layers, bidirect
 def test_grad_x_input_matches_finite_differences_on_the_next_token():
     v = Vocab([*SPECIALS, *"abcd"], kind="char")
     cfg = RNNConfig(cell="lstm", n_x=len(v), n_a=5, n_y=len(v))
-    lm = CharLM("lm", Model.init(cfg, rng=np.random.default_rng(3)), v, {})
+    lm = LanguageModel("lm", Model.init(cfg, rng=np.random.default_rng(3)), v, {})
     text, t, k = "abcdab", 4, v.stoi["c"]
     a = attribution(lm, text, k, step=t)
     x, _ = lm.encode(text)

@@ -5,7 +5,7 @@ import pytest
 
 import rnnviz
 from rnnviz.core.model import Model, RNNConfig
-from rnnviz.models import CharLM, Classifier, Tagger
+from rnnviz.models import LanguageModel, Classifier, Tagger
 from rnnviz.models.interventions import default_reference
 from rnnviz.text import SPECIALS, Vocab
 
@@ -15,7 +15,7 @@ VOCAB = Vocab([*SPECIALS, *"abcdefg "], kind="char")
 def in_use(kind, cell="lstm", variant="course", layers=1, bidirectional=False, seed=0):
     n = len(VOCAB)
     many = kind != Classifier
-    cfg = RNNConfig(cell=cell, variant=variant, n_x=n, n_a=6, n_y=n if kind == CharLM else 3,
+    cfg = RNNConfig(cell=cell, variant=variant, n_x=n, n_a=6, n_y=n if kind == LanguageModel else 3,
                     head="many_to_many" if many else "many_to_one", layers=layers,
                     bidirectional=bidirectional)
     return kind("m", Model.init(cfg, rng=np.random.default_rng(seed)), VOCAB, {},
@@ -23,7 +23,7 @@ def in_use(kind, cell="lstm", variant="course", layers=1, bidirectional=False, s
 
 
 def test_a_patch_from_a_text_is_the_source_reading_at_that_step():
-    lm = in_use(CharLM, "gru", "torch", layers=2)
+    lm = in_use(LanguageModel, "gru", "torch", layers=2)
     a_text, b_text, t = "abcabca", "gfedgfe", 3
     src = lm.trace(b_text)
     got = lm.trace(a_text, interventions=[rnnviz.Patch(b_text, "a", steps=[t], layer=2)])
@@ -61,11 +61,11 @@ def test_the_shipped_char_lms_default_reference_is_their_held_out_corpus():
     from rnnviz.units.corpora import heldout_corpus
     lm = rnnviz.load_pretrained("char-lm-rnn")
     assert default_reference(lm) == heldout_corpus("char_lm")[1]
-    assert default_reference(in_use(CharLM)) is None
+    assert default_reference(in_use(LanguageModel)) is None
 
 
 def test_the_intervened_flag_reaches_the_tidy_frame_of_a_reading():
-    lm = in_use(CharLM, "lstm")
+    lm = in_use(LanguageModel, "lstm")
     r = lm.read("abcdef", interventions=[rnnviz.Clamp("gamma_f", [1, 2], 1.0, steps=[2, 3])])
     df = r.trace.to_dataframe(keys=["gamma_f", "c"])
     hit = df[df.intervened]
@@ -81,6 +81,6 @@ def test_the_intervened_flag_reaches_the_tidy_frame_of_a_reading():
     (rnnviz.Clamp("a", [0], steps=[9]), r"steps must be in 1..6 \(T_x = 6\)"),
 ])
 def test_bad_interventions_on_a_model_in_use_say_what_is_wrong(iv, message):
-    lm = in_use(CharLM, "lstm")
+    lm = in_use(LanguageModel, "lstm")
     with pytest.raises(ValueError, match=message):
         lm.predict("abcdef", interventions=[iv])

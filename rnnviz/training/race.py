@@ -188,7 +188,8 @@ class Race:
         return out
 
     def snapshot(self, metric: str) -> dict:
-        """Copies of what a live view draws (the race goes on changing in its thread):
+        """Copies of what a live view draws (the race goes on changing in its worker
+        process, rnnviz.training.worker):
         per cell the losses, the evaluations of `metric` as (steps, values), the gradient
         snapshots as (steps, (snapshots, T_x) norms)."""
         runs = self.runs
