@@ -52,8 +52,8 @@ __all__ = [
 # Models in use (shipped, random, imported, trained): appended after the core so the import
 # order above stays.
 from rnnviz.models import (  # noqa: E402
-    LanguageModel,
     Classifier,
+    LanguageModel,
     ModelInUse,
     ModelSpec,
     Tagger,

@@ -16,7 +16,7 @@ import pytest
 import rnnviz
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.core.torch_layout import to_torch
-from rnnviz.models import LanguageModel, Classifier
+from rnnviz.models import Classifier, LanguageModel
 from rnnviz.models.identity import identity
 from rnnviz.text import SPECIALS, Vocab
 

@@ -6,7 +6,7 @@ import pytest
 from rnnviz.core.functional import softmax
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.lm import UNK_CHAR, bits_per_char, sampling_distribution, stream_log_probs
-from rnnviz.models import LanguageModel, Classifier, Tagger
+from rnnviz.models import Classifier, LanguageModel, Tagger
 from rnnviz.text import EOS_ID, UNK_ID, Vocab
 
 CELLS = ["rnn", "gru", "lstm"]

@@ -6,8 +6,8 @@ import pytest
 import rnnviz
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.models import (
-    LanguageModel,
     Classifier,
+    LanguageModel,
     ModelSpec,
     Tagger,
     comparison_models,

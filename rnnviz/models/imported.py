@@ -48,7 +48,7 @@ import numpy as np
 from rnnviz.core.model import Model
 from rnnviz.core.torch_layout import from_torch
 from rnnviz.models.export import _META, KIND_TASKS, TASK_KINDS, export, export_state_dict
-from rnnviz.models.inuse import LanguageModel, Classifier, ModelInUse, Tagger
+from rnnviz.models.inuse import Classifier, LanguageModel, ModelInUse, Tagger
 from rnnviz.models.structure import detect_structure, folded_size
 from rnnviz.models.vocab_io import (
     TokenVocab,

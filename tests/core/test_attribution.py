@@ -5,7 +5,7 @@ import pytest
 
 from rnnviz.attribution import attribution
 from rnnviz.core.model import Model, RNNConfig
-from rnnviz.models import LanguageModel, Classifier
+from rnnviz.models import Classifier, LanguageModel
 from rnnviz.text import SPECIALS, Vocab
 
 W = 2.0

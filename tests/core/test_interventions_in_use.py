@@ -5,7 +5,7 @@ import pytest
 
 import rnnviz
 from rnnviz.core.model import Model, RNNConfig
-from rnnviz.models import LanguageModel, Classifier, Tagger
+from rnnviz.models import Classifier, LanguageModel, Tagger
 from rnnviz.models.interventions import default_reference
 from rnnviz.text import SPECIALS, Vocab
 
