@@ -46,7 +46,8 @@ def build(name: str) -> models.ModelInUse:
         n = len(vocab)
         cfg = RNNConfig(cell=name.rsplit("-", 1)[1], n_x=n, n_a=16, n_y=n, dtype="float32")
         card = {"name": name, "kind": "char_lm", "stand_in": True}
-        return models.LanguageModel(name, Model.init(cfg, rng=rng), vocab, card, f"# {name} (stand-in)")
+        return models.LanguageModel(name, Model.init(cfg, rng=rng), vocab, card,
+                                    f"# {name} (stand-in)")
     vocab = Vocab.build(_WORDS, kind="word", lowercase=True)
     if name.startswith("ner"):
         cfg = RNNConfig(cell="lstm", n_x=len(vocab), n_a=8, n_y=2, dtype="float32",
