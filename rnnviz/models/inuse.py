@@ -4,8 +4,9 @@ One family for every model a page can show: the shipped ones, random weights, a 
 imported from PyTorch and one trained in the app. Each is a `ModelInUse` of one kind:
 
 * `LanguageModel` (kind "char_lm"): ŷ<t> is the distribution of the token after x<t>. A
-  shipped LM is *primed*: it reads its start symbol `<EOS>` from a<0> = 0 first, as in training, so step t
-  reads character t and ŷ<t> predicts character t+1 (see `rnnviz.lm` for scoring and sampling).
+  shipped LM is *primed*: it reads its start symbol `<EOS>` from a<0> = 0 first, as in
+  training, so step t reads character t and ŷ<t> predicts character t+1 (see `rnnviz.lm` for
+  scoring and sampling).
 * `Tagger` (kind "tagger"): many-to-many, one label per token (class 1 = part of a name for
   the shipped name taggers).
 * `Classifier` (kind "classifier"): many-to-one, ŷ<T_x> over the labels.
