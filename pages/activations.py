@@ -21,25 +21,31 @@ KEY_QUANTITY, KEY_UNIT, KEY_UNIT_FOR, KEY_ALL = ("activations.quantity", "activa
 KEY_TAB, KEY_STACK = "activations.heatmap_tab", "activations.stack"
 
 
-@ui.cache_figure
-def _onehot(spec, text):
-    return figs.onehot_figure(ui.get_trace(spec, text), ui.get_model(spec).vocab.itos)
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _budget(spec, text, keys, layer=None, cells=LIGHT_CELLS):
-    return figs.units_within_budget(ui.get_trace(spec, text, layer), list(keys), cells)
+# Figures are built from the model and the reading the page holds (ctx.model, ctx.reading);
+# the shared cache keys them by the model's identity and what was read (ui.cache_figure).
+def _layer(reading, layer):
+    return reading.trace if layer is None else reading.trace.layer(layer)
 
 
 @ui.cache_figure
-def _heatmap(spec, text, key, keys, layer=None, cells=LIGHT_CELLS):
-    return figs.heatmap_figure(ui.get_trace(spec, text, layer), key,
-                               units=_budget(spec, text, keys, layer, cells)[key])
+def _onehot(model, reading):
+    return figs.onehot_figure(reading.trace, model.vocab.itos)
 
 
 @ui.cache_figure
-def _saturation(spec, text, layer=None):
-    return figs.saturation_figure(ui.get_trace(spec, text, layer))
+def _budget(reading, keys, layer=None, cells=LIGHT_CELLS):
+    return figs.units_within_budget(_layer(reading, layer), list(keys), cells)
+
+
+@ui.cache_figure
+def _heatmap(reading, key, keys, layer=None, cells=LIGHT_CELLS):
+    return figs.heatmap_figure(_layer(reading, layer), key,
+                               units=_budget(reading, keys, layer, cells)[key])
+
+
+@ui.cache_figure
+def _saturation(reading, layer=None):
+    return figs.saturation_figure(_layer(reading, layer))
 
 
 def _inputs(ctx, steps) -> None:
@@ -53,14 +59,14 @@ def _inputs(ctx, steps) -> None:
         + (f"{n_unk} token(s) are not in the vocabulary and read as "
            f"{ui.md(ctx.model.unknown_input())}." if n_unk
            else "Every token is in the vocabulary."))
-    ui.chart_with_note(_onehot(ctx.spec, ctx.text), key="activations.onehot",
+    ui.chart_with_note(_onehot(ctx.model, ctx.reading), key="activations.onehot",
                        note=NOTES["onehot"].format(unk=ui.md(ctx.model.unknown_input())))
 
 
 def _heatmaps(ctx, trace, keys, layer=None) -> None:
     st.header("2. Hidden state and gates over time", anchor="heatmaps", divider="gray")
     cells = MAX_HEATMAP_CELLS if st.session_state.get(KEY_ALL) else LIGHT_CELLS
-    shown = _budget(ctx.spec, ctx.text, keys, layer, cells)[keys[0]]
+    shown = _budget(ctx.reading, keys, layer, cells)[keys[0]]
     n = trace[keys[0]].shape[0]
     if shown is not None or cells == MAX_HEATMAP_CELLS:
         st.toggle(f"Show all {n} units", key=KEY_ALL, help=NOTES["all_units"])
@@ -83,7 +89,7 @@ def _heatmaps(ctx, trace, keys, layer=None) -> None:
 def _heatmap_with_note(ctx, trace, key, keys, layer, cells) -> None:
     base = split_key(key)[0]
     closed = figs.closed_share(trace, key, ctx.steps.labels) if base == "gamma_f" else None
-    ui.chart_with_note(_heatmap(ctx.spec, ctx.text, key, keys, layer, cells),
+    ui.chart_with_note(_heatmap(ctx.reading, key, keys, layer, cells),
                        key=f"activations.heatmap.{key}",
                        note=heatmap_note(key, ctx.spec.is_random, closed))
 
@@ -121,7 +127,7 @@ def render() -> None:
     st.title("Activations")
     st.caption(NOTES["caption"])
     ctx = ui.page_context()
-    steps, trace = ctx.steps, ui.get_trace(ctx.spec, ctx.text)
+    steps, trace = ctx.steps, ctx.reading.trace
     ui.nonfinite_warning(trace)
     _inputs(ctx, steps)
     # A stacked model: sections 2, 3 and 5 show the chosen layer (ŷ always reads the top).
@@ -136,7 +142,7 @@ def render() -> None:
 
     st.header("5. Gate saturation", anchor="saturation", divider="gray")
     ui.chart_with_note(
-        _saturation(ctx.spec, ctx.text, layer), key="activations.saturation",
+        _saturation(ctx.reading, layer), key="activations.saturation",
         note=(NOTES["saturation"] + NOTES["saturation_random" if random
                                           else "saturation_trained"]
               if ctx.model.config.cell != "rnn" else NOTES["saturation_rnn"]))
