@@ -233,7 +233,7 @@ def describe(payload: bytes | str) -> tuple[str, str]:
     if etype in ("plotly_chart", "bidi_component"):
         try:
             spec = (json.loads(element.plotly_chart.spec) if etype == "plotly_chart"
-                    else json.loads(element.bidi_component.json)["figure"])
+                    else json.loads(element.bidi_component.json).get("figure") or {})
             title = spec.get("layout", {}).get("title", "")
             title = title.get("text", "") if isinstance(title, dict) else title
         except (ValueError, AttributeError):
