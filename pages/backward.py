@@ -51,11 +51,11 @@ def _step(ctx, res, at, direction, chosen, cells, layer=None, targets=None) -> N
     """Step controls, the gradients at step t (layer l) and their numbers (reruns alone)."""
     T, sup = res.steps.T_x, f"^[{layer}]" if layer else ""       # a^[l] in a stacked model
     if ui.play_button(KEY_T, T, step=-1):        # the browser steps the frames, t going down
+        st.caption(NOTES["playing"].format(seconds=ui.PLAY_SECONDS))   # where the slider was
         fig = view.bptt_played(ctx.spec, ctx.text, at, chosen, st.session_state[KEY_T], cells,
                                layer, targets)
         ui.chart(fig, key="backward.bptt", steps=KEY_T,
                  play=ui.browser_play(KEY_T, frame_names(fig), step=-1))
-        st.caption(NOTES["playing"].format(seconds=ui.PLAY_SECONDS))
         return
     t = ui.step_controls(KEY_T, T, NOTES["step_label"], back_help=NOTES["step_back"])
     ui.chart(view.bptt_fig(ctx.spec, ctx.text, at, chosen, t, cells, layer, targets),

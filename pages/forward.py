@@ -40,13 +40,13 @@ def _step(ctx, unit, direction, layer) -> None:
     While ▶ Play runs, the browser steps the diagram's frames itself (no run per step) and
     the counter takes the step shown when it stops."""
     loaded, reading, T = ctx.model, ctx.reading, ctx.steps.T_x
-    if ui.play_button(KEY_T, T):
+    if ui.play_button(KEY_T, T):             # the caption stands where the slider was
+        st.caption("Playing in your browser, a step every "
+                   f"{ui.PLAY_SECONDS:g} s. The equations of the step where it stops (at "
+                   "the end, or ❚❚ Pause) appear below, with the slider.")
         fig = _played(loaded, reading, unit, st.session_state[KEY_T], direction, layer)
         ui.chart(fig, key="forward.figure", steps=KEY_T,
                  play=ui.browser_play(KEY_T, frame_names(fig)))
-        st.caption("Playing in your browser, a step every "
-                   f"{ui.PLAY_SECONDS:g} s. The equations of the step where it stops (at "
-                   "the end, or ❚❚ Pause) appear here, with the slider.")
         return
     t = ui.step_controls(KEY_T, T, "Step t (the diagram and the equations below show it)",
                          back="◀ Step back", forward="Step ▶")

@@ -60,10 +60,16 @@ def _component():
                                       isolate_styles=False)
 
 
+_VIEW = ("range", "autorange")      # the view an axis opens with, not what it is
+
+
 def uirevision(layout: dict) -> str:
-    """A digest of the figure's axes (their type, range, categories and tick labels): equal
-    when an edit keeps the axes, so Plotly keeps the user's zoom; new when they change."""
-    axes = {k: v for k, v in layout.items() if k.startswith(_AXES)}
+    """A digest of the figure's axes (their type, categories, tick values and labels, not
+    the range they open at): equal when an edit keeps the axes, so Plotly keeps the user's
+    zoom (a view the user did not change follows the new figure's range); new when they
+    change."""
+    axes = {k: {a: b for a, b in v.items() if a not in _VIEW} if isinstance(v, dict) else v
+            for k, v in layout.items() if k.startswith(_AXES)}
     return hashlib.sha1(json.dumps(axes, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 

@@ -198,7 +198,7 @@ BACKWARD = {
                   "stack, a lower layer's state gets its gradient from the layer above and "
                   "from its own next step.",
     "playing": ("Playing in your browser, a step back every {seconds:g} s. The numbers of the "
-                "step where it stops (at t = 1, or ❚❚ Pause) appear here, with the slider."),
+                "step where it stops (at t = 1, or ❚❚ Pause) appear below, with the slider."),
     "step_label": "Step t (BPTT starts at T_x and moves left)",
     "step_back": "BPTT's next step: one step earlier in the sentence.",
     "loss_h_n": "ŷ\\<T_x\\> reads h_n = [a→\\<T_x\\>; a←\\<1\\>], as your torch classifier "
@@ -477,6 +477,8 @@ UNITS = {
     "method": {"streams": ", read as {streams} parallel streams with a {warmup}-token warm-up "
                           "each", "lines": ", one line at a time"},
     "own_error": "Your text cannot be used: {error} The page reads the held-out text instead.",
+    "own_waiting": ("Upload or paste a text your model should read (text like the one it was "
+                    "trained on); until then the page reads the held-out text."),
     "paint_over": {"sentence": "the sidebar sentence", "corpus": "a stretch of the corpus"},
     "corpora": {"heldout": "held-out text (first {n:,} characters)",
                 "heldout_all": "all the held-out text (slower the first time)",

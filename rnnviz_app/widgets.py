@@ -210,8 +210,8 @@ def lm_picker(key: str, shipped: dict[str, str], default: str, help: str | None 
 
 def upload_or_paste(key: str, max_mb: int = 1) -> tuple[str | None, str | None]:
     """A file uploader ("<key>.upload") and a text area ("<key>.paste") for a UTF-8 text of at
-    most `max_mb` MB: (text, None) from the upload (first) or the pasted text, or
-    (None, why) when it cannot be read (`rnnviz.units.read_corpus_bytes`,
+    most `max_mb` MB: (text, None) from the upload (first) or the pasted text, (None, None)
+    while neither is given, or (None, why) when it cannot be read (`rnnviz.units.read_corpus_bytes`,
     `check_corpus_text`)."""
     from rnnviz.units import check_corpus_text, read_corpus_bytes
 
@@ -219,10 +219,12 @@ def upload_or_paste(key: str, max_mb: int = 1) -> tuple[str | None, str | None]:
                           type=None, accept_multiple_files=False, max_upload_size=max_mb)
     pasted = st.text_area("…or paste text", key=f"{key}.paste", height=120,
                           max_chars=max_mb * 1_000_000)
+    if up is None and not pasted:
+        return None, None                   # nothing given yet: not an error
     try:
         if up is not None:
             return read_corpus_bytes(up.getvalue(), max_mb * 1_000_000), None
-        return check_corpus_text(pasted or "", max_mb * 1_000_000), None
+        return check_corpus_text(pasted, max_mb * 1_000_000), None
     except ValueError as e:
         return None, str(e)
 
@@ -247,6 +249,8 @@ def corpus_picker(key: str, kind: str, sentence: str) -> tuple[str, str, str]:
             st.error(UNITS["own_error"].format(error=error))
         elif own is not None:
             name, text = "your text", own
+        else:
+            st.info(UNITS["own_waiting"])
     return name, corpus_key(choice, text), text
 
 

@@ -48,6 +48,36 @@ function clickedPoint(event) {
   };
 }
 
+// The user's view: axes the user zoomed or panned keep that range while the figures that
+// follow have the same axes (uirevision), even when a new figure opens at another range
+// (Plotly.react lets a changed figure value win over the user's).
+function bindView(div) {
+  if (div.dataset.viewBound) return;
+  div.dataset.viewBound = "1";
+  div.on("plotly_relayout", (event) => {
+    const axes = new Set(Object.keys(event || {})
+      .filter((k) => /^[xy]axis\d*\.(range|autorange)/.test(k)).map((k) => k.split(".")[0]));
+    if (!axes.size) return;
+    div.rnnvizView = div.rnnvizView || {};
+    for (const axis of axes) {
+      const a = div.layout[axis] || {};
+      div.rnnvizView[axis] = a.autorange ? null : (a.range || []).slice();
+    }
+  });
+}
+
+function keepView(div, layout) {
+  if (div.dataset.uirev !== String(layout.uirevision)) {
+    div.rnnvizView = null;                  // other axes: the view starts over
+    div.dataset.uirev = String(layout.uirevision);
+    return;
+  }
+  for (const [axis, range] of Object.entries(div.rnnvizView || {})) {
+    layout[axis] = Object.assign({}, layout[axis],
+      range ? { range, autorange: false } : { autorange: true });
+  }
+}
+
 function bindClick(div, Plotly, clickable) {
   if (!clickable || div.dataset.clickBound) return;
   div.dataset.clickBound = "1";
@@ -73,32 +103,34 @@ function stepLabel(parent) {
   return bar;
 }
 
-function stopPlay(div, parent, report) {
-  if (!div.rnnvizPlay) return false;
-  clearTimeout(div.rnnvizPlay.timer);
-  const shown = div.rnnvizPlay.shown;
-  div.rnnvizPlay = null;
-  const bar = parent.querySelector(":scope > div.rnnviz-play");
-  if (bar) bar.remove();
-  if (report && shown !== null && div.rnnvizSetState) {
-    div.rnnvizSetState("step", { t: Number(shown), at: Date.now() });
+// The plays under way, by the element's key: the state outlives a DOM node that Streamlit
+// replaces between runs, and the latest run's setter is the one that reports.
+const PLAYS = new Map();
+
+function stopPlay(key, report) {
+  const state = PLAYS.get(key);
+  if (!state) return false;
+  PLAYS.delete(key);
+  clearTimeout(state.timer);
+  if (state.bar && state.bar.isConnected) state.bar.remove();
+  if (report && state.shown !== null && state.setState) {
+    state.setState("step", { t: Number(state.shown), at: Date.now() });
   }
   return true;
 }
 
-function startPlay(div, parent, Plotly, play) {
+function startPlay(key, div, parent, Plotly, play, setState) {
   const frames = play.frames || [];
-  const state = { timer: null, shown: null, token: play.token };
-  div.rnnvizPlay = state;
-  const label = stepLabel(parent);
+  const state = { timer: null, shown: null, token: play.token, setState, bar: stepLabel(parent) };
+  PLAYS.set(key, state);
   let i = 0;
   const tick = () => {
-    if (div.rnnvizPlay !== state) return;
-    if (i >= frames.length) { stopPlay(div, parent, true); return; }
+    if (PLAYS.get(key) !== state) return;
+    if (i >= frames.length || !div.isConnected) { stopPlay(key, true); return; }
     const name = frames[i++];
     state.shown = name;
     div.dataset.step = name;
-    label.textContent = `▶ t = ${name} of ${play.T}`;
+    state.bar.textContent = `▶ t = ${name} of ${play.T}`;
     Plotly.animate(div, [name], {
       mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 },
     });
@@ -108,31 +140,37 @@ function startPlay(div, parent, Plotly, play) {
 }
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { data, parentElement, setStateValue, key } = component;
   if (!data || !data.figure) return;
   const div = chartDiv(parentElement);
   div.rnnvizSetState = setStateValue;          // the latest run's setter, read by the click
   const play = data.play || null;
-  if (div.rnnvizPlay && (!play || play.token !== div.rnnvizPlay.token)) {
+  const running = PLAYS.get(key);
+  if (running) running.setState = setStateValue;
+  if (running && (!play || play.token !== running.token)) {
     // The page paused (or a new play began): stop here and hand the step shown back; the
     // figure of this run shows the step the play began from, so it is not drawn: the run
     // that follows the report draws the step where the play stopped.
-    if (stopPlay(div, parentElement, true) && !play) return;
+    if (stopPlay(key, true) && !play) return;
   }
-  if (play && div.rnnvizPlay && play.token === div.rnnvizPlay.token) return;   // playing
+  if (play && PLAYS.has(key) && play.token === PLAYS.get(key).token) return;   // playing
   // A copy: Plotly writes into the objects it draws, and Streamlit's data is not ours to change.
   const fig = typeof data.figure === "string" ? JSON.parse(data.figure)
     : structuredClone(data.figure);
   const layout = fig.layout || {};
   // The user's zoom survives an edit where the axes did not change (Plotly's uirevision).
   if (layout.uirevision === undefined) layout.uirevision = "keep";
+  keepView(div, layout);
   const config = Object.assign({ responsive: true }, data.config || {});
   div.dataset.revision = String((Number(div.dataset.revision) || 0) + 1);
   loadPlotly().then((Plotly) => Plotly.react(div, {
     data: fig.data || [], layout, config, frames: fig.frames || [],
   }).then(() => {
     bindClick(div, Plotly, data.clickable);
-    if (play && play.frames && play.frames.length) startPlay(div, parentElement, Plotly, play);
+    bindView(div);
+    if (play && play.frames && play.frames.length) {
+      startPlay(key, div, parentElement, Plotly, play, setStateValue);
+    }
   })).then(() => {
     div.dataset.drawn = div.dataset.revision;
   }).catch((err) => {

@@ -12,7 +12,8 @@ from .torch_support import torch_required
 ROOT = Path(__file__).resolve().parents[2]
 # run pytest on the parity module in a process where `import torch` fails
 RUN = ("import sys; sys.modules['torch'] = None; import pytest; "
-       "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'tests/core/test_torch.py']))")
+       "sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '-n', '0', "
+       "'tests/core/test_torch.py']))")
 
 
 def _run(**env_extra):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from st_dom import (
     EXCEPTION,
@@ -86,7 +87,11 @@ def _shown_step(page) -> int | None:
     slider = page.locator(MAIN).locator("[data-testid='stSlider']").filter(has_text="Step t")
     if not slider.count():
         return None
-    return int(float(slider.first.locator("input[type='range']").first.input_value()))
+    try:            # the slider may go the moment after it was counted (the play begins)
+        return int(float(slider.first.locator("input[type='range']").first.input_value(
+            timeout=300)))
+    except PlaywrightTimeoutError:
+        return None
 
 
 def _play(page, button: str, steps: int, wait_for_app) -> None:
