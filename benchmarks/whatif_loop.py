@@ -127,6 +127,8 @@ def main() -> int:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.add_init_script(INIT_JS)
             page.goto(server.base_url, wait_until="domcontentloaded")
+            # the first page drawn (its first run over) before the menu is used, as a person does
+            page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=120_000)
             page.locator("[data-testid='stSidebarNavLink']", has_text="What if?").first.click(
                 timeout=120_000)
             page.wait_for_selector(".st-key-whatif-pred .js-plotly-plot", timeout=120_000)
