@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _work_run import FakeRun
 
 import rnnviz
 from rnnviz.training.flipflop import (
@@ -63,28 +64,12 @@ def test_shipped_rnn_and_lstm_have_eight_stable_points_as_their_cards_say(cell):
     assert all(p.q < res.tol for p in res.points)
 
 
-class _Run:
-    """The three methods a work function uses (stops after `stop_after` publishes)."""
-
-    def __init__(self, stop_after=None):
-        self.published, self.stop_after = [], stop_after
-
-    def due(self):
-        return True
-
-    def publish(self, data, force=False):
-        self.published.append(data)
-
-    def should_stop(self):
-        return self.stop_after is not None and len(self.published) >= self.stop_after
-
-
 def test_the_flipflop_races_on_the_training_pages_work_and_reports_its_accuracy():
     from rnnviz.training.flipflop import FlipFlopConfig, FlipFlopTask, accuracy
     from rnnviz.training.runs import race_work
 
     cfg = FlipFlopConfig(n_a=8, steps=40, seed=1)
-    run = _Run()
+    run = FakeRun()
     assert race_work("flipflop", cfg, ["rnn", "gru"])(run) is True
     data = run.published[-1]
     assert data["step"] == 40 and data["metric"] == "accuracy"
@@ -110,9 +95,9 @@ def test_the_flipflop_race_stopped_and_resumed_equals_one_run():
     from rnnviz.training.runs import race_work
 
     cfg = FlipFlopConfig(n_a=6, steps=16, seed=2)
-    whole = _Run()
+    whole = FakeRun()
     race_work("flipflop", cfg, ["lstm"])(whole)
-    parted, work = _Run(stop_after=4), race_work("flipflop", cfg, ["lstm"])
+    parted, work = FakeRun(stop_after=4), race_work("flipflop", cfg, ["lstm"])
     assert work(parted) is False
     parted.stop_after = None
     assert work(parted) is True

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from _work_run import FakeRun
 
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model
@@ -28,22 +29,6 @@ from rnnviz.training.runs import make_task, race_work, sweep_work
 from rnnviz.training.text_lm import TextLMConfig, TextLMTask
 
 SMALL = dict(n_a=8, m=8, n_eval=32)
-
-
-class FakeRun:
-    """The three methods a work function uses; `stop_after` publishes ends the run."""
-
-    def __init__(self, stop_after=None):
-        self.published, self.stop_after = [], stop_after
-
-    def due(self):
-        return True
-
-    def publish(self, data, force=False):
-        self.published.append(data)
-
-    def should_stop(self):
-        return self.stop_after is not None and len(self.published) >= self.stop_after
 
 
 def test_the_example_is_the_first_held_out_style_sentence_at_the_shortest_distance():

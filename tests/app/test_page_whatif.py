@@ -4,10 +4,9 @@ the charts keep the last change that worked."""
 
 import numpy as np
 import pytest
-import streamlit as st
 from _frame_support import expected_loaded, sentence, switch_model
-from _page_support import APP, all_text, chart, install, open_page, real_models_available
-from streamlit.testing.v1 import AppTest
+from _page_support import all_text, chart, open_page
+from test_upload_panel import _run_page
 
 import rnnviz
 from rnnviz import models
@@ -18,9 +17,7 @@ from rnnviz.models.interventions import unit_means
 from rnnviz.text import SPECIALS, Vocab
 from rnnviz.units import heldout_corpus
 from rnnviz.whatif import Request, compare
-from rnnviz_app import sidebar
-from rnnviz_app.loaders import HELDOUT_CHARS, session_name
-from rnnviz_app.state import KEY_MODEL, KEY_SESSION_MODELS
+from rnnviz_app.loaders import HELDOUT_CHARS
 
 PAGE = "pages/whatif.py"
 
@@ -151,21 +148,10 @@ def test_the_backward_direction_of_a_bidirectional_model(at):
 
 
 def _session_model(monkeypatch, model):
-    """The page run once with `model` selected as a model of this session."""
-    if not real_models_available():
-        install(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    name = session_name(model)
-    held = {name: model.freeze()}
-    at.session_state[KEY_SESSION_MODELS] = held
-    at.session_state[KEY_MODEL] = name
-    monkeypatch.setattr(sidebar, "session_models", lambda: held)
-    at.switch_page(PAGE)
-    at.run()
+    """The page run once with `model` selected as a model of this session (frozen)."""
+    at, _ = _run_page(monkeypatch, model, "whatif")
     assert not at.exception, at.exception
-    return at, held[name]
+    return at, model
 
 
 def test_a_lower_layer_of_a_stacked_model(monkeypatch):
