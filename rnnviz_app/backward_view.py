@@ -96,9 +96,14 @@ def loss_fig(spec, text, at, targets):
 @cache_figure
 def bptt_fig(spec, text, at, keys, t, cells=LIGHT_CELLS, layer=None, targets=None):
     btrace = get_btrace(spec, text, at, layer, targets)
+    return figs.bptt_figure(btrace, keys, start_t=t, units=_units(btrace, keys, cells),
+                            animate=False, layer=layer)
+
+
+def _units(btrace, keys, cells):
+    """The units the heatmaps draw within `cells` cells (None: all of them)."""
     keep = max(8, cells // (btrace.T_x * len(keys)))
-    units = figs.top_units(btrace, keys, keep) if btrace[keys[0]].shape[0] > keep else None
-    return figs.bptt_figure(btrace, keys, start_t=t, units=units, animate=False, layer=layer)
+    return figs.top_units(btrace, keys, keep) if btrace[keys[0]].shape[0] > keep else None
 
 
 @cache_figure
@@ -106,9 +111,8 @@ def bptt_played(spec, text, at, keys, t, cells=LIGHT_CELLS, layer=None, targets=
     """BPTT's heatmaps with a frame per step, from step t down: ◀ Play BPTT steps them in the
     browser (the cover moves left; no script run per step)."""
     btrace = get_btrace(spec, text, at, layer, targets)
-    keep = max(8, cells // (btrace.T_x * len(keys)))
-    units = figs.top_units(btrace, keys, keep) if btrace[keys[0]].shape[0] > keep else None
-    fig = figs.bptt_figure(btrace, keys, start_t=t, units=units, animate=True, layer=layer)
+    fig = figs.bptt_figure(btrace, keys, start_t=t, units=_units(btrace, keys, cells),
+                           animate=True, layer=layer)
     return played_by_the_page(fig, "BPTT at step t: the gradients of step t need those of "
                                    "step t+1" + (f" (layer {layer})" if layer else ""))
 

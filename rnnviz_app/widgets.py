@@ -67,7 +67,6 @@ def cache_figure(fn):
     def call(*args, **kwargs):
         return cached(*map(_hold, args), **{k: _hold(v) for k, v in kwargs.items()})
 
-    call.clear = cached.clear
     return call
 
 
