@@ -13,9 +13,12 @@ What Python sends (`payload`): the figure as Plotly's JSON string (typed arrays 
 axes and resets when they change (a new sentence with other tokens). User text reaches the
 browser only inside that JSON, and Plotly draws it as SVG text.
 
-plotly.js is the installed `plotly` package's own `plotly.min.js`, copied next to chart.js
-(the component's asset directory, `rnnviz/web/`) the first time the element is used;
-nothing is fetched from outside.
+plotly.js is Plotly's cartesian partial bundle (`rnnviz/web/plotly-cartesian.min.js`, from
+npm's `plotly.js-cartesian-dist-min`, the plotly.js version the `plotly` package ships, MIT):
+1.5 MB instead of the full bundle's 4.8 MB, about a second less to load and compile at every
+first visit (docs/benchmarks.md). It draws the trace types in `BUNDLE_TRACES`; a figure with
+any other type is refused in `payload`, loudly, rather than drawn blank. Nothing is fetched
+from outside.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import base64
 import functools
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -36,26 +38,16 @@ ASSETS = Path(__file__).resolve().parents[1] / "rnnviz" / "web"
 _AXES = ("xaxis", "yaxis")
 
 
-def plotly_source() -> Path:
-    """The plotly.min.js that the installed plotly package ships."""
-    import plotly
-
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-
-
-def ensure_plotly_asset(assets: Path = ASSETS) -> Path:
-    """Copy plotly.min.js into the asset directory unless the same file is there already."""
-    src, dst = plotly_source(), assets / "plotly.min.js"
-    if not dst.exists() or dst.stat().st_size != src.stat().st_size:
-        tmp = dst.with_suffix(".tmp")
-        shutil.copyfile(src, tmp)
-        tmp.replace(dst)             # atomic: a browser never reads half a file
-    return dst
+BUNDLE = ASSETS / "plotly-cartesian.min.js"
+BUNDLE_SHA256 = "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a"
+# The trace types of the cartesian bundle (its README): what our figures may use.
+BUNDLE_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d",
+                           "histogram2dcontour", "image", "pie", "scatter", "scatterternary",
+                           "violin"})
 
 
 @functools.cache
 def _component():
-    ensure_plotly_asset()
     return st.components.v2.component(NAME, js="chart.js", css="chart.css",
                                       isolate_styles=False)
 
@@ -107,6 +99,10 @@ def payload(fig, config: dict, clickable: bool = False, play: dict | None = None
     frames the browser steps through by itself (`{"frames": [names], "T", "seconds",
     "token"}`; the frames' names are the steps t)."""
     spec = as_float32(json.loads(pio.to_json(fig, validate=False)))
+    kinds = {t.get("type", "scatter") for t in spec.get("data") or []}
+    if kinds - BUNDLE_TRACES:
+        raise ValueError(f"the chart element's plotly.js bundle cannot draw "
+                         f"{sorted(kinds - BUNDLE_TRACES)} traces (charts.BUNDLE_TRACES)")
     layout = spec.setdefault("layout", {})
     layout.setdefault("uirevision", uirevision(layout))
     if play is not None:
@@ -141,4 +137,4 @@ def plotly_chart(fig, key: str, config: dict, clickable: bool = False,
     return result.get("click") if clickable and result is not None else None
 
 
-__all__ = ["plotly_chart", "payload", "uirevision", "as_float32", "ensure_plotly_asset", "NAME"]
+__all__ = ["plotly_chart", "payload", "uirevision", "as_float32", "BUNDLE", "BUNDLE_TRACES", "NAME"]

@@ -8,7 +8,7 @@
 // data: {figure: {data, layout, frames} (Plotly JSON), config: {...}, clickable: bool,
 //        play: null | {frames: [names], T, seconds, token}}
 
-const PLOTLY_URL = new URL("./plotly.min.js", import.meta.url).href;
+const PLOTLY_URL = new URL("./plotly-cartesian.min.js", import.meta.url).href;
 let plotlyLoading = null;
 
 function loadPlotly() {

@@ -8,6 +8,8 @@ the same when an edit keeps the axes (the user's zoom is kept), new when they ch
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 
 import numpy as np
 import pytest
@@ -63,13 +65,29 @@ def test_a_figure_that_sets_its_own_uirevision_keeps_it():
     assert charts.payload(fig, {})["figure"]["layout"]["uirevision"] == "mine"
 
 
-def test_plotly_js_comes_from_the_installed_plotly_package(tmp_path):
-    copied = charts.ensure_plotly_asset(tmp_path)
-    src = charts.plotly_source()
-    assert copied.read_bytes() == src.read_bytes()
-    assert b"Plotly" in copied.read_bytes()[:4000]
-    mtime = copied.stat().st_mtime_ns
-    assert charts.ensure_plotly_asset(tmp_path).stat().st_mtime_ns == mtime   # not copied again
+def test_plotly_js_is_the_vendored_cartesian_bundle_of_the_installed_major_version():
+    """The bundle is the file we tested (its hash), its plotly.js major version is the one the
+    installed `plotly` package writes figures for, and chart.js loads it."""
+    from plotly.offline import get_plotlyjs_version
+
+    data = charts.BUNDLE.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == charts.BUNDLE_SHA256
+    version = re.search(rb"plotly\.js \(cartesian - minified\) v(\d+)\.(\d+)\.(\d+)", data[:400])
+    assert version is not None
+    assert int(version.group(1)) == int(get_plotlyjs_version().split(".")[0])
+    assert b"window.Plotly = Plotly" in data[-200:]
+    chart_js = (charts.ASSETS / "chart.js").read_text()
+    assert f'new URL("./{charts.BUNDLE.name}", import.meta.url)' in chart_js
+
+
+def test_a_trace_type_the_bundle_cannot_draw_is_refused_loudly():
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Scatter3d(x=[1], y=[2], z=[3]))
+    with pytest.raises(ValueError, match=r"cannot draw \['scatter3d'\] traces"):
+        charts.payload(fig, {})
+    sent = charts.payload(go.Figure([go.Bar(x=[1], y=[2]), go.Scatter(x=[1], y=[2])]), {})
+    assert [t["type"] for t in sent["figure"]["data"]] == ["bar", "scatter"]
 
 
 def test_float64_arrays_are_sent_as_float32_with_the_same_values_to_7_digits():
