@@ -7,6 +7,7 @@ from rnnviz.core.analysis import state_jacobian_norms
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.core.recurrent import REGISTRY
 from rnnviz.dynamics import jacobian_product, jacobian_spectrum, step_jacobians
+from rnnviz.dynamics.jacobians import top_pair
 
 CASES = [(cell, variant, act) for (cell, variant) in REGISTRY
          for act in (("tanh", "relu") if cell == "rnn" else ("tanh",))]
@@ -78,15 +79,21 @@ def test_product_of_step_jacobians_is_the_vanishing_page_gradient(cell, variant,
         assert np.linalg.norm(P[:n, :n]) == pytest.approx(norms[t], rel=1e-10)
 
 
-def test_spectrum_is_sorted_and_matches_numpy():
+@pytest.mark.parametrize("T_x", [6, 11])         # 11: the steps split over two threads
+def test_spectrum_is_sorted_and_matches_numpy(T_x):
     model = small_model("lstm", "course", seed=4)
-    x = np.random.default_rng(5).standard_normal((4, 1, 6))
+    x = np.random.default_rng(5).standard_normal((4, 1, T_x))
     spec = jacobian_spectrum(model, x, eigenvalues=True)
     sj = step_jacobians(model, x)
-    for t in range(6):
+    for t in range(T_x):
         np.testing.assert_allclose(spec.sv[""][t], np.linalg.svd(sj.J[""][t], compute_uv=False))
         np.testing.assert_allclose(np.sort(np.abs(spec.eig[""][t])),
                                    np.sort(np.abs(np.linalg.eigvals(sj.J[""][t]))))
+        u, s, vt = np.linalg.svd(sj.J[""][t])       # the top pair, up to a common sign
+        u_top, v_top = top_pair(sj.J[""][t:t + 1])
+        sign = np.sign(u[:, 0] @ u_top[0])
+        np.testing.assert_allclose(sign * u_top[0], u[:, 0], atol=1e-6)
+        np.testing.assert_allclose(sign * v_top[0], vt[0], atol=1e-6)
     assert np.all(np.diff(spec.sv[""], axis=1) <= 0)
     assert np.all((spec.carry_share[""] >= 0) & (spec.carry_share[""] <= 1))
 

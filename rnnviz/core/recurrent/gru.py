@@ -248,7 +248,7 @@ class GRU(Cell):
         """∂z_c/∂c<t-1> (T_x, m, n_a, n_a), where Γr enters: W_c (diag(σ'(z_r) c<t-1>) W_r +
         diag(Γr)), through Γr * c<t-1>."""
         dR = (S_r * C_prev)[..., None] * Wr                    # ∂(Γr c<t-1>)/∂c<t-1> via Γr
-        return np.einsum("ij,tmjk->tmik", Wc, dR + R[..., None] * np.eye(Wc.shape[0]))
+        return Wc @ (dR + R[..., None] * np.eye(Wc.shape[0]))    # a batched GEMM per step
 
     def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
         """R J<t> with J<t> = ∂c<t>/∂c<t-1> formed per step from the tape, as in
