@@ -52,14 +52,12 @@ def _step(ctx, res, at, direction, chosen, cells, layer=None, targets=None) -> N
     T, sup = res.steps.T_x, f"^[{layer}]" if layer else ""       # a^[l] in a stacked model
     if ui.play_button(KEY_T, T, step=-1):        # the browser steps the frames, t going down
         st.caption(NOTES["playing"].format(seconds=ui.PLAY_SECONDS))   # where the slider was
-        fig = view.bptt_played(ctx.spec, ctx.text, at, chosen, st.session_state[KEY_T], cells,
-                               layer, targets)
+        fig = view.bptt_played(res, chosen, st.session_state[KEY_T], cells, layer)
         ui.chart(fig, key="backward.bptt", steps=KEY_T,
                  play=ui.browser_play(KEY_T, frame_names(fig), step=-1))
         return
     t = ui.step_controls(KEY_T, T, NOTES["step_label"], back_help=NOTES["step_back"])
-    ui.chart(view.bptt_fig(ctx.spec, ctx.text, at, chosen, t, cells, layer, targets),
-             key="backward.bptt", steps=KEY_T)
+    ui.chart(view.bptt_fig(res, chosen, t, cells, layer), key="backward.bptt", steps=KEY_T)
     da = ui.get_da_split(ctx.spec, ctx.text, at, t, direction, layer, targets)
     ui.metrics_row(
         (f"||∂L/∂a{sup}<{t}>||", f"{da['total']:.4g}"),
@@ -68,7 +66,7 @@ def _step(ctx, res, at, direction, chosen, cells, layer=None, targets=None) -> N
         (f"… from {da['next']}", f"{da['carried']:.4g}", NOTES["carried_help"]),
         None if da["dc"] is None else (f"||∂L/∂c{sup}<{t}>||", f"{da['dc']:.4g}"))
     # the whole column: every character of the sentence under its step (none beside a note)
-    ui.chart(view.norm_fig(ctx.spec, ctx.text, at, t, layer, targets), key="backward.norm")
+    ui.chart(view.norm_fig(res, t, layer), key="backward.norm")
     ui.look_for(NOTES["stepping"] + NOTES["stepping_" + at])
     with st.expander("The equations of one BPTT step"):
         for line in ctx.model.model.cell.bptt_equations(layer, ctx.model.config.layers):
@@ -91,7 +89,7 @@ def render() -> None:
         st.info(NOTES["too_short"])
         st.stop()
     at = _loss_choice(cfg)
-    targets = view.choose_targets(ctx.spec, ctx.text)          # None: a char LM's next tokens
+    targets = view.choose_targets(ctx)                         # None: a char LM's next tokens
     res = ui.get_backward(ctx.spec, ctx.text, at, targets)
     st.caption(ui.md(res.steps.target_note))
     ui.nonfinite_warning(~np.isfinite(res.btrace.grad_norm) | res.trace.nonfinite,
@@ -103,20 +101,19 @@ def render() -> None:
         ("||∂L/∂a<T_x>||", f"{float(res.btrace.grad_norm[-1]):.4g}"))
 
     st.header("1. The loss at each step", anchor="loss", divider="gray")
-    ui.chart_with_note(view.loss_fig(ctx.spec, ctx.text, at, targets), key="backward.loss_chart",
+    ui.chart_with_note(view.loss_fig(ctx.model, res), key="backward.loss_chart",
                        note=backward_loss_note(ctx.model.kind, at, cfg))
 
     st.header("2. Stepping backwards", anchor="steps", divider="gray")
     layer = ui.layer_picker(ctx.model, KEY_LAYER)       # a stacked model: sections 2 and 3
-    direction, chosen, cells = _gradient_choice(cfg, ui.get_btrace(ctx.spec, ctx.text, at,
-                                                                   layer, targets))
+    direction, chosen, cells = _gradient_choice(cfg, res.btrace if layer is None
+                                                else res.btrace.layer(layer))
     st.session_state.setdefault(KEY_T, res.steps.T_x)
     _stepper(ctx, res, at, direction, chosen, cells, layer, targets)
 
     st.header("3. How each step adds to ∂L/∂W", anchor="dw", divider="gray")
-    ui.chart_with_note(view.dw_fig(ctx.spec, ctx.text, at, direction, st.session_state[KEY_T],
-                                   layer, targets), key="backward.dw",
-                       note=dw_note(ctx.model.config))
+    ui.chart_with_note(view.dw_fig(ctx.model, res, direction, st.session_state[KEY_T], layer),
+                       key="backward.dw", note=dw_note(ctx.model.config))
     view.gradient_check(ctx, at, targets)
     view.download(ctx.spec, ctx.text, at, targets)
 

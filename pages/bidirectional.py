@@ -2,6 +2,7 @@
 a tagger that reads the whole sentence can tell "Teddy Roosevelt" from "Teddy bears"; first,
 the sidebar's own model when it is an upload (`rnnviz_app.bidirectional_view`)."""
 
+import numpy as np
 import streamlit as st
 
 import rnnviz_app as ui
@@ -14,13 +15,24 @@ UNI, BI = "ner-lstm", "ner-bilstm"
 LABELS = {UNI: "ner-lstm (unidirectional)", BI: "ner-bilstm (bidirectional)"}
 
 
-def _probs(text: str) -> dict:                  # {tagger: P(name) per word}
-    return {LABELS[name]: ui.get_tags(name, text)[1] for name in (UNI, BI)}
+def _readings(text: str) -> dict:
+    """Both taggers reading `text` ({name: Reading}); {} when it has no words."""
+    try:
+        return {name: ui.get_reading(ui.ModelSpec(name), text) for name in (UNI, BI)}
+    except ValueError:
+        return {}
 
 
+def _probs(readings: dict) -> dict:             # {tagger: P(name) per word}
+    return {LABELS[name]: np.asarray(r.trace["y_hat"][1, 0, :], dtype=np.float64)
+            for name, r in readings.items()}
+
+
+# Built from the two readings the page holds, keyed by what was read (ui.cache_figure).
 @ui.cache_figure
-def tagger_figure(text: str):
-    return figs.fig_tagger_probs(ui.get_tags(UNI, text)[0], _probs(text), title="")
+def tagger_figure(uni, bi):
+    """P(name) per word of ner-lstm (`uni`) and ner-bilstm (`bi`) reading one sentence."""
+    return figs.fig_tagger_probs(list(uni.steps.labels), _probs({UNI: uni, BI: bi}), title="")
 
 
 def _taggers() -> dict:
@@ -40,14 +52,16 @@ def _taggers() -> dict:
             if not texts[side].strip():
                 st.info(NOTES["type_one"])
                 continue
-            words[side] = ui.get_tags(UNI, texts[side])[0]
-            if not words[side]:
+            readings = _readings(texts[side])
+            if not readings:
                 st.info(NOTES["no_words"])
                 continue
-            probs[side] = _probs(texts[side])
+            words[side] = list(readings[UNI].steps.labels)
+            probs[side] = _probs(readings)
             st.markdown(f"**Sentence {side.upper()}: P(name) per word**")
-            ui.chart(tagger_figure(texts[side]), key=f"bidirectional.tagger_chart_{side}")
-            ui.unknown_words_note(ui.get_steps(ui.ModelSpec(BI), texts[side]))
+            ui.chart(tagger_figure(readings[UNI], readings[BI]),
+                     key=f"bidirectional.tagger_chart_{side}")
+            ui.unknown_words_note(readings[BI].steps)
     if len(probs) == 2:
         _shared_prefix(words, probs)
     return texts
@@ -74,10 +88,13 @@ def _directions(detail: str) -> None:
         return
     if ui.missing_models(BI):
         return
-    if not (tokens := ui.get_tags(BI, detail)[0]):
+    try:
+        reading = ui.get_reading(ui.ModelSpec(BI), detail)
+    except ValueError:
         st.info(NOTES["no_words"])
         return
-    ui.chart_with_note(view.directions_figure(ui.ModelSpec(BI), detail, 1),
+    tokens = reading.steps.labels
+    ui.chart_with_note(view.directions_figure(ui.get_model(ui.ModelSpec(BI)), reading, 1),
                        key="bidirectional.directions", note=NOTES["directions"])
     st.header("In which order is everything computed?")
     ui.chart_with_note(view.sweep_figure(tuple(tokens)), key="bidirectional.sweep",
@@ -116,7 +133,7 @@ def render() -> None:
     st.caption(NOTES["caption"])
     st.latex(NOTES["equation"])
     ctx = ui.page_context(require_text=False)
-    if not view.your_model_section(ctx.spec, ctx.text):
+    if not view.your_model_section(ctx):
         st.caption(NOTES["models"])
     else:
         st.header("The shipped pair: ner-lstm and ner-bilstm")

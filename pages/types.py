@@ -19,12 +19,12 @@ FRENCH = ["Voulez-vous", "chanter", "avec", "moi", "?"]
 ENGLISH = ["Do", "you", "want", "to", "sing", "with", "me", "?"]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def generate(name: str, start: str, seed: int) -> tuple[str, list[str]]:
-    """(prefix, sampled characters): GENERATE characters at temperature 0.7."""
-    s = ui.load_shipped(name).sample(start, length=GENERATE, temperature=0.7,
-                                     rng=np.random.default_rng(seed))
-    return s.prefix, [step.char for step in s.steps]
+@ui.cache_figure(max_entries=64)
+def generate(model, start: str, seed: int) -> tuple[str, tuple[str, ...]]:
+    """(prefix, sampled characters) of the char LM `model` (keyed by its identity):
+    GENERATE characters at temperature 0.7."""
+    s = model.sample(start, length=GENERATE, temperature=0.7, rng=np.random.default_rng(seed))
+    return s.prefix, tuple(step.char for step in s.steps)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -113,7 +113,7 @@ def one_to_many() -> None:
                                persist_state="session")
     if ui.missing_models(lm_name):
         return
-    prefix, chars = generate(lm_name, start, int(seed))
+    prefix, chars = generate(ui.get_model(ui.ModelSpec(lm_name)), start, int(seed))
     first = "∅" if not prefix else (prefix if len(prefix) <= 10 else "…" + prefix[-9:])
     ui.chart(architecture("one_to_many", (first,), tuple(chars)), key="types.one_to_many")
     ui.look_for(NOTES["one_to_many"])

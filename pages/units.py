@@ -32,9 +32,16 @@ def _saturation_fig():
     return figs.saturation_scatter(ui.get_saturation())
 
 
+# The two sentences are read by the model the page holds (ctx.model), keyed by its identity.
+@ui.cache_figure(max_entries=16)
+def _comparison(model, text_a, text_b, quantity):
+    """`quantity` of the two sentences side by side (`rnnviz.units.compare_texts`)."""
+    return U.compare_texts(model, text_a, text_b, quantity)
+
+
 @ui.cache_figure
-def _compare_fig(spec, text_a, text_b, quantity):
-    return figs.comparison_figure(ui.get_comparison(spec, text_a, text_b, quantity))
+def _compare_fig(model, text_a, text_b, quantity):
+    return figs.comparison_figure(_comparison(model, text_a, text_b, quantity))
 
 
 def _interpretable(ctx, corpus, scores, quantity):
@@ -101,9 +108,9 @@ def _two_sentences(ctx, quantity):
     st.header("4. Two sentences side by side", anchor="compare", divider="gray")
     a, b = ui.preset_pair(U.PRESETS, "units")
     st.markdown(f"**{NOTES['compare_title'].format(symbol=ui.md(symbol(quantity)))}**")
-    ui.chart_with_note(_compare_fig(ctx.spec, a, b, quantity), key="units.compare",
+    ui.chart_with_note(_compare_fig(ctx.model, a, b, quantity), key="units.compare",
                        note=NOTES["compare"])
-    top = ui.get_comparison(ctx.spec, a, b, quantity).top.head(8)
+    top = _comparison(ctx.model, a, b, quantity).top.head(8)
     st.dataframe(top.assign(mean_abs_diff=top.mean_abs_diff.round(3)), hide_index=True,
                  key="units.compare_top")
 

@@ -77,14 +77,14 @@ def render() -> None:
     # Multiplying T_x Jacobians of size (n_s, n_s) costs O(T_x n_s³): seconds for big models.
     with st.spinner("Multiplying the step Jacobians…" if measure == "jacobian" else
                     "Back-propagating…"):
-        curves = view.all_curves(ctx.spec, args)
+        curves = view.all_curves(ctx.model, args)
     view.your_model_note(ctx, curves)
     view.warnings(curves)
     trained = weights == "trained"
     st.markdown(ui.md("**" + figs.MEASURES[measure] + "**, per step t: the loss is at the "
                       "right end, t = T_x"))
     ui.chart_with_note(
-        view.figure(ctx.spec, *args), key="vanishing.chart",
+        view.figure(ctx.model, *args), key="vanishing.chart",
         note=NOTES["curves"] + NOTES["trained" if trained else "random"] + NOTES["threshold"])
     st.markdown("**The norm stays below 10⁻³ of its value at T_x from …**")
     for col, (name, c) in zip(st.columns(len(curves)), curves.items(), strict=True):

@@ -12,18 +12,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from rnnviz import gradients
 from rnnviz.figures import backward as figs
 from rnnviz.figures.common import played_by_the_page, printable
-from rnnviz.gradients import runner_up_targets
-from rnnviz_app.loaders import (
-    get_backward,
-    get_btrace,
-    get_csv,
-    get_dw_contributions,
-    get_gradient_check,
-    get_model,
-    get_reading,
-)
+from rnnviz.models import freeze
+from rnnviz_app.loaders import get_csv, get_gradient_check, get_reading
 from rnnviz_app.notes import BACKWARD as NOTES
 from rnnviz_app.widgets import cache_figure, keep_valid, look_for, md, number_table
 
@@ -39,17 +32,18 @@ def _label(model, k: int, p: np.ndarray) -> str:
     return f"{printable(model.output_labels[k])} (model: {p[k]:.3f})"
 
 
-def choose_targets(spec, text: str) -> tuple | None:
-    """The true labels of the loss, chosen on the page: None for a char LM (the text is its
-    own label), else (note, labels per step as a tuple of ints, -1 = none), the key of
-    `get_backward(..., targets=)`. A tagger gets a label per token (pick a step, then its
-    label), a classifier one label at T_x; each defaults to the model's second choice."""
-    model = get_model(spec)
+def choose_targets(ctx) -> tuple | None:
+    """The true labels of the loss on the page's model and sentence (`ctx`), chosen on the
+    page: None for a char LM (the text is its own label), else (note, labels per step as a
+    tuple of ints, -1 = none), the key of `get_backward(..., targets=)`. A tagger gets a label
+    per token (pick a step, then its label), a classifier one label at T_x; each defaults to
+    the model's second choice."""
+    spec, text, model = ctx.spec, ctx.text, ctx.model
     if model.kind == "char_lm":
         return None
     reading = get_reading(spec, text, for_loss=True)
     y_hat = np.asarray(reading.trace["y_hat"][:, 0, :], dtype=np.float64)
-    default = runner_up_targets(reading.trace, model.kind)
+    default = gradients.runner_up_targets(reading.trace, model.kind)
     # The visitor's labels live per (model, sentence): a new sentence starts from the default.
     store = st.session_state.setdefault(KEY_LABELS, {})
     mine = store.setdefault(f"{spec.name}|{text}", {})
@@ -87,15 +81,22 @@ def choose_targets(spec, text: str) -> tuple | None:
     return note, tuple(int(v) for v in labels)
 
 
-@cache_figure
-def loss_fig(spec, text, at, targets):
-    res = get_backward(spec, text, at, targets)
-    return figs.loss_figure(res.trace, res.steps.targets, get_model(spec).output_labels, at=at)
+# Figures are built from what the page holds: the backward pass `res` of the loss it chose
+# (`get_backward`) and, where a figure needs it, the model in use. The shared cache keys `res`
+# by `res.of` (the model's identity, the text read for the loss, its targets and `at`) and the
+# model by its identity (ui.cache_figure), never by a name.
+def _layer(res, layer):
+    return res.btrace if layer is None else res.btrace.layer(layer)
 
 
 @cache_figure
-def bptt_fig(spec, text, at, keys, t, cells=LIGHT_CELLS, layer=None, targets=None):
-    btrace = get_btrace(spec, text, at, layer, targets)
+def loss_fig(model, res):
+    return figs.loss_figure(res.trace, res.steps.targets, model.output_labels, at=res.at)
+
+
+@cache_figure
+def bptt_fig(res, keys, t, cells=LIGHT_CELLS, layer=None):
+    btrace = _layer(res, layer)
     return figs.bptt_figure(btrace, keys, start_t=t, units=_units(btrace, keys, cells),
                             animate=False, layer=layer)
 
@@ -107,10 +108,10 @@ def _units(btrace, keys, cells):
 
 
 @cache_figure
-def bptt_played(spec, text, at, keys, t, cells=LIGHT_CELLS, layer=None, targets=None):
+def bptt_played(res, keys, t, cells=LIGHT_CELLS, layer=None):
     """BPTT's heatmaps with a frame per step, from step t down: ◀ Play BPTT steps them in the
     browser (the cover moves left; no script run per step)."""
-    btrace = get_btrace(spec, text, at, layer, targets)
+    btrace = _layer(res, layer)
     fig = figs.bptt_figure(btrace, keys, start_t=t, units=_units(btrace, keys, cells),
                            animate=True, layer=layer)
     return played_by_the_page(fig, "BPTT at step t: the gradients of step t need those of "
@@ -118,14 +119,24 @@ def bptt_played(spec, text, at, keys, t, cells=LIGHT_CELLS, layer=None, targets=
 
 
 @cache_figure
-def norm_fig(spec, text, at, t, layer=None, targets=None):
-    return figs.grad_norm_figure(get_btrace(spec, text, at, layer, targets), t=t, layer=layer)
+def norm_fig(res, t, layer=None):
+    return figs.grad_norm_figure(_layer(res, layer), t=t, layer=layer)
 
 
 @cache_figure
-def dw_fig(spec, text, at, direction, t, layer=None, targets=None):
-    return figs.dw_figure(get_dw_contributions(spec, text, at, direction, layer, targets),
-                          get_backward(spec, text, at, targets).trace.token_labels(), t=t)
+def dw_contributions(model, res, direction, layer=None):
+    """What each step adds to ∂L/∂W (`rnnviz.gradients.dw_contributions`), once per
+    direction and layer: the ∂L/∂W chart of every step t reads it."""
+    contributions = gradients.dw_contributions(model.model, res.trace, res.btrace,
+                                               direction=direction, layer=layer)
+    freeze(contributions)
+    return contributions
+
+
+@cache_figure
+def dw_fig(model, res, direction, t, layer=None):
+    return figs.dw_figure(dw_contributions(model, res, direction, layer),
+                          res.trace.token_labels(), t=t)
 
 
 def gradient_check(ctx, at, targets) -> None:
@@ -155,5 +166,6 @@ def download(spec, text: str, at: str, targets) -> None:
                   "gradients of this loss, t counted from 1 as in the course notes."))
 
 
-__all__ = ["choose_targets", "loss_fig", "bptt_fig", "norm_fig", "dw_fig", "gradient_check",
-           "download", "LIGHT_CELLS", "MAX_HEATMAP_CELLS"]
+__all__ = ["choose_targets", "loss_fig", "bptt_fig", "bptt_played", "norm_fig",
+           "dw_contributions", "dw_fig", "gradient_check", "download", "LIGHT_CELLS",
+           "MAX_HEATMAP_CELLS"]

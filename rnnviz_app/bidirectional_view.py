@@ -10,13 +10,7 @@ import streamlit as st
 from rnnviz.core import analysis
 from rnnviz.figures import bidirectional as figs
 from rnnviz.figures.common import printable
-from rnnviz_app.loaders import (
-    get_model,
-    get_reading,
-    get_sensitivity,
-    session_models,
-    session_name,
-)
+from rnnviz_app.loaders import get_sensitivity, session_models, session_name
 from rnnviz_app.notes import BIDIRECTIONAL as NOTES
 from rnnviz_app.widgets import cache_figure, chart_with_note, keep_valid, md, metrics_row
 
@@ -24,10 +18,10 @@ OWN_SOURCES = ("imported", "trained")
 
 
 @cache_figure
-def directions_figure(spec, text: str, cls: int):
-    """a→<t>, a←<t> of a bidirectional model (its top layer) and the split of class `cls`'s
-    score of ŷ<t> into what each half of W_y reads."""
-    model, trace = get_model(spec), get_reading(spec, text).trace
+def directions_figure(model, reading, cls: int):
+    """a→<t>, a←<t> of a bidirectional model (its top layer) reading a sentence and the split
+    of class `cls`'s score of ŷ<t> into what each half of W_y reads."""
+    trace = reading.trace
     W = model.model.params
     a_fwd, a_bwd = trace["a_fwd"][:, 0, :], trace["a_bwd"][:, 0, :]
     split = analysis.direction_split(W["Wy"], W["by"], a_fwd, a_bwd, cls=cls)
@@ -76,30 +70,30 @@ def counterpart(model):
     return None
 
 
-def your_model_section(spec, text: str) -> bool:
+def your_model_section(ctx) -> bool:
     """The sidebar's own model (an upload, a model trained in the app) when it is one: a
     bidirectional one is shown (a→/a←, the score split, the order, the sensitivity), beside a
     unidirectional counterpart when one is loaded; a unidirectional one gets a plain sentence.
-    Returns whether the section was drawn."""
-    model = get_model(spec)
+    `ctx`: the page context (`page_context(require_text=False)`). Returns whether the section
+    was drawn."""
+    spec, text, model, reading = ctx.spec, ctx.text, ctx.model, ctx.reading
     if model.source not in OWN_SOURCES:
         return False
     st.header(f"Your model: {model.label}")
     if not model.config.bidirectional:
         st.info(md(NOTES["yours_uni"].format(name=model.label)))
         return True
-    try:
-        tokens = list(get_reading(spec, text).steps.labels)
-    except ValueError:
+    if reading is None:                 # no sentence, or no token of it in the vocabulary
         st.info(NOTES["yours_no_tokens"])
         return True
+    tokens = list(reading.steps.labels)
     labels = list(model.output_labels)
     keep_valid("bidirectional.your_class", list(range(len(labels))), min(1, len(labels) - 1),
                init=True)
     cls = st.selectbox("Class whose score is split", list(range(len(labels))),
                        key="bidirectional.your_class", format_func=lambda k: printable(labels[k]),
                        help=NOTES["class_help"])
-    chart_with_note(directions_figure(spec, text, cls), key="bidirectional.your_directions",
+    chart_with_note(directions_figure(model, reading, cls), key="bidirectional.your_directions",
                     note=NOTES["yours_directions"])
     chart_with_note(sweep_figure(tuple(tokens)), key="bidirectional.your_sweep",
                     note=NOTES["sweep"])

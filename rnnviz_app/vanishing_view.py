@@ -27,46 +27,48 @@ def _curves(text, T, weights, n_a, rho, activation, forget_bias, seed, measure):
     return curves
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _your_curve(spec, text, T, measure):
+# The sidebar's model is passed as the page holds it (ctx.model): the shared caches key it by
+# its identity (ui.cache_figure), so two visitors' models never share a curve.
+@ui.cache_figure(max_entries=16)
+def _your_curve(model, text, T, measure):
     """The sidebar's model on its own tokens of the sentence, the same T_x and measure."""
-    curve = vanishing.model_curve(ui.get_model(spec), text, T, measure)
+    curve = vanishing.model_curve(model, text, T, measure)
     freeze(curve)
     return curve
 
 
 @ui.cache_figure
-def figure(spec, *args):
-    curves = all_curves(spec, args)
+def figure(model, *args):
+    curves = all_curves(model, args)
     return figs.vanishing_figure({n: c["norms"] for n, c in curves.items()}, measure=args[-1],
                                  dashed=[n for n in curves if n not in figs.NAMES.values()])
 
 
-def all_curves(spec, args) -> dict:
-    """RNN, GRU, LSTM and, when it reads the sentence, the sidebar's model."""
+def all_curves(model, args) -> dict:
+    """RNN, GRU, LSTM and, when it reads the sentence, the sidebar's `model`."""
     curves = dict(_curves(*args))
     text, T, weights, measure = args[0], args[1], args[2], args[-1]
-    same = {name: cell for cell, name in TRAINED_LMS.items()}.get(spec.name)
-    if weights == "trained" and same is not None and not spec.is_session:
+    same = {name: cell for cell, name in TRAINED_LMS.items()}.get(model.name)
+    if weights == "trained" and same is not None and model.source == "shipped":
         # the sidebar's shipped char LM is one of the three: the same numbers, computed once
         # (tests/test_vanishing.py checks they are equal)
-        curves[_your_name(spec)] = curves[vanishing.NAMES[same]]
+        curves[_your_name(model)] = curves[vanishing.NAMES[same]]
         return curves
     try:
-        curves[_your_name(spec)] = _your_curve(spec, text, T, measure)
+        curves[_your_name(model)] = _your_curve(model, text, T, measure)
     except ValueError:          # no token of the sentence in its vocabulary
         pass
     return curves
 
 
-def _your_name(spec) -> str:
-    return f"sidebar: {ui.get_model(spec).name}"
+def _your_name(model) -> str:
+    return f"sidebar: {model.name}"
 
 
 def your_model_note(ctx, curves: dict) -> None:
     """What the dashed curve is: the sidebar's model, and which of its states is measured."""
     m = ctx.model
-    if _your_name(ctx.spec) not in curves:
+    if _your_name(m) not in curves:
         st.info(NOTES["yours_no_tokens"].format(name=ui.md(m.label)))
         return
     what = [NOTES["yours_layer"]] if m.config.layers > 1 else []

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from rnnviz.models import ModelInUse, Reading
+from rnnviz.models import Backward, ModelInUse, Reading
 from rnnviz_app.charts import plotly_chart
 from rnnviz_app.state import MAX_CHARS, clip_text
 
@@ -21,7 +21,8 @@ PLOTLY_CONFIG = {
 
 
 class _Held:
-    """A model or a reading passed to a cached figure builder, hashed by its key only."""
+    """A model, a reading or a backward pass passed to a cached figure builder, hashed by its
+    key only."""
 
     __slots__ = ("value", "key")
 
@@ -32,8 +33,9 @@ class _Held:
 def _hold(value):
     if isinstance(value, ModelInUse):
         return _Held(value, ("model", value.identity))
-    if isinstance(value, Reading):          # what was read; one made by hand: itself
-        return _Held(value, ("reading", *(value.of or ("unkeyed", id(value)))))
+    # what was read (a Backward: and the loss back-propagated); one made by hand: itself
+    if isinstance(value, (Reading, Backward)):
+        return _Held(value, (type(value).__name__, *(value.of or ("unkeyed", id(value)))))
     return value
 
 
@@ -41,16 +43,19 @@ def _release(value):
     return value.value if isinstance(value, _Held) else value
 
 
-def cache_figure(fn):
+def cache_figure(fn=None, *, max_entries: int = 256):
     """Decorator for a page's figure builders, shared by all sessions (st.cache_resource):
     `@ui.cache_figure def _fig(model, reading, unit, t)`. The builder takes what the page
     holds: the `ModelInUse` (keyed by its identity) and the `Reading` (keyed by what was read,
-    `Reading.of`), never hashed array by array, and small options (numbers, str, tuples);
-    it does not fetch the model or the reading again.
+    `Reading.of`; a `Backward` likewise, by `Backward.of`), never hashed array by array, and
+    small options (numbers, str, tuples); it does not fetch the model or the reading again.
+    `@ui.cache_figure(max_entries=16)`: fewer entries, for values of a few MB.
 
     The figure is frozen (`rnnviz.figures.common.Figure.freeze`): its JSON-ready dict is
     built once instead of on every rerun.
     """
+    if fn is None:
+        return functools.partial(cache_figure, max_entries=max_entries)
 
     @functools.wraps(fn)
     def build(*args, **kwargs):
@@ -60,7 +65,7 @@ def cache_figure(fn):
             freeze()
         return fig
 
-    cached = st.cache_resource(max_entries=256, show_spinner=False,
+    cached = st.cache_resource(max_entries=max_entries, show_spinner=False,
                                hash_funcs={_Held: lambda held: held.key})(build)
 
     @functools.wraps(fn)
@@ -391,9 +396,9 @@ def layer_picker(model, key: str) -> int | None:
 PLAY_SECONDS = 0.8
 
 
-def _toggle_play(key: str, T: int, step: int) -> None:
+def _toggle_play(key: str, T: int, step: int, first: int = 1) -> None:
     playing = not st.session_state.get(f"{key}.playing", False)
-    start, end = (1, T) if step > 0 else (T, 1)
+    start, end = (first, T) if step > 0 else (T, first)
     t = int(st.session_state.get(key, start))
     # Always written back, so this run sends the slider the server's t: a tick of the playing
     # fragment that Pause interrupted may have moved the browser's slider already while the
@@ -403,16 +408,17 @@ def _toggle_play(key: str, T: int, step: int) -> None:
     st.session_state[f"{key}.token"] = f"{time.time():.6f}"      # a new play for the browser
 
 
-def play_button(key: str, T: int, step: int = 1) -> bool:
-    """▶ Play / ❚❚ Pause for the step counter `key` (t moves by `step`: +1 forward in time,
-    -1 for BPTT). Returns whether it plays; the page then hands its step chart the frames
-    to play (`chart(..., steps=key, play=browser_play(key, ...))`) instead of its slider."""
-    playing = bool(st.session_state.get(f"{key}.playing", False)) and T > 1
+def play_button(key: str, T: int, step: int = 1, first: int = 1) -> bool:
+    """▶ Play / ❚❚ Pause for the step counter `key` over first…T (t moves by `step`: +1
+    forward in time, -1 for BPTT). Returns whether it plays; the page then hands its step
+    chart the frames to play (`chart(..., steps=key, play=browser_play(key, ...))`) instead
+    of its slider."""
+    playing = bool(st.session_state.get(f"{key}.playing", False)) and T > first
     st.button("❚❚ Pause" if playing else ("▶ Play" if step > 0 else "◀ Play BPTT"),
-              key=f"{key.rsplit('.', 1)[0]}.play", on_click=_toggle_play, args=(key, T, step),
-              disabled=T <= 1, help="Steps t by itself in your browser, once every "
-                                    f"{PLAY_SECONDS:g} s; where it stops, the slider and "
-                                    "everything below follow.")
+              key=f"{key.rsplit('.', 1)[0]}.play", on_click=_toggle_play,
+              args=(key, T, step, first), disabled=T <= first,
+              help=f"Steps t by itself in your browser, once every {PLAY_SECONDS:g} s; where "
+                   "it stops, the slider and everything below follow.")
     return playing
 
 

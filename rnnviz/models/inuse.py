@@ -79,7 +79,11 @@ class Reading:
 
 @dataclass(frozen=True)
 class Backward:
-    """One BPTT run: the loss, parameter gradients and the per-step BackwardTrace."""
+    """One BPTT run: the loss, parameter gradients and the per-step BackwardTrace.
+
+    `of` says what was back-propagated: the `of` of the reading the loss is computed on (with
+    its targets) and the loss `at`; a cache of what is drawn from it keys on it, like a
+    `Reading`'s."""
 
     loss: float
     grads: dict
@@ -88,6 +92,7 @@ class Backward:
     at: str                 # "all" (L = Σ_t L<t>) or "last" (L<T_x> only)
     steps: Steps            # what the loss was computed on
     trace: Trace            # the forward pass of those steps
+    of: tuple = ()
 
 
 def freeze(*objs) -> None:
@@ -255,7 +260,7 @@ class ModelInUse:
             y, at = steps.targets[-1:], "last"
         loss, grads, btrace = self.model.backward(reading.trace, y, at=at)
         return Backward(loss=float(loss), grads=grads, btrace=btrace, y=y, at=at, steps=steps,
-                        trace=reading.trace)
+                        trace=reading.trace, of=reading.of and reading.of + (("at", at),))
 
     def check_gradients(self, result: Backward, n_steps: int = 20, n_entries: int = 3,
                         keep: int = 2, eps: float = 1e-5) -> tuple[list[dict], float]:
