@@ -28,12 +28,12 @@ Sidebar (``rnnviz_app.sidebar``): ``page_context(require_text=True)`` -> ``.spec
 (rnnviz.models.ModelSpec), ``.model`` (ModelInUse), ``.text``, ``.raw_length``, ``.steps``,
 ``.reading``; ``current_spec()``, ``current_text()``, ``sidebar_text``.
 Loaders (``rnnviz_app.loaders``; small keys, shared read-only results): the model, its reading
-and backward pass (``get_model``, ``get_reading``, ``get_steps``, ``get_trace``,
-``get_backward``, ``get_btrace``, ``get_da_split``, ``get_sensitivity``, ``get_tags``), the
+and backward pass (``get_model``, ``get_reading``, ``get_trace``,
+``get_backward``, ``get_da_split``, ``get_sensitivity``), the
 shipped models (``shipped_models``, ``load_shipped``, ``load_lm``, ``missing_models``,
 ``lm_choices``, ``add_session_model``), sampling (``get_sample``) and the Units page's corpus
 readings (``get_heldout``, ``get_corpus_trace``, ``get_unit_scores``, ``get_best_units``,
-``get_sentence_trace``, ``get_comparison``, ``get_saturation``).
+``get_sentence_trace``, ``get_saturation``).
 Widgets (``rnnviz_app.widgets``): the chart element (``chart``, ``chart_with_note``), the
 step counter (``step_controls``, ``play_button``, ``browser_play``), ``cache_figure`` and
 the small pieces every page shares.
@@ -44,8 +44,6 @@ from rnnviz_app.loaders import (
     add_session_model,
     get_backward,
     get_best_units,
-    get_btrace,
-    get_comparison,
     get_corpus_trace,
     get_da_split,
     get_heldout,
@@ -55,8 +53,6 @@ from rnnviz_app.loaders import (
     get_saturation,
     get_sensitivity,
     get_sentence_trace,
-    get_steps,
-    get_tags,
     get_trace,
     get_unit_scores,
     lm_choices,
@@ -98,9 +94,9 @@ from rnnviz_app.widgets import (
 
 __all__ = [
     "ModelSpec",
-    "add_session_model", "get_backward", "get_best_units", "get_btrace", "get_comparison",
+    "add_session_model", "get_backward", "get_best_units",
     "get_corpus_trace", "get_da_split", "get_heldout", "get_model", "get_reading", "get_sample",
-    "get_saturation", "get_sensitivity", "get_sentence_trace", "get_steps", "get_tags",
+    "get_saturation", "get_sensitivity", "get_sentence_trace",
     "get_trace", "get_unit_scores", "lm_choices", "load_lm", "load_shipped", "missing_models",
     "shipped_models",
     "ensure_frame", "run_app",

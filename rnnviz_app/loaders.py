@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 import rnnviz
-from rnnviz.models import Backward, ModelInUse, ModelSpec, Reading, Steps, freeze, random_model
+from rnnviz.models import Backward, ModelInUse, ModelSpec, Reading, freeze, random_model
 from rnnviz.models.spec import SESSION_PREFIX, TRAINED_LMS
 from rnnviz_app.state import DEFAULT_PRETRAINED, KEY_MODEL, KEY_SESSION_MODELS
 
@@ -137,10 +137,6 @@ def get_reading(spec: ModelSpec, text: str, for_loss: bool = False) -> Reading:
     return _read(spec, text, for_loss)
 
 
-def get_steps(spec: ModelSpec, text: str) -> Steps:
-    return get_reading(spec, text).steps
-
-
 def get_trace(spec: ModelSpec, text: str, layer: int | None = None):
     """The reading's trace; of layer `layer` (1-based) of a stacked model, default the top."""
     trace = get_reading(spec, text).trace
@@ -170,28 +166,7 @@ def get_backward(spec: ModelSpec, text: str, at: str = "all",
     return _backward(spec.normalized(), text, at, targets)
 
 
-def get_btrace(spec: ModelSpec, text: str, at: str = "all", layer: int | None = None,
-               targets: tuple | None = None):
-    """The BackwardTrace of `get_backward(spec, text, at, targets)`; of layer `layer`
-    (1-based) of a stacked model, default the top."""
-    btrace = get_backward(spec, text, at, targets).btrace
-    return btrace if layer is None else btrace.layer(layer)
-
-
 # -- other package calls the pages share, cached on small keys --------------------------------
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def get_dw_contributions(spec: ModelSpec, text: str, at: str, direction: str = "",
-                         layer: int | None = None, targets: tuple | None = None):
-    """Per weight matrix, the norms of each step's term dz<t> [a<t-1>; x<t>]ᵀ of ∂L/∂W and of
-    their running sum from T_x (`rnnviz.gradients.dw_contributions`), for the BPTT of
-    `get_backward(spec, text, at)`; layer: of a stacked model (default the top)."""
-    from rnnviz.gradients import dw_contributions
-
-    res = get_backward(spec, text, at, targets)
-    return dw_contributions(get_model(spec).model, res.trace, res.btrace, direction=direction,
-                            layer=layer)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -259,17 +234,6 @@ def get_score(name: str, text: str) -> dict:
             for k, v in out.items()}
 
 
-def get_tags(name: str, text: str) -> tuple[list[str], np.ndarray]:
-    """(tokens, P(class 1) per token) of the tagger `name` from its cached reading (the
-    shipped ner taggers: P(name)); ([], empty) for a text without tokens."""
-    try:
-        reading = get_reading(ModelSpec(name), text)
-    except ValueError:
-        return [], np.zeros(0)
-    return (list(reading.steps.labels),
-            np.asarray(reading.trace["y_hat"][1, 0, :], dtype=np.float64))
-
-
 def lm_choices(shipped: dict[str, str]) -> dict[str, str]:
     """name -> label of the char LMs to choose from: the `shipped` ones (name -> label) and
     this session's own."""
@@ -303,7 +267,7 @@ def get_sensitivity(spec: ModelSpec, text: str) -> tuple[list[str], np.ndarray]:
     from rnnviz.core.analysis import sensitivity_matrix
 
     try:
-        steps = get_steps(spec, text)
+        steps = get_reading(spec, text).steps
     except ValueError:
         return [], np.zeros((0, 0), dtype=np.float32)
     with np.errstate(all="ignore"):
@@ -376,15 +340,6 @@ def get_sentence_trace(spec: ModelSpec, text: str, quantity: str):
     from rnnviz.units import corpus_trace
 
     return corpus_trace(get_model(spec), text, (quantity,))
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def get_comparison(spec: ModelSpec, text_a: str, text_b: str, quantity: str = "a"):
-    """`quantity` (a<t>; "a@1" for layer 1 of a stacked model) of two sentences side by side
-    (`rnnviz.units.compare_texts`)."""
-    from rnnviz.units import compare_texts
-
-    return compare_texts(get_model(spec), text_a, text_b, quantity)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
