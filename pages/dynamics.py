@@ -5,7 +5,6 @@ import streamlit as st
 import rnnviz_app as ui
 from rnnviz.dynamics import spectrum_summary
 from rnnviz.dynamics.fixed_points import TOL, FixedPoints
-from rnnviz.figures import dynamics as figs
 from rnnviz_app import dynamics_view as view
 
 K = "dynamics."
@@ -22,7 +21,9 @@ def _spectrum_section(ctx) -> None:
     if len(directions) > 1:
         d = st.radio("Direction", directions, horizontal=True, key=K + "direction",
                      format_func={"fwd": "forward", "bwd": "backward"}.__getitem__)
-    ui.chart_with_note(figs.spectrum_figure({ui.md(ctx.model.label): spec}, direction=d),
+    title = ui.md(ctx.model.label)
+    ui.chart_with_note(view.spectrum_figure(((title, spec),), (title, ctx.model.identity,
+                                            ctx.text, layer), d),
                        key="dynamics.spectrum", note=view.NOTES["spectrum"])
     s = spectrum_summary(spec, d)
     ui.metrics_row(("median σ_max", f"{s['median']:.3f}"), ("largest σ_max", f"{s['max']:.3f}"),
@@ -35,11 +36,12 @@ def _spectrum_section(ctx) -> None:
         return
     text = ctx.text[:view.SIDE_CHARS]
     with st.spinner("Step Jacobians of the three char LMs…"):
-        spectra = {}
+        spectra, key = [], [text]
         for cell, name in LM_NAMES.items():
             m = ui.load_shipped(name)
-            spectra[cell.upper()] = view.spectrum(m, m.identity, text, None)
-    ui.chart_with_note(figs.spectrum_figure(spectra), key="dynamics.side",
+            spectra.append((cell.upper(), view.spectrum(m, m.identity, text, None)))
+            key.append(m.identity)
+    ui.chart_with_note(view.spectrum_figure(tuple(spectra), tuple(key)), key="dynamics.side",
                        note=view.NOTES["side"])
 
 
@@ -82,15 +84,15 @@ def _fixed_point_section() -> None:
                 "click a point to see its eigenvalues.")
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        click = ui.chart(figs.fixed_point_figure(res, states, selected=pick),
+        click = ui.chart(view.fixed_point_figure(res, states, token, search, pick),
                          key="dynamics.fixed", clickable=True)
     with right:
         ui.look_for(view.NOTES["fixed"])
     view.picked_point(click, len(labels), K + "point")
     pick = st.selectbox("Fixed point (or click it in the chart)", range(len(labels)),
                         key=K + "point", format_func=labels.__getitem__)
-    ui.chart_with_note(figs.eigen_figure(res.points[pick], title=f"Fixed point {pick}: "
-                                         f"{res.points[pick].kind}"),
+    ui.chart_with_note(view.eigen_figure(res.points[pick], token, search, pick,
+                                         f"Fixed point {pick}: {res.points[pick].kind}"),
                        key="dynamics.eig", note=view.NOTES["eig"])
     st.caption(f"Tolerance: a point is fixed when q = ½‖F(s) − s‖² < {TOL:g}; found in "
                f"{res.seconds:.2f} s from {res.n_init} starts.")
@@ -119,10 +121,9 @@ def _constant_section() -> None:
            "the state has not settled (a slow point or a cycle).")))
     res = FixedPoints(points=[point] if settled else [], slow=[], x=None, tol=TOL, n_init=0,
                       seconds=0.0)
-    ui.chart_with_note(figs.fixed_point_figure(res, S), key="dynamics.orbit",
-                       note=view.NOTES["constant"])
-    ui.chart_with_note(figs.eigen_figure(point), key="dynamics.orbit_eig",
-                       note=view.NOTES["eig"])
+    orbit, eig = view.orbit_figures(res, S, point, m.identity, char)
+    ui.chart_with_note(orbit, key="dynamics.orbit", note=view.NOTES["constant"])
+    ui.chart_with_note(eig, key="dynamics.orbit_eig", note=view.NOTES["eig"])
 
 
 def render() -> None:

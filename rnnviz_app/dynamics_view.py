@@ -11,6 +11,7 @@ import streamlit as st
 
 from rnnviz.dynamics import fixed_points, jacobian_spectrum
 from rnnviz.dynamics.fixed_points import StepMap, _point, run_constant
+from rnnviz.figures import dynamics as figs
 from rnnviz.training.flipflop import flipflop_data, load_flipflop
 from rnnviz.training.flipflop_seeds import SHIPPED as SEEDS_TABLE
 from rnnviz.training.flipflop_seeds import seed_table
@@ -53,6 +54,33 @@ NOTES = {
 def spectrum(_model, identity: str, text: str, layer: int | None):
     """The step-Jacobian spectrum of a model in use (cached by its identity and the text)."""
     return jacobian_spectrum(_model, text, layer=layer)
+
+
+# The page's figures, shared by sessions and keyed like what they draw: a model by its
+# identity, a flip-flop network by its token (shipped cell, or the Training run's token).
+# An edit of the sentence then rebuilds only the spectra; a figure is built once.
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def spectrum_figure(_spectra: tuple, key: tuple, direction: str = ""):
+    """The spectrum panels of `_spectra` ((title, Spectrum), ...); `key` names them: the
+    titles with each model's identity, the text and the layer they read."""
+    return figs.spectrum_figure(dict(_spectra), direction=direction).freeze()
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def fixed_point_figure(_res, _states, token: str, search: str, pick: int):
+    return figs.fixed_point_figure(_res, _states, selected=pick).freeze()
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def eigen_figure(_point, token: str, search: str, pick: int, title: str):
+    return figs.eigen_figure(_point, title=title).freeze()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def orbit_figures(_res, _S, _point, identity: str, char: str) -> tuple:
+    """(the constant-input orbit with its point, the point's eigenvalues)."""
+    return (figs.fixed_point_figure(_res, _S).freeze(), figs.eigen_figure(_point).freeze())
 
 
 def network_choices() -> dict[str, str]:

@@ -23,41 +23,56 @@ KIND_STYLE = {"stable": ("circle", "#2ca02c"), "marginal": ("circle-open", "#ff7
 
 
 def spectrum_figure(spectra: dict, top: int = 3, direction: str = ""):
-    """spectra: {panel title: Spectrum}. Trace names: "<title> band", "<title> σ1".."σk"."""
-    from plotly.subplots import make_subplots
+    """spectra: {panel title: Spectrum}. Trace names: "<title> band", "<title> σ1".."σk".
 
+    One panel per model side by side, their y axes shared (built as plain dicts: Plotly's
+    make_subplots and add_* validate every property, ~0.2 s a figure)."""
     titles = list(spectra)
-    fig = make_subplots(rows=1, cols=len(titles), shared_yaxes=True, subplot_titles=titles,
-                        horizontal_spacing=0.04)
+    n, gap = len(titles), 0.04
+    width = (1 - gap * (n - 1)) / n
+    data, shapes, notes_row = [], [], []
+    lay = layout(height=350)
+    lay["margin"] = dict(lay["margin"], t=40)          # room for the panels' titles
     ymax = 1.2
     for c, (title, spec) in enumerate(spectra.items(), start=1):
+        ax = "" if c == 1 else str(c)
+        xa, ya = f"x{ax}", f"y{ax}"
         sv = spec.sv[direction]
         t = np.arange(1, sv.shape[0] + 1)
         labels = [token_text(s) for s in spec.labels]
         colour = ARCH_COLORS.get(NAMES.get(spec.cell, ""), "#1f77b4")
         ymax = max(ymax, float(np.nanmax(sv[:, 0])) * 1.05)
-        fig.add_scatter(x=t, y=sv[:, -1], mode="lines", line=dict(width=0), showlegend=False,
-                        hoverinfo="skip", name=f"{title} min", row=1, col=c)
-        fig.add_scatter(x=t, y=sv[:, 0], mode="lines", fill="tonexty", line=dict(width=0),
-                        fillcolor="rgba(127,127,127,0.25)", name=f"{title} band",
-                        showlegend=False, hoverinfo="skip", row=1, col=c)
+        data.append(dict(type="scatter", x=t, y=sv[:, -1], mode="lines", line=dict(width=0),
+                         showlegend=False, hoverinfo="skip", name=f"{title} min",
+                         xaxis=xa, yaxis=ya))
+        data.append(dict(type="scatter", x=t, y=sv[:, 0], mode="lines", fill="tonexty",
+                         line=dict(width=0), fillcolor="rgba(127,127,127,0.25)",
+                         name=f"{title} band", showlegend=False, hoverinfo="skip",
+                         xaxis=xa, yaxis=ya))
         notes = [spec.gate_note(direction, i) for i in range(sv.shape[0])]
+        custom = np.array([labels, notes], dtype=object).T
         for k in range(min(top, sv.shape[1])):
-            fig.add_scatter(
-                x=t, y=sv[:, k], mode="lines+markers", name=f"{title} σ{k + 1}",
-                line=dict(color=colour, width=2.5 if k == 0 else 1, dash=None if k == 0
-                          else "dot"), marker=dict(size=4), showlegend=False,
-                customdata=np.array([labels, notes], dtype=object).T,
+            data.append(dict(
+                type="scatter", x=t, y=sv[:, k], mode="lines+markers", name=f"{title} σ{k + 1}",
+                line=dict(color=colour, width=2.5 if k == 0 else 1,
+                          dash=None if k == 0 else "dot"),
+                marker=dict(size=4), showlegend=False, customdata=custom,
                 hovertemplate=(f"step %{{x}} reads %{{customdata[0]}}<br>σ{k + 1} = %{{y:.3f}}"
-                               "<br>%{customdata[1]}<extra></extra>"), row=1, col=c)
-        fig.add_hline(y=1, line=dict(color="black", dash="dash", width=1), row=1, col=c)
-        fig.update_xaxes(title_text="step t", row=1, col=c)
-    fig.update_yaxes(title_text="singular values of ∂s<t>/∂s<t−1>", range=[0, ymax],
-                     row=1, col=1)
-    lay = layout(height=350)
-    lay["margin"] = dict(lay["margin"], t=40)          # room for the panels' titles
-    fig.update_layout(**lay)
-    return fig
+                               "<br>%{customdata[1]}<extra></extra>"), xaxis=xa, yaxis=ya))
+        left = (c - 1) * (width + gap)
+        lay[f"xaxis{ax}"] = dict(domain=[left, left + width], anchor=ya, title=dict(
+            text="step t"))
+        lay[f"yaxis{ax}"] = dict(anchor=xa) if c == 1 else dict(
+            anchor=xa, matches="y", showticklabels=False)
+        shapes.append(dict(type="line", xref=f"{xa} domain", x0=0, x1=1, yref=ya, y0=1, y1=1,
+                           line=dict(color="black", dash="dash", width=1)))
+        notes_row.append(dict(text=title, x=left + width / 2, y=1.0, xref="paper",
+                              yref="paper", xanchor="center", yanchor="bottom",
+                              showarrow=False, font=dict(size=16)))
+    lay["yaxis"].update(title=dict(text="singular values of ∂s<t>/∂s<t−1>"), range=[0, ymax])
+    lay["shapes"] = shapes
+    lay["annotations"] = notes_row
+    return figure(data, lay)
 
 
 def pca(points: np.ndarray, k: int = 2):
