@@ -5,7 +5,7 @@ import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.figures import sampling as figs
-from rnnviz.figures.common import printable, visible_char
+from rnnviz.figures.common import frame_names, printable, visible_char
 from rnnviz.lm import entropy_bits, rank, sampling_advice
 from rnnviz_app import sampling_view
 from rnnviz_app.notes import SAMPLING as NOTES
@@ -15,6 +15,7 @@ MAX_LENGTH, SEED_MAX = 400, 2**31 - 1       # characters to sample; largest seed
 GENERATED = "sampling.generated"     # the settings of the sample on display (not a widget)
 REGENERATE = "sampling.regenerate"   # set by the "New seed" button's callback
 STEP = "sampling.step"               # the slider's t: inputs read (prefix + drawn so far)
+STEP_CHART = "sampling.topk_chart"   # ŷ<t>'s top k; while ▶ Play runs, every step's frames
 
 
 # Figures on small keys, shared by every session: building them is the costly part of a rerun.
@@ -22,6 +23,13 @@ STEP = "sampling.step"               # the slider's t: inputs read (prefix + dra
 def step_figures(settings: tuple, step: int) -> tuple:
     """(sampled text, top-k, hidden state) at one step of the sample of `settings`."""
     return figs.step_figures(ui.get_sample(*settings), step, settings[3])
+
+
+@ui.cache_figure
+def played_figure(settings: tuple, step: int):
+    """Every step of the sample of `settings` as frames, the base data at `step`: ▶ Play
+    steps them in the browser (no script run per step)."""
+    return figs.played_steps(ui.get_sample(*settings), step, settings[3])
 
 
 def new_seed() -> None:
@@ -54,9 +62,16 @@ def _settings() -> tuple:
 @st.fragment
 def step_browser(s: dict, settings: tuple) -> None:
     """The slider over t reruns only this fragment. One index on the whole view: the notes'
-    t, the inputs read (the prefix and the characters drawn so far): ŷ<t> draws x<t+1>."""
+    t, the inputs read (the prefix and the characters drawn so far): ŷ<t> draws x<t+1>.
+    While ▶ Play runs, the browser steps one chart's frames itself (no run per step) and
+    the slider takes the step shown when it stops."""
     n, t0 = len(s["chars"]), len(s["prefix"])
-    ui.keep_valid(STEP, range(t0, t0 + n), t0)
+    ui.keep_valid(STEP, range(t0, t0 + n), t0, init=True)
+    if ui.play_button(STEP, t0 + n - 1, first=t0):    # the caption stands where the slider was
+        st.caption(NOTES["playing"].format(seconds=ui.PLAY_SECONDS))
+        fig = played_figure(settings, st.session_state[STEP] - t0 + 1)
+        ui.chart(fig, key=STEP_CHART, steps=STEP, play=ui.browser_play(STEP, frame_names(fig)))
+        return
     t = (st.slider(NOTES["step_label"], t0, t0 + n - 1, key=STEP, help=NOTES["step_help"])
          if n > 1 else t0)
     step = t - t0 + 1                      # 1-based over the drawn characters
@@ -70,7 +85,12 @@ def step_browser(s: dict, settings: tuple) -> None:
                     NOTES["rank_help"].format(rank=rank(y, chosen), n=y.size)),
                    (f"entropy of ŷ\\<{t}\\> (bits)", f"{entropy_bits(y):.2f}",
                     NOTES["entropy_help"]))
-    ui.chart_with_note(topk_fig, key="sampling.topk_chart", note=NOTES["step"])
+    # The top-k chart is the element that plays (one key): a stop reaches the counter here.
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        ui.chart(topk_fig, key=STEP_CHART, steps=STEP)
+    with right:
+        ui.look_for(NOTES["step"])
     ui.chart_with_note(hidden_fig, key="sampling.hidden_chart", note=NOTES["hidden"])
 
 
@@ -89,6 +109,7 @@ def render() -> None:
     if generate or st.session_state.pop(REGENERATE, False) or GENERATED not in st.session_state:
         st.session_state[GENERATED] = current
         st.session_state.pop(STEP, None)          # the new sample starts at its first t
+        st.session_state[f"{STEP}.playing"] = False   # and is not played from the old one
     shown = st.session_state[GENERATED]
     if ui.load_lm(shown[0]) is None:           # drawn earlier with a model that went missing
         st.session_state[GENERATED] = shown = current

@@ -214,6 +214,9 @@ SAMPLING = {
     "step_help": ("The notes' t: after reading x\\<1\\>…x\\<t\\> the model outputs ŷ\\<t\\>, "
                   "and the character drawn from it is x\\<t+1\\>. t = 0 is the start "
                   "state, before any character."),
+    "playing": ("Playing in your browser, a step every {seconds:g} s: the draw, ŷ\\<t\\> and "
+                "a\\<t\\> of each step. Where it stops (at the end, or ❚❚ Pause) the slider, the "
+                "painted text and the numbers return at that t."),
     "rank_help": "Rank {rank} of {n} under the model.",
     "entropy_help": "0 bits: the model is certain; log2 |V| bits: it has no idea.",
     "model_help": "Three character LMs trained on the same corpus (Python standard library "

@@ -9,6 +9,8 @@ draws a character c from ŷ<t> (after temperature and top-k) and feeds it back a
     fig_hidden_state     a<t> over all steps (units x steps) and at the chosen step
     fig_logprob_compare  log P(c<t> | c<1..t-1>) per character and its running sum, for one or
                          two sentences
+    played_steps         every step as an animation frame (the draw, ŷ<t>'s top k, a<t>), for
+                         the page's ▶ Play to step in the browser
 
 Scoring helpers `format_prob` and `preference` are pure and used by the page.
 
@@ -44,6 +46,7 @@ from rnnviz.figures.common import (
     title_over_legend,
     visible_char,
 )
+from rnnviz.lm import entropy_bits
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -316,6 +319,176 @@ def step_figures(sample: dict, step: int, top_k: int = 0) -> tuple:
                  model_probs=sample["y_hat"][i], n_prefix=n_prefix),
         fig_hidden_state(sample["a"], step, n_prefix=n_prefix),
     )
+
+
+# -- the steps played in the browser ---------------------------------------------------------
+
+TEXT_WIDTH, TEXT_LINES = 52, 4          # the played text panel: characters a line, lines shown
+_MONO = "ui-monospace, 'DejaVu Sans Mono', monospace"
+PREFIX_INK = "#8c8c8c"                  # the prefix's characters in the played text
+
+
+def _text_so_far(chars: Sequence[str], n_prefix: int, upto: int) -> str:
+    """Plotly text of chars[:upto]: the prefix grey, the drawn characters dark, the last one
+    (the current draw) bold red; every character visible (`visible_char`, a newline as ↵
+    and a line break) and escaped (`plotly_text`). Lines of TEXT_WIDTH characters; only the
+    last TEXT_LINES are kept (the earlier ones as "…"), so a frame's text has a fixed size."""
+    lines, line, width = [], [], 0
+    for i, ch in enumerate(chars[:upto]):
+        vis = visible_char(ch)
+        if width + len(vis) > TEXT_WIDTH:
+            lines.append(line)
+            line, width = [], 0
+        line.append((i, vis))
+        width += len(vis)
+        if ch == "\n":
+            lines.append(line)
+            line, width = [], 0
+    lines.append(line)
+    kept = lines[-TEXT_LINES:]
+    out = []
+    for row in kept:
+        runs, kind, run = [], None, []
+        for i, vis in row:
+            k = "prefix" if i < n_prefix else "current" if i == upto - 1 else "drawn"
+            if k != kind and run:
+                runs.append((kind, "".join(run)))
+                run = []
+            kind = k
+            run.append(vis)
+        if run:
+            runs.append((kind, "".join(run)))
+        out.append("".join(
+            f"<span style='color:{PREFIX_INK}'>{plotly_text(s)}</span>" if k == "prefix"
+            else f"<b><span style='color:{ACCENT}'>{plotly_text(s)}</span></b>"
+            if k == "current" else plotly_text(s) for k, s in runs))
+    return ("…<br>" if len(lines) > TEXT_LINES else "") + "<br>".join(out)
+
+
+def played_steps(sample: dict, step: int = 1, top_k: int = 0,
+                 max_units: int = 32) -> go.Figure:
+    """The sampling steps as one animation the page plays in the browser: a frame per step
+    (named str(t), t = `step_t(step, n_prefix)`, the page's step counter), showing the base
+    data at `step` (1-based over the drawn characters).
+
+    Three panels, as the step view shows them: the text so far with the current draw in red
+    (`_text_so_far`) under two lines with the draw, its P and the entropy of ŷ<t>; ŷ<t>'s top k
+    (`fig_topk`'s k and colours: grey the model's ŷ<t>, blue/red the distribution sampled
+    from, red the draw, a draw outside the top k added as a last bar; each bar labelled with
+    its character); a<t> as `fig_hidden_state` draws it (units x steps, a red frame at t,
+    and a<t> as bars). A frame carries only what changes: the bars' heights, labels and
+    colours, the frame's x and the text (float32). No Plotly Play or slider: the page's
+    step counter owns the step shown.
+    """
+    chars = list(sample["prefix"]) + list(sample["chars"])
+    n_prefix, S = len(sample["prefix"]), len(sample["chars"])
+    itos, ids = sample["itos"], np.asarray(sample["ids"])
+    probs = np.asarray(sample["probs"], dtype=np.float32)
+    y_hat = np.asarray(sample["y_hat"], dtype=np.float32)
+    k = max(5, min(20, top_k or 10))
+    k = min(k, probs.shape[1])
+    step = int(np.clip(step, 1, S))
+    A = np.asarray(sample["a"], dtype=np.float32)
+    n_a = A.shape[0]
+    units = most_active_units(A, max_units)
+    A = A[units]
+    finite = A[np.isfinite(A)]
+    zmax = float(max(1.0, np.abs(finite).max())) if finite.size else 1.0
+    top = float(max(probs.max(), y_hat.max())) if S else 1.0
+
+    def frame_data(s: int) -> list[dict]:
+        """What step s (1-based) changes: the two bar sets, the frame, a<t>, the text."""
+        i, t = s - 1, step_t(s, n_prefix)
+        chosen = int(ids[i])
+        order = np.argsort(-probs[i], kind="stable")[:k]
+        if chosen not in order:
+            order = np.append(order, chosen)
+        pos = np.arange(order.size, dtype=np.int32)
+        now = A[:, i]
+        p, q = float(probs[i, chosen]), float(y_hat[i, chosen])
+        # Two short lines: at 1024 px the chart holds ~60 monospace characters a line.
+        head = (f"t = {t}: x&lt;{t + 1}&gt; = '{char_labels([chars[n_prefix + i]])[0]}' "
+                f"drawn from ŷ&lt;{t}&gt;",
+                f"P = {p:.3f} (model {q:.3f}), entropy {entropy_bits(y_hat[i]):.2f} bits")
+        return [
+            dict(type="bar", x=pos, y=y_hat[i, order]),
+            dict(type="bar", x=pos, y=probs[i, order],
+                 text=char_labels([itos[j] for j in order]),
+                 marker=dict(color=[ACCENT if j == chosen else BASE for j in order])),
+            dict(type="scatter", x=np.array([t - .5, t + .5, t + .5, t - .5, t - .5],
+                                            dtype=np.float32)),
+            dict(type="bar", x=now,
+                 marker=dict(color=[colour_at(float(v), -zmax, zmax, DIVERGING) for v in now])),
+            dict(type="scatter", text=["".join(f"<b>{h}</b><br>" for h in head)
+                                       + _text_so_far(chars, n_prefix, n_prefix + s)]),
+        ]
+
+    # Heights in px, top to bottom: the text, ŷ<t>'s bars, a<t>; domains follow.
+    text_px, bars_px, gap, axis_gap = 20 * (TEXT_LINES + 3), 210, 30, 90
+    hidden_px = min(440, max(180, 30 + 9 * units.size))
+    t_px, b_px = 30, 50
+    plot = text_px + bars_px + hidden_px + gap + axis_gap
+    hidden_top = hidden_px / plot
+    bars = ((hidden_px + axis_gap) / plot, (hidden_px + axis_gap + bars_px) / plot)
+    first = frame_data(step)
+    # The heatmap's and the bars' rows, top down, on a numeric axis labelled with the units:
+    # on a category axis Plotly dropped the heatmap after a few animated frames.
+    rows = np.arange(units.size)
+    names = [f"unit {u}" for u in units]
+    every = -(-units.size // 16)                # at most 16 unit labels: each stays readable
+    ts = np.arange(S) + n_prefix
+    data = [
+        dict(first[0], name="model (T = 1)", marker=dict(color="#c7c7c7"),
+             hovertemplate="model ŷ: P = %{y:.4f}<extra></extra>"),
+        dict(first[1], name="sampled from", textposition="outside", cliponaxis=False,
+             textfont=dict(size=15),
+             hovertemplate="'%{text}': P = %{y:.4f} (sampled from)<extra></extra>"),
+        dict(type="heatmap", z=A, x=ts, y=rows, zmin=-zmax, zmax=zmax, xaxis="x2",
+             yaxis="y2", colorscale=DIVERGING_SCALE,
+             colorbar=dict(title=dict(text="a<t>"), thickness=12, x=1.01, y=0,
+                           yanchor="bottom", len=hidden_top),
+             customdata=np.broadcast_to(units[:, None], A.shape).astype(np.int32),
+             hovertemplate="t = %{x}, unit %{customdata}<br>a<t> = %{z:.3f}<extra></extra>"),
+        # The frame around column t, over every row.
+        dict(first[2], y=np.array([-0.5, -0.5, units.size - 0.5, units.size - 0.5, -0.5],
+                                  dtype=np.float32),
+             mode="lines", xaxis="x2", yaxis="y2", hoverinfo="skip",
+             line=dict(color=ACCENT, width=2)),
+        dict(first[3], y=rows, orientation="h", xaxis="x4", yaxis="y2", customdata=units,
+             hovertemplate="unit %{customdata}: %{x:.3f}<extra></extra>"),
+        dict(first[4], x=[0], y=[1], mode="text", xaxis="x3", yaxis="y3",
+             textposition="bottom right", hoverinfo="skip",
+             textfont=dict(family=_MONO, size=13, color="#222")),
+    ]
+    frames = [dict(name=str(step_t(s, n_prefix)), data=frame_data(s), traces=[0, 1, 3, 4, 5])
+              for s in range(1, S + 1)]
+    which = (f"{units.size} most active of {n_a} units" if units.size < n_a
+             else "a<t>, every unit")
+    layout = dict(
+        title=dict(text="Sampling, step t: the draw, ŷ<t> and a<t>", x=0, xref="paper",
+                   xanchor="left"),
+        xaxis=dict(domain=[0, 1], range=[-0.6, k + 0.6], anchor="y", showticklabels=False,
+                   title=dict(text="candidate next character c, most likely first")),
+        yaxis=dict(domain=list(bars), anchor="x", range=[0, min(1.12, 1.25 * top + 0.02)],
+                   title=dict(text="P(c)")),
+        xaxis2=dict(domain=[0, 0.75], anchor="y2", title=dict(text="t (inputs read)")),
+        yaxis2=dict(domain=[0, hidden_top], anchor="x2", range=[units.size - 0.5, -0.5],
+                    tickmode="array", tickvals=rows[::every], ticktext=names[::every],
+                    title=dict(text="unit (row of a<t>)")),
+        xaxis3=dict(domain=[0, 1], anchor="y3", range=[0, 1], visible=False, fixedrange=True),
+        yaxis3=dict(domain=[1 - text_px / plot, 1], anchor="x3", range=[0, 1], visible=False,
+                    fixedrange=True),
+        xaxis4=dict(domain=[0.78, 0.98], anchor="y2", range=[-zmax, zmax], nticks=3,
+                    title=dict(text="value")),
+        annotations=[
+            dict(subplot_title(f"ŷ<t>: top {k}, grey the model's, red the draw",
+                               0, bars[1] + 0.01), xanchor="left"),
+            subplot_title(which, 0.375, hidden_top + 0.01),
+            subplot_title("a<t>", 0.88, hidden_top + 0.01)],
+        barmode="group", bargap=0.25, showlegend=False, height=plot + t_px + b_px,
+        margin=dict(l=80, r=20, t=t_px + 10, b=b_px),
+    )
+    return figure(data, layout, frames, compact=True)
 
 
 def preference_rows(rows: Sequence[dict]) -> list[dict]:
