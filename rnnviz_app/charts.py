@@ -92,12 +92,12 @@ def as_float32(node):
     return node
 
 
-def payload(fig, config: dict, clickable: bool = False, play: dict | None = None) -> dict:
-    """What the element receives for `fig` (a go.Figure or a figure dict): the figure as
-    Plotly's JSON (arrays as typed float32 `bdata`), with a `uirevision` of its axes, the
-    config, whether a click on a point is sent back (`clickable`), and `play`: None, or the
-    frames the browser steps through by itself (`{"frames": [names], "T", "seconds",
-    "token"}`; the frames' names are the steps t)."""
+def _spec(fig) -> dict:
+    """The figure as the element sends it. A frozen figure (`Figure.freeze`: built once by a
+    shared cache, read-only from then on) keeps it, so a rerun does not serialize it again."""
+    spec = getattr(fig, "_rnnviz_spec", None)
+    if spec is not None:
+        return spec
     spec = as_float32(json.loads(pio.to_json(fig, validate=False)))
     kinds = {t.get("type", "scatter") for t in spec.get("data") or []}
     if kinds - BUNDLE_TRACES:
@@ -105,6 +105,18 @@ def payload(fig, config: dict, clickable: bool = False, play: dict | None = None
                          f"{sorted(kinds - BUNDLE_TRACES)} traces (charts.BUNDLE_TRACES)")
     layout = spec.setdefault("layout", {})
     layout.setdefault("uirevision", uirevision(layout))
+    if getattr(fig, "_frozen", None) is not None:
+        fig._rnnviz_spec = spec
+    return spec
+
+
+def payload(fig, config: dict, clickable: bool = False, play: dict | None = None) -> dict:
+    """What the element receives for `fig` (a go.Figure or a figure dict): the figure as
+    Plotly's JSON (arrays as typed float32 `bdata`), with a `uirevision` of its axes, the
+    config, whether a click on a point is sent back (`clickable`), and `play`: None, or the
+    frames the browser steps through by itself (`{"frames": [names], "T", "seconds",
+    "token"}`; the frames' names are the steps t)."""
+    spec = _spec(fig)
     if play is not None:
         names = {str(f.get("name")) for f in spec.get("frames") or []}
         missing = [str(n) for n in play["frames"] if str(n) not in names]

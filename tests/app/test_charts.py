@@ -127,3 +127,17 @@ def test_play_names_frames_the_figure_has():
     assert sent["play"]["frames"] == ["2"]
     with pytest.raises(ValueError, match=r"frames the figure does not have: \['3'\]"):
         charts.payload(fig, {}, play={"frames": [3], "T": 2, "seconds": 0.8, "token": "x"})
+
+
+def test_a_frozen_figure_is_serialized_once_and_a_live_one_every_time():
+    """A frozen figure (shared by a cache, read-only) keeps what the element sends; a figure
+    still being built is serialized again, so a change to it is sent."""
+    live = _heatmap(["a", "b"], np.array([[0.1, 0.2]], np.float32))
+    first = charts.payload(live, PLOTLY_CONFIG)["figure"]
+    live.layout.title.text = "changed"
+    assert charts.payload(live, PLOTLY_CONFIG)["figure"]["layout"]["title"]["text"] == "changed"
+    assert first["layout"]["title"]["text"] == "a<t>"
+    frozen = _heatmap(["a", "b"], np.array([[0.1, 0.2]], np.float32)).freeze()
+    sent = charts.payload(frozen, PLOTLY_CONFIG)["figure"]
+    assert charts.payload(frozen, PLOTLY_CONFIG, clickable=True)["figure"] is sent
+    assert sent == first
