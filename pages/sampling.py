@@ -22,7 +22,8 @@ STEP_CHART = "sampling.topk_chart"   # ŷ<t>'s top k; while ▶ Play runs, every
 @st.cache_resource(max_entries=256, show_spinner=False)
 def step_figures(settings: tuple, step: int) -> tuple:
     """(sampled text, top-k, hidden state) at one step of the sample of `settings`."""
-    return figs.step_figures(ui.get_sample(*settings), step, settings[3])
+    text_html, topk, hidden = figs.step_figures(ui.get_sample(*settings), step, settings[3])
+    return text_html, topk.freeze(), hidden.freeze()
 
 
 @ui.cache_figure

@@ -33,7 +33,7 @@ def architecture(kind: str, x_labels: tuple, y_labels: tuple, highlight: tuple =
     """A diagram for these labels (small keys), built once and shared: drawing only copies a
     figure, and a diagram's many arrows are the costly part of building one."""
     return figs.fig_architecture(kind, x_labels, y_labels, y_highlight=highlight or None,
-                                 max_cols=max_cols)
+                                 max_cols=max_cols).freeze()
 
 
 # Each section is a fragment: editing one example reruns only that section.

@@ -21,7 +21,7 @@ def logprob_figure(name: str, texts: tuple[tuple[str, str], ...]):
     """Per-character log-probabilities of one or two (label, text) pairs."""
     scores = {text: get_score(name, text) for _, text in texts}   # tokens scored_from..T
     return figs.fig_logprob_compare([(label, list(text)[int(scores[text]["scored_from"]) - 1:],
-                                      scores[text]["per_char"]) for label, text in texts])
+                                      scores[text]["per_char"]) for label, text in texts]).freeze()
 
 
 def scores_or_warning(name: str, texts: dict[str, str]) -> dict | None:
