@@ -20,8 +20,9 @@ Per page, in the sidebar menu's order (every page is visited once first, not tim
 code is loaded; there one untimed edit finds the pages whose charts show the sentence):
 
 * edit: focus the sidebar's sentence box, type one of two sentences (alternating the default
-  sentence and another), press Ctrl+Enter; median and max of --edits (4). On the pages whose
-  charts show the sentence, an edit that leaves the charts' data unchanged is an error.
+  sentence and another; with --fresh a new sentence every time, never read before), press
+  Ctrl+Enter; median and max of --edits (4). On the pages whose charts show the sentence, an
+  edit that leaves the charts' data unchanged is an error.
 * kB per edit: the bytes of the websocket frames the server sent between the keypress and
   visual complete (Playwright's ``framereceived``); median. Streamlit sends an element the
   browser already holds as a small ``ref_hash`` message, so with two alternating sentences
@@ -328,7 +329,13 @@ async def edit(page: Page, text: str, quiet_ms: int, frames: Frames,
     return done, pressed, frames.log[first:]
 
 
+FRESH = {"on": False, "n": 0}     # --fresh: every timed edit types a sentence never seen
+
+
 def other(text: str) -> str:
+    if FRESH["on"]:
+        FRESH["n"] += 1
+        return f"A fresh sentence, number {FRESH['n']}, is read by the network."
     return DEFAULT_SENTENCE if text == OTHER_SENTENCE else OTHER_SENTENCE
 
 
@@ -603,8 +610,12 @@ def main() -> int:
                     help="split each edit into server and browser time; name the big messages")
     ap.add_argument("--settle", type=float, default=0.0,
                     help="seconds to wait after the first page is drawn, before the first visits")
+    ap.add_argument("--fresh", action="store_true",
+                    help="each edit types a new sentence (no reading, figure or element the "
+                         "server or the browser has seen): the cost of a sentence never read")
     ap.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = ap.parse_args()
+    FRESH["on"] = args.fresh
     if args.edits < 1 or args.switches < 1 or args.cold < 0 or args.quiet < 50:
         ap.error("--edits and --switches must be >= 1, --cold >= 0, --quiet >= 50")
     if not Path(CHROMIUM).exists():
