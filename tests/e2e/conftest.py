@@ -16,7 +16,8 @@ Fixtures for tests in tests/e2e:
   interaction (click, slider move) to wait for the rerun that it triggers.
 * ``open_app_warm`` (function): like ``open_app``, but every page it opens (each a new
   Streamlit session) lives in one browser context per test module, so the app's JavaScript
-  is fetched and compiled once per module. For tests that only load pages and look.
+  is fetched and compiled once per module; ``open_app_warm(path, width=1024)`` sets the
+  page's viewport width first. For tests that only load pages and look.
 * ``app_menu`` (session): ``{title: url path}`` of the pages in the running app's sidebar
   menu, read once from the live app (the default page's path is ``""``).
 * ``new_app_page`` (function): ``new_app_page(url_path="") -> page`` opens one more browser
@@ -335,15 +336,20 @@ def _module_context(app_browser: Browser):
 
 @pytest.fixture
 def open_app_warm(app_server: str, _module_context, request: pytest.FixtureRequest):
-    """`open_app_warm(url_path="") -> page`: like `open_app`, in a browser context shared by
-    the test module. Each call opens a new page, so a new Streamlit session, but the app's
-    JavaScript (Plotly's alone is a few MB) is fetched and compiled once per module instead of
-    once per test. For tests that load pages and look; screenshots as for `app_page`."""
+    """`open_app_warm(url_path="", width=None) -> page`: like `open_app`, in a browser context
+    shared by the test module. Each call opens a new page, so a new Streamlit session, but the
+    app's JavaScript (plotly.js alone is 1.5 MB) is fetched and compiled once per module instead
+    of once per test. `width`: the page's viewport is that many pixels wide (900 high; default
+    1400), set before the page loads. For tests that load pages and look; screenshots as for
+    `app_page`."""
     pages: list[Page] = []
 
-    def _open(url_path: str = "") -> Page:
-        pages.append(_watch_console(_module_context.new_page()))
-        return _load(pages[-1], app_server, url_path)
+    def _open(url_path: str = "", width: int | None = None) -> Page:
+        page = _watch_console(_module_context.new_page())
+        if width is not None:
+            page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+        pages.append(page)
+        return _load(page, app_server, url_path)
 
     yield _open
     for i, page in enumerate(pages):

@@ -1,16 +1,16 @@
 """The Bidirectional page with an uploaded bidirectional tagger, in Chromium at 1024 px: one
 exported file (vocabulary, task and labels inside) is enough; the page draws "Your model"
 (a→/a←, the score split, the order of computation, the sensitivity) and nothing in those
-charts collides or is cut (test_chart_text's measure)."""
+charts collides or is cut (page_layout.measure)."""
 
 from __future__ import annotations
 
 import re
 
 import numpy as np
+from page_layout import measure
 from playwright.sync_api import expect
 from st_dom import EXCEPTION, SIDEBAR, chart_by_key, upload_panel, wait_for_charts
-from test_chart_text import measure
 
 import rnnviz
 from rnnviz.core.torch_layout import to_torch

@@ -1,14 +1,14 @@
 """Task C in Chromium: a short flip-flop race on the Training page (the same worker and live
-view as the other tasks), its charts' text measured as in test_chart_text.py (nothing
+view as the other tasks), its charts' text measured as in test_pages.py (nothing
 collides or is cut, at 1024 and 1400 px), and the way to its fixed points on the Dynamics
 page."""
 
 from __future__ import annotations
 
 import pytest
+from page_layout import measure
 from playwright.sync_api import expect
 from st_dom import EXCEPTION, MAIN, chart_by_key, key_class, wait_for_charts
-from test_chart_text import measure
 
 PROGRESS = f"{MAIN} [data-testid='stProgress']"
 
