@@ -62,8 +62,16 @@ def _model_label(name: str) -> str:
 def _keep_widget_state() -> None:
     """Streamlit forgets a widget's value in a run where the widget is not drawn (the
     random-weight controls hide while a shipped model is selected). Writing each value back
-    to session state before any widget is drawn keeps it."""
-    for key in (KEY_CELL, KEY_BIDIRECTIONAL, KEY_N_A, KEY_SEED, KEY_INIT_SCALE):
+    to session state before any widget is drawn keeps it.
+
+    The model and the sentence too: a widget whose value came from session state is drawn
+    in the browser with that value only in the run that set it. A menu click before the
+    first run had finished drawing left the browser's sentence box empty (and the model box
+    on its first option) while the page read the default; the next interaction then sent
+    the empty box back and the sentence was lost. Written back in every run, the browser is
+    told the value every time."""
+    for key in (KEY_MODEL, KEY_SENTENCE, KEY_CELL, KEY_BIDIRECTIONAL, KEY_N_A, KEY_SEED,
+                KEY_INIT_SCALE):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
 

@@ -23,6 +23,8 @@ Fixtures for tests in tests/e2e:
 * ``new_app_page`` (function): ``new_app_page(url_path="") -> page`` opens one more browser
   context (another visitor, with its own session) at a page of the app; each gets
   ``.console_errors`` too and is closed at teardown.
+* ``open_fresh`` / ``fresh_server`` (function): a server of the test's own; ``open_fresh``
+  loads its very first page and waits, ``fresh_server`` gives its URL with nothing served.
 
 ``st_dom.py`` beside this file reads what a person sees (Plotly charts' plotted data, the
 sidebar's widgets, the layout's boxes) and drives the widgets by their labels.
@@ -379,6 +381,14 @@ def app_menu(app_server: str, app_browser: Browser) -> dict[str, str]:
         return menu
     finally:
         page.context.close()
+
+
+@pytest.fixture
+def fresh_server() -> str:
+    """The base URL of a server of the test's own that has served nothing yet (its first
+    script run is cold: a page opened on it draws slowly enough to click during it)."""
+    with serve_app() as base_url:
+        yield base_url
 
 
 @pytest.fixture
