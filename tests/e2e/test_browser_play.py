@@ -39,6 +39,14 @@ def test_play_runs_in_the_browser_and_the_counter_takes_the_step_it_stopped_at(
     page.get_by_role("button", name="❚❚ Pause").click()
     expect(page.get_by_role("button", name="▶ Play")).to_be_visible(timeout=15_000)
     wait_for_app(page)
+    # Two runs follow the Pause: the button's (its slider still at the step the play began
+    # from), then the one of the step the browser reports. The slider must reach the latter.
+    page.wait_for_function(
+        """([label, t]) => [...document.querySelectorAll("[data-testid='stSlider']")]
+             .some((s) => s.textContent.includes(label)
+                   && Number(s.querySelector("input[type='range']").value) >= t)""",
+        arg=["Step t (the diagram", 8], timeout=15_000)
+    wait_for_app(page)
     wait_for_charts(page)
     stopped = slider_value(page, SLIDER)
     assert stopped >= 8                                         # where the browser was
