@@ -21,9 +21,8 @@ def _spectrum_section(ctx) -> None:
     if len(directions) > 1:
         d = st.radio("Direction", directions, horizontal=True, key=K + "direction",
                      format_func={"fwd": "forward", "bwd": "backward"}.__getitem__)
-    title = ui.md(ctx.model.label)
-    ui.chart_with_note(view.spectrum_figure(((title, spec),), (title, ctx.model.identity,
-                                            ctx.text, layer), d),
+    ui.chart_with_note(view.spectrum_figure(ctx.text, layer, d, (ui.md(ctx.model.label),),
+                                            ctx.model),
                        key="dynamics.spectrum", note=view.NOTES["spectrum"])
     s = spectrum_summary(spec, d)
     ui.metrics_row(("median σ_max", f"{s['median']:.3f}"), ("largest σ_max", f"{s['max']:.3f}"),
@@ -36,13 +35,9 @@ def _spectrum_section(ctx) -> None:
         return
     text = ctx.text[:view.SIDE_CHARS]
     with st.spinner("Step Jacobians of the three char LMs…"):
-        spectra, key = [], [text]
-        for cell, name in LM_NAMES.items():
-            m = ui.load_shipped(name)
-            spectra.append((cell.upper(), view.spectrum(m, m.identity, text, None)))
-            key.append(m.identity)
-    ui.chart_with_note(view.spectrum_figure(tuple(spectra), tuple(key)), key="dynamics.side",
-                       note=view.NOTES["side"])
+        models = [ui.load_shipped(name) for name in LM_NAMES.values()]
+        fig = view.spectrum_figure(text, None, "", tuple(c.upper() for c in LM_NAMES), *models)
+    ui.chart_with_note(fig, key="dynamics.side", note=view.NOTES["side"])
 
 
 def _fixed_point_section() -> None:

@@ -15,6 +15,7 @@ from rnnviz.figures import dynamics as figs
 from rnnviz.training.flipflop import flipflop_data, load_flipflop
 from rnnviz.training.flipflop_seeds import SHIPPED as SEEDS_TABLE
 from rnnviz.training.flipflop_seeds import seed_table
+from rnnviz_app.widgets import cache_figure
 
 CELLS = ("rnn", "gru", "lstm")
 TRAINED_KEY = "dynamics.trained"   # {"token", "models": {cell: FlipFlop}}: the Training page's
@@ -60,11 +61,13 @@ def spectrum(_model, identity: str, text: str, layer: int | None):
 # identity, a flip-flop network by its token (shipped cell, or the Training run's token).
 # An edit of the sentence then rebuilds only the spectra; a figure is built once.
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def spectrum_figure(_spectra: tuple, key: tuple, direction: str = ""):
-    """The spectrum panels of `_spectra` ((title, Spectrum), ...); `key` names them: the
-    titles with each model's identity, the text and the layer they read."""
-    return figs.spectrum_figure(dict(_spectra), direction=direction).freeze()
+@cache_figure(max_entries=32)
+def spectrum_figure(text: str, layer: int | None, direction: str, titles: tuple, *models):
+    """One spectrum panel per model in use (keyed by its identity) reading `text`, titled by
+    `titles`; the spectra come from `spectrum`'s cache."""
+    spectra = {title: spectrum(m, m.identity, text, layer)
+               for title, m in zip(titles, models, strict=True)}
+    return figs.spectrum_figure(spectra, direction=direction)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
