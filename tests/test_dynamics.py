@@ -7,7 +7,7 @@ from rnnviz.core.analysis import state_jacobian_norms
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.core.recurrent import REGISTRY
 from rnnviz.dynamics import jacobian_product, jacobian_spectrum, step_jacobians
-from rnnviz.dynamics.jacobians import top_pair
+from rnnviz.dynamics.jacobians import singular_values_and_top_pair
 
 CASES = [(cell, variant, act) for (cell, variant) in REGISTRY
          for act in (("tanh", "relu") if cell == "rnn" else ("tanh",))]
@@ -85,15 +85,17 @@ def test_spectrum_is_sorted_and_matches_numpy(T_x):
     x = np.random.default_rng(5).standard_normal((4, 1, T_x))
     spec = jacobian_spectrum(model, x, eigenvalues=True)
     sj = step_jacobians(model, x)
+    _, (U, V) = singular_values_and_top_pair(sj.J[""])
     for t in range(T_x):
-        np.testing.assert_allclose(spec.sv[""][t], np.linalg.svd(sj.J[""][t], compute_uv=False))
+        u, s, vt = np.linalg.svd(sj.J[""][t])       # the top pair, up to a common sign
+        # σ = √λ(JᵀJ): exact to eps relative at the top, to ~√eps σ_max absolute below
+        np.testing.assert_allclose(spec.sv[""][t], s, rtol=1e-9, atol=1e-7 * s[0])
+        np.testing.assert_allclose(spec.sv[""][t, :3], s[:3], rtol=1e-12)
         np.testing.assert_allclose(np.sort(np.abs(spec.eig[""][t])),
                                    np.sort(np.abs(np.linalg.eigvals(sj.J[""][t]))))
-        u, s, vt = np.linalg.svd(sj.J[""][t])       # the top pair, up to a common sign
-        u_top, v_top = top_pair(sj.J[""][t:t + 1])
-        sign = np.sign(u[:, 0] @ u_top[0])
-        np.testing.assert_allclose(sign * u_top[0], u[:, 0], atol=1e-6)
-        np.testing.assert_allclose(sign * v_top[0], vt[0], atol=1e-6)
+        sign = np.sign(u[:, 0] @ U[t])
+        np.testing.assert_allclose(sign * U[t], u[:, 0], atol=1e-6)
+        np.testing.assert_allclose(sign * V[t], vt[0], atol=1e-6)
     assert np.all(np.diff(spec.sv[""], axis=1) <= 0)
     assert np.all((spec.carry_share[""] >= 0) & (spec.carry_share[""] <= 1))
 
@@ -124,3 +126,20 @@ def test_model_in_use_text_and_bad_layer():
         step_jacobians(m, "abc", layer=2)
     with pytest.raises(ValueError, match="no tokens"):
         step_jacobians(m, "")
+
+
+def test_shipped_lstm_spectrum_and_carry_share_match_a_full_svd():
+    """On the trained n_a = 256 LSTM (n_s = 512, gates near 1, close top singular values):
+    σ1..σ3 as numpy's SVD, the band's floor to 1e-7 σ_max, and the share of σ_max through Γf
+    as computed from the SVD's own top pair."""
+    import rnnviz
+    m = rnnviz.load_pretrained("char-lm-lstm")
+    text = "The cat sat on the mat."
+    spec = jacobian_spectrum(m, text)
+    sj = step_jacobians(m, text)
+    J = sj.J[""]
+    u, s, vt = np.linalg.svd(J)
+    np.testing.assert_allclose(spec.sv[""][:, :3], s[:, :3], rtol=1e-10)
+    assert np.all(np.abs(spec.sv[""] - s) <= 1e-7 * s[:, :1])
+    share = (u[:, :, 0] * sj.carry[""] * vt[:, 0]).sum(axis=1) / s[:, 0]
+    np.testing.assert_allclose(spec.carry_share[""], np.clip(share, 0, 1), atol=1e-5)

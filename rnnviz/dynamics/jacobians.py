@@ -126,7 +126,7 @@ def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
     sj = jacobians or step_jacobians(model, text, layer)
     sv, eig, share = {}, ({} if eigenvalues else None), {}
     for d, Jd in sj.J.items():
-        S, (u, v) = _svd_and_top_pair_by_halves(Jd)
+        S, (u, v) = _by_halves(Jd)
         sv[d] = S
         if sj.carry[d] is None:
             share[d] = np.zeros(len(S))
@@ -142,36 +142,55 @@ def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
                     n_a=sj.n_a, layer=sj.layer)
 
 
-def _svd_and_top_pair(J):
-    """(singular values (T, n) largest first, (u, v) the top singular pair per step)."""
-    return np.linalg.svd(J, compute_uv=False), top_pair(J)
+def singular_values_and_top_pair(J, tol=1e-13, max_iters=500):
+    """(σ (T, n) largest first, (u, v) the top singular pair per step) of J (T, n, n), from
+    the Gram matrices JᵀJ:
+
+        σ_k(J<t>) = √λ_k(J<t>ᵀ J<t>)          (one batched GEMM and `eigvalsh`)
+        v<t> = top eigenvector of J<t>ᵀ J<t>   (power iteration, stopped when its Rayleigh
+                                                quotient reaches λ_max to `tol`, relative)
+        u<t> = J<t> v<t> / ‖J<t> v<t>‖
+
+    For the n_s = 512 LSTM LM this is about 3× faster than `np.linalg.svd` plus a fixed power
+    iteration. The price: a singular value is exact to about √eps σ_max ≈ 1e-8 σ_max in
+    absolute terms, so a σ_min below that shows as about 1e-8 σ_max rather than its true tiny
+    value (σ_max and the large values are exact to eps, relative). Each step's iteration
+    starts from the previous step's v: successive Jacobians are alike, so it converges in a
+    few tens of products."""
+    G = np.swapaxes(J, 1, 2) @ J                         # J<t>ᵀ J<t>, symmetric
+    lam = np.linalg.eigvalsh(G)[:, ::-1]                 # largest first
+    S = np.sqrt(np.clip(lam, 0.0, None))
+    V = np.empty(J.shape[::2])
+    v = np.random.default_rng(0).standard_normal(J.shape[2])
+    v /= np.linalg.norm(v)
+    for t in range(len(J)):
+        target = lam[t, 0]
+        for _ in range(max_iters):
+            w = G[t] @ v
+            rq, norm = v @ w, np.linalg.norm(w)
+            if norm <= 0.0:                              # J<t> = 0: any v is a top pair
+                break
+            v = w / norm
+            if target - rq <= tol * target:
+                break
+        V[t] = v
+    U = np.einsum("tij,tj->ti", J, V)
+    U /= np.maximum(np.linalg.norm(U, axis=1, keepdims=True), 1e-300)
+    return S, (U, V)
 
 
-def _svd_and_top_pair_by_halves(J, min_steps=8):
-    """`_svd_and_top_pair` on the two halves of the steps in two threads (LAPACK and BLAS
-    release the GIL, and the app runs one BLAS thread per call): on two cores a 49-step
-    LSTM spectrum takes about half the time. The halves are joined along the steps."""
+def _by_halves(J, min_steps=8):
+    """`singular_values_and_top_pair` on the two halves of the steps in two threads (LAPACK
+    and BLAS release the GIL, and the app runs one BLAS thread per call): on two free cores
+    about half the time. The halves are joined along the steps."""
     if len(J) < min_steps:
-        return _svd_and_top_pair(J)
+        return singular_values_and_top_pair(J)
     half = len(J) // 2
     with ThreadPoolExecutor(max_workers=2) as pool:
-        first, second = pool.map(_svd_and_top_pair, (J[:half], J[half:]))
+        first, second = pool.map(singular_values_and_top_pair, (J[:half], J[half:]))
     S = np.concatenate([first[0], second[0]])
     pair = tuple(np.concatenate([a, b]) for a, b in zip(first[1], second[1], strict=True))
     return S, pair
-
-
-def top_pair(J, iters=60):
-    """The top singular pair (u, v) of every J[t] (T, n, n) by power iteration on JᵀJ
-    (seeded start; far cheaper than a full SVD for the n_a = 256 char LMs)."""
-    Jt = np.swapaxes(J, 1, 2)
-    v = np.random.default_rng(0).standard_normal((J.shape[0], J.shape[2], 1))
-    for _ in range(iters):
-        v = Jt @ (J @ v)                                 # v <- Jᵀ J v, batched matvecs
-        v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
-    u = J @ v
-    u /= np.maximum(np.linalg.norm(u, axis=1, keepdims=True), 1e-300)
-    return u[..., 0], v[..., 0]
 
 
 def jacobian_product(sj: StepJacobians, t: int, direction: str = "") -> np.ndarray:

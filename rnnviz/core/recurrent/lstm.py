@@ -182,7 +182,18 @@ class LSTM(Cell):
         return out
 
     def step_jacobians(self, params, tape):
-        """∂s<t>/∂s<t-1> for s = [a; c]: (T_x, m, 2 n_a, 2 n_a), exact, from the tape."""
+        """∂s<t>/∂s<t-1> for s = [a; c]: (T_x, m, 2 n_a, 2 n_a), exact, from the tape.
+
+        The four blocks are written in place into one array (no temporaries of its size):
+
+            ∂c<t>/∂a<t-1> = D<t> = diag(v_f) W_f + diag(v_u) W_u + diag(v_c) W_c
+            ∂c<t>/∂c<t-1> = diag(Γf)
+            ∂a<t>/∂a<t-1> = diag(v_o) W_o + diag(κ) D<t>        (a<t> = Γo tanh(c<t>))
+            ∂a<t>/∂c<t-1> = diag(κ Γf)
+
+        with v_f = c<t-1> σ'(z_f), v_u = c̃ σ'(z_u), v_c = Γu tanh'(z_c), v_o = tanh(c<t>) σ'(z_o)
+        and κ = ∂a<t>/∂c<t> = Γo (1 - tanh² c<t>).
+        """
         n = tape.A.shape[2]
         O, F, U, CT = (self.block(tape.G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
                                                            "c_tilde"))
@@ -190,17 +201,20 @@ class LSTM(Cell):
         S_o, S_f, S_u, S_c = (self.block(self.activation_slopes(tape.G, n), k, n)
                               for k in ("gamma_o", "gamma_f", "gamma_u", "c_tilde"))
         Wo, Wf, Wu, Wc = (params[k][:, :n] for k in ("Wo", "Wf", "Wi", "Wc"))
-        # ∂c<t>/∂a<t-1> through Γf, Γu, c̃; ∂c<t>/∂c<t-1> = diag(Γf)
-        dc_da = ((C_prev * S_f)[..., None] * Wf + (CT * S_u)[..., None] * Wu
-                 + (U * S_c)[..., None] * Wc)
-        dc_dc = np.eye(n) * F[..., None]
-        # a<t> = Γo tanh(c<t>)
-        k = (O * (1 - tape.TC ** 2))[..., None]
-        da_da = (tape.TC * S_o)[..., None] * Wo + k * dc_da
-        da_dc = k * dc_dc
-        top = np.concatenate([da_da, da_dc], axis=-1)
-        bottom = np.concatenate([dc_da, dc_dc], axis=-1)
-        return np.concatenate([top, bottom], axis=-2)
+        kappa = O * (1 - tape.TC ** 2)
+        J = np.zeros(tape.A.shape[:2] + (2 * n, 2 * n), dtype=np.result_type(tape.G, Wo))
+        da_da, da_dc = J[..., :n, :n], J[..., :n, n:]
+        dc_da, dc_dc = J[..., n:, :n], J[..., n:, n:]
+        np.multiply((C_prev * S_f)[..., None], Wf, out=dc_da)             # D<t>
+        tmp = np.empty_like(dc_da)
+        dc_da += np.multiply((CT * S_u)[..., None], Wu, out=tmp)
+        dc_da += np.multiply((U * S_c)[..., None], Wc, out=tmp)
+        np.multiply((tape.TC * S_o)[..., None], Wo, out=da_da)            # diag(v_o) W_o
+        da_da += np.multiply(kappa[..., None], dc_da, out=tmp)            # + diag(κ) D<t>
+        idx = np.arange(n)
+        dc_dc[..., idx, idx] = F
+        da_dc[..., idx, idx] = kappa * F
+        return J
 
     def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
         """R J<t> for R = [R_a | R_c] (k, 2 n_a), from the blocks of `step_jacobians`:
