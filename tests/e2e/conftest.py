@@ -218,9 +218,11 @@ def _new_page(browser: Browser) -> Page:
 
 def _watch_console(page: Page) -> Page:
     """Give `page` a `.console_errors` list of the browser's console errors and page errors,
-    and a `.console_warnings` list of its console warnings."""
+    a `.console_warnings` list of its console warnings, and the run watch `wait_for_app`
+    reads (`RUN_WATCH_JS`)."""
     page.console_errors = []
     page.console_warnings = []
+    page.add_init_script(RUN_WATCH_JS)
 
     def on_console(msg) -> None:
         if msg.type == "error" and not _base_path_probe(msg):
@@ -256,25 +258,68 @@ def _screenshot_then_close(request: pytest.FixtureRequest, page: Page, suffix: s
         close()
 
 
-def wait_for_app(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS, settle_ms: int = 200) -> None:
-    """Wait until the app is connected, its script run has finished and every element is drawn
-    (no spinner, no placeholder of a widget or chart whose code is still loading).
+# Installed in every test page before the app's own scripts: the times (performance.now())
+# at which the page last sent a WebSocket message to the server, a script run last started
+# and last ended, and when the tests last waited for the app.
+RUN_WATCH_JS = """(() => {
+  const r = window.__rnnvizRuns = {sent: -1, started: -1, ended: -1, seen: -1, node: null};
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    r.sent = performance.now();
+    return send.call(this, data);
+  };
+  const watch = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (!app) { setTimeout(watch, 5); return; }
+    r.node = app;
+    let last = app.getAttribute('data-test-script-state');
+    if (last === 'running') r.started = performance.now();
+    new MutationObserver(() => {
+      const state = app.getAttribute('data-test-script-state');
+      if (state === last) return;
+      if (state === 'running') r.started = performance.now();
+      if (last === 'running') r.ended = performance.now();
+      last = state;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  };
+  watch();
+})();"""
 
-    After an interaction the rerun starts asynchronously, so first give it `settle_ms` to
-    begin; otherwise the "notRunning" state of the previous run would match at once.
+# True when the app is connected, not running, and has run what the page last asked for.
+RUN_DONE_JS = """([settle, fallback, t0]) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED'
+      || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const r = window.__rnnvizRuns, now = performance.now();
+  if (!r || r.node !== app) return now - t0 >= settle;       // not watched: as before
+  if (r.sent <= r.seen) return now - t0 >= settle;           // nothing asked since the last wait
+  if (r.started > r.sent && r.ended >= r.started) return true;   // a run after the request ended
+  return now - r.sent >= fallback;                           // a message that starts no run
+}"""
+
+
+def wait_for_app(page: Page, timeout_ms: int = APP_RUN_TIMEOUT_MS, settle_ms: int = 200,
+                 fallback_ms: int = 3_000) -> None:
+    """Wait until the app is connected, has run what the page last asked for, and every
+    element is drawn (no spinner, no placeholder of a widget or chart whose code is still
+    loading).
+
+    A page of the test fixtures (`RUN_WATCH_JS`) records when it last sent the server a
+    message and when a script run started and ended. After an interaction that sent a
+    message, the wait ends when a run that started after it has ended, or `fallback_ms`
+    after the message when no run starts (a message that asks for none). With nothing sent
+    since the last wait, it waits `settle_ms` (a message may still be on its way) for the
+    state to be "notRunning". A fixed pause alone was not enough: on a busy machine a rerun
+    started more than 200 ms after the key press, and the wait matched the previous run's
+    "notRunning".
     """
-    if settle_ms:
-        page.wait_for_timeout(settle_ms)
-    app = "[data-testid='stApp']"
-    page.wait_for_selector(
-        f"{app}[data-test-connection-state='CONNECTED']", state="attached", timeout=timeout_ms
-    )
-    page.wait_for_selector(
-        f"{app}[data-test-script-state='notRunning']", state="attached", timeout=timeout_ms
-    )
+    t0 = page.evaluate("performance.now()")
+    page.wait_for_function(RUN_DONE_JS, arg=[settle_ms, fallback_ms, t0], timeout=timeout_ms,
+                           polling=20)
     expect(page.locator("[data-testid='stSpinner']")).to_have_count(0, timeout=timeout_ms)
     # Widget and chart code loads on first use; until it has, an element is a placeholder.
     expect(page.locator("[data-testid='stSkeleton']")).to_have_count(0, timeout=timeout_ms)
+    page.evaluate("() => { const r = window.__rnnvizRuns; if (r) r.seen = performance.now(); }")
 
 
 def wait_for_first_run(page: Page, timeout_ms: int = FIRST_RUN_TIMEOUT_MS) -> None:
