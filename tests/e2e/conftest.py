@@ -244,9 +244,28 @@ def app_page(app_browser: Browser, request: pytest.FixtureRequest) -> Page:
     _screenshot_then_close(request, page, "", context.close)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """Keep each phase's report on the test item (`_failed` reads them at teardown)."""
+    report = yield
+    setattr(item, f"_report_{report.when}", report)
+    return report
+
+
+def _failed(item: pytest.Item) -> bool:
+    """True when the test's setup or call failed (or its outcome is not known)."""
+    setup, call = (getattr(item, f"_report_{when}", None) for when in ("setup", "call"))
+    return setup is None or setup.failed or (call is not None and call.failed)
+
+
 def _screenshot_then_close(request: pytest.FixtureRequest, page: Page, suffix: str,
                            close) -> None:  # fmt: skip
-    """Save `page` to ``test-results/<test id><suffix>.png``, then call `close()`."""
+    """When the test failed, save `page` to ``test-results/<test id><suffix>.png``; then call
+    `close()`. (A full-page screenshot of every passing test cost Chromium CPU the other test
+    processes were waiting for, and nobody looks at them.)"""
+    if not _failed(request.node):
+        close()
+        return
     out_dir = _screenshot_dir(request.config)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
