@@ -96,8 +96,7 @@ def open_page(monkeypatch, page: str, stand_ins: bool | None = None) -> AppTest:
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    at.switch_page(page)
+    at.switch_page(page)        # straight to the page, as a visitor's link to it does
     at.run()
     return at
 
