@@ -28,7 +28,7 @@ def _spectrum_section(ctx) -> None:
     ui.metrics_row(("median σ_max", f"{s['median']:.3f}"), ("largest σ_max", f"{s['max']:.3f}"),
                    ("steps with σ_max ≥ 0.99", f"{s['steps_near_1']} of {s['steps']}"))
     st.page_link("pages/vanishing.py", label="The product of these Jacobians: the Vanishing "
-                 "gradients page", icon="↗")
+                 "gradients page", icon=":material/arrow_outward:")
     shipped = [n for n in LM_NAMES.values() if n in ui.shipped_models()]
     if len(shipped) < 3:
         st.info("The shipped char LMs are not available: no side-by-side comparison.")
@@ -101,7 +101,7 @@ def _constant_section() -> None:
         return
     c1, c2 = st.columns(2)
     name = c1.selectbox("Model", shipped, index=len(shipped) - 1, key=K + "lm")
-    char = c2.text_input("Character read forever", " ", key=K + "char")
+    char = c2.text_input("Character read forever", view.CONSTANT_CHAR, key=K + "char")
     m = ui.load_shipped(name)
     if len(m.tokens(char)) != 1:
         st.info("Type exactly one character (a space works: the question is what the LM "

@@ -15,11 +15,13 @@ from rnnviz.figures import dynamics as figs
 from rnnviz.training.flipflop import flipflop_data, load_flipflop
 from rnnviz.training.flipflop_seeds import SHIPPED as SEEDS_TABLE
 from rnnviz.training.flipflop_seeds import seed_table
+from rnnviz_app.loaders import load_shipped
 from rnnviz_app.widgets import cache_figure
 
 CELLS = ("rnn", "gru", "lstm")
 TRAINED_KEY = "dynamics.trained"   # {"token", "models": {cell: FlipFlop}}: the Training page's
 TRAINED = "trained:"               # prefix of a "trained here" network's choice
+CONSTANT_CHAR = " "      # the constant-input section's default character
 SIDE_CHARS = 60          # the three char LMs side by side read at most this many characters
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixed-points")
 
@@ -55,6 +57,21 @@ NOTES = {
 def spectrum(_model, identity: str, text: str, layer: int | None):
     """The step-Jacobian spectrum of a model in use (cached by its identity and the text)."""
     return jacobian_spectrum(_model, text, layer=layer)
+
+
+def warm_spectra(text: str) -> None:
+    """The Dynamics page's first visit, computed once per server and not in a visitor's
+    click: the three shipped char LMs' spectra of `text` (the side-by-side chart's, and the
+    main chart's when the sidebar's model is one of them, as by default), and the last LM's
+    orbit under a constant space (the constant-input section's default). Run by the app's
+    background warm-up (`rnnviz_app.shell`); the cache is shared by every session."""
+    for name in (f"char-lm-{c}" for c in CELLS):
+        model = load_shipped(name)
+        if model is not None:
+            for t in dict.fromkeys((text, text[:SIDE_CHARS])):
+                spectrum(model, model.identity, t, None)
+    if model is not None:                # the constant-input section's default: the LSTM, " "
+        constant_orbit(model, model.identity, CONSTANT_CHAR)
 
 
 # The page's figures, shared by sessions and keyed like what they draw: a model by its
@@ -202,7 +219,7 @@ def constant_orbit(_model, identity: str, char: str, steps: int = 300):
     s0 = (np.concatenate([np.asarray(v, np.float64)[:, 0] for v in st0 if v is not None])
           if st0 is not None else np.zeros(net.config.n_a * len(net.cell.state)))
     S = run_constant(net, xv, s0, steps)
-    F, _ = StepMap(net, xv)(S[-1:])
+    F = StepMap(net, xv).next_state(S[-1:])
     q = 0.5 * float(((F[0] - S[-1]) ** 2).sum())
     return S, _point(StepMap(net, xv), S[-1], q)
 

@@ -26,6 +26,7 @@ import streamlit as st
 import rnnviz
 from rnnviz_app.loaders import ModelUnavailable, warm_units_readings
 from rnnviz_app.runtime import lighter_plotly_json, limit_blas_threads
+from rnnviz_app.state import DEFAULT_SENTENCE
 from rnnviz_app.sidebar import render_sidebar
 
 
@@ -69,17 +70,25 @@ def _prepare_process() -> None:
     rnnviz.keep_freed_memory; RNNVIZ_KEEP_FREED_MEMORY=0 turns it off), and keep everything
     imported so far (Streamlit, pandas, Plotly, rnnviz), which lives as long as the process,
     out of the garbage collector's full passes: they would walk it on every collection while
-    holding the GIL (see runner.postScriptGC in .streamlit/config.toml). Then read the
-    Units page's corpus analysis of the shipped models in the background
-    (`loaders.warm_units_readings`), so that no visitor's first click waits for it."""
+    holding the GIL (see runner.postScriptGC in .streamlit/config.toml). Then compute the
+    Units and Dynamics pages' first visits in the background (`_warm_caches`), so that no
+    visitor's first click waits for them."""
     rnnviz.keep_freed_memory()
     limit_blas_threads(1)       # many sessions of small matrices (see rnnviz_app.runtime)
     lighter_plotly_json()       # charts' typed arrays without "\u002f" escapes
     gc.collect()
     gc.freeze()
     if os.environ.get("RNNVIZ_WARM_START", "1") != "0":     # 0: tests that clear the caches
-        threading.Thread(target=warm_units_readings, name="rnnviz-warm-units",
-                         daemon=True).start()
+        threading.Thread(target=_warm_caches, name="rnnviz-warm", daemon=True).start()
+
+
+def _warm_caches() -> None:
+    """First visits computed once per server, in the background: the Units page's corpus
+    analysis of the shipped models, then the Dynamics page's spectra of the default sentence."""
+    from rnnviz_app.dynamics_view import warm_spectra
+
+    warm_units_readings()
+    warm_spectra(DEFAULT_SENTENCE)
 
 
 def run_app() -> None:

@@ -98,17 +98,28 @@ class StepMap:
                              f"{self.x.shape[0]}")
         self.n_s = self.n * len(self.cell.state)
 
-    def __call__(self, S):
-        """S (m, n_s) -> (F(S) (m, n_s), J (m, n_s, n_s))."""
+    def _tape(self, S):
         m = S.shape[0]
         state = tuple(np.ascontiguousarray(S[:, i * self.n:(i + 1) * self.n])
                       for i in range(len(self.cell.state)))
         X = np.broadcast_to(self.x, (1, m, self.x.shape[0])).copy()
         with np.errstate(over="ignore", invalid="ignore"):
-            tape = self.cell.forward(self.packed, X, state)
-            out = [tape.A[0]] + ([tape.C[0]] if "c" in self.cell.state else [])
+            return self.cell.forward(self.packed, X, state)
+
+    def _state(self, tape):
+        return np.concatenate([tape.A[0]] + ([tape.C[0]] if "c" in self.cell.state else []),
+                              axis=1)
+
+    def next_state(self, S):
+        """S (m, n_s) -> F(S) (m, n_s): one step, without the Jacobian."""
+        return self._state(self._tape(S))
+
+    def __call__(self, S):
+        """S (m, n_s) -> (F(S) (m, n_s), J (m, n_s, n_s))."""
+        tape = self._tape(S)
+        with np.errstate(over="ignore", invalid="ignore"):
             J = np.asarray(self.cell.step_jacobians(self.params, tape))[0]
-        return np.concatenate(out, axis=1), J
+        return self._state(tape), J
 
 
 def q_and_grad(step: StepMap, S):
@@ -218,7 +229,7 @@ def run_constant(net, xv, s0, steps):
     step = StepMap(net, xv)
     out, s = np.empty((steps, step.n_s)), np.asarray(s0, np.float64)[None]
     for t in range(steps):
-        s = step(s)[0]
+        s = step.next_state(s)
         out[t] = s[0]
     return out
 

@@ -102,3 +102,32 @@ def test_the_thorough_search_gives_the_cards_counts_and_the_quick_one_says_so(at
     assert (int(values["stable points"]), int(values["saddles"])) == (card["stable"],
                                                                        card["saddle"])
     assert "the card's thorough search found" not in all_text(at)
+
+
+def test_the_warm_up_computes_the_default_sentences_spectra_for_the_page(monkeypatch):
+    """The server's background warm-up (`shell._warm_caches`) leaves the three char LMs'
+    spectra of the default sentence in the page's cache: the page's call for them computes
+    nothing, and returns the package's numbers. A sentence not warmed is computed."""
+    import streamlit as st
+
+    from rnnviz_app import dynamics_view as view
+    from rnnviz_app import shell
+
+    st.cache_resource.clear()
+    monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
+    shell._warm_caches()
+    computed = []
+    real = view.jacobian_spectrum
+    monkeypatch.setattr(view, "jacobian_spectrum",
+                        lambda *a, **k: computed.append(a[1]) or real(*a, **k))
+    for cell in view.CELLS:
+        model = rnnviz.load_pretrained(f"char-lm-{cell}")
+        spec = view.spectrum(model, model.identity, DEFAULT_SENTENCE, None)
+        np.testing.assert_allclose(spec.sv[""], real(model, DEFAULT_SENTENCE).sv[""])
+    assert computed == []
+    view.spectrum(model, model.identity, "Another sentence.", None)
+    assert computed == ["Another sentence."]
+    ran = []
+    monkeypatch.setattr(view, "run_constant", lambda *a: ran.append(a) or None)
+    S, point = view.constant_orbit(model, model.identity, view.CONSTANT_CHAR)
+    assert ran == [] and S.shape == (300, 2 * model.config.n_a) and np.isfinite(point.q)
