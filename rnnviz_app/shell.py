@@ -26,8 +26,8 @@ import streamlit as st
 import rnnviz
 from rnnviz_app.loaders import ModelUnavailable, warm_units_readings
 from rnnviz_app.runtime import lighter_plotly_json, limit_blas_threads
-from rnnviz_app.state import DEFAULT_SENTENCE
 from rnnviz_app.sidebar import render_sidebar
+from rnnviz_app.state import DEFAULT_SENTENCE
 
 
 @dataclass(frozen=True)
