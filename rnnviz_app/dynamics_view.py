@@ -65,13 +65,12 @@ def warm_spectra(text: str) -> None:
     main chart's when the sidebar's model is one of them, as by default), and the last LM's
     orbit under a constant space (the constant-input section's default). Run by the app's
     background warm-up (`rnnviz_app.shell`); the cache is shared by every session."""
-    for name in (f"char-lm-{c}" for c in CELLS):
-        model = load_shipped(name)
-        if model is not None:
-            for t in dict.fromkeys((text, text[:SIDE_CHARS])):
-                spectrum(model, model.identity, t, None)
-    if model is not None:                # the constant-input section's default: the LSTM, " "
-        constant_orbit(model, model.identity, CONSTANT_CHAR)
+    models = [m for m in (load_shipped(f"char-lm-{c}") for c in CELLS) if m is not None]
+    for model in models:
+        for t in dict.fromkeys((text, text[:SIDE_CHARS])):
+            spectrum(model, model.identity, t, None)
+    if models:                      # the constant-input section opens on the last shipped LM
+        constant_orbit(models[-1], models[-1].identity, CONSTANT_CHAR)
 
 
 # The page's figures, shared by sessions and keyed like what they draw: a model by its
