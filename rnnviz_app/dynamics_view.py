@@ -3,7 +3,9 @@ fixed-point search with progress, and the page's notes."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -53,10 +55,25 @@ NOTES = {
 }
 
 
+# (model identity, layer) -> the spectrum last computed for it, the 16 most recent: a new
+# sentence reuses the steps of the tokens it shares at its start (`jacobian_spectrum`'s
+# `prefix`). Spectra are read-only; shared by sessions like the cache below, keyed likewise.
+_LAST: OrderedDict = OrderedDict()
+_LAST_LOCK = threading.Lock()
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def spectrum(_model, identity: str, text: str, layer: int | None):
     """The step-Jacobian spectrum of a model in use (cached by its identity and the text)."""
-    return jacobian_spectrum(_model, text, layer=layer)
+    with _LAST_LOCK:
+        prefix = _LAST.get((identity, layer))
+    spec = jacobian_spectrum(_model, text, layer=layer, prefix=prefix)
+    with _LAST_LOCK:
+        _LAST[(identity, layer)] = spec
+        _LAST.move_to_end((identity, layer))
+        while len(_LAST) > 16:
+            _LAST.popitem(last=False)
+    return spec
 
 
 def warm_spectra(text: str) -> None:

@@ -143,3 +143,42 @@ def test_shipped_lstm_spectrum_and_carry_share_match_a_full_svd():
     assert np.all(np.abs(spec.sv[""] - s) <= 1e-7 * s[:, :1])
     share = (u[:, :, 0] * sj.carry[""] * vt[:, 0]).sum(axis=1) / s[:, 0]
     np.testing.assert_allclose(spec.carry_share[""], np.clip(share, 0, 1), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["char-lm-lstm", "char-lm-gru"])
+def test_a_new_sentence_reuses_the_steps_it_shares_at_its_start(name, monkeypatch):
+    """`prefix`: the steps of the leading tokens two sentences share come from the earlier
+    spectrum, the others are computed; the result equals a fresh computation. A text that is
+    a prefix of the earlier one computes no step at all."""
+    import rnnviz
+    from rnnviz.dynamics import jacobians
+
+    m = rnnviz.load_pretrained(name)
+    first = jacobian_spectrum(m, "The cat sat on the mat.")
+    fresh = jacobian_spectrum(m, "The cat sat on a hat!")
+    sizes = []
+    real = jacobians._by_halves
+    monkeypatch.setattr(jacobians, "_by_halves", lambda J: sizes.append(len(J)) or real(J))
+    again = jacobian_spectrum(m, "The cat sat on a hat!", prefix=first)
+    assert sizes == [len("a hat!")]               # "The cat sat on " is shared
+    np.testing.assert_allclose(again.sv[""], fresh.sv[""], rtol=1e-10, atol=1e-12)
+    # the share's top pair comes from a power iteration whose start depends on where the
+    # computed steps begin: equal to its accuracy (1e-5 against a full SVD, test above)
+    np.testing.assert_allclose(again.carry_share[""], fresh.carry_share[""], atol=1e-6)
+    assert again.labels == fresh.labels
+    short = jacobian_spectrum(m, "The cat", prefix=first)
+    assert sizes[-1] == 0
+    np.testing.assert_array_equal(short.sv[""], first.sv[""][:7])
+
+
+def test_a_prefix_is_not_used_for_a_bidirectional_model_or_another_layer():
+    from rnnviz.dynamics.jacobians import _shared_steps
+
+    x = np.random.default_rng(8).standard_normal((4, 1, 6))
+    bi = small_model("gru", "course", bidirectional=True)
+    assert _shared_steps(jacobian_spectrum(bi, x), step_jacobians(bi, x)) == 0
+    uni = small_model("gru", "course", layers=2)
+    first = jacobian_spectrum(uni, x, layer=1)
+    assert _shared_steps(first, step_jacobians(uni, x, layer=2)) == 0
+    assert _shared_steps(first, step_jacobians(uni, x, layer=1)) == 6
+    assert _shared_steps(None, step_jacobians(uni, x, layer=1)) == 0

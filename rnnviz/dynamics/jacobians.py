@@ -119,27 +119,50 @@ def step_jacobians(model, text, layer=None) -> StepJacobians:
 
 
 def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
-                      jacobians: StepJacobians | None = None) -> Spectrum:
+                      jacobians: StepJacobians | None = None,
+                      prefix: Spectrum | None = None) -> Spectrum:
     """Singular values of every step Jacobian (and eigenvalues when `eigenvalues`), with the
     share of the top direction carried by the cell's diagonal gate path (`CARRY`). Pass
-    `jacobians` to reuse a `step_jacobians` result."""
+    `jacobians` to reuse a `step_jacobians` result.
+
+    `prefix`: a spectrum of the same model and layer on another text. For a one-direction
+    model, a step's Jacobian depends only on the tokens up to it, so the steps of the leading
+    tokens the two texts share are taken from `prefix` instead of computed again (an edit at
+    the end of a sentence computes only the new steps). The caller vouches that `prefix`
+    comes from the same model."""
     sj = jacobians or step_jacobians(model, text, layer)
+    keep = _shared_steps(prefix, sj) if not eigenvalues else 0
     sv, eig, share = {}, ({} if eigenvalues else None), {}
     for d, Jd in sj.J.items():
-        S, (u, v) = _by_halves(Jd)
-        sv[d] = S
+        S, (u, v) = _by_halves(Jd[keep:])
         if sj.carry[d] is None:
-            share[d] = np.zeros(len(S))
+            through = np.zeros(len(S))
         else:
             # σ_max = uᵀ J v = uᵀ D v + uᵀ (J − D) v, D = diag(carry): D's part of σ_max
-            through = (u * sj.carry[d] * v).sum(axis=1)
-            share[d] = np.clip(through / np.maximum(S[:, 0], 1e-300), 0.0, 1.0)
+            through = np.clip((u * sj.carry[d][keep:] * v).sum(axis=1)
+                              / np.maximum(S[:, 0], 1e-300), 0.0, 1.0)
+        sv[d] = np.concatenate([prefix.sv[d][:keep], S]) if keep else S
+        share[d] = np.concatenate([prefix.carry_share[d][:keep], through]) if keep else through
         if eigenvalues:
             lam = np.linalg.eigvals(Jd)
             order = np.argsort(-np.abs(lam), axis=1)
             eig[d] = np.take_along_axis(lam, order, axis=1)
     return Spectrum(sv=sv, eig=eig, carry_share=share, labels=sj.labels, cell=sj.cell,
                     n_a=sj.n_a, layer=sj.layer)
+
+
+def _shared_steps(prefix: Spectrum | None, sj: StepJacobians) -> int:
+    """How many leading steps of `sj` a spectrum `prefix` of the same model has already: the
+    leading tokens both read, for a one-direction model of the same cell, size and layer."""
+    if (prefix is None or list(sj.J) != [""] or list(prefix.sv) != [""]
+            or (prefix.cell, prefix.n_a, prefix.layer) != (sj.cell, sj.n_a, sj.layer)):
+        return 0
+    k = 0
+    for a, b in zip(prefix.labels, sj.labels, strict=False):
+        if a != b:
+            break
+        k += 1
+    return k
 
 
 def singular_values_and_top_pair(J, tol=1e-13, max_iters=500):
