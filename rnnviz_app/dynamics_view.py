@@ -235,9 +235,10 @@ def constant_orbit(_model, identity: str, char: str, steps: int = 300):
     s0 = (np.concatenate([np.asarray(v, np.float64)[:, 0] for v in st0 if v is not None])
           if st0 is not None else np.zeros(net.config.n_a * len(net.cell.state)))
     S = run_constant(net, xv, s0, steps)
-    F = StepMap(net, xv).next_state(S[-1:])
+    step = StepMap(net, xv)
+    F = step.next_state(S[-1:])
     q = 0.5 * float(((F[0] - S[-1]) ** 2).sum())
-    return S, _point(StepMap(net, xv), S[-1], q)
+    return S, _point(step, S[-1], q)
 
 
 def _spread(s: dict, pct: bool = False) -> str:

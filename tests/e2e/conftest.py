@@ -310,8 +310,8 @@ RUN_DONE_JS = """([settle, fallback, t0]) => {
   if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED'
       || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const r = window.__rnnvizRuns, now = performance.now();
-  if (!r || r.node !== app) return now - t0 >= settle;       // not watched: as before
-  if (r.sent <= r.seen) return now - t0 >= settle;           // nothing asked since the last wait
+  // not watched, or nothing asked since the last wait: a pause for a message on its way
+  if (!r || r.node !== app || r.sent <= r.seen) return now - t0 >= settle;
   if (r.started > r.sent && r.ended >= r.started) return true;   // a run after the request ended
   return now - r.sent >= fallback;                           // a message that starts no run
 }"""
