@@ -309,3 +309,25 @@ def test_sentiment_split_is_fixed():
     assert a == sentiment.split(3, sizes=(40, 10, 10))
     assert [len(s) for s in a] == [40, 10, 10]
     assert sentiment.accuracy([r.label for r in a.test], [r.label for r in a.test]) == 1.0
+
+
+@pytest.mark.parametrize("module", [ner, sentiment], ids=["ner", "sentiment"])
+def test_one_part_drawn_alone_is_that_set_of_the_split(module):
+    sizes = (30, 7, 9)
+    whole = module.split(4, sizes=sizes)
+    for name in ("train", "valid", "test"):
+        assert module.part(name, seed=4, sizes=sizes) == getattr(whole, name)
+    assert module.part("test", seed=5, sizes=sizes) != whole.test
+    with pytest.raises(ValueError, match="no set 'dev'"):
+        module.part("dev", seed=4, sizes=sizes)
+
+
+def test_the_heldout_text_is_the_shipped_models_test_set():
+    from rnnviz.data.heldout import PRETRAINED_DIR, heldout_text
+    from rnnviz.models import PRETRAINED_DIR as models_dir
+
+    assert PRETRAINED_DIR == models_dir
+    reviews = heldout_text("classifier").split("\n")
+    assert reviews == [r.text for r in sentiment.split(seed=0).test]
+    with pytest.raises(ValueError, match="no held-out corpus for model kind 'lm'"):
+        heldout_text("lm")

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from pathlib import Path
 
 import numpy as np
 
 from rnnviz.core.interventions import Clamp, Patch, quantity_rows, where
+from rnnviz.data.heldout import KINDS, heldout_text
 
 REFERENCE_TOKENS = 10_000
-# rnnviz.models.shipped.PRETRAINED_DIR (shipped imports inuse, which imports this module)
-_PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
 _MEMO = "_unit_means_memo"
 _REFERENCE = "_default_reference"
 _MEMO_TEXTS = 8                    # references remembered per model
@@ -44,17 +42,8 @@ def default_reference(m) -> str | None:
 
 
 def _heldout_text(kind: str) -> str | None:
-    """The held-out split of the shipped models of `kind` (None: a kind without one)."""
-    if kind == "char_lm":
-        from rnnviz.data.corpus import load_corpus, read_heldout
-        return read_heldout(_PRETRAINED) or load_corpus("valid")
-    if kind == "tagger":
-        from rnnviz.data import ner
-        return "\n".join(e.text for e in ner.split(seed=0).test)
-    if kind == "classifier":
-        from rnnviz.data import sentiment
-        return "\n".join(e.text for e in sentiment.split(seed=0).test)
-    return None
+    """The held-out text of the shipped models of `kind` (None: a kind without one)."""
+    return heldout_text(kind) if kind in KINDS else None
 
 
 def _means(m, text: str, quantity: str, layer: int, direction: str) -> np.ndarray:
@@ -99,7 +88,7 @@ def resolve(m, interventions, text: str, reference: str | None = None):
     """(interventions for Model.forward, its reference) for reading `text`: Patch sources
     encoded, "mean" clamps' means computed on the reference (module docstring)."""
     out, means = [], {}
-    ref = reference if reference is not None else default_reference(m)
+    ref = reference          # the default reference is read only when a "mean" clamp needs it
     for iv in interventions:
         if isinstance(iv, Patch) and isinstance(iv.source_text, str):
             xs, toks = m.encode(iv.source_text)
@@ -108,6 +97,8 @@ def resolve(m, interventions, text: str, reference: str | None = None):
             iv = dataclasses.replace(iv, source_text=xs)
         elif isinstance(iv, Clamp) and isinstance(iv.value, str) and iv.value == "mean":
             layer, dirs, _ = where(m.model, iv)
+            if ref is None:
+                ref = default_reference(m)
             for d in dirs:
                 means[iv.quantity, layer, d] = _means(m, text if ref is None else ref,
                                                       iv.quantity, layer, d)

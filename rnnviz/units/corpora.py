@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
+from rnnviz.data.heldout import NAMES, heldout_text
+
 MAX_CORPUS_BYTES = 1_000_000       # pasted or uploaded corpora: 1 MB of UTF-8
 
 
@@ -40,26 +42,8 @@ def corpus_id(text: str) -> str:
 
 
 def heldout_corpus(kind: str) -> tuple[str, str]:
-    """(name, text) of held-out text the shipped models of this kind never trained on.
-
-    char_lm: the "valid" split of the docstring corpus (~87k characters; modules are assigned
-    by the hash of their path, see `rnnviz.data.corpus`), as shipped beside the char LMs
-    (`read_heldout`; parsed from this Python's standard library when it is missing).
-    tagger / classifier: the test split of their generated datasets, one sentence or review
-    per line.
-    """
-    if kind == "char_lm":
-        from rnnviz.data.corpus import load_corpus, read_heldout
-        from rnnviz.models import PRETRAINED_DIR
-        text = read_heldout(PRETRAINED_DIR)
-        return "held-out docstrings (valid split)", (load_corpus("valid") if text is None
-                                                      else text)
-    if kind == "tagger":
-        from rnnviz.data import ner
-        return "held-out tagged sentences (test split)", "\n".join(
-            e.text for e in ner.split(seed=0).test)
-    if kind == "classifier":
-        from rnnviz.data import sentiment
-        return "held-out reviews (test split)", "\n".join(
-            e.text for e in sentiment.split(seed=0).test)
-    raise ValueError(f"no held-out corpus for model kind {kind!r}")
+    """(name, text) of held-out text the shipped models of this kind never trained on
+    (`rnnviz.data.heldout`: the char LMs' valid split, the tagger's and the classifier's
+    generated test sets); ValueError for a kind without one."""
+    text = heldout_text(kind)
+    return NAMES[kind], text

@@ -1,5 +1,5 @@
-"""Every page of the app's menu, at 1024 and 1400 px wide (900 high, the sidebar open), in one
-page load per page and width:
+"""Every page of the app's menu, at 1400 and 1024 px wide (900 high, the sidebar open), in one
+page load per page:
 
 * it loads with its charts drawn and no error: the menu marks it as the current page, no
   exception box or error alert, every chart has traces that plot values and a size on screen
@@ -11,14 +11,18 @@ page load per page and width:
   labels, annotations) do not overlap one another and stay inside the chart; every table
   shows all its columns without a horizontal scroll (`page_layout.measure`).
 
+The page loads 1400 px wide on the default sentence, reads the long sentence, then the window
+shrinks to 1024 px (as a visitor's would: Plotly lays its charts out again, Streamlit does not
+rerun) and the two sentences are measured again in the other order: four layouts from one
+page load and three script runs.
+
 Pages are discovered from app.py's ``st.Page`` list (so a new page is covered as soon as it
 is in the menu) and opened at the path the live menu links to, each in a new Streamlit session
-of one browser context per worker (``open_app_warm``). A screenshot of each page goes to
-test-results/; with ``RNNVIZ_UPDATE_SCREENSHOTS=1`` the first screen of each page at 1400x900,
-on the default sentence, is also written to docs/screenshots/<page>.png for the README. Each
-run writes what it measured to $RNNVIZ_CHART_TEXT_OUT/<page>-<width>.json (default:
-rnnviz-chart-text in the temporary folder; not test-results/, which pytest-playwright wipes at
-every session start).
+of one browser context per worker (``open_app_warm``). With ``RNNVIZ_UPDATE_SCREENSHOTS=1``
+the first screen of each page at 1400x900, on the default sentence, is written to
+docs/screenshots/<page>.png for the README. Each run writes what it measured to
+$RNNVIZ_CHART_TEXT_OUT/<page>-<width>.json (default: rnnviz-chart-text in the temporary
+folder; not test-results/, which pytest-playwright wipes at every session start).
 
 Counted at 1024 px, both sentences, before the chart-text check and after: Forward 16 -> 0
 (with the text on points), Activations 18 -> 0, Units 130 -> 0, What if 60 -> 0, Backward
@@ -54,8 +58,7 @@ PAGES = declared_pages()
 # Pages that are prose only. Every other page must draw at least one chart.
 CHARTLESS = {"About"}
 LONG_SENTENCE = "The cats, which already ate a lot, were full."
-WIDTHS = (1024, 1400)
-SCREENSHOT_WIDTH = 1400           # the README's screenshots: the first screen at 1400x900
+WIDTHS = (1400, 1024)             # loaded wide (the README's screenshots), then shrunk
 SCREENSHOT_DIR = REPO_ROOT / "docs" / "screenshots"
 OUT = Path(os.environ.get("RNNVIZ_CHART_TEXT_OUT",
                           Path(tempfile.gettempdir()) / "rnnviz-chart-text"))
@@ -84,34 +87,44 @@ def _check_loaded(page, title: str) -> None:
         )
 
 
-@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize(("script", "title"), PAGES, ids=[Path(s).stem for s, _ in PAGES])
 def test_page_loads_fits_and_keeps_its_chart_text_apart(open_app_warm, app_menu, wait_for_app,
-                                                        script, title, width):
+                                                        script, title):
     assert title in app_menu, f"{title!r} is not in the app's menu: {list(app_menu)}"
-    page = open_app_warm(app_menu[title], width=width)
-    assert page.viewport_size == {"width": width, "height": 900}
+    wide, narrow = WIDTHS
+    page = open_app_warm(app_menu[title], width=wide)
+    assert page.viewport_size == {"width": wide, "height": 900}
     expect(page.locator(SIDEBAR)).to_be_visible()
-    found = {}
-    for sentence in (None, LONG_SENTENCE):
-        if sentence is not None:
-            if page.locator(f"{SIDEBAR} textarea").count() == 0:
-                break
+    has_sentence = page.locator(f"{SIDEBAR} textarea").count() > 0
+    default = page.locator(f"{SIDEBAR} textarea").first.input_value() if has_sentence else None
+    found: dict[int, dict] = {wide: {}, narrow: {}}
+    # (width, sentence) in the order measured: a sentence is typed only where it changes.
+    plan = [(wide, default), (wide, LONG_SENTENCE), (narrow, LONG_SENTENCE), (narrow, default)]
+    if not has_sentence:
+        plan = [(wide, None), (narrow, None)]
+    shown = default
+    for width, sentence in plan:
+        if page.viewport_size["width"] != width:
+            page.set_viewport_size({"width": width, "height": 900})
+        if sentence != shown:
             set_sentence(page, sentence, wait_for_app)
+            shown = sentence
         wait_for_charts(page)
         expect(page.locator(EXCEPTION)).to_have_count(0)
-        if sentence is None:
+        if (width, sentence) == plan[0]:
             _check_loaded(page, title)
-        found[sentence or "default"] = measure(page)
-        if sentence is None and width == SCREENSHOT_WIDTH and _update_screenshots():
-            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT_DIR / f"{Path(script).stem}.png"))
+            if _update_screenshots():
+                SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOT_DIR / f"{Path(script).stem}.png"))
+        name = "long" if sentence == LONG_SENTENCE else "default"
+        found[width][name] = measure(page)
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{Path(script).stem}-{width}.json").write_text(json.dumps(found, indent=1))
-    problems = [f"{s}: {kind}: {p}" for s, f in found.items()
+    for width in WIDTHS:
+        (OUT / f"{Path(script).stem}-{width}.json").write_text(json.dumps(found[width], indent=1))
+    problems = [f"{w} px, {s}: {kind}: {p}" for w in WIDTHS for s, f in found[w].items()
                 for kind in ("chart_text", "tables", "overflow") for p in f[kind]]
-    problems += [f"{s}: {f['katex_errors']} KaTeX error(s)" for s, f in found.items()
-                 if f["katex_errors"]]
+    problems += [f"{w} px, {s}: {f['katex_errors']} KaTeX error(s)"
+                 for w in WIDTHS for s, f in found[w].items() if f["katex_errors"]]
     assert problems == [], "\n".join(problems[:40]) + f"\n({len(problems)} problem(s))"
     assert page.console_errors == []
     assert page.console_warnings == []
