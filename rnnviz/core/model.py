@@ -32,7 +32,7 @@ cell is an object with the same methods (`self.cell`).
 """
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -124,6 +124,18 @@ def param_shapes(cfg):
     return shapes
 
 
+def _read_only(obj):
+    """Make every array in `obj` (an array, a dataclass of arrays, a tuple of them) read-only."""
+    if isinstance(obj, np.ndarray):
+        obj.flags.writeable = False
+    elif isinstance(obj, tuple):
+        for v in obj:
+            _read_only(v)
+    elif is_dataclass(obj):
+        for f in fields(obj):
+            _read_only(getattr(obj, f.name))
+
+
 class Model:
     """A recurrent network with an output head. `params` maps the course's names to arrays."""
 
@@ -179,6 +191,26 @@ class Model:
         """The parameters of one direction of one layer, without prefix (`Wf`, `Waa`, ...)."""
         p = self.config.prefix(direction, layer)
         return {k: self.params[p + k] for k in self.cell.param_names}
+
+    def packed(self, direction="", layer=1):
+        """The fused, pre-scaled weights of one direction of one layer (`cell.pack`).
+
+        Parameters that can still change (training updates them in place) are packed at every
+        call. Read-only ones (a model in use, `rnnviz.models.freeze`) are packed once and the
+        result kept while the model holds the same arrays: sampling calls `step` once a token.
+        """
+        params = self.cell_params(direction, layer)
+        arrays = tuple(params.values())
+        if any(v.flags.writeable for v in arrays):
+            return self.cell.pack(params)
+        memo = self.__dict__.setdefault("_packed_memo", {})
+        kept = memo.get((direction, layer))
+        if kept is not None and all(a is b for a, b in zip(kept[0], arrays, strict=True)):
+            return kept[1]
+        packed = self.cell.pack(params)
+        _read_only(packed)
+        memo[direction, layer] = (arrays, packed)
+        return packed
 
     def to_course_parameters(self, direction=""):
         """The parameters of one direction with the course exercise's names (RNN: Wya for Wy)."""
@@ -243,16 +275,14 @@ class Model:
                     else:
                         Xd, s = inp, starts[layer - 1]
                     if (layer, d) in edits:     # the readable step where an edit is
-                        params = self.cell_params(d, layer)
                         tape = self.cell.forward_readable(
-                            params, Xd, s, hook(edits[layer, d]),
+                            self.cell_params(d, layer), Xd, s, hook(edits[layer, d]),
                             only={t for e in edits[layer, d] for t in e.values},
-                            packed=self.cell.pack(params))
+                            packed=self.packed(d, layer))
                         changed[layer - 1].update(marks(self, edits[layer, d], *Xd.shape[:2],
                                                         d))
                     else:
-                        tape = self.cell.forward(self.cell.pack(self.cell_params(d, layer)),
-                                                 Xd, s)
+                        tape = self.cell.forward(self.packed(d, layer), Xd, s)
                     tapes[d] = tape
                     named = self.cell.named_rows(tape)
                     if d == "bwd":                               # back to the input's time order

@@ -9,6 +9,8 @@ from . import reference as ref
 from .cases import (
     CELL_IDS,
     CELLS,
+    VARIANT_CELLS,
+    VARIANT_IDS,
     make_model,
     make_targets,
     random_state,
@@ -209,6 +211,32 @@ def test_step_repeated_equals_forward(cell, activation):
     # from no state: the zero state
     y0, _ = model.step(x[:, :, 0])
     np.testing.assert_allclose(y0, model.forward(x[:, :, :1])["y_hat"][:, :, 0], rtol=1e-13)
+
+
+@pytest.mark.parametrize(("cell", "activation", "variant"), VARIANT_CELLS, ids=VARIANT_IDS)
+def test_read_only_weights_are_packed_once_and_writable_ones_at_every_call(cell, activation,
+                                                                          variant):
+    """A frozen model (read-only arrays) keeps its packed weights, which read as packing
+    afresh does; new arrays are packed again; a model in training (writable arrays updated in
+    place) is never served stale weights."""
+    model = make_model(cell, activation, variant=variant, layers=2, bidirectional=True)
+    x = np.random.default_rng(19).standard_normal((3, M, T_X))
+    want = model.forward(x)["y_hat"]
+    assert model.packed("bwd", 2) is not model.packed("bwd", 2)     # writable: packed afresh
+    for v in model.params.values():
+        v.flags.writeable = False
+    kept = model.packed("bwd", 2)
+    assert model.packed("bwd", 2) is kept and model.packed("fwd", 2) is not kept
+    np.testing.assert_array_equal(model.forward(x)["y_hat"], want)
+    name = model.config.prefix("bwd", 2) + model.cell.param_names[0]
+    model.params[name] = model.params[name] * 2.0                   # a new array: packed again
+    model.params[name].flags.writeable = False
+    assert model.packed("bwd", 2) is not kept
+    assert not np.allclose(model.forward(x)["y_hat"], want)
+    trained = make_model(cell, activation, variant=variant)         # in-place updates are seen
+    before = trained.forward(x)["y_hat"]
+    trained.params[trained.cell.param_names[0]] *= 2.0
+    assert not np.allclose(trained.forward(x)["y_hat"], before)
 
 
 def test_initial_state_is_zero():
