@@ -3,7 +3,8 @@
 * `open_page(monkeypatch, page)`: an AppTest of app.py switched to `page`, after one run.
   The shipped models are used when they load; otherwise `install(monkeypatch)` serves
   random-weight stand-ins built with the real `rnnviz.models` classes (LanguageModel, Tagger,
-  Classifier), so the pages' logic is tested either way. Caches are cleared first.
+  Classifier), so the pages' logic is tested either way. Caches are cleared first
+  (`clear_caches`: all but the shipped models' Units readings, which a server keeps too).
 * `chart(at, key)`: the Plotly spec of the chart with widget key `key`, as a dict in which
   every typed array ({"dtype", "bdata", "shape"}) is decoded to a NumPy array.
 * `HOSTILE`: the inputs every text box must survive.
@@ -74,6 +75,10 @@ def install(monkeypatch) -> None:
 
     monkeypatch.setattr(rnnviz, "load_pretrained", load, raising=False)
     monkeypatch.setattr(rnnviz, "list_pretrained", lambda: list(NAMES), raising=False)
+    STAND_INS_SERVED.add(True)      # readings of stand-ins must not outlive the test (conftest)
+
+
+STAND_INS_SERVED: set = set()
 
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -87,14 +92,37 @@ HOSTILE = {
 }
 
 
+# The Units readings a server computes once, in the background, and keeps for every visitor
+# (`rnnviz_app.loaders.warm_units_readings`): functions of the shipped models and their held-out
+# text, keyed by what the model is. A test worker keeps them from test to test as a server
+# keeps them from visitor to visitor (each costs seconds); every other cache starts empty.
+WARM_READINGS = frozenset(f"rnnviz_app.loaders.{name}" for name in (
+    "get_heldout", "get_corpus_trace", "get_unit_scores", "get_best_units", "get_saturation"))
+
+
+def clear_caches() -> None:
+    """Every shared cache emptied but the shipped models' Units readings (`WARM_READINGS`; all
+    of them too when the shipped models are missing and stand-ins are in use)."""
+    from streamlit.runtime.caching import cache_resource_api
+
+    st.cache_data.clear()
+    if not real_models_available():
+        st.cache_resource.clear()
+        return
+    registry = cache_resource_api._resource_caches._function_caches
+    for caches in list(registry.values()):
+        for cache in list(caches.values()):
+            if cache.display_name not in WARM_READINGS:
+                cache.clear()
+
+
 def open_page(monkeypatch, page: str, stand_ins: bool | None = None) -> AppTest:
     """app.py switched to `page` and run once. stand_ins: None = stand-ins only if the shipped
     models are missing; False = keep whatever `rnnviz.load_pretrained` is now (a test that
     installed its own loader)."""
     if stand_ins is None and not real_models_available():
         install(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.switch_page(page)        # straight to the page, as a visitor's link to it does
     at.run()

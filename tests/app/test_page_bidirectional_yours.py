@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import streamlit as st
-from _page_support import APP, chart, chart_keys, install, real_models_available
+from _page_support import APP, chart, chart_keys, clear_caches, install, real_models_available
 from streamlit.testing.v1 import AppTest
 from test_upload_panel import CHARS, _run_page
 from test_your_model_pages import _model
@@ -36,8 +35,7 @@ def _uni(task):
 def _run_two(monkeypatch, shown, other):
     if not real_models_available():
         install(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
     at = AppTest.from_file(str(APP), default_timeout=120)
     models = {session_name(m): m.freeze() for m in (other, shown)}
     at.session_state[KEY_SESSION_MODELS] = models

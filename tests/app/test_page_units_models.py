@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import streamlit as st
 from _frame_support import expected_loaded, sentence
-from _page_support import APP, chart, install, open_page, real_models_available
+from _page_support import APP, chart, clear_caches, install, open_page, real_models_available
 from streamlit.testing.v1 import AppTest
 from test_upload_panel import CHARS
 from test_your_model_pages import _model
@@ -83,8 +82,7 @@ def test_a_stacked_model_has_a_layer_picker_and_each_layer_its_units(monkeypatch
 def _session_app(monkeypatch, models: dict, selected: str) -> AppTest:
     if not real_models_available():
         install(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state[KEY_SESSION_MODELS] = models
     at.session_state[KEY_MODEL] = selected

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import streamlit as st
-from _page_support import APP, all_text, chart, chart_keys, open_page
+from _page_support import APP, all_text, chart, chart_keys, clear_caches, open_page
 from streamlit.testing.v1 import AppTest
 
 import rnnviz
@@ -115,8 +114,7 @@ def _run_page(monkeypatch, model, page):
 
     if not real_models_available():
         install(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear_caches()
     at = AppTest.from_file(str(APP), default_timeout=120)
     name = session_name(model)
     models = {name: model.freeze()}
