@@ -45,22 +45,26 @@ def main() -> None:
     print("| model | n_a | packed once (ms) | packed every step (ms) |")
     print("|---|---:|---:|---:|")
     for name in LMS:
-        lm = load_pretrained(name)
-        writable = Model(lm.model.config, {k: v.copy() for k, v in lm.model.params.items()})
-        frozen_model = lm.model
+        once, every, n_a = time_lm(name, args.length, args.repeats)
+        print(f"| {name} | {n_a} | {once:.0f} | {every:.0f} |")
 
-        def sample(model, lm=lm, frozen_model=frozen_model):
-            lm.model = model
-            try:
-                return lm.sample("The ", args.length, rng=0).text
-            finally:
-                lm.model = frozen_model
 
-        assert sample(frozen_model) == sample(writable), name
-        once = median_ms(lambda: sample(frozen_model), args.repeats)
-        every = median_ms(lambda: sample(writable), args.repeats)
-        print(f"| {name} | {lm.config.n_a} | {once:.0f} | {every:.0f} |")
+def time_lm(name: str, length: int, repeats: int) -> tuple[float, float, int]:
+    """(ms with the shipped frozen weights, ms with a writable copy of them, n_a)."""
+    lm = load_pretrained(name)
+    frozen = lm.model
+    writable = Model(frozen.config, {k: v.copy() for k, v in frozen.params.items()})
 
+    def sample(model):
+        lm.model = model
+        try:
+            return lm.sample("The ", length, rng=0).text
+        finally:
+            lm.model = frozen
+
+    assert sample(frozen) == sample(writable), name
+    return (median_ms(lambda: sample(frozen), repeats),
+            median_ms(lambda: sample(writable), repeats), lm.config.n_a)
 
 if __name__ == "__main__":
     main()
