@@ -118,3 +118,11 @@ def test_identity_is_memoised_and_a_new_attribute_is_in_it():
     fresh = _lm()
     fresh.some_new_setting = "x"                      # nobody listed it anywhere
     assert identity(fresh) != first
+
+
+def test_reading_a_frozen_model_leaves_its_identity_as_it_was():
+    """What a reading keeps for the next one (the packed weights of `Model.packed`) is kept
+    beside the model, not in it: the digest of a model read before equals a fresh one's."""
+    read = _lm().freeze()
+    read.read(TEXT)
+    assert identity(read) == identity(_lm().freeze())

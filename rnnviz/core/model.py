@@ -32,6 +32,7 @@ cell is an object with the same methods (`self.cell`).
 """
 
 import json
+import weakref
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -124,6 +125,11 @@ def param_shapes(cfg):
     return shapes
 
 
+# model -> {(direction, layer): (its arrays, their packed weights)} (`Model.packed`): derived
+# data kept beside the model, not in it (a model's identity digest reads its attributes)
+_PACKED = weakref.WeakKeyDictionary()
+
+
 def _read_only(obj):
     """Make every array in `obj` (an array, a dataclass of arrays, a tuple of them) read-only."""
     if isinstance(obj, np.ndarray):
@@ -203,7 +209,7 @@ class Model:
         arrays = tuple(params.values())
         if any(v.flags.writeable for v in arrays):
             return self.cell.pack(params)
-        memo = self.__dict__.setdefault("_packed_memo", {})
+        memo = _PACKED.setdefault(self, {})
         kept = memo.get((direction, layer))
         if kept is not None and all(a is b for a, b in zip(kept[0], arrays, strict=True)):
             return kept[1]

@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from rnnviz.data.splits import SIZES, draw
 from rnnviz.text.vocab import tokenize_words
 
 FIRST_NAMES = (
@@ -367,9 +368,6 @@ def generate(n: int, rng: np.random.Generator, ambiguous_fraction: float = 0.5) 
     ]
 
 
-SIZES = (20_000, 2_000, 2_000)       # train, valid, test
-
-
 def split(seed: int = 0, sizes: tuple[int, int, int] = SIZES) -> Splits:
     """Fixed train/valid/test sets, each drawn from its own stream spawned from `seed`.
 
@@ -380,14 +378,10 @@ def split(seed: int = 0, sizes: tuple[int, int, int] = SIZES) -> Splits:
 
 
 def part(name: str, seed: int = 0, sizes: tuple[int, int, int] = SIZES) -> list[Example]:
-    """One set of `split(seed, sizes)` ("train", "valid" or "test"), drawn alone from its own
-    stream: equal to ``getattr(split(seed, sizes), name)`` at a fraction of the cost (the
-    held-out test set is 2,000 of the 24,000 items)."""
-    if name not in Splits._fields:
-        raise ValueError(f"no set {name!r}: choose one of {Splits._fields}")
-    i = Splits._fields.index(name)
-    stream = np.random.SeedSequence(seed).spawn(len(Splits._fields))[i]
-    return generate(sizes[i], np.random.default_rng(stream))
+    """One set of `split(seed, sizes)` ("train", "valid" or "test") drawn alone, equal to
+    ``getattr(split(seed, sizes), name)`` at a fraction of the cost (the test set is 2,000 of
+    the 24,000 items)."""
+    return draw(generate, name, seed, sizes)
 
 
 def accuracy(

@@ -8,8 +8,11 @@ labels, the readout, the layer count and the variant — so an attribute added t
 objects later is in the identity without anyone listing it. A hand-kept list drifted once: a
 digest without the tokenizer served one visitor's reading of a text to another.
 
-Nothing is left out but the memo of the digest itself; presentation-only attributes (label,
-card) are in too, which costs at most a cache miss.
+Nothing is left out but the memo of the digest itself and an object's `cached_property`
+values (derived from the rest, filled in when first used: a cell's parameter layout, say, so a
+model read before has the digest of one never read); presentation-only attributes (label,
+card) are in too, which costs at most a cache miss. What a reading keeps for the next one
+(`rnnviz.core.model.Model.packed`) is kept beside the model, not in it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import dataclasses
 import hashlib
 import struct
 from collections.abc import Mapping
+from functools import cached_property
 
 import numpy as np
 
@@ -72,6 +76,8 @@ def _feed(h, obj, seen: dict[int, int]) -> None:
             if hasattr(obj, slot):
                 state[slot] = getattr(obj, slot)
         state.pop(MEMO, None)
+        for name in [k for k in state if isinstance(getattr(type(obj), k, None), cached_property)]:
+            del state[name]             # derived from the rest, filled in when first used
         h.update(f"obj:{type(obj).__module__}.{type(obj).__qualname__}(".encode())
         _feed(h, state, seen)
         h.update(b")")

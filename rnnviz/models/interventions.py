@@ -37,13 +37,8 @@ def default_reference(m) -> str | None:
     if m.source != "shipped":
         return None
     if _REFERENCE not in m.__dict__:
-        m.__dict__[_REFERENCE] = _heldout_text(m.kind)
+        m.__dict__[_REFERENCE] = heldout_text(m.kind) if m.kind in KINDS else None
     return m.__dict__[_REFERENCE]
-
-
-def _heldout_text(kind: str) -> str | None:
-    """The held-out text of the shipped models of `kind` (None: a kind without one)."""
-    return heldout_text(kind) if kind in KINDS else None
 
 
 def _means(m, text: str, quantity: str, layer: int, direction: str) -> np.ndarray:
@@ -85,10 +80,11 @@ def unit_means(m, corpus_text: str | None = None, quantity: str = "a", layer: in
 
 
 def resolve(m, interventions, text: str, reference: str | None = None):
-    """(interventions for Model.forward, its reference) for reading `text`: Patch sources
-    encoded, "mean" clamps' means computed on the reference (module docstring)."""
+    """(interventions for Model.forward, the "mean" clamps' means or None) for reading `text`:
+    Patch sources encoded, "mean" clamps' means computed on the reference (module docstring;
+    the model's default reference is read only when a "mean" clamp needs it)."""
     out, means = [], {}
-    ref = reference          # the default reference is read only when a "mean" clamp needs it
+    ref = reference
     for iv in interventions:
         if isinstance(iv, Patch) and isinstance(iv.source_text, str):
             xs, toks = m.encode(iv.source_text)
