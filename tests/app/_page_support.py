@@ -75,10 +75,11 @@ def install(monkeypatch) -> None:
 
     monkeypatch.setattr(rnnviz, "load_pretrained", load, raising=False)
     monkeypatch.setattr(rnnviz, "list_pretrained", lambda: list(NAMES), raising=False)
-    STAND_INS_SERVED.add(True)      # readings of stand-ins must not outlive the test (conftest)
+    global stand_ins_served
+    stand_ins_served = True         # readings of stand-ins must not outlive the test (conftest)
 
 
-STAND_INS_SERVED: set = set()
+stand_ins_served = False
 
 
 APP = Path(__file__).resolve().parents[2] / "app.py"

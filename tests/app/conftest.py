@@ -17,7 +17,7 @@ def _forget_stand_in_readings():
     import streamlit as st
 
     yield
-    if _page_support.STAND_INS_SERVED:
-        _page_support.STAND_INS_SERVED.clear()
+    if _page_support.stand_ins_served:
+        _page_support.stand_ins_served = False
         st.cache_data.clear()
         st.cache_resource.clear()
