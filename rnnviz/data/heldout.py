@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# rnnviz.models.PRETRAINED_DIR (the data layer does not import the models layer)
+# The shipped models' folder (rnnviz.models.PRETRAINED_DIR is this one): the char LMs'
+# held-out text is written beside them.
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
 KINDS = ("char_lm", "tagger", "classifier")
 NAMES = {

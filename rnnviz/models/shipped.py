@@ -8,10 +8,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from rnnviz.core.model import Model
+from rnnviz.data.heldout import PRETRAINED_DIR  # one definition: the held-out text ships there too
 from rnnviz.models.inuse import CLASSES, ModelInUse
 from rnnviz.text import Vocab
 
-PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
 PRETRAINED = ("char-lm-rnn", "char-lm-gru", "char-lm-lstm", "ner-lstm", "ner-bilstm",
               "sentiment-lstm", "char-lm-gru-2layer")
 
