@@ -24,13 +24,15 @@ CELLS = ("rnn", "gru", "lstm")
 TRAINED_KEY = "dynamics.trained"   # {"token", "models": {cell: FlipFlop}}: the Training page's
 TRAINED = "trained:"               # prefix of a "trained here" network's choice
 CONSTANT_CHAR = " "      # the constant-input section's default character
+TOP = 3                  # σ1..σ3 drawn as lines (the band needs no other singular value)
 SIDE_CHARS = 60          # the three char LMs side by side read at most this many characters
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixed-points")
 
 NOTES = {
     "spectrum": (
         "Each step multiplies the gradient by ∂s\\<t\\>/∂s\\<t−1\\>ᵀ. The grey band runs from "
-        "its smallest to its largest singular value; the dashed line is 1. Singular values "
+        "its smallest to its largest singular value (its lower edge to within 0.1 % of the "
+        "largest); the dashed line is 1. Singular values "
         "below 1 shrink the gradient at that step: the **Vanishing gradients** page shows the "
         "product of these matrices. Hover a point: it names the gate (Γf for the LSTM, "
         "1 − Γu for the GRU) that carries σ_max, and how much of it."),
@@ -67,7 +69,7 @@ def spectrum(_model, identity: str, text: str, layer: int | None):
     """The step-Jacobian spectrum of a model in use (cached by its identity and the text)."""
     with _LAST_LOCK:
         prefix = _LAST.get((identity, layer))
-    spec = jacobian_spectrum(_model, text, layer=layer, prefix=prefix)
+    spec = jacobian_spectrum(_model, text, layer=layer, prefix=prefix, top=TOP)
     with _LAST_LOCK:
         _LAST[(identity, layer)] = spec
         _LAST.move_to_end((identity, layer))
@@ -100,7 +102,7 @@ def spectrum_figure(text: str, layer: int | None, direction: str, titles: tuple,
     `titles`; the spectra come from `spectrum`'s cache."""
     spectra = {title: spectrum(m, m.identity, text, layer)
                for title, m in zip(titles, models, strict=True)}
-    return figs.spectrum_figure(spectra, direction=direction)
+    return figs.spectrum_figure(spectra, top=TOP, direction=direction)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

@@ -7,7 +7,7 @@ from rnnviz.core.analysis import state_jacobian_norms
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.core.recurrent import REGISTRY
 from rnnviz.dynamics import jacobian_product, jacobian_spectrum, step_jacobians
-from rnnviz.dynamics.jacobians import singular_values_and_top_pair
+from rnnviz.dynamics.spectra import singular_values_and_top_pair
 
 CASES = [(cell, variant, act) for (cell, variant) in REGISTRY
          for act in (("tanh", "relu") if cell == "rnn" else ("tanh",))]
@@ -157,8 +157,8 @@ def test_a_new_sentence_reuses_the_steps_it_shares_at_its_start(name, monkeypatc
     first = jacobian_spectrum(m, "The cat sat on the mat.")
     fresh = jacobian_spectrum(m, "The cat sat on a hat!")
     sizes = []
-    real = jacobians._by_halves
-    monkeypatch.setattr(jacobians, "_by_halves", lambda J: sizes.append(len(J)) or real(J))
+    real = jacobians.by_halves
+    monkeypatch.setattr(jacobians, "by_halves", lambda J: sizes.append(len(J)) or real(J))
     again = jacobian_spectrum(m, "The cat sat on a hat!", prefix=first)
     assert sizes == [len("a hat!")]               # "The cat sat on " is shared
     np.testing.assert_allclose(again.sv[""], fresh.sv[""], rtol=1e-10, atol=1e-12)
@@ -171,14 +171,145 @@ def test_a_new_sentence_reuses_the_steps_it_shares_at_its_start(name, monkeypatc
     np.testing.assert_array_equal(short.sv[""], first.sv[""][:7])
 
 
-def test_a_prefix_is_not_used_for_a_bidirectional_model_or_another_layer():
+def _shared(prefix, sj):
     from rnnviz.dynamics.jacobians import _shared_steps
+
+    return _shared_steps(prefix, sj.labels, sj.cell, sj.n_a, sj.layer, tuple(sj.J))
+
+
+def test_a_prefix_is_not_used_for_a_bidirectional_model_or_another_layer():
 
     x = np.random.default_rng(8).standard_normal((4, 1, 6))
     bi = small_model("gru", "course", bidirectional=True)
-    assert _shared_steps(jacobian_spectrum(bi, x), step_jacobians(bi, x)) == 0
+    assert _shared(jacobian_spectrum(bi, x), step_jacobians(bi, x)) == 0
     uni = small_model("gru", "course", layers=2)
     first = jacobian_spectrum(uni, x, layer=1)
-    assert _shared_steps(first, step_jacobians(uni, x, layer=2)) == 0
-    assert _shared_steps(first, step_jacobians(uni, x, layer=1)) == 6
-    assert _shared_steps(None, step_jacobians(uni, x, layer=1)) == 0
+    assert _shared(first, step_jacobians(uni, x, layer=2)) == 0
+    assert _shared(first, step_jacobians(uni, x, layer=1)) == 6
+    assert _shared(None, step_jacobians(uni, x, layer=1)) == 0
+
+
+@pytest.mark.parametrize("cell,variant,act", CASES)
+@pytest.mark.parametrize("layers", [1, 2])
+def test_the_steps_after_a_prefix_are_the_same_jacobians(cell, variant, act, layers):
+    """With a prefix spectrum, only the steps after the shared ones are formed, from the tape
+    cut at the shared step: equal to those steps of the whole sentence's Jacobians, for
+    every cell, variant and layer, and for a prefix as long as the sentence (none formed)."""
+    from rnnviz.dynamics.jacobians import _step_jacobians
+
+    model = small_model(cell, variant, act, layers)
+    x = np.random.default_rng(3).standard_normal((4, 1, 7))
+    y = x.copy()
+    y[:, :, 4:] = np.random.default_rng(4).standard_normal((4, 1, 3))
+    # an array input labels its steps 1..T_x, so every step counts as shared: cut by hand
+    for layer in range(1, layers + 1):
+        whole = step_jacobians(model, y, layer=layer)
+        for keep, labels in ((4, ("1", "2", "3", "4", "a", "b", "c")), (7, whole.labels)):
+            first = jacobian_spectrum(model, x, layer=layer)
+            first = type(first)(**{**first.__dict__, "labels": labels[:keep]})
+            cut, k = _step_jacobians(model, y, layer=layer, prefix=first)
+            assert k == keep
+            np.testing.assert_allclose(cut.J[""], whole.J[""][keep:], rtol=1e-12, atol=1e-14)
+            if whole.carry[""] is not None:
+                np.testing.assert_allclose(cut.carry[""], whole.carry[""][keep:], rtol=1e-12)
+            spec = jacobian_spectrum(model, y, layer=layer, prefix=first)
+            fresh = jacobian_spectrum(model, y, layer=layer)
+            np.testing.assert_allclose(spec.sv[""][keep:], fresh.sv[""][keep:], rtol=1e-10)
+
+
+@pytest.mark.parametrize("name,lanczos_steps", [("char-lm-lstm", "all"), ("char-lm-rnn", "most"),
+                                                ("char-lm-gru", "none")])
+def test_the_band_matches_a_full_svd_on_the_shipped_lms(name, lanczos_steps, monkeypatch):
+    """`top=3`: σ1..σ3 as numpy's SVD, the lower edge within [σ_min, σ_min + band_tol σ1],
+    the carry share from the SVD's own top pair; and the route each step takes: Lanczos with
+    a norm bound on every LSTM step (a closed forget gate), most RNN steps (a saturated unit),
+    no GRU step (its exact route: every singular value)."""
+    import rnnviz
+    from rnnviz.dynamics import spectra
+
+    m = rnnviz.load_pretrained(name)
+    text = "The cat sat on the mat, and then it sat on the hat."
+    exact = []
+    real = spectra.by_halves
+    monkeypatch.setattr(spectra, "by_halves", lambda J: exact.append(len(J)) or real(J))
+    band = jacobian_spectrum(m, text, top=3)
+    sj = step_jacobians(m, text)
+    u, s, vt = np.linalg.svd(sj.J[""])
+    T = len(s)
+    assert band.sv[""].shape == (T, 4) and (band.top, band.band_tol) == (3, 1e-3)
+    np.testing.assert_allclose(band.sv[""][:, :3], s[:, :3], rtol=1e-10)
+    edge = band.sv[""][:, 3]
+    assert np.all(edge >= s[:, -1] - 1e-7 * s[:, 0])
+    assert np.all(edge <= s[:, -1] + 1e-3 * s[:, 0])
+    if sj.carry[""] is not None:
+        share = (u[:, :, 0] * sj.carry[""] * vt[:, 0]).sum(axis=1) / s[:, 0]
+        np.testing.assert_allclose(band.carry_share[""], np.clip(share, 0, 1), atol=1e-5)
+    exact_steps = sum(exact)
+    if lanczos_steps == "all":
+        assert exact_steps == 0
+    elif lanczos_steps == "most":
+        assert exact_steps < T / 4
+    else:
+        assert exact_steps == T
+        np.testing.assert_allclose(edge, s[:, -1], atol=1e-7 * s[:, 0].max())
+
+
+def test_lanczos_finds_known_singular_values_and_bounds_the_smallest():
+    from rnnviz.dynamics.spectra import lanczos_top, norm_bounds
+
+    rng = np.random.default_rng(11)
+    n = 200
+    sigma = np.sort(rng.uniform(0.01, 1.0, n))[::-1]
+    sigma[:3] = [5.0, 4.0, 3.5]
+    Q1, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    Q2, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    J = Q1 @ np.diag(sigma) @ Q2.T
+    theta, v, theta_min = lanczos_top(J, 3)
+    np.testing.assert_allclose(np.sqrt(theta), sigma[:3], rtol=1e-11)
+    assert abs(abs(v @ Q2[:, 0]) - 1) < 1e-10               # the top right singular vector
+    assert theta_min >= sigma[-1] ** 2 - 1e-12
+    b, c = norm_bounds(J)
+    assert sigma[-1] <= b and c <= sigma[0]
+    # a zero column makes σ_min = 0, and the bound says so
+    J[:, 7] = 0.0
+    assert norm_bounds(J)[0] == 0.0
+
+
+@pytest.mark.parametrize("name", ["char-lm-lstm", "char-lm-gru"])
+def test_a_band_reuses_only_a_band_prefix(name):
+    """A band computed after another text's band takes the shared steps from it and equals a
+    fresh band; a full spectrum is never a band's prefix, nor the other way round."""
+    import rnnviz
+    from rnnviz.dynamics import jacobians
+
+    m = rnnviz.load_pretrained(name)
+    first = jacobian_spectrum(m, "The cat sat on the mat.", top=3)
+    again = jacobian_spectrum(m, "The cat sat on a hat!", prefix=first, top=3)
+    fresh = jacobian_spectrum(m, "The cat sat on a hat!", top=3)
+    np.testing.assert_allclose(again.sv[""], fresh.sv[""], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(again.carry_share[""], fresh.carry_share[""], atol=1e-9)
+    full = jacobian_spectrum(m, "The cat sat on the mat.")
+    sj = step_jacobians(m, "The cat sat on a hat!")
+    args = (sj.labels, sj.cell, sj.n_a, sj.layer, ("",))
+    assert jacobians._shared_steps(first, *args, kind=(3, 1e-3)) == len("The cat sat on ")
+    assert jacobians._shared_steps(full, *args, kind=(3, 1e-3)) == 0
+    assert jacobians._shared_steps(first, *args) == 0
+    assert jacobian_spectrum(m, "The cat sat on a hat!", prefix=first).sv[""].shape[1] == 2 * 256 \
+        if name.endswith("lstm") else 256
+
+
+def test_a_band_of_a_two_unit_model_draws_two_lines():
+    """n_s = 2 < 3: the band has σ1, σ2 and its edge; the figure draws two σ lines, not the
+    edge as a third."""
+    from rnnviz.figures.dynamics import spectrum_figure
+
+    model = small_model("rnn", "course")
+    cfg = RNNConfig(cell="rnn", n_x=4, n_a=2, n_y=2, dtype="float64")
+    model = Model.init(cfg, np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((4, 1, 5))
+    band = jacobian_spectrum(model, x, top=3)
+    full = jacobian_spectrum(model, x)
+    assert band.sv[""].shape == (5, 3)
+    np.testing.assert_allclose(band.sv[""][:, :2], full.sv[""], rtol=1e-10)
+    names = [t["name"] for t in spectrum_figure({"m": band}).to_dict()["data"]]
+    assert names == ["m min", "m band", "m σ1", "m σ2"]

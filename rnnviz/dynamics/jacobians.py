@@ -18,10 +18,11 @@ or a bare `Model` with an input array, every cell and variant, any layer, both d
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
+
+from rnnviz.dynamics.spectra import by_halves, spectrum_band
 
 # The diagonal "carry" path of each cell: (gate key, how the carry is read from it, name)
 CARRY = {
@@ -50,10 +51,11 @@ class StepJacobians:
 
 @dataclass(frozen=True)
 class Spectrum:
-    """Singular values per step, largest first: sv[d] (T_x, n_s). eig[d] (T_x, n_s) complex
-    (by |λ|, largest first) when asked for. carry_share[d] (T_x,): the part of σ_max = uᵀ J<t> v
-    (u, v the top singular vectors) that is uᵀ D v, D the cell's diagonal carry path (0 for
-    the RNN)."""
+    """Singular values per step, largest first: sv[d] (T_x, n_s); with `top` = k, the band
+    (T_x, k+1): σ1..σk and last σ_min to within band_tol σ1 (`spectra.spectrum_band`).
+    eig[d] (T_x, n_s) complex (by |λ|, largest first) when asked for. carry_share[d] (T_x,):
+    the part of σ_max = uᵀ J<t> v (u, v the top singular vectors) that is uᵀ D v, D the cell's
+    diagonal carry path (0 for the RNN)."""
 
     sv: dict
     eig: dict | None
@@ -62,6 +64,8 @@ class Spectrum:
     cell: str
     n_a: int
     layer: int
+    top: int | None = None
+    band_tol: float = 0.0
 
     def gate_note(self, d: str, i: int) -> str:
         """Plain words on what held σ_max of step i+1 near 1 (for a hover)."""
@@ -94,17 +98,31 @@ def _network_and_input(model, text):
 def step_jacobians(model, text, layer=None) -> StepJacobians:
     """The exact step Jacobians of one layer (1-based; None = the top layer) for the first
     example: per direction, (T_x, n_s, n_s) in float64, from `Cell.step_jacobians`."""
+    return _step_jacobians(model, text, layer)[0]
+
+
+def _step_jacobians(model, text, layer=None, prefix: Spectrum | None = None,
+                    kind=(None, 0.0)):
+    """(StepJacobians, keep): the step Jacobians of the steps after the first `keep`, where
+    `keep` is how many leading steps the spectrum `prefix` already has (`_shared_steps`; 0
+    without one). J[d] and carry[d] then hold steps keep+1..T_x; labels, all of them."""
     net, x, state0, labels = _network_and_input(model, text)
     cfg = net.config
     layer = cfg.layers if layer is None else int(layer)
     if not 1 <= layer <= cfg.layers:
         raise ValueError(f"layer must be between 1 and {cfg.layers}, got {layer}")
+    keep = _shared_steps(prefix, labels, cfg.cell, cfg.n_a, layer, cfg.directions, kind)
     trace = net.forward(x[:, :1], state0=state0)
     tapes = (trace.layer_tapes or [trace.tapes])[layer - 1]
     J, carry = {}, {}
     n = cfg.n_a
     for d in cfg.directions:
-        tape = tapes[d]
+        if keep == len(labels):                  # every step is in `prefix`: none to form
+            n_s = n * len(net.cell.state)
+            J[d], carry[d] = np.zeros((0, n_s, n_s)), None if cfg.cell not in CARRY else (
+                np.zeros((0, n_s)))
+            continue
+        tape = _tape_after(tapes[d], keep)
         Jd = np.asarray(net.cell.step_jacobians(net.cell_params(d, layer), tape))[:, 0]
         kd = None
         if cfg.cell in CARRY:
@@ -115,12 +133,31 @@ def step_jacobians(model, text, layer=None) -> StepJacobians:
             Jd = Jd[::-1]
             kd = None if kd is None else kd[::-1]
         J[d], carry[d] = np.ascontiguousarray(Jd), kd
-    return StepJacobians(J=J, labels=labels, cell=cfg.cell, n_a=n, layer=layer, carry=carry)
+    sj = StepJacobians(J=J, labels=labels, cell=cfg.cell, n_a=n, layer=layer, carry=carry)
+    return sj, keep
+
+
+def _tape_after(tape, k: int):
+    """The tape of steps k+1..T_x, as if the layer had started from its state at step k:
+    every time-major field (T_x, m, ·) cut to its steps after k, and a<0> / c<0> replaced by
+    a<k> / c<k>. A step's Jacobian reads only its own step and the state before it, so these
+    are the same Jacobians as steps k+1..T_x of the whole tape."""
+    if k == 0:
+        return tape
+    changes = {}
+    for f in fields(tape):
+        value = getattr(tape, f.name)
+        if f.name in ("a0", "c0"):
+            changes[f.name] = getattr(tape, f.name[0].upper())[k - 1]
+        elif isinstance(value, np.ndarray) and value.ndim == 3:
+            changes[f.name] = value[k:]
+    return replace(tape, **changes)
 
 
 def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
                       jacobians: StepJacobians | None = None,
-                      prefix: Spectrum | None = None) -> Spectrum:
+                      prefix: Spectrum | None = None, top: int | None = None,
+                      band_tol: float = 1e-3) -> Spectrum:
     """Singular values of every step Jacobian (and eigenvalues when `eigenvalues`), with the
     share of the top direction carried by the cell's diagonal gate path (`CARRY`). Pass
     `jacobians` to reuse a `step_jacobians` result.
@@ -129,18 +166,30 @@ def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
     model, a step's Jacobian depends only on the tokens up to it, so the steps of the leading
     tokens the two texts share are taken from `prefix` instead of computed again (an edit at
     the end of a sentence computes only the new steps). The caller vouches that `prefix`
-    comes from the same model."""
-    sj = jacobians or step_jacobians(model, text, layer)
-    keep = _shared_steps(prefix, sj) if not eigenvalues else 0
+    comes from the same model.
+
+    `top` = k: only what the Dynamics page draws, σ1..σk and the band's lower edge (σ_min to
+    within `band_tol` σ1), by Lanczos and norm bounds where those settle it
+    (`spectra.spectrum_band`): on the shipped LSTM LM about 5× faster."""
+    kind = (None, 0.0) if top is None else (int(top), float(band_tol))
+    if jacobians is None:
+        sj, keep = _step_jacobians(model, text, layer, None if eigenvalues else prefix, kind)
+        steps = {d: (Jd, sj.carry[d]) for d, Jd in sj.J.items()}
+    else:
+        sj = jacobians
+        keep = 0 if eigenvalues else _shared_steps(prefix, sj.labels, sj.cell, sj.n_a,
+                                                   sj.layer, tuple(sj.J), kind)
+        steps = {d: (Jd[keep:], None if sj.carry[d] is None else sj.carry[d][keep:])
+                 for d, Jd in sj.J.items()}
     sv, eig, share = {}, ({} if eigenvalues else None), {}
-    for d, Jd in sj.J.items():
-        S, (u, v) = _by_halves(Jd[keep:])
-        if sj.carry[d] is None:
+    for d, (Jd, carry) in steps.items():
+        S, (u, v) = by_halves(Jd) if top is None else spectrum_band(Jd, top, band_tol)
+        if carry is None:
             through = np.zeros(len(S))
         else:
             # σ_max = uᵀ J v = uᵀ D v + uᵀ (J − D) v, D = diag(carry): D's part of σ_max
-            through = np.clip((u * sj.carry[d][keep:] * v).sum(axis=1)
-                              / np.maximum(S[:, 0], 1e-300), 0.0, 1.0)
+            through = np.clip((u * carry * v).sum(axis=1) / np.maximum(S[:, 0], 1e-300),
+                              0.0, 1.0)
         sv[d] = np.concatenate([prefix.sv[d][:keep], S]) if keep else S
         share[d] = np.concatenate([prefix.carry_share[d][:keep], through]) if keep else through
         if eigenvalues:
@@ -148,72 +197,24 @@ def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
             order = np.argsort(-np.abs(lam), axis=1)
             eig[d] = np.take_along_axis(lam, order, axis=1)
     return Spectrum(sv=sv, eig=eig, carry_share=share, labels=sj.labels, cell=sj.cell,
-                    n_a=sj.n_a, layer=sj.layer)
+                    n_a=sj.n_a, layer=sj.layer, top=kind[0], band_tol=kind[1])
 
 
-def _shared_steps(prefix: Spectrum | None, sj: StepJacobians) -> int:
-    """How many leading steps of `sj` a spectrum `prefix` of the same model has already: the
-    leading tokens both read, for a one-direction model of the same cell, size and layer."""
-    if (prefix is None or list(sj.J) != [""] or list(prefix.sv) != [""]
-            or (prefix.cell, prefix.n_a, prefix.layer) != (sj.cell, sj.n_a, sj.layer)):
+def _shared_steps(prefix: Spectrum | None, labels, cell, n_a, layer, directions,
+                  kind=(None, 0.0)) -> int:
+    """How many leading steps of a reading of `labels` a spectrum `prefix` of the same model
+    has already: the leading tokens both read, for a one-direction model of the same cell,
+    size and layer, and a spectrum of the same kind ((top, band_tol))."""
+    if (prefix is None or list(directions) != [""] or list(prefix.sv) != [""]
+            or (prefix.cell, prefix.n_a, prefix.layer) != (cell, n_a, layer)
+            or (prefix.top, prefix.band_tol) != tuple(kind)):
         return 0
     k = 0
-    for a, b in zip(prefix.labels, sj.labels, strict=False):
+    for a, b in zip(prefix.labels, labels, strict=False):
         if a != b:
             break
         k += 1
     return k
-
-
-def singular_values_and_top_pair(J, tol=1e-13, max_iters=500):
-    """(σ (T, n) largest first, (u, v) the top singular pair per step) of J (T, n, n), from
-    the Gram matrices JᵀJ:
-
-        σ_k(J<t>) = √λ_k(J<t>ᵀ J<t>)          (one batched GEMM and `eigvalsh`)
-        v<t> = top eigenvector of J<t>ᵀ J<t>   (power iteration, stopped when its Rayleigh
-                                                quotient reaches λ_max to `tol`, relative)
-        u<t> = J<t> v<t> / ‖J<t> v<t>‖
-
-    For the n_s = 512 LSTM LM this is about 3× faster than `np.linalg.svd` plus a fixed power
-    iteration. The price: a singular value is exact to about √eps σ_max ≈ 1e-8 σ_max in
-    absolute terms, so a σ_min below that shows as about 1e-8 σ_max rather than its true tiny
-    value (σ_max and the large values are exact to eps, relative). Each step's iteration
-    starts from the previous step's v: successive Jacobians are alike, so it converges in a
-    few tens of products."""
-    G = np.swapaxes(J, 1, 2) @ J                         # J<t>ᵀ J<t>, symmetric
-    lam = np.linalg.eigvalsh(G)[:, ::-1]                 # largest first
-    S = np.sqrt(np.clip(lam, 0.0, None))
-    V = np.empty(J.shape[::2])
-    v = np.random.default_rng(0).standard_normal(J.shape[2])
-    v /= np.linalg.norm(v)
-    for t in range(len(J)):
-        target = lam[t, 0]
-        for _ in range(max_iters):
-            w = G[t] @ v
-            rq, norm = v @ w, np.linalg.norm(w)
-            if norm <= 0.0:                              # J<t> = 0: any v is a top pair
-                break
-            v = w / norm
-            if target - rq <= tol * target:
-                break
-        V[t] = v
-    U = np.einsum("tij,tj->ti", J, V)
-    U /= np.maximum(np.linalg.norm(U, axis=1, keepdims=True), 1e-300)
-    return S, (U, V)
-
-
-def _by_halves(J, min_steps=8):
-    """`singular_values_and_top_pair` on the two halves of the steps in two threads (LAPACK
-    and BLAS release the GIL, and the app runs one BLAS thread per call): on two free cores
-    about half the time. The halves are joined along the steps."""
-    if len(J) < min_steps:
-        return singular_values_and_top_pair(J)
-    half = len(J) // 2
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        first, second = pool.map(singular_values_and_top_pair, (J[:half], J[half:]))
-    S = np.concatenate([first[0], second[0]])
-    pair = tuple(np.concatenate([a, b]) for a, b in zip(first[1], second[1], strict=True))
-    return S, pair
 
 
 def jacobian_product(sj: StepJacobians, t: int, direction: str = "") -> np.ndarray:

@@ -51,7 +51,8 @@ def spectrum_figure(spectra: dict, top: int = 3, direction: str = ""):
                          xaxis=xa, yaxis=ya))
         notes = [spec.gate_note(direction, i) for i in range(sv.shape[0])]
         custom = np.array([labels, notes], dtype=object).T
-        for k in range(min(top, sv.shape[1])):
+        lines = sv.shape[1] - (spec.top is not None)   # a band's last column: its edge
+        for k in range(min(top, lines)):
             data.append(dict(
                 type="scatter", x=t, y=sv[:, k], mode="lines+markers", name=f"{title} σ{k + 1}",
                 line=dict(color=colour, width=2.5 if k == 0 else 1,
