@@ -4,7 +4,7 @@ import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.dynamics import spectrum_summary
-from rnnviz.dynamics.fixed_points import TOL, FixedPoints
+from rnnviz.dynamics.fixed_points import TOL
 from rnnviz_app import dynamics_view as view
 
 K = "dynamics."
@@ -21,8 +21,8 @@ def _spectrum_section(ctx) -> None:
     if len(directions) > 1:
         d = st.radio("Direction", directions, horizontal=True, key=K + "direction",
                      format_func={"fwd": "forward", "bwd": "backward"}.__getitem__)
-    ui.chart_with_note(view.spectrum_figure(ctx.text, layer, d, (ui.md(ctx.model.label),),
-                                            ctx.model),
+    ui.chart_with_note(view.spectrum_figure(ctx.text, layer, d,
+                                            (view.model_md_label(ctx.model),), ctx.model),
                        key="dynamics.spectrum", note=view.NOTES["spectrum"])
     s = spectrum_summary(spec, d)
     ui.metrics_row(("median σ_max", f"{s['median']:.3f}"), ("largest σ_max", f"{s['max']:.3f}"),
@@ -87,7 +87,7 @@ def _fixed_point_section() -> None:
     pick = st.selectbox("Fixed point (or click it in the chart)", range(len(labels)),
                         key=K + "point", format_func=labels.__getitem__)
     ui.chart_with_note(view.eigen_figure(res.points[pick], token, search, pick,
-                                         f"Fixed point {pick}: {res.points[pick].kind}"),
+                                         view.point_title(res.points[pick], pick)),
                        key="dynamics.eig", note=view.NOTES["eig"])
     st.caption(f"Tolerance: a point is fixed when q = ½‖F(s) − s‖² < {TOL:g}; found in "
                f"{res.seconds:.2f} s from {res.n_init} starts.")
@@ -107,16 +107,12 @@ def _constant_section() -> None:
         st.info("Type exactly one character (a space works: the question is what the LM "
                 "does reading spaces forever).")
         return
-    S, point = view.constant_orbit(m, m.identity, char)
-    settled = point.q < TOL
+    S, point, settled, (orbit, eig) = view.constant_section(m, char)
     st.markdown(ui.md(
         f"After {len(S)} steps q = {point.q:.2e}: "
         + (f"the state has settled at a **{point.kind}** fixed point, largest |λ| = "
            f"{abs(point.eigvals[0]):.3f}." if settled else
            "the state has not settled (a slow point or a cycle).")))
-    res = FixedPoints(points=[point] if settled else [], slow=[], x=None, tol=TOL, n_init=0,
-                      seconds=0.0)
-    orbit, eig = view.orbit_figures(res, S, point, m.identity, char)
     ui.chart_with_note(orbit, key="dynamics.orbit", note=view.NOTES["constant"])
     ui.chart_with_note(eig, key="dynamics.orbit_eig", note=view.NOTES["eig"])
 

@@ -10,15 +10,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from rnnviz.dynamics import fixed_points, jacobian_spectrum
-from rnnviz.dynamics.fixed_points import StepMap, _point, run_constant
+from rnnviz.dynamics.fixed_points import TOL, FixedPoints, StepMap, _point, run_constant
 from rnnviz.figures import dynamics as figs
 from rnnviz.training.flipflop import flipflop_data, load_flipflop
 from rnnviz.training.flipflop_seeds import SHIPPED as SEEDS_TABLE
 from rnnviz.training.flipflop_seeds import seed_table
 from rnnviz_app.loaders import load_shipped
-from rnnviz_app.widgets import cache_figure
+from rnnviz_app.widgets import cache_figure, md
 
 CELLS = ("rnn", "gru", "lstm")
 TRAINED_KEY = "dynamics.trained"   # {"token", "models": {cell: FlipFlop}}: the Training page's
@@ -78,18 +79,55 @@ def spectrum(_model, identity: str, text: str, layer: int | None):
     return spec
 
 
-def warm_spectra(text: str) -> None:
+def warm_first_visit(text: str, sidebar_model: str | None = None) -> None:
     """The Dynamics page's first visit, computed once per server and not in a visitor's
-    click: the three shipped char LMs' spectra of `text` (the side-by-side chart's, and the
-    main chart's when the sidebar's model is one of them, as by default), and the last LM's
-    orbit under a constant space (the constant-input section's default). Run by the app's
-    background warm-up (`rnnviz_app.shell`); the cache is shared by every session."""
+    click, at the page's defaults: the three shipped char LMs' spectra of `text` and their
+    side-by-side figure; the main figure when the sidebar's model `sidebar_model` (by
+    default `char-lm-lstm`) is one of them; the shipped RNN flip-flop's quick fixed-point
+    search and its two figures; the last LM's orbit under a constant space and its figures.
+    Run by the app's background warm-up (`rnnviz_app.shell`); the caches are shared by every
+    session, and `tests/app/test_page_dynamics.py` checks that the page's first run then
+    builds nothing."""
     models = [m for m in (load_shipped(f"char-lm-{c}") for c in CELLS) if m is not None]
     for model in models:
         for t in dict.fromkeys((text, text[:SIDE_CHARS])):
             spectrum(model, model.identity, t, None)
+    if len(models) == len(CELLS):
+        spectrum_figure(text[:SIDE_CHARS], None, "", tuple(c.upper() for c in CELLS), *models)
+    for model in models:
+        if model.name == sidebar_model:
+            spectrum_figure(text, None, "", (model_md_label(model),), model)
+    try:
+        ff, states, token = flipflop(CELLS[0])
+    except FileNotFoundError:
+        ff = None
+    if ff is not None:
+        res = flipflop_points(ff, token, next(iter(SEARCHES)))
+        if res.points:
+            fixed_point_figure(res, states, token, next(iter(SEARCHES)), 0)
+            eigen_figure(res.points[0], token, next(iter(SEARCHES)), 0,
+                         point_title(res.points[0], 0))
     if models:                      # the constant-input section opens on the last shipped LM
-        constant_orbit(models[-1], models[-1].identity, CONSTANT_CHAR)
+        constant_section(models[-1], CONSTANT_CHAR)
+
+
+def model_md_label(model) -> str:
+    """The main spectrum panel's title: the model's label as Markdown-safe text."""
+    return md(model.label)
+
+
+def point_title(point, i: int) -> str:
+    return f"Fixed point {i}: {point.kind}"
+
+
+def constant_section(model, char: str):
+    """(S the orbit's states, its last state as a point, settled, (orbit figure, eigenvalue
+    figure)) of a char LM reading `char` forever (the constant-input section)."""
+    S, point = constant_orbit(model, model.identity, char)
+    settled = point.q < TOL
+    res = FixedPoints(points=[point] if settled else [], slow=[], x=None, tol=TOL, n_init=0,
+                      seconds=0.0)
+    return S, point, settled, orbit_figures(res, S, point, model.identity, char)
 
 
 # The page's figures, shared by sessions and keyed like what they draw: a model by its
@@ -215,6 +253,8 @@ def seed_spread() -> dict | None:
 
 def _run_with_progress(job):
     """Run job(progress) on the worker thread; show a progress bar until it ends."""
+    if get_script_run_ctx() is None:          # the server's warm-up: no page, no bar
+        return job(lambda f: None)
     done = {"f": 0.0}
     future = _POOL.submit(job, lambda f: done.__setitem__("f", f))
     bar = st.progress(0.0, text="Searching for fixed points…")

@@ -27,7 +27,7 @@ import rnnviz
 from rnnviz_app.loaders import ModelUnavailable, warm_units_readings
 from rnnviz_app.runtime import lighter_plotly_json, limit_blas_threads
 from rnnviz_app.sidebar import render_sidebar
-from rnnviz_app.state import DEFAULT_SENTENCE
+from rnnviz_app.state import DEFAULT_PRETRAINED, DEFAULT_SENTENCE
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,10 @@ def _prepare_process() -> None:
 def _warm_caches() -> None:
     """First visits computed once per server, in the background: the Units page's corpus
     analysis of the shipped models, then the Dynamics page's spectra of the default sentence."""
-    from rnnviz_app.dynamics_view import warm_spectra
+    from rnnviz_app.dynamics_view import warm_first_visit
 
     warm_units_readings()
-    warm_spectra(DEFAULT_SENTENCE)
+    warm_first_visit(DEFAULT_SENTENCE, DEFAULT_PRETRAINED)
 
 
 def run_app() -> None:

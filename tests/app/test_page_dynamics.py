@@ -1,8 +1,10 @@
 """AppTest: the Dynamics page: spectrum numbers, flip-flop fixed points, constant input."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from _page_support import all_text, chart, open_page
+from _page_support import all_text, chart, charts, open_page
 
 import rnnviz
 from rnnviz.dynamics import spectrum_summary
@@ -131,3 +133,39 @@ def test_the_warm_up_computes_the_default_sentences_spectra_for_the_page(monkeyp
     monkeypatch.setattr(view, "run_constant", lambda *a: ran.append(a) or None)
     S, point = view.constant_orbit(model, model.identity, view.CONSTANT_CHAR)
     assert ran == [] and S.shape == (300, 2 * model.config.n_a) and np.isfinite(point.q)
+
+
+def test_after_the_warm_up_the_first_visit_builds_nothing(monkeypatch):
+    """The warm-up (`dynamics_view.warm_first_visit`) leaves every figure of the page's first
+    visit at its defaults (default sentence and model) in the shared caches: the first run of
+    the page computes no spectrum and no fixed point and builds no figure."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from rnnviz.figures import dynamics as figs
+    from rnnviz_app import dynamics_view as view
+    from rnnviz_app import shell
+
+    st.cache_resource.clear()
+    monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
+    shell._warm_caches()
+    built = []
+    for name in ("spectrum_figure", "fixed_point_figure", "eigen_figure"):
+        real = getattr(figs, name)
+        monkeypatch.setattr(figs, name, lambda *a, _n=name, _r=real, **k:
+                            built.append(_n) or _r(*a, **k))
+    for name in ("jacobian_spectrum", "fixed_points", "run_constant"):
+        real = getattr(view, name)
+        monkeypatch.setattr(view, name, lambda *a, _n=name, _r=real, **k:
+                            built.append(_n) or _r(*a, **k))
+    at = AppTest.from_file(str(Path(__file__).parents[2] / "app.py"), default_timeout=120)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert [c.proto.id.rsplit("-", 1)[-1] for c in charts(at)] == [
+        "dynamics.spectrum", "dynamics.side", "dynamics.fixed", "dynamics.eig",
+        "dynamics.orbit", "dynamics.orbit_eig"]
+    assert built == []
+    # a state the warm-up did not reach is computed: the LSTM flip-flop's search and figures
+    at.radio(key="dynamics.cell").set_value("lstm").run()
+    assert not at.exception
+    assert "fixed_points" in built and "fixed_point_figure" in built
