@@ -16,7 +16,7 @@ from rnnviz import gradients
 from rnnviz.figures import backward as figs
 from rnnviz.figures.common import played_by_the_page, printable
 from rnnviz.models import freeze
-from rnnviz_app.loaders import get_csv, get_gradient_check, get_reading
+from rnnviz_app.loaders import GRADCHECK_STEPS, get_csv, get_gradient_check, get_reading
 from rnnviz_app.notes import BACKWARD as NOTES
 from rnnviz_app.widgets import cache_figure, keep_valid, look_for, md, number_table
 
@@ -149,7 +149,7 @@ def gradient_check(ctx, at, targets) -> None:
     c1, c2 = st.columns([1, 3], gap="medium")
     c1.metric("Largest relative error", f"{worst:.1e}", help=NOTES["worst_help"])
     with c2:
-        look_for(NOTES["gradcheck"].format(steps=20)
+        look_for(NOTES["gradcheck"].format(steps=GRADCHECK_STEPS)
                  + (NOTES["gradcheck_lstm"] if ctx.model.config.cell == "lstm" else ""))
     # the whole column: six columns of numbers need about 500 px
     number_table(table, {"analytic ∂L/∂θ": "%.6e", "finite difference": "%.6e",

@@ -196,17 +196,26 @@ def get_da_split(spec: ModelSpec, text: str, at: str, t: int, direction: str = "
                       direction=direction, layer=layer)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+GRADCHECK_STEPS = 20     # the gradient check's window: the first 20 steps of the loss
+
+
 def get_gradient_check(spec: ModelSpec, text: str, at: str, targets: tuple | None = None):
-    """BPTT against finite differences on a float64 copy over the first 20 steps
-    (`ModelInUse.check_gradients`): (the table of `rnnviz.figures.backward.gradcheck_table`,
-    the largest relative error among the entries checked in relative terms)."""
+    """BPTT against finite differences on a float64 copy over the first GRADCHECK_STEPS
+    steps (`ModelInUse.check_gradients`): (the table of `rnnviz.figures.backward.
+    gradcheck_table`, the largest relative error among the entries checked in relative
+    terms). Cached by what the check reads (`ModelInUse.check_key`): an edit after those
+    steps reuses the check instead of 40 forward passes."""
+    res = get_backward(spec, text, at, targets)
+    return _gradient_check(spec, get_model(spec).check_key(res, GRADCHECK_STEPS), res)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _gradient_check(spec: ModelSpec, key: str, _res: Backward):
     import pandas as pd
 
     from rnnviz.figures.backward import gradcheck_table
 
-    rows, loss = get_model(spec).check_gradients(get_backward(spec, text, at, targets),
-                                                 n_steps=20)
+    rows, loss = get_model(spec).check_gradients(_res, n_steps=GRADCHECK_STEPS)
     table = pd.DataFrame(gradcheck_table(rows, loss=loss, eps=1e-5))
     checked = table[table["check"] == "ok"] if len(table) else table
     return table, float(checked["relative error"].max()) if len(checked) else float("nan")

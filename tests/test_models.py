@@ -134,6 +134,27 @@ def test_check_gradients_agrees_with_finite_differences():
     assert loss == pytest.approx(net.loss(net.forward(x), res.y[:, :3]))
 
 
+def test_the_check_key_covers_what_the_gradient_check_reads():
+    """`check_key`: equal for two sentences of a char LM that agree on their first 21
+    characters (20 steps read characters 1..20, their targets are 2..21), with equal checks;
+    different when character 21 (step 20's target) differs, or the loss's `at`."""
+    lm = rnnviz.load_pretrained("char-lm-gru")
+    base = "The cat sat on the ma"                          # 21 characters
+
+    def check(text, at="all"):
+        res = lm.backward(lm.read(text, for_loss=True), at=at)
+        return lm.check_key(res, 20), lm.check_gradients(res, n_steps=20)
+
+    k1, (rows1, loss1) = check(base + "t, and purred.")
+    k2, (rows2, loss2) = check(base + "t!")
+    assert k1 == k2 and loss1 == loss2
+    assert [(r["param"], r["index"], r["numeric"]) for r in rows1] == \
+        [(r["param"], r["index"], r["numeric"]) for r in rows2]
+    k3, (_, loss3) = check(base[:-1] + "x" + "t, and purred.")      # character 21 differs
+    assert k3 != k1 and loss3 != loss1
+    assert check(base + "t, and purred.", at="last")[0] != k1
+
+
 def test_a_vocabulary_that_does_not_fit_the_network_is_refused():
     with pytest.raises(ValueError, match="n_x"):
         LanguageModel("x", _net(len(WORDS)), random_vocab())

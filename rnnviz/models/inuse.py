@@ -26,6 +26,7 @@ class, read from the same forward pass (`Steps.target_note` says so).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -273,19 +274,38 @@ class ModelInUse:
         `rnnviz.core.analysis.gradient_check`, the loss L of those steps).
         """
         net = self.network("float64")
+        x, y, at = self._check_inputs(result, n_steps)
+        keys = [k for k in net.params if k.split(".")[-1].startswith("W")] + ["by"]
+        rows = gradient_check(net, x, y, keys=keys, n_entries=n_entries, eps=eps,
+                              rng=np.random.default_rng(0), at=at)
+        kept = []
+        for key in keys:
+            mine = sorted((r for r in rows if r["param"] == key), key=lambda r: -abs(r["analytic"]))
+            kept += mine[:keep]
+        return kept, float(net.loss(net.forward(x), y, at=at))
+
+    @staticmethod
+    def _check_inputs(result: Backward, n_steps: int):
+        """(x, y, at): all that `check_gradients` reads of `result`: the input's first
+        `n_steps` steps in float64, their targets, the loss's `at`."""
         T = min(result.steps.T_x, n_steps)
         x = np.asarray(result.steps.x[:, :, :T], dtype=np.float64)
         y = np.array(result.y)
         if y.ndim == 2:                      # many-to-many targets (m, T_x): the same prefix
             y = y[:, :T]
-        keys = [k for k in net.params if k.split(".")[-1].startswith("W")] + ["by"]
-        rows = gradient_check(net, x, y, keys=keys, n_entries=n_entries, eps=eps,
-                              rng=np.random.default_rng(0), at=result.at)
-        kept = []
-        for key in keys:
-            mine = sorted((r for r in rows if r["param"] == key), key=lambda r: -abs(r["analytic"]))
-            kept += mine[:keep]
-        return kept, float(net.loss(net.forward(x), y, at=result.at))
+        return x, y, result.at
+
+    def check_key(self, result: Backward, n_steps: int = 20) -> str:
+        """A digest of all that `check_gradients(result, n_steps)` reads of `result`
+        (`_check_inputs`): readings with the same key get the same check from this model,
+        e.g. two sentences that differ only after their first `n_steps` steps."""
+        h = hashlib.sha256()
+        x, y, at = self._check_inputs(result, n_steps)
+        for a in (x, y):
+            h.update(f"{a.dtype}{a.shape}".encode())
+            h.update(np.ascontiguousarray(a).tobytes())
+        h.update(repr(at).encode())
+        return h.hexdigest()
 
     def predict(self, text: str, interventions=(), reference: str | None = None) -> np.ndarray:
         """Probabilities: (T_x, n_y) for a language model or tagger (ŷ<t> at every step),

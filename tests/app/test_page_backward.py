@@ -147,3 +147,26 @@ def test_play_bptt_hands_the_earlier_steps_to_the_browser(at):
     at.button(key="backward.play").click().run()            # the page's Pause
     assert at.session_state["backward.t.playing"] is False
     assert at.slider(key="backward.t").value == T
+
+
+def test_the_gradient_check_is_reused_for_an_edit_after_its_window(monkeypatch):
+    """The check reads the first 20 steps (`ModelInUse.check_key`): a sentence that differs
+    only after its 21st character gets the same table without a new check; one that differs
+    within them is checked again."""
+    import streamlit as st
+
+    from rnnviz.models import ModelInUse, ModelSpec
+    from rnnviz_app import loaders
+
+    st.cache_data.clear()
+    ran = []
+    real = ModelInUse.check_gradients
+    monkeypatch.setattr(ModelInUse, "check_gradients",
+                        lambda self, *a, **k: ran.append(1) or real(self, *a, **k))
+    spec = ModelSpec(name="char-lm-gru")
+    base = "Return the number of "                              # 21 characters
+    first, worst = loaders.get_gradient_check(spec, base + "items in the list.", "all")
+    again, worst2 = loaders.get_gradient_check(spec, base + "cats on the mat.", "all")
+    assert len(ran) == 1 and worst2 == worst and again.equals(first)
+    loaders.get_gradient_check(spec, "Return the numbers of items.", "all")
+    assert len(ran) == 2
