@@ -20,6 +20,7 @@ import streamlit as st
 
 import rnnviz
 from rnnviz.models import Backward, ModelInUse, ModelSpec, Reading, freeze, random_model
+from rnnviz.models.gradcheck import check_key
 from rnnviz.models.spec import SESSION_PREFIX, TRAINED_LMS
 from rnnviz_app.state import DEFAULT_PRETRAINED, KEY_MODEL, KEY_SESSION_MODELS
 
@@ -203,10 +204,10 @@ def get_gradient_check(spec: ModelSpec, text: str, at: str, targets: tuple | Non
     """BPTT against finite differences on a float64 copy over the first GRADCHECK_STEPS
     steps (`ModelInUse.check_gradients`): (the table of `rnnviz.figures.backward.
     gradcheck_table`, the largest relative error among the entries checked in relative
-    terms). Cached by what the check reads (`ModelInUse.check_key`): an edit after those
-    steps reuses the check instead of 40 forward passes."""
+    terms). Cached by what the check reads (`rnnviz.models.gradcheck.check_key`): an edit
+    after those steps reuses the check instead of 40 forward passes."""
     res = get_backward(spec, text, at, targets)
-    return _gradient_check(spec, get_model(spec).check_key(res, GRADCHECK_STEPS), res)
+    return _gradient_check(spec, check_key(res, GRADCHECK_STEPS), res)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

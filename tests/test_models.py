@@ -135,15 +135,17 @@ def test_check_gradients_agrees_with_finite_differences():
 
 
 def test_the_check_key_covers_what_the_gradient_check_reads():
-    """`check_key`: equal for two sentences of a char LM that agree on their first 21
+    """`gradcheck.check_key`: equal for two sentences of a char LM that agree on their first 21
     characters (20 steps read characters 1..20, their targets are 2..21), with equal checks;
     different when character 21 (step 20's target) differs, or the loss's `at`."""
+    from rnnviz.models.gradcheck import check_key
+
     lm = rnnviz.load_pretrained("char-lm-gru")
     base = "The cat sat on the ma"                          # 21 characters
 
     def check(text, at="all"):
         res = lm.backward(lm.read(text, for_loss=True), at=at)
-        return lm.check_key(res, 20), lm.check_gradients(res, n_steps=20)
+        return check_key(res, 20), lm.check_gradients(res, n_steps=20)
 
     k1, (rows1, loss1) = check(base + "t, and purred.")
     k2, (rows2, loss2) = check(base + "t!")

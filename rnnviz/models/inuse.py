@@ -26,12 +26,10 @@ class, read from the same forward pass (`Steps.target_note` says so).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.core.analysis import gradient_check
 from rnnviz.core.functional import softmax
 from rnnviz.core.model import Model, RNNConfig, State
 from rnnviz.core.trace import BackwardTrace, Trace
@@ -265,47 +263,11 @@ class ModelInUse:
 
     def check_gradients(self, result: Backward, n_steps: int = 20, n_entries: int = 3,
                         keep: int = 2, eps: float = 1e-5) -> tuple[list[dict], float]:
-        """BPTT against centred finite differences, on a float64 copy of the network, over the
-        first `n_steps` steps of `result`'s loss (each checked entry costs two forward passes).
+        """BPTT against centred finite differences on a float64 copy of the network, over
+        the first `n_steps` steps of `result`'s loss (`rnnviz.models.gradcheck`)."""
+        from rnnviz.models.gradcheck import check_gradients
 
-        Checks `n_entries` random entries (Generator seed 0) of every weight matrix and b_y,
-        and keeps the `keep` with the largest gradient per parameter: x<t> is one-hot, so many
-        input columns have an exactly zero gradient, which checks little. Returns (rows of
-        `rnnviz.core.analysis.gradient_check`, the loss L of those steps).
-        """
-        net = self.network("float64")
-        x, y, at = self._check_inputs(result, n_steps)
-        keys = [k for k in net.params if k.split(".")[-1].startswith("W")] + ["by"]
-        rows = gradient_check(net, x, y, keys=keys, n_entries=n_entries, eps=eps,
-                              rng=np.random.default_rng(0), at=at)
-        kept = []
-        for key in keys:
-            mine = sorted((r for r in rows if r["param"] == key), key=lambda r: -abs(r["analytic"]))
-            kept += mine[:keep]
-        return kept, float(net.loss(net.forward(x), y, at=at))
-
-    @staticmethod
-    def _check_inputs(result: Backward, n_steps: int):
-        """(x, y, at): all that `check_gradients` reads of `result`: the input's first
-        `n_steps` steps in float64, their targets, the loss's `at`."""
-        T = min(result.steps.T_x, n_steps)
-        x = np.asarray(result.steps.x[:, :, :T], dtype=np.float64)
-        y = np.array(result.y)
-        if y.ndim == 2:                      # many-to-many targets (m, T_x): the same prefix
-            y = y[:, :T]
-        return x, y, result.at
-
-    def check_key(self, result: Backward, n_steps: int = 20) -> str:
-        """A digest of all that `check_gradients(result, n_steps)` reads of `result`
-        (`_check_inputs`): readings with the same key get the same check from this model,
-        e.g. two sentences that differ only after their first `n_steps` steps."""
-        h = hashlib.sha256()
-        x, y, at = self._check_inputs(result, n_steps)
-        for a in (x, y):
-            h.update(f"{a.dtype}{a.shape}".encode())
-            h.update(np.ascontiguousarray(a).tobytes())
-        h.update(repr(at).encode())
-        return h.hexdigest()
+        return check_gradients(self.network("float64"), result, n_steps, n_entries, keep, eps)
 
     def predict(self, text: str, interventions=(), reference: str | None = None) -> np.ndarray:
         """Probabilities: (T_x, n_y) for a language model or tagger (ŷ<t> at every step),

@@ -150,9 +150,9 @@ def test_play_bptt_hands_the_earlier_steps_to_the_browser(at):
 
 
 def test_the_gradient_check_is_reused_for_an_edit_after_its_window(monkeypatch):
-    """The check reads the first 20 steps (`ModelInUse.check_key`): a sentence that differs
-    only after its 21st character gets the same table without a new check; one that differs
-    within them is checked again."""
+    """The check reads the first 20 steps (`rnnviz.models.gradcheck.check_key`): a sentence
+    that differs only after its 21st character gets the same table without a new check; one
+    that differs within them is checked again."""
     import streamlit as st
 
     from rnnviz.models import ModelInUse, ModelSpec
