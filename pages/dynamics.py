@@ -21,6 +21,7 @@ def _spectrum_section(ctx) -> None:
     if len(directions) > 1:
         d = st.radio("Direction", directions, horizontal=True, key=K + "direction",
                      format_func={"fwd": "forward", "bwd": "backward"}.__getitem__)
+    ui.nonfinite_warning(spec.nonfinite(d), "The step Jacobians")
     ui.chart_with_note(view.spectrum_figure(ctx.text, layer, d,
                                             (view.model_md_label(ctx.model),), ctx.model),
                        key="dynamics.spectrum", note=view.NOTES["spectrum"])

@@ -6,7 +6,12 @@ import pytest
 from rnnviz.core.analysis import state_jacobian_norms
 from rnnviz.core.model import Model, RNNConfig
 from rnnviz.core.recurrent import REGISTRY
-from rnnviz.dynamics import jacobian_product, jacobian_spectrum, step_jacobians
+from rnnviz.dynamics import (
+    jacobian_product,
+    jacobian_spectrum,
+    spectrum_summary,
+    step_jacobians,
+)
 from rnnviz.dynamics.spectra import singular_values_and_top_pair
 
 CASES = [(cell, variant, act) for (cell, variant) in REGISTRY
@@ -313,3 +318,23 @@ def test_a_band_of_a_two_unit_model_draws_two_lines():
     np.testing.assert_allclose(band.sv[""][:, :2], full.sv[""], rtol=1e-10)
     names = [t["name"] for t in spectrum_figure({"m": band}).to_dict()["data"]]
     assert names == ["m min", "m band", "m σ1", "m σ2"]
+
+
+@pytest.mark.parametrize("top", [None, 3])
+def test_a_network_whose_state_overflows_gets_nan_steps_not_an_error(top):
+    """A NaN recurrent weight reached from step 3 on: the spectrum of steps 1-2 is the same
+    as without it, the later steps are NaN (left blank), the summary counts the finite ones
+    and the hover says why; eigenvalues likewise."""
+    model = small_model("gru", "course")
+    x = np.random.default_rng(2).standard_normal((4, 1, 6))
+    clean = jacobian_spectrum(model, x, top=top)
+    x[0, 0, 2] = np.nan                                    # the input of step 3
+    spec = jacobian_spectrum(model, x, top=top, eigenvalues=top is None)
+    assert spec.nonfinite("").tolist() == [False, False, True, True, True, True]
+    np.testing.assert_allclose(spec.sv[""][:2], clean.sv[""][:2], rtol=1e-12)
+    assert np.isnan(spec.sv[""][2:]).all() and np.isnan(spec.carry_share[""][2:]).all()
+    s = spectrum_summary(spec)
+    assert s["steps"] == 6 and s["median"] == pytest.approx(np.median(clean.sv[""][:2, 0]))
+    assert "not finite" in spec.gate_note("", 3)
+    if top is None:
+        assert np.isnan(spec.eig[""][2:]).all() and np.isfinite(spec.eig[""][:2]).all()

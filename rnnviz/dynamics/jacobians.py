@@ -67,9 +67,15 @@ class Spectrum:
     top: int | None = None
     band_tol: float = 0.0
 
+    def nonfinite(self, d: str = "") -> np.ndarray:
+        """(T_x,) True where the step's Jacobian was not finite (its values are NaN)."""
+        return ~np.isfinite(self.sv[d][:, 0])
+
     def gate_note(self, d: str, i: int) -> str:
         """Plain words on what held σ_max of step i+1 near 1 (for a hover)."""
         s, share = float(self.sv[d][i, 0]), float(self.carry_share[d][i])
+        if not np.isfinite(s):
+            return "not finite: the state overflowed at this step"
         if self.cell not in CARRY:
             return f"σ_max = {s:.3f}: no gate; W_aa through tanh'(z) only"
         what = CARRY[self.cell][2]
@@ -183,7 +189,8 @@ def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
                  for d, Jd in sj.J.items()}
     sv, eig, share = {}, ({} if eigenvalues else None), {}
     for d, (Jd, carry) in steps.items():
-        S, (u, v) = by_halves(Jd) if top is None else spectrum_band(Jd, top, band_tol)
+        S, (u, v) = _finite_steps(
+            by_halves if top is None else lambda J: spectrum_band(J, top, band_tol), Jd)
         if carry is None:
             through = np.zeros(len(S))
         else:
@@ -193,11 +200,26 @@ def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
         sv[d] = np.concatenate([prefix.sv[d][:keep], S]) if keep else S
         share[d] = np.concatenate([prefix.carry_share[d][:keep], through]) if keep else through
         if eigenvalues:
-            lam = np.linalg.eigvals(Jd)
+            lam = np.full(Jd.shape[:2], np.nan, dtype=complex)
+            ok = np.isfinite(Jd).all(axis=(1, 2))
+            lam[ok] = np.linalg.eigvals(Jd[ok])
             order = np.argsort(-np.abs(lam), axis=1)
             eig[d] = np.take_along_axis(lam, order, axis=1)
     return Spectrum(sv=sv, eig=eig, carry_share=share, labels=sj.labels, cell=sj.cell,
                     n_a=sj.n_a, layer=sj.layer, top=kind[0], band_tol=kind[1])
+
+
+def _finite_steps(spectra, J):
+    """`spectra(J)` on the steps whose Jacobian is finite; NaN for the others (a network
+    whose state overflowed: those steps are left blank, as on the other pages)."""
+    ok = np.isfinite(J).all(axis=(1, 2))
+    if ok.all():
+        return spectra(J)
+    S, (u, v) = spectra(J[ok])
+    S_all = np.full((len(J), S.shape[1]), np.nan)
+    U, V = np.full(J.shape[:2], np.nan), np.full((len(J), J.shape[2]), np.nan)
+    S_all[ok], U[ok], V[ok] = S, u, v
+    return S_all, (U, V)
 
 
 def _shared_steps(prefix: Spectrum | None, labels, cell, n_a, layer, directions,
@@ -229,5 +251,7 @@ def jacobian_product(sj: StepJacobians, t: int, direction: str = "") -> np.ndarr
 def spectrum_summary(spec: Spectrum, direction: str = "", near: float = 0.99) -> dict:
     """Median and max of σ_max along the sentence, and how many steps have σ_max ≥ `near`."""
     top = spec.sv[direction][:, 0]
-    return {"median": float(np.median(top)), "max": float(top.max()),
-            "steps_near_1": int((top >= near).sum()), "steps": int(len(top))}
+    finite = top[np.isfinite(top)]          # steps whose Jacobian overflowed are NaN
+    return {"median": float(np.median(finite)) if finite.size else float("nan"),
+            "max": float(finite.max()) if finite.size else float("nan"),
+            "steps_near_1": int((finite >= near).sum()), "steps": int(len(top))}

@@ -41,7 +41,8 @@ def spectrum_figure(spectra: dict, top: int = 3, direction: str = ""):
         t = np.arange(1, sv.shape[0] + 1)
         labels = [token_text(s) for s in spec.labels]
         colour = ARCH_COLORS.get(NAMES.get(spec.cell, ""), "#1f77b4")
-        ymax = max(ymax, float(np.nanmax(sv[:, 0])) * 1.05)
+        finite = sv[np.isfinite(sv[:, 0]), 0]        # NaN: a step whose state overflowed
+        ymax = max(ymax, float(finite.max()) * 1.05) if finite.size else ymax
         data.append(dict(type="scatter", x=t, y=sv[:, -1], mode="lines", line=dict(width=0),
                          showlegend=False, hoverinfo="skip", name=f"{title} min",
                          xaxis=xa, yaxis=ya))

@@ -160,10 +160,12 @@ def test_every_page_draws_an_imported_model(monkeypatch, case, page_name):
 def test_nan_weights_are_flagged_on_every_page(monkeypatch):
     model = _imported("nan-lstm-lm")
     assert len(model.warnings) == 1
-    for page in ("activations", "forward"):
+    for page in ("activations", "forward", "dynamics"):
         at, _ = _run_page(monkeypatch, model, page)
-        assert not at.exception
+        assert not at.exception, (page, at.exception)
         assert any("rnn.weight_hh_l0 has 1 NaN value" in w.value for w in at.warning), page
+    # Dynamics: the steps whose Jacobian is NaN are left blank and said so, not a traceback
+    assert any(w.value.startswith("The step Jacobians overflowed") for w in at.warning)
 
 
 def test_stacked_models_get_a_layer_picker(monkeypatch):
