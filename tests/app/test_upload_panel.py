@@ -160,7 +160,8 @@ def test_every_page_draws_an_imported_model(monkeypatch, case, page_name):
 def test_nan_weights_are_flagged_on_every_page(monkeypatch):
     model = _imported("nan-lstm-lm")
     assert len(model.warnings) == 1
-    for page in ("activations", "forward", "dynamics"):
+    for page in ("activations", "units", "whatif", "forward", "backward", "vanishing",
+                 "bidirectional", "sampling", "types", "dynamics"):
         at, _ = _run_page(monkeypatch, model, page)
         assert not at.exception, (page, at.exception)
         assert any("rnn.weight_hh_l0 has 1 NaN value" in w.value for w in at.warning), page
