@@ -176,7 +176,7 @@ def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
 
     `top` = k: only what the Dynamics page draws, σ1..σk and the band's lower edge (σ_min to
     within `band_tol` σ1), by Lanczos and norm bounds where those settle it
-    (`spectra.spectrum_band`): on the shipped LSTM LM about 5× faster."""
+    (`spectra.spectrum_band`): on the shipped LSTM LM about 3× faster (benchmarks/spectrum.py)."""
     kind = (None, 0.0) if top is None else (int(top), float(band_tol))
     if jacobians is None:
         sj, keep = _step_jacobians(model, text, layer, None if eigenvalues else prefix, kind)
