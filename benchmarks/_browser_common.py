@@ -140,6 +140,23 @@ def server_tracebacks(log: str) -> list[str]:
     return found
 
 
+def processes():
+    """(pid, command name, stat fields after the name) of every live process, from
+    /proc/<pid>/stat: fields[0] is field 3 of proc(5) (state), fields[2] the process group,
+    fields[11] / fields[12] utime / stime in clock ticks, fields[16] nice. A process that
+    ends while it is read is skipped."""
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1]
+        yield int(entry.name), name, rest.split()
+
+
 def cpu_model() -> str:
     """The CPU's model name (Linux), else what platform knows (every benchmark prints it)."""
     try:

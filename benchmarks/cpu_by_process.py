@@ -16,6 +16,8 @@ import os
 import sys
 import time
 
+from _browser_common import processes  # stdlib only
+
 
 def kind(comm: str, cmd: str) -> str:
     if "chrom" in comm or "chrom" in cmd:
@@ -28,21 +30,16 @@ def kind(comm: str, cmd: str) -> str:
 
 
 def read_all() -> dict[int, tuple[str, str, float]]:
+    """{pid: (command name, command line, CPU seconds so far)} of every live process."""
     tick = os.sysconf("SC_CLK_TCK")
     out = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+    for pid, name, fields in processes():
         try:
-            with open(f"/proc/{entry.name}/stat") as f:
-                stat = f.read()
-            with open(f"/proc/{entry.name}/cmdline", "rb") as f:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace")[:300]
         except OSError:
             continue
-        comm = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat.rsplit(")", 1)[1].split()
-        out[int(entry.name)] = (comm, cmd, (int(fields[11]) + int(fields[12])) / tick)
+        out[pid] = (name, cmd, (int(fields[11]) + int(fields[12])) / tick)
     return out
 
 

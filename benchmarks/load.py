@@ -72,6 +72,7 @@ from _browser_common import (
     Server,
     guarded_page,
     health,
+    processes,
     server_tracebacks,
 )
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
@@ -179,16 +180,11 @@ SUBMITTED_JS = (
 def group_rss_kb(pgid: int) -> int:
     """Sum of VmRSS (kB) over the live processes of process group `pgid`."""
     total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+    for pid, _, fields in processes():
+        if int(fields[2]) != pgid:
             continue
         try:
-            with open(f"/proc/{entry.name}/stat") as f:
-                stat = f.read()
-            # Field 5 (pgrp) follows the command name, which is in parentheses.
-            if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
-                continue
-            with open(f"/proc/{entry.name}/status") as f:
+            with open(f"/proc/{pid}/status") as f:
                 for line in f:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
@@ -202,19 +198,8 @@ def group_cpu_s(pgid: int) -> dict[int, tuple[float, int]]:
     """{pid: (CPU seconds so far (user + system), nice)} of the live processes of process
     group `pgid` (the server, its forkserver and the training workers)."""
     tick = os.sysconf("SC_CLK_TCK")
-    out = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[2]) == pgid:    # fields[0] is field 3 (state) of proc(5)
-                out[int(entry.name)] = ((int(fields[11]) + int(fields[12])) / tick,
-                                        int(fields[16]))
-        except (OSError, ValueError, IndexError):
-            continue
-    return out
+    return {pid: ((int(fields[11]) + int(fields[12])) / tick, int(fields[16]))
+            for pid, _, fields in processes() if int(fields[2]) == pgid}
 
 
 def cpu_split(before: dict, after: dict, server_pid: int) -> dict:

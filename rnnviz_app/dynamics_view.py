@@ -102,11 +102,11 @@ def warm_first_visit(text: str, sidebar_model: str | None = None) -> None:
     except FileNotFoundError:
         ff = None
     if ff is not None:
-        res = flipflop_points(ff, token, next(iter(SEARCHES)))
+        search = next(iter(SEARCHES))           # the page's default: the first choice
+        res = flipflop_points(ff, token, search)
         if res.points:
-            fixed_point_figure(res, states, token, next(iter(SEARCHES)), 0)
-            eigen_figure(res.points[0], token, next(iter(SEARCHES)), 0,
-                         point_title(res.points[0], 0))
+            fixed_point_figure(res, states, token, search, 0)
+            eigen_figure(res.points[0], token, search, 0, point_title(res.points[0], 0))
     if models:                      # the constant-input section opens on the last shipped LM
         constant_section(models[-1], CONSTANT_CHAR)
 
