@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _page_support import all_text, chart, charts, open_page
+from _page_support import all_text, chart, charts, clear_caches, open_page
 
 import rnnviz
 from rnnviz.dynamics import spectrum_summary
@@ -110,12 +110,10 @@ def test_the_warm_up_computes_the_default_sentences_spectra_for_the_page(monkeyp
     """The server's background warm-up (`shell._warm_caches`) leaves the three char LMs'
     spectra of the default sentence in the page's cache: the page's call for them computes
     nothing, and returns the package's numbers. A sentence not warmed is computed."""
-    import streamlit as st
-
     from rnnviz_app import dynamics_view as view
     from rnnviz_app import shell
 
-    st.cache_resource.clear()
+    clear_caches()                  # the shipped models' Units readings stay, as on a server
     monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
     shell._warm_caches()
     computed = []
@@ -139,14 +137,13 @@ def test_after_the_warm_up_the_first_visit_builds_nothing(monkeypatch):
     """The warm-up (`dynamics_view.warm_first_visit`) leaves every figure of the page's first
     visit at its defaults (default sentence and model) in the shared caches: the first run of
     the page computes no spectrum and no fixed point and builds no figure."""
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from rnnviz.figures import dynamics as figs
     from rnnviz_app import dynamics_view as view
     from rnnviz_app import shell
 
-    st.cache_resource.clear()
+    clear_caches()                  # the shipped models' Units readings stay, as on a server
     monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
     shell._warm_caches()
     built = []
