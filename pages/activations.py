@@ -52,8 +52,7 @@ def _inputs(ctx, steps) -> None:
     st.header(r"1. The input: tokens and one-hot x\<t\>", anchor="input", divider="gray")
     n_unk = int(steps.unk.sum())
     # The table over the full width (its five columns fit at 1024 px), then x<t> and its note.
-    st.dataframe(figs.tokens_table(steps), hide_index=True,
-                 height=min(400, 38 + 35 * steps.T_x), key="activations.tokens")
+    ui.table(figs.tokens_table(steps), height=400)
     st.caption(
         f"T_x = {steps.T_x} steps, vocabulary |V| = n_x = {ctx.model.config.n_x}. "
         + (f"{n_unk} token(s) are not in the vocabulary and read as "

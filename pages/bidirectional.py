@@ -77,7 +77,7 @@ def _shared_prefix(words: dict, probs: dict) -> None:
         st.markdown(f"**The last word the two sentences share** (word {shared}):")
         st.code(words["a"][shared - 1], language=None)
         # the whole column: its four columns of numbers need about 430 px
-        ui.number_table(rows, {c: "%.4f" for c in rows[0] if c != "model"})
+        ui.table(rows, {c: "%.4f" for c in rows[0] if c != "model"})
     ui.look_for(NOTES["shared"])
 
 

@@ -49,7 +49,8 @@ def _interpretable(ctx, corpus, scores, quantity):
     top = U.top_units_table(scores, 3)
     note = NOTES["interpretable"].format(symbol=ui.md(symbol(quantity)), N=corpus.N)
     left, right = st.columns([3, 2], gap="medium")
-    left.dataframe(top, hide_index=True, key="units.scores", height=min(420, 38 + 35 * len(top)))
+    with left:
+        ui.table(top, height=420)
     with right:
         ui.look_for(note)
         constant = U.constant_features(scores)
@@ -111,8 +112,7 @@ def _two_sentences(ctx, quantity):
     ui.chart_with_note(_compare_fig(ctx.model, a, b, quantity), key="units.compare",
                        note=NOTES["compare"])
     top = _comparison(ctx.model, a, b, quantity).top.head(8)
-    st.dataframe(top.assign(mean_abs_diff=top.mean_abs_diff.round(3)), hide_index=True,
-                 key="units.compare_top")
+    ui.table(top, {"mean_abs_diff": "%.3f"})
 
 
 def render():

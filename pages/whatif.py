@@ -72,8 +72,7 @@ def _verbs(model, req, text) -> None:
     after = continuation_logprob(model, text, verbs, req)
     rows = [{"verb": repr(v), "log P intact": b, "log P changed": a, "Δ": a - b}
             for v, b, a in zip(verbs, before, after, strict=True)]
-    ui.number_table(rows, {"log P intact": "%.3f", "log P changed": "%.3f", "Δ": "%+.3f"},
-                    key=K + "verb_table")
+    ui.table(rows, {"log P intact": "%.3f", "log P changed": "%.3f", "Δ": "%+.3f"})
     st.caption(f"Preference for the plural verb: {after[1] - after[0]:+.3f} nats with the "
                f"change, {before[1] - before[0]:+.3f} without.")
 

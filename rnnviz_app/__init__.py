@@ -82,12 +82,12 @@ from rnnviz_app.widgets import (
     md,
     metrics_row,
     nonfinite_warning,
-    number_table,
     play_button,
     preset_pair,
     safe_markdown_html,
     span_slider,
     step_controls,
+    table,
     text_box,
     unknown_words_note,
 )
@@ -104,6 +104,6 @@ __all__ = [
     "PLAY_SECONDS", "best_unit_picker", "browser_play", "cache_figure", "chart",
     "chart_with_note", "corpus_picker", "download_trace", "equation", "keep_valid",
     "layer_picker", "lazy_tabs", "literal", "lm_picker", "look_for", "md", "metrics_row",
-    "nonfinite_warning", "number_table", "play_button", "preset_pair", "safe_markdown_html",
-    "span_slider", "step_controls", "text_box", "unknown_words_note",
+    "nonfinite_warning", "play_button", "preset_pair", "safe_markdown_html",
+    "span_slider", "step_controls", "table", "text_box", "unknown_words_note",
 ]  # fmt: skip

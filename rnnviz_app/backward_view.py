@@ -18,7 +18,7 @@ from rnnviz.figures.common import played_by_the_page, printable
 from rnnviz.models import freeze
 from rnnviz_app.loaders import GRADCHECK_STEPS, get_csv, get_gradient_check, get_reading
 from rnnviz_app.notes import BACKWARD as NOTES
-from rnnviz_app.widgets import cache_figure, keep_valid, look_for, md, number_table
+from rnnviz_app.widgets import cache_figure, keep_valid, look_for, md, table
 
 KEY_LABELS, KEY_LABEL_T, KEY_LABEL_Y = "backward.labels", "backward.label_t", "backward.label_y"
 KEY_LABEL_SHOWN = "backward.label_shown"
@@ -145,15 +145,15 @@ def gradient_check(ctx, at, targets) -> None:
     if ctx.model.model.n_params > GRADCHECK_AUTO_PARAMS and not st.toggle(
             "Run the gradient check", key="backward.run_gradcheck", help=NOTES["big_check"]):
         return
-    table, worst = get_gradient_check(ctx.spec, ctx.text, at, targets)
+    rows, worst = get_gradient_check(ctx.spec, ctx.text, at, targets)
     c1, c2 = st.columns([1, 3], gap="medium")
     c1.metric("Largest relative error", f"{worst:.1e}", help=NOTES["worst_help"])
     with c2:
         look_for(NOTES["gradcheck"].format(steps=GRADCHECK_STEPS)
                  + (NOTES["gradcheck_lstm"] if ctx.model.config.cell == "lstm" else ""))
     # the whole column: six columns of numbers need about 500 px
-    number_table(table, {"analytic ∂L/∂θ": "%.6e", "finite difference": "%.6e",
-                         "relative error": "%.1e"}, key="backward.gradcheck")
+    table(rows, {"analytic ∂L/∂θ": "%.6e", "finite difference": "%.6e",
+                 "relative error": "%.1e"})
 
 
 def download(spec, text: str, at: str, targets) -> None:

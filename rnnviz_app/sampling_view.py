@@ -11,7 +11,7 @@ from rnnviz.figures import sampling as figs
 from rnnviz_app.loaders import get_preferences, get_score, lm_choices
 from rnnviz_app.notes import SAMPLING as NOTES
 from rnnviz_app.sidebar import sidebar_text
-from rnnviz_app.widgets import chart_with_note, md, metrics_row, number_table, text_pair
+from rnnviz_app.widgets import chart_with_note, md, metrics_row, table, text_pair
 
 CHAR_LMS = {"char-lm-rnn": "RNN", "char-lm-gru": "GRU", "char-lm-lstm": "LSTM"}
 
@@ -80,7 +80,7 @@ def compare(name: str) -> None:
     chart_with_note(logprob_figure(name, (("A", text_a), ("B", text_b))),
                     key="sampling.compare_chart", note=NOTES["compare"])
     st.markdown("**All three models on the same pair**")
-    number_table(figs.preference_rows(get_preferences(CHAR_LMS, text_a, text_b)),
+    table(figs.preference_rows(get_preferences(CHAR_LMS, text_a, text_b)),
                  dict.fromkeys(("log P(A)", "log P(B)", "bits/char A", "bits/char B"), "%.2f"))
 
 

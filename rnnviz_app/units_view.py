@@ -24,6 +24,7 @@ from rnnviz_app.widgets import (
     md,
     safe_markdown_html,
     span_slider,
+    table,
 )
 
 SPAN_KEY, THRESHOLD_KEY = "units.span", "units.threshold"
@@ -164,7 +165,6 @@ def select_and_search(ctx, corpus, corpus_key: str, sentence, quantity: str) -> 
     with right:
         texts = U.matched_texts(corpus, res)
         st.markdown(NOTES["matched_texts"])
-        st.dataframe(texts.assign(text=[visible(t) for t in texts.text],
-                                  score=texts.score.round(2)),
-                     hide_index=True, key="units.matched_texts")
+        table(texts.assign(text=[visible(t) for t in texts.text]), {"score": "%.2f"},
+              height=400)
         look_for(NOTES["search"])

@@ -115,9 +115,7 @@ def clipping(curves: dict) -> None:
         "cosine": [s["cosine"] for s in summaries.values()],
     })
     # the whole column (562 px at 1024): short headers, every column readable
-    st.dataframe(table, hide_index=True, key="vanishing.clip_table",
-                 column_config={c: st.column_config.NumberColumn(format="%.3e")
-                                for c in table.columns[1:4]})
+    ui.table(table, {c: "%.3e" for c in table.columns[1:4]})
 
 
 __all__ = ["all_curves", "figure", "your_model_note", "warnings", "clipping"]

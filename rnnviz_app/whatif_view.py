@@ -242,7 +242,6 @@ def number_units_section(task, runs: dict, run_id: str) -> None:
             top, rows = _number_units(run.model, task.config, f"{run_id}.{cell}")
         units = ", ".join(f"{r['unit']} (d′ = {r['d_prime']:+.1f})" for r in top)
         st.markdown(f"**{cell.upper()}**: top units {units}. {verdict(rows)}")
-        ui.number_table(rows, {c: "%.3f" for c in ("intact", "ablated", "random_mean",
+        ui.table(rows, {c: "%.3f" for c in ("intact", "ablated", "random_mean",
                                                     "random_std", "random_min",
-                                                    "random_max")},
-                        key=f"training.nu.{cell}")
+                                                    "random_max")})

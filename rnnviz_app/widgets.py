@@ -187,13 +187,15 @@ def text_pair(defaults: dict, purpose: str) -> tuple[str, str]:
     return texts[0], texts[1]
 
 
-def number_table(rows, formats: dict, key: str | None = None) -> None:
-    """A table (a DataFrame, or a list of dicts, one per row) without its index, with
-    printf-style formats for numeric columns: {"column": "%.4f"}."""
-    import pandas as pd
+def table(rows, formats: dict | None = None, height: int | None = None) -> None:
+    """A table (a DataFrame, or a list of dicts, one per row) without its index, drawn as
+    one escaped HTML element (`rnnviz.figures.tables`: every user character an entity), with
+    printf-style formats for numeric columns ({"column": "%.4f"}); it scrolls, header kept,
+    beyond `height` pixels. Not `st.dataframe`: its grid redraws 100–200 ms after the rest of
+    the page on every edit."""
+    from rnnviz.figures.tables import table_html
 
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key=key, column_config={
-        c: st.column_config.NumberColumn(format=f) for c, f in formats.items()})
+    safe_markdown_html(table_html(rows, formats, height))
 
 
 def lm_picker(key: str, shipped: dict[str, str], default: str, help: str | None = None) -> str:

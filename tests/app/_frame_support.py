@@ -49,4 +49,7 @@ def sentence(at) -> str:
 
 
 def markdown_html(at) -> list[str]:
-    return [m.value for m in at.markdown if getattr(m.proto, "allow_html", False)]
+    """The page's HTML shown through Markdown, but its tables (read those with
+    `_page_support.tables`)."""
+    return [m.value for m in at.markdown if getattr(m.proto, "allow_html", False)
+            and 'class="rnnviz-table"' not in m.value]

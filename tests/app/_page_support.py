@@ -169,3 +169,11 @@ def assert_no_raw_html(at: AppTest, text: str) -> None:
     if len(text) >= 5:
         assert text not in all_text(at)
     assert "<img" not in all_text(at) and "<script" not in all_text(at)
+
+
+def tables(at: AppTest) -> list:
+    """The page's tables (`ui.table`: HTML in a Markdown element), in page order, as
+    DataFrames of what they show, their numbers the exact values they were made from."""
+    from rnnviz.figures.tables import read_table
+
+    return [t for e in at.markdown for t in read_table(str(e.value))]

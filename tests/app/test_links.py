@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from _page_support import tables
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -20,7 +21,7 @@ def test_a_link_opens_the_same_model_and_sentence():
     at = _open(model="char-lm-gru", text="Teddy bears are on sale.")
     assert at.session_state["sidebar.model"] == "char-lm-gru"
     assert at.text_area(key="sidebar.sentence").value == "Teddy bears are on sale."
-    assert list(at.dataframe[0].value["token"])[:5] == ["T", "e", "d", "d", "y"]
+    assert list(tables(at)[0]["token"])[:5] == ["T", "e", "d", "d", "y"]
     assert not at.warning
 
 

@@ -14,6 +14,7 @@ from _page_support import (
     chart_keys,
     charts,
     open_page,
+    tables,
 )
 
 from rnnviz.figures.activations import heatmap_keys
@@ -34,7 +35,7 @@ def test_default_render_reads_the_default_sentence_with_the_default_model(at):
     assert [t.value for t in at.title] == ["Activations", "rnnviz"]     # page + sidebar
     assert at.session_state["sidebar.model"] == "char-lm-lstm"          # shipped default
     assert at.text_area(key="sidebar.sentence").value == DEFAULT_SENTENCE
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert list(table["token"]) == [visible_token(c) for c in DEFAULT_SENTENCE]
     assert list(table["t"]) == list(range(1, len(DEFAULT_SENTENCE) + 1))
     loaded = expected_loaded(at)
@@ -139,7 +140,7 @@ def test_hostile_sentences(at, name):
         assert any("Type a sentence" in i.value for i in at.info)
         assert not charts(at)
         return
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert len(table) == min(len(text), MAX_CHARS)
     if name == "huge":
         assert f"{len(text):,} characters" in shown and str(MAX_CHARS) in shown

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from _frame_support import expected_loaded, set_sentence, switch_model
-from _page_support import HOSTILE, assert_no_raw_html, chart, chart_payload, open_page
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_payload, open_page, tables
 
 from rnnviz_app.state import DEFAULT_SENTENCE, MAX_CHARS
 
@@ -44,7 +44,7 @@ def test_default_render_shows_the_models_loss_and_gradients(at):
     assert float(np.sum(loss_bars)) == pytest.approx(res.loss, rel=1e-4)
     assert at.slider(key="backward.t").value == len(DEFAULT_SENTENCE) - 1
     # The gradient check passes: analytic BPTT agrees with finite differences.
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert len(table) >= 6 and set(table["check"]) <= {"ok", "ok (tiny)", "ok (rounding)"}
     assert float(metric(at, "Largest relative error")) < 1e-5
 
@@ -96,7 +96,7 @@ def test_every_architecture(at, cell, bi):
         assert all(k.endswith("_bwd") for k in at.multiselect(key="backward.keys").value)
     _, _, res = expected(at)
     assert metric(at, "Loss L") == f"{res.loss:.4f}"
-    assert set(at.dataframe[0].value["check"]) <= {"ok", "ok (tiny)", "ok (rounding)"}
+    assert set(tables(at)[0]["check"]) <= {"ok", "ok (tiny)", "ok (rounding)"}
 
 
 def test_exploding_weights_warn_instead_of_plotting_nan(at):

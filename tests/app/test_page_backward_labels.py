@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _page_support import chart
+from _page_support import chart, tables
 from test_upload_panel import _run_page
 from test_your_model_pages import _model
 
@@ -51,7 +51,7 @@ def test_a_classifiers_loss_uses_the_label_chosen(monkeypatch):
         assert float(bars["y"][-1]) == pytest.approx(-np.log(p[k]), rel=1e-4)
         assert model.output_labels[k] in bars["customdata"][-1]
     # the gradient check runs on the chosen label's loss
-    assert set(at.dataframe[0].value["check"]) <= {"ok", "ok (tiny)", "ok (rounding)"}
+    assert set(tables(at)[0]["check"]) <= {"ok", "ok (tiny)", "ok (rounding)"}
 
 
 def test_a_tagger_gets_a_label_per_token(monkeypatch):
@@ -107,7 +107,7 @@ def test_notes_use_the_notes_names_and_speak_of_this_cell_only(monkeypatch, cell
     notes = BACKWARD["dw"]
     assert notes["gru_torch" if cell == "gru" else cell] in text
     assert notes["gru"] not in text                  # the notes' GRU: not this model's
-    params = set(at.dataframe[0].value["parameter"])
+    params = set(tables(at)[0]["parameter"])
     assert not {p for p in params if p.startswith(("Wi", "Wf", "Wo", "Waa"))}
     if cell == "lstm":
         assert "W_u" in params and text.count("`Wi`") == 1

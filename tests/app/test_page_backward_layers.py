@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _page_support import all_text, chart
+from _page_support import all_text, chart, tables
 from test_upload_panel import CHARS, _run_page
 
 import rnnviz
@@ -73,7 +73,7 @@ def test_an_imported_bidirectional_classifier_shows_the_h_n_loss(monkeypatch):
     assert float(metric(at, "… from ŷ<T_x>")) == pytest.approx(np.linalg.norm(from_y), rel=1e-3)
     assert metric(at, "… from step 0") == "0"             # a←<1> is its sweep's last step
     # the gradient check of the page passes on this readout
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert set(table["check"]) <= {"ok", "ok (tiny)", "ok (rounding)"}
 
 

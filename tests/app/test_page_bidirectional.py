@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, tables
 
 import rnnviz
 
@@ -35,7 +35,7 @@ def test_default_render_shows_every_chart_on_the_teddy_sentences(at):
 def test_unidirectional_tagger_cannot_tell_the_sentences_apart_at_teddy(at):
     """The table compares P(name) at the last shared word ("Teddy")."""
     assert at.code[0].value == "Teddy"
-    table = at.dataframe[0].value.set_index("model")
+    table = tables(at)[0].set_index("model")
     uni = table.loc["ner-lstm (unidirectional)"]
     bi = table.loc["ner-bilstm (bidirectional)"]
     # Same prefix, same a→<t> (up to float32 rounding in differently sized GEMMs).

@@ -4,7 +4,7 @@ import html
 
 import numpy as np
 import pytest
-from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, tables
 
 import rnnviz
 from rnnviz.figures.common import char_labels, printable, visible_char
@@ -144,7 +144,7 @@ def test_the_preferred_sentence_is_the_one_with_the_higher_log_prob(at):
     verdict = at.success[0].value
     assert f"prefers **sentence {winner}**" in verdict
     assert f"{abs(la - lb):.2f} nats" in verdict
-    table = at.dataframe[0].value.set_index("model")
+    table = tables(at)[0].set_index("model")
     # Headers short enough for a 1024 px column: the architecture names the model.
     assert list(table.index) == ["RNN", "GRU", "LSTM"]
     assert list(table.columns) == ["log P(A)", "log P(B)", "bits/char A", "bits/char B",

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 from _frame_support import expected_loaded, markdown_html, sentence, set_sentence
-from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, tables
 
 from rnnviz import units as U
 from rnnviz.figures.common import sym
@@ -29,7 +29,7 @@ def use_sentence_corpus(at):
 
 def scores_table(at):
     """The page's first table: the top units per feature."""
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert list(table.columns) == ["feature", "unit", "r"]
     return table.assign(r=[np.nan if r == "—" else float(r) for r in table.r])
 
@@ -136,11 +136,11 @@ def test_select_and_search_starts_on_a_span_with_a_unit_on_and_offers_the_neares
     counts = [m.value for m in at.markdown if "match(es)" in m.value]
     assert counts and f"**{len(res):,} match(es)**" in counts[0]
     assert any("standard deviations" in c.value for c in at.caption)
-    shown = [d.value for d in at.dataframe
-             if list(d.value.columns) == ["text", "matches", "score"]][0]
+    shown = [d for d in tables(at)
+             if list(d.columns) == ["text", "matches", "score"]][0]
     want = U.matched_texts(corpus, res)
     assert shown.matches.tolist() == want.matches.tolist()
-    np.testing.assert_allclose(shown.score, want.score.round(2))
+    np.testing.assert_allclose(shown.score, want.score)
     html = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), "".join(markdown_html(at)))
     assert f"t = {res.start.iloc[0]}…{res.end.iloc[0]}, score {res.score.iloc[0]:.2f}" in html
     at.selectbox(key="units.quantity").set_value("a").run()

@@ -9,7 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _frame_support import expected_loaded, sentence
-from _page_support import APP, chart, clear_caches, install, open_page, real_models_available
+from _page_support import (
+    APP,
+    chart,
+    clear_caches,
+    install,
+    open_page,
+    real_models_available,
+    tables,
+)
 from streamlit.testing.v1 import AppTest
 from test_upload_panel import CHARS
 from test_your_model_pages import _model
@@ -27,7 +35,7 @@ PASTED = f"{DEFAULT_SENTENCE} {DEFAULT_SENTENCE.lower()} Return the list? " * 4
 
 
 def table(at):
-    t = at.dataframe[0].value                        # the page's first table
+    t = tables(at)[0]                        # the page's first table
     assert list(t.columns) == ["feature", "unit", "r"]
     return t
 

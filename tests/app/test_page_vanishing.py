@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from _frame_support import expected_loaded, set_sentence
-from _page_support import HOSTILE, chart, open_page
+from _page_support import HOSTILE, chart, open_page, tables
 from test_upload_panel import _run_page
 from test_your_model_pages import _model
 
@@ -123,7 +123,7 @@ def test_clipping(at, method, threshold):
     at.radio(key="vanishing.clip").set_value(method).run()
     at.select_slider(key="vanishing.threshold").set_value(threshold).run()
     assert not at.exception
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     expected = curves(DEFAULT_SENTENCE)
     loaded = expected_loaded(at)
     expected[f"sidebar: {loaded.name}"] = V.model_curve(loaded, DEFAULT_SENTENCE, 100)

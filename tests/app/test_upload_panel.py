@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _page_support import APP, all_text, chart, chart_keys, clear_caches, open_page
+from _page_support import APP, all_text, chart, chart_keys, clear_caches, open_page, tables
 from streamlit.testing.v1 import AppTest
 
 import rnnviz
@@ -236,7 +236,7 @@ def test_a_big_model_checks_its_gradient_only_on_demand(monkeypatch):
     at, _ = _run_page(monkeypatch, big, "backward")
     assert not at.exception, at.exception
     assert at.toggle(key="backward.run_gradcheck").value is False
-    assert not [d for d in at.dataframe if "relative error" in d.value.columns]
+    assert not [d for d in tables(at) if "relative error" in d.columns]
     at.toggle(key="backward.run_gradcheck").set_value(True).run()
     assert not at.exception, at.exception
-    assert [d for d in at.dataframe if "relative error" in d.value.columns]
+    assert [d for d in tables(at) if "relative error" in d.columns]

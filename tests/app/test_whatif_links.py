@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from _page_support import all_text, chart, open_page
+from _page_support import all_text, chart, open_page, tables
 
 from rnnviz.training.agreement import (
     AgreementConfig,
@@ -48,7 +48,7 @@ def test_number_units_after_an_agreement_run(training):
     np.testing.assert_allclose(gru["y"], [table["gru"][L]["mean"] for L in sorted(table["gru"])])
     at.toggle(key=K + "nu").set_value(True).run()
     assert not at.exception, at.exception
-    shown = next(d.value for d in at.dataframe if "ablated" in d.value.columns)
+    shown = next(d for d in tables(at) if "ablated" in d.columns)
     model = run.view()[2]["race"].runs["gru"].model
     res = SimpleNamespace(network=model, config=AgreementTask(AgreementConfig(
         distance=6, steps=30)).config)

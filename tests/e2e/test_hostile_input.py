@@ -25,6 +25,8 @@ from st_dom import (
     wait_for_charts,
 )
 
+from rnnviz.figures.common import visible_token
+
 PAYLOADS = (
     '<img src=x onerror="window.__pwned=1">',
     '<iframe srcdoc="<script>parent.__pwned=1</script>">',
@@ -191,6 +193,13 @@ def test_a_token_of_markup_is_text_in_the_chart_ticks_and_hover(open_app, app_me
     ticks = "".join(shown[0]["ticks"])
     assert "<" in ticks and "=" in ticks and ">" in ticks
     assert [s["html"] for s in shown] == [0, 0]     # only SVG text nodes, no HTML element
+    # The tokens table (`ui.table`, escaped HTML): each row's cell is its character, as text.
+    table = page.evaluate("""() => {
+      const t = document.querySelector("[data-testid='stMain'] .rnnviz-table table");
+      return {tokens: [...t.querySelectorAll('tbody tr')].map((r) => r.children[1].textContent),
+              elements: t.querySelectorAll('td *, th *').length};
+    }""")
+    assert table == {"tokens": [visible_token(c) for c in text], "elements": 0}
     assert page.evaluate(INJECTED_JS)["img"] == 0
     assert dialogs == []
     assert page.locator(EXCEPTION).count() == 0

@@ -1,0 +1,127 @@
+"""Small tables as HTML: what the pages show where a table is read, not explored.
+
+`st.dataframe` draws its grid on a canvas and updates the grid's hidden accessible table
+100–200 ms after the rest of the page, on every edit (measured: an edit on the Vanishing page
+361 → 254 ms, Units 490 → 357 ms with the grid replaced; docs/benchmarks.md, stop 24).
+`st.table` renders every cell as Markdown, so a token such as ``www.x.com`` or
+``:material/home:`` would come out as a link or an icon. This table is one HTML element:
+every character of every cell but ASCII letters and digits is a numeric entity (`_text`),
+so the text is only ever text, in HTML and in Markdown alike.
+
+Each numeric cell also carries its exact value (`data-v`, Python's repr), so a test reads the
+numbers the page computed, not their rounded display (`read_table`).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from numbers import Number
+
+import numpy as np
+import pandas as pd
+
+CLASS = "rnnviz-table"
+# Scoped to the table's class, specific enough to win over the Markdown container's own table
+# style; the colours are those of Streamlit's light theme.
+_T, _C = f"div.{CLASS}>table", f"div.{CLASS}>table>*>tr>"
+_STYLE = (
+    f"<style>div.{CLASS}{{overflow:auto;margin:0 0 1rem 0;"
+    "border:1px solid rgba(49,51,63,0.1);border-radius:0.5rem}"
+    f"{_T}{{border-collapse:collapse;width:100%;font-size:0.875rem;margin:0;border:none}}"
+    f"{_C}th,{_C}td{{padding:0.15rem 0.5rem;line-height:1.5;border:none;border-bottom:1px "
+    "solid rgba(49,51,63,0.1);text-align:left;vertical-align:top;white-space:nowrap}"
+    f"{_C}th{{position:sticky;top:0;background:#f8f9fb;font-weight:600;z-index:1;"
+    "white-space:normal}"
+    f"{_C}.n{{text-align:right;font-variant-numeric:tabular-nums}}"
+    f"{_C}td.w{{white-space:normal}}</style>"
+)
+
+
+def _text(s: str) -> str:
+    """ASCII letters and digits as they are, every other character a numeric entity
+    (`rnnviz.figures.common.escape_all`): letters and digits alone form no markup, in HTML
+    or in Markdown, and the table stays a sixth of the size."""
+    return "".join(ch if ch.isascii() and ch.isalnum() else f"&#{ord(ch)};" for ch in s)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, Number | np.number) and not isinstance(v, bool | np.bool_)
+
+
+def _cell(v, fmt: str | None) -> str:
+    if not _is_number(v):
+        wrap = ' class="w"' if len(str(v)) > 40 else ""       # a sentence wraps, a token not
+        return f"<td{wrap}>{_text(str(v))}</td>"
+    if isinstance(v, float | np.floating):
+        exact = repr(float(v))
+        shown = "—" if np.isnan(v) else (fmt % v if fmt else f"{v:.4f}")
+    else:
+        exact = str(int(v))
+        shown = fmt % v if fmt else exact
+    return f'<td class="n" data-v="{exact}">{_text(shown)}</td>'
+
+
+def table_html(rows, formats: dict | None = None, height: int | None = None) -> str:
+    """`rows` (a DataFrame, or a list of dicts, one per row) as one HTML table without its
+    index, on one line (a blank line would end Markdown's HTML block). formats: printf-style
+    formats of numeric columns ({"column": "%.4f"}); other floats show 4 decimals, NaN "—".
+    height: the table scrolls (its header stays) beyond this many pixels."""
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    formats = formats or {}
+    numeric = {c: len(df) > 0 and all(_is_number(v) for v in df[c]) for c in df.columns}
+    head = "".join(("<th class=\"n\">" if numeric[c] else "<th>") + f"{_text(str(c))}</th>"
+                   for c in df.columns)
+    body = "".join(
+        "<tr>" + "".join(_cell(v, formats.get(c)) for c, v in zip(df.columns, row, strict=True))
+        + "</tr>" for row in df.itertuples(index=False, name=None))
+    box = f' style="max-height:{int(height)}px"' if height else ""
+    return (f'{_STYLE}<div class="{CLASS}"{box}><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+class _Reader(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables, self._row, self._cell, self._v = [], None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "div" and CLASS in (a.get("class") or "").split():
+            self.tables.append({"head": [], "rows": []})
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("th", "td") and self._row is not None:
+            self._cell, self._v = [], a.get("data-v")
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._cell is not None:
+            text = "".join(self._cell)
+            if self._v is not None:
+                value = float(self._v) if re.search(r"[.eEn]", self._v) else int(self._v)
+            else:
+                value = text
+            self._row.append((tag, value))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            t = self.tables[-1]
+            if self._row and all(kind == "th" for kind, _ in self._row):
+                t["head"] = [v for _, v in self._row]
+            else:
+                t["rows"].append([v for _, v in self._row])
+            self._row = None
+
+
+def read_table(markup: str) -> list[pd.DataFrame]:
+    """The tables `table_html` wrote into `markup`, as DataFrames of what they show: text as
+    text, numbers as the exact values they were made from (their `data-v`)."""
+    reader = _Reader()
+    reader.feed(markup)
+    return [pd.DataFrame(t["rows"], columns=t["head"]) for t in reader.tables]
+
+
+__all__ = ["CLASS", "read_table", "table_html"]
