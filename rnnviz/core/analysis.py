@@ -215,8 +215,16 @@ def clip_summary(grads: dict, method: str, threshold: float) -> dict:
         denom = np.linalg.norm(g) * np.linalg.norm(c)
         cos = float(g @ c / denom) if ok and denom > 0 else float("nan")
     return {"norm_before": global_norm(grads), "norm_after": global_norm(clipped),
-            "max_before": float(np.nanmax(np.abs(g))) if g.size else 0.0,
-            "max_after": float(np.nanmax(np.abs(c))) if c.size else 0.0, "cosine": cos}
+            "max_before": _max_abs(g), "max_after": _max_abs(c), "cosine": cos}
+
+
+def _max_abs(v: np.ndarray) -> float:
+    """The largest |entry| that is not NaN: 0 for no entries, NaN when every entry is NaN
+    (a model whose gradients overflowed; numpy's nanmax would warn "All-NaN slice")."""
+    if v.size == 0:
+        return 0.0
+    seen = v[~np.isnan(v)]
+    return float(np.abs(seen).max()) if seen.size else float("nan")
 
 
 def direction_split(Wy: np.ndarray, by: np.ndarray, a_fwd: np.ndarray, a_bwd: np.ndarray,

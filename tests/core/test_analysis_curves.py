@@ -1,6 +1,8 @@
 """The computations behind the figures (rnnviz.core.analysis): gradient curves and their
 summaries, clipping, the bidirectional score split, unit rankings."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -105,6 +107,18 @@ def test_clip_summary():
     clipped = np.array([3.0, -3.5, 3.5])
     flat = np.array([3.0, -4.0, 12.0])
     assert by_value["cosine"] == pytest.approx(clipped @ flat / 13 / np.linalg.norm(clipped))
+
+
+def test_clip_summary_of_gradients_that_overflowed_warns_nothing():
+    """An uploaded model with a NaN weight: every gradient NaN, some NaN and some not."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # numpy's "All-NaN slice" would raise
+        nan = A.clip_summary({"W": np.full((2, 2), np.nan)}, "value", 1.0)
+        part = A.clip_summary({"W": np.array([[np.nan, -5.0]]), "b": np.array([[2.0]])},
+                              "none", 1.0)
+    assert np.isnan(nan["max_before"]) and np.isnan(nan["max_after"]) and np.isnan(nan["cosine"])
+    assert part["max_before"] == part["max_after"] == 5.0
+    assert A.clip_summary({"W": np.zeros((0, 2))}, "none", 1.0)["max_before"] == 0.0
 
 
 def bimodel(cell="lstm", n_y=2):
