@@ -16,6 +16,12 @@ new sentence's characters), no placeholder or spinner is left, every chart is dr
 DOM change happened inside the main area for --quiet ms (500). The time reported is the last
 DOM change inside the main area minus the moment of the action (both ``performance.now()``).
 
+*On screen* (a column of its own): the last DOM change to an element inside the viewport
+(where the page is when visual complete is reached) minus the moment of the action: what a
+person looking at the screen waits for, while charts below it may still be drawing. With
+--scroll bottom every timed edit is made scrolled to the page's last chart (the chart element
+draws the charts on screen first: rnnviz/web/chart.js).
+
 Per page, in the sidebar menu's order (every page is visited once first, not timed, so its
 code is loaded; there one untimed edit finds the pages whose charts show the sentence):
 
@@ -85,6 +91,7 @@ INIT_JS = r"""
   window.__mark = null;
   window.__lastMut = 0;
   window.__muts = 0;
+  window.__mutLog = [];
   new MutationObserver((muts) => {
     const t = performance.now();
     for (const m of muts) {
@@ -95,6 +102,7 @@ INIT_JS = r"""
       if (el && el.closest && el.closest("[data-testid='stMain']")) {
         window.__lastMut = t;
         window.__muts++;
+        window.__mutLog.push([t, el]);
       }
     }
   }).observe(document, {subtree: true, childList: true, attributes: true,
@@ -102,7 +110,9 @@ INIT_JS = r"""
   // The first action after the benchmark cleared the mark starts the clock (a submit
   // pressed again because the first seemed ignored does not restart it).
   const mark = () => {
-    if (window.__mark === null) { window.__mark = performance.now(); window.__muts = 0; }
+    if (window.__mark === null) {
+      window.__mark = performance.now(); window.__muts = 0; window.__mutLog = [];
+    }
   };
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) mark();
@@ -150,7 +160,20 @@ DONE_JS = r"""
   const ends = window.__runs.filter((r) => r.t >= t0 && r.state === 'notRunning');
   const end = ends.length ? ends[ends.length - 1].t : t0;
   if (now - Math.max(window.__lastMut, end, t0) < quiet) return false;
+  // On screen: the last change to an element inside the viewport (where the page is now).
+  let onscreen = null;
+  for (let i = window.__mutLog.length - 1; i >= 0 && window.__mutLog[i][0] >= t0; i--) {
+    const el = window.__mutLog[i][1];
+    if (!el.isConnected) continue;
+    const r = el.getBoundingClientRect();
+    if ((r.width > 0 || r.height > 0) && r.bottom > 0 && r.top < window.innerHeight
+        && r.right > 0 && r.left < window.innerWidth) {
+      onscreen = window.__mutLog[i][0] - t0;
+      break;
+    }
+  }
   return {
+    onscreen,
     last: window.__lastMut >= t0 ? window.__lastMut - t0 : null,
     end: end - t0,
     muts: window.__muts,
@@ -195,6 +218,8 @@ class PageResult:
     edits_ms: list[float] = field(default_factory=list)
     edit_bytes: list[int] = field(default_factory=list)
     switches_ms: list[float] = field(default_factory=list)
+    edits_on_screen_ms: list[float] = field(default_factory=list)
+    switches_on_screen_ms: list[float] = field(default_factory=list)
     first_visit_ms: float | None = None        # the untimed first pass, kept (--first-visit)
     profile: list[dict] = field(default_factory=list)
 
@@ -286,6 +311,12 @@ def reported_ms(done: dict) -> float:
     return float(done["last"] if done["last"] is not None else done["end"])
 
 
+def on_screen_ms(done: dict) -> float:
+    """The last DOM change inside the viewport after the action (the end of the script run
+    when nothing on screen changed)."""
+    return float(done["onscreen"] if done["onscreen"] is not None else done["end"])
+
+
 async def check_page(page: Page, run: Run, where: str) -> None:
     if await page.locator("[data-testid='stMain'] [data-testid='stException']").count():
         run.errors.append(f"{where}: exception box")
@@ -298,11 +329,23 @@ async def current_title(page: Page) -> str:
 
 async def switch(page: Page, title: str, quiet_ms: int, run: Run) -> float:
     """Click `title` in the menu; ms to visual complete."""
+    return reported_ms(await switch_done(page, title, quiet_ms, run))
+
+
+async def switch_done(page: Page, title: str, quiet_ms: int, run: Run) -> dict:
+    """Click `title` in the menu; the visual-complete result (`DONE_JS`)."""
     await page.evaluate("() => { window.__mark = null; }")
     await page.locator("[data-testid='stSidebarNavLink']", has_text=title).first.click()
     done = await visual_complete(page, {"nav": title}, quiet_ms)
     await check_page(page, run, f"{title} (switch)")
-    return reported_ms(done)
+    return done
+
+
+# --scroll bottom: before each timed edit the page is scrolled to its last chart.
+SCROLL_TO_LAST_CHART_JS = r"""() => {
+  const charts = document.querySelectorAll("[data-testid='stMain'] .stBidiComponent");
+  if (charts.length) charts[charts.length - 1].scrollIntoView({block: 'center'});
+}"""
 
 
 async def edit(page: Page, text: str, quiet_ms: int, frames: Frames,
@@ -381,12 +424,15 @@ async def measure_pages(browser: Browser, args, run: Run) -> tuple[list[PageResu
                     if await current_title(page) == title:  # a single page: leave it first
                         away = next(t for t in menu if t != title)
                         await switch(page, away, args.quiet, run)
-                    results[title].switches_ms.append(
-                        await switch(page, title, args.quiet, run)
-                    )
+                    done = await switch_done(page, title, args.quiet, run)
+                    results[title].switches_ms.append(reported_ms(done))
+                    results[title].switches_on_screen_ms.append(on_screen_ms(done))
                     if round_ > 0:
                         continue
                     for _ in range(args.edits):
+                        if args.scroll == "bottom":
+                            await page.evaluate(SCROLL_TO_LAST_CHART_JS)
+                            await asyncio.sleep(0.2)
                         sig0 = await page.evaluate(SIGNATURE_JS)
                         done, pressed, got = await edit(
                             page, other(await box.input_value()), args.quiet, frames, run
@@ -394,6 +440,7 @@ async def measure_pages(browser: Browser, args, run: Run) -> tuple[list[PageResu
                         await check_page(page, run, f"{where}, edit")
                         r = results[title]
                         r.edits_ms.append(reported_ms(done))
+                        r.edits_on_screen_ms.append(on_screen_ms(done))
                         r.edit_bytes.append(sum(len(p) for _, p in got))
                         if r.shows_sentence and await page.evaluate(SIGNATURE_JS) == sig0:
                             run.errors.append(f"{where}: an edit left the charts unchanged")
@@ -487,6 +534,7 @@ async def measure(args) -> dict:
         "edits_per_page": args.edits,
         "switches_per_page": args.switches,
         "quiet_ms": args.quiet,
+        "scroll": args.scroll,
         "goals": GOALS,
         "pages": [
             {
@@ -500,6 +548,8 @@ async def measure(args) -> dict:
                 "kb_per_edit": [round(b / 1000, 1) for b in p.edit_bytes],
                 "switch_median_ms": rnd(median(p.switches_ms)),
                 "switches_ms": [round(v) for v in p.switches_ms],
+                "edit_on_screen_median_ms": rnd(median(p.edits_on_screen_ms)),
+                "switch_on_screen_median_ms": rnd(median(p.switches_on_screen_ms)),
                 "first_visit_ms": rnd(p.first_visit_ms),
                 **({"profile": p.profile} if args.profile else {}),
             }
@@ -528,14 +578,16 @@ def table(r: dict) -> str:
     out = [
         f"| page | edit → visual complete, median (≤ {g['edit_ms']} ms) | edit max "
         f"| kB sent per edit (≤ {g['kb_per_edit']}) "
-        f"| page switch, median (≤ {g['switch_ms']} ms) |",
-        "| --- | --- | --- | --- | --- |",
+        f"| page switch, median (≤ {g['switch_ms']} ms) "
+        "| on screen: edit / switch, median |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for p in r["pages"]:
         out.append(
             f"| {p['page']} | {mark(p['edit_median_ms'], g['edit_ms'], ' ms')} "
             f"| {p['edit_max_ms']} ms | {mark(p['kb_per_edit_median'], g['kb_per_edit'])} "
-            f"| {mark(p['switch_median_ms'], g['switch_ms'], ' ms')} |"
+            f"| {mark(p['switch_median_ms'], g['switch_ms'], ' ms')} "
+            f"| {p['edit_on_screen_median_ms']} / {p['switch_on_screen_median_ms']} ms |"
         )
     out.append("")
     out.append(
@@ -548,6 +600,11 @@ def table(r: dict) -> str:
             f"  s after Popen: server answers HTTP {c['answer']}, first script run "
             f"{c['run_start']} → {c['run_end']}, first chart drawn {c['drawn']}"
         )
+    out.append(
+        "On screen: the last DOM change inside the viewport (1400 × 1000; a switch opens a page "
+        "at its top, edits are made "
+        + ("scrolled to the page's last chart" if r["scroll"] == "bottom" else "at its top")
+        + "), against the last one anywhere in the main area.")
     before, after = r["load_average_1min"]
     out.append(
         f"{r['edits_per_page']} edits and {r['switches_per_page']} switches per page, "
@@ -613,6 +670,9 @@ def main() -> int:
     ap.add_argument("--fresh", action="store_true",
                     help="each edit types a new sentence (no reading, figure or element the "
                          "server or the browser has seen): the cost of a sentence never read")
+    ap.add_argument("--scroll", choices=("top", "bottom"), default="top",
+                    help="where the page is when a timed edit is made: at its top (as a switch "
+                         "leaves it) or scrolled to its last chart")
     ap.add_argument("--json", type=Path, help="also write the numbers to this file")
     args = ap.parse_args()
     FRESH["on"] = args.fresh

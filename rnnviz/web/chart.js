@@ -139,6 +139,49 @@ function startPlay(key, div, parent, Plotly, play, setState) {
   tick();
 }
 
+// Drawing order: what the person is looking at first. Every figure received waits here, by
+// its chart's DOM node, and the charts are drawn one at a time: those on screen at once, the
+// others by how far they are from the screen once the browser is idle (Streamlit has drawn
+// the rest of the run, whose charts on screen may still come), page order among equals. A
+// newer figure for a chart still waiting replaces the older (a fast what-if loop draws only
+// the latest), and the browser gets a turn between two charts (input, paint).
+const PENDING = new Map();
+const IDLE_WAIT_MS = 300;          // an off-screen chart waits for idle at most this long
+let draining = false;
+
+function distanceFromView(el) {
+  if (!el.isConnected) return Infinity;
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) return Infinity;          // hidden: a closed tab
+  if (r.bottom > 0 && r.top < window.innerHeight) return 0;
+  return r.top >= window.innerHeight ? r.top - window.innerHeight : -r.bottom;
+}
+
+function drawNext(idle) {
+  let next = null;
+  let best = Infinity;
+  for (const [div, job] of PENDING) {
+    const d = distanceFromView(job.el);
+    if (next === null || d < best) { next = div; best = d; }
+  }
+  if (next === null) { draining = false; return; }
+  if (best > 0 && !idle && window.requestIdleCallback) {
+    window.requestIdleCallback(() => drawNext(true), { timeout: IDLE_WAIT_MS });
+    return;
+  }
+  const job = PENDING.get(next);
+  PENDING.delete(next);
+  job.draw().finally(() => setTimeout(() => drawNext(false), 0));
+}
+
+function schedule(div, el, draw) {
+  PENDING.set(div, { el, draw });
+  if (!draining) {
+    draining = true;
+    setTimeout(() => drawNext(false), 0);
+  }
+}
+
 export default function (component) {
   const { data, parentElement, setStateValue, key } = component;
   if (!data || !data.figure) return;
@@ -162,8 +205,9 @@ export default function (component) {
   if (layout.uirevision === undefined) layout.uirevision = "keep";
   keepView(div, layout);
   const config = Object.assign({ responsive: true }, data.config || {});
-  div.dataset.revision = String((Number(div.dataset.revision) || 0) + 1);
-  loadPlotly().then((Plotly) => Plotly.react(div, {
+  const revision = String((Number(div.dataset.revision) || 0) + 1);
+  div.dataset.revision = revision;
+  schedule(div, parentElement, () => loadPlotly().then((Plotly) => Plotly.react(div, {
     data: fig.data || [], layout, config, frames: fig.frames || [],
   }).then(() => {
     bindClick(div, Plotly, data.clickable);
@@ -172,8 +216,8 @@ export default function (component) {
       startPlay(key, div, parentElement, Plotly, play, setStateValue);
     }
   })).then(() => {
-    div.dataset.drawn = div.dataset.revision;
+    div.dataset.drawn = revision;
   }).catch((err) => {
     div.textContent = "The chart could not be drawn: " + String(err && err.message || err);
-  });
+  }));
 }

@@ -78,3 +78,39 @@ def test_a_zoom_survives_an_edit_that_keeps_the_axes(open_app, app_menu, wait_fo
     set_sentence(page, "Another sentence entirely.", wait_for_app)
     wait_for_charts(page)
     assert _plot(page, TOPK, "el.layout.xaxis.range") != zoomed
+
+
+# The order in which the charts finish drawing the figures of one rerun: a MutationObserver on
+# their `data-drawn` (the element sets it when a figure is drawn).
+DRAW_ORDER_JS = r"""() => {
+  window.__drawOrder = [];
+  const obs = new MutationObserver((muts) => {
+    for (const m of muts) {
+      const key = m.target.parentElement.closest("[class*='st-key-']").className
+        .match(/st-key-[^ ]+/)[0].slice("st-key-".length);
+      window.__drawOrder.push(key);
+    }
+  });
+  document.querySelectorAll("[data-testid='stMain'] .rnnviz-chart")
+    .forEach((c) => obs.observe(c, {attributes: true, attributeFilter: ["data-drawn"]}));
+}"""
+SATURATION = "activations.saturation"
+
+
+def test_the_chart_on_screen_is_drawn_first(open_app, app_menu, wait_for_app):
+    """Scrolled down to the last chart, an edit draws that chart before the charts above it,
+    which wait until the browser is idle (rnnviz/web/chart.js: drawNext)."""
+    page = open_app(app_menu["Activations"])
+    wait_for_charts(page)
+    page.locator(f".st-key-{key_class(SATURATION)}").scroll_into_view_if_needed()
+    page.evaluate(DRAW_ORDER_JS)
+    set_sentence(page, "Zebras yawn at noon.", wait_for_app)
+    wait_for_charts(page)
+    order = page.evaluate("() => window.__drawOrder")
+    above = [key_class(k) for k in ("activations.onehot", "activations.heatmap.a")]
+    assert set(above) <= set(order) and key_class(SATURATION) in order, order
+    assert order.index(key_class(SATURATION)) < min(order.index(k) for k in above), order
+    # every chart drew the new sentence
+    assert len(chart_by_key(page, "activations.heatmap.a")["traces"][0]["z"][0]) == len(
+        "Zebras yawn at noon.")
+    assert page.console_errors == []
