@@ -140,14 +140,17 @@ function startPlay(key, div, parent, Plotly, play, setState) {
 }
 
 // Drawing order: what the person is looking at first. Every figure received waits here, by
-// its chart's DOM node, and the charts are drawn one at a time: those on screen at once, the
-// others by how far they are from the screen once the browser is idle (Streamlit has drawn
-// the rest of the run, whose charts on screen may still come), page order among equals. A
-// newer figure for a chart still waiting replaces the older (a fast what-if loop draws only
-// the latest), and the browser gets a turn between two charts (input, paint).
+// its chart's DOM node, and the charts are drawn one at a time: those on screen at once; the
+// others, by how far they are from the screen, once the browser has been idle (Streamlit has
+// drawn the rest of the run, whose charts on screen may still come) or IDLE_WAIT_MS have
+// passed, once per batch; page order among equals. A newer figure for a chart still waiting
+// replaces the older (a fast what-if loop draws only the latest), and the browser gets a
+// turn between two charts (input, paint).
 const PENDING = new Map();
-const IDLE_WAIT_MS = 300;          // an off-screen chart waits for idle at most this long
+const IDLE_WAIT_MS = 200;
 let draining = false;
+let waited = false;                // this batch has had its wait for idle
+let idleWait = null;               // the pending wait (requestIdleCallback's handle)
 
 function distanceFromView(el) {
   if (!el.isConnected) return Infinity;
@@ -164,9 +167,11 @@ function drawNext(idle) {
     const d = distanceFromView(job.el);
     if (next === null || d < best) { next = div; best = d; }
   }
-  if (next === null) { draining = false; return; }
-  if (best > 0 && !idle && window.requestIdleCallback) {
-    window.requestIdleCallback(() => drawNext(true), { timeout: IDLE_WAIT_MS });
+  if (next === null) { draining = false; waited = false; return; }
+  if (idle) waited = true;
+  if (best > 0 && !waited && window.requestIdleCallback) {
+    idleWait = window.requestIdleCallback(() => { idleWait = null; drawNext(true); },
+                                          { timeout: IDLE_WAIT_MS });
     return;
   }
   const job = PENDING.get(next);
@@ -178,6 +183,10 @@ function schedule(div, el, draw) {
   PENDING.set(div, { el, draw });
   if (!draining) {
     draining = true;
+    setTimeout(() => drawNext(false), 0);
+  } else if (idleWait !== null && distanceFromView(el) === 0) {
+    window.cancelIdleCallback(idleWait);       // a chart on screen does not wait
+    idleWait = null;
     setTimeout(() => drawNext(false), 0);
   }
 }
