@@ -5,7 +5,9 @@ whose data changed is destroyed and drawn again (`Plotly.newPlot`) on every edit
 element is a Streamlit components v2 component (no iframe) whose JavaScript
 (`rnnviz/web/chart.js`) keeps one chart per key and applies new figures with
 `Plotly.react`: an edit changes the existing chart's data. It takes the same figures the
-pure figure functions build (`go.Figure` or its dict).
+pure figure functions build (`go.Figure` or its dict). The charts of a run are drawn one at a
+time, those on screen first (the others once the browser is idle, at most 200 ms later), and
+a figure still waiting is replaced by a newer one for the same chart.
 
 What Python sends (`payload`): the figure as Plotly's JSON string (typed arrays as base64
 `bdata`, float32 where the figure functions made them so), the chart config, and a
