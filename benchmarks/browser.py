@@ -89,9 +89,7 @@ INIT_JS = r"""
 (() => {
   window.__runs = [];
   window.__mark = null;
-  window.__lastMut = 0;
-  window.__muts = 0;
-  window.__mutLog = [];
+  window.__mutLog = [];           // [time, element] of each DOM change in the main area
   new MutationObserver((muts) => {
     const t = performance.now();
     for (const m of muts) {
@@ -100,8 +98,6 @@ INIT_JS = r"""
       }
       const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
       if (el && el.closest && el.closest("[data-testid='stMain']")) {
-        window.__lastMut = t;
-        window.__muts++;
         window.__mutLog.push([t, el]);
       }
     }
@@ -111,7 +107,7 @@ INIT_JS = r"""
   // pressed again because the first seemed ignored does not restart it).
   const mark = () => {
     if (window.__mark === null) {
-      window.__mark = performance.now(); window.__muts = 0; window.__mutLog = [];
+      window.__mark = performance.now(); window.__mutLog = [];
     }
   };
   document.addEventListener('keydown', (e) => {
@@ -159,24 +155,26 @@ DONE_JS = r"""
   const now = performance.now();
   const ends = window.__runs.filter((r) => r.t >= t0 && r.state === 'notRunning');
   const end = ends.length ? ends[ends.length - 1].t : t0;
-  if (now - Math.max(window.__lastMut, end, t0) < quiet) return false;
+  const log = window.__mutLog;          // emptied at the action: every entry is after t0
+  const lastMut = log.length ? log[log.length - 1][0] : null;
+  if (now - Math.max(lastMut || 0, end, t0) < quiet) return false;
   // On screen: the last change to an element inside the viewport (where the page is now).
   let onscreen = null;
-  for (let i = window.__mutLog.length - 1; i >= 0 && window.__mutLog[i][0] >= t0; i--) {
-    const el = window.__mutLog[i][1];
+  for (let i = log.length - 1; i >= 0; i--) {
+    const [t, el] = log[i];
     if (!el.isConnected) continue;
     const r = el.getBoundingClientRect();
     if ((r.width > 0 || r.height > 0) && r.bottom > 0 && r.top < window.innerHeight
         && r.right > 0 && r.left < window.innerWidth) {
-      onscreen = window.__mutLog[i][0] - t0;
+      onscreen = t - t0;
       break;
     }
   }
   return {
     onscreen,
-    last: window.__lastMut >= t0 ? window.__lastMut - t0 : null,
+    last: lastMut === null ? null : lastMut - t0,
     end: end - t0,
-    muts: window.__muts,
+    muts: log.length,
   };
 }
 """

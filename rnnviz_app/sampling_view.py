@@ -81,7 +81,7 @@ def compare(name: str) -> None:
                     key="sampling.compare_chart", note=NOTES["compare"])
     st.markdown("**All three models on the same pair**")
     table(figs.preference_rows(get_preferences(CHAR_LMS, text_a, text_b)),
-                 dict.fromkeys(("log P(A)", "log P(B)", "bits/char A", "bits/char B"), "%.2f"))
+          dict.fromkeys(("log P(A)", "log P(B)", "bits/char A", "bits/char B"), "%.2f"))
 
 
 __all__ = ["compare", "logprob_figure", "score", "scores_or_warning"]

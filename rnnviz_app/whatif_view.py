@@ -243,5 +243,4 @@ def number_units_section(task, runs: dict, run_id: str) -> None:
         units = ", ".join(f"{r['unit']} (d′ = {r['d_prime']:+.1f})" for r in top)
         st.markdown(f"**{cell.upper()}**: top units {units}. {verdict(rows)}")
         ui.table(rows, {c: "%.3f" for c in ("intact", "ablated", "random_mean",
-                                                    "random_std", "random_min",
-                                                    "random_max")})
+                                            "random_std", "random_min", "random_max")})

@@ -14,7 +14,6 @@ numbers the page computed, not their rounded display (`read_table`).
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 from numbers import Number
 
@@ -101,10 +100,8 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("th", "td") and self._cell is not None:
             text = "".join(self._cell)
-            if self._v is not None:
-                value = float(self._v) if re.search(r"[.eEn]", self._v) else int(self._v)
-            else:
-                value = text
+            value = text if self._v is None else (
+                int(self._v) if self._v.lstrip("-").isdigit() else float(self._v))
             self._row.append((tag, value))
             self._cell = None
         elif tag == "tr" and self._row is not None:
