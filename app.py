@@ -7,4 +7,7 @@ and the page table are in ``rnnviz_app.shell``; each page is a script in ``pages
 
 import rnnviz_app as ui
 
-ui.run_app()
+# Streamlit runs this file as "__main__". A training worker's process (multiprocessing's
+# forkserver) may load it again as "__mp_main__": there it draws nothing.
+if __name__ == "__main__":
+    ui.run_app()

@@ -128,6 +128,16 @@ def payload(fig, config: dict, clickable: bool = False, play: dict | None = None
             "play": None if play is None else dict(play, frames=[str(n) for n in play["frames"]])}
 
 
+PRELOAD_KEY = "rnnviz_plotly_preload"
+
+
+def preload_plotly() -> None:
+    """An element that draws nothing (its container is hidden) and makes the browser fetch and
+    compile plotly.js at once: placed first in the frame, so that a first visit loads the
+    bundle while the server still runs the page, not after its first chart arrives."""
+    _component()(data={"preload": True}, key=PRELOAD_KEY)
+
+
 def _nothing() -> None:
     """The click's callback: the click itself is read from the element's result."""
 

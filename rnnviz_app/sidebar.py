@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from rnnviz.models import KIND_NAMES, SESSION_PREFIX, ModelInUse, Reading, Steps, shipped_kind
+from rnnviz_app.charts import preload_plotly
 from rnnviz_app.loaders import (
     ModelUnavailable,
     get_model,
@@ -28,6 +29,7 @@ from rnnviz_app.state import (
     DEFAULT_SENTENCE,
     INIT_SCALE_RANGE,
     KEY_BIDIRECTIONAL,
+    KEY_CARD,
     KEY_CELL,
     KEY_INIT_SCALE,
     KEY_LAST_GOOD,
@@ -146,6 +148,7 @@ def render_sidebar() -> None:
     problems = _read_link(options)
     failure = _keep_a_model_that_loads(options)
     with st.sidebar:
+        preload_plotly()
         # The app's name as the page-independent heading (the menu sits above it).
         st.title("rnnviz")
         st.selectbox(
@@ -219,9 +222,13 @@ def _shipped_summary(spec: ModelSpec) -> None:
     if cfg.readout == "h_n" and cfg.bidirectional:       # what ŷ<t> means for this model
         st.caption(READOUT_H_N)
     if loaded.card_markdown:
-        with st.expander("Model card"):
-            # Shipped, trusted Markdown (no HTML is enabled).
-            st.markdown(loaded.card_markdown)
+        # Drawn only while open (opening it reruns): its code blocks would otherwise bring
+        # Streamlit's 1.5 MB syntax highlighter into every first visit.
+        card = st.expander("Model card", key=KEY_CARD, on_change="rerun")
+        if card.open:
+            with card:
+                # Shipped, trusted Markdown (no HTML is enabled).
+                st.markdown(loaded.card_markdown)
 
 
 def current_spec() -> ModelSpec:

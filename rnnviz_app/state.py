@@ -31,6 +31,7 @@ KEY_N_A = "sidebar.n_a"
 KEY_SEED = "sidebar.seed"
 KEY_INIT_SCALE = "sidebar.init_scale"
 KEY_SENTENCE = "sidebar.sentence"
+KEY_CARD = "sidebar.card"          # the model card's expander (open or closed)
 # Session state (not a widget): name -> ModelInUse of the models that live in this session.
 KEY_SESSION_MODELS = "rnnviz.session_models"
 # Session state: the last model choice that loaded (the sidebar goes back to it when a choice

@@ -49,6 +49,8 @@ KEY_READOUT = K + "readout"
 KEY_EXPORT = K + "export"           # session state: (file name, bytes) of the loaded model
 KEY_LOAD = K + "load"
 KEY_RESULT = K + "result"           # session state: ("error" | "ok", message) of the last load
+KEY_PANEL = K + "panel"             # the expander's open state (opening or closing it reruns)
+KEY_OPENED = K + "opened"           # session state: the panel has been open in this session
 
 TASK_NAMES = {"lm": "language model (next token)", "tagger": "tagger (one label per token)",
               "classifier": "classifier (one label per text)"}
@@ -183,9 +185,18 @@ def _load() -> None:
 
 
 def render_upload_panel() -> None:
-    """The "Your model…" expander (inside the sidebar)."""
-    result = st.session_state.get(KEY_RESULT)
-    with st.expander("Your model…", expanded=result is not None and result[0] == "error"):
+    """The "Your model…" expander (inside the sidebar).
+
+    Its form is drawn once the panel has been opened in the session (opening it reruns), and
+    from then on in every run, open or closed, so that nothing typed or chosen in it is lost.
+    Until then a run sends the expander alone: the form's dozen widgets and its code blocks
+    (their scripts are a 1.5 MB download) are not part of a first visit."""
+    panel = st.expander("Your model…", key=KEY_PANEL, on_change="rerun")
+    if panel.open:
+        st.session_state[KEY_OPENED] = True
+    if not st.session_state.get(KEY_OPENED):
+        return
+    with panel:
         st.caption("A trained PyTorch nn.RNN, nn.GRU or nn.LSTM (stacked, bidirectional, with "
                    "an nn.Embedding in front and an nn.Linear head): every page shows it. "
                    "The embedding is folded into W_ax (W_ax Eᵀ), so x⟨t⟩ stays the one-hot "

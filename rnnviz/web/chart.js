@@ -193,6 +193,7 @@ function schedule(div, el, draw) {
 
 export default function (component) {
   const { data, parentElement, setStateValue, key } = component;
+  if (data && data.preload) { loadPlotly(); return; }  // the frame's first element: fetch early
   if (!data || !data.figure) return;
   const div = chartDiv(parentElement);
   div.rnnvizSetState = setStateValue;          // the latest run's setter, read by the click

@@ -26,6 +26,7 @@ from rnnviz.core.model import Model, RNNConfig
 from rnnviz.data.corpus import CHARSET
 from rnnviz.text import SPECIALS, Vocab
 from rnnviz_app.charts import NAME as CHART
+from rnnviz_app.charts import PRELOAD_KEY
 
 NAMES = models.PRETRAINED
 _WORDS = ("he said , teddy roosevelt was a great president . bears are on sale the film "
@@ -131,8 +132,10 @@ def open_page(monkeypatch, page: str, stand_ins: bool | None = None) -> AppTest:
 
 
 def charts(at: AppTest) -> list:
-    """The app's chart elements (`rnnviz_app.charts`, a components v2 element) on the page."""
-    return [c for c in at.get("bidi_component") if c.proto.component_name == CHART]
+    """The app's chart elements (`rnnviz_app.charts`, a components v2 element) on the page
+    (not the frame's element that only makes the browser load plotly.js early)."""
+    return [c for c in at.get("bidi_component") if c.proto.component_name == CHART
+            and not c.proto.id.endswith("-" + PRELOAD_KEY)]
 
 
 def chart(at: AppTest, key: str) -> dict:

@@ -192,3 +192,19 @@ def test_the_unit_picker_follows_its_own_suggestions_when_the_quantity_changes(a
     at.selectbox(key="activations.unit").set_value(other).run()
     set_sentence(at, DEFAULT_SENTENCE)
     assert at.selectbox(key="activations.unit").value == other
+
+
+def test_the_model_card_is_sent_only_while_open(at):
+    """The shipped model's card (Markdown with code blocks) is drawn when its expander is
+    opened; closed, the run sends the expander alone."""
+    card = expected_loaded(at).card_markdown
+    assert card, "the shipped default model has a card"
+    shown = lambda: [e for e in at.sidebar.expander if e.label == "Model card"]  # noqa: E731
+    assert len(shown()) == 1 and list(shown()[0].children.values()) == []
+    at.session_state["sidebar.card"] = True                  # opened (a click reruns)
+    at.run()
+    assert not at.exception
+    assert [m.value.strip() for m in shown()[0].markdown] == [card.strip()]
+    at.session_state["sidebar.card"] = False
+    at.run()
+    assert list(shown()[0].children.values()) == []

@@ -24,6 +24,8 @@ from rnnviz_app.upload import (
     EXPORT_SNIPPET,
     KEY_LABELS,
     KEY_LOAD,
+    KEY_OPENED,
+    KEY_PANEL,
     KEY_START,
     KEY_TASK,
     KEY_TOKENIZER,
@@ -42,9 +44,30 @@ CHARS = sorted(set(DEFAULT_SENTENCE)) + ["?"]
 
 @pytest.fixture
 def at(monkeypatch):
+    """The Activations page with the panel opened (as a click on it does: the expander's
+    state turns True and the app reruns)."""
     at = open_page(monkeypatch, "pages/activations.py")
     assert not at.exception, at.exception
+    at.session_state[KEY_PANEL] = True
+    at.run()
+    assert not at.exception, at.exception
     return at
+
+
+def test_the_panel_draws_its_form_once_opened_and_keeps_it(monkeypatch):
+    at = open_page(monkeypatch, "pages/activations.py")
+    panel = [e for e in at.sidebar.expander if e.label == "Your model…"]
+    assert len(panel) == 1
+    assert list(panel[0].children.values()) == []           # never opened: the label alone
+    assert not at.code and KEY_TASK not in [w.key for w in at.selectbox]
+    at.session_state[KEY_PANEL] = True                      # opened
+    at.run()
+    assert at.session_state[KEY_OPENED]
+    at.selectbox(key=KEY_TASK).set_value("tagger").run()
+    at.session_state[KEY_PANEL] = False                     # closed again: the form stays,
+    at.run()                                                # with what was chosen in it
+    assert not at.exception
+    assert at.selectbox(key=KEY_TASK).value == "tagger"
 
 
 def test_the_panel_widgets(at):

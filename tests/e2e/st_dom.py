@@ -294,8 +294,11 @@ def chart_title(page: Page, key: str) -> str:
 
 
 def upload_panel(page: Page) -> Locator:
-    """The sidebar's "Your model…" panel, opened."""
+    """The sidebar's "Your model…" panel, opened (opening it reruns the app, which then sends
+    the panel's form)."""
     panel = page.locator(SIDEBAR).locator("[data-testid='stExpander']", has_text="Your model…")
-    if not panel.locator("[data-testid='stFileUploader']").first.is_visible():
+    uploader = panel.locator("[data-testid='stFileUploader']").first
+    if not uploader.is_visible():
         panel.locator("summary").first.click()
+    expect(uploader).to_be_visible(timeout=20_000)
     return panel

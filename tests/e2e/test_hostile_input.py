@@ -22,6 +22,7 @@ from st_dom import (
     layout_intact,
     read_charts,
     set_sentence,
+    upload_panel,
     wait_for_charts,
 )
 
@@ -105,6 +106,7 @@ def test_hostile_text_in_every_box_of_every_page_is_only_text(open_app, wait_for
     hostile sentence. Problems are collected page by page and reported together.
     """
     page = open_app()
+    upload_panel(page)      # its form is sent once opened, then on every page (its boxes too)
     titles = [t.strip() for t in page.locator(NAV_LINK).all_inner_texts()]
     assert titles, "no menu"
     problems: dict[str, list[str]] = {}
