@@ -108,9 +108,11 @@ READ_CHARTS_JS = (
 
 # True when every chart element on the page has drawn the last figure it received, with at
 # least one trace.
+# Every chart element (not the frame's element that only loads plotly.js early).
 CHARTS_DRAWN_JS = r"""
 () => {
-  const charts = [...document.querySelectorAll(".stBidiComponent")];
+  const charts = [...document.querySelectorAll(".stBidiComponent")]
+    .filter((c) => !c.closest(".st-key-rnnviz_plotly_preload"));
   return charts.every((c) => {
     const el = c.querySelector('.rnnviz-chart');
     return !!(el && el._fullLayout && el.data && el.data.length > 0

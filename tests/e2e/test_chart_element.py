@@ -114,3 +114,14 @@ def test_the_chart_on_screen_is_drawn_first(open_app, app_menu, wait_for_app):
     assert len(chart_by_key(page, "activations.heatmap.a")["traces"][0]["z"][0]) == len(
         "Zebras yawn at noon.")
     assert page.console_errors == []
+
+
+def test_a_page_without_charts_has_plotly_loaded_by_the_frame(open_app, app_menu):
+    """The frame's first element (in the sidebar, hidden, no space taken) makes the browser
+    load plotly.js at once, so a first visit does not wait for its first chart to ask."""
+    page = open_app(app_menu["About"])
+    assert page.locator("[data-testid='stMain'] .stBidiComponent").count() == 0
+    page.wait_for_function("() => !!(window.Plotly && window.Plotly.react)", timeout=30_000)
+    box = page.locator(".st-key-rnnviz_plotly_preload")
+    assert box.count() == 1 and box.bounding_box() is None          # display: none
+    assert page.console_errors == []
