@@ -43,6 +43,34 @@ def test_one_frame_per_step_with_the_unit_values(cell, bi):
     assert labels["text"] == frame(s, 2)["data"][0]["text"]
 
 
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_every_edge_is_a_segment_with_its_head_at_the_end_turned_along_it(cell):
+    """The diagram's edges are one trace (no annotation arrows): per edge a segment from
+    the source's box to the target's, and at its end an arrowhead whose angle (clockwise
+    from up) points from the source to the target."""
+    _, trace, _ = make(cell, False, n_a=5)
+    s = spec(F.forward_figure(trace, VOCAB.itos, animate=False))
+    assert not [a for a in s["layout"]["annotations"] if a.get("showarrow")]
+    edges = next(t for t in s["data"] if t.get("name") == "edges")
+    diagram = F._DIAGRAMS[cell]
+    nodes = diagram["nodes"]
+    x, y = np.asarray(edges["x"], dtype=float), np.asarray(edges["y"], dtype=float)
+    size = np.asarray(edges["marker"]["size"], dtype=float)
+    angle = np.asarray(edges["marker"]["angle"], dtype=float)
+    assert len(x) == 3 * len(diagram["edges"])
+    for i, (a, b) in enumerate(diagram["edges"]):
+        (x0, y0, *_), (x1, y1, *_) = nodes[a], nodes[b]
+        sx, sy, ex, ey = x[3 * i], y[3 * i], x[3 * i + 1], y[3 * i + 1]
+        assert np.isnan(x[3 * i + 2]) and size[3 * i] == 0 and size[3 * i + 1] > 0
+        d = np.array([x1 - x0, y1 - y0])
+        assert np.dot([ex - sx, ey - sy], d) > 0, (a, b)             # towards the target
+        # the end is nearer the target's centre than the start
+        assert np.hypot(x1 - ex, y1 - ey) < np.hypot(x1 - sx, y1 - sy), (a, b)
+        head = np.radians(angle[3 * i + 1])
+        np.testing.assert_allclose([np.sin(head), np.cos(head)], d / np.linalg.norm(d),
+                                   atol=1e-3, err_msg=f"{a} -> {b}")
+
+
 def test_cover_hides_the_steps_not_read_yet_and_bars_are_top_k():
     _, trace, _ = make("lstm", n_a=4)
     T = trace.T_x
