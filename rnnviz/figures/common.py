@@ -330,6 +330,27 @@ def figure(data, layout, frames=None, *, compact: bool = False) -> Figure:
     return Figure(data, layout, frames)
 
 
+ARROW_HEAD_PX = 9
+
+
+def arrows(x, y, colour: str, *, name: str = "arrows", width: float = 1.4) -> dict:
+    """Arrows as one scatter trace: `x`, `y` hold each arrow's start, end and None (a gap);
+    the end carries an arrowhead (Plotly's "arrow" marker, whose tip is the point) turned
+    from the start towards the end. Cheaper to redraw than a layout annotation per arrow
+    (~1 ms each in every `Plotly.react`). The angle is taken in data units, so it is the
+    screen angle when the axes share one scale or the arrow is horizontal or vertical."""
+    size, angle = [], []
+    for i in range(0, len(x), 3):
+        dx, dy = x[i + 1] - x[i], y[i + 1] - y[i]
+        size += [0, ARROW_HEAD_PX, 0]
+        angle += [0, round(float(np.degrees(np.arctan2(dx, dy))), 2), 0]   # clockwise from up
+    return dict(type="scatter", x=list(x), y=list(y), mode="lines+markers", name=name,
+                line=dict(color=colour, width=width),
+                marker=dict(symbol="arrow", angle=angle, size=size, color=colour,
+                            line=dict(width=0)),
+                hoverinfo="skip", showlegend=False)
+
+
 def subplot_title(text: str, x: float, y: float) -> dict:
     """A subplot title as a paper-anchored annotation centred at (x, y)."""
     return dict(text=text, x=x, y=y, xref="paper", yref="paper", showarrow=False,

@@ -20,6 +20,7 @@ from rnnviz.figures.common import (
     DIVERGING_SCALE,
     SEQUENTIAL,
     animation_controls,
+    arrows,
     colour_at,
     controls_below,
     decimate,
@@ -178,8 +179,6 @@ BOX_HALF = {"gate": (0.62, 0.5), "state": (0.8, 0.5), "op": (0.36, 0.36),
 NARROW_STATES = {"c_tilde"}          # between two gates: a gate's width
 OP_R = 0.36
 EDGE_COLOUR = "#9a9a9a"
-ARROW_HEAD = 9           # px
-ARROW_GAP = 0.16         # diagram units between an arrow's end and the box it points at
 NODE_FONT = 10
 
 
@@ -246,27 +245,17 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
     # The diagram lives in data coordinates with y scaled like x (scaleanchor), and its
     # boxes are drawn in those coordinates too: at any width the boxes keep their size
     # relative to their spacing, so they cannot grow into each other.
-    # The edges are one trace, each a segment whose end carries an arrowhead turned along it
-    # (its angle clockwise from up; the diagram's axes have one scale): a Plotly annotation
-    # per arrow cost ~1 ms of every redraw each. The head is centred on the segment's end,
-    # so that end stands off the box by about half a head more than the start does.
+    # The edges are one trace (`arrows`): a Plotly annotation per arrow cost ~1 ms of every
+    # redraw each.
     ann, shapes = [], []
-    edge_x, edge_y, head, turn = [], [], [], []
+    edge_x, edge_y = [], []
     for a, b in spec["edges"]:
         (x0, y0, *_), (x1, y1, *_) = nodes[a], nodes[b]
         sx, sy = _edge(a, nodes[a], x1, y1)
-        ex, ey = _edge(b, nodes[b], x0, y0, gap=ARROW_GAP)
-        if (ex - sx) * (x1 - x0) + (ey - sy) * (y1 - y0) <= 0:     # boxes almost touching
-            ex, ey = _edge(b, nodes[b], x0, y0)
+        ex, ey = _edge(b, nodes[b], x0, y0)
         edge_x += [sx, ex, None]
         edge_y += [sy, ey, None]
-        head += [0, ARROW_HEAD, 0]
-        turn += [0, round(math.degrees(math.atan2(x1 - x0, y1 - y0)), 1), 0]
-    edges = dict(type="scatter", x=edge_x, y=edge_y, mode="lines+markers", xaxis="x",
-                 yaxis="y", line=dict(color=EDGE_COLOUR, width=1.4), name="edges",
-                 marker=dict(symbol="arrow", angle=turn, size=head,
-                             color=EDGE_COLOUR, line=dict(width=0)),
-                 hoverinfo="skip", showlegend=False)
+    edges = arrows(edge_x, edge_y, EDGE_COLOUR, name="edges")
     for x, y, kind, label in nodes.values():
         if kind == "op":
             shapes.append(dict(type="circle", xref="x", yref="y", x0=x - OP_R, x1=x + OP_R,

@@ -12,6 +12,7 @@ app passes a real sentence and the model's real outputs). `fig_star_probs` and
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from rnnviz.figures.common import (
     ACCENT,
     BASE,
     PROBABILITY,
+    arrows,
     char_labels,
     figure,
     plotly_text,
@@ -40,6 +42,8 @@ DECODER = "#fdd0a2"
 ELLIPSIS = "…"
 _Y_X, _Y_CELL, _Y_OUT = 0.0, 1.0, 2.0
 _HALF_W, _HALF_H = 0.32, 0.24
+ARROW_COLOUR = "#666"
+ARROW_GAP = 0.03            # ~2 px between an arrow and the box or label at either end
 # Labels longer than this many characters are staggered: every other column's label sits
 # STAGGER lower (inputs) or higher (outputs), so two neighbours never share a line and a
 # label may be up to two columns wide ("Hermione" beside "Granger").
@@ -85,10 +89,14 @@ def _draw(columns: Sequence[Column], title: str, note: str | None = None,
     y_high = staggered([c.y for c in columns])
     x_font = 12 if n > 10 else 13
 
-    def arrow(x0, y0, x1, y1, color="#666"):
-        ann.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
-                        text="", showarrow=True, arrowhead=2, arrowwidth=1.4, arrowcolor=color,
-                        standoff=2, startstandoff=2))
+    ax, ay = [], []             # the arrows, one trace (`arrows`): start, end, gap
+
+    def arrow(x0, y0, x1, y1):
+        # ARROW_GAP off both ends (horizontal or vertical: its angle holds on any width)
+        d = math.hypot(x1 - x0, y1 - y0)
+        ux, uy = (x1 - x0) / d, (y1 - y0) / d
+        ax.extend([x0 + ARROW_GAP * ux, x1 - ARROW_GAP * ux, None])
+        ay.extend([y0 + ARROW_GAP * uy, y1 - ARROW_GAP * uy, None])
 
     for lo, hi, label, color in bands:
         shapes.append(dict(type="rect", x0=lo - 0.48, x1=hi + 0.48, y0=0.55, y1=1.45,
@@ -140,7 +148,8 @@ def _draw(columns: Sequence[Column], title: str, note: str | None = None,
                                layer="below"))
     data = [dict(type="scatter", x=hx, y=hy, mode="markers", text=htext,
                  marker=dict(size=28, opacity=0), hovertemplate="%{text}<extra></extra>",
-                 showlegend=False)]
+                 showlegend=False),
+            arrows(ax, ay, ARROW_COLOUR)]
     if note:
         ann.append(dict(x=0, y=-0.05, xref="paper", yref="paper", text=note, showarrow=False,
                         xanchor="left", yanchor="top", font=dict(size=12, color="#555")))

@@ -64,8 +64,9 @@ def test_every_edge_is_a_segment_with_its_head_at_the_end_turned_along_it(cell):
         assert np.isnan(x[3 * i + 2]) and size[3 * i] == 0 and size[3 * i + 1] > 0
         d = np.array([x1 - x0, y1 - y0])
         assert np.dot([ex - sx, ey - sy], d) > 0, (a, b)             # towards the target
-        # the end is nearer the target's centre than the start
-        assert np.hypot(x1 - ex, y1 - ey) < np.hypot(x1 - sx, y1 - sy), (a, b)
+        # from the edge of the source's box to the edge of the target's (as before)
+        np.testing.assert_allclose([sx, sy], F._edge(a, nodes[a], x1, y1))
+        np.testing.assert_allclose([ex, ey], F._edge(b, nodes[b], x0, y0))
         head = np.radians(angle[3 * i + 1])
         np.testing.assert_allclose([np.sin(head), np.cos(head)], d / np.linalg.norm(d),
                                    atol=1e-3, err_msg=f"{a} -> {b}")

@@ -141,3 +141,24 @@ def test_name_probs_are_the_taggers_outputs_with_upright_words():
     # Upright words: a slanted first word would reach the y axis's tick labels.
     assert x["tickangle"] == -90 and x["ticktext"][:3] == ["Yesterday,", "Harry", "Potter"]
     assert not any("<img" in t for t in strings(s))
+
+
+def test_the_arrows_are_one_trace_from_box_to_box():
+    """Many-to-many over 3 words: a<0> -> a<1>, a<1> -> a<2> -> a<3>, three inputs up into
+    their cells and three cells up to their outputs: 9 arrows in one trace (no annotation
+    arrows), heads at the ends, horizontal ones turned right (90°), vertical ones up (0°),
+    each ARROW_GAP short of the box it leaves and of the box it enters."""
+    s = spec(F.fig_architecture("many_to_many", ["a", "b", "c"], ["x", "y", "z"]))
+    assert not [a for a in s["layout"]["annotations"] if a.get("showarrow")]
+    tr = next(t for t in s["data"] if t.get("name") == "arrows")
+    x, y = np.asarray(tr["x"], dtype=float), np.asarray(tr["y"], dtype=float)
+    size, angle = np.asarray(tr["marker"]["size"]), np.asarray(tr["marker"]["angle"])
+    assert len(x) == 27 and np.isnan(x[2::3]).all()
+    assert (size[0::3] == 0).all() and (size[1::3] > 0).all()
+    horizontal = y[0::3] == y[1::3]
+    assert horizontal.sum() == 3 and (~horizontal).sum() == 6
+    assert (angle[1::3][horizontal] == 90).all() and (angle[1::3][~horizontal] == 0).all()
+    # a<1> -> a<2>: from the right edge of cell 1 to the left edge of cell 2, 2 gaps short
+    i = next(k for k in range(9) if horizontal[k] and x[3 * k] > 0)
+    np.testing.assert_allclose([x[3 * i], x[3 * i + 1]],
+                               [F._HALF_W + F.ARROW_GAP, 1 - F._HALF_W - F.ARROW_GAP])
