@@ -36,6 +36,7 @@ FWD = "#1f77b4"     # a→
 BWD = "#2ca02c"     # a←
 OUT = "#9467bd"     # ŷ
 UNI = "#ff7f0e"     # the unidirectional model in comparisons
+TOKEN_GAP = 0.14    # sweep diagram: ~13 px between a token and the arrows leaving it
 MODEL_COLORS = (UNI, FWD)
 PENDING = "#e8e8e8"
 # Cells of the sweep animation: code -> colour (pending, a→ done, a← done, ŷ done).
@@ -241,7 +242,8 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
     animated.update(cells(spec[final]))
     animated["marker"].update(
         symbol=["square"] * (2 * T) + ["circle"] * T, size=[30] * (2 * T) + [24] * T,
-        colorscale=CELL_SCALE, cmin=0, cmax=3, showscale=False)
+        colorscale=CELL_SCALE, cmin=0, cmax=3, showscale=False,
+        opacity=1)      # opaque over the arrows (sizes given per point would make it 0.7)
     animated["marker"]["line"].update(colorscale=[[0, "#666"], [0.5, "#666"], [0.5, ACCENT],
                                                   [1, ACCENT]], cmin=0, cmax=1)
     # Tokens on two staggered rows: neighbours never run together ("TeddyRoosevelt").
@@ -252,26 +254,43 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
         customdata=[f"x<{i}> = '{lab}'" for i, lab in zip(ts, labels, strict=True)]
         + [f"ŷ<{i}>" for i in ts],
         hovertemplate="%{customdata}<extra></extra>", name="labels")
-    ann = []
+    # The arrows: one trace per colour, drawn under the cells. Each runs from its source's
+    # centre to its target's, where a head marker (its tip at the point, turned along the
+    # segment on screen: angleref "previous") stands off by the cell's half-size in pixels;
+    # an arrow from a token starts ~13 px above it. A Plotly annotation per arrow (6 T of
+    # them) cost ~1 ms each in every redraw.
+    runs: dict[str, tuple[list, list, list]] = {}
 
-    def arrow(x0, y0, x1, y1, color="#999"):
-        ann.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
-                        showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.3,
-                        arrowcolor=color, text="", standoff=13, startstandoff=13))
+    def arrow(x0, y0, x1, y1, color="#999", off=15, from_token=False):
+        xs, ys, offs = runs.setdefault(color, ([], [], []))
+        if from_token:
+            d = float(np.hypot(x1 - x0, y1 - y0))
+            x0, y0 = x0 + TOKEN_GAP * (x1 - x0) / d, y0 + TOKEN_GAP * (y1 - y0) / d
+        xs.extend([float(x0), float(x1), None])
+        ys.extend([float(y0), float(y1), None])
+        offs.extend([0, off + 1, 0])
 
     for i in range(T):
-        arrow(t[i], yx, xf[i], yf)                  # x<t> -> a→<t>
-        arrow(t[i], yx, xb[i], yb)                  # x<t> -> a←<t>
-        arrow(xf[i], yf, t[i], yy)                  # a→<t> -> ŷ<t>
-        arrow(xb[i], yb, t[i], yy)                  # a←<t> -> ŷ<t>
+        arrow(t[i], yx, xf[i], yf, from_token=True)     # x<t> -> a→<t>
+        arrow(t[i], yx, xb[i], yb, from_token=True)     # x<t> -> a←<t>
+        arrow(xf[i], yf, t[i], yy, off=12)              # a→<t> -> ŷ<t>
+        arrow(xb[i], yb, t[i], yy, off=12)              # a←<t> -> ŷ<t>
         if i + 1 < T:
-            arrow(xf[i], yf, xf[i + 1], yf, FWD)     # a→<t> -> a→<t+1>
-            arrow(xb[i + 1], yb, xb[i], yb, BWD)     # a←<t+1> -> a←<t>
+            arrow(xf[i], yf, xf[i + 1], yf, FWD)         # a→<t> -> a→<t+1>
+            arrow(xb[i + 1], yb, xb[i], yb, BWD)         # a←<t+1> -> a←<t>
+    lines = [dict(type="scatter", x=xs, y=ys, mode="lines+markers", name=f"arrows {color}",
+                  line=dict(color=color, width=1.3),
+                  marker=dict(symbol="arrow", angleref="previous", standoff=offs,
+                              size=[9 if o else 0 for o in offs], color=color,
+                              line=dict(width=0)),
+                  hoverinfo="skip", showlegend=False)
+             for color, (xs, ys, offs) in runs.items()]
+    ann = []
     ann += [dict(x=0.25, y=yf, text="a→", showarrow=False, font=dict(color=FWD, size=16)),
             dict(x=0.25, y=yb, text="a←", showarrow=False, font=dict(color=BWD, size=16)),
             dict(x=0.25, y=yx, text="x", showarrow=False, font=dict(size=16)),
             dict(x=0.25, y=yy, text="ŷ", showarrow=False, font=dict(color=OUT, size=16))]
-    frames = [dict(name=str(k), traces=[0], data=[cells(f)],
+    frames = [dict(name=str(k), traces=[len(lines)], data=[cells(f)],
                    layout=dict(title=dict(text=_frame_title(k, f, T))))
               for k, f in enumerate(spec)]
     still = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
@@ -297,7 +316,7 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
             steps=[dict(label=str(k), method="animate", args=[[str(k)], still])
                    for k in range(len(spec))])],
     )
-    return figure([animated, static], layout, frames, compact=True)
+    return figure([*lines, animated, static], layout, frames, compact=True)
 
 
 SENSITIVITY_SCALES = ("row", "log", "raw")

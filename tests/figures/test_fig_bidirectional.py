@@ -64,6 +64,10 @@ def test_sweep_frames_follow_the_course_notes_order():
     assert not any(f["y_done"] for f in frames[:-1]) and frames[-1]["y_done"]
 
 
+def _trace(s, name):
+    return next(t for t in s["data"] if t.get("name") == name)
+
+
 def test_sweep_animation_frames():
     s = spec(F.fig_sweep_order(["x1", "x2", "x3"]))
     frames = s["frames"]
@@ -80,20 +84,45 @@ def test_sweep_animation_frames():
     assert "a←<3>" in frames[4]["layout"]["title"]["text"]
     # The last frame: every ŷ<t> computed. The figure opens on it; buttons animate.
     assert frames[-1]["data"][0]["marker"]["color"][6:].tolist() == [out] * 3
-    np.testing.assert_array_equal(s["data"][0]["marker"]["color"],
+    cells = _trace(s, "cells")
+    np.testing.assert_array_equal(cells["marker"]["color"],
                                   frames[-1]["data"][0]["marker"]["color"])
+    assert all(f["traces"] == [s["data"].index(cells)] for f in frames)
     assert s["layout"]["sliders"][0]["active"] == 7
     assert {b["method"] for b in s["layout"]["updatemenus"][0]["buttons"]} == {"animate"}
     # The codes map to the direction colours on the trace's fixed colour scale.
-    stops = s["data"][0]["marker"]["colorscale"]
+    stops = cells["marker"]["colorscale"]
     colour = {code: [c for p, c in stops if p <= code / 3][-1] for code in range(4)}
     assert colour == {pending: F.PENDING, fwd: F.FWD, bwd: F.BWD, out: F.OUT}
+
+
+def test_sweep_arrows_are_traces_under_the_cells_with_heads_off_their_targets():
+    """6 T - 2 arrows (x -> both cells, both cells -> ŷ, the two chains), no annotation
+    arrows: one trace per colour, drawn before the cells (under them), heads turned on
+    screen along their segment and standing off the cell (15 px half-size) or the ŷ circle."""
+    s = spec(F.fig_sweep_order(["x1", "x2", "x3", "x4"]))
+    assert not [a for a in s["layout"]["annotations"] if a.get("showarrow")]
+    arrows = [t for t in s["data"] if t["name"].startswith("arrows")]
+    assert s["data"][:len(arrows)] == arrows
+    assert {t["line"]["color"] for t in arrows} == {"#999", F.FWD, F.BWD}
+    n = sum(len(t["x"]) for t in arrows) // 3
+    assert n == 6 * 4 - 2
+    for t in arrows:
+        assert t["marker"]["angleref"] == "previous"
+        off = np.asarray(t["marker"]["standoff"])
+        assert (off[0::3] == 0).all() and set(off[1::3]) <= {16, 13}
+    fwd = next(t for t in arrows if t["line"]["color"] == F.FWD)
+    x = np.asarray(fwd["x"], dtype=float)
+    assert (x[1::3] > x[0::3]).all()                        # a→ runs left to right
+    bwd = next(t for t in arrows if t["line"]["color"] == F.BWD)
+    x = np.asarray(bwd["x"], dtype=float)
+    assert (x[1::3] < x[0::3]).all()                        # a← right to left
 
 
 def test_sweep_animation_cuts_long_inputs():
     s = spec(F.fig_sweep_order([f"w{i}" for i in range(30)] + [HOSTILE], max_tokens=6))
     assert len(s["frames"]) == 2 * 6 + 2
-    assert s["data"][1]["text"][:6] == ["w0", "w1", "w2", "w3", "w4", "…"]
+    assert _trace(s, "labels")["text"][:6] == ["w0", "w1", "w2", "w3", "w4", "…"]
     assert not any("<script" in t for t in strings(s))
     assert len(spec(F.fig_sweep_order([]))["frames"]) == 4               # one "x" column
 
@@ -159,7 +188,7 @@ def test_sweep_diagram_text_stays_apart():
     at its right end, clear of ▶ Play / ❚❚ Pause at its left."""
     words = "He said , Teddy Roosevelt was a great president .".split()
     s = spec(F.fig_sweep_order(words))
-    labels = s["data"][1]
+    labels = _trace(s, "labels")
     T = len(words)
     y_tok = np.asarray(labels["y"][:T], dtype=float)
     assert list(labels["text"][:T]) == words
