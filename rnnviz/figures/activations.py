@@ -194,6 +194,9 @@ TOP_K_COLUMNS = 30       # steps on screen at most: cells wide enough for a 1-2 
 TOP_K_PLOT_PX = 265      # the plot area at 1024 px (measured in Chromium: 267 px)
 
 
+BLACK_INK, WHITE_INK = "#000000", "#ffffff"      # what `ink` chooses from
+
+
 def top_k_font(names) -> int:
     """The cells' font size: 13 px for labels of up to 2 characters, 11 px for longer ones."""
     longest = max((len(html.unescape(n)) for n in names), default=1)
@@ -245,13 +248,29 @@ def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
     else:
         t_info = [""] * T
     custom = [[f"t={t + 1} {token_text(labels[t])}<br>{t_info[t]}" for t in range(T)]] * k
+    # The labels in black or white, whichever reads better on the cell: a heatmap's text
+    # has one colour, so the black ones are the heatmap's own text and the white ones a
+    # second, transparent heatmap's (a text point per cell cost ~0.25 ms each per redraw).
+    white = np.array([[ink(scale_colour(PROBABILITY, float(v))) == WHITE_INK for v in row]
+                      for row in p])
+    z = p.astype(np.float32)
     data = [dict(
-        type="heatmap", z=p.astype(np.float32), x=steps, y=ranks, text=names,
+        type="heatmap", z=z, x=steps, y=ranks, name="top k",
+        text=[[n if not w else "" for n, w in zip(row, wr, strict=True)]
+              for row, wr in zip(names, white, strict=True)],
+        texttemplate="%{text}", textfont=dict(size=font, color=BLACK_INK),
         customdata=custom, zmin=0, zmax=1, colorscale=PROBABILITY, xgap=2, ygap=2,
         colorbar=dict(title=dict(text="p", side="right"), thickness=12, len=0.9),
         hovertext=[[token_text(output_labels[top[r, t]], 16) for t in range(T)]
                    for r in range(k)],
         hovertemplate="%{customdata}<br>#%{y}: %{hovertext}  p = %{z:.3f}<extra></extra>",
+    ), dict(
+        type="heatmap", z=z, x=steps, y=ranks, name="predicted tokens on dark cells",
+        text=[[n if w else "" for n, w in zip(row, wr, strict=True)]
+              for row, wr in zip(names, white, strict=True)],
+        texttemplate="%{text}", textfont=dict(size=font, color=WHITE_INK),
+        zmin=0, zmax=1, colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+        showscale=False, xgap=2, ygap=2, hoverinfo="skip",
     )]
     shapes = []
     if targets is not None:
@@ -267,13 +286,6 @@ def top_k_figure(trace, output_labels, *, targets=None, k=5, example=0,
                 hoverinfo="skip", marker=dict(symbol="square-open", size=12,
                                               color=TARGET_COLOUR, line=dict(width=2)),
             ))
-    # The labels as a text layer, one colour per cell (a heatmap's text has one colour).
-    inks = [ink(scale_colour(PROBABILITY, float(v))) for v in p.ravel()]
-    data.append(dict(
-        type="scatter", mode="text", x=[t for _ in ranks for t in steps],
-        y=[r for r in ranks for _ in steps], text=flat,
-        textfont=dict(size=font, color=inks), hoverinfo="skip", showlegend=False,
-        name="predicted tokens"))
     shown = min(T, top_k_columns(flat, font))
     more = f" (steps 1–{shown} of {T}: drag sideways)" if T > shown else ""
     title = (title or f"Top-{k} of {sym('y_hat')}") + more

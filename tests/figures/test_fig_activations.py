@@ -93,7 +93,8 @@ def test_top_k_is_sorted_probabilities_and_marks_the_target():
     np.testing.assert_allclose(p, -np.sort(-y, axis=0)[:5], rtol=1e-6)
     assert p.shape == (5, trace.T_x)
     top1 = np.argmax(y, axis=0)
-    shown = [html.unescape(t) for t in s["data"][0]["text"][0]]
+    shown = [html.unescape(a or b) for a, b in zip(s["data"][0]["text"][0],
+                                                   s["data"][1]["text"][0], strict=True)]
     assert shown == [html.unescape(F._cell_text(VOCAB.itos[i])) for i in top1]
     ranks = (np.argsort(-y, axis=0, kind="stable") == targets[None]).argmax(axis=0)
     hits = [(t, int(r)) for t, r in enumerate(ranks) if r < 5 and targets[t] >= 0]
@@ -114,12 +115,11 @@ def test_top_k_cells_fit_their_longest_label():
     x0, x1 = short["layout"]["xaxis"]["range"]
     # 1 letter at 13 px: 0.62 * 13 + 8 = 16.06 px a cell, 265 // 16.06 = 16 columns.
     assert (x0, x1) == (0.5, 16.5)
-    assert next(d for d in short["data"] if d.get("name") == "predicted tokens")[
-        "textfont"]["size"] == 13
+    assert {d["textfont"]["size"] for d in short["data"][:2]} == {13}
     long = spec(F.top_k_figure(trace, ["positive"] * n_y))
     x0, x1 = long["layout"]["xaxis"]["range"]
-    layer = next(d for d in long["data"] if d.get("name") == "predicted tokens")
-    assert layer["textfont"]["size"] == 11 and "positive" in layer["text"]
+    assert {d["textfont"]["size"] for d in long["data"][:2]} == {11}
+    assert "positive" in [x for d in long["data"][:2] for row in d["text"] for x in row]
     # 8 letters at 11 px: 0.62 * 11 * 8 + 8 = 62.6 px a cell, 265 // 62.6 = 4 columns.
     assert (x0, x1) == (0.5, 4.5)
     assert "steps 1–4 of 40" in long["layout"]["title"]["text"]
@@ -185,3 +185,24 @@ def test_visible_tokens_used_by_the_tables():
     assert visible_token(" ") == "␣" and visible_token("\n") == "↵"
     assert visible_token("\u202e") == "U+202E" and visible_token("<UNK>") == "<UNK>"
     assert TEXT  # the shared sentence is not empty
+
+
+def test_top_k_writes_white_on_dark_cells_and_black_on_light_ones():
+    """The shipped LSTM is sure of many next characters: those top-1 cells are dark (white
+    text, the transparent second heatmap's), its rank-5 cells light (black, the heatmap's
+    own text); every cell is written once, in the ink `ink` picks for its colour."""
+    import rnnviz
+    from rnnviz.figures.common import PROBABILITY, ink, scale_colour
+
+    model = rnnviz.load_pretrained("char-lm-lstm")
+    trace = model.trace("the quick brown fox jumps over the lazy dog.")
+    s = spec(F.top_k_figure(trace, model.output_labels, k=5))
+    heat, white = s["data"][0], s["data"][1]
+    p = np.asarray(heat["z"], dtype=np.float64)
+    for r in range(p.shape[0]):
+        for t in range(p.shape[1]):
+            want_white = ink(scale_colour(PROBABILITY, float(p[r, t]))) == "#ffffff"
+            assert bool(white["text"][r][t]) == want_white
+            assert bool(heat["text"][r][t]) != want_white
+    assert sum(bool(x) for x in white["text"][0]) >= 5                  # 12 of 44 here
+    assert not any(white["text"][-1])                                   # no rank-5 cell

@@ -200,15 +200,20 @@ def _on_scale(scale, v):
 def test_top_k_cells_have_readable_text_and_room():
     model, trace, targets = make("lstm", text=LEARNER * 2, n_a=4)
     s = spec(activations.top_k_figure(trace, VOCAB.itos, targets=targets, k=5))
-    heat = s["data"][0]
-    layer = next(d for d in s["data"] if d.get("name") == "predicted tokens")
+    heat, white = s["data"][0], s["data"][1]
+    assert white["hoverinfo"] == "skip" and white["colorscale"][0][1] == "rgba(0,0,0,0)"
     p = np.asarray(heat["z"], dtype=np.float64)
-    assert layer["text"] == [t for row in heat["text"] for t in row]
-    for v, colour in zip(p.ravel(), layer["textfont"]["color"], strict=True):
-        bg = _lum(_on_scale(PROBABILITY, float(v)))
-        fg = _lum(colour)
-        ratio = (max(bg, fg) + 0.05) / (min(bg, fg) + 0.05)
-        assert ratio >= 4.5, (v, colour)
+    np.testing.assert_array_equal(np.asarray(white["z"], dtype=np.float64), p)
+    assert (heat["textfont"]["color"], white["textfont"]["color"]) == ("#000000", "#ffffff")
+    for r, row in enumerate(p):
+        for t, v in enumerate(row):
+            texts = [heat["text"][r][t], white["text"][r][t]]
+            assert sum(bool(x) for x in texts) == 1, (r, t, texts)      # one layer writes it
+            colour = (heat if texts[0] else white)["textfont"]["color"]
+            bg = _lum(_on_scale(PROBABILITY, float(v)))
+            fg = _lum(colour)
+            ratio = (max(bg, fg) + 0.05) / (min(bg, fg) + 0.05)
+            assert ratio >= 4.5, (v, colour)
     # 90 steps: at most 30 on screen, so a cell is >= ~20 px wide in a 650 px column.
     x0, x1 = s["layout"]["xaxis"]["range"]
     assert x1 - x0 <= 30 and s["layout"]["dragmode"] == "pan"
