@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from rnnviz.figures.common import (
     ACCENT,
     DIVERGING_SCALE,
+    arrows,
     char_labels,
     figure,
     plotly_text,
@@ -268,7 +269,7 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
             x0, y0 = x0 + TOKEN_GAP * (x1 - x0) / d, y0 + TOKEN_GAP * (y1 - y0) / d
         xs.extend([float(x0), float(x1), None])
         ys.extend([float(y0), float(y1), None])
-        offs.extend([0, off + 1, 0])
+        offs.append(off + 1)
 
     for i in range(T):
         arrow(t[i], yx, xf[i], yf, from_token=True)     # x<t> -> a→<t>
@@ -278,18 +279,12 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
         if i + 1 < T:
             arrow(xf[i], yf, xf[i + 1], yf, FWD)         # a→<t> -> a→<t+1>
             arrow(xb[i + 1], yb, xb[i], yb, BWD)         # a←<t+1> -> a←<t>
-    lines = [dict(type="scatter", x=xs, y=ys, mode="lines+markers", name=f"arrows {color}",
-                  line=dict(color=color, width=1.3),
-                  marker=dict(symbol="arrow", angleref="previous", standoff=offs,
-                              size=[9 if o else 0 for o in offs], color=color,
-                              line=dict(width=0)),
-                  hoverinfo="skip", showlegend=False)
+    lines = [arrows(xs, ys, color, name=f"arrows {color}", width=1.3, standoff=offs)
              for color, (xs, ys, offs) in runs.items()]
-    ann = []
-    ann += [dict(x=0.25, y=yf, text="a→", showarrow=False, font=dict(color=FWD, size=16)),
-            dict(x=0.25, y=yb, text="a←", showarrow=False, font=dict(color=BWD, size=16)),
-            dict(x=0.25, y=yx, text="x", showarrow=False, font=dict(size=16)),
-            dict(x=0.25, y=yy, text="ŷ", showarrow=False, font=dict(color=OUT, size=16))]
+    ann = [dict(x=0.25, y=yf, text="a→", showarrow=False, font=dict(color=FWD, size=16)),
+           dict(x=0.25, y=yb, text="a←", showarrow=False, font=dict(color=BWD, size=16)),
+           dict(x=0.25, y=yx, text="x", showarrow=False, font=dict(size=16)),
+           dict(x=0.25, y=yy, text="ŷ", showarrow=False, font=dict(color=OUT, size=16))]
     frames = [dict(name=str(k), traces=[len(lines)], data=[cells(f)],
                    layout=dict(title=dict(text=_frame_title(k, f, T))))
               for k, f in enumerate(spec)]
