@@ -12,7 +12,6 @@ LM_NAMES = {c: f"char-lm-{c}" for c in view.CELLS}
 
 
 def _spectrum_section(ctx) -> None:
-    st.header("Singular values of the step Jacobian", anchor="spectrum", divider="gray")
     cfg = ctx.model.config
     layer = ui.layer_picker(ctx.model, K + "layer") if cfg.layers > 1 else None
     spec = view.spectrum(ctx.model, ctx.model.identity, ctx.text, layer)
@@ -42,7 +41,6 @@ def _spectrum_section(ctx) -> None:
 
 
 def _fixed_point_section() -> None:
-    st.header("Fixed points of the 3-bit flip-flop", anchor="fixed-points", divider="gray")
     st.caption("Three input channels of sparse ±1 pulses; each output holds the sign of its "
                "channel's last pulse. Shipped networks trained by `python -m "
                "rnnviz.training.flipflop`, or yours from the Training page (task C); searched "
@@ -95,7 +93,6 @@ def _fixed_point_section() -> None:
 
 
 def _constant_section() -> None:
-    st.header("A char LM under a constant input", anchor="constant", divider="gray")
     shipped = [n for n in LM_NAMES.values() if n in ui.shipped_models()]
     if not shipped:
         st.info("The shipped char LMs are not available.")
@@ -121,13 +118,19 @@ def _constant_section() -> None:
 def render() -> None:
     ui.ensure_frame()
     st.title("Dynamics")
-    st.caption("Why gradients vanish, seen from the dynamics: the step Jacobian "
-               "∂s\\<t\\>/∂s\\<t−1\\> along your sentence, and the fixed points a trained "
-               "network uses to remember (Sussillo & Barak, 2013).")
+    st.caption("Why gradients vanish, seen from the dynamics, a tab each: the step Jacobian "
+               "∂s\\<t\\>/∂s\\<t−1\\> along your sentence; the fixed points a trained "
+               "network uses to remember (Sussillo & Barak, 2013); what a char LM does when "
+               "it reads one character forever.")
     ctx = ui.page_context()
-    _spectrum_section(ctx)
-    _fixed_point_section()
-    _constant_section()
+    tab, view_name = ui.lazy_tabs(view.TABS, view.KEY_TAB)
+    with tab:
+        if view_name == "spectrum":
+            _spectrum_section(ctx)
+        elif view_name == "fixed":
+            _fixed_point_section()
+        else:
+            _constant_section()
 
 
 render()

@@ -27,6 +27,13 @@ TRAINED = "trained:"               # prefix of a "trained here" network's choice
 CONSTANT_CHAR = " "      # the constant-input section's default character
 TOP = 3                  # σ1..σ3 drawn as lines (the band needs no other singular value)
 SIDE_CHARS = 60          # the three char LMs side by side read at most this many characters
+# The page's three views, a tab each, built only when open (`widgets.lazy_tabs`): an edit of
+# the sentence rebuilds the spectrum's tab only, and a visit draws two charts, not six.
+KEY_TAB = "dynamics.tab"
+SPECTRUM_TAB, FIXED_TAB, CONSTANT_TAB = ("Singular values along your sentence",
+                                         "Fixed points of the 3-bit flip-flop",
+                                         "A char LM under a constant input")
+TABS = {SPECTRUM_TAB: "spectrum", FIXED_TAB: "fixed", CONSTANT_TAB: "constant"}
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixed-points")
 
 NOTES = {

@@ -31,6 +31,8 @@ from rnnviz.training.race import da_norm_at_last_step, pace
 from rnnviz.training.runs import sweep_work
 from rnnviz.training.text_lm import TextLMConfig
 from rnnviz_app import jobs
+from rnnviz_app.dynamics_view import FIXED_TAB as DYNAMICS_FIXED_TAB
+from rnnviz_app.dynamics_view import KEY_TAB as DYNAMICS_TAB_KEY
 from rnnviz_app.dynamics_view import TRAINED_KEY as DYNAMICS_KEY  # what the Dynamics page reads
 from rnnviz_app.notes import TRAINING as NOTES
 from rnnviz_app.whatif_view import number_units_section
@@ -326,6 +328,7 @@ def _open_in_dynamics(task, race) -> None:
               for c, r in race.runs.items()}
     # a fresh token per hand-over: the Dynamics page caches fixed points by it
     st.session_state[DYNAMICS_KEY] = {"token": uuid.uuid4().hex, "models": models}
+    st.session_state[DYNAMICS_TAB_KEY] = DYNAMICS_FIXED_TAB     # the page opens at their tab
     st.session_state[K + "to_dynamics"] = True
 
 

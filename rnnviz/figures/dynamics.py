@@ -55,7 +55,8 @@ def spectrum_figure(spectra: dict, top: int = 3, direction: str = ""):
         lines = sv.shape[1] - (spec.top is not None)   # a band's last column: its edge
         for k in range(min(top, lines)):
             data.append(dict(
-                type="scatter", x=t, y=sv[:, k], mode="lines+markers", name=f"{title} σ{k + 1}",
+                type="scatter", x=t, y=sv[:, k], mode="lines+markers" if k == 0 else "lines",
+                name=f"{title} σ{k + 1}",
                 line=dict(color=colour, width=2.5 if k == 0 else 1,
                           dash=None if k == 0 else "dot"),
                 marker=dict(size=4), showlegend=False, customdata=custom,

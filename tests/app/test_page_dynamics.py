@@ -9,6 +9,7 @@ from _page_support import all_text, chart, charts, clear_caches, open_page
 import rnnviz
 from rnnviz.dynamics import spectrum_summary
 from rnnviz.training.flipflop import load_flipflop
+from rnnviz_app.dynamics_view import CONSTANT_TAB, FIXED_TAB, KEY_TAB, SPECTRUM_TAB
 from rnnviz_app.state import DEFAULT_SENTENCE
 
 PAGE = "pages/dynamics.py"
@@ -19,6 +20,30 @@ def at(monkeypatch):
     at = open_page(monkeypatch, PAGE)
     assert not at.exception, at.exception
     return at
+
+
+def open_tab(at, label):
+    """Choose the page's tab `label` (a rerun, as a click on it): only that tab is built."""
+    at.session_state[KEY_TAB] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chart_keys(at) -> list[str]:
+    return [c.proto.id.rsplit("-", 1)[-1] for c in charts(at)]
+
+
+def test_the_page_opens_at_the_spectrum_and_builds_one_tab_at_a_time(at):
+    assert [t.label for t in at.tabs] == [SPECTRUM_TAB, FIXED_TAB, CONSTANT_TAB]
+    assert chart_keys(at) == ["dynamics.spectrum", "dynamics.side"]
+    open_tab(at, FIXED_TAB)
+    assert chart_keys(at) == ["dynamics.fixed", "dynamics.eig"]
+    assert not any(m.label == "median σ_max" for m in at.metric)
+    open_tab(at, CONSTANT_TAB)
+    assert chart_keys(at) == ["dynamics.orbit", "dynamics.orbit_eig"]
+    at.text_area(key="sidebar.sentence").set_value("Another sentence.").run()
+    assert not at.exception and chart_keys(at) == ["dynamics.orbit", "dynamics.orbit_eig"]
 
 
 def test_spectrum_numbers_match_the_package(at):
@@ -35,6 +60,7 @@ def test_spectrum_numbers_match_the_package(at):
 
 
 def test_flipflop_counts_match_the_package_and_pick_changes_the_eigenvalues(at):
+    open_tab(at, FIXED_TAB)
     values = {m.label: m.value for m in at.metric}
     ff = load_flipflop("rnn")
     assert values["flip-flop accuracy"] == f"{ff.card['accuracy']:.3f}"
@@ -50,16 +76,19 @@ def test_flipflop_counts_match_the_package_and_pick_changes_the_eigenvalues(at):
 
 
 def test_switching_cell_and_bad_constant_input(at):
+    open_tab(at, FIXED_TAB)
     at.radio(key="dynamics.cell").set_value("lstm").run()
     assert not at.exception
     values = {m.label: m.value for m in at.metric}
     assert values["flip-flop accuracy"] == f"{load_flipflop('lstm').card['accuracy']:.3f}"
+    open_tab(at, CONSTANT_TAB)
     at.text_input(key="dynamics.char").set_value("").run()
     assert not at.exception
     assert "Type exactly one character" in all_text(at)
 
 
 def test_constant_space_orbit_is_reported(at):
+    open_tab(at, CONSTANT_TAB)
     text = all_text(at)
     assert "After 300 steps q =" in text
     assert np.isfinite(float(text.split("After 300 steps q = ")[1].split(":")[0]))
@@ -69,7 +98,7 @@ def test_the_seed_spread_and_the_story_are_shown_from_the_shipped_table(at):
     from rnnviz.training.flipflop_seeds import seed_table, story
 
     t = seed_table()
-    text = all_text(at)
+    text = all_text(open_tab(at, FIXED_TAB))
     for cell, per in t["cells"].items():
         acc, stable = per["accuracy"], per["stable"]
         assert (f"| {cell.upper()} | {100 * acc['mean']:.1f}% ± {100 * acc['std']:.1f} "
@@ -81,6 +110,7 @@ def test_the_seed_spread_and_the_story_are_shown_from_the_shipped_table(at):
 
 
 def test_the_selectbox_and_the_eigenvalue_title_show_one_point(at):
+    open_tab(at, FIXED_TAB)
     assert chart(at, "dynamics.eig")["layout"]["title"]["text"].startswith("Fixed point 0: ")
     box = at.selectbox(key="dynamics.point")
     last = len(box.options) - 1
@@ -93,6 +123,7 @@ def test_the_selectbox_and_the_eigenvalue_title_show_one_point(at):
 
 def test_the_thorough_search_gives_the_cards_counts_and_the_quick_one_says_so(at):
     card = load_flipflop("rnn").card["fixed_points"]
+    open_tab(at, FIXED_TAB)
     values = {m.label: m.value for m in at.metric}
     quick = (int(values["stable points"]), int(values["saddles"]))
     if quick != (card["stable"], card["saddle"]):
@@ -158,10 +189,13 @@ def test_after_the_warm_up_the_first_visit_builds_nothing(monkeypatch):
     at = AppTest.from_file(str(Path(__file__).parents[2] / "app.py"), default_timeout=120)
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
-    assert [c.proto.id.rsplit("-", 1)[-1] for c in charts(at)] == [
-        "dynamics.spectrum", "dynamics.side", "dynamics.fixed", "dynamics.eig",
-        "dynamics.orbit", "dynamics.orbit_eig"]
+    drawn = chart_keys(at)
+    for tab in (FIXED_TAB, CONSTANT_TAB):       # each tab at its defaults: warmed too
+        drawn += chart_keys(open_tab(at, tab))
+    assert drawn == ["dynamics.spectrum", "dynamics.side", "dynamics.fixed", "dynamics.eig",
+                     "dynamics.orbit", "dynamics.orbit_eig"]
     assert built == []
+    open_tab(at, FIXED_TAB)
     # a state the warm-up did not reach is computed: the LSTM flip-flop's search and figures
     at.radio(key="dynamics.cell").set_value("lstm").run()
     assert not at.exception

@@ -274,6 +274,14 @@ def choose_radio(page: Page, label: str, option: str, wait, scope: str = MAIN) -
     wait(page)
 
 
+def open_tab(page: Page, label: str, wait, scope: str = MAIN) -> None:
+    """Click the tab `label` (a lazy tab: the click reruns the page, which then builds it),
+    wait for the run and for its charts."""
+    page.locator(scope).get_by_role("tab", name=label, exact=True).click()
+    wait(page)
+    wait_for_charts(page)
+
+
 def metric(page: Page, label: str, scope: str = MAIN) -> str:
     """The value shown by the st.metric whose label is exactly `label`."""
     exact = re.compile(rf"^\s*{re.escape(label)}\s*$")

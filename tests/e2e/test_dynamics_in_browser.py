@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+from page_layout import measure
 from playwright.sync_api import expect
-from st_dom import EXCEPTION, chart_by_key
+from st_dom import EXCEPTION, chart_by_key, key_class, open_tab, read_charts, wait_for_charts
 
 from rnnviz.training.flipflop import load_flipflop
+from rnnviz_app.dynamics_view import CONSTANT_TAB, FIXED_TAB
 
 
-def test_dynamics_page_draws_spectrum_fixed_points_and_eigenvalues(open_app_warm, app_menu):
+def test_dynamics_page_draws_spectrum_fixed_points_and_eigenvalues(open_app_warm, app_menu,
+                                                                   wait_for_app):
     page = open_app_warm(app_menu["Dynamics"])
     spectrum = chart_by_key(page, "dynamics.spectrum")
     names = [t["name"] for t in spectrum["traces"]]
@@ -17,6 +20,7 @@ def test_dynamics_page_draws_spectrum_fixed_points_and_eigenvalues(open_app_warm
     top = next(t for t in spectrum["traces"] if t["name"].endswith("σ1"))
     assert len(top["y"]) > 10 and all(v >= 0 for v in top["y"])
 
+    open_tab(page, FIXED_TAB, wait_for_app)
     fixed = chart_by_key(page, "dynamics.fixed")
     stable = next(t for t in fixed["traces"] if t["name"] == "stable")
     assert len(stable["x"]) >= 2
@@ -51,10 +55,32 @@ _MARKERS_JS = r"""
 """
 
 
-def test_clicking_a_fixed_point_shows_its_eigenvalues(open_app_warm, app_menu):
-    from st_dom import chart_title, key_class
+def test_the_other_tabs_charts_keep_their_text_apart_at_1400_and_1024(open_app_warm, app_menu,
+                                                                      wait_for_app):
+    """test_pages.py measures the tab a visit opens (the spectrum); the other two here: in
+    every chart nothing collides or is cut, nothing sticks out of the column."""
+    page = open_app_warm(app_menu["Dynamics"])
+    for tab, keys in ((FIXED_TAB, {"dynamics.fixed", "dynamics.eig"}),
+                      (CONSTANT_TAB, {"dynamics.orbit", "dynamics.orbit_eig"})):
+        page.set_viewport_size({"width": 1400, "height": 900})
+        open_tab(page, tab, wait_for_app)
+        assert {c["key"] for c in read_charts(page)} == {key_class(k) for k in keys}, tab
+        for width in (1400, 1024):
+            page.set_viewport_size({"width": width, "height": 900})
+            wait_for_charts(page)
+            found = measure(page)
+            problems = found["chart_text"] + found["tables"] + found["overflow"]
+            assert problems == [], (tab, width, problems)
+            assert found["katex_errors"] == 0, (tab, width)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert page.console_errors == []
+
+
+def test_clicking_a_fixed_point_shows_its_eigenvalues(open_app_warm, app_menu, wait_for_app):
+    from st_dom import chart_title
 
     page = open_app_warm(app_menu["Dynamics"])
+    open_tab(page, FIXED_TAB, wait_for_app)
     chart_by_key(page, "dynamics.fixed")
     before = chart_title(page, "dynamics.eig")
     assert before.startswith("Fixed point 0:")
