@@ -147,6 +147,10 @@ DONE_JS = r"""
     + "[data-testid='stMain'] [data-testid*='VegaLite']");
   const drawn = (c) => {
     if (c.matches("[data-testid*='VegaLite']")) return !!c.querySelector('canvas, svg');
+    // rnnviz's element leaves a chart far from the screen waiting (rnnviz/web/chart.js)
+    const holder = c.querySelector('.rnnviz-chart');
+    if (holder && holder.dataset.revision !== undefined
+        && holder.dataset.waiting === holder.dataset.revision) return true;
     const el = c.querySelector('.js-plotly-plot');
     return el && el._fullLayout && el.data && el.data.length > 0
       && (el.dataset.revision === undefined || el.dataset.drawn === el.dataset.revision);

@@ -66,7 +66,8 @@ DONE_JS = r"""
   }
   const charts = [...document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot")];
   if (!charts.length || !charts.every((el) => el._fullLayout
-      && (el.dataset.revision === undefined || el.dataset.drawn === el.dataset.revision))) {
+      && (el.dataset.revision === undefined || el.dataset.drawn === el.dataset.revision
+          || el.dataset.waiting === el.dataset.revision))) {   // far off screen: waits
     return false;
   }
   if (performance.now() - Math.max(window.__lastMut, t0) < quiet) return false;

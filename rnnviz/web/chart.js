@@ -141,13 +141,22 @@ function startPlay(key, div, parent, Plotly, play, setState) {
 
 // Drawing order: what the person is looking at first. Every figure received waits here, by
 // its chart's DOM node, and the charts are drawn one at a time: those on screen at once; the
-// others, by how far they are from the screen, once the browser has been idle (Streamlit has
-// drawn the rest of the run, whose charts on screen may still come) or IDLE_WAIT_MS have
-// passed, once per batch; page order among equals. A newer figure for a chart still waiting
-// replaces the older (a fast what-if loop draws only the latest), and the browser gets a
-// turn between two charts (input, paint).
+// others within NEAR_PX of the screen, by how far they are from it, once the browser has been
+// idle (Streamlit has drawn the rest of the run, whose charts on screen may still come) or
+// IDLE_WAIT_MS have passed, once per batch; page order among equals. A newer figure for a
+// chart still waiting replaces the older (a fast what-if loop draws only the latest), and the
+// browser gets a turn between two charts (input, paint).
+//
+// A chart farther than NEAR_PX from the screen (or hidden: a closed expander) is not drawn
+// until it comes that near (a scroll, a resize, an expander opened): like an image with
+// loading="lazy", no time goes to charts nobody is looking at, and the ones on screen get the
+// cores. Meanwhile it keeps its size (min-height: the figure's height) and, when it shows an
+// older figure, is dimmed (class rnnviz-stale) with data-waiting = the revision it waits to
+// draw.
 const PENDING = new Map();
+const WAITING = new Map();
 const IDLE_WAIT_MS = 200;
+const NEAR_PX = 400;
 let draining = false;
 let waited = false;                // this batch has had its wait for idle
 let idleWait = null;               // the pending wait (requestIdleCallback's handle)
@@ -160,12 +169,63 @@ function distanceFromView(el) {
   return r.top >= window.innerHeight ? r.top - window.innerHeight : -r.bottom;
 }
 
+function kick() {
+  if (!draining) {
+    draining = true;
+    setTimeout(() => drawNext(false), 0);
+  }
+}
+
+// A chart that waits far from the screen: marked, and drawn once it comes near (`wake`).
+let visibility = null;             // IntersectionObserver: a hidden chart shown, a jump
+function park(div, job) {
+  WAITING.set(div, job);
+  div.dataset.waiting = div.dataset.revision;
+  if (div.dataset.drawn) div.classList.add("rnnviz-stale");
+  if (!visibility && window.IntersectionObserver) {
+    visibility = new IntersectionObserver(() => wake());
+  }
+  if (visibility) visibility.observe(job.el);
+}
+
+function unpark(div) {
+  WAITING.delete(div);
+  delete div.dataset.waiting;
+  div.classList.remove("rnnviz-stale");
+}
+
+let waking = false;
+function wake() {
+  if (waking || !WAITING.size) return;
+  waking = true;
+  requestAnimationFrame(() => {
+    waking = false;
+    for (const [div, job] of WAITING) {
+      if (!job.el.isConnected) {
+        WAITING.delete(div);
+      } else if (distanceFromView(job.el) <= NEAR_PX) {
+        if (visibility) visibility.unobserve(job.el);
+        unpark(div);
+        PENDING.set(div, job);
+      }
+    }
+    if (PENDING.size) kick();
+  });
+}
+document.addEventListener("scroll", wake, { capture: true, passive: true });
+window.addEventListener("resize", wake);
+
 function drawNext(idle) {
   let next = null;
   let best = Infinity;
   for (const [div, job] of PENDING) {
     const d = distanceFromView(job.el);
     if (next === null || d < best) { next = div; best = d; }
+  }
+  if (next !== null && best > NEAR_PX) {           // the rest is far from the screen
+    for (const [div, job] of PENDING) park(div, job);
+    PENDING.clear();
+    next = null;
   }
   if (next === null) { draining = false; waited = false; return; }
   if (idle) waited = true;
@@ -179,11 +239,15 @@ function drawNext(idle) {
   job.draw().finally(() => setTimeout(() => drawNext(false), 0));
 }
 
-function schedule(div, el, draw) {
+function schedule(div, el, draw, height) {
+  div.style.minHeight = `${height}px`;           // its place kept before it is drawn
+  if (WAITING.has(div)) {
+    if (visibility) visibility.unobserve(WAITING.get(div).el);
+    unpark(div);
+  }
   PENDING.set(div, { el, draw });
   if (!draining) {
-    draining = true;
-    setTimeout(() => drawNext(false), 0);
+    kick();
   } else if (idleWait !== null && distanceFromView(el) === 0) {
     window.cancelIdleCallback(idleWait);       // a chart on screen does not wait
     idleWait = null;
@@ -229,5 +293,5 @@ export default function (component) {
     div.dataset.drawn = revision;
   }).catch((err) => {
     div.textContent = "The chart could not be drawn: " + String(err && err.message || err);
-  }));
+  }), Number(layout.height) || 450);                  // Plotly's default height
 }

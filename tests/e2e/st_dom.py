@@ -4,7 +4,8 @@ Plotly charts: the app's chart element (`rnnviz_app.charts`, a components v2 ele
 `.stBidiComponent` wrapper) keeps one `.rnnviz-chart.js-plotly-plot` div per key, inside an
 element container whose class ``st-key-<key>`` carries the chart's key; an edit updates that
 div in place (its ``data-revision`` counts the figures received, ``data-drawn`` the last one
-Plotly finished drawing). The div's `data` property holds the traces
+Plotly finished drawing; ``data-waiting`` the one a chart far from the screen waits to draw
+until it is scrolled near). The div's `data` property holds the traces
 as plotted; Plotly 6 sends numbers as typed-array specs (``{dtype, bdata, shape}``), which
 plotly.js decodes into ``_inputArray``. `read_charts` turns all of that into plain lists.
 
@@ -106,19 +107,62 @@ READ_CHARTS_JS = (
 }"""
 )
 
-# True when every chart element on the page has drawn the last figure it received, with at
-# least one trace.
-# Every chart element (not the frame's element that only loads plotly.js early).
-CHARTS_DRAWN_JS = r"""
-() => {
-  const charts = [...document.querySelectorAll(".stBidiComponent")]
-    .filter((c) => !c.closest(".st-key-rnnviz_plotly_preload"));
-  return charts.every((c) => {
+# Every chart element (not the frame's element that only loads plotly.js early), by state:
+# "drawn" (the last figure it received, with at least one trace), "waiting" (far from the
+# screen: rnnviz/web/chart.js draws it when it comes near), "hidden" (waiting in a closed
+# expander: drawn when it is opened) or "busy" (still to be drawn).
+CHART_STATES_JS = r"""
+() => [...document.querySelectorAll(".stBidiComponent")]
+  .filter((c) => !c.closest(".st-key-rnnviz_plotly_preload"))
+  .map((c) => {
     const el = c.querySelector('.rnnviz-chart');
-    return !!(el && el._fullLayout && el.data && el.data.length > 0
-              && el.dataset.drawn === el.dataset.revision);
+    if (!el || el.dataset.revision === undefined) return "busy";
+    if (el.dataset.waiting === el.dataset.revision) {
+      const r = el.getBoundingClientRect();
+      return r.width === 0 && r.height === 0 ? "hidden" : "waiting";
+    }
+    return el._fullLayout && el.data && el.data.length > 0
+      && el.dataset.drawn === el.dataset.revision ? "drawn" : "busy";
+  })
+"""
+
+CHARTS_SETTLED_JS = f"() => ({CHART_STATES_JS.strip()})().every((s) => s !== 'busy')"
+
+# The first chart element that waits off screen, brought to the middle of the screen.
+SCROLL_TO_WAITING_JS = r"""
+() => {
+  const el = [...document.querySelectorAll(".rnnviz-chart")].find((d) => {
+    const r = d.getBoundingClientRect();
+    return d.dataset.revision !== undefined && d.dataset.waiting === d.dataset.revision
+      && (r.width > 0 || r.height > 0);
   });
+  if (!el) return false;
+  el.scrollIntoView({block: "center"});
+  return true;
 }
+"""
+
+CHARTS_DRAWN_JS = (f"() => ({CHART_STATES_JS.strip()})()"
+                   ".every((s) => s === 'drawn' || s === 'hidden')")
+
+# Where every scrolled box is (saved in the page), and back there.
+SAVE_SCROLL_JS = r"""
+() => { window.__savedScroll = [document.scrollingElement, ...document.querySelectorAll("*")]
+  .filter((e) => e && e.scrollTop > 0).map((e) => [e, e.scrollTop]); }
+"""
+RESTORE_SCROLL_JS = r"""
+() => { for (const box of document.querySelectorAll("*")) if (box.scrollTop > 0) box.scrollTop = 0;
+  document.scrollingElement.scrollTop = 0;
+  for (const [e, top] of window.__savedScroll || []) e.scrollTop = top; }
+"""
+
+# No chart that waits for a draw is on screen (one brought there is being drawn).
+NONE_WAITING_ON_SCREEN_JS = r"""
+() => ![...document.querySelectorAll(".rnnviz-chart")].some((d) => {
+  if (d.dataset.revision === undefined || d.dataset.waiting !== d.dataset.revision) return false;
+  const r = d.getBoundingClientRect();
+  return r.top < window.innerHeight && r.bottom > 0;
+})
 """
 
 
@@ -134,8 +178,21 @@ def read_charts(page: Page, scope: str | None = MAIN) -> list[dict]:
     return page.evaluate(READ_CHARTS_JS, scope)
 
 
-def wait_for_charts(page: Page, timeout_ms: int = 30_000) -> None:
-    """Wait until every chart element on the page has drawn its plot."""
+def wait_for_charts(page: Page, timeout_ms: int = 30_000, all_drawn: bool = True) -> None:
+    """Wait until every chart element on the page has drawn its plot. A chart far from the
+    screen waits until it is scrolled near (rnnviz/web/chart.js): with `all_drawn` each one is
+    scrolled to in turn and drawn, then the page goes back where it was, so what a test reads
+    is every chart's latest figure; without, a waiting chart counts as settled."""
+    page.wait_for_function(CHARTS_SETTLED_JS, timeout=timeout_ms)
+    if not all_drawn or page.evaluate(CHARTS_DRAWN_JS):
+        return
+    page.evaluate(SAVE_SCROLL_JS)
+    for _ in range(50):                 # a page holds fewer charts
+        if not page.evaluate(SCROLL_TO_WAITING_JS):
+            break
+        page.wait_for_function(NONE_WAITING_ON_SCREEN_JS, timeout=timeout_ms)
+        page.wait_for_function(CHARTS_SETTLED_JS, timeout=timeout_ms)
+    page.evaluate(RESTORE_SCROLL_JS)
     page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
 
 

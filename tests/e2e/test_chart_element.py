@@ -15,6 +15,7 @@ from st_dom import (
     SIDEBAR,
     chart_by_key,
     key_class,
+    read_charts,
     select_option,
     set_sentence,
     wait_for_charts,
@@ -95,23 +96,47 @@ DRAW_ORDER_JS = r"""() => {
     .forEach((c) => obs.observe(c, {attributes: true, attributeFilter: ["data-drawn"]}));
 }"""
 SATURATION = "activations.saturation"
+FAR_ABOVE = ("activations.onehot", "activations.heatmap.a")
 
 
-def test_the_chart_on_screen_is_drawn_first(open_app, app_menu, wait_for_app):
-    """Scrolled down to the last chart, an edit draws that chart before the charts above it,
-    which wait until the browser is idle (rnnviz/web/chart.js: drawNext)."""
+def _waiting(page, key) -> bool:
+    return _plot(page, key, "el.dataset.waiting === el.dataset.revision "
+                            "&& el.classList.contains('rnnviz-stale')")
+
+
+def test_the_chart_on_screen_is_drawn_first_and_the_far_ones_when_scrolled_near(
+        open_app, app_menu, wait_for_app):
+    """Scrolled down to the last chart, an edit draws that chart; the charts far above it
+    wait, dimmed, with their size kept, and draw the new sentence once scrolled back near
+    (rnnviz/web/chart.js: drawNext, park, wake)."""
     page = open_app(app_menu["Activations"])
     wait_for_charts(page)
+    heights = {k: _plot(page, k, "el.getBoundingClientRect().height") for k in FAR_ABOVE}
     page.locator(f".st-key-{key_class(SATURATION)}").scroll_into_view_if_needed()
     page.evaluate(DRAW_ORDER_JS)
     set_sentence(page, "Zebras yawn at noon.", wait_for_app)
-    wait_for_charts(page)
+    wait_for_charts(page, all_drawn=False)
+    page.wait_for_timeout(500)                      # an idle wait would have drawn them by now
     order = page.evaluate("() => window.__drawOrder")
-    above = [key_class(k) for k in ("activations.onehot", "activations.heatmap.a")]
-    assert set(above) <= set(order) and key_class(SATURATION) in order, order
-    assert order.index(key_class(SATURATION)) < min(order.index(k) for k in above), order
-    # every chart drew the new sentence
-    assert len(chart_by_key(page, "activations.heatmap.a")["traces"][0]["z"][0]) == len(
+    assert key_class(SATURATION) in order, order
+    for key in FAR_ABOVE:
+        assert key_class(key) not in order, order
+        assert _waiting(page, key), key
+        assert _plot(page, key, "el.getBoundingClientRect().height") == heights[key], key
+    # back near the top: they draw the new sentence, and are no longer dimmed
+    page.locator(f".st-key-{key_class('activations.heatmap.a')}").scroll_into_view_if_needed()
+    wait_for_charts(page, all_drawn=False)
+    page.wait_for_function(
+        "(k) => { const el = document.querySelector(`.st-key-${k} .rnnviz-chart`);"
+        " return el.dataset.drawn === el.dataset.revision; }",
+        arg=key_class("activations.heatmap.a"), timeout=30_000)
+    assert not _waiting(page, "activations.heatmap.a")
+    drawn = {c["key"]: c for c in read_charts(page, None)}
+    assert len(drawn[key_class("activations.heatmap.a")]["traces"][0]["z"][0]) == len(
+        "Zebras yawn at noon.")
+    # every chart drew the new sentence (the helper scrolls to those still waiting)
+    wait_for_charts(page)
+    assert len(chart_by_key(page, "activations.onehot")["traces"][0]["x"]) == len(
         "Zebras yawn at noon.")
     assert page.console_errors == []
 
