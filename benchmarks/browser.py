@@ -12,7 +12,9 @@ the main area (``stMain``).
 
 *Visual complete* after an action: the app's script state is back to notRunning, the action's
 own evidence is drawn (the menu marks the new page as current; the sidebar caption counts the
-new sentence's characters), no placeholder or spinner is left, every chart is drawn, and no
+new sentence's characters), no placeholder or spinner is left, every chart is drawn (or
+waits far off screen: the chart element draws a chart more than 400 px from the screen when it
+is scrolled near, rnnviz/web/chart.js; benchmarks/scroll_catchup.py times that), and no
 DOM change happened inside the main area for --quiet ms (500). The time reported is the last
 DOM change inside the main area minus the moment of the action (both ``performance.now()``).
 

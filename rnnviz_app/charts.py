@@ -6,8 +6,10 @@ element is a Streamlit components v2 component (no iframe) whose JavaScript
 (`rnnviz/web/chart.js`) keeps one chart per key and applies new figures with
 `Plotly.react`: an edit changes the existing chart's data. It takes the same figures the
 pure figure functions build (`go.Figure` or its dict). The charts of a run are drawn one at a
-time, those on screen first (the others once the browser is idle, at most 200 ms later), and
-a figure still waiting is replaced by a newer one for the same chart.
+time, those on screen first (the others within 400 px of it once the browser is idle, at most
+200 ms later); a chart farther from the screen, or hidden, waits until it is scrolled that
+near (dimmed meanwhile, its height kept); a figure still waiting is replaced by a newer one
+for the same chart.
 
 What Python sends (`payload`): the figure as Plotly's JSON string (typed arrays as base64
 `bdata`, float32 where the figure functions made them so), the chart config, and a
