@@ -69,8 +69,7 @@ def _step(ctx, res, at, direction, chosen, cells, layer=None, targets=None) -> N
     ui.chart(view.norm_fig(res, t, layer), key="backward.norm")
     ui.look_for(NOTES["stepping"] + NOTES["stepping_" + at])
     with st.expander("The equations of one BPTT step"):
-        for line in ctx.model.model.cell.bptt_equations(layer, ctx.model.config.layers):
-            ui.equation(line)
+        ui.equations(ctx.model.model.cell.bptt_equations(layer, ctx.model.config.layers))
 
 
 # The step view: a step (slider, buttons, ◀ Play BPTT) reruns only this part.

@@ -55,8 +55,7 @@ def _step(ctx, unit, direction, layer) -> None:
     left, right = st.columns([5, 2], gap="medium")
     with left:
         st.subheader(f"The equations at t = {t}, unit {unit}")
-        for line in _equations(loaded, reading, t, unit, direction, layer):
-            ui.equation(line)
+        ui.equations(_equations(loaded, reading, t, unit, direction, layer))
     with right:
         cell = loaded.config.cell
         ui.look_for(NOTES["diagram_" + ("rnn" if cell == "rnn" else "gated")]

@@ -332,6 +332,12 @@ def equation(latex: str) -> None:
     st.markdown(f"$\\displaystyle {latex}$")
 
 
+def equations(lines) -> None:
+    """Equations one under the other, each as `equation` draws it, in one element (one
+    Markdown paragraph each): a run re-renders one element instead of one per line."""
+    st.markdown("\n\n".join(f"$\\displaystyle {latex}$" for latex in lines))
+
+
 def step_controls(key: str, T: int, label: str, back: str = "◀ t − 1", forward: str = "t + 1 ▶",
                   back_help: str | None = None) -> int:
     """The page's one step counter t (1…T): a back button, a slider and a forward button,

@@ -19,9 +19,11 @@ def at(monkeypatch):
 
 
 def latex(at) -> list[str]:
-    """The page's equations (`ui.equation`: Markdown inline math that wraps when narrow)."""
+    """The page's equations (`ui.equations`: Markdown inline math that wraps when narrow, a
+    paragraph each)."""
     prefix = "$\\displaystyle "
-    return [m.value[len(prefix):-1] for m in at.markdown if m.value.startswith(prefix)]
+    return [p[len(prefix):-1] for m in at.markdown for p in m.value.split("\n\n")
+            if p.startswith(prefix)]
 
 
 def step_shown(at) -> int:
