@@ -179,6 +179,9 @@ function kick() {
 // A chart that waits far from the screen: marked, and drawn once it comes near (`wake`).
 let visibility = null;             // IntersectionObserver: a hidden chart shown, a jump
 function park(div, job) {
+  for (const [d, j] of WAITING) {                  // charts of a page left behind
+    if (!j.el.isConnected) { WAITING.delete(d); if (visibility) visibility.unobserve(j.el); }
+  }
   WAITING.set(div, job);
   div.dataset.waiting = div.dataset.revision;
   if (div.dataset.drawn) div.classList.add("rnnviz-stale");
@@ -203,6 +206,7 @@ function wake() {
     for (const [div, job] of WAITING) {
       if (!job.el.isConnected) {
         WAITING.delete(div);
+        if (visibility) visibility.unobserve(job.el);
       } else if (distanceFromView(job.el) <= NEAR_PX) {
         if (visibility) visibility.unobserve(job.el);
         unpark(div);
