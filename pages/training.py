@@ -91,9 +91,9 @@ def render() -> None:
     if run is None:
         view.before_run(cfg, cells, limits)
         return
-    ended = run.status not in jobs.ACTIVE
+    ended = status not in jobs.ACTIVE               # one reading of the status for the page
     run_cfg, run_kind, run_cells = st.session_state[K + "run_cfg"]
-    view.live_view(run, run_kind)
+    view.live_view(run, run_kind, status)
     _, _, data = run.view()
     if ended and data and data.get("step", 0) > 0:
         view.after_run(data, run_cfg, run_kind)

@@ -229,10 +229,15 @@ def before_run(cfg, cells, limits: jobs.Limits) -> None:
 # -- the live view -----------------------------------------------------------------------------
 
 
-def live_view(run: jobs.Run, kind: str = "agreement") -> None:
+def live_view(run: jobs.Run, kind: str, status: str) -> None:
     """The progress bar and the charts of `run` (a run of task `kind`), redrawn every second
-    by a fragment while it trains; the whole page reruns once when it ends."""
-    active = run.status in jobs.ACTIVE
+    by a fragment while it trains; the whole page reruns once when it ends.
+
+    status: the run's status as the page read it for its buttons. The fragment is timed from
+    it, not from a second read: a run that paused between the two reads would otherwise leave
+    Resume disabled (drawn while it was still running, Stop asked for) and no fragment to rerun
+    the page."""
+    active = status in jobs.ACTIVE
 
     @st.fragment(run_every=1.0 if active else None)
     def live():

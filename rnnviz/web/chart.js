@@ -191,10 +191,9 @@ function park(div, job) {
   if (visibility) visibility.observe(job.el);
 }
 
-function unpark(div) {
+function unpark(div) {                             // dimmed until its figure is drawn
   WAITING.delete(div);
   delete div.dataset.waiting;
-  div.classList.remove("rnnviz-stale");
 }
 
 let waking = false;
@@ -297,5 +296,7 @@ export default function (component) {
     div.dataset.drawn = revision;
   }).catch((err) => {
     div.textContent = "The chart could not be drawn: " + String(err && err.message || err);
+  }).finally(() => {
+    if (!div.dataset.waiting) div.classList.remove("rnnviz-stale");
   }), Number(layout.height) || 450);                  // Plotly's default height
 }

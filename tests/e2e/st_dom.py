@@ -16,6 +16,7 @@ never by generated class names.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -128,15 +129,18 @@ CHART_STATES_JS = r"""
 
 CHARTS_SETTLED_JS = f"() => ({CHART_STATES_JS.strip()})().every((s) => s !== 'busy')"
 
-# The first chart element that waits off screen, brought to the middle of the screen.
+# The first chart element that waits off screen and was not brought on screen by this wait
+# yet (`token`), brought to the middle of the screen. Each chart once per wait: on a live
+# page (Training) a chart left behind may get a newer figure and wait again.
 SCROLL_TO_WAITING_JS = r"""
-() => {
+(token) => {
   const el = [...document.querySelectorAll(".rnnviz-chart")].find((d) => {
     const r = d.getBoundingClientRect();
     return d.dataset.revision !== undefined && d.dataset.waiting === d.dataset.revision
-      && (r.width > 0 || r.height > 0);
+      && (r.width > 0 || r.height > 0) && d.__rnnvizVisited !== token;
   });
   if (!el) return false;
+  el.__rnnvizVisited = token;
   el.scrollIntoView({block: "center"});
   return true;
 }
@@ -187,13 +191,14 @@ def wait_for_charts(page: Page, timeout_ms: int = 30_000, all_drawn: bool = True
     if not all_drawn or page.evaluate(CHARTS_DRAWN_JS):
         return
     page.evaluate(SAVE_SCROLL_JS)
-    for _ in range(50):                 # a page holds fewer charts
-        if not page.evaluate(SCROLL_TO_WAITING_JS):
-            break
+    token = time.monotonic()
+    while page.evaluate(SCROLL_TO_WAITING_JS, token):
         page.wait_for_function(NONE_WAITING_ON_SCREEN_JS, timeout=timeout_ms)
         page.wait_for_function(CHARTS_SETTLED_JS, timeout=timeout_ms)
     page.evaluate(RESTORE_SCROLL_JS)
-    page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
+    # Every chart has drawn the figure it had when it was brought on screen; on a live page
+    # a newer one may wait again now that the page is back where it was.
+    page.wait_for_function(CHARTS_SETTLED_JS, timeout=timeout_ms)
 
 
 def chart_by_key(page: Page, key: str) -> dict:
