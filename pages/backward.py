@@ -8,7 +8,7 @@ import rnnviz_app as ui
 from rnnviz.core.analysis import global_norm
 from rnnviz.core.trace import split_key, symbol
 from rnnviz.figures import backward as figs
-from rnnviz.figures.common import frame_names
+from rnnviz.figures.animation import frame_names
 from rnnviz_app import backward_view as view
 from rnnviz_app.notes import BACKWARD as NOTES
 from rnnviz_app.notes import backward_loss_note, dw_note

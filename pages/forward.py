@@ -5,7 +5,7 @@ import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.figures import forward as figs
-from rnnviz.figures.common import frame_names, played_by_the_page
+from rnnviz.figures.animation import frame_names, played_by_the_page
 from rnnviz_app.notes import FORWARD as NOTES
 
 KEY_T = "forward.t"

@@ -5,7 +5,8 @@ import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.figures import sampling as figs
-from rnnviz.figures.common import frame_names, printable, visible_char
+from rnnviz.figures.animation import frame_names
+from rnnviz.figures.safe_text import printable, visible_char
 from rnnviz.lm import entropy_bits, rank, sampling_advice
 from rnnviz_app import sampling_view
 from rnnviz_app.notes import SAMPLING as NOTES

@@ -7,7 +7,7 @@ import streamlit as st
 
 import rnnviz_app as ui
 from rnnviz.figures import types as figs
-from rnnviz.figures.common import printable
+from rnnviz.figures.safe_text import printable
 from rnnviz_app import your_model
 from rnnviz_app.notes import TYPES as NOTES
 

@@ -14,7 +14,8 @@ import streamlit as st
 
 from rnnviz import gradients
 from rnnviz.figures import backward as figs
-from rnnviz.figures.common import played_by_the_page, printable
+from rnnviz.figures.animation import played_by_the_page
+from rnnviz.figures.safe_text import printable
 from rnnviz.models import freeze
 from rnnviz_app.loaders import GRADCHECK_STEPS, get_csv, get_gradient_check, get_reading
 from rnnviz_app.notes import BACKWARD as NOTES

@@ -9,7 +9,7 @@ import streamlit as st
 
 from rnnviz.core import analysis
 from rnnviz.figures import bidirectional as figs
-from rnnviz.figures.common import printable
+from rnnviz.figures.safe_text import printable
 from rnnviz_app.loaders import get_sensitivity, session_models, session_name
 from rnnviz_app.notes import BIDIRECTIONAL as NOTES
 from rnnviz_app.widgets import cache_figure, chart_with_note, keep_valid, md, metrics_row

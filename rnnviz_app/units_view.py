@@ -13,7 +13,7 @@ import streamlit as st
 from rnnviz import units as U
 from rnnviz.core.trace import symbol
 from rnnviz.figures import units as figs
-from rnnviz.figures.common import visible_token as visible
+from rnnviz.figures.safe_text import visible_token as visible
 from rnnviz_app.loaders import get_pattern_matches
 from rnnviz_app.notes import UNITS as NOTES
 from rnnviz_app.widgets import (

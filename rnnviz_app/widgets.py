@@ -51,7 +51,7 @@ def cache_figure(fn=None, *, max_entries: int = 256):
     small options (numbers, str, tuples); it does not fetch the model or the reading again.
     `@ui.cache_figure(max_entries=16)`: fewer entries, for values of a few MB.
 
-    The figure is frozen (`rnnviz.figures.common.Figure.freeze`): its JSON-ready dict is
+    The figure is frozen (`rnnviz.figures.figure.Figure.freeze`): its JSON-ready dict is
     built once instead of on every rerun.
     """
     if fn is None:
@@ -159,7 +159,7 @@ def safe_markdown_html(html: str) -> None:
     """Show HTML built by `rnnviz.figures` (every user character is an escaped entity).
 
     Never pass text that came from a user without escaping it with
-    `rnnviz.figures.common.escape_all` first.
+    `rnnviz.figures.safe_text.escape_all` first.
     """
     st.markdown(html, unsafe_allow_html=True)
 

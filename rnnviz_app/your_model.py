@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from rnnviz.figures.common import printable
+from rnnviz.figures.safe_text import printable
 from rnnviz_app.loaders import get_model, get_reading
 from rnnviz_app.sidebar import current_spec, current_text
 from rnnviz_app.widgets import look_for, md

@@ -20,28 +20,25 @@ import plotly.graph_objects as go
 from rnnviz.core.analysis import suggest_units
 from rnnviz.core.saturation import fractions, gate_keys, thresholds
 from rnnviz.core.trace import DESCRIPTIONS, split_key
-from rnnviz.figures.common import (
+from rnnviz.figures.axes import step_categories, step_ticks, token_ticks
+from rnnviz.figures.colours import (
     DIVERGING_SCALE,
     GATE_KEYS,
     PROBABILITY,
     QUANTITY_COLORS,
     SEQUENTIAL_SCALE,
     colour_legend_html,
+    ink,
+    scale_colour,
+    unit_rgba,
+)
+from rnnviz.figures.figure import figure, layout, nan_to_none_mask, title_over_legend
+from rnnviz.figures.safe_text import (
     escape_all,
     escape_plotly,
-    figure,
     html_piece,
-    ink,
-    layout,
-    nan_to_none_mask,
-    scale_colour,
-    step_categories,
-    step_ticks,
     sym,
-    title_over_legend,
     token_text,
-    token_ticks,
-    unit_rgba,
     visible_token,
 )
 

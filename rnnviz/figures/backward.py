@@ -16,26 +16,16 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.core.trace import split_key
-from rnnviz.figures.common import (
-    DIVERGING_SCALE,
-    QUANTITY_COLORS,
+from rnnviz.figures.animation import (
     animation_controls,
     controls_below,
-    decimate,
-    escape_plotly,
-    figure,
     label_band_px,
-    layout,
-    log_axis,
-    nan_to_none_mask,
     static_layout,
-    step_categories,
-    step_ticks,
-    sym,
-    title_over_legend,
-    token_text,
-    token_ticks,
 )
+from rnnviz.figures.axes import log_axis, step_categories, step_ticks, token_ticks
+from rnnviz.figures.colours import DIVERGING_SCALE, QUANTITY_COLORS
+from rnnviz.figures.figure import decimate, figure, layout, nan_to_none_mask, title_over_legend
+from rnnviz.figures.safe_text import escape_plotly, sym, token_text
 from rnnviz.gradients import param_name, step_losses
 
 MAX_FRAMES = 300

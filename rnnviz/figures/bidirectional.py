@@ -13,7 +13,7 @@ sweep, with its own parameters, computes a←<T_x>, …, a←<1> from x<T_x..t>;
     row_shares, future_share, quoted_row, next_word_share
                          the numbers the page's text quotes (what the "row" scale colours)
 
-Figures are plain dicts assembled without validation (`common.figure(..., compact=True)`).
+Figures are plain dicts assembled without validation (`figure.figure(..., compact=True)`).
 """
 
 from __future__ import annotations
@@ -23,15 +23,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.common import (
-    ACCENT,
-    DIVERGING_SCALE,
-    arrows,
-    char_labels,
-    figure,
-    plotly_text,
-    subplot_title,
-)
+from rnnviz.figures.arrows import arrows
+from rnnviz.figures.colours import ACCENT, DIVERGING_SCALE
+from rnnviz.figures.figure import figure, subplot_title
+from rnnviz.figures.safe_text import char_labels, plotly_text
 
 FWD = "#1f77b4"     # a→
 BWD = "#2ca02c"     # a←

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.figures.common import ARCH_COLORS, figure, layout, token_text
+from rnnviz.figures.colours import ARCH_COLORS
+from rnnviz.figures.figure import figure, layout
+from rnnviz.figures.safe_text import token_text
 
 NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 KIND_STYLE = {"stable": ("circle", "#2ca02c"), "marginal": ("circle-open", "#ff7f0e"),

@@ -15,26 +15,16 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.common import (
-    DIVERGING,
-    DIVERGING_SCALE,
-    SEQUENTIAL,
+from rnnviz.figures.animation import (
     animation_controls,
-    arrows,
-    colour_at,
     controls_below,
-    decimate,
-    escape_plotly,
-    figure,
-    ink,
     label_band_px,
-    layout,
-    nan_to_none_mask,
     static_layout,
-    step_ticks,
-    sym,
-    token_text,
 )
+from rnnviz.figures.arrows import arrows
+from rnnviz.figures.axes import step_ticks
+from rnnviz.figures.colours import DIVERGING, DIVERGING_SCALE, SEQUENTIAL, colour_at, ink
+from rnnviz.figures.figure import decimate, figure, layout, nan_to_none_mask
 from rnnviz.figures.forward_equations import (  # noqa: F401  (re-exported)
     LATEX_TOKEN_MACROS,
     equation_lines,
@@ -42,6 +32,7 @@ from rnnviz.figures.forward_equations import (  # noqa: F401  (re-exported)
     latex_token,
 )
 from rnnviz.figures.forward_shapes import shape_rows  # noqa: F401  (re-exported)
+from rnnviz.figures.safe_text import escape_plotly, sym, token_text
 
 MAX_FRAMES = 300
 TOP_Y = 8

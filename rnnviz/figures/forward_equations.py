@@ -12,7 +12,7 @@ import string
 
 import numpy as np
 
-from rnnviz.figures.common import visible_token
+from rnnviz.figures.safe_text import visible_token
 
 
 def initial_state(trace, base, direction="", example=0):

@@ -14,9 +14,9 @@ draws a character c from ŷ<t> (after temperature and top-k) and feeds it back a
 
 Scoring helpers `format_prob` and `preference` are pure and used by the page.
 
-Figures are written as plain dicts and assembled by `common.figure(..., compact=True)`
+Figures are written as plain dicts and assembled by `figure.figure(..., compact=True)`
 without Plotly's per-property validation (the tests validate every figure once). User text
-is escaped (`common.char_labels`, `common.plotly_text`) before it reaches a Plotly label.
+is escaped (`safe_text.char_labels`, `safe_text.plotly_text`) before it reaches a Plotly label.
 """
 
 from __future__ import annotations
@@ -28,24 +28,18 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.core.analysis import most_active_units
-from rnnviz.figures.common import (
+from rnnviz.figures.colours import (
     ACCENT,
     BASE,
     DIVERGING,
     DIVERGING_SCALE,
     PROBABILITY,
     SERIES,
-    char_labels,
     colour_at,
-    escape_all,
-    figure,
-    html_piece,
-    plotly_text,
     scale_colour,
-    subplot_title,
-    title_over_legend,
-    visible_char,
 )
+from rnnviz.figures.figure import figure, subplot_title, title_over_legend
+from rnnviz.figures.safe_text import char_labels, escape_all, html_piece, plotly_text, visible_char
 from rnnviz.lm import entropy_bits
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -39,7 +39,7 @@ _STYLE = (
 
 def _text(s: str) -> str:
     """ASCII letters and digits as they are, every other character a numeric entity
-    (`rnnviz.figures.common.escape_all`): letters and digits alone form no markup, in HTML
+    (`rnnviz.figures.safe_text.escape_all`): letters and digits alone form no markup, in HTML
     or in Markdown, and the table stays a sixth of the size."""
     return "".join(ch if ch.isascii() and ch.isalnum() else f"&#{ord(ch)};" for ch in s)
 

@@ -1,22 +1,16 @@
 """Figures of the Training page: cells trained side by side, drawn from their recorded numbers.
 
 Every builder takes plain arrays keyed by cell ("rnn", "gru", "lstm") and returns a Figure;
-each cell keeps its colour of every other page (`common.ARCH_COLORS`).
+each cell keeps its colour of every other page (`colours.ARCH_COLORS`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.figures.common import (
-    ARCH_COLORS,
-    SEQUENTIAL_SCALE,
-    decimate,
-    f32,
-    figure,
-    layout,
-    log_axis,
-)
+from rnnviz.figures.axes import log_axis
+from rnnviz.figures.colours import ARCH_COLORS, SEQUENTIAL_SCALE
+from rnnviz.figures.figure import decimate, f32, figure, layout
 
 NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 MAX_POINTS = 400                     # points per loss curve sent to the browser

@@ -20,15 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.common import (
-    ACCENT,
-    BASE,
-    PROBABILITY,
-    arrows,
-    char_labels,
-    figure,
-    plotly_text,
-)
+from rnnviz.figures.arrows import arrows
+from rnnviz.figures.colours import ACCENT, BASE, PROBABILITY
+from rnnviz.figures.figure import figure
+from rnnviz.figures.safe_text import char_labels, plotly_text
 
 KINDS = ("many_to_many", "many_to_one", "one_to_many", "encoder_decoder")
 TITLES = {

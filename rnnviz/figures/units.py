@@ -17,21 +17,15 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.core.trace import symbol
-from rnnviz.figures.common import (
-    ARCH_COLORS,
-    QUANTITY_COLORS,
-    colour_legend_html,
+from rnnviz.figures.colours import ARCH_COLORS, QUANTITY_COLORS, colour_legend_html, unit_rgba
+from rnnviz.figures.figure import f32, figure, layout, nan_to_none_mask
+from rnnviz.figures.safe_text import (
     escape_all,
     escape_plotly,
-    f32,
-    figure,
     html_piece,
-    layout,
-    nan_to_none_mask,
     plotly_text,
     sym,
     token_text,
-    unit_rgba,
     visible_token,
 )
 

@@ -16,14 +16,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.core.analysis import VANISH_RATIO, vanishing_reach
-from rnnviz.figures.common import (
-    ARCH_COLORS,
-    figure,
-    layout,
-    log_axis,
-    plotly_text,
-    title_over_legend,
-)
+from rnnviz.figures.axes import log_axis
+from rnnviz.figures.colours import ARCH_COLORS
+from rnnviz.figures.figure import figure, layout, title_over_legend
+from rnnviz.figures.safe_text import plotly_text
 
 ARCHS = ("rnn", "gru", "lstm")
 NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}

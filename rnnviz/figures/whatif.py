@@ -6,20 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.figures.common import (
-    ARCH_COLORS,
-    BASE,
-    DIVERGING_SCALE,
-    SEQUENTIAL_SCALE,
-    SERIES,
-    f32,
-    figure,
-    layout,
-    plotly_text,
-    step_ticks,
-    subplot_title,
-    token_text,
-)
+from rnnviz.figures.axes import step_ticks
+from rnnviz.figures.colours import ARCH_COLORS, BASE, DIVERGING_SCALE, SEQUENTIAL_SCALE, SERIES
+from rnnviz.figures.figure import f32, figure, layout, subplot_title
+from rnnviz.figures.safe_text import plotly_text, token_text
 
 
 def top_changes(labels, before: np.ndarray, after: np.ndarray, k: int = 10) -> list[int]:

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pytest
 
-from rnnviz.figures.common import figure
+from rnnviz.figures.figure import figure
 from rnnviz_app import charts
 from rnnviz_app.widgets import PLOTLY_CONFIG
 

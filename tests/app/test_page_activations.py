@@ -18,7 +18,7 @@ from _page_support import (
 )
 
 from rnnviz.figures.activations import heatmap_keys
-from rnnviz.figures.common import visible_token
+from rnnviz.figures.safe_text import visible_token
 from rnnviz_app.state import DEFAULT_SENTENCE, MAX_CHARS
 
 PAGE = "pages/activations.py"

@@ -7,7 +7,7 @@ import pytest
 from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, tables
 
 import rnnviz
-from rnnviz.figures.common import char_labels, printable, visible_char
+from rnnviz.figures.safe_text import char_labels, printable, visible_char
 
 PAGE = "pages/sampling.py"
 CHARTS = {"sampling.topk_chart", "sampling.hidden_chart", "sampling.score_chart",

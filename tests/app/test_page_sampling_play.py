@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from _page_support import chart_keys, chart_payload, charts, open_page
 
-from rnnviz.figures.common import char_labels
+from rnnviz.figures.safe_text import char_labels
 
 PAGE = "pages/sampling.py"
 STEP, CHART = "sampling.step", "sampling.topk_chart"

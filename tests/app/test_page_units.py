@@ -9,7 +9,7 @@ from _frame_support import expected_loaded, markdown_html, sentence, set_sentenc
 from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, tables
 
 from rnnviz import units as U
-from rnnviz.figures.common import sym
+from rnnviz.figures.safe_text import sym
 
 PAGE = "pages/units.py"
 

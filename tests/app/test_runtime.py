@@ -7,7 +7,7 @@ import numpy as np
 import plotly.io as pio
 
 import rnnviz_app
-from rnnviz.figures.common import figure
+from rnnviz.figures.figure import figure
 from rnnviz_app.runtime import lighter_plotly_json
 
 

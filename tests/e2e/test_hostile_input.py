@@ -26,7 +26,7 @@ from st_dom import (
     wait_for_charts,
 )
 
-from rnnviz.figures.common import visible_token
+from rnnviz.figures.safe_text import visible_token
 
 PAYLOADS = (
     '<img src=x onerror="window.__pwned=1">',

@@ -32,7 +32,7 @@ from st_dom import (
 import rnnviz
 from rnnviz.core.init import InitConfig
 from rnnviz.core.model import Model, RNNConfig
-from rnnviz.figures.common import visible_char
+from rnnviz.figures.safe_text import visible_char
 
 NEW_SENTENCE = "Zebras quietly yawn."
 # Found by benchmarks/load.py: from the default sentence, the second raised a TypeError in

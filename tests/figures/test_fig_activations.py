@@ -9,7 +9,7 @@ from _fig_spec import spec, strings
 from _traces import ARCH_IDS, ARCHS, TEXT, VOCAB, arr, make
 
 from rnnviz.figures import activations as F
-from rnnviz.figures.common import escape_all, visible_char, visible_token
+from rnnviz.figures.safe_text import escape_all, visible_char, visible_token
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
@@ -192,7 +192,7 @@ def test_top_k_writes_white_on_dark_cells_and_black_on_light_ones():
     text, the transparent second heatmap's), its rank-5 cells light (black, the heatmap's
     own text); every cell is written once, in the ink `ink` picks for its colour."""
     import rnnviz
-    from rnnviz.figures.common import PROBABILITY, ink, scale_colour
+    from rnnviz.figures.colours import PROBABILITY, ink, scale_colour
 
     model = rnnviz.load_pretrained("char-lm-lstm")
     trace = model.trace("the quick brown fox jumps over the lazy dog.")

@@ -22,7 +22,8 @@ from rnnviz.figures import (
     vanishing,
 )
 from rnnviz.figures import types as types_figs
-from rnnviz.figures.common import PROBABILITY, visible_token
+from rnnviz.figures.colours import PROBABILITY
+from rnnviz.figures.safe_text import visible_token
 
 LEARNER = "The cats, which already ate a lot, were full."
 VISIBLE = "".join(visible_token(c) for c in LEARNER)

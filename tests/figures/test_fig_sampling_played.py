@@ -11,7 +11,8 @@ import pytest
 from _fig_spec import spec, strings
 
 from rnnviz.figures import sampling as F
-from rnnviz.figures.common import char_labels, frame_names, visible_char
+from rnnviz.figures.animation import frame_names
+from rnnviz.figures.safe_text import char_labels, visible_char
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 ITOS = ("a", "b", " ", "<", "\n", "&", "c", "d", "e", "f", "g", "h")
