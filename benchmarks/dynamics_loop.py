@@ -31,10 +31,11 @@ edit's), with the load average at the start and at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
+from _actions import INIT_JS, load, p95
+from _actions import act as timed
 from _browser_common import CHROMIUM, CHROMIUM_ARGS, Server, cpu_model
 from playwright.sync_api import sync_playwright
 
@@ -47,58 +48,10 @@ SEARCHES = ("thorough: 256 starts, as the cards", "quick: 64 starts")
 GOALS = {"tab": 500, "sentence": 300, "network": 300, "point": 300, "search": 300,
          "character": 300}
 
-INIT_JS = r"""
-(() => {
-  window.__mark = null; window.__lastMut = 0;
-  new MutationObserver((muts) => {
-    const t = performance.now();
-    for (const m of muts) {
-      const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
-      if (el && el.closest && el.closest("[data-testid='stMain']")) window.__lastMut = t;
-    }
-  }).observe(document, {subtree: true, childList: true, attributes: true,
-                        characterData: true});
-  const mark = () => { if (window.__mark === null) window.__mark = performance.now(); };
-  document.addEventListener('click', mark, true);
-  document.addEventListener('keydown', (e) => { if (e.key === 'Enter') mark(); }, true);
-})();
-"""
-
-DONE_JS = r"""
-(quiet) => {
-  const t0 = window.__mark;
-  if (t0 === null) return false;
-  const app = document.querySelector("[data-testid='stApp']");
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stSpinner']")) {
-    return false;
-  }
-  const charts = [...document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot")];
-  if (!charts.length || !charts.every((el) => el._fullLayout
-      && (el.dataset.revision === undefined || el.dataset.drawn === el.dataset.revision
-          || el.dataset.waiting === el.dataset.revision))) {   // far off screen: waits
-    return false;
-  }
-  if (performance.now() - Math.max(window.__lastMut, t0) < quiet) return false;
-  return {dom: window.__lastMut >= t0 ? window.__lastMut - t0 : null};
-}
-"""
-
-
-def p95(values: list[float]) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
 
 def act(page, do, quiet: int) -> float:
-    """`do()` after the mark is cleared; ms from its click or Enter to the last DOM change."""
-    page.evaluate("() => { window.__mark = null; }")
-    do()
-    done = page.wait_for_function(DONE_JS, arg=quiet, timeout=120_000, polling=25).json_value()
+    """`do()` timed (`_actions.act`): ms from its click or Enter to the last DOM change."""
+    done = timed(page, do, quiet)
     if done["dom"] is None:
         raise RuntimeError("the action changed nothing in the main area")
     return float(done["dom"])

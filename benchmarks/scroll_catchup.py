@@ -18,10 +18,10 @@ the jump to drawn, median and max. A chart is dimmed meanwhile (class rnnviz-sta
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
+from _actions import load
 from _browser_common import CHROMIUM, CHROMIUM_ARGS, Server, cpu_model
 from playwright.sync_api import sync_playwright
 
@@ -63,10 +63,6 @@ JUMP_JS = r"""
   check();
 })
 """
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main() -> int:

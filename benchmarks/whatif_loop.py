@@ -24,94 +24,17 @@ the start and at the end (the machine is shared: say so beside the numbers).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
+from _actions import INIT_JS, act, load, p95
 from _browser_common import CHROMIUM, CHROMIUM_ARGS, Server, cpu_model
 from playwright.sync_api import sync_playwright
-
-INIT_JS = r"""
-(() => {
-  window.__mark = null; window.__lastMut = 0; window.__lastChart = 0; window.__runs = [];
-  new MutationObserver((muts) => {
-    const t = performance.now();
-    for (const m of muts) {
-      if (m.type === 'attributes' && m.attributeName === 'data-test-script-state') {
-        window.__runs.push({state: m.target.getAttribute('data-test-script-state'), t});
-      }
-      const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
-      if (!el || !el.closest || !el.closest("[data-testid='stMain']")) continue;
-      window.__lastMut = t;
-      if (m.type === 'attributes' && m.attributeName === 'data-drawn') window.__lastChart = t;
-    }
-  }).observe(document, {subtree: true, childList: true, attributes: true,
-                        characterData: true});
-  document.addEventListener('keydown', (e) => {
-    if (window.__mark === null && ['ArrowLeft', 'ArrowRight', 'Enter'].includes(e.key)) {
-      window.__mark = performance.now();
-    }
-  }, true);
-})();
-"""
-
-DONE_JS = r"""
-(quiet) => {
-  const t0 = window.__mark;
-  if (t0 === null) return false;
-  const app = document.querySelector("[data-testid='stApp']");
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (document.querySelector("[data-testid='stSkeleton'], [data-testid='stSpinner']")) {
-    return false;
-  }
-  const charts = [...document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot")];
-  if (!charts.length || !charts.every((el) => el._fullLayout
-      && (el.dataset.revision === undefined || el.dataset.drawn === el.dataset.revision
-          || el.dataset.waiting === el.dataset.revision))) {   // far off screen: waits
-    return false;
-  }
-  if (performance.now() - Math.max(window.__lastMut, t0) < quiet) return false;
-  const runs = window.__runs.filter((r) => r.t >= t0);
-  const start = runs.find((r) => r.state === 'running');
-  const end = [...runs].reverse().find((r) => r.state === 'notRunning');
-  return {chart: window.__lastChart >= t0 ? window.__lastChart - t0 : null,
-          dom: window.__lastMut >= t0 ? window.__lastMut - t0 : null,
-          start: start ? start.t - t0 : null, end: end ? end.t - t0 : null};
-}
-"""
-
-
-def p95(values: list[float]) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
 
 
 def _median(runs: list[dict], field: str) -> str:
     values = [r[field] for r in runs if r[field] is not None]
     return f"{statistics.median(values):.0f} ms" if values else "–"
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-STATE_JS = r"""
-() => ({mark: window.__mark, script: document.querySelector("[data-testid='stApp']")
-          .getAttribute('data-test-script-state'),
-        charts: [...document.querySelectorAll("[data-testid='stMain'] .js-plotly-plot")]
-          .map((el) => [el.dataset.revision, el.dataset.drawn])})
-"""
-
-
-def act(page, press, quiet: int) -> dict:
-    page.evaluate("() => { window.__mark = null; }")
-    press()
-    try:
-        return page.wait_for_function(DONE_JS, arg=quiet, timeout=120_000,
-                                      polling=25).json_value()
-    except Exception:
-        print("not done after 120 s:", page.evaluate(STATE_JS))
-        raise
 
 
 def main() -> int:

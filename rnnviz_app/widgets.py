@@ -326,15 +326,11 @@ def _move(key: str, delta: int, T: int) -> None:
     st.session_state[key] = int(min(max(st.session_state.get(key, 1) + delta, 1), T))
 
 
-def equation(latex: str) -> None:
-    """One equation that wraps at its = and + signs when the column is narrow (KaTeX breaks
-    inline math there; display math would be cut at the right edge)."""
-    st.markdown(f"$\\displaystyle {latex}$")
-
-
 def equations(lines) -> None:
-    """Equations one under the other, each as `equation` draws it, in one element (one
-    Markdown paragraph each): a run re-renders one element instead of one per line."""
+    """Equations one under the other, each wrapping at its = and + signs when the column is
+    narrow (KaTeX breaks inline math there; display math would be cut at the right edge), in
+    one element: a Markdown paragraph each, so a run re-renders one element, not one per
+    line."""
     st.markdown("\n\n".join(f"$\\displaystyle {latex}$" for latex in lines))
 
 

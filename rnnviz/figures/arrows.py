@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 ARROW_HEAD_PX = 9
@@ -30,3 +32,11 @@ def arrows(x, y, colour: str, *, name: str = "arrows", width: float = 1.4,
                 marker=dict(symbol="arrow", size=size, color=colour, line=dict(width=0),
                             **head),
                 hoverinfo="skip", showlegend=False)
+
+
+def inset(x0, y0, x1, y1, start: float = 0.0, end: float = 0.0) -> tuple:
+    """The segment (x0, y0) -> (x1, y1) shortened along itself by `start` at its start and
+    `end` at its end (data units): an arrow that stops short of a box or a label."""
+    d = math.hypot(x1 - x0, y1 - y0)
+    ux, uy = (x1 - x0) / d, (y1 - y0) / d
+    return x0 + start * ux, y0 + start * uy, x1 - end * ux, y1 - end * uy

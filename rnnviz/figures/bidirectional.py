@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.arrows import arrows
+from rnnviz.figures.arrows import arrows, inset
 from rnnviz.figures.colours import ACCENT, DIVERGING_SCALE
 from rnnviz.figures.figure import figure, subplot_title
 from rnnviz.figures.safe_text import char_labels, plotly_text
@@ -260,8 +260,7 @@ def fig_sweep_order(tokens: Sequence[str], max_tokens: int = 14) -> go.Figure:
     def arrow(x0, y0, x1, y1, color="#999", off=15, from_token=False):
         xs, ys, offs = runs.setdefault(color, ([], [], []))
         if from_token:
-            d = float(np.hypot(x1 - x0, y1 - y0))
-            x0, y0 = x0 + TOKEN_GAP * (x1 - x0) / d, y0 + TOKEN_GAP * (y1 - y0) / d
+            x0, y0, _, _ = inset(x0, y0, x1, y1, start=TOKEN_GAP)
         xs.extend([float(x0), float(x1), None])
         ys.extend([float(y0), float(y1), None])
         offs.append(off + 1)

@@ -12,7 +12,6 @@ app passes a real sentence and the model's real outputs). `fig_star_probs` and
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures.arrows import arrows
+from rnnviz.figures.arrows import arrows, inset
 from rnnviz.figures.colours import ACCENT, BASE, PROBABILITY
 from rnnviz.figures.figure import figure
 from rnnviz.figures.safe_text import char_labels, plotly_text
@@ -88,10 +87,9 @@ def _draw(columns: Sequence[Column], title: str, note: str | None = None,
 
     def arrow(x0, y0, x1, y1):
         # ARROW_GAP off both ends (horizontal or vertical: its angle holds on any width)
-        d = math.hypot(x1 - x0, y1 - y0)
-        ux, uy = (x1 - x0) / d, (y1 - y0) / d
-        ax.extend([x0 + ARROW_GAP * ux, x1 - ARROW_GAP * ux, None])
-        ay.extend([y0 + ARROW_GAP * uy, y1 - ARROW_GAP * uy, None])
+        x0, y0, x1, y1 = inset(x0, y0, x1, y1, ARROW_GAP, ARROW_GAP)
+        ax.extend([x0, x1, None])
+        ay.extend([y0, y1, None])
 
     for lo, hi, label, color in bands:
         shapes.append(dict(type="rect", x0=lo - 0.48, x1=hi + 0.48, y0=0.55, y1=1.45,
