@@ -115,7 +115,7 @@ def bptt_figure(btrace, keys, *, example=0, start_t=None, units=None, max_frames
             # y: row j at the number j on a linear axis, labelled with the unit's number, so
             # the covers below are drawn in the same coordinates; hover names the unit.
             type="heatmap", z=v, x=list(range(1, T + 1)), y=list(range(n)),
-            customdata=np.repeat(rows[:, None], T, axis=1).tolist(),
+            customdata=np.broadcast_to(rows[:, None], (n, T)).astype(np.int32),
             xaxis=f"x{ax}", yaxis=f"y{ax}", colorscale=DIVERGING_SCALE, zmid=0, zmin=-m, zmax=m,
             showscale=False,
             hovertemplate=f"t=%{{x}}<br>unit %{{customdata}}<br>{s} = %{{z:.3g}}<extra></extra>",

@@ -4,6 +4,10 @@ computed per value (`colour_at`, `unit_rgba`) and the ink that reads on them (`i
 
 from __future__ import annotations
 
+import bisect
+import functools
+import math
+
 import numpy as np
 
 from rnnviz.figures.safe_text import escape_all
@@ -40,16 +44,22 @@ SEQUENTIAL_SCALE = [[i / (len(_VIRIDIS) - 1), c] for i, c in enumerate(_VIRIDIS)
 
 def scale_colour(scale, value: float, lo: float = 0.0, hi: float = 1.0) -> str:
     """The '#rrggbb' of `value` on a colour scale [[position, '#rrggbb'], ...] spanning
-    [lo, hi] (clipped), interpolated as Plotly does; NaN is grey."""
-    if not np.isfinite(value):
+    [lo, hi] (clipped), interpolated as Plotly does; NaN is grey. (Plain floats: a figure
+    calls this per cell, and NumPy's scalar calls cost ~10 µs each.)"""
+    value = float(value)
+    if not math.isfinite(value):
         return "#9e9e9e"
-    f = float(np.clip((value - lo) / (hi - lo), 0.0, 1.0))
+    f = min(max((value - float(lo)) / (float(hi) - float(lo)), 0.0), 1.0)
     pos = [p for p, _ in scale]
-    i = min(max(int(np.searchsorted(pos, f, side="right")) - 1, 0), len(scale) - 2)
+    i = min(max(bisect.bisect_right(pos, f) - 1, 0), len(scale) - 2)
     w = (f - pos[i]) / (pos[i + 1] - pos[i]) if pos[i + 1] > pos[i] else 0.0
-    c0 = [int(scale[i][1][k:k + 2], 16) for k in (1, 3, 5)]
-    c1 = [int(scale[i + 1][1][k:k + 2], 16) for k in (1, 3, 5)]
+    c0, c1 = _rgb(scale[i][1]), _rgb(scale[i + 1][1])
     return "#" + "".join(f"{round(a + (b - a) * w):02x}" for a, b in zip(c0, c1, strict=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[k:k + 2], 16) for k in (1, 3, 5))
 
 
 def colour_at(value: float, lo: float = -1.0, hi: float = 1.0, scale: str = DIVERGING) -> str:
@@ -68,6 +78,7 @@ def _luminance(colour: str) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+@functools.lru_cache(maxsize=4096)
 def ink(colour: str) -> str:
     """Black or white text, whichever contrasts more with `colour` ('#rrggbb'): the
     WCAG contrast ratio of the better one is always at least 4.58."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -118,11 +119,38 @@ def figure(data, layout, frames=None, *, compact: bool = False) -> Figure:
     plotly.py's default template adds ~7 kB and ~20 ms of copying. Keep it off for values
     that need float64 (gradient norms far below float32's range).
     """
+    data = list(data)
+    layout = _tick_labels_unmeasured(data, layout)
     if compact:
-        data = typed_arrays(list(data))
+        data = typed_arrays(data)
         layout = typed_arrays({"template": {}, **layout})
         frames = typed_arrays(frames) if frames else frames
     return Figure(data, layout, frames)
+
+
+# Traces without x and y axes: they add no cartesian axis to the layout.
+_NOT_CARTESIAN = {"table", "pie", "sankey", "sunburst", "treemap", "indicator", "parcoords"}
+
+
+def _tick_labels_unmeasured(data, layout: dict) -> dict:
+    """The layout with ticklabeloverflow="allow" on every cartesian axis (where not set).
+
+    Plotly's default ("hide past div") measures every tick label's box after each draw to
+    hide those that leave the chart: 54 token labels on three stacked heatmaps cost ~45 ms of
+    the BPTT chart's ~110 ms redraw. Our margins hold the labels (the readability tests
+    measure every label inside its chart), so nothing is measured.
+    """
+    names = {k for k in layout if re.fullmatch(r"[xy]axis\d*", k)}
+    for trace in data:
+        if trace.get("type", "scatter") not in _NOT_CARTESIAN:
+            for axis, default in (("xaxis", "x"), ("yaxis", "y")):
+                names.add(axis + str(trace.get(axis) or default)[1:])
+    out = dict(layout)
+    for name in names:
+        axis = dict(out.get(name) or {})
+        axis.setdefault("ticklabeloverflow", "allow")
+        out[name] = axis
+    return out
 
 
 def subplot_title(text: str, x: float, y: float) -> dict:

@@ -224,8 +224,9 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
     # Probabilities of a random model are ~1/n_y: scale the bars to what they reach.
     finite_y = Y[np.isfinite(Y)]
     p_max = float(min(1.0, max(0.05, 1.2 * (finite_y.max() if finite_y.size else 1.0))))
-    frames_t = decimate(T, max_frames)
     start = int(np.clip(start_t, 1, T)) - 1
+    # The steps with a frame (animate=False: step start_t alone; every frame costs ~0.3 ms)
+    frames_t = decimate(T, max_frames) if animate else np.array([start])
     if start not in set(frames_t.tolist()):
         frames_t = np.unique(np.append(frames_t, start))
 
@@ -330,7 +331,8 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
     ]
     nb = len(boxes)                 # the indices of the traces each frame updates, in its order
     dynamic = [nb + 4, nb + 1, nb + 2, nb + 3, *range(nb)]
-    frames = [dict(name=str(t + 1), data=frame_data(t), traces=dynamic) for t in frames_t]
+    frames = [dict(name=str(t + 1), data=first if t == start else frame_data(t), traces=dynamic)
+              for t in frames_t]
     slider_steps = [dict(
         method="animate", label=str(t + 1),
         args=[[str(t + 1)], dict(mode="immediate", frame=dict(duration=0, redraw=True),

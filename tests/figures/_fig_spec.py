@@ -1,6 +1,7 @@
 """What the browser receives: a figure's JSON with every typed array decoded to NumPy."""
 
 import json
+import re
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -8,9 +9,14 @@ from _plotly_json import decode
 
 
 def spec(fig: go.Figure) -> dict:
-    """Validate the figure (the builders skip validation for speed), then decode its JSON."""
+    """Validate the figure (the builders skip validation for speed), check that no axis makes
+    the browser measure its tick labels (`rnnviz.figures.figure`), then decode its JSON."""
     go.Figure(fig.to_dict())
-    return decode(json.loads(pio.to_json(fig, validate=False)))
+    out = decode(json.loads(pio.to_json(fig, validate=False)))
+    measured = [k for k, v in out["layout"].items()
+                if re.fullmatch(r"[xy]axis\d*", k) and v.get("ticklabeloverflow") != "allow"]
+    assert not measured, f"axes whose tick labels Plotly measures after each draw: {measured}"
+    return out
 
 
 def strings(obj) -> list[str]:

@@ -140,3 +140,21 @@ def test_compact_figure_sends_typed_arrays():
     d = figure([dict(type="scatter", y=tiny)], {}).to_dict()
     np.testing.assert_array_equal(decode(json.loads(pio.to_json(d, validate=False)))
                                   ["data"][0]["y"], tiny)
+
+
+def test_every_cartesian_axis_keeps_its_tick_labels_unmeasured():
+    """ticklabeloverflow="allow" on the layout's axes and on those only a trace names; a
+    table adds none, and an axis that sets its own keeps it."""
+    fig = figure([dict(type="scatter", x=[1], y=[2]),
+                  dict(type="heatmap", z=[[1.0]], xaxis="x3", yaxis="y3"),
+                  dict(type="table", cells=dict(values=[[1]]))],
+                 dict(xaxis2=dict(domain=[0, 1]), yaxis2=dict(ticklabeloverflow="hide past domain"),
+                      height=300))
+    lay = fig.to_dict()["layout"]
+    axes = {k: v.get("ticklabeloverflow") for k, v in lay.items() if "axis" in k}
+    assert axes == {"xaxis": "allow", "yaxis": "allow", "xaxis2": "allow",
+                    "yaxis2": "hide past domain", "xaxis3": "allow", "yaxis3": "allow"}
+    assert lay["xaxis2"]["domain"] == [0, 1]
+    go.Figure(fig.to_dict())                                # valid Plotly
+    table = figure([dict(type="table", cells=dict(values=[[1]]))], dict(height=200))
+    assert not [k for k in table.to_dict()["layout"] if "axis" in k]
