@@ -368,10 +368,11 @@ def forward_figure(trace, output_labels, *, unit=0, example=0, direction="", sta
                    fixedrange=True, constrain="domain"),
         yaxis=dict(domain=[0.46, 1], range=[-0.7, DIAGRAM_H + 0.3], visible=False,
                    fixedrange=True, scaleanchor="x", scaleratio=1, constrain="domain"),
+        # The heatmap covers its panel: no grid lines under it (~3 ms of every redraw).
         xaxis2=dict(heat_x, domain=[0, 0.54], anchor="y2",
-                    range=[0.5, T + 0.5]),
+                    range=[0.5, T + 0.5], showgrid=False),
         yaxis2=dict(domain=[0, PANEL_TOP - 0.02], anchor="x2", autorange="reversed",
-                    title=dict(text="unit")),
+                    title=dict(text="unit"), showgrid=False),
         xaxis3=xaxis3,
         yaxis3=dict(domain=[0, PANEL_TOP - 0.02], anchor="x3", autorange="reversed",
                     tickmode="array", tickvals=list(range(1, k + 1)),

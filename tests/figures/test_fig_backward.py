@@ -77,6 +77,29 @@ def test_bptt_heatmaps_are_the_backward_trace(cell, bi):
     assert full[0] == str(T) and full[-1] == "1"
 
 
+def test_bptt_hover_names_each_rows_unit_and_only_the_bottom_panel_labels_steps():
+    """Drawing a subset of units (the page's top units), row j's hover says the unit it is
+    (a typed int32 array, not nested lists); the panels above the last draw no tick labels
+    and no panel draws grid lines under its heatmap."""
+    _, trace, _, _, _, _, bt = backward("lstm", False, n_a=6)
+    keys = F.grad_keys(bt)[:3]
+    units = [5, 1, 3]
+    s = spec(F.bptt_figure(bt, keys, start_t=2, units=units, animate=False))
+    heat = [d for d in s["data"] if d["type"] == "heatmap"]
+    for d, key in zip(heat, keys, strict=True):
+        custom = np.asarray(d["customdata"])
+        assert custom.dtype == np.int32 and custom.shape == (3, trace.T_x)
+        np.testing.assert_array_equal(custom, np.repeat(np.array(units)[:, None], trace.T_x, 1))
+        np.testing.assert_allclose(d["z"], bt[key][units, 0, :], rtol=1e-5, atol=1e-12)
+    lay = s["layout"]
+    xs = [lay["xaxis" if i == 0 else f"xaxis{i + 1}"] for i in range(len(keys))]
+    assert [x.get("showticklabels", True) for x in xs] == [False, False, True]
+    assert [x.get("ticktext") is not None for x in xs] == [False, False, True]
+    assert xs[-1]["ticktext"][0] == trace.token_labels()[0]
+    ys = [lay["yaxis" if i == 0 else f"yaxis{i + 1}"] for i in range(len(keys))]
+    assert all(a["showgrid"] is False for a in xs + ys)
+
+
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_bptt_cover_covers_exactly_the_steps_not_reached_yet(cell):
     """Issue 23, item 1: at step t the grey cover is a filled rectangle, in the heatmap's own
