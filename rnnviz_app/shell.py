@@ -70,14 +70,21 @@ def _prepare_process() -> None:
     rnnviz.keep_freed_memory; RNNVIZ_KEEP_FREED_MEMORY=0 turns it off), and keep everything
     imported so far (Streamlit, pandas, Plotly, rnnviz), which lives as long as the process,
     out of the garbage collector's full passes: they would walk it on every collection while
-    holding the GIL (see runner.postScriptGC in .streamlit/config.toml). Then compute the
-    Units and Dynamics pages' first visits in the background (`_warm_caches`), so that no
-    visitor's first click waits for them."""
+    holding the GIL (see runner.postScriptGC in .streamlit/config.toml)."""
     rnnviz.keep_freed_memory()
     limit_blas_threads(1)       # many sessions of small matrices (see rnnviz_app.runtime)
     lighter_plotly_json()       # charts' typed arrays without "\u002f" escapes
     gc.collect()
     gc.freeze()
+
+
+@functools.cache
+def _start_warm_up() -> None:
+    """Once per server process, at the end of its first run: compute the Units and Dynamics
+    pages' first visits in the background (`_warm_caches`), so that no visitor's first click
+    waits for them. Not before: a warm-up beside the first run shares its GIL, and the first
+    run took 1.83 s instead of 1.65 (medians of 6 interleaved cold starts, docs/benchmarks.md),
+    which the first visitor waits for."""
     if os.environ.get("RNNVIZ_WARM_START", "1") != "0":     # 0: tests that clear the caches
         threading.Thread(target=_warm_caches, name="rnnviz-warm", daemon=True).start()
 
@@ -104,6 +111,7 @@ def run_app() -> None:
         st.error(str(exc))
     finally:
         _FRAME.active = False
+        _start_warm_up()
 
 
 def ensure_frame() -> None:

@@ -38,3 +38,51 @@ def test_chart_json_keeps_slashes_and_still_escapes_html():
     assert spec["data"][0]["name"] == "</script><b>x</b>"
     assert spec["layout"]["title"]["text"] == "a/b"
     assert lighter_plotly_json() is False                       # already applied, idempotent
+
+
+def test_the_warm_up_starts_once_after_the_first_runs_page(monkeypatch):
+    """The background warm-up (the Units and Dynamics pages' first visits) starts when the
+    server's first run has run its page, not beside it (they would share the GIL), and only
+    once per process."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from rnnviz_app import shell
+
+    events = []
+    real_thread = shell.threading.Thread          # the threading module's: AppTest uses it too
+
+    class WarmUp:
+        def start(self):
+            events.append("warm-up")
+
+    def thread(*args, **kwargs):
+        if kwargs.get("target") is shell._warm_caches:
+            assert kwargs.get("daemon") is True
+            return WarmUp()
+        return real_thread(*args, **kwargs)
+
+    def navigation(position="sidebar"):
+        page = real_navigation(position)
+
+        class Page:
+            def run(self):
+                events.append("page")
+                page.run()
+        return Page()
+
+    real_navigation = shell._navigation
+    monkeypatch.setenv("RNNVIZ_WARM_START", "1")
+    monkeypatch.setattr(shell.threading, "Thread", thread)
+    monkeypatch.setattr(shell, "_navigation", navigation)
+    shell._start_warm_up.cache_clear()
+    try:
+        at = AppTest.from_file(str(Path(__file__).parents[2] / "app.py"), default_timeout=60)
+        at.run()
+        assert not at.exception
+        assert events == ["page", "warm-up"]
+        at.run()
+        assert events == ["page", "warm-up", "page"]           # once per process
+    finally:
+        shell._start_warm_up.cache_clear()
