@@ -75,7 +75,7 @@ def _shared_prefix(words: dict, probs: dict) -> None:
         st.caption(NOTES["no_shared"])
     else:
         st.markdown(f"**The last word the two sentences share** (word {shared}):")
-        st.code(words["a"][shared - 1], language=None)
+        ui.text(words["a"][shared - 1])
         # the whole column: its four columns of numbers need about 430 px
         ui.table(rows, {c: "%.4f" for c in rows[0] if c != "model"})
     ui.look_for(NOTES["shared"])

@@ -119,7 +119,7 @@ def render() -> None:
         st.caption(NOTES["stale"])
     s = ui.get_sample(*shown)
     st.subheader("The sample")
-    st.code(printable(s["prefix"] + "".join(s["chars"])), language=None, wrap_lines=True)
+    ui.text(printable(s["prefix"] + "".join(s["chars"])))
     st.caption(NOTES["shown"].format(model=ui.lm_choices(CHAR_LMS)[shown[0]], temperature=shown[2],
                                      top_k=shown[3] or "off", n=len(s["chars"]), seed=shown[5]))
     st.subheader("One step at a time")

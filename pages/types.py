@@ -119,7 +119,7 @@ def one_to_many() -> None:
     ui.look_for(NOTES["one_to_many"])
     st.page_link("pages/sampling.py", label="Every step, with temperature and top-k: "
                  "Sampling")
-    st.code(printable(prefix + "".join(chars)), language=None, wrap_lines=True)
+    ui.text(printable(prefix + "".join(chars)))
 
 
 def render() -> None:

@@ -88,6 +88,7 @@ from rnnviz_app.widgets import (
     span_slider,
     step_controls,
     table,
+    text,
     text_box,
     unknown_words_note,
 )
@@ -105,5 +106,5 @@ __all__ = [
     "chart_with_note", "corpus_picker", "download_trace", "equations", "keep_valid",
     "layer_picker", "lazy_tabs", "literal", "lm_picker", "look_for", "md", "metrics_row",
     "nonfinite_warning", "play_button", "preset_pair", "safe_markdown_html",
-    "span_slider", "step_controls", "table", "text_box", "unknown_words_note",
+    "span_slider", "step_controls", "table", "text", "text_box", "unknown_words_note",
 ]  # fmt: skip

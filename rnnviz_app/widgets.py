@@ -198,6 +198,15 @@ def table(rows, formats: dict | None = None, height: int | None = None) -> None:
     safe_markdown_html(table_html(rows, formats, height))
 
 
+def text(value: str) -> None:
+    """Text shown as it is (a generated sample, a word) in a wrapping monospace block, every
+    character escaped (`rnnviz.figures.tables.text_html`). Not `st.code`: its syntax
+    highlighter, 1.5 MB of JavaScript, would load on the page's first visit."""
+    from rnnviz.figures.tables import text_html
+
+    safe_markdown_html(text_html(value))
+
+
 def lm_picker(key: str, shipped: dict[str, str], default: str, help: str | None = None) -> str:
     """A "Model" radio (`key`, kept across pages) over the char LMs to read or sample from:
     the `shipped` ones (name -> label) and this session's own (`loaders.lm_choices`). It

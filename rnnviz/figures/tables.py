@@ -121,4 +121,52 @@ def read_table(markup: str) -> list[pd.DataFrame]:
     return [pd.DataFrame(t["rows"], columns=t["head"]) for t in reader.tables]
 
 
-__all__ = ["CLASS", "read_table", "table_html"]
+# -- text shown as it is (a sample, a word) ------------------------------------------------------
+
+TEXT_CLASS = "rnnviz-text"
+_TEXT_STYLE = ("white-space:pre-wrap;overflow-wrap:anywhere;margin:0 0 1rem 0;"
+               "padding:0.75rem 1rem;border-radius:0.5rem;background:#f0f2f6;"
+               "font-family:'Source Code Pro',ui-monospace,monospace;font-size:0.875rem;"
+               "line-height:1.6")
+
+
+def text_html(text: str) -> str:
+    """`text` as it is, in a wrapping monospace block: every character a numeric entity
+    (newlines too, so it stays one line of Markdown and one HTML block).
+
+    For text that is not code (a generated sample, a word). `st.code` would show it as well,
+    but makes a page's first visit load Streamlit's syntax highlighter (1.5 MB of JavaScript)
+    and a second font."""
+    body = "".join(f"&#{ord(ch)};" for ch in str(text))
+    return f'<div class="{TEXT_CLASS}" style="{_TEXT_STYLE}">{body}</div>'
+
+
+class _TextReader(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts, self._depth = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if self._depth:
+            self._depth += 1
+        elif tag == "div" and TEXT_CLASS in (dict(attrs).get("class") or "").split():
+            self.texts.append("")
+            self._depth = 1
+
+    def handle_endtag(self, tag):
+        if self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data):
+        if self._depth:
+            self.texts[-1] += data
+
+
+def read_text(markup: str) -> list[str]:
+    """The texts of every `text_html` block in `markup`, as they were given."""
+    reader = _TextReader()
+    reader.feed(markup)
+    return reader.texts
+
+
+__all__ = ["CLASS", "TEXT_CLASS", "read_table", "read_text", "table_html", "text_html"]

@@ -174,6 +174,14 @@ def assert_no_raw_html(at: AppTest, text: str) -> None:
     assert "<img" not in all_text(at) and "<script" not in all_text(at)
 
 
+def texts(at: AppTest) -> list[str]:
+    """The texts the page shows as they are (`ui.text`: escaped HTML in a Markdown element,
+    a sample or a word), in page order, decoded."""
+    from rnnviz.figures.tables import read_text
+
+    return [t for e in at.markdown for t in read_text(str(e.value))]
+
+
 def tables(at: AppTest) -> list:
     """The page's tables (`ui.table`: HTML in a Markdown element), in page order, as
     DataFrames of what they show, their numbers the exact values they were made from."""

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, tables
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, tables, texts
 
 import rnnviz
 
@@ -34,7 +34,7 @@ def test_default_render_shows_every_chart_on_the_teddy_sentences(at):
 
 def test_unidirectional_tagger_cannot_tell_the_sentences_apart_at_teddy(at):
     """The table compares P(name) at the last shared word ("Teddy")."""
-    assert at.code[0].value == "Teddy"
+    assert texts(at)[0] == "Teddy"
     table = tables(at)[0].set_index("model")
     uni = table.loc["ner-lstm (unidirectional)"]
     bi = table.loc["ner-bilstm (bidirectional)"]

@@ -4,7 +4,7 @@ import html
 
 import numpy as np
 import pytest
-from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, tables
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, tables, texts
 
 import rnnviz
 from rnnviz.figures.safe_text import char_labels, printable, visible_char
@@ -22,7 +22,7 @@ def at(monkeypatch):
 
 
 def sampled(at) -> str:
-    return at.code[0].value
+    return texts(at)[0]
 
 
 def generate(at):

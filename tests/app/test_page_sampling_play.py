@@ -4,7 +4,7 @@ where the browser stopped."""
 
 import numpy as np
 import pytest
-from _page_support import chart_keys, chart_payload, charts, open_page
+from _page_support import chart_keys, chart_payload, charts, open_page, texts
 
 from rnnviz.figures.safe_text import char_labels
 
@@ -38,7 +38,7 @@ def test_play_hands_every_later_step_to_the_browser_and_hides_the_slider(at):
     assert sent["play"]["T"] == T0 + N - 1 and sent["play"]["seconds"] == 0.8
     assert "sliders" not in sent["figure"]["layout"]
     # Frame t's red bar is the character the page's sample drew from ŷ<t>.
-    text = at.code[0].value
+    text = texts(at)[0]
     frame = sent["figure"]["frames"][100]["data"][1]
     red = [c for c, m in zip(frame["text"], frame["marker"]["color"], strict=True)
            if m == "#d62728"]

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_page, texts
 
 import rnnviz
 
@@ -57,21 +57,21 @@ def test_every_widget(at):
     at.text_input(key="types.review_text").input("Great cast but a boring story.").run()
     assert not at.exception
     assert chart(at, "types.running_stars")["data"][0]["z"].shape[1] == 7
-    first = at.code[0].value
+    first = texts(at)[0]
     at.number_input(key="types.lm_seed").set_value(3).run()
     assert not at.exception
-    assert at.code[0].value != first
+    assert texts(at)[0] != first
     at.number_input(key="types.lm_seed").set_value(0).run()
-    assert at.code[0].value == first                  # same seed, same text
+    assert texts(at)[0] == first                  # same seed, same text
     for model in ("char-lm-rnn", "char-lm-gru"):
         at.radio(key="types.lm_model").set_value(model).run()
         assert not at.exception
         direct = rnnviz.load_pretrained(model).sample(
             "", length=40, temperature=0.7, rng=np.random.default_rng(0))
-        assert at.code[0].value == direct.text
+        assert texts(at)[0] == direct.text
     at.text_input(key="types.lm_start").input("The").run()
     assert not at.exception
-    assert at.code[0].value.startswith("The")
+    assert texts(at)[0].startswith("The")
 
 
 @pytest.mark.parametrize("kind", list(HOSTILE))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _page_support import APP, all_text, chart, chart_keys, clear_caches, open_page, tables
+from _page_support import APP, all_text, chart, chart_keys, clear_caches, open_page, tables, texts
 from streamlit.testing.v1 import AppTest
 
 import rnnviz
@@ -221,7 +221,7 @@ def test_the_sampling_page_samples_an_imported_lm(monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert at.radio(key="sampling.model").value == name              # the sidebar's LM
     expected = model.sample("Return the ", length=200, temperature=0.7, rng=0)
-    assert at.code[0].value == expected.text
+    assert texts(at)[0] == expected.text
     assert any("without a start token" in i.value for i in at.info)   # no P(first token)
     # with a start token it scores sentences too
     primed = rnnviz.import_torch(

@@ -195,7 +195,7 @@ def test_backward_pass_steps_down_from_T_x(open_app_warm, app_menu, wait_for_app
 
 
 def _sample_text(page) -> str:
-    return page.locator(MAIN).locator("[data-testid='stCode']").first.inner_text().strip()
+    return page.locator(MAIN).locator(".rnnviz-text").first.inner_text().strip()
 
 
 def test_sampling_draws_new_text_and_the_same_seed_repeats_it(
@@ -264,7 +264,7 @@ def test_sampling_arrow_keys_step_every_view_together(open_app_warm, app_menu, w
     prefix = page.locator(MAIN).get_by_role(
         "textbox", name="Prefix (the text to continue)").input_value()
     text = _sample_text(page)
-    sample_box = page.locator(MAIN).locator("[data-testid='stCode']").first
+    sample_box = page.locator(MAIN).locator(".rnnviz-text").first
     sample_box.evaluate("el => { el.__kept = true; }")
     shown = _sampling_step_shown(page)
     # One index, the notes' t (inputs read): the first draw comes from ŷ<len(prefix)>.

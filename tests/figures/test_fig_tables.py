@@ -68,3 +68,17 @@ def test_two_tables_in_one_markup_and_an_empty_one():
     first, second = read_table(markup)
     assert first.a.tolist() == [1]
     assert list(second.columns) == ["b"] and len(second) == 0
+
+
+def test_text_html_shows_any_text_as_text_and_reads_back():
+    """A sample or a word as it is: every character an entity (markup, Markdown, newlines),
+    one line of Markdown, read back exactly (`read_text`)."""
+    from rnnviz.figures.tables import TEXT_CLASS, read_text, text_html
+
+    hostile = "<img src=x onerror=alert(1)> *b* `c` $x$ :material/home:\n\nnext & line "
+    html = text_html(hostile)
+    assert "\n" not in html and "<img" not in html and "*" not in html and "`" not in html
+    assert html.startswith(f'<div class="{TEXT_CLASS}"')
+    assert read_text(html) == [hostile]
+    assert read_text(text_html("one") + "<p>between</p>" + text_html("two")) == ["one", "two"]
+    assert read_text("<div>no text block</div>") == []
