@@ -1,6 +1,5 @@
 """Forward pass: step through t = 1…T_x and watch the cell compute a<t> from a<t-1> and x<t>."""
 
-import pandas as pd
 import streamlit as st
 
 import rnnviz_app as ui
@@ -98,8 +97,9 @@ def render() -> None:
     _stepper(ctx, unit, direction, layer)
 
     st.header("Shapes", anchor="shapes", divider="gray")
-    # A static table across the column: every cell wraps, nothing is cut at 1024 px.
-    st.table(pd.DataFrame(figs.shape_rows(cfg, T)).set_index("array"))
+    # Across the column; its long cells wrap, so nothing is cut at 1024 px. (Not st.table: its
+    # Arrow decoding, 0.7 MB of JavaScript, would load on the page's first visit.)
+    ui.table(figs.shape_rows(cfg, T))
     ui.look_for(NOTES["shapes"].format(T=T))
     ui.download_trace(ctx.spec, ctx.text, key="forward.download")
 

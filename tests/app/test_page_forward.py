@@ -4,7 +4,7 @@ import re
 
 import pytest
 from _frame_support import expected_loaded, set_sentence, switch_model
-from _page_support import HOSTILE, assert_no_raw_html, chart, chart_payload, open_page
+from _page_support import HOSTILE, assert_no_raw_html, chart, chart_payload, open_page, tables
 
 from rnnviz_app.state import DEFAULT_SENTENCE
 
@@ -43,7 +43,7 @@ def test_default_render(at):
     a = expected_loaded(at).trace(DEFAULT_SENTENCE)["a"][0, 0, 4]
     a_line = next(v for v in lines if v.startswith(r"a^{<t>}"))
     assert float(re.findall(r"[-+]?\d+\.\d+", a_line)[-1]) == pytest.approx(a, abs=1e-3)
-    shapes = at.table[0].value
+    shapes = tables(at)[0].set_index("array")
     assert "(n_x, m)" in shapes["shape"].iloc[0] and shapes.index[0] == "x<t>"
 
 
