@@ -97,9 +97,9 @@ def render() -> None:
     _stepper(ctx, unit, direction, layer)
 
     st.header("Shapes", anchor="shapes", divider="gray")
-    # Across the column; its long cells wrap, so nothing is cut at 1024 px. (Not st.table: its
-    # Arrow decoding, 0.7 MB of JavaScript, would load on the page's first visit.)
-    ui.table(figs.shape_rows(cfg, T))
+    # Across the column, every cell wrapping: nothing is cut or scrolls at 1024 px. (Not
+    # st.table: its Arrow decoding, 0.7 MB of JavaScript, would load on the first visit.)
+    ui.table(figs.shape_rows(cfg, T), wrap=True)
     ui.look_for(NOTES["shapes"].format(T=T))
     ui.download_trace(ctx.spec, ctx.text, key="forward.download")
 

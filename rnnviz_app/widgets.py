@@ -187,15 +187,16 @@ def text_pair(defaults: dict, purpose: str) -> tuple[str, str]:
     return texts[0], texts[1]
 
 
-def table(rows, formats: dict | None = None, height: int | None = None) -> None:
+def table(rows, formats: dict | None = None, height: int | None = None,
+          wrap: bool = False) -> None:
     """A table (a DataFrame, or a list of dicts, one per row) without its index, drawn as
     one escaped HTML element (`rnnviz.figures.tables`: every user character an entity), with
     printf-style formats for numeric columns ({"column": "%.4f"}); it scrolls, header kept,
-    beyond `height` pixels. Not `st.dataframe`: its grid redraws 100–200 ms after the rest of
-    the page on every edit."""
+    beyond `height` pixels; with `wrap`, every text cell may wrap (a table of prose). Not
+    `st.dataframe`: its grid redraws 100–200 ms after the rest of the page on every edit."""
     from rnnviz.figures.tables import table_html
 
-    safe_markdown_html(table_html(rows, formats, height))
+    safe_markdown_html(table_html(rows, formats, height, wrap))
 
 
 def text(value: str) -> None:

@@ -48,9 +48,10 @@ def _is_number(v) -> bool:
     return isinstance(v, Number | np.number) and not isinstance(v, bool | np.bool_)
 
 
-def _cell(v, fmt: str | None) -> str:
+def _cell(v, fmt: str | None, wrap_all: bool = False) -> str:
     if not _is_number(v):
-        wrap = ' class="w"' if len(str(v)) > 40 else ""       # a sentence wraps, a token not
+        # a sentence wraps, a token not (unless every cell may: a table of prose)
+        wrap = ' class="w"' if wrap_all or len(str(v)) > 40 else ""
         return f"<td{wrap}>{_text(str(v))}</td>"
     if isinstance(v, float | np.floating):
         exact = repr(float(v))
@@ -61,18 +62,22 @@ def _cell(v, fmt: str | None) -> str:
     return f'<td class="n" data-v="{exact}">{_text(shown)}</td>'
 
 
-def table_html(rows, formats: dict | None = None, height: int | None = None) -> str:
+def table_html(rows, formats: dict | None = None, height: int | None = None,
+               wrap: bool = False) -> str:
     """`rows` (a DataFrame, or a list of dicts, one per row) as one HTML table without its
     index, on one line (a blank line would end Markdown's HTML block). formats: printf-style
     formats of numeric columns ({"column": "%.4f"}); other floats show 4 decimals, NaN "—".
-    height: the table scrolls (its header stays) beyond this many pixels."""
+    height: the table scrolls (its header stays) beyond this many pixels. wrap: every text
+    cell may wrap (default: only those over 40 characters), so a table of prose fits a
+    narrow column instead of scrolling sideways."""
     df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     formats = formats or {}
     numeric = {c: len(df) > 0 and all(_is_number(v) for v in df[c]) for c in df.columns}
     head = "".join(("<th class=\"n\">" if numeric[c] else "<th>") + f"{_text(str(c))}</th>"
                    for c in df.columns)
     body = "".join(
-        "<tr>" + "".join(_cell(v, formats.get(c)) for c, v in zip(df.columns, row, strict=True))
+        "<tr>" + "".join(_cell(v, formats.get(c), wrap)
+                         for c, v in zip(df.columns, row, strict=True))
         + "</tr>" for row in df.itertuples(index=False, name=None))
     box = f' style="max-height:{int(height)}px"' if height else ""
     return (f'{_STYLE}<div class="{CLASS}"{box}><table><thead><tr>{head}</tr></thead>'

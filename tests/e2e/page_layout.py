@@ -136,11 +136,18 @@ CHART_TEXT_JS = r"""
 }
 """
 
-# A table (st.dataframe's grid, or an HTML table) whose columns do not all fit: the grid
-# scrolls sideways, or a header cell is cut.
+# A table (st.dataframe's grid, or an HTML table) whose columns do not all fit: the grid or the
+# table (ui.table) scrolls sideways, or a header cell is cut.
 TABLES_JS = r"""
 () => {
   const out = [];
+  document.querySelectorAll("[data-testid='stMain'] div.rnnviz-table").forEach((box, i) => {
+    if (box.scrollWidth > box.clientWidth + 2) {
+      const heads = Array.from(box.querySelectorAll("th")).map((h) => h.textContent.trim());
+      out.push(`HTML table ${i + 1} (${heads.join(", ").slice(0, 60)}) needs a sideways `
+               + `scroll: ${box.scrollWidth} > ${box.clientWidth} px`);
+    }
+  });
   document.querySelectorAll("[data-testid='stMain'] [data-testid='stDataFrame']")
     .forEach((df, i) => {
       const sc = df.querySelector(".dvn-scroller");

@@ -82,3 +82,15 @@ def test_text_html_shows_any_text_as_text_and_reads_back():
     assert read_text(html) == [hostile]
     assert read_text(text_html("one") + "<p>between</p>" + text_html("two")) == ["one", "two"]
     assert read_text("<div>no text block</div>") == []
+
+
+def test_a_table_of_prose_wraps_every_text_cell():
+    """wrap=True: every text cell may wrap (Forward's shapes fit 1024 px); by default only
+    cells over 40 characters do, and numbers never."""
+    from rnnviz.figures.tables import table_html
+
+    rows = [{"array": "x<t>", "meaning": "one-hot input at step t", "n": 3},
+            {"array": "W_y", "meaning": "x" * 41, "n": 4}]
+    assert table_html(rows).count('<td class="w">') == 1
+    assert table_html(rows, wrap=True).count('<td class="w">') == 4
+    assert '<td class="n" data-v="3">' in table_html(rows, wrap=True)
