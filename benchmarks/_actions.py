@@ -4,13 +4,18 @@ after the mark is cleared) to the last DOM change in the main area, once the scr
 running, every chart has drawn what it last received (or waits far off screen:
 rnnviz/web/chart.js) and nothing changed for `quiet` ms.
 
-`INIT_JS` goes in every page (``page.add_init_script``); `act(page, do, quiet)` clears the
-mark, runs `do()` and returns {chart, dom, start, end}: ms from the action to the last chart
-redrawn, to the last DOM change, to the script run's start and end (None when absent)."""
+`open_app` starts Chromium on the app with `INIT_JS` in the page; `act(page, do, quiet)`
+clears the mark, runs `do()` and returns {chart, dom, start, end}: ms from the action to the
+last chart redrawn, to the last DOM change, to the script run's start and end (None when
+absent). `scroll_catchup.py` shares the opening (`open_app`, `go_to`) and the report's
+heading (`heading`), not the timing."""
 
 from __future__ import annotations
 
 import os
+import time
+
+from _browser_common import CHROMIUM, CHROMIUM_ARGS, cpu_model
 
 INIT_JS = r"""
 (() => {
@@ -89,3 +94,38 @@ def p95(values: list[float]) -> float:
 def load() -> str:
     """The load average (1, 5, 15 min): the machine is shared, say so beside the numbers."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def open_app(pw, base_url: str, init_js: str | None = INIT_JS):
+    """(browser, page): one Chromium at 1400 × 1000 on the app, `init_js` in the page, once
+    the first page has drawn a chart (its first run over, before the menu is used, as a person
+    does)."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    if init_js:
+        page.add_init_script(init_js)
+    page.goto(base_url, wait_until="domcontentloaded")
+    page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=120_000)
+    return browser, page
+
+
+def go_to(page, title: str, ready: str | None = None) -> None:
+    """Click the menu link `title`; with `ready`, wait for that selector."""
+    page.locator("[data-testid='stSidebarNavLink']", has_text=title).first.click(
+        timeout=120_000)
+    if ready:
+        page.wait_for_selector(ready, timeout=120_000)
+
+
+def exception_shown(page) -> bool:
+    """Whether an exception box is in the main area (said on stdout)."""
+    if page.locator("[data-testid='stMain'] [data-testid='stException']").count():
+        print("an exception box is on the page")
+        return True
+    return False
+
+
+def heading(what: str, load_start: str) -> None:
+    """The report's first lines: what was timed, the CPU, the time, and the load average."""
+    print(f"{what}; {cpu_model()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"load average (1, 5, 15 min): {load_start} at the start, {load()} at the end")

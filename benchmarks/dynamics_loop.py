@@ -32,11 +32,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
-from _actions import INIT_JS, load, p95
 from _actions import act as timed
-from _browser_common import CHROMIUM, CHROMIUM_ARGS, Server, cpu_model
+from _actions import exception_shown, go_to, heading, load, open_app, p95
+from _browser_common import Server
 from playwright.sync_api import sync_playwright
 
 TABS = ("Singular values along your sentence", "Fixed points of the 3-bit flip-flop",
@@ -67,13 +66,8 @@ def main() -> int:
     ms: dict[str, list[float]] = {k: [] for k in GOALS}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.add_init_script(INIT_JS)
-            page.goto(server.base_url, wait_until="domcontentloaded")
-            page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=120_000)
-            page.locator("[data-testid='stSidebarNavLink']", has_text="Dynamics").first.click()
-            page.wait_for_selector(".st-key-dynamics-side .js-plotly-plot", timeout=120_000)
+            browser, page = open_app(pw, server.base_url)
+            go_to(page, "Dynamics", ".st-key-dynamics-side .js-plotly-plot")
             main_area = page.locator("[data-testid='stMain']")
 
             def tab(label):
@@ -134,15 +128,13 @@ def main() -> int:
                 for i in range(args.runs if timed else 2):
                     rec("character", act(page, character("ea"[i % 2]), args.quiet))
                 act(page, tab(TABS[0]), args.quiet)
-            if main_area.locator("[data-testid='stException']").count():
-                print("an exception box is on the page")
+            if exception_shown(page):
                 return 1
             browser.close()
     finally:
         server.stop()
-    print(f"Dynamics page, default model and sentence, {args.runs} timed actions of each kind; "
-          f"{cpu_model()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"load average (1, 5, 15 min): {load_start} at the start, {load()} at the end")
+    heading(f"Dynamics page, default model and sentence, {args.runs} timed actions of each "
+            "kind", load_start)
     print("| action | to the last DOM change: median / p95 | goal (median) |\n|---|---|---|")
     for name, values in ms.items():
         ok = "✓" if statistics.median(values) <= GOALS[name] else "✗"

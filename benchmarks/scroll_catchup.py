@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
-from _actions import load
-from _browser_common import CHROMIUM, CHROMIUM_ARGS, Server, cpu_model
+from _actions import exception_shown, go_to, heading, load, open_app
+from _browser_common import Server
 from playwright.sync_api import sync_playwright
 
 SENTENCES = ("A zebra yawns quietly under the old apple tree at noon.",
@@ -75,14 +74,11 @@ def main() -> int:
     rows = []
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(server.base_url, wait_until="domcontentloaded")
-            page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=120_000)
+            browser, page = open_app(pw, server.base_url, init_js=None)
             box = page.locator("[data-testid='stSidebar']").get_by_label("Input sentence",
                                                                        exact=True)
             for title in args.pages.split(","):
-                page.locator("[data-testid='stSidebarNavLink']", has_text=title).first.click()
+                go_to(page, title)
                 page.wait_for_timeout(500)
                 page.wait_for_function(SETTLED_JS, timeout=120_000, polling=50)
                 waited, ms = [], []
@@ -99,16 +95,13 @@ def main() -> int:
                         ms.append(page.evaluate(JUMP_JS, k))
                     page.wait_for_function(SETTLED_JS, timeout=120_000, polling=50)
                 rows.append((title, waited, ms))
-            if page.locator("[data-testid='stMain'] [data-testid='stException']").count():
-                print("an exception box is on the page")
+            if exception_shown(page):
                 return 1
             browser.close()
     finally:
         server.stop()
-    print(f"Charts waiting off screen after an edit at the top, and the jump to each: "
-          f"{args.edits} edits per page; {cpu_model()}; "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"load average (1, 5, 15 min): {load_start} at the start, {load()} at the end")
+    heading(f"Charts waiting off screen after an edit at the top, and the jump to each: "
+            f"{args.edits} edits per page", load_start)
     print("| page | charts waiting per edit | jump → drawn: median / max |\n|---|---|---|")
     for title, waited, ms in rows:
         spread = f"{statistics.median(ms):.0f} / {max(ms):.0f} ms" if ms else "–"

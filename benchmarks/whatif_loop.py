@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
-from _actions import INIT_JS, act, load, p95
-from _browser_common import CHROMIUM, CHROMIUM_ARGS, Server, cpu_model
+from _actions import act, exception_shown, go_to, heading, load, open_app, p95
+from _browser_common import Server
 from playwright.sync_api import sync_playwright
 
 
@@ -47,15 +46,8 @@ def main() -> int:
     results: dict[str, list[dict]] = {"slider": [], "typed": []}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.add_init_script(INIT_JS)
-            page.goto(server.base_url, wait_until="domcontentloaded")
-            # the first page drawn (its first run over) before the menu is used, as a person does
-            page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot", timeout=120_000)
-            page.locator("[data-testid='stSidebarNavLink']", has_text="What if?").first.click(
-                timeout=120_000)
-            page.wait_for_selector(".st-key-whatif-pred .js-plotly-plot", timeout=120_000)
+            browser, page = open_app(pw, server.base_url)
+            go_to(page, "What if?", ".st-key-whatif-pred .js-plotly-plot")
             main_area = page.locator("[data-testid='stMain']")
             slider = main_area.locator("[data-testid='stSlider']").filter(
                 has_text="Clamp value v").locator("input[type='range'], [role='slider']").first
@@ -67,15 +59,13 @@ def main() -> int:
             for i in range(args.runs):
                 typed.fill("0.3" if i % 2 == 0 else "-0.3")
                 results["typed"].append(act(page, lambda: typed.press("Enter"), args.quiet))
-            if main_area.locator("[data-testid='stException']").count():
-                print("an exception box is on the page")
+            if exception_shown(page):
                 return 1
             browser.close()
     finally:
         server.stop()
-    print(f"What if? page, char model of the sidebar's default, {args.runs} runs per action; "
-          f"{cpu_model()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"load average (1, 5, 15 min): {load_start} at the start, {load()} at the end")
+    heading(f"What if? page, char model of the sidebar's default, {args.runs} runs per action",
+            load_start)
     print("| action | to the last chart redrawn: median / p95 | to the last DOM change: "
           "median / p95 | script run starts (median) | script run ends (median) |\n"
           "|---|---|---|---|---|")
