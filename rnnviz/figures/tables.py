@@ -20,6 +20,8 @@ from numbers import Number
 import numpy as np
 import pandas as pd
 
+from rnnviz.figures.safe_text import escape_all
+
 CLASS = "rnnviz-table"
 # Scoped to the table's class, specific enough to win over the Markdown container's own table
 # style; the colours are those of Streamlit's light theme.
@@ -142,8 +144,7 @@ def text_html(text: str) -> str:
     For text that is not code (a generated sample, a word). `st.code` would show it as well,
     but makes a page's first visit load Streamlit's syntax highlighter (1.5 MB of JavaScript)
     and a second font."""
-    body = "".join(f"&#{ord(ch)};" for ch in str(text))
-    return f'<div class="{TEXT_CLASS}" style="{_TEXT_STYLE}">{body}</div>'
+    return f'<div class="{TEXT_CLASS}" style="{_TEXT_STYLE}">{escape_all(str(text))}</div>'
 
 
 class _TextReader(HTMLParser):
