@@ -2,6 +2,7 @@
 
     python -m rnnviz.train char-lm-lstm          # one model, into rnnviz/pretrained/
     python -m rnnviz.train all                   # every shipped model, one after the other
+                                                 # (a char LM also rewrites units-heldout.json)
     python -m rnnviz.train ner-bilstm --quick --out /tmp/smoke    # a tiny smoke run
 
 A run is deterministic from the recipe's seed: the same NumPy, BLAS and thread setting give
@@ -16,7 +17,7 @@ import tempfile
 import time
 
 from rnnviz.core.allocator import keep_freed_memory
-from rnnviz.models import PRETRAINED
+from rnnviz.models import PRETRAINED, TRAINED_LMS
 from rnnviz.training.loop import Progress
 
 
@@ -77,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         path = run(name, out_dir=out, quick=args.quick, progress=ProgressBar(name))
         print(f"{name}: wrote {path} (+ .json, .md) in {(time.perf_counter() - t0) / 60:.1f} "
               "min", file=sys.stderr)
+    if out is None and set(names) & set(TRAINED_LMS.values()):
+        # the Units page's comparison of the shipped char LMs is read from them once, here
+        from rnnviz.units.heldout_summary import main as summary_main
+
+        summary_main([])
     return 0
 
 

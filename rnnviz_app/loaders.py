@@ -15,6 +15,8 @@ A model that cannot be had raises `ModelUnavailable`; nothing is substituted for
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import streamlit as st
 
@@ -22,7 +24,10 @@ import rnnviz
 from rnnviz.models import Backward, ModelInUse, ModelSpec, Reading, freeze, random_model
 from rnnviz.models.gradcheck import check_key
 from rnnviz.models.spec import SESSION_PREFIX, TRAINED_LMS
+from rnnviz.units.heldout_summary import HELDOUT_CHARS, SATURATION_CHARS
 from rnnviz_app.state import DEFAULT_PRETRAINED, KEY_MODEL, KEY_SESSION_MODELS
+
+log = logging.getLogger(__name__)
 
 # Bounded caches: a trace of 300 steps of a 256-unit LSTM is a few MB.
 _MODELS = 24
@@ -287,10 +292,9 @@ def get_sensitivity(spec: ModelSpec, text: str) -> tuple[list[str], np.ndarray]:
 
 # -- the Units page: corpus-scale readings (keys name the corpus; `_text` is not hashed) -------
 
-# The default corpus is the start of the held-out text: every char LM reads it once per server
-# (three of them for the comparison), in a few seconds; the whole split is one click away.
-HELDOUT_CHARS = 30_000
-SATURATION_CHARS = 20_000          # held-out characters behind the saturation scatter
+# The default corpus is the start of the held-out text (HELDOUT_CHARS): the sidebar's model
+# reads it once per server; the whole split is one click away. The comparison of the three
+# shipped char LMs and their saturation ship with them (`rnnviz.units.heldout_summary`).
 CHAR_LMS = tuple(TRAINED_LMS.values())     # char-lm-rnn, char-lm-gru, char-lm-lstm
 
 
@@ -352,12 +356,33 @@ def get_sentence_trace(spec: ModelSpec, text: str, quantity: str):
     return corpus_trace(get_model(spec), text, (quantity,))
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def get_heldout_summary():
+    """The shipped summary of the three char LMs over their held-out text
+    (`rnnviz.units.heldout_summary`), or None when it is not of the models and text in hand
+    (a retrained model, or stand-ins): then the two readers below compute it."""
+    from rnnviz.units.heldout_summary import SHIPPED, read_summary
+
+    models = {n: load_shipped(n) for n in CHAR_LMS}
+    if any(m is None for m in models.values()):
+        return None
+    summary = read_summary(models, get_heldout("char_lm", full=True)[1])
+    if summary is None:
+        log.warning("%s is not of the char LMs in hand: the Units page reads them afresh "
+                    "(rebuild it: python -m rnnviz.units.heldout_summary)", SHIPPED.name)
+    return summary
+
+
 @st.cache_resource(max_entries=2, show_spinner=False)
 def get_best_units():
     """Best unit per built-in feature for the three shipped char LMs on the held-out text
-    (`rnnviz.units.best_units`; each reads its `default_quantity`)."""
+    (`rnnviz.units.best_units`; each reads its `default_quantity`): the shipped summary's,
+    computed here when it is not of these models."""
     from rnnviz.units import best_units, default_quantity
 
+    summary = get_heldout_summary()
+    if summary is not None:
+        return summary.best
     _, text = get_heldout("char_lm")
     models = {n: load_shipped(n) for n in CHAR_LMS}
     quantities = {n: default_quantity(m) for n, m in models.items()}
@@ -369,9 +394,13 @@ def get_best_units():
 @st.cache_resource(max_entries=2, show_spinner=False)
 def get_saturation() -> dict:
     """name -> gate saturation (`rnnviz.units.gate_saturation`) of the three shipped char LMs
-    over the first SATURATION_CHARS held-out characters."""
+    over the first SATURATION_CHARS held-out characters: the shipped summary's, computed here
+    when it is not of these models."""
     from rnnviz.units import corpus_trace, gate_saturation, saturation_keys
 
+    summary = get_heldout_summary()
+    if summary is not None:
+        return dict(summary.saturation)
     _, text = get_heldout("char_lm")
     models = {n: load_shipped(n) for n in CHAR_LMS}
     return {n: gate_saturation(m, corpus_trace(m, text[:SATURATION_CHARS], saturation_keys(m)))
@@ -380,19 +409,20 @@ def get_saturation() -> dict:
 
 def warm_units_readings() -> None:
     """The Units page's first visit, read once per server and not in a visitor's click: the
-    three char LMs over the default corpus (the best-unit comparison, which includes the
-    sidebar's default model), the default model's unit scores, and the saturation scatter.
-    The app starts this in a background thread on its first run (`rnnviz_app.shell`); the
-    caches are shared by every session, and a visitor who arrives before it is done waits
-    for the reading in progress (one per key) instead of starting another."""
+    sidebar's default model over the default corpus and its unit scores, then the comparison
+    of the three char LMs and their saturation (shipped: `get_heldout_summary`; read here only
+    when the file is not of these models). The app starts this in a background thread after
+    its first run (`rnnviz_app.shell`); the caches are shared by every session, and a visitor
+    who arrives before it is done waits for the reading in progress (one per key) instead of
+    starting another."""
     from rnnviz.units import default_quantity
 
     if any(load_shipped(n) is None for n in CHAR_LMS):
         return
     _, text = get_heldout("char_lm")
-    get_best_units()
     spec = ModelSpec(name=DEFAULT_PRETRAINED)
     if DEFAULT_PRETRAINED in shipped_models():
         quantity = default_quantity(get_model(spec))
         get_unit_scores(spec, corpus_key("heldout", text), quantity, "", text)
+    get_best_units()
     get_saturation()

@@ -27,7 +27,9 @@ corpus is a `CorpusTrace`.
 The modules, one job each: `corpora` (pasted/uploaded text, held-out text), `features` (what a
 unit is compared with), `corpus_reading` (`corpus_trace`: a model's values over a corpus,
 streamed; its docstring says how, and how exactly), `scores` (interpretable units), `search`
-(select and search), `saturation` (gate saturation), `compare` (two texts).
+(select and search), `saturation` (gate saturation), `compare` (two texts);
+`heldout_summary` (the shipped char LMs' best units and saturation over their held-out text,
+read when they are built and shipped beside them).
 """
 
 from rnnviz.units.compare import PRESETS, Comparison, align_tokens, compare_texts
