@@ -14,6 +14,13 @@ LM_NAMES = {c: f"char-lm-{c}" for c in view.CELLS}
 def _spectrum_section(ctx) -> None:
     cfg = ctx.model.config
     layer = ui.layer_picker(ctx.model, K + "layer") if cfg.layers > 1 else None
+    side = [ui.load_shipped(name) for name in LM_NAMES.values()
+            if name in ui.shipped_models()]
+    side = side if len(side) == 3 and None not in side else []
+    # the side-by-side panel's spectra start beside the main one (the sidebar's own model
+    # is left to reuse the main spectrum's steps: the side text is its prefix)
+    view.start_spectra(ctx.text[:view.SIDE_CHARS], None,
+                       *(m for m in side if m.identity != ctx.model.identity))
     spec = view.spectrum(ctx.model, ctx.model.identity, ctx.text, layer)
     directions = list(spec.sv)
     d = directions[0]
@@ -29,14 +36,12 @@ def _spectrum_section(ctx) -> None:
                    ("steps with σ_max ≥ 0.99", f"{s['steps_near_1']} of {s['steps']}"))
     st.page_link("pages/vanishing.py", label="The product of these Jacobians: the Vanishing "
                  "gradients page", icon=":material/arrow_outward:")
-    shipped = [n for n in LM_NAMES.values() if n in ui.shipped_models()]
-    if len(shipped) < 3:
+    if not side:
         st.info("The shipped char LMs are not available: no side-by-side comparison.")
         return
     text = ctx.text[:view.SIDE_CHARS]
     with st.spinner("Step Jacobians of the three char LMs…"):
-        models = [ui.load_shipped(name) for name in LM_NAMES.values()]
-        fig = view.spectrum_figure(text, None, "", tuple(c.upper() for c in LM_NAMES), *models)
+        fig = view.spectrum_figure(text, None, "", tuple(c.upper() for c in LM_NAMES), *side)
     ui.chart_with_note(fig, key="dynamics.side", note=view.NOTES["side"])
 
 

@@ -35,6 +35,7 @@ SPECTRUM_TAB, FIXED_TAB, CONSTANT_TAB = ("Singular values along your sentence",
                                          "A char LM under a constant input")
 TABS = {SPECTRUM_TAB: "spectrum", FIXED_TAB: "fixed", CONSTANT_TAB: "constant"}
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixed-points")
+_SPECTRA = ThreadPoolExecutor(max_workers=2, thread_name_prefix="spectra")
 
 NOTES = {
     "spectrum": (
@@ -84,6 +85,26 @@ def spectrum(_model, identity: str, text: str, layer: int | None):
         while len(_LAST) > 16:
             _LAST.popitem(last=False)
     return spec
+
+
+STALE_S = 2.0           # a background spectrum not started within this is left to the page
+
+
+def start_spectra(text: str, layer: int | None, *models) -> None:
+    """Start `spectrum` of each model in use reading `text` in the background (two threads,
+    shared by every session), so that a page which asks for them next finds them computed
+    beside its own work: forming the step Jacobians and LAPACK release the GIL. The results
+    go to `spectrum`'s cache; a page that asks for one still in progress waits for it (one
+    computation per key), and one not yet started is computed by the page itself. Under load
+    a job may wait: one that has not started within STALE_S is dropped (its page computed it,
+    or has moved on to another sentence)."""
+    for model in models:
+        _SPECTRA.submit(_spectrum_if_fresh, time.monotonic(), model, text, layer)
+
+
+def _spectrum_if_fresh(submitted: float, model, text: str, layer: int | None) -> None:
+    if time.monotonic() - submitted <= STALE_S:
+        spectrum(model, model.identity, text, layer)
 
 
 def warm_first_visit(text: str, sidebar_model: str | None = None) -> None:

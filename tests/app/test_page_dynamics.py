@@ -137,6 +137,50 @@ def test_the_thorough_search_gives_the_cards_counts_and_the_quick_one_says_so(at
     assert "the card's thorough search found" not in all_text(at)
 
 
+def test_a_new_sentences_side_spectra_start_in_the_background_beside_the_main_one(at,
+                                                                                  monkeypatch):
+    """A sentence never read: the page starts the other two char LMs' spectra of its first
+    SIDE_CHARS characters in the background threads (`dynamics_view.start_spectra`) before
+    it computes the sidebar model's own; the sidebar's LSTM is not started there (its side
+    text is a prefix of the main one, whose steps it reuses), and each is computed once."""
+    import threading
+
+    from rnnviz_app import dynamics_view as view
+
+    names = {f"char-lm-{c}" for c in view.CELLS}
+    if at.session_state["sidebar.model"] != "char-lm-lstm" or not names <= set(
+            rnnviz.list_pretrained()):
+        pytest.fail("the shipped char LMs are needed")
+    where = []
+    real = view.jacobian_spectrum
+    monkeypatch.setattr(view, "jacobian_spectrum", lambda m, text, **k: where.append(
+        (m.name, text, threading.current_thread().name)) or real(m, text, **k))
+    text = "A sentence that no test has read before, longer than sixty characters in all."
+    at.text_area(key="sidebar.sentence").set_value(text).run()
+    assert not at.exception, at.exception
+    side = text[:view.SIDE_CHARS]
+    background = sorted((n, t) for n, t, thread in where if thread.startswith("spectra"))
+    assert background == [("char-lm-gru", side), ("char-lm-rnn", side)]
+    here = sorted((n, t) for n, t, thread in where if not thread.startswith("spectra"))
+    assert here == [("char-lm-lstm", side), ("char-lm-lstm", text)]
+    assert chart_keys(at) == ["dynamics.spectrum", "dynamics.side"]
+    titles = [a["text"] for a in chart(at, "dynamics.side")["layout"]["annotations"]]
+    assert [t for t in titles if t in ("RNN", "GRU", "LSTM")] == ["RNN", "GRU", "LSTM"]
+
+
+def test_a_background_spectrum_that_waited_too_long_is_left_to_the_page(monkeypatch):
+    import time
+
+    from rnnviz_app import dynamics_view as view
+
+    computed = []
+    monkeypatch.setattr(view, "spectrum", lambda m, i, text, layer: computed.append(text))
+    model = rnnviz.load_pretrained("char-lm-rnn")
+    view._spectrum_if_fresh(time.monotonic() - view.STALE_S - 0.1, model, "stale", None)
+    view._spectrum_if_fresh(time.monotonic(), model, "fresh", None)
+    assert computed == ["fresh"]
+
+
 def test_the_warm_up_computes_the_default_sentences_spectra_for_the_page(monkeypatch):
     """The server's background warm-up (`shell._warm_caches`) leaves the three char LMs'
     spectra of the default sentence in the page's cache: the page's call for them computes
