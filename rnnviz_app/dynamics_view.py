@@ -99,7 +99,10 @@ def start_spectra(text: str, layer: int | None, *models) -> None:
     a job may wait: one that has not started within STALE_S is dropped (its page computed it,
     or has moved on to another sentence)."""
     for model in models:
-        _SPECTRA.submit(_spectrum_if_fresh, time.monotonic(), model, text, layer)
+        try:
+            _SPECTRA.submit(_spectrum_if_fresh, time.monotonic(), model, text, layer)
+        except RuntimeError:        # the server is shutting down: the page computes its own
+            return
 
 
 def _spectrum_if_fresh(submitted: float, model, text: str, layer: int | None) -> None:

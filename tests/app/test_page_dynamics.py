@@ -179,6 +179,12 @@ def test_a_background_spectrum_that_waited_too_long_is_left_to_the_page(monkeypa
     view._spectrum_if_fresh(time.monotonic() - view.STALE_S - 0.1, model, "stale", None)
     view._spectrum_if_fresh(time.monotonic(), model, "fresh", None)
     assert computed == ["fresh"]
+    # a server shutting down refuses new work: nothing is started and nothing is raised
+    closed = view.ThreadPoolExecutor(max_workers=1)
+    closed.shutdown()
+    monkeypatch.setattr(view, "_SPECTRA", closed)
+    view.start_spectra("refused", None, model)
+    assert computed == ["fresh"]
 
 
 def test_the_warm_up_computes_the_default_sentences_spectra_for_the_page(monkeypatch):
