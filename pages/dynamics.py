@@ -14,8 +14,8 @@ LM_NAMES = {c: f"char-lm-{c}" for c in view.CELLS}
 def _spectrum_section(ctx) -> None:
     cfg = ctx.model.config
     layer = ui.layer_picker(ctx.model, K + "layer") if cfg.layers > 1 else None
-    side = [ui.load_shipped(name) for name in LM_NAMES.values()
-            if name in ui.shipped_models()]
+    shipped = ui.shipped_models()
+    side = [ui.load_shipped(name) for name in LM_NAMES.values() if name in shipped]
     side = side if len(side) == 3 and None not in side else []
     # the side-by-side panel's spectra start beside the main one (the sidebar's own model
     # is left to reuse the main spectrum's steps: the side text is its prefix)
