@@ -85,6 +85,14 @@ def test_a_summary_reads_back_only_for_its_models_text_and_lengths(tmp_path):
     data = json.loads(path.read_text())
     path.write_text(json.dumps({**data, "format": H.FORMAT + 1}))
     assert H.read_summary(models, TEXT, path, 300, 200) is None               # another format
+    path.write_text(json.dumps(data)[:500])
+    assert H.read_summary(models, TEXT, path, 300, 200) is None               # half written
+    path.write_text(json.dumps({k: v for k, v in data.items() if k != "best"}))
+    assert H.read_summary(models, TEXT, path, 300, 200) is None               # a part missing
+    path.write_text("[]")
+    assert H.read_summary(models, TEXT, path, 300, 200) is None               # not a summary
+    path.write_text(json.dumps(data))
+    same(H.read_summary(models, TEXT, path, 300, 200), fresh)                 # and back
 
 
 def test_the_app_reads_the_file_and_reads_afresh_when_it_is_not_the_models(monkeypatch,

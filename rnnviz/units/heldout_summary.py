@@ -91,18 +91,19 @@ def write_summary(summary: HeldoutSummary, path: str | Path | None = None) -> Pa
 def read_summary(models: Mapping, text: str, path: str | Path | None = None,
                  heldout_chars: int = HELDOUT_CHARS,
                  saturation_chars: int = SATURATION_CHARS) -> HeldoutSummary | None:
-    """The saved summary of exactly these models and this text, or None: no file, another
-    format, or a digest of other models or another text (then compute it). Default path:
-    SHIPPED."""
+    """The saved summary of exactly these models and this text, or None: no file, a file
+    that does not parse (half written), another format, or a digest of other models or
+    another text (then compute it). Default path: SHIPPED."""
     path = Path(SHIPPED if path is None else path)
-    if not path.exists():
-        return None
-    data = json.loads(path.read_text())
     want = digest(models, text, heldout_chars, saturation_chars)
-    if data.get("format") != FORMAT or data.get("digest") != want:
+    try:
+        data = json.loads(path.read_text())
+        if data.get("format") != FORMAT or data.get("digest") != want:
+            return None
+        return HeldoutSummary(pd.DataFrame(data["best"]),
+                              {n: pd.DataFrame(t) for n, t in data["saturation"].items()}, want)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return HeldoutSummary(pd.DataFrame(data["best"]),
-                          {n: pd.DataFrame(t) for n, t in data["saturation"].items()}, want)
 
 
 def shipped_inputs() -> tuple[dict, str]:
