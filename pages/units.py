@@ -1,5 +1,6 @@
-"""Units: what does unit k do? Interpretable units over a corpus (Karpathy et al., 2015),
-select-and-search (LSTMVis), two sentences side by side, gate saturation."""
+"""Units: what does unit k do? Interpretable units over a corpus (Karpathy et al., 2015), the
+text painted by one unit, select-and-search (LSTMVis), two sentences side by side, gate
+saturation: a tab each, only the open one built (`units_view.TABS`)."""
 
 import numpy as np
 import streamlit as st
@@ -11,6 +12,8 @@ from rnnviz.figures import units as figs
 from rnnviz_app.loaders import CHAR_LMS, SATURATION_CHARS
 from rnnviz_app.notes import UNITS as NOTES
 from rnnviz_app.units_view import (
+    KEY_TAB,
+    TABS,
     corpus_fit,
     layer_of,
     own_text_first,
@@ -45,7 +48,6 @@ def _compare_fig(model, text_a, text_b, quantity):
 
 
 def _interpretable(ctx, corpus, scores, quantity):
-    st.header("1. Interpretable units", anchor="interpretable", divider="gray")
     top = U.top_units_table(scores, 3)
     note = NOTES["interpretable"].format(symbol=ui.md(symbol(quantity)), N=corpus.N)
     left, right = st.columns([3, 2], gap="medium")
@@ -75,7 +77,6 @@ def _interpretable(ctx, corpus, scores, quantity):
 
 
 def _paint(ctx, corpus, scores, quantity, sentence):
-    st.header("2. The text painted by one unit", anchor="paint", divider="gray")
     best = dict(U.top_units(scores)[["feature", "unit"]].itertuples(index=False))
     c1, c2, c3 = st.columns([2, 1, 2])
     unit = ui.best_unit_picker(best, corpus[quantity].shape[0], "units.paint_feature",
@@ -106,13 +107,24 @@ def _paint(ctx, corpus, scores, quantity, sentence):
 
 
 def _two_sentences(ctx, quantity):
-    st.header("4. Two sentences side by side", anchor="compare", divider="gray")
     a, b = ui.preset_pair(U.PRESETS, "units")
     st.markdown(f"**{NOTES['compare_title'].format(symbol=ui.md(symbol(quantity)))}**")
     ui.chart_with_note(_compare_fig(ctx.model, a, b, quantity), key="units.compare",
                        note=NOTES["compare"])
     top = _comparison(ctx.model, a, b, quantity).top.head(8)
     ui.table(top, {"mean_abs_diff": "%.3f"})
+
+
+def _sentence(ctx, quantity):
+    """The sidebar sentence read for the units (`loaders.get_sentence_trace`)."""
+    return ui.get_sentence_trace(ctx.spec, ctx.text, quantity)
+
+
+def _saturation():
+    if not ui.missing_models(*CHAR_LMS):
+        st.markdown(f"**{ui.md(NOTES['saturation_title'])}**")
+        ui.chart_with_note(_saturation_fig(), key="units.saturation",
+                           note=NOTES["saturation"].format(n=SATURATION_CHARS))
 
 
 def render():
@@ -141,16 +153,18 @@ def render():
     except ValueError as e:
         st.error(str(e))
         scores = ui.get_unit_scores(ctx.spec, corpus_key, quantity, "", text)
-    sentence = ui.get_sentence_trace(ctx.spec, ctx.text, quantity)
-    _interpretable(ctx, corpus, scores, quantity)
-    _paint(ctx, corpus, scores, quantity, sentence)
-    select_and_search(ctx, corpus, corpus_key, sentence, quantity)
-    _two_sentences(ctx, "a" if "@" not in quantity else "a@" + quantity.split("@")[1])
-    st.header("5. Gate saturation", anchor="saturation", divider="gray")
-    if not ui.missing_models(*CHAR_LMS):
-        st.markdown(f"**{ui.md(NOTES['saturation_title'])}**")
-        ui.chart_with_note(_saturation_fig(), key="units.saturation",
-                           note=NOTES["saturation"].format(n=SATURATION_CHARS))
+    tab, section = ui.lazy_tabs(TABS, KEY_TAB)
+    with tab:
+        if section == "interpretable":
+            _interpretable(ctx, corpus, scores, quantity)
+        elif section == "paint":
+            _paint(ctx, corpus, scores, quantity, _sentence(ctx, quantity))
+        elif section == "search":
+            select_and_search(ctx, corpus, corpus_key, _sentence(ctx, quantity), quantity)
+        elif section == "compare":
+            _two_sentences(ctx, "a" if "@" not in quantity else "a@" + quantity.split("@")[1])
+        else:
+            _saturation()
 
 
 render()

@@ -489,8 +489,9 @@ UNITS = {
     "interpretable": (
         "For each feature of the token read at step t, the 3 units whose {symbol} follows it "
         "best over {N:,} steps (Pearson r: +1 rises with the feature, −1 falls with it, 0 "
-        "ignores it). A unit with |r| ≥ 0.8 is one you can read: paint the text with it below. "
-        "Most units have |r| < 0.3 for every simple feature: they do many things at once."),
+        "ignores it). A unit with |r| ≥ 0.8 is one you can read: paint the text with it (next "
+        "tab). Most units have |r| < 0.3 for every simple feature: they do many things at "
+        "once."),
     "finding": (
         "Measured now on the held-out docstrings (text none of them trained on), the unit that "
         "best follows *the position in the line*: {parts} (a GRU's c\\<t\\> is its a\\<t\\>). "),

@@ -31,6 +31,14 @@ SPAN_KEY, THRESHOLD_KEY = "units.span", "units.threshold"
 SPAN_FOR = "units.span_for"        # the (model, quantity, sentence) the span was chosen for
 THRESHOLD_GRID = (0.05, -1.0, 1.0)  # the threshold slider's step, lowest and highest value
 CORPUS_KEY = "units.corpus"
+# The page's five questions, a tab each, built only when open (`widgets.lazy_tabs`): a visit
+# and an edit build one section's charts, not five.
+KEY_TAB = "units.tab"
+INTERPRETABLE_TAB, PAINT_TAB, SEARCH_TAB, COMPARE_TAB, SATURATION_TAB = (
+    "Interpretable units", "Painted by one unit", "Select and search", "Two sentences",
+    "Gate saturation")
+TABS = {INTERPRETABLE_TAB: "interpretable", PAINT_TAB: "paint", SEARCH_TAB: "search",
+        COMPARE_TAB: "compare", SATURATION_TAB: "saturation"}
 UNKNOWN_SHARE = 0.02               # above this share of unknown tokens, the corpus does not suit
 _NOT_UNITS = ("x", "z_y", "y_hat")
 
@@ -120,8 +128,7 @@ def _set_threshold(value: float) -> None:
 
 
 def select_and_search(ctx, corpus, corpus_key: str, sentence, quantity: str) -> None:
-    """Section 3: select a span of the sentence, search the corpus for its units."""
-    st.header("3. Select and search", anchor="search", divider="gray")
+    """The search tab: select a span of the sentence, search the corpus for its units."""
     _start_span(ctx.spec, sentence, quantity)
     c1, c2 = st.columns([3, 1])
     start, end = span_slider("Span of the sentence (token positions t)", SPAN_KEY, sentence.N,

@@ -10,6 +10,15 @@ from _page_support import HOSTILE, assert_no_raw_html, chart, chart_keys, open_p
 
 from rnnviz import units as U
 from rnnviz.figures.safe_text import sym
+from rnnviz_app.units_view import (
+    COMPARE_TAB,
+    INTERPRETABLE_TAB,
+    KEY_TAB,
+    PAINT_TAB,
+    SATURATION_TAB,
+    SEARCH_TAB,
+    TABS,
+)
 
 PAGE = "pages/units.py"
 
@@ -20,6 +29,14 @@ def at():
         app = open_page(mp, PAGE)
         assert not app.exception, app.exception
         yield app
+
+
+def open_tab(at, label):
+    """Choose the page's tab `label` (a rerun, as a click on it): only that tab is built."""
+    at.session_state[KEY_TAB] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def use_sentence_corpus(at):
@@ -39,9 +56,14 @@ def direct_r(values, feature):
         return np.corrcoef(np.asarray(values, np.float64), np.asarray(feature, np.float64))[0, 1]
 
 
-def test_default_render_draws_every_section_on_held_out_text(at):
-    assert {"units.best_r", "units.selected", "units.compare",
-            "units.saturation"} <= set(chart_keys(at))
+def test_the_page_opens_at_interpretable_units_and_builds_one_tab_at_a_time(at):
+    assert [t.label for t in at.tabs] == list(TABS)
+    assert chart_keys(at) == ["units.best_r"]
+    assert [list(t.columns) for t in tables(at)] == [["feature", "unit", "r"]]
+    for label, keys in ((PAINT_TAB, []), (SEARCH_TAB, ["units.selected"]),
+                        (COMPARE_TAB, ["units.compare"]), (SATURATION_TAB, ["units.saturation"]),
+                        (INTERPRETABLE_TAB, ["units.best_r"])):
+        assert chart_keys(open_tab(at, label)) == keys, label
     assert at.session_state["units.corpus"] == "heldout"
     # The best-|r| bars: each bar's unit really has that r with the feature, on the start of
     # the held-out text (the page's default corpus).
@@ -61,13 +83,14 @@ def test_default_render_draws_every_section_on_held_out_text(at):
     note = [m.value for m in at.markdown if "position in the line" in m.value]
     assert note and f"unit {unit} of c" in note[0] and f"{r:+.2f}" in note[0]
     # Saturation: one panel per char LM.
-    data = chart(at, "units.saturation")["data"]
+    data = chart(open_tab(at, SATURATION_TAB), "units.saturation")["data"]
     names = {d.get("name") for d in data}
     assert {sym(k) for k in ("gamma_f", "gamma_u", "gamma_o", "gamma_r", "a")} <= names
     assert len({d["xaxis"] for d in data}) == 3
 
 
 def test_scores_table_on_the_sentence_matches_np_corrcoef(at):
+    open_tab(at, INTERPRETABLE_TAB)
     use_sentence_corpus(at)
     at.selectbox(key="units.quantity").set_value("a").run()
     table = scores_table(at)
@@ -81,6 +104,7 @@ def test_scores_table_on_the_sentence_matches_np_corrcoef(at):
 
 
 def test_select_and_search_controls(at):
+    open_tab(at, SEARCH_TAB)
     use_sentence_corpus(at)
     at.selectbox(key="units.quantity").set_value("a").run()
     text = sentence(at)
@@ -117,7 +141,7 @@ def test_select_and_search_controls(at):
 def test_select_and_search_starts_on_a_span_with_a_unit_on_and_offers_the_nearest(monkeypatch):
     """Issue 23 item 4: the first view has something to name; when nothing is on, the page
     names the nearest threshold at which a unit is, and the units on over most of the span."""
-    at = open_page(monkeypatch, PAGE)                         # a first visit
+    at = open_tab(open_page(monkeypatch, PAGE), SEARCH_TAB)   # a first visit to the tab
     model, text = expected_loaded(at), sentence(at)
     q = at.session_state["units.quantity"]
     s, e = at.slider(key="units.span").value
@@ -167,20 +191,26 @@ def test_select_and_search_starts_on_a_span_with_a_unit_on_and_offers_the_neares
 
 
 def test_painting_follows_the_unit_and_the_feature(at):
+    open_tab(at, PAINT_TAB)
     use_sentence_corpus(at)
     at.number_input(key="units.unit").set_value(7).run()
     html = "".join(markdown_html(at))
     decoded = re.sub(r"&#(\d+);", lambda m: chr(int(m.group(1))), html)
     assert "[7] = " in decoded
     at.selectbox(key="units.paint_feature").set_value("is_space").run()
-    table = scores_table(at)
-    best = int(table[table.feature == "is_space"].unit.iloc[0])
-    assert at.number_input(key="units.unit").value == best
+    painted = at.number_input(key="units.unit").value
     at.radio(key="units.paint_over").set_value("corpus").run()
     assert not at.exception, at.exception
+    table = scores_table(open_tab(at, INTERPRETABLE_TAB))
+    assert painted == int(table[table.feature == "is_space"].unit.iloc[0])
+    # back to the tab: what was chosen in it is kept
+    open_tab(at, PAINT_TAB)
+    assert at.number_input(key="units.unit").value == painted
+    assert at.radio(key="units.paint_over").value == "corpus"
 
 
 def test_presets_and_hostile_sentences(at):
+    open_tab(at, COMPARE_TAB)
     at.selectbox(key="units.preset").set_value("Teddy (Roosevelt or bears?)").run()
     a, b = U.PRESETS["Teddy (Roosevelt or bears?)"]
     dist = chart(at, "units.compare")["data"][0]["y"]
@@ -194,6 +224,7 @@ def test_presets_and_hostile_sentences(at):
 
 
 def test_bad_corpus_and_pattern_get_clear_messages(at):
+    open_tab(at, INTERPRETABLE_TAB)
     at.radio(key="units.corpus").set_value("own").run()
     at.text_area(key="units.paste").input("   ").run()
     assert any("corpus is empty" in e.value for e in at.error)

@@ -28,10 +28,19 @@ from rnnviz.core.torch_layout import to_torch
 from rnnviz_app import sidebar
 from rnnviz_app.loaders import HELDOUT_CHARS, session_name
 from rnnviz_app.state import DEFAULT_SENTENCE, KEY_MODEL, KEY_SESSION_MODELS
+from rnnviz_app.units_view import COMPARE_TAB, KEY_TAB, PAINT_TAB, SEARCH_TAB
 
 PAGE = "pages/units.py"
 # Only characters of the session models' vocabulary (the default sentence's and "?").
 PASTED = f"{DEFAULT_SENTENCE} {DEFAULT_SENTENCE.lower()} Return the list? " * 4
+
+
+def open_tab(at, label):
+    """Choose the page's tab `label` (a rerun, as a click on it): only that tab is built."""
+    at.session_state[KEY_TAB] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def table(at):
@@ -75,11 +84,13 @@ def test_a_stacked_model_has_a_layer_picker_and_each_layer_its_units(monkeypatch
     np.testing.assert_allclose(corpus["c@1"], trace.layer(1)["c"][:, 0, :], atol=1e-5)
     assert_table_is(at, corpus, "c@1")
     # the two sentences compare layer 1's a^[1]<t>
+    open_tab(at, COMPARE_TAB)
     a, b = U.PRESETS[at.selectbox(key="units.preset").value]
     want = U.compare_texts(model, a, b, "a@1").distance
     got = np.asarray(chart(at, "units.compare")["data"][0]["y"], dtype=np.float64)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
     # "What if unit k is switched off?" opens the What-if page on the same layer and unit
+    open_tab(at, PAINT_TAB)
     unit = at.session_state["units.unit"]
     at.button(key="units.whatif").click().run()
     assert not at.exception, at.exception
@@ -130,6 +141,7 @@ def test_your_model_reads_your_text_in_the_table_and_the_comparison(monkeypatch,
     assert "inside_quotes" in constant
     assert any("never change" in c.value and "inside_quotes" in c.value for c in at.caption)
     # select and search starts on a word of the sentence where one of its units is on
+    open_tab(at, SEARCH_TAB)
     sent = U.corpus_trace(model, DEFAULT_SENTENCE, (q,))
     found = U.telling_span(sent[q], U.DEFAULT_THRESHOLD, candidates=U.word_spans(sent))
     if found is not None:
@@ -137,6 +149,7 @@ def test_your_model_reads_your_text_in_the_table_and_the_comparison(monkeypatch,
         assert U.select_units(sent, *found, U.DEFAULT_THRESHOLD, q).size >= 1
     else:            # these small random taggers and classifiers: no unit reaches 0.3 anywhere
         assert any("No unit is on over exactly this span" in i.value for i in at.info)
+    open_tab(at, COMPARE_TAB)
     a, b = U.PRESETS[at.selectbox(key="units.preset").value]
     want = U.compare_texts(model, a, b, "a").distance
     got = np.asarray(chart(at, "units.compare")["data"][0]["y"], dtype=np.float64)

@@ -16,6 +16,7 @@ from rnnviz.training.agreement import (
 )
 from rnnviz.training.agreement_seeds import seed_table
 from rnnviz_app import jobs
+from rnnviz_app.units_view import KEY_TAB, PAINT_TAB
 
 K = "training."
 
@@ -63,6 +64,9 @@ def test_number_units_after_an_agreement_run(training):
 
 def test_the_units_page_button_opens_whatif_with_the_unit(monkeypatch):
     at = open_page(monkeypatch, "pages/units.py")
+    assert not at.exception, at.exception
+    at.session_state[KEY_TAB] = PAINT_TAB            # the tab that paints one unit
+    at.run()
     assert not at.exception, at.exception
     unit = at.session_state["units.unit"]
     at.button(key="units.whatif").click().run()
