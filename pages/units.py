@@ -9,7 +9,8 @@ import rnnviz_app as ui
 from rnnviz import units as U
 from rnnviz.core.trace import symbol
 from rnnviz.figures import units as figs
-from rnnviz_app.loaders import CHAR_LMS, SATURATION_CHARS
+from rnnviz.units.heldout_summary import SATURATION_CHARS
+from rnnviz_app.loaders import CHAR_LMS
 from rnnviz_app.notes import UNITS as NOTES
 from rnnviz_app.units_view import (
     KEY_TAB,
@@ -115,11 +116,6 @@ def _two_sentences(ctx, quantity):
     ui.table(top, {"mean_abs_diff": "%.3f"})
 
 
-def _sentence(ctx, quantity):
-    """The sidebar sentence read for the units (`loaders.get_sentence_trace`)."""
-    return ui.get_sentence_trace(ctx.spec, ctx.text, quantity)
-
-
 def _saturation():
     if not ui.missing_models(*CHAR_LMS):
         st.markdown(f"**{ui.md(NOTES['saturation_title'])}**")
@@ -158,9 +154,11 @@ def render():
         if section == "interpretable":
             _interpretable(ctx, corpus, scores, quantity)
         elif section == "paint":
-            _paint(ctx, corpus, scores, quantity, _sentence(ctx, quantity))
+            _paint(ctx, corpus, scores, quantity,
+                   ui.get_sentence_trace(ctx.spec, ctx.text, quantity))
         elif section == "search":
-            select_and_search(ctx, corpus, corpus_key, _sentence(ctx, quantity), quantity)
+            select_and_search(ctx, corpus, corpus_key,
+                              ui.get_sentence_trace(ctx.spec, ctx.text, quantity), quantity)
         elif section == "compare":
             _two_sentences(ctx, "a" if "@" not in quantity else "a@" + quantity.split("@")[1])
         else:

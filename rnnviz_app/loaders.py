@@ -24,7 +24,7 @@ import rnnviz
 from rnnviz.models import Backward, ModelInUse, ModelSpec, Reading, freeze, random_model
 from rnnviz.models.gradcheck import check_key
 from rnnviz.models.spec import SESSION_PREFIX, TRAINED_LMS
-from rnnviz.units.heldout_summary import HELDOUT_CHARS, SATURATION_CHARS
+from rnnviz.units.heldout_summary import HELDOUT_CHARS
 from rnnviz_app.state import DEFAULT_PRETRAINED, KEY_MODEL, KEY_SESSION_MODELS
 
 log = logging.getLogger(__name__)
@@ -360,7 +360,7 @@ def get_sentence_trace(spec: ModelSpec, text: str, quantity: str):
 def get_heldout_summary():
     """The shipped summary of the three char LMs over their held-out text
     (`rnnviz.units.heldout_summary`), or None when it is not of the models and text in hand
-    (a retrained model, or stand-ins): then the two readers below compute it."""
+    (a retrained model, or stand-ins): then `_units_comparison` reads the models."""
     from rnnviz.units.heldout_summary import SHIPPED, read_summary
 
     models = {n: load_shipped(n) for n in CHAR_LMS}
@@ -373,47 +373,38 @@ def get_heldout_summary():
     return summary
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
+@st.cache_resource(max_entries=1, show_spinner=False)
+def _units_comparison():
+    """The three shipped char LMs over their held-out text: the shipped summary when it is
+    theirs, else read now (`rnnviz.units.heldout_summary.compute_summary`, the same numbers)."""
+    from rnnviz.units.heldout_summary import compute_summary
+
+    summary = get_heldout_summary()
+    if summary is not None:
+        return summary
+    models = {n: load_shipped(n) for n in CHAR_LMS}
+    return compute_summary(models, get_heldout("char_lm", full=True)[1])
+
+
 def get_best_units():
     """Best unit per built-in feature for the three shipped char LMs on the held-out text
-    (`rnnviz.units.best_units`; each reads its `default_quantity`): the shipped summary's,
-    computed here when it is not of these models."""
-    from rnnviz.units import best_units, default_quantity
-
-    summary = get_heldout_summary()
-    if summary is not None:
-        return summary.best
-    _, text = get_heldout("char_lm")
-    models = {n: load_shipped(n) for n in CHAR_LMS}
-    quantities = {n: default_quantity(m) for n, m in models.items()}
-    key = corpus_key("heldout", text)              # the page's key: one reading per corpus
-    corpora = {n: get_corpus_trace(ModelSpec(name=n), key, quantities[n], text) for n in models}
-    return best_units(corpora, quantities)
+    (`rnnviz.units.best_units`; each reads its `default_quantity`)."""
+    return _units_comparison().best
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
 def get_saturation() -> dict:
     """name -> gate saturation (`rnnviz.units.gate_saturation`) of the three shipped char LMs
-    over the first SATURATION_CHARS held-out characters: the shipped summary's, computed here
-    when it is not of these models."""
-    from rnnviz.units import corpus_trace, gate_saturation, saturation_keys
-
-    summary = get_heldout_summary()
-    if summary is not None:
-        return dict(summary.saturation)
-    _, text = get_heldout("char_lm")
-    models = {n: load_shipped(n) for n in CHAR_LMS}
-    return {n: gate_saturation(m, corpus_trace(m, text[:SATURATION_CHARS], saturation_keys(m)))
-            for n, m in models.items()}
+    over the first SATURATION_CHARS held-out characters."""
+    return dict(_units_comparison().saturation)
 
 
 def warm_units_readings() -> None:
     """The Units page's first visit, read once per server and not in a visitor's click: the
     sidebar's default model over the default corpus and its unit scores, then the comparison
-    of the three char LMs and their saturation (shipped: `get_heldout_summary`; read here only
-    when the file is not of these models). The app starts this in a background thread after
-    its first run (`rnnviz_app.shell`); the caches are shared by every session, and a visitor
-    who arrives before it is done waits for the reading in progress (one per key) instead of
+    of the three char LMs and their saturation (`_units_comparison`: shipped, or read here when
+    the file is not of these models). The app starts this in a background thread after its
+    first run (`rnnviz_app.shell`); the caches are shared by every session, and a visitor who
+    arrives before it is done waits for the reading in progress (one per key) instead of
     starting another."""
     from rnnviz.units import default_quantity
 
@@ -424,5 +415,4 @@ def warm_units_readings() -> None:
     if DEFAULT_PRETRAINED in shipped_models():
         quantity = default_quantity(get_model(spec))
         get_unit_scores(spec, corpus_key("heldout", text), quantity, "", text)
-    get_best_units()
-    get_saturation()
+    _units_comparison()

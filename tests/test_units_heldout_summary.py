@@ -100,7 +100,7 @@ def test_the_app_reads_the_file_and_reads_afresh_when_it_is_not_the_models(monke
     from rnnviz_app import loaders as L
 
     models, text, summary = shipped
-    for f in (L.get_heldout_summary, L.get_best_units, L.get_saturation):
+    for f in (L.get_heldout_summary, L._units_comparison):
         f.clear()
     pd.testing.assert_frame_equal(L.get_best_units(), summary.best)
     assert L.get_heldout_summary().digest == summary.digest
@@ -108,7 +108,7 @@ def test_the_app_reads_the_file_and_reads_afresh_when_it_is_not_the_models(monke
     # a file of other models (a retrained char LM): the app reads the models itself
     stale = H.HeldoutSummary(summary.best.assign(unit=0), summary.saturation, "0" * 64)
     monkeypatch.setattr(H, "SHIPPED", H.write_summary(stale, tmp_path / "stale.json"))
-    for f in (L.get_heldout_summary, L.get_best_units, L.get_saturation):
+    for f in (L.get_heldout_summary, L._units_comparison):
         f.clear()
     try:
         assert L.get_heldout_summary() is None
@@ -116,5 +116,5 @@ def test_the_app_reads_the_file_and_reads_afresh_when_it_is_not_the_models(monke
                                       check_exact=False, atol=1e-6, rtol=0)
         assert not (L.get_best_units().unit == 0).all()
     finally:
-        for f in (L.get_heldout_summary, L.get_best_units, L.get_saturation):
+        for f in (L.get_heldout_summary, L._units_comparison):
             f.clear()

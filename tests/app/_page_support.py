@@ -99,8 +99,8 @@ HOSTILE = {
 # text, keyed by what the model is. A test worker keeps them from test to test as a server
 # keeps them from visitor to visitor (each costs seconds); every other cache starts empty.
 WARM_READINGS = frozenset(f"rnnviz_app.loaders.{name}" for name in (
-    "get_heldout", "get_corpus_trace", "get_unit_scores", "get_best_units", "get_saturation",
-    "get_heldout_summary"))
+    "get_heldout", "get_corpus_trace", "get_unit_scores", "get_heldout_summary",
+    "_units_comparison"))
 
 
 def clear_caches() -> None:

@@ -9,6 +9,7 @@ element, so the checks read any element that draws Plotly.
 from __future__ import annotations
 
 from playwright.sync_api import Page
+from st_dom import key_class, open_tab, read_charts, wait_for_charts
 
 # Elements whose right edge passes the main column's (scrolled into view or not). Plotly
 # clips its own drawing; inside an equation only the equation's own box counts (KaTeX draws
@@ -206,3 +207,21 @@ def measure(page: Page) -> dict:
     return {"charts": charts["charts"], "chart_text": charts["problems"],
             "tables": page.evaluate(TABLES_JS), "overflow": page.evaluate(OVERFLOW_JS),
             "katex_errors": page.locator(".katex-error").count()}
+
+
+def check_tabs(page: Page, tabs: dict, wait, widths=(1400, 1024)) -> None:
+    """The lazy tabs a visit does not open (test_pages.py measures the one it opens): open
+    each label of `tabs` ({label: the chart keys it draws}) at 1400 px, check those are its
+    charts, then at every width that nothing in a chart collides or is cut, no HTML table
+    scrolls sideways, nothing sticks out of the column and every equation renders."""
+    for tab, keys in tabs.items():
+        page.set_viewport_size({"width": 1400, "height": 900})
+        open_tab(page, tab, wait)
+        assert {c["key"] for c in read_charts(page)} == {key_class(k) for k in keys}, tab
+        for width in widths:
+            page.set_viewport_size({"width": width, "height": 900})
+            wait_for_charts(page)
+            found = measure(page)
+            problems = found["chart_text"] + found["tables"] + found["overflow"]
+            assert problems == [], (tab, width, problems)
+            assert found["katex_errors"] == 0, (tab, width)

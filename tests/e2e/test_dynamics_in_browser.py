@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from page_layout import measure
+from page_layout import check_tabs
 from playwright.sync_api import expect
-from st_dom import EXCEPTION, chart_by_key, key_class, open_tab, read_charts, wait_for_charts
+from st_dom import EXCEPTION, chart_by_key, key_class, open_tab
 
 from rnnviz.training.flipflop import load_flipflop
 from rnnviz_app.dynamics_view import CONSTANT_TAB, FIXED_TAB
@@ -60,18 +60,8 @@ def test_the_other_tabs_charts_keep_their_text_apart_at_1400_and_1024(open_app_w
     """test_pages.py measures the tab a visit opens (the spectrum); the other two here: in
     every chart nothing collides or is cut, nothing sticks out of the column."""
     page = open_app_warm(app_menu["Dynamics"])
-    for tab, keys in ((FIXED_TAB, {"dynamics.fixed", "dynamics.eig"}),
-                      (CONSTANT_TAB, {"dynamics.orbit", "dynamics.orbit_eig"})):
-        page.set_viewport_size({"width": 1400, "height": 900})
-        open_tab(page, tab, wait_for_app)
-        assert {c["key"] for c in read_charts(page)} == {key_class(k) for k in keys}, tab
-        for width in (1400, 1024):
-            page.set_viewport_size({"width": width, "height": 900})
-            wait_for_charts(page)
-            found = measure(page)
-            problems = found["chart_text"] + found["tables"] + found["overflow"]
-            assert problems == [], (tab, width, problems)
-            assert found["katex_errors"] == 0, (tab, width)
+    check_tabs(page, {FIXED_TAB: {"dynamics.fixed", "dynamics.eig"},
+                      CONSTANT_TAB: {"dynamics.orbit", "dynamics.orbit_eig"}}, wait_for_app)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert page.console_errors == []
 

@@ -5,7 +5,7 @@ the charts of the tabs a visit does not open keep their text apart."""
 
 from __future__ import annotations
 
-from page_layout import measure
+from page_layout import check_tabs
 from playwright.sync_api import expect
 from st_dom import (
     EXCEPTION,
@@ -17,7 +17,6 @@ from st_dom import (
     key_class,
     open_tab,
     read_charts,
-    wait_for_charts,
 )
 
 from rnnviz_app.units_view import (
@@ -78,17 +77,8 @@ def test_the_other_tabs_charts_keep_their_text_apart_at_1400_and_1024(open_app_w
     in every chart nothing collides or is cut, nothing sticks out of the column, and no HTML
     table (painted text, matches) needs a sideways scroll."""
     page = open_app_warm(app_menu["Units"])
-    for tab, keys in ((PAINT_TAB, set()), (SEARCH_TAB, {"units.selected"}),
-                      (COMPARE_TAB, {"units.compare"}), (SATURATION_TAB, {"units.saturation"})):
-        page.set_viewport_size({"width": 1400, "height": 900})
-        open_tab(page, tab, wait_for_app)
-        assert {c["key"] for c in read_charts(page)} == {key_class(k) for k in keys}, tab
-        for width in (1400, 1024):
-            page.set_viewport_size({"width": width, "height": 900})
-            wait_for_charts(page)
-            found = measure(page)
-            problems = found["chart_text"] + found["tables"] + found["overflow"]
-            assert problems == [], (tab, width, problems)
-            assert found["katex_errors"] == 0, (tab, width)
+    check_tabs(page, {PAINT_TAB: set(), SEARCH_TAB: {"units.selected"},
+                      COMPARE_TAB: {"units.compare"}, SATURATION_TAB: {"units.saturation"}},
+               wait_for_app)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert page.console_errors == []
