@@ -8,8 +8,8 @@ end) and one headless system Chromium (viewport 1400 × 1000, one session), open
 page on the default model and sentence, and times, alternating so that every action changes
 what is shown:
 
-* tab: a click on the next of the page's three tabs (each tab is built when it is opened:
-  a run that sends and draws its two charts);
+* tab: a click on the next of the page's four tabs (each tab is built when it is opened:
+  a run that sends and draws its one or two charts);
 * sentence: on the spectrum tab, a sentence typed into the sidebar and Ctrl+Enter (two
   sentences in turn, as benchmarks/browser.py);
 * network: on the fixed-point tab, a click on the next network (RNN, GRU, LSTM);
@@ -38,8 +38,10 @@ from _actions import exception_shown, go_to, heading, load, open_app, p95
 from _browser_common import Server
 from playwright.sync_api import sync_playwright
 
-TABS = ("Singular values along your sentence", "Fixed points of the 3-bit flip-flop",
-        "A char LM under a constant input")                 # rnnviz_app.dynamics_view
+from rnnviz_app.dynamics_view import CONSTANT_TAB, FIXED_TAB, SPECTRUM_TAB
+from rnnviz_app.dynamics_view import TABS as _TABS
+
+TABS = tuple(_TABS)
 SENTENCES = ("A zebra yawns quietly under the old apple tree at noon.",
              "Return the number of items in the list.")
 NETWORKS = ("GRU (shipped)", "LSTM (shipped)", "RNN (shipped)")
@@ -67,7 +69,7 @@ def main() -> int:
     try:
         with sync_playwright() as pw:
             browser, page = open_app(pw, server.base_url)
-            go_to(page, "Dynamics", ".st-key-dynamics-side .js-plotly-plot")
+            go_to(page, "Dynamics", ".st-key-dynamics-spectrum .js-plotly-plot")
             main_area = page.locator("[data-testid='stMain']")
 
             def tab(label):
@@ -110,12 +112,12 @@ def main() -> int:
                 n = args.runs if timed else len(TABS)
                 rec = (lambda k, v: ms[k].append(v)) if timed else (lambda k, v: None)
                 for i in range(n):
-                    rec("tab", act(page, tab(TABS[(i + 1) % 3]), args.quiet))
-                if n % 3 != 0:                  # back to the spectrum
-                    act(page, tab(TABS[0]), args.quiet)
+                    rec("tab", act(page, tab(TABS[(i + 1) % len(TABS)]), args.quiet))
+                if n % len(TABS) != 0:          # back to the spectrum
+                    act(page, tab(SPECTRUM_TAB), args.quiet)
                 for i in range(args.runs if timed else 2):
                     rec("sentence", act(page, sentence(SENTENCES[i % 2]), args.quiet))
-                act(page, tab(TABS[1]), args.quiet)
+                act(page, tab(FIXED_TAB), args.quiet)
                 # as many as timed: the untimed round ends on the network the timed one does,
                 # so the points and searches below have been seen on it too
                 for i in range(args.runs):
@@ -124,10 +126,10 @@ def main() -> int:
                     rec("point", act(page, point((i + 1) % 2), args.quiet))
                 for i in range(args.runs if timed else 2):
                     rec("search", act(page, radio("Search", SEARCHES[i % 2]), args.quiet))
-                act(page, tab(TABS[2]), args.quiet)
+                act(page, tab(CONSTANT_TAB), args.quiet)
                 for i in range(args.runs if timed else 2):
                     rec("character", act(page, character("ea"[i % 2]), args.quiet))
-                act(page, tab(TABS[0]), args.quiet)
+                act(page, tab(SPECTRUM_TAB), args.quiet)
             if exception_shown(page):
                 return 1
             browser.close()

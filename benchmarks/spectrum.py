@@ -33,8 +33,8 @@ def main() -> int:
     from rnnviz.dynamics import jacobian_spectrum, spectra, step_jacobians
 
     exact_steps = []
-    real = spectra.by_halves
-    spectra.by_halves = lambda J: exact_steps.append(len(J)) or real(J)
+    real = spectra.gram_singular_values
+    spectra.gram_singular_values = lambda J: exact_steps.append(len(J)) or real(J)
     print("| char LM | n_s | every singular value (ms) | band, top = 3 (ms) | σ1..σ3 vs SVD, "
           "max rel. error | edge − σ_min, max / σ1 | steps by the exact route |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -14,13 +14,6 @@ LM_NAMES = {c: f"char-lm-{c}" for c in view.CELLS}
 def _spectrum_section(ctx) -> None:
     cfg = ctx.model.config
     layer = ui.layer_picker(ctx.model, K + "layer") if cfg.layers > 1 else None
-    shipped = ui.shipped_models()
-    side = [ui.load_shipped(name) for name in LM_NAMES.values() if name in shipped]
-    side = side if len(side) == 3 and None not in side else []
-    # the side-by-side panel's spectra start beside the main one (the sidebar's own model
-    # is left to reuse the main spectrum's steps: the side text is its prefix)
-    view.start_spectra(ctx.text[:view.SIDE_CHARS], None,
-                       *(m for m in side if m.identity != ctx.model.identity))
     spec = view.spectrum(ctx.model, ctx.model.identity, ctx.text, layer)
     directions = list(spec.sv)
     d = directions[0]
@@ -34,12 +27,22 @@ def _spectrum_section(ctx) -> None:
     s = spectrum_summary(spec, d)
     ui.metrics_row(("median σ_max", f"{s['median']:.3f}"), ("largest σ_max", f"{s['max']:.3f}"),
                    ("steps with σ_max ≥ 0.99", f"{s['steps_near_1']} of {s['steps']}"))
+    st.caption("The three shipped char LMs on the same sentence: the next tab.")
     st.page_link("pages/vanishing.py", label="The product of these Jacobians: the Vanishing "
                  "gradients page", icon=":material/arrow_outward:")
-    if not side:
+
+
+def _side_section(ctx) -> None:
+    shipped = ui.shipped_models()
+    side = [ui.load_shipped(name) for name in LM_NAMES.values() if name in shipped]
+    if len(side) != 3 or None in side:
         st.info("The shipped char LMs are not available: no side-by-side comparison.")
         return
     text = ctx.text[:view.SIDE_CHARS]
+    st.caption(f"The three shipped char LMs, trained on the same text, read the first "
+               f"{view.SIDE_CHARS} characters of your sentence.")
+    # two of the three spectra start in the background beside the page's own
+    view.start_spectra(text, None, *side[1:])
     with st.spinner("Step Jacobians of the three char LMs…"):
         fig = view.spectrum_figure(text, None, "", tuple(c.upper() for c in LM_NAMES), *side)
     ui.chart_with_note(fig, key="dynamics.side", note=view.NOTES["side"])
@@ -124,14 +127,17 @@ def render() -> None:
     ui.ensure_frame()
     st.title("Dynamics")
     st.caption("Why gradients vanish, seen from the dynamics, a tab each: the step Jacobian "
-               "∂s\\<t\\>/∂s\\<t−1\\> along your sentence; the fixed points a trained "
-               "network uses to remember (Sussillo & Barak, 2013); what a char LM does when "
-               "it reads one character forever.")
+               "∂s\\<t\\>/∂s\\<t−1\\> along your sentence; the same for the three "
+               "shipped char LMs side by side; the fixed points a trained network uses to "
+               "remember (Sussillo & Barak, 2013); what a char LM does when it reads one "
+               "character forever.")
     ctx = ui.page_context()
     tab, view_name = ui.lazy_tabs(view.TABS, view.KEY_TAB)
     with tab:
         if view_name == "spectrum":
             _spectrum_section(ctx)
+        elif view_name == "side":
+            _side_section(ctx)
         elif view_name == "fixed":
             _fixed_point_section()
         else:

@@ -27,13 +27,16 @@ TRAINED = "trained:"               # prefix of a "trained here" network's choice
 CONSTANT_CHAR = " "      # the constant-input section's default character
 TOP = 3                  # σ1..σ3 drawn as lines (the band needs no other singular value)
 SIDE_CHARS = 60          # the three char LMs side by side read at most this many characters
-# The page's three views, a tab each, built only when open (`widgets.lazy_tabs`): an edit of
-# the sentence rebuilds the spectrum's tab only, and a visit draws two charts, not six.
+# The page's four views, a tab each, built only when open (`widgets.lazy_tabs`): an edit of
+# the sentence rebuilds the open tab only, and a visit draws one chart, not six (the three
+# char LMs side by side are a tab of their own: a new sentence's first visit reads one model).
+# Short labels: the four fit beside each other at 1024 px.
 KEY_TAB = "dynamics.tab"
-SPECTRUM_TAB, FIXED_TAB, CONSTANT_TAB = ("Singular values along your sentence",
-                                         "Fixed points of the 3-bit flip-flop",
-                                         "A char LM under a constant input")
-TABS = {SPECTRUM_TAB: "spectrum", FIXED_TAB: "fixed", CONSTANT_TAB: "constant"}
+SPECTRUM_TAB, SIDE_TAB, FIXED_TAB, CONSTANT_TAB = ("Along your sentence", "RNN vs GRU vs LSTM",
+                                                   "Flip-flop fixed points",
+                                                   "A constant input")
+TABS = {SPECTRUM_TAB: "spectrum", SIDE_TAB: "side", FIXED_TAB: "fixed",
+        CONSTANT_TAB: "constant"}
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fixed-points")
 _SPECTRA = ThreadPoolExecutor(max_workers=2, thread_name_prefix="spectra")
 

@@ -90,12 +90,24 @@ def _start_warm_up() -> None:
 
 
 def _warm_caches() -> None:
-    """First visits computed once per server, in the background: the Units page's corpus
-    analysis of the shipped models, then the Dynamics page's spectra of the default sentence."""
+    """First visits computed once per server, in the background: Streamlit's emoji catalog,
+    the Units page's corpus analysis of the shipped models, then the Dynamics page's spectra
+    of the default sentence."""
     from rnnviz_app.dynamics_view import warm_first_visit
 
+    _warm_streamlit()
     warm_units_readings()
     warm_first_visit(DEFAULT_SENTENCE, DEFAULT_PRETRAINED)
+
+
+def _warm_streamlit() -> None:
+    """Streamlit's own once-per-process cost: the first alert (st.info, st.success, …) whose
+    text is not ASCII looks for a leading emoji, which imports Streamlit's emoji catalog and
+    compiles one regular expression of every emoji (0.15 s), in whichever visitor's run shows
+    it first. Done here with the function those elements call."""
+    from streamlit.string_util import extract_leading_emoji
+
+    extract_leading_emoji("σ")
 
 
 def run_app() -> None:

@@ -235,8 +235,9 @@ def test_the_band_matches_a_full_svd_on_the_shipped_lms(name, lanczos_steps, mon
     m = rnnviz.load_pretrained(name)
     text = "The cat sat on the mat, and then it sat on the hat."
     exact = []
-    real = spectra.by_halves
-    monkeypatch.setattr(spectra, "by_halves", lambda J: exact.append(len(J)) or real(J))
+    real = spectra.gram_singular_values
+    monkeypatch.setattr(spectra, "gram_singular_values",
+                        lambda J: exact.append(len(J)) or real(J))
     band = jacobian_spectrum(m, text, top=3)
     sj = step_jacobians(m, text)
     u, s, vt = np.linalg.svd(sj.J[""])
@@ -260,24 +261,92 @@ def test_the_band_matches_a_full_svd_on_the_shipped_lms(name, lanczos_steps, mon
 
 
 def test_lanczos_finds_known_singular_values_and_bounds_the_smallest():
-    from rnnviz.dynamics.spectra import lanczos_top, norm_bounds
+    """Batched Lanczos on matrices of known spectra: each step's σ1..σ3 and top right singular
+    vector, whichever other steps share its batch; θ_min bounds σ_min² from above; the norm
+    bound is above σ_min; a step that cannot settle in `max_m` products is NaN, not
+    ok, and leaves the others alone."""
+    from rnnviz.core.recurrent.step_operator import StepOperator
+    from rnnviz.dynamics.spectra import lanczos_top
 
     rng = np.random.default_rng(11)
-    n = 200
-    sigma = np.sort(rng.uniform(0.01, 1.0, n))[::-1]
-    sigma[:3] = [5.0, 4.0, 3.5]
-    Q1, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    Q2, _ = np.linalg.qr(rng.standard_normal((n, n)))
-    J = Q1 @ np.diag(sigma) @ Q2.T
-    theta, v, theta_min = lanczos_top(J, 3)
-    np.testing.assert_allclose(np.sqrt(theta), sigma[:3], rtol=1e-11)
-    assert abs(abs(v @ Q2[:, 0]) - 1) < 1e-10               # the top right singular vector
-    assert theta_min >= sigma[-1] ** 2 - 1e-12
-    b, c = norm_bounds(J)
-    assert sigma[-1] <= b and c <= sigma[0]
+    n, T = 200, 3
+    sigma = np.sort(rng.uniform(0.01, 1.0, (T, n)), axis=1)[:, ::-1]
+    sigma[:, :3] = [[5.0, 4.0, 3.5], [2.0, 1.5, 1.2], [9.0, 8.99, 3.0]]
+    J, right = np.empty((T, n, n)), np.empty((T, n, n))
+    for t in range(T):
+        Q1, _ = np.linalg.qr(rng.standard_normal((n, n)))
+        right[t], _ = np.linalg.qr(rng.standard_normal((n, n)))
+        J[t] = Q1 @ np.diag(sigma[t]) @ right[t].T
+    theta, v, theta_min, ok = lanczos_top(J, 3)
+    assert ok.all()
+    np.testing.assert_allclose(np.sqrt(theta), sigma[:, :3], rtol=1e-11)
+    for t in range(T):
+        assert abs(abs(v[t] @ right[t][:, 0]) - 1) < 1e-8            # the top right vector
+        alone = lanczos_top(J[t:t + 1], 3)
+        np.testing.assert_allclose(alone[0][0], theta[t], rtol=1e-13)
+    assert np.all(theta_min >= sigma[:, -1] ** 2 - 1e-12)
+    b = StepOperator.of_matrices(J).sigma_min_bound()
+    np.testing.assert_allclose(b, np.minimum(np.linalg.norm(J, axis=1).min(axis=1),
+                                             np.linalg.norm(J, axis=2).min(axis=1)))
+    assert np.all(sigma[:, -1] <= b)
     # a zero column makes σ_min = 0, and the bound says so
-    J[:, 7] = 0.0
-    assert norm_bounds(J)[0] == 0.0
+    J[1, :, 7] = 0.0
+    assert StepOperator.of_matrices(J).sigma_min_bound()[1] == 0.0
+    # step 2's σ3 = 1.2 sits close to the bulk (≤ 1): 20 products do not settle it (28 do),
+    # so that step is left to the exact route and the others are as before
+    theta, v, _, ok = lanczos_top(J, 3, max_m=20)
+    assert ok.tolist() == [True, False, True] and np.isnan(theta[1]).all()
+    np.testing.assert_allclose(np.sqrt(theta[[0, 2]]), sigma[[0, 2], :3], rtol=1e-11)
+
+
+@pytest.mark.parametrize("cell,variant,act", CASES)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_the_step_operator_is_the_formed_jacobians(cell, variant, act, bidirectional):
+    """`Cell.jacobian_operator`: J<t> x and J<t>ᵀ y for every step equal the formed
+    `step_jacobians`, for every cell, variant and direction; its bound on σ_min is a row or
+    column norm (the course GRU: at least the least row norm), and a subset of steps is
+    those steps."""
+    model = small_model(cell, variant, act, bidirectional=bidirectional, seed=2)
+    x = np.random.default_rng(9).standard_normal((4, 1, 6))
+    trace = model.forward(x)
+    rng = np.random.default_rng(10)
+    for d in model.config.directions:
+        tape = trace.tapes[d]
+        params = model.cell_params(d, 1)
+        J = np.asarray(model.cell.step_jacobians(params, tape))[:, 0]
+        op = model.cell.jacobian_operator(params, tape)
+        X, Y = rng.standard_normal((2, 6, J.shape[1]))
+        np.testing.assert_allclose(op.mv(X), np.einsum("tij,tj->ti", J, X), atol=1e-13)
+        np.testing.assert_allclose(op.rmv(Y), np.einsum("tij,ti->tj", J, Y), atol=1e-13)
+        rows, cols = np.linalg.norm(J, axis=2), np.linalg.norm(J, axis=1)
+        b = op.sigma_min_bound()
+        s = np.linalg.svd(J, compute_uv=False)
+        assert np.all(b >= s[:, -1] - 1e-12)
+        if (cell, variant) == ("gru", "course"):    # upper bounds of the row norms
+            assert np.all(b >= rows.min(axis=1) - 1e-12)
+        else:                                       # the least of some row / column norms
+            norms = np.concatenate([rows, cols], axis=1)
+            assert np.all(np.abs(norms - b[:, None]).min(axis=1) <= 1e-12)
+        sub = op.take([4, 1])
+        np.testing.assert_allclose(sub.mv(X[:2]), np.einsum("tij,tj->ti", J[[4, 1]], X[:2]),
+                                   atol=1e-13)
+        np.testing.assert_array_equal(sub.dense(), J[[4, 1]])
+        assert op.finite().all()
+
+
+def test_the_lstm_operator_bounds_read_a_closed_forget_gate():
+    """The LSTM's cheap bounds include the c-columns, Γf_j √(1 + κ_j²): a forget gate shut
+    (a huge negative bias) makes every step's b tiny, as the formed Jacobian's least
+    column norm."""
+    model = small_model("lstm", "course", seed=4)
+    model.params["bf"] = np.full_like(model.params["bf"], -40.0)
+    x = np.random.default_rng(3).standard_normal((4, 1, 5))
+    tape = model.forward(x).tapes[""]
+    op = model.cell.jacobian_operator(model.cell_params("", 1), tape)
+    J = op.dense()
+    b = op.sigma_min_bound()
+    np.testing.assert_allclose(b, np.linalg.norm(J, axis=1).min(axis=1), rtol=1e-9)
+    assert np.all(b < 1e-15) and np.all(np.linalg.norm(J, axis=1).max(axis=1) > 1e-3)
 
 
 @pytest.mark.parametrize("name", ["char-lm-lstm", "char-lm-gru"])

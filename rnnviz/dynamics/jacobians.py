@@ -11,8 +11,9 @@ so it shrinks when their singular values sit below 1. A gate near 1 puts singula
 c<t> = (1 - Γu) * c<t-1> + ... the term diag(1 - Γu). `carry_share` measures, for the top singular
 pair (u, v) of each step, how much of σ_max = uᵀ J<t> v goes through that diagonal path.
 
-Built on the cells' public methods only (`Cell.step_jacobians` on the tapes of
-`Model.forward`); rnnviz/core is not changed. Works for every model in use (a `ModelInUse`)
+Built on the cells' public methods only, on the tapes of `Model.forward`:
+`Cell.step_jacobians` forms J<t>, `Cell.jacobian_operator` applies it without forming it (the
+band of `jacobian_spectrum(..., top=k)`). Works for every model in use (a `ModelInUse`)
 or a bare `Model` with an input array, every cell and variant, any layer, both directions.
 """
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from rnnviz.core.recurrent.step_operator import StepOperator
 from rnnviz.dynamics.spectra import by_halves, spectrum_band
 
 # The diagonal "carry" path of each cell: (gate key, how the carry is read from it, name)
@@ -112,6 +114,33 @@ def _step_jacobians(model, text, layer=None, prefix: Spectrum | None = None,
     """(StepJacobians, keep): the step Jacobians of the steps after the first `keep`, where
     `keep` is how many leading steps the spectrum `prefix` already has (`_shared_steps`; 0
     without one). J[d] and carry[d] then hold steps keep+1..T_x; labels, all of them."""
+    sj, keep, layers = _layer_tapes(model, text, layer, prefix, kind)
+    for d, (cell, params, tape, n_s) in layers.items():
+        Jd = (np.zeros((0, n_s, n_s)) if tape is None else
+              np.asarray(cell.step_jacobians(params, tape))[:, 0])
+        sj.J[d] = np.ascontiguousarray(Jd[::-1] if d == "bwd" else Jd)
+    return sj, keep
+
+
+def _step_operators(model, text, layer=None, prefix: Spectrum | None = None,
+                    kind=(None, 0.0)):
+    """(StepJacobians without J, keep, {d: StepOperator}): as `_step_jacobians`, with the
+    steps as products (`Cell.jacobian_operator`) instead of formed matrices, in the input's
+    time order."""
+    sj, keep, layers = _layer_tapes(model, text, layer, prefix, kind)
+    ops = {}
+    for d, (cell, params, tape, n_s) in layers.items():
+        if tape is None:
+            ops[d] = StepOperator.of_matrices(np.zeros((0, n_s, n_s)))
+            continue
+        op = cell.jacobian_operator(params, tape)
+        ops[d] = op.take(np.arange(len(op))[::-1]) if d == "bwd" else op
+    return sj, keep, ops
+
+
+def _layer_tapes(model, text, layer, prefix, kind):
+    """(StepJacobians with its carry and no J yet, keep, {d: (cell, params, tape of the
+    steps after `keep` or None when there are none, n_s)}) of one layer."""
     net, x, state0, labels = _network_and_input(model, text)
     cfg = net.config
     layer = cfg.layers if layer is None else int(layer)
@@ -120,27 +149,24 @@ def _step_jacobians(model, text, layer=None, prefix: Spectrum | None = None,
     keep = _shared_steps(prefix, labels, cfg.cell, cfg.n_a, layer, cfg.directions, kind)
     trace = net.forward(x[:, :1], state0=state0)
     tapes = (trace.layer_tapes or [trace.tapes])[layer - 1]
-    J, carry = {}, {}
+    carry, out = {}, {}
     n = cfg.n_a
+    n_s = n * len(net.cell.state)
     for d in cfg.directions:
         if keep == len(labels):                  # every step is in `prefix`: none to form
-            n_s = n * len(net.cell.state)
-            J[d], carry[d] = np.zeros((0, n_s, n_s)), None if cfg.cell not in CARRY else (
-                np.zeros((0, n_s)))
+            carry[d] = None if cfg.cell not in CARRY else np.zeros((0, n_s))
+            out[d] = (net.cell, None, None, n_s)
             continue
         tape = _tape_after(tapes[d], keep)
-        Jd = np.asarray(net.cell.step_jacobians(net.cell_params(d, layer), tape))[:, 0]
         kd = None
         if cfg.cell in CARRY:
             key, read, _ = CARRY[cfg.cell]
             k = read(np.asarray(net.cell.block(tape.G, key, n))[:, 0])
             kd = (np.concatenate([np.zeros_like(k), k], axis=1) if cfg.cell == "lstm" else k)
-        if d == "bwd":                           # back to the input's time order
-            Jd = Jd[::-1]
-            kd = None if kd is None else kd[::-1]
-        J[d], carry[d] = np.ascontiguousarray(Jd), kd
-    sj = StepJacobians(J=J, labels=labels, cell=cfg.cell, n_a=n, layer=layer, carry=carry)
-    return sj, keep
+        carry[d] = None if kd is None else (kd[::-1] if d == "bwd" else kd)  # input order
+        out[d] = (net.cell, net.cell_params(d, layer), tape, n_s)
+    sj = StepJacobians(J={}, labels=labels, cell=cfg.cell, n_a=n, layer=layer, carry=carry)
+    return sj, keep, out
 
 
 def _tape_after(tape, k: int):
@@ -175,10 +201,16 @@ def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
     comes from the same model.
 
     `top` = k: only what the Dynamics page draws, σ1..σk and the band's lower edge (σ_min to
-    within `band_tol` σ1), by Lanczos and norm bounds where those settle it
-    (`spectra.spectrum_band`): on the shipped LSTM LM about 3× faster (benchmarks/spectrum.py)."""
+    within `band_tol` σ1), by Lanczos through the cell's `jacobian_operator` and norm bounds
+    where those settle it (`spectra.spectrum_band`): on the shipped LSTM LM about 7× faster than
+    every singular value (benchmarks/spectrum.py)."""
     kind = (None, 0.0) if top is None else (int(top), float(band_tol))
-    if jacobians is None:
+    if jacobians is None and top is not None and not eigenvalues:
+        # the band reads the steps through products: the Jacobians are formed only for a
+        # step no bound settles
+        sj, keep, ops = _step_operators(model, text, layer, prefix, kind)
+        steps = {d: (op, sj.carry[d]) for d, op in ops.items()}
+    elif jacobians is None:
         sj, keep = _step_jacobians(model, text, layer, None if eigenvalues else prefix, kind)
         steps = {d: (Jd, sj.carry[d]) for d, Jd in sj.J.items()}
     else:
@@ -211,13 +243,19 @@ def jacobian_spectrum(model, text=None, layer=None, eigenvalues=False,
 
 def _finite_steps(spectra, J):
     """`spectra(J)` on the steps whose Jacobian is finite; NaN for the others (a network
-    whose state overflowed: those steps are left blank, as on the other pages)."""
-    ok = np.isfinite(J).all(axis=(1, 2))
+    whose state overflowed: those steps are left blank, as on the other pages). J: formed
+    (T, n_s, n_s), or a `StepOperator` (a step is finite when its factors are)."""
+    if isinstance(J, StepOperator):
+        ok, n_s = J.finite(), J.n_s
+        finite = J.take(np.flatnonzero(ok))
+    else:
+        ok, n_s = np.isfinite(J).all(axis=(1, 2)), J.shape[2]
+        finite = J[ok]
     if ok.all():
         return spectra(J)
-    S, (u, v) = spectra(J[ok])
-    S_all = np.full((len(J), S.shape[1]), np.nan)
-    U, V = np.full(J.shape[:2], np.nan), np.full((len(J), J.shape[2]), np.nan)
+    S, (u, v) = spectra(finite)
+    S_all = np.full((len(ok), S.shape[1]), np.nan)
+    U, V = np.full((len(ok), n_s), np.nan), np.full((len(ok), n_s), np.nan)
     S_all[ok], U[ok], V[ok] = S, u, v
     return S_all, (U, V)
 

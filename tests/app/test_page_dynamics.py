@@ -9,7 +9,7 @@ from _page_support import all_text, chart, charts, clear_caches, open_page
 import rnnviz
 from rnnviz.dynamics import spectrum_summary
 from rnnviz.training.flipflop import load_flipflop
-from rnnviz_app.dynamics_view import CONSTANT_TAB, FIXED_TAB, KEY_TAB, SPECTRUM_TAB
+from rnnviz_app.dynamics_view import CONSTANT_TAB, FIXED_TAB, KEY_TAB, SIDE_TAB, SPECTRUM_TAB
 from rnnviz_app.state import DEFAULT_SENTENCE
 
 PAGE = "pages/dynamics.py"
@@ -35,8 +35,11 @@ def chart_keys(at) -> list[str]:
 
 
 def test_the_page_opens_at_the_spectrum_and_builds_one_tab_at_a_time(at):
-    assert [t.label for t in at.tabs] == [SPECTRUM_TAB, FIXED_TAB, CONSTANT_TAB]
-    assert chart_keys(at) == ["dynamics.spectrum", "dynamics.side"]
+    assert [t.label for t in at.tabs] == [SPECTRUM_TAB, SIDE_TAB, FIXED_TAB, CONSTANT_TAB]
+    assert chart_keys(at) == ["dynamics.spectrum"]
+    open_tab(at, SIDE_TAB)
+    assert chart_keys(at) == ["dynamics.side"]
+    assert not any(m.label == "median σ_max" for m in at.metric)
     open_tab(at, FIXED_TAB)
     assert chart_keys(at) == ["dynamics.fixed", "dynamics.eig"]
     assert not any(m.label == "median σ_max" for m in at.metric)
@@ -137,12 +140,12 @@ def test_the_thorough_search_gives_the_cards_counts_and_the_quick_one_says_so(at
     assert "the card's thorough search found" not in all_text(at)
 
 
-def test_a_new_sentences_side_spectra_start_in_the_background_beside_the_main_one(at,
-                                                                                  monkeypatch):
-    """A sentence never read: the page starts the other two char LMs' spectra of its first
-    SIDE_CHARS characters in the background threads (`dynamics_view.start_spectra`) before
-    it computes the sidebar model's own; the sidebar's LSTM is not started there (its side
-    text is a prefix of the main one, whose steps it reuses), and each is computed once."""
+def test_a_new_sentence_reads_one_model_and_the_side_tab_reads_three(at, monkeypatch):
+    """A sentence never read: the spectrum tab computes the sidebar model's spectrum alone, in
+    the page. The side-by-side tab then starts the GRU's and the LSTM's spectra of its first
+    SIDE_CHARS characters in the background threads (`dynamics_view.start_spectra`) and
+    computes the RNN's in the page; each is computed once (the LSTM's side text is a prefix
+    of the main one: its steps are reused, none is formed)."""
     import threading
 
     from rnnviz_app import dynamics_view as view
@@ -158,12 +161,17 @@ def test_a_new_sentences_side_spectra_start_in_the_background_beside_the_main_on
     text = "A sentence that no test has read before, longer than sixty characters in all."
     at.text_area(key="sidebar.sentence").set_value(text).run()
     assert not at.exception, at.exception
+    assert [(n, t) for n, t, _ in where] == [("char-lm-lstm", text)]
+    assert not where[0][2].startswith("spectra")                 # in the page's own run
+    assert chart_keys(at) == ["dynamics.spectrum"]
+    where.clear()
+    open_tab(at, SIDE_TAB)
     side = text[:view.SIDE_CHARS]
     background = sorted((n, t) for n, t, thread in where if thread.startswith("spectra"))
-    assert background == [("char-lm-gru", side), ("char-lm-rnn", side)]
-    here = sorted((n, t) for n, t, thread in where if not thread.startswith("spectra"))
-    assert here == [("char-lm-lstm", side), ("char-lm-lstm", text)]
-    assert chart_keys(at) == ["dynamics.spectrum", "dynamics.side"]
+    assert background == [("char-lm-gru", side), ("char-lm-lstm", side)]
+    here = [(n, t) for n, t, thread in where if not thread.startswith("spectra")]
+    assert here == [("char-lm-rnn", side)]
+    assert chart_keys(at) == ["dynamics.side"]
     titles = [a["text"] for a in chart(at, "dynamics.side")["layout"]["annotations"]]
     assert [t for t in titles if t in ("RNN", "GRU", "LSTM")] == ["RNN", "GRU", "LSTM"]
 
@@ -240,7 +248,7 @@ def test_after_the_warm_up_the_first_visit_builds_nothing(monkeypatch):
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     drawn = chart_keys(at)
-    for tab in (FIXED_TAB, CONSTANT_TAB):       # each tab at its defaults: warmed too
+    for tab in (SIDE_TAB, FIXED_TAB, CONSTANT_TAB):    # each tab at its defaults: warmed too
         drawn += chart_keys(open_tab(at, tab))
     assert drawn == ["dynamics.spectrum", "dynamics.side", "dynamics.fixed", "dynamics.eig",
                      "dynamics.orbit", "dynamics.orbit_eig"]

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from st_dom import EXCEPTION, chart_by_key, key_class, open_tab
 
 from rnnviz.training.flipflop import load_flipflop
-from rnnviz_app.dynamics_view import CONSTANT_TAB, FIXED_TAB
+from rnnviz_app.dynamics_view import CONSTANT_TAB, FIXED_TAB, SIDE_TAB
 
 
 def test_dynamics_page_draws_spectrum_fixed_points_and_eigenvalues(open_app_warm, app_menu,
@@ -57,10 +57,11 @@ _MARKERS_JS = r"""
 
 def test_the_other_tabs_charts_keep_their_text_apart_at_1400_and_1024(open_app_warm, app_menu,
                                                                       wait_for_app):
-    """test_pages.py measures the tab a visit opens (the spectrum); the other two here: in
+    """test_pages.py measures the tab a visit opens (the spectrum); the other three here: in
     every chart nothing collides or is cut, nothing sticks out of the column."""
     page = open_app_warm(app_menu["Dynamics"])
-    check_tabs(page, {FIXED_TAB: {"dynamics.fixed", "dynamics.eig"},
+    check_tabs(page, {SIDE_TAB: {"dynamics.side"},
+                      FIXED_TAB: {"dynamics.fixed", "dynamics.eig"},
                       CONSTANT_TAB: {"dynamics.orbit", "dynamics.orbit_eig"}}, wait_for_app)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert page.console_errors == []

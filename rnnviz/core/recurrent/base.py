@@ -22,6 +22,7 @@ import numpy as np
 
 from rnnviz.core.cells import keep
 from rnnviz.core.init import bias, input_block, recurrent
+from rnnviz.core.recurrent.step_operator import StepOperator
 
 SIGMOID, TANH = -1.0, -2.0      # pre-scales: exp(-z) for σ(z), exp(-2z) for tanh(z)
 
@@ -321,6 +322,14 @@ class Cell:
         and a step costs one or two GEMMs against the recurrent weights.
         """
         raise NotImplementedError
+
+    def jacobian_operator(self, params, tape, example=0, dtype=np.float64):
+        """The step Jacobians J<t> of one example as products for every step at once
+        (`StepOperator`: J<t> X[t] and J<t>ᵀ Y[t], row and column norm bounds). This default
+        forms them (`step_jacobians`); a cell whose J<t> is diagonal factors times its
+        weights applies those instead (RNN, LSTM), one GEMM for all steps."""
+        J = np.asarray(self.step_jacobians(params, tape), dtype=dtype)[:, example]
+        return StepOperator.of_matrices(J)
 
     # -- what each step adds to ∂L/∂W --------------------------------------------------------
 

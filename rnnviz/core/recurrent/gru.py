@@ -30,6 +30,7 @@ from rnnviz.core.recurrent.base import (
     prev,
     weight_grads,
 )
+from rnnviz.core.recurrent.step_operator import StepOperator
 
 
 @dataclass
@@ -239,16 +240,67 @@ class GRU(Cell):
         C_prev = prev(tape.c0, tape.C)
         S_u, S_r, S_c = (self.block(self.activation_slopes(tape.G, n), k, n)
                          for k in ("gamma_u", "gamma_r", "c_tilde"))
-        dU = (S_u * (CT - C_prev))[..., None] * Wu             # through Γu
-        dCT = (U * S_c)[..., None]                             # ∂c<t>/∂z_c
-        return (np.eye(n) * (1 - U)[..., None] + dU
-                + dCT * self._dzc_dc(Wr, Wc, R, S_r, C_prev, tape))
+        J = self._dzc_dc(Wr, Wc, R, S_r, C_prev, tape)         # ∂z_c/∂c<t-1>
+        J *= (U * S_c)[..., None]                              # ∂c<t>/∂z_c = Γu tanh'(z_c)
+        J += (S_u * (CT - C_prev))[..., None] * Wu             # through Γu
+        idx = np.arange(n)
+        J[..., idx, idx] += 1 - U                              # (1 - Γu) c<t-1>
+        return J
 
     def _dzc_dc(self, Wr, Wc, R, S_r, C_prev, tape):
         """∂z_c/∂c<t-1> (T_x, m, n_a, n_a), where Γr enters: W_c (diag(σ'(z_r) c<t-1>) W_r +
-        diag(Γr)), through Γr * c<t-1>."""
-        dR = (S_r * C_prev)[..., None] * Wr                    # ∂(Γr c<t-1>)/∂c<t-1> via Γr
-        return Wc @ (dR + R[..., None] * np.eye(Wc.shape[0]))    # a batched GEMM per step
+        diag(Γr)), through Γr * c<t-1>: (W_c diag(v_r)) W_r for every step as one GEMM (the
+        left factors stacked), then + W_c diag(Γr)."""
+        T, m, n = R.shape
+        left = Wc * (S_r * C_prev)[..., None, :]               # W_c diag(σ'(z_r) c<t-1>)
+        out = (left.reshape(-1, n) @ Wr).reshape(T, m, n, n)
+        out += Wc * R[..., None, :]                            # + W_c diag(Γr)
+        return out
+
+    def jacobian_operator(self, params, tape, example=0, dtype=np.float64):
+        """J<t> = diag(1 - Γu) + diag(v_u) W_u + diag(q) W_c (diag(v_r) W_r + diag(Γr)) as
+        products for every step (`StepOperator`; v_u, q, v_r as in `jacobian_pullback`):
+
+            J<t> x  = (1 - Γu) x + v_u (W_u x) + q W_c (v_r (W_r x) + Γr x)
+            J<t>ᵀ y = (1 - Γu) y + W_uᵀ (v_u y) + W_rᵀ (v_r z) + Γr z,   z = W_cᵀ (q y)
+
+        two GEMMs each way for all steps ([W_u; W_r] fused). Row i's norm is bounded above
+        by |1 - Γu_i| + |v_u,i| ‖W_u[i]‖ + |q_i| (‖W_c[i] v_r‖ ‖W_r‖_F + ‖W_c[i] Γr‖), which is
+        small where the unit saturates (the row itself needs a GEMM of W_c diag(v_r) W_r)."""
+        n = tape.C.shape[2]
+        G = tape.G[:, example]
+        S = self.activation_slopes(G, n)
+        U, Rg, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        S_u, S_r, S_c = (self.block(S, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        C_prev = prev(tape.c0, tape.C)[:, example]
+        f = {k: np.asarray(v, dtype=dtype) for k, v in (
+            ("keep", 1 - U), ("vu", S_u * (CT - C_prev)), ("q", U * S_c), ("vr", S_r * C_prev),
+            ("r", Rg))}
+        Wu, Wr, Wc = (np.asarray(params[k][:, :n], dtype=dtype) for k in ("Wu", "Wr", "Wc"))
+        Wur = np.concatenate([Wu, Wr])                         # (2 n_a, n_a)
+        WurT, WcT = np.ascontiguousarray(Wur.T), np.ascontiguousarray(Wc.T)
+        Wu_rows, Wr_F, Wc2T = np.linalg.norm(Wu, axis=1), np.linalg.norm(Wr), (Wc * Wc).T
+
+        def mv(f, X):
+            Z = X @ WurT                                       # [W_u x, W_r x]
+            inner = f["vr"] * Z[:, n:] + f["r"] * X
+            return f["keep"] * X + f["vu"] * Z[:, :n] + f["q"] * (inner @ WcT)
+
+        def rmv(f, Y):
+            z = (f["q"] * Y) @ Wc                              # W_cᵀ (q y)
+            return (f["keep"] * Y + np.concatenate([f["vu"] * Y, f["vr"] * z], axis=1) @ Wur
+                    + f["r"] * z)
+
+        def bound(f):
+            via_r = np.sqrt((f["vr"] * f["vr"]) @ Wc2T) * Wr_F   # ‖W_c[i] v_r‖ ‖W_r‖_F
+            direct = np.sqrt((f["r"] * f["r"]) @ Wc2T)           # ‖W_c[i] Γr‖
+            rows = (np.abs(f["keep"]) + np.abs(f["vu"]) * Wu_rows
+                    + np.abs(f["q"]) * (via_r + direct))
+            return rows.min(axis=1)
+
+        return StepOperator.matrix_free(
+            f, mv, rmv, bound, n_s=n,
+            form=lambda: np.asarray(self.step_jacobians(params, tape), dtype)[:, example])
 
     def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
         """R J<t> with J<t> = ∂c<t>/∂c<t-1> formed per step from the tape, as in

@@ -30,6 +30,7 @@ from rnnviz.core.recurrent.base import (
     prev,
 )
 from rnnviz.core.recurrent.gru import GRU, GRUTape
+from rnnviz.core.recurrent.step_operator import StepOperator, least_norm
 
 
 @dataclass
@@ -129,6 +130,50 @@ class TorchGRU(GRU):
     def _dzc_dc(self, Wr, Wc, R, S_r, C_prev, tape):
         """∂z_c/∂c<t-1> = diag(hc σ'(z_r)) W_r + diag(Γr) W_ca, hc = W_ca c<t-1> + b_ca."""
         return (tape.HC * S_r)[..., None] * Wr + R[..., None] * Wc
+
+    def jacobian_operator(self, params, tape, example=0, dtype=np.float64):
+        """J<t> = diag(1 - Γu) + diag(v_u) W_u + diag(v_r) W_r + diag(v_c) W_ca (v_r = q hc
+        σ'(z_r), v_c = q Γr, as in `jacobian_pullback`) as products for every step
+        (`StepOperator`), W = [W_u; W_r; W_ca] (3 n_a, n_a) and v = [v_u, v_r, v_c]:
+
+            J<t> x  = (1 - Γu) x + Σ_g (v * (W x))_g
+            J<t>ᵀ y = (1 - Γu) y + Wᵀ (v * [y, y, y])
+
+        one GEMM each for all steps. Row i's squared norm is exact: (1 - Γu_i)² +
+        2 (1 - Γu_i) Σ_g v_g,i W_g[i, i] + v_iᵀ Gram_i v_i, Gram_i of the three weight rows."""
+        n = tape.C.shape[2]
+        G = tape.G[:, example]
+        S = self.activation_slopes(G, n)
+        U, Rg, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        S_u, S_r, S_c = (self.block(S, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        C_prev = prev(tape.c0, tape.C)[:, example]
+        q = U * S_c
+        v = np.concatenate([S_u * (CT - C_prev), q * tape.HC[:, example] * S_r, q * Rg], axis=1)
+        f = {"keep": np.asarray(1 - U, dtype=dtype), "v": np.asarray(v, dtype=dtype)}
+        W = np.concatenate([np.asarray(params[k][:, :n], dtype=dtype)
+                            for k in ("Wu", "Wr", "Wc")])     # (3 n_a, n_a)
+        WT = np.ascontiguousarray(W.T)
+        Wg = W.reshape(3, n, n)
+        gram = np.einsum("gij,hij->igh", Wg, Wg)              # (n_a, 3, 3) per row i
+        diag = Wg[:, np.arange(n), np.arange(n)].T            # W_g[i, i], (n_a, 3)
+
+        def mv(f, X):
+            Z = (X @ WT) * f["v"]
+            return f["keep"] * X + Z[:, :n] + Z[:, n:2 * n] + Z[:, 2 * n:]
+
+        def rmv(f, Y):
+            return f["keep"] * Y + (f["v"] * np.concatenate([Y, Y, Y], axis=1)) @ W
+
+        def bound(f):
+            v3 = f["v"].reshape(len(f["v"]), 3, n).transpose(0, 2, 1)   # (T, n_a, 3)
+            k = f["keep"]
+            rows = (k * k + 2 * k * np.einsum("tig,ig->ti", v3, diag)
+                    + np.einsum("tig,igh,tih->ti", v3, gram, v3))
+            return least_norm(rows)
+
+        return StepOperator.matrix_free(
+            f, mv, rmv, bound, n_s=n,
+            form=lambda: np.asarray(self.step_jacobians(params, tape), dtype)[:, example])
 
     def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
         """R J<t>, J<t> = ∂c<t>/∂c<t-1> formed per step (elementwise only) as in

@@ -30,6 +30,7 @@ from rnnviz.core.recurrent.base import (
     prev,
     weight_grads,
 )
+from rnnviz.core.recurrent.step_operator import StepOperator, least_norm
 
 
 @dataclass
@@ -256,6 +257,67 @@ class LSTM(Cell):
             return out
 
         return pull
+
+    def jacobian_operator(self, params, tape, example=0, dtype=np.float64):
+        """The blocks of `step_jacobians` as products for every step (`StepOperator`), with
+        W = [W_o; W_f; W_u; W_c] (4 n_a, n_a) and v = [v_o, v_f, v_u, v_c] (T, 4 n_a):
+
+            Z  = v * (W x_a)                     (one GEMM for all steps, rows layout)
+            c-rows of J x = Z_f + Z_u + Z_c + Γf * x_c       (D<t> x_a + Γf x_c)
+            a-rows of J x = Z_o + κ * (c-rows)
+
+            y_c' = y_c + κ * y_a
+            Jᵀ y = [Wᵀ (v * [y_a, y_c', y_c', y_c']),  Γf * y_c']   (one GEMM)
+
+        Norms: row i of the c-rows is Σ_g β_g W_g[i] (+ Γf_i on the diagonal), of the a-rows
+        Σ_g α_g W_g[i] (+ κ_i Γf_i), so its squared norm is a 4×4 quadratic form in the Gram
+        matrix of the four weight rows; column j of the c-columns is Γf_j √(1 + κ_j²). The
+        a-columns are left out (they would take a GEMM per weight pair)."""
+        n = tape.A.shape[2]
+        G = tape.G[:, example]
+        S = self.activation_slopes(G, n)
+        O, F, U, CT = (self.block(G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
+                                                      "c_tilde"))
+        S_o, S_f, S_u, S_c = (self.block(S, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
+                                                             "c_tilde"))
+        TC = tape.TC[:, example]
+        C_prev = prev(tape.c0, tape.C)[:, example]
+        kappa = O * (1 - TC * TC)                                  # ∂a<t>/∂c<t>
+        v = np.concatenate([TC * S_o, C_prev * S_f, CT * S_u, U * S_c], axis=1)
+        W = np.concatenate([np.asarray(params[k][:, :n], dtype=dtype)
+                            for k in ("Wo", "Wf", "Wi", "Wc")])    # (4 n_a, n_a)
+        WT = np.ascontiguousarray(W.T)
+        Wg = W.reshape(4, n, n)
+        gram = np.einsum("gij,hij->igh", Wg, Wg)                  # (n_a, 4, 4) per row i
+        f = {k: np.asarray(x, dtype=dtype) for k, x in
+             (("v", v), ("kappa", kappa), ("F", F))}
+
+        def mv(f, X):
+            Z = (X[:, :n] @ WT) * f["v"]
+            c = Z[:, n:2 * n] + Z[:, 2 * n:3 * n] + Z[:, 3 * n:] + f["F"] * X[:, n:]
+            return np.concatenate([Z[:, :n] + f["kappa"] * c, c], axis=1)
+
+        def rmv(f, Y):
+            ya = Y[:, :n]
+            yc = Y[:, n:] + f["kappa"] * ya                        # y_c'
+            coef = f["v"] * np.concatenate([ya, yc, yc, yc], axis=1)
+            return np.concatenate([coef @ W, f["F"] * yc], axis=1)
+
+        def bound(f):
+            T = len(f["F"])
+            v4 = f["v"].reshape(T, 4, n).transpose(0, 2, 1)       # (T, n_a, 4)
+            k, Fg = f["kappa"], f["F"]
+            beta = v4 * np.array([0.0, 1.0, 1.0, 1.0])             # c-rows: D<t> only
+            alpha = beta * k[..., None]                            # a-rows: κ D<t> ...
+            alpha[..., 0] = v4[..., 0]                             # ... + diag(v_o) W_o
+            c_rows = np.einsum("tig,igh,tih->ti", beta, gram, beta) + Fg * Fg
+            a_rows = np.einsum("tig,igh,tih->ti", alpha, gram, alpha) + (k * Fg) ** 2
+            c_cols = Fg * Fg * (1 + k * k)
+            return least_norm(a_rows, c_rows, c_cols)
+
+        return StepOperator.matrix_free(
+            f, mv, rmv, bound, n_s=2 * n,
+            form=lambda: np.asarray(self.step_jacobians(params, tape), dtype)[:, example])
 
     def step_cache(self, tape, parameters, t):
         n = tape.A.shape[2]

@@ -24,6 +24,7 @@ from rnnviz.core.recurrent.base import (
     prev,
     weight_grads,
 )
+from rnnviz.core.recurrent.step_operator import StepOperator, least_norm
 
 
 @dataclass
@@ -156,6 +157,32 @@ class RNN(Cell):
             return (R * D[i]) @ Waa
 
         return pull
+
+    def jacobian_operator(self, params, tape, example=0, dtype=np.float64):
+        """J<t> = diag(g'(z<t>)) W_aa as products for every step (`StepOperator`):
+
+            J<t> x = g'(z<t>) * (W_aa x)          J<t>ᵀ y = W_aaᵀ (g'(z<t>) * y)
+
+        one GEMM each for all steps (rows layout: X W_aaᵀ, (Y * g') W_aa). Row i's norm is
+        |g'_i| ‖W_aa[i]‖, column j's √(Σ_i g'_i² W_aa[i, j]²): all of them, one GEMM."""
+        g = np.asarray(self.derivative(tape)[:, example], dtype=dtype)     # g'(z<t>), (T, n_a)
+        Waa = np.asarray(params["Waa"], dtype=dtype)
+        WaaT = np.ascontiguousarray(Waa.T)
+        row_sq, W_sq = (Waa * Waa).sum(axis=1), Waa * Waa
+
+        def mv(f, X):
+            return f["g"] * (X @ WaaT)
+
+        def rmv(f, Y):
+            return (Y * f["g"]) @ Waa
+
+        def bound(f):
+            g2 = f["g"] * f["g"]
+            return least_norm(g2 * row_sq, g2 @ W_sq)
+
+        return StepOperator.matrix_free(
+            {"g": g}, mv, rmv, bound, n_s=Waa.shape[0],
+            form=lambda: np.asarray(self.step_jacobians(params, tape), dtype)[:, example])
 
     # -- the course's per-step caches -------------------------------------------------------
 
