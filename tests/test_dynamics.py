@@ -372,6 +372,33 @@ def test_a_band_reuses_only_a_band_prefix(name):
         if name.endswith("lstm") else 256
 
 
+@pytest.mark.parametrize("cell,variant,act", CASES)
+@pytest.mark.parametrize("layers,bidirectional", [(1, True), (2, False)])
+def test_the_band_through_products_is_the_full_spectrums_top(cell, variant, act, layers,
+                                                            bidirectional):
+    """`top=3` reads the steps through `Cell.jacobian_operator` (products, both directions in
+    the input's time order, any layer): σ1..σ3 as the full spectrum from the formed
+    Jacobians, its lower edge within [σ_min, σ_min + band_tol σ1], the same carry share."""
+    cfg = RNNConfig(cell=cell, variant=variant, activation=act, n_x=4, n_a=6, n_y=2,
+                    layers=layers, bidirectional=bidirectional, dtype="float64")
+    model = Model.init(cfg, np.random.default_rng(5))
+    for k, v in model.params.items():         # larger weights: gates away from 1/2
+        model.params[k] = v * 3
+    x = np.random.default_rng(6).standard_normal((4, 1, 9))
+    for layer in range(1, layers + 1):
+        band = jacobian_spectrum(model, x, layer=layer, top=3)
+        full = jacobian_spectrum(model, x, layer=layer)
+        assert list(band.sv) == list(model.config.directions)
+        for d in band.sv:
+            s = full.sv[d]
+            # a zero singular value (a ReLU unit off) is noise at √eps σ1 in the full one
+            assert np.all(np.abs(band.sv[d][:, :3] - s[:, :3]) <= 1e-9 * s[:, :3]
+                          + 1e-7 * s[:, :1])
+            assert np.all(band.sv[d][:, 3] >= s[:, -1] - 1e-7 * s[:, 0])
+            assert np.all(band.sv[d][:, 3] <= s[:, -1] + 1e-3 * s[:, 0])
+            np.testing.assert_allclose(band.carry_share[d], full.carry_share[d], atol=1e-6)
+
+
 def test_a_band_of_a_two_unit_model_draws_two_lines():
     """n_s = 2 < 3: the band has σ1, σ2 and its edge; the figure draws two σ lines, not the
     edge as a third."""
