@@ -4,7 +4,6 @@ sentences (the course notes' "The apple and pair/pear salad")."""
 import streamlit as st
 
 import rnnviz_app as ui
-from rnnviz.figures import sampling as figs
 from rnnviz.figures.animation import frame_names
 from rnnviz.figures.safe_text import printable, visible_char
 from rnnviz.lm import entropy_bits, rank, sampling_advice
@@ -12,26 +11,12 @@ from rnnviz_app import sampling_view
 from rnnviz_app.notes import SAMPLING as NOTES
 
 CHAR_LMS = sampling_view.CHAR_LMS          # the shipped char LMs, by architecture
+DEFAULT = sampling_view.DEFAULT             # the sample's settings before a visitor's own
 MAX_LENGTH, SEED_MAX = 400, 2**31 - 1       # characters to sample; largest seed
 GENERATED = "sampling.generated"     # the settings of the sample on display (not a widget)
 REGENERATE = "sampling.regenerate"   # set by the "New seed" button's callback
 STEP = "sampling.step"               # the slider's t: inputs read (prefix + drawn so far)
 STEP_CHART = "sampling.topk_chart"   # ŷ<t>'s top k; while ▶ Play runs, every step's frames
-
-
-# Figures on small keys, shared by every session: building them is the costly part of a rerun.
-@st.cache_resource(max_entries=256, show_spinner=False)
-def step_figures(settings: tuple, step: int) -> tuple:
-    """(sampled text, top-k, hidden state) at one step of the sample of `settings`."""
-    text_html, topk, hidden = figs.step_figures(ui.get_sample(*settings), step, settings[3])
-    return text_html, topk.freeze(), hidden.freeze()
-
-
-@ui.cache_figure
-def played_figure(settings: tuple, step: int):
-    """Every step of the sample of `settings` as frames, the base data at `step`: ▶ Play
-    steps them in the browser (no script run per step)."""
-    return figs.played_steps(ui.get_sample(*settings), step, settings[3])
 
 
 def new_seed() -> None:
@@ -43,18 +28,18 @@ def _settings() -> tuple:
     """The sample's settings (model, prefix, temperature, top-k, length, seed)."""
     c1, c2, c3 = st.columns([1.2, 2, 2], gap="medium")
     with c1:
-        name = ui.lm_picker("sampling.model", CHAR_LMS, "char-lm-lstm", help=NOTES["model_help"])
+        name = ui.lm_picker("sampling.model", CHAR_LMS, DEFAULT.name, help=NOTES["model_help"])
     with c2:
-        prefix = ui.text_box("Prefix (the text to continue)", "sampling.prefix", "Return the ")
-        temperature = st.slider("Temperature", 0.0, 2.0, 0.7, step=0.05,
+        prefix = ui.text_box("Prefix (the text to continue)", "sampling.prefix", DEFAULT.prefix)
+        temperature = st.slider("Temperature", 0.0, 2.0, DEFAULT.temperature, step=0.05,
                                 key="sampling.temperature", persist_state="session",
                                 help=NOTES["temperature_help"])
     with c3:
-        top_k = st.slider("Top-k (0 = all characters)", 0, 40, 0, key="sampling.top_k",
+        top_k = st.slider("Top-k (0 = all characters)", 0, 40, DEFAULT.top_k, key="sampling.top_k",
                           persist_state="session", help=NOTES["top_k_help"])
-        length = st.slider("Length (characters to sample)", 1, MAX_LENGTH, 200,
+        length = st.slider("Length (characters to sample)", 1, MAX_LENGTH, DEFAULT.length,
                            key="sampling.length", persist_state="session")
-        seed = st.number_input("Seed", 0, SEED_MAX, step=1, key="sampling.seed",
+        seed = st.number_input("Seed", 0, SEED_MAX, DEFAULT.seed, step=1, key="sampling.seed",
                                persist_state="session", help=NOTES["seed_help"])
     if advice := sampling_advice(temperature, top_k):
         getattr(st, advice[0])(ui.md(advice[1]))
@@ -71,13 +56,13 @@ def step_browser(s: dict, settings: tuple) -> None:
     ui.keep_valid(STEP, range(t0, t0 + n), t0, init=True)
     if ui.play_button(STEP, t0 + n - 1, first=t0):    # the caption stands where the slider was
         st.caption(NOTES["playing"].format(seconds=ui.PLAY_SECONDS))
-        fig = played_figure(settings, st.session_state[STEP] - t0 + 1)
+        fig = sampling_view.played_figure(settings, st.session_state[STEP] - t0 + 1)
         ui.chart(fig, key=STEP_CHART, steps=STEP, play=ui.browser_play(STEP, frame_names(fig)))
         return
     t = (st.slider(NOTES["step_label"], t0, t0 + n - 1, key=STEP, help=NOTES["step_help"])
          if n > 1 else t0)
     step = t - t0 + 1                      # 1-based over the drawn characters
-    text_html, topk_fig, hidden_fig = step_figures(settings, step)
+    text_html, topk_fig, hidden_fig = sampling_view.step_figures(settings, step)
     with st.container(key="sampling.text"):
         ui.safe_markdown_html(text_html)
     y, chosen = s["y_hat"][step - 1], int(s["ids"][step - 1])

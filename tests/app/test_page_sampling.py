@@ -201,3 +201,39 @@ def test_hostile_sidebar_sentence(at, kind):
     assert not at.exception
     assert_no_raw_html(at, HOSTILE[kind])
     assert ("sampling.score_chart" in chart_keys(at)) == (kind != "empty")
+
+
+def test_after_the_warm_up_the_first_visit_samples_and_scores_nothing(monkeypatch):
+    """The sample and the pair read no sidebar sentence: the server's warm-up
+    (`sampling_view.warm_first_visit`) builds them at the page's defaults, and the page's
+    first run then samples nothing, builds no step figure and scores only the sidebar's
+    sentence (under the sample's LM); another seed is sampled."""
+    from pathlib import Path
+
+    from _page_support import clear_caches
+    from streamlit.testing.v1 import AppTest
+
+    from rnnviz.figures import sampling as figs
+    from rnnviz.models import inuse
+    from rnnviz_app import shell
+    from rnnviz_app.state import DEFAULT_SENTENCE
+
+    clear_caches()                  # the shipped models' Units readings stay, as on a server
+    monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
+    shell._warm_caches()
+    done = []
+    real_steps = figs.step_figures
+    monkeypatch.setattr(figs, "step_figures", lambda *a, **k: done.append("step_figures")
+                        or real_steps(*a, **k))
+    for name in ("sample", "score"):
+        real_m = getattr(inuse.LanguageModel, name)
+        monkeypatch.setattr(inuse.LanguageModel, name, lambda self, *a, _n=name, _r=real_m, **k:
+                            done.append((_n, self.name, *a[:1])) or _r(self, *a, **k))
+    at = AppTest.from_file(str(Path(__file__).parents[2] / "app.py"), default_timeout=120)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert done == [("score", "char-lm-lstm", DEFAULT_SENTENCE)]
+    at.number_input(key="sampling.seed").set_value(5).run()
+    at.button(key="sampling.generate").click().run()
+    assert not at.exception
+    assert ("sample", "char-lm-lstm", "Return the ") in done and "step_figures" in done

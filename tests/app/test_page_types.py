@@ -115,3 +115,37 @@ def test_a_tagger_says_which_words_it_has_never_seen(at):
 
 def test_the_page_says_which_models_it_uses(at):
     assert any("whatever the sidebar's model" in c.value for c in at.caption)
+
+
+def test_after_the_warm_up_the_first_visit_builds_nothing(monkeypatch):
+    """The page reads no sidebar sentence: the server's warm-up (`types_view.warm_first_visit`)
+    builds its first visit at its defaults, and the page's first run then reads no model,
+    samples nothing and draws no diagram; a text the warm-up did not see is read."""
+    from pathlib import Path
+
+    from _page_support import clear_caches
+    from streamlit.testing.v1 import AppTest
+
+    from rnnviz.figures import types as figs
+    from rnnviz.models import inuse
+    from rnnviz_app import shell
+
+    clear_caches()                  # the shipped models' Units readings stay, as on a server
+    monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
+    shell._warm_caches()
+    built = []
+    real = figs.fig_architecture
+    monkeypatch.setattr(figs, "fig_architecture",
+                        lambda *a, **k: built.append(a[0]) or real(*a, **k))
+    for cls, name in ((inuse.ModelInUse, "read"), (inuse.LanguageModel, "sample")):
+        real_m = getattr(cls, name)
+        monkeypatch.setattr(cls, name, lambda self, *a, _n=name, _r=real_m, **k:
+                            built.append(_n) or _r(self, *a, **k))
+    at = AppTest.from_file(str(Path(__file__).parents[2] / "app.py"), default_timeout=120)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert set(chart_keys(at)) == CHARTS
+    assert built == []
+    at.text_input(key="types.review_text").input("Great cast but a boring story.").run()
+    assert not at.exception
+    assert "read" in built and "many_to_one" in built
