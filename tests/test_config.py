@@ -14,6 +14,7 @@ DEPLOY_SETTINGS = [
     ("server", "enableXsrfProtection", True),
     ("server", "maxUploadSize", 50),
     ("runner", "postScriptGC", False),
+    ("runner", "magicEnabled", False),
     ("client", "showErrorDetails", "none"),
     ("client", "toolbarMode", "viewer"),
     ("browser", "gatherUsageStats", False),
