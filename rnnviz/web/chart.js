@@ -299,4 +299,10 @@ export default function (component) {
   }).finally(() => {
     if (!div.dataset.waiting) div.classList.remove("rnnviz-stale");
   }), Number(layout.height) || 450);                  // Plotly's default height
+  // Streamlit calls this when the element goes (a page switch, a tab closed). A chart that
+  // has left the page is purged: with `responsive`, Plotly keeps a window resize listener that
+  // holds the chart and its data until then. One still on the page (an update) is kept.
+  return () => setTimeout(() => {
+    if (!div.isConnected && window.Plotly) window.Plotly.purge(div);
+  }, 0);
 }

@@ -150,3 +150,26 @@ def test_a_page_without_charts_has_plotly_loaded_by_the_frame(open_app, app_menu
     box = page.locator(".st-key-rnnviz_plotly_preload")
     assert box.count() == 1 and box.bounding_box() is None          # display: none
     assert page.console_errors == []
+
+
+def test_a_chart_that_leaves_the_page_is_purged(open_app, app_menu, wait_for_app):
+    """A page switch removes the page's charts: each is purged (Plotly's window resize
+    listener, which holds the chart and its data, is gone), while an edit keeps its chart
+    drawn and listening."""
+    page = open_app(app_menu["Activations"])
+    wait_for_charts(page)
+    _plot(page, HEATMAP, "(window.__old = el, true)")
+    assert page.evaluate("() => typeof window.__old._responsiveChartHandler") == "function"
+    set_sentence(page, "Zebras yawn at noon.", wait_for_app)
+    wait_for_charts(page)
+    assert page.evaluate("() => window.__old.isConnected && !!window.__old._fullLayout")
+    assert page.evaluate("() => typeof window.__old._responsiveChartHandler") == "function"
+
+    page.locator("[data-testid='stSidebarNavLink']", has_text="About").first.click()
+    wait_for_app(page)
+    page.wait_for_function("() => !window.__old.isConnected", timeout=30_000)
+    page.wait_for_function("() => window.__old._responsiveChartHandler === undefined",
+                           timeout=10_000)
+    assert page.evaluate("() => window.__old._fullLayout === undefined")
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.console_errors == []
