@@ -245,15 +245,12 @@ def _finite_steps(spectra, J):
     """`spectra(J)` on the steps whose Jacobian is finite; NaN for the others (a network
     whose state overflowed: those steps are left blank, as on the other pages). J: formed
     (T, n_s, n_s), or a `StepOperator` (a step is finite when its factors are)."""
-    if isinstance(J, StepOperator):
-        ok, n_s = J.finite(), J.n_s
-        finite = J.take(np.flatnonzero(ok))
-    else:
-        ok, n_s = np.isfinite(J).all(axis=(1, 2)), J.shape[2]
-        finite = J[ok]
+    operator = isinstance(J, StepOperator)
+    ok = J.finite() if operator else np.isfinite(J).all(axis=(1, 2))
     if ok.all():
         return spectra(J)
-    S, (u, v) = spectra(finite)
+    n_s = J.n_s if operator else J.shape[2]
+    S, (u, v) = spectra(J.take(np.flatnonzero(ok)) if operator else J[ok])
     S_all = np.full((len(ok), S.shape[1]), np.nan)
     U, V = np.full((len(ok), n_s), np.nan), np.full((len(ok), n_s), np.nan)
     S_all[ok], U[ok], V[ok] = S, u, v

@@ -119,6 +119,17 @@ def clear_caches() -> None:
                 cache.clear()
 
 
+def warm_server(monkeypatch) -> None:
+    """The caches as a server leaves them after its background warm-up (`shell._warm_caches`),
+    from empty ones: the shipped models' Units readings stay (`clear_caches`) and are not
+    read again."""
+    from rnnviz_app import shell
+
+    clear_caches()
+    monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
+    shell._warm_caches()
+
+
 def open_page(monkeypatch, page: str, stand_ins: bool | None = None) -> AppTest:
     """app.py switched to `page` and run once. stand_ins: None = stand-ins only if the shipped
     models are missing; False = keep whatever `rnnviz.load_pretrained` is now (a test that

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _page_support import all_text, chart, charts, clear_caches, open_page
+from _page_support import all_text, chart, charts, open_page, warm_server
 
 import rnnviz
 from rnnviz.dynamics import spectrum_summary
@@ -200,11 +200,8 @@ def test_the_warm_up_computes_the_default_sentences_spectra_for_the_page(monkeyp
     spectra of the default sentence in the page's cache: the page's call for them computes
     nothing, and returns the package's numbers. A sentence not warmed is computed."""
     from rnnviz_app import dynamics_view as view
-    from rnnviz_app import shell
 
-    clear_caches()                  # the shipped models' Units readings stay, as on a server
-    monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
-    shell._warm_caches()
+    warm_server(monkeypatch)
     computed = []
     real = view.jacobian_spectrum
     monkeypatch.setattr(view, "jacobian_spectrum",
@@ -230,11 +227,8 @@ def test_after_the_warm_up_the_first_visit_builds_nothing(monkeypatch):
 
     from rnnviz.figures import dynamics as figs
     from rnnviz_app import dynamics_view as view
-    from rnnviz_app import shell
 
-    clear_caches()                  # the shipped models' Units readings stay, as on a server
-    monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
-    shell._warm_caches()
+    warm_server(monkeypatch)
     built = []
     for name in ("spectrum_figure", "fixed_point_figure", "eigen_figure"):
         real = getattr(figs, name)

@@ -210,17 +210,14 @@ def test_after_the_warm_up_the_first_visit_samples_and_scores_nothing(monkeypatc
     sentence (under the sample's LM); another seed is sampled."""
     from pathlib import Path
 
-    from _page_support import clear_caches
+    from _page_support import warm_server
     from streamlit.testing.v1 import AppTest
 
     from rnnviz.figures import sampling as figs
     from rnnviz.models import inuse
-    from rnnviz_app import shell
     from rnnviz_app.state import DEFAULT_SENTENCE
 
-    clear_caches()                  # the shipped models' Units readings stay, as on a server
-    monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
-    shell._warm_caches()
+    warm_server(monkeypatch)
     done = []
     real_steps = figs.step_figures
     monkeypatch.setattr(figs, "step_figures", lambda *a, **k: done.append("step_figures")

@@ -123,16 +123,13 @@ def test_after_the_warm_up_the_first_visit_builds_nothing(monkeypatch):
     samples nothing and draws no diagram; a text the warm-up did not see is read."""
     from pathlib import Path
 
-    from _page_support import clear_caches
+    from _page_support import warm_server
     from streamlit.testing.v1 import AppTest
 
     from rnnviz.figures import types as figs
     from rnnviz.models import inuse
-    from rnnviz_app import shell
 
-    clear_caches()                  # the shipped models' Units readings stay, as on a server
-    monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
-    shell._warm_caches()
+    warm_server(monkeypatch)
     built = []
     real = figs.fig_architecture
     monkeypatch.setattr(figs, "fig_architecture",

@@ -257,6 +257,24 @@ class GRU(Cell):
         out += Wc * R[..., None, :]                            # + W_c diag(Γr)
         return out
 
+    def _gate_factors(self, tape, example):
+        """(Γu, Γr, c̃, σ'(z_u), σ'(z_r), tanh'(z_c), c<t-1>) of one example, (T_x, n_a) each:
+        what the diagonal factors of J<t> are made of (`_jacobian_factors`)."""
+        n = tape.C.shape[2]
+        G = tape.G[:, example]
+        S = self.activation_slopes(G, n)
+        U, Rg, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        S_u, S_r, S_c = (self.block(S, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
+        return U, Rg, CT, S_u, S_r, S_c, prev(tape.c0, tape.C)[:, example]
+
+    def _jacobian_factors(self, tape, example, dtype):
+        """The diagonal factors of J<t> for every step, (T_x, n_a) each, in `dtype`: keep =
+        1 - Γu, v_u = σ'(z_u)(c̃ - c<t-1>), q = Γu tanh'(z_c), v_r = σ'(z_r) c<t-1>, r = Γr."""
+        U, Rg, CT, S_u, S_r, S_c, C_prev = self._gate_factors(tape, example)
+        return {k: np.asarray(v, dtype=dtype) for k, v in (
+            ("keep", 1 - U), ("v_u", S_u * (CT - C_prev)), ("q", U * S_c),
+            ("v_r", S_r * C_prev), ("r", Rg))}
+
     def jacobian_operator(self, params, tape, example=0, dtype=np.float64):
         """J<t> = diag(1 - Γu) + diag(v_u) W_u + diag(q) W_c (diag(v_r) W_r + diag(Γr)) as
         products for every step (`StepOperator`; v_u, q, v_r as in `jacobian_pullback`):
@@ -268,14 +286,7 @@ class GRU(Cell):
         by |1 - Γu_i| + |v_u,i| ‖W_u[i]‖ + |q_i| (‖W_c[i] v_r‖ ‖W_r‖_F + ‖W_c[i] Γr‖), which is
         small where the unit saturates (the row itself needs a GEMM of W_c diag(v_r) W_r)."""
         n = tape.C.shape[2]
-        G = tape.G[:, example]
-        S = self.activation_slopes(G, n)
-        U, Rg, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        S_u, S_r, S_c = (self.block(S, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        C_prev = prev(tape.c0, tape.C)[:, example]
-        f = {k: np.asarray(v, dtype=dtype) for k, v in (
-            ("keep", 1 - U), ("vu", S_u * (CT - C_prev)), ("q", U * S_c), ("vr", S_r * C_prev),
-            ("r", Rg))}
+        f = self._jacobian_factors(tape, example, dtype)
         Wu, Wr, Wc = (np.asarray(params[k][:, :n], dtype=dtype) for k in ("Wu", "Wr", "Wc"))
         Wur = np.concatenate([Wu, Wr])                         # (2 n_a, n_a)
         WurT, WcT = np.ascontiguousarray(Wur.T), np.ascontiguousarray(Wc.T)
@@ -283,18 +294,18 @@ class GRU(Cell):
 
         def mv(f, X):
             Z = X @ WurT                                       # [W_u x, W_r x]
-            inner = f["vr"] * Z[:, n:] + f["r"] * X
-            return f["keep"] * X + f["vu"] * Z[:, :n] + f["q"] * (inner @ WcT)
+            inner = f["v_r"] * Z[:, n:] + f["r"] * X
+            return f["keep"] * X + f["v_u"] * Z[:, :n] + f["q"] * (inner @ WcT)
 
         def rmv(f, Y):
             z = (f["q"] * Y) @ Wc                              # W_cᵀ (q y)
-            return (f["keep"] * Y + np.concatenate([f["vu"] * Y, f["vr"] * z], axis=1) @ Wur
+            return (f["keep"] * Y + np.concatenate([f["v_u"] * Y, f["v_r"] * z], axis=1) @ Wur
                     + f["r"] * z)
 
         def bound(f):
-            via_r = np.sqrt((f["vr"] * f["vr"]) @ Wc2T) * Wr_F   # ‖W_c[i] v_r‖ ‖W_r‖_F
+            via_r = np.sqrt((f["v_r"] * f["v_r"]) @ Wc2T) * Wr_F  # ‖W_c[i] v_r‖ ‖W_r‖_F
             direct = np.sqrt((f["r"] * f["r"]) @ Wc2T)           # ‖W_c[i] Γr‖
-            rows = (np.abs(f["keep"]) + np.abs(f["vu"]) * Wu_rows
+            rows = (np.abs(f["keep"]) + np.abs(f["v_u"]) * Wu_rows
                     + np.abs(f["q"]) * (via_r + direct))
             return rows.min(axis=1)
 
@@ -312,14 +323,8 @@ class GRU(Cell):
         is one GEMM, the rest elementwise, then R J<t> is the second GEMM.
         """
         n = tape.C.shape[2]
-        G = tape.G[:, example]
-        S = self.activation_slopes(G, n)
-        U, Rg, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        S_u, S_r, S_c = (self.block(S, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        C_prev = prev(tape.c0, tape.C)[:, example]
-        # the diagonal factors of every step at once, (T_x, n_a) each
-        keep, v_u, q, v_r, Rg = (np.asarray(v, dtype=dtype) for v in (
-            1 - U, S_u * (CT - C_prev), U * S_c, S_r * C_prev, Rg))
+        f = self._jacobian_factors(tape, example, dtype)
+        keep, v_u, q, v_r, Rg = (f[k] for k in ("keep", "v_u", "q", "v_r", "r"))
         Wu, Wr, Wc = (np.asarray(params[k][:, :n], dtype=dtype) for k in ("Wu", "Wr", "Wc"))
         J, Wcv, tmp = (np.empty((n, n), dtype=dtype) for _ in range(3))
         diag = np.arange(n)

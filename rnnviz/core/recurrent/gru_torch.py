@@ -131,6 +131,15 @@ class TorchGRU(GRU):
         """∂z_c/∂c<t-1> = diag(hc σ'(z_r)) W_r + diag(Γr) W_ca, hc = W_ca c<t-1> + b_ca."""
         return (tape.HC * S_r)[..., None] * Wr + R[..., None] * Wc
 
+    def _jacobian_factors(self, tape, example, dtype):
+        """As GRU's, with Γr after the product: keep = 1 - Γu, v_u = σ'(z_u)(c̃ - c<t-1>),
+        v_r = q hc σ'(z_r), v_c = q Γr (q = Γu tanh'(z_c), hc = W_ca c<t-1> + b_ca)."""
+        U, Rg, CT, S_u, S_r, S_c, C_prev = self._gate_factors(tape, example)
+        q = U * S_c
+        return {k: np.asarray(v, dtype=dtype) for k, v in (
+            ("keep", 1 - U), ("v_u", S_u * (CT - C_prev)), ("v_r", q * tape.HC[:, example] * S_r),
+            ("v_c", q * Rg))}
+
     def jacobian_operator(self, params, tape, example=0, dtype=np.float64):
         """J<t> = diag(1 - Γu) + diag(v_u) W_u + diag(v_r) W_r + diag(v_c) W_ca (v_r = q hc
         σ'(z_r), v_c = q Γr, as in `jacobian_pullback`) as products for every step
@@ -142,14 +151,8 @@ class TorchGRU(GRU):
         one GEMM each for all steps. Row i's squared norm is exact: (1 - Γu_i)² +
         2 (1 - Γu_i) Σ_g v_g,i W_g[i, i] + v_iᵀ Gram_i v_i, Gram_i of the three weight rows."""
         n = tape.C.shape[2]
-        G = tape.G[:, example]
-        S = self.activation_slopes(G, n)
-        U, Rg, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        S_u, S_r, S_c = (self.block(S, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        C_prev = prev(tape.c0, tape.C)[:, example]
-        q = U * S_c
-        v = np.concatenate([S_u * (CT - C_prev), q * tape.HC[:, example] * S_r, q * Rg], axis=1)
-        f = {"keep": np.asarray(1 - U, dtype=dtype), "v": np.asarray(v, dtype=dtype)}
+        d = self._jacobian_factors(tape, example, dtype)
+        f = {"keep": d["keep"], "v": np.concatenate([d["v_u"], d["v_r"], d["v_c"]], axis=1)}
         W = np.concatenate([np.asarray(params[k][:, :n], dtype=dtype)
                             for k in ("Wu", "Wr", "Wc")])     # (3 n_a, n_a)
         WT = np.ascontiguousarray(W.T)
@@ -184,15 +187,8 @@ class TorchGRU(GRU):
         v_u = σ'(z_u)(c̃ - c<t-1>), q = Γu tanh'(z_c), hc = W_ca c<t-1> + b_ca.
         """
         n = tape.C.shape[2]
-        G = tape.G[:, example]
-        S = self.activation_slopes(G, n)
-        U, Rg, CT = (self.block(G, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        S_u, S_r, S_c = (self.block(S, k, n) for k in ("gamma_u", "gamma_r", "c_tilde"))
-        C_prev = prev(tape.c0, tape.C)[:, example]
-        q = U * S_c
-        # the diagonal factors of every step at once, (T_x, n_a) each
-        keep, v_u, v_r, v_c = (np.asarray(v, dtype=dtype) for v in (
-            1 - U, S_u * (CT - C_prev), q * tape.HC[:, example] * S_r, q * Rg))
+        f = self._jacobian_factors(tape, example, dtype)
+        keep, v_u, v_r, v_c = (f[k] for k in ("keep", "v_u", "v_r", "v_c"))
         Wu, Wr, Wca = (np.asarray(params[k][:, :n], dtype=dtype) for k in ("Wu", "Wr", "Wc"))
         J, tmp = np.empty((n, n), dtype=dtype), np.empty((n, n), dtype=dtype)
         diag = np.arange(n)

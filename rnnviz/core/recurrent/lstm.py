@@ -217,6 +217,23 @@ class LSTM(Cell):
         da_dc[..., idx, idx] = kappa * F
         return J
 
+    def _jacobian_factors(self, tape, example, dtype):
+        """The diagonal factors of J<t> for every step of one example, (T_x, n_a) each, in
+        `dtype` (the names of `step_jacobians`' docstring): κ = Γo (1 - tanh² c<t>), Γf,
+        v_o = tanh(c<t>) σ'(z_o), v_f = c<t-1> σ'(z_f), v_u = c̃ σ'(z_u), v_c = Γu tanh'(z_c)."""
+        n = tape.A.shape[2]
+        G = tape.G[:, example]
+        S = self.activation_slopes(G, n)
+        O, F, U, CT = (self.block(G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
+                                                      "c_tilde"))
+        S_o, S_f, S_u, S_c = (self.block(S, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
+                                                             "c_tilde"))
+        TC = tape.TC[:, example]
+        C_prev = prev(tape.c0, tape.C)[:, example]
+        return {k: np.asarray(v, dtype=dtype) for k, v in (
+            ("kappa", O * (1 - TC * TC)), ("F", F), ("v_o", TC * S_o), ("v_f", C_prev * S_f),
+            ("v_u", CT * S_u), ("v_c", U * S_c))}
+
     def jacobian_pullback(self, params, tape, example=0, dtype=np.float64):
         """R J<t> for R = [R_a | R_c] (k, 2 n_a), from the blocks of `step_jacobians`:
 
@@ -228,17 +245,9 @@ class LSTM(Cell):
         and one (k, 2 n_a) @ (2 n_a, n_a) GEMM; the (2 n_a, 2 n_a) Jacobian is never formed.
         """
         n = tape.A.shape[2]
-        G = tape.G[:, example]
-        S = self.activation_slopes(G, n)
-        O, F, U, CT = (self.block(G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
-                                                      "c_tilde"))
-        S_o, S_f, S_u, S_c = (self.block(S, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
-                                                             "c_tilde"))
-        TC = tape.TC[:, example]
-        C_prev = prev(tape.c0, tape.C)[:, example]
-        # the diagonal factors of every step at once, (T_x, n_a) each
-        kappa, v_o, F = (np.asarray(v, dtype=dtype) for v in (O * (1 - TC * TC), TC * S_o, F))
-        V = np.stack([C_prev * S_f, CT * S_u, U * S_c], axis=1).astype(dtype)  # v_f, v_u, v_c
+        f = self._jacobian_factors(tape, example, dtype)
+        kappa, v_o, F = f["kappa"], f["v_o"], f["F"]
+        V = np.stack([f["v_f"], f["v_u"], f["v_c"]], axis=1)
         Wf, Wu, Wc = (np.asarray(params[k][:, :n], dtype=dtype) for k in ("Wf", "Wi", "Wc"))
         # [W_o; D<t>]: the lower block is rewritten every step
         WD = np.empty((2 * n, n), dtype=dtype)
@@ -274,23 +283,14 @@ class LSTM(Cell):
         matrix of the four weight rows; column j of the c-columns is Γf_j √(1 + κ_j²). The
         a-columns are left out (they would take a GEMM per weight pair)."""
         n = tape.A.shape[2]
-        G = tape.G[:, example]
-        S = self.activation_slopes(G, n)
-        O, F, U, CT = (self.block(G, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
-                                                      "c_tilde"))
-        S_o, S_f, S_u, S_c = (self.block(S, k, n) for k in ("gamma_o", "gamma_f", "gamma_u",
-                                                             "c_tilde"))
-        TC = tape.TC[:, example]
-        C_prev = prev(tape.c0, tape.C)[:, example]
-        kappa = O * (1 - TC * TC)                                  # ∂a<t>/∂c<t>
-        v = np.concatenate([TC * S_o, C_prev * S_f, CT * S_u, U * S_c], axis=1)
+        d = self._jacobian_factors(tape, example, dtype)
+        f = {"v": np.concatenate([d["v_o"], d["v_f"], d["v_u"], d["v_c"]], axis=1),
+             "kappa": d["kappa"], "F": d["F"]}
         W = np.concatenate([np.asarray(params[k][:, :n], dtype=dtype)
                             for k in ("Wo", "Wf", "Wi", "Wc")])    # (4 n_a, n_a)
         WT = np.ascontiguousarray(W.T)
         Wg = W.reshape(4, n, n)
         gram = np.einsum("gij,hij->igh", Wg, Wg)                  # (n_a, 4, 4) per row i
-        f = {k: np.asarray(x, dtype=dtype) for k, x in
-             (("v", v), ("kappa", kappa), ("F", F))}
 
         def mv(f, X):
             Z = (X[:, :n] @ WT) * f["v"]
