@@ -157,6 +157,23 @@ def gradient_check(ctx, at, targets) -> None:
                  "relative error": "%.1e"})
 
 
+def warm_first_visit(name: str, text: str) -> None:
+    """The page's gradient check at its defaults (the loss at every step of a char LM, whose
+    labels are its text), computed once per server and not in a visitor's click: 26 forward
+    passes, most of a default first visit's server time. Run by the app's background warm-up
+    (`rnnviz_app.shell`) with the sidebar's default model `name` (when it ships) and sentence;
+    the cache is shared by every session. Another kind of model has labels a visitor chooses:
+    nothing to warm."""
+    from rnnviz_app.loaders import ModelSpec, get_model, shipped_models
+
+    if name not in shipped_models():
+        return
+    spec = ModelSpec(name=name)
+    model = get_model(spec)
+    if model.kind == "char_lm" and model.model.n_params <= GRADCHECK_AUTO_PARAMS:
+        get_gradient_check(spec, text, "all", None)
+
+
 def download(spec, text: str, at: str, targets) -> None:
     """The gradients of this loss (with the chosen labels) as the tidy CSV."""
     st.download_button(
@@ -167,6 +184,6 @@ def download(spec, text: str, at: str, targets) -> None:
                   "gradients of this loss, t counted from 1 as in the course notes."))
 
 
-__all__ = ["choose_targets", "loss_fig", "bptt_fig", "bptt_played", "norm_fig",
+__all__ = ["choose_targets", "warm_first_visit", "loss_fig", "bptt_fig", "bptt_played", "norm_fig",
            "dw_contributions", "dw_fig", "gradient_check", "download", "LIGHT_CELLS",
            "MAX_HEATMAP_CELLS"]

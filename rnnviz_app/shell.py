@@ -92,13 +92,15 @@ def _start_warm_up() -> None:
 def _warm_caches() -> None:
     """First visits computed once per server, in the background: Streamlit's emoji catalog,
     the Units page's corpus analysis of the shipped models, the Dynamics page's spectra of the
-    default sentence, then the Types of RNNs and Sampling pages' examples, which do not read
-    the sidebar's sentence (their defaults are everyone's first visit)."""
-    from rnnviz_app import dynamics_view, sampling_view, types_view
+    default sentence and the Backward page's gradient check of it, then the Types of RNNs and
+    Sampling pages' examples, which do not read the sidebar's sentence (their defaults are
+    everyone's first visit)."""
+    from rnnviz_app import backward_view, dynamics_view, sampling_view, types_view
 
     _warm_streamlit()
     warm_units_readings()
     dynamics_view.warm_first_visit(DEFAULT_SENTENCE, DEFAULT_PRETRAINED)
+    backward_view.warm_first_visit(DEFAULT_PRETRAINED, DEFAULT_SENTENCE)
     types_view.warm_first_visit()
     sampling_view.warm_first_visit()
 

@@ -170,3 +170,32 @@ def test_the_gradient_check_is_reused_for_an_edit_after_its_window(monkeypatch):
     assert len(ran) == 1 and worst2 == worst and again.equals(first)
     loaders.get_gradient_check(spec, "Return the numbers of items.", "all")
     assert len(ran) == 2
+
+
+def test_after_the_warm_up_the_first_visit_checks_no_gradient(monkeypatch):
+    """The server's warm-up (`backward_view.warm_first_visit`) runs the gradient check of the
+    default model on the default sentence: the page's first run shows that check without
+    running it (the same table), and a sentence the warm-up did not see is checked."""
+    from pathlib import Path
+
+    from _page_support import real_models_available, warm_server
+    from streamlit.testing.v1 import AppTest
+
+    from rnnviz.models import ModelInUse
+
+    if not real_models_available():
+        pytest.fail("the shipped models do not load")
+    warm_server(monkeypatch)
+    checked = []
+    real = ModelInUse.check_gradients
+    monkeypatch.setattr(ModelInUse, "check_gradients",
+                        lambda self, *a, **k: checked.append(self.name) or real(self, *a, **k))
+    at = AppTest.from_file(str(Path(__file__).parents[2] / "app.py"), default_timeout=120)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert checked == []
+    table = tables(at)[0]
+    assert len(table) >= 6 and float(metric(at, "Largest relative error")) < 1e-5
+    set_sentence(at, "A sentence the warm-up never read.")
+    assert not at.exception
+    assert checked == ["char-lm-lstm"]

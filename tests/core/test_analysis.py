@@ -213,3 +213,27 @@ def test_gradient_check_detects_a_wrong_gradient():
     errors = {r["param"]: r["rel_error"] for r in rows}
     assert errors["Wu"] < 1e-6
     assert min(r["rel_error"] for r in rows if r["param"] == "Wr") > 1e-3
+
+
+def test_gradient_check_keep_checks_only_the_largest_gradients_of_each_draw():
+    """keep=k: of the same random draw, the k entries with the largest |∂L/∂θ|, in that order,
+    each with its own two forward passes, and nothing else; rows equal the full check's."""
+    model = make_model("lstm")
+    rng = np.random.default_rng(38)
+    x = rng.standard_normal((3, 2, T_X))
+    y = make_targets(model, 2, T_X, rng)
+    keys = ["Wf", "Wc", "Wy"]
+    full = gradient_check(model, x, y, keys=keys, n_entries=4, rng=np.random.default_rng(5))
+    expected = []
+    for key in keys:
+        mine = [r for r in full if r["param"] == key]
+        expected += sorted(mine, key=lambda r: -abs(r["analytic"]))[:2]
+    assert [r["analytic"] for r in expected] != [r["analytic"] for r in full[:6]]
+
+    forwards = []
+    forward = model.forward
+    model.forward = lambda *a, **k: forwards.append(1) or forward(*a, **k)
+    kept = gradient_check(model, x, y, keys=keys, n_entries=4, rng=np.random.default_rng(5),
+                          keep=2)
+    assert kept == expected
+    assert len(forwards) == 1 + 2 * 2 * len(keys)      # the backward's, then two per entry
