@@ -18,11 +18,17 @@ Measured 2026-11-28 (AMD EPYC, 2 cores), edit → visual complete median: 1 char
 none 213–236 ms, category 228 ms; 3 charts array 1004 ms (array0 1084, array90 1359), category
 655 ms, none 386 ms.
 
+A third page, "Widgets and charts", shows the What if? page's widgets at their defaults, in its
+order, around three of these charts (numeric tick labels, one per character): its first visit
+beside the chart page's is what Streamlit's frontend costs for that page's elements, with no
+rnnviz computation.
+
 RNNVIZ_FLOOR_ELEMENT chooses what draws the charts: "plotly" (default: `st.plotly_chart`, which
 re-creates a chart whose data changed), "component" (rnnviz's chart element,
-`rnnviz_app.charts`: mounted once per key, updated with Plotly.react) or "vega"
-(`st.vega_lite_chart`: a fixed spec with the data passed beside it, which Streamlit updates in
-place). Results side by side: docs/benchmarks.md.
+`rnnviz_app.charts`: mounted once per key, updated with Plotly.react; its hidden first
+element in the sidebar, as in rnnviz, loads plotly.js and Streamlit's element modules early)
+or "vega" (`st.vega_lite_chart`: a fixed spec with the data passed beside it, which Streamlit
+updates in place). Results side by side: docs/benchmarks.md.
 """
 
 import os
@@ -82,6 +88,53 @@ def chart_page() -> None:
         draw(fig, z, [c if c != " " else "␣" for c in chars], k)
 
 
+def widgets_page() -> None:
+    """The widgets of the What if? page at its defaults, in its order, around three of the
+    floor's charts: what Streamlit's frontend costs for that page's elements without any rnnviz
+    computation (its first visit beside the chart page's says what the widgets add)."""
+    text = st.session_state.get("floor.text", "")
+    chars = [c if c != " " else "␣" for c in text] or ["␣"]
+    st.title("Widgets and charts")
+    st.caption("Everything else in this app shows correlation. Here you change the network "
+               "while it reads and watch what follows: clamp units, mean-ablate them, or "
+               "patch in their values from another sentence, then see which tokens the "
+               "prediction rests on.")
+    c1, _, _ = st.columns(3)
+    c1.selectbox("Quantity to change", ["a<t>", "c<t>", "Γf<t>", "Γu<t>", "Γo<t>", "c̃<t>"],
+                 key="floor.quantity", help="The cell's state or one of its gates.")
+    st.multiselect("Units (0…63; or click a row of the states chart below)", list(range(64)),
+                   default=[0], key="floor.units", help="The Units page's suggestions.")
+    st.radio("Change", ["Clamp to a value", "Mean-ablate", "Patch from sentence B"],
+             horizontal=True, key="floor.mode")
+    st.toggle("At every step", value=True, key="floor.every")
+    st.columns([3, 1])[0].slider("Output step t", 1, len(chars), len(chars), key="floor.t")
+    st.markdown("**Prediction ŷ<t>**, top 10")
+
+    def chart(k: int) -> None:
+        rng = np.random.default_rng([k, sum(map(ord, text))])
+        z = np.tanh(rng.standard_normal((64, len(chars)))).astype(np.float32)
+        fig = go.Figure(go.Heatmap(z=z, colorscale="RdBu", zmin=-1, zmax=1))
+        fig.update_layout(title=f"a<t>: 64 units ({k + 1})", height=420)
+        fig.update_xaxes(tickmode="array", tickvals=np.arange(len(chars)), ticktext=chars)
+        draw(fig, z, chars, k)
+
+    for k, note in enumerate(("Grey: as it is; orange: with your change.",
+                              "Left: as computed; middle: changed; right: the difference.")):
+        left, right = st.columns([4, 1], gap="medium")
+        with left:
+            chart(k)
+        right.caption(note)
+        if k == 0:
+            st.metric("Largest change of a probability at this step", f"{0.1234 + k:.4f}")
+            st.markdown("**a<t>: intact, changed, and the difference** (units × steps t)")
+    st.header("Which tokens made this prediction?", divider="gray")
+    st.radio("Method", ["gradient × input", "integrated gradients (64 steps)"],
+             key="floor.method")
+    st.markdown("**gradient × input** toward ŷ = ‘s’ at t = 40")
+    chart(2)
+    st.caption("ŷ = 0.5 on the sentence, 0.1 with no input.")
+
+
 def empty_page() -> None:
     st.title("No chart")
     st.write("Nothing to draw.")
@@ -89,8 +142,13 @@ def empty_page() -> None:
 
 st.set_page_config(page_title="floor", layout="wide")
 page = st.navigation([st.Page(chart_page, title="One chart", default=True),
-                      st.Page(empty_page, title="No chart", url_path="none")])
+                      st.Page(empty_page, title="No chart", url_path="none"),
+                      st.Page(widgets_page, title="Widgets and charts", url_path="widgets")])
 with st.sidebar:
+    if ELEMENT == "component":      # the element's own first element, as in rnnviz's frame
+        from rnnviz_app.charts import preload_plotly
+
+        preload_plotly()
     text = st.text_area("Input sentence", "Return the number of items in the list.",
                         key="floor.text")
     st.caption(f"{len(text)} characters")

@@ -29,13 +29,11 @@ function loadPlotly() {
 // Streamlit's modules of the element types the app's pages show (names from Python,
 // `rnnviz_app.charts.frontend_modules`): Streamlit imports each the first time a page shows
 // that element type, so a page's first visit waited for it. Here they are imported once the
-// first page is drawn (its charts drained) or MODULES_AFTER_MS after the frame came, one per
-// idle moment of the browser: the same URLs, resolved against Streamlit's own bundle, so
+// first page's charts are drawn (never before: not in the cold start's way), one per idle
+// moment of the browser: the same URLs, resolved against Streamlit's own bundle, so
 // Streamlit's later import finds the module loaded. The names are only ever file names.
-const MODULES_AFTER_MS = 3000;
 const MODULE_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.js$/;
 let modulesWanted = null;          // the URLs still to import (null: not asked, or started)
-let modulesTimer = null;
 
 function whenIdle(fn) {
   if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 1000 });
@@ -50,12 +48,10 @@ function askModules(names) {
   if (!main || !urls.length) return;
   modulesWanted = urls;
   document.documentElement.dataset.rnnvizModules = "waiting";
-  modulesTimer = setTimeout(importModules, MODULES_AFTER_MS);
 }
 
 function importModules() {
   if (modulesWanted === null) return;
-  clearTimeout(modulesTimer);
   const urls = modulesWanted;
   modulesWanted = null;
   document.documentElement.dataset.rnnvizModules = "loading";
