@@ -57,11 +57,12 @@ def files(tmp_path):
 
 def _upload(page: Page, files, tokenizer: str, start: str | None, wait) -> None:
     panel = upload_panel(page)
+    wait(page)                  # the run that opening the panel started has drawn its form
     uploaders = panel.locator("[data-testid='stFileUploaderDropzoneInput']")
-    uploaders.nth(0).set_input_files(str(files / "shared.safetensors"))
-    wait(page)
-    uploaders.nth(1).set_input_files(str(files / "vocab.json"))
-    wait(page)
+    for i, name in enumerate(("shared.safetensors", "vocab.json")):
+        uploaders.nth(i).set_input_files(str(files / name))
+        expect(panel.get_by_text(name, exact=True)).to_be_visible(timeout=30_000)   # uploaded
+        wait(page)
     choose_radio(page, "Tokenizer", tokenizer, wait, SIDEBAR)
     if start:
         box = upload_panel(page).get_by_label("Start token (optional)", exact=True).and_(
