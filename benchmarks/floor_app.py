@@ -26,9 +26,9 @@ rnnviz computation.
 RNNVIZ_FLOOR_ELEMENT chooses what draws the charts: "plotly" (default: `st.plotly_chart`, which
 re-creates a chart whose data changed), "component" (rnnviz's chart element,
 `rnnviz_app.charts`: mounted once per key, updated with Plotly.react; its hidden first
-element in the sidebar, as in rnnviz, loads plotly.js and Streamlit's element modules early)
-or "vega" (`st.vega_lite_chart`: a fixed spec with the data passed beside it, which Streamlit
-updates in place). Results side by side: docs/benchmarks.md.
+element in the sidebar, as in rnnviz, loads plotly.js early) or "vega" (`st.vega_lite_chart`:
+a fixed spec with the data passed beside it, which Streamlit updates in place). Results side
+by side: docs/benchmarks.md.
 """
 
 import os

@@ -31,7 +31,6 @@ import base64
 import functools
 import hashlib
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -133,45 +132,12 @@ def payload(fig, config: dict, clickable: bool = False, play: dict | None = None
 
 PRELOAD_KEY = "rnnviz_plotly_preload"
 
-# Streamlit's frontend loads the code of an element type (a radio, a slider, KaTeX, ...) the
-# first time a page shows one, so each page's first visit waited for the modules of the
-# element types no page before it had shown (fetched, compiled and run while the page draws:
-# KaTeX alone is 265 kB). These are the modules the app's pages load beyond Streamlit's main
-# bundle and the first page's sidebar and charts, by name (Vite's `<name>.<hash>.js`;
-# measured per page in docs/benchmarks.md; tests/e2e/test_frontend_modules.py fails when a
-# page loads one not listed here), and the spinner and progress bar of a long computation.
-# Not the sidebar's upload panel (a file uploader and code blocks, 1.5 MB of syntax
-# highlighting), which a visitor opens on purpose.
-FRONTEND_MODULES = (
-    "Checkbox", "rehype-raw", "DownloadButton", "Radio", "TextInput", "Multiselect", "Slider",
-    "Metric", "CustomTheme", "loadVegaEmbed", "Button", "rehype-katex", "PageLink",
-    "NumberInput", "Spinner", "Progress",
-)
-_CHUNK = re.compile(r"^(?P<name>[\w-]+(?:\.[\w-]+)*?)\.[\w-]{8}\.js$")
-
-
-@functools.cache
-def frontend_modules(static_js: Path | None = None) -> tuple[str, ...]:
-    """The file names of `FRONTEND_MODULES` in the installed Streamlit's frontend (its
-    static/js folder): a name that matches no file, or more than one, is left out (a
-    Streamlit whose frontend differs loads those modules itself, as before)."""
-    folder = static_js or Path(st.__file__).parent / "static" / "static" / "js"
-    by_name: dict[str, list[str]] = {}
-    for f in sorted(folder.glob("*.js")):
-        m = _CHUNK.match(f.name)
-        if m:
-            by_name.setdefault(m["name"], []).append(f.name)
-    return tuple(by_name[n][0] for n in FRONTEND_MODULES if len(by_name.get(n, ())) == 1)
-
 
 def preload_plotly() -> None:
     """An element that draws nothing (its container is hidden) and makes the browser fetch and
     compile plotly.js at once: placed first in the frame, so that a first visit loads the
-    bundle while the server still runs the page, not after its first chart arrives. Once the
-    first page's charts are drawn, it also imports Streamlit's modules of the element types
-    the other pages show (`frontend_modules`), one per idle moment of the browser, so that
-    their first visits find them loaded."""
-    _component()(data={"preload": True, "modules": list(frontend_modules())}, key=PRELOAD_KEY)
+    bundle while the server still runs the page, not after its first chart arrives."""
+    _component()(data={"preload": True}, key=PRELOAD_KEY)
 
 
 def _nothing() -> None:

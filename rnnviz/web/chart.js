@@ -26,43 +26,6 @@ function loadPlotly() {
   return plotlyLoading;
 }
 
-// Streamlit's modules of the element types the app's pages show (names from Python,
-// `rnnviz_app.charts.frontend_modules`): Streamlit imports each the first time a page shows
-// that element type, so a page's first visit waited for it. Here they are imported once the
-// first page's charts are drawn (never before: not in the cold start's way), one per idle
-// moment of the browser: the same URLs, resolved against Streamlit's own bundle, so
-// Streamlit's later import finds the module loaded. The names are only ever file names.
-const MODULE_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.js$/;
-let modulesWanted = null;          // the URLs still to import (null: not asked, or started)
-
-function whenIdle(fn) {
-  if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 1000 });
-  else setTimeout(fn, 50);
-}
-
-function askModules(names) {
-  if (modulesWanted !== null || document.documentElement.dataset.rnnvizModules) return;
-  const main = document.querySelector('script[type="module"][src*="/static/js/index."]');
-  const urls = (names || []).filter((n) => MODULE_NAME.test(n))
-    .map((n) => new URL(n, main ? main.src : document.baseURI).href);
-  if (!main || !urls.length) return;
-  modulesWanted = urls;
-  document.documentElement.dataset.rnnvizModules = "waiting";
-}
-
-function importModules() {
-  if (modulesWanted === null) return;
-  const urls = modulesWanted;
-  modulesWanted = null;
-  document.documentElement.dataset.rnnvizModules = "loading";
-  const next = () => {
-    const url = urls.shift();
-    if (!url) { document.documentElement.dataset.rnnvizModules = "loaded"; return; }
-    import(url).catch(() => {}).finally(() => whenIdle(next));
-  };
-  whenIdle(next);
-}
-
 function chartDiv(parent) {
   let div = parent.querySelector(":scope > div.rnnviz-chart");
   if (!div) {
@@ -267,14 +230,7 @@ function drawNext(idle) {
     PENDING.clear();
     next = null;
   }
-  if (next === null) {
-    draining = false;
-    waited = false;
-    if (modulesWanted !== null && document.querySelector("div.rnnviz-chart[data-drawn]")) {
-      whenIdle(importModules);                     // the first page is drawn
-    }
-    return;
-  }
+  if (next === null) { draining = false; waited = false; return; }
   if (idle) waited = true;
   if (best > 0 && !waited && window.requestIdleCallback) {
     idleWait = window.requestIdleCallback(() => { idleWait = null; drawNext(true); },
@@ -304,11 +260,7 @@ function schedule(div, el, draw, height) {
 
 export default function (component) {
   const { data, parentElement, setStateValue, key } = component;
-  if (data && data.preload) {                       // the frame's first element: fetch early
-    loadPlotly();
-    askModules(data.modules);
-    return;
-  }
+  if (data && data.preload) { loadPlotly(); return; }  // the frame's first element: fetch early
   if (!data || !data.figure) return;
   const div = chartDiv(parentElement);
   div.rnnvizSetState = setStateValue;          // the latest run's setter, read by the click

@@ -141,31 +141,3 @@ def test_a_frozen_figure_is_serialized_once_and_a_live_one_every_time():
     sent = charts.payload(frozen, PLOTLY_CONFIG)["figure"]
     assert charts.payload(frozen, PLOTLY_CONFIG, clickable=True)["figure"] is sent
     assert sent == first
-
-
-def test_frontend_modules_are_found_by_name_in_the_installed_streamlit():
-    """Every module of `FRONTEND_MODULES` is one file of the installed Streamlit's frontend
-    (a Streamlit that renames one fails here, not silently in a first visit)."""
-    from pathlib import Path
-
-    import streamlit
-
-    found = charts.frontend_modules()
-    folder = Path(streamlit.__file__).parent / "static" / "static" / "js"
-    assert len(found) == len(charts.FRONTEND_MODULES)
-    for name, file in zip(charts.FRONTEND_MODULES, found, strict=True):
-        assert re.fullmatch(re.escape(name) + r"\.[\w-]{8}\.js", file), (name, file)
-        assert (folder / file).is_file()
-
-
-def test_frontend_modules_leave_out_a_name_with_no_file_or_two(tmp_path):
-    charts.frontend_modules.cache_clear()
-    try:
-        for f in ("Radio.BWQwdNIB.js", "Slider.WU6er_Bo.js", "Slider.Zz9_-aaa.js",
-                  "rehype-katex.YTWa9hPp.js", "emotion-styled.browser.esm.DdOkyKg_.js",
-                  "Metric.js", "Button.CORxUu4r.css"):
-            (tmp_path / f).write_text("")
-        assert charts.frontend_modules(tmp_path) == ("Radio.BWQwdNIB.js",
-                                                     "rehype-katex.YTWa9hPp.js")
-    finally:
-        charts.frontend_modules.cache_clear()
