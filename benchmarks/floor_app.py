@@ -19,9 +19,8 @@ none 213–236 ms, category 228 ms; 3 charts array 1004 ms (array0 1084, array90
 655 ms, none 386 ms.
 
 A third page, "Widgets and charts", shows the What if? page's widgets at their defaults, in its
-order, around three of these charts (numeric tick labels, one per character): its first visit
-beside the chart page's is what Streamlit's frontend costs for that page's elements, with no
-rnnviz computation.
+order, around three of these charts (labelled by character): its first visit beside the chart
+page's is what Streamlit's frontend costs for that page's elements, with no rnnviz computation.
 
 RNNVIZ_FLOOR_ELEMENT chooses what draws the charts: "plotly" (default: `st.plotly_chart`, which
 re-creates a chart whose data changed), "component" (rnnviz's chart element,
@@ -63,37 +62,42 @@ def draw(fig: go.Figure, z: np.ndarray, chars: list[str], k: int) -> None:
         st.plotly_chart(fig, key=f"floor.chart{k}")
 
 
+def heatmap(text: str, k: int, labels: str = "array") -> tuple[go.Figure, np.ndarray, list]:
+    """Chart k of the sentence: 64 rows × one column per character, its x axis labelled as
+    `labels` says (RNNVIZ_FLOOR_LABELS); (figure, z, the characters as drawn)."""
+    chars = list(text) or [" "]
+    rng = np.random.default_rng([k, sum(map(ord, text))])
+    z = np.tanh(rng.standard_normal((64, len(chars)))).astype(np.float32)
+    x = np.arange(1, len(chars) + 1)
+    if labels == "category":     # one category per step, named by its character
+        x = [f"{t} {c if c != ' ' else '␣'}" for t, c in enumerate(chars, start=1)]
+    fig = go.Figure(go.Heatmap(z=z, x=x, colorscale="RdBu", zmin=-1, zmax=1))
+    fig.update_layout(title=f"a<t>: 64 units ({k + 1})", height=420)
+    if labels.startswith("array"):
+        fig.update_xaxes(tickmode="array", tickvals=np.arange(1, len(chars) + 1),
+                         ticktext=[c if c != " " else "␣" for c in chars])
+    if labels == "array0":
+        fig.update_xaxes(tickangle=0)
+    if labels == "array90":
+        fig.update_xaxes(tickangle=-90)
+    elif labels == "category":
+        fig.update_xaxes(dtick=1, tickangle=-90)
+    return fig, z, [c if c != " " else "␣" for c in chars]
+
+
 def chart_page() -> None:
     text = st.session_state.get("floor.text", "")
-    chars = list(text) or [" "]
-    labels = os.environ.get("RNNVIZ_FLOOR_LABELS", "array")
     st.title("One chart")
     for k in range(int(os.environ.get("RNNVIZ_FLOOR_CHARTS", "1"))):
-        rng = np.random.default_rng([k, sum(map(ord, text))])
-        z = np.tanh(rng.standard_normal((64, len(chars)))).astype(np.float32)
-        x = np.arange(1, len(chars) + 1)
-        if labels == "category":     # one category per step, named by its character
-            x = [f"{t} {c if c != ' ' else '␣'}" for t, c in enumerate(chars, start=1)]
-        fig = go.Figure(go.Heatmap(z=z, x=x, colorscale="RdBu", zmin=-1, zmax=1))
-        fig.update_layout(title=f"a<t>: 64 units ({k + 1})", height=420)
-        if labels.startswith("array"):
-            fig.update_xaxes(tickmode="array", tickvals=np.arange(1, len(chars) + 1),
-                             ticktext=[c if c != " " else "␣" for c in chars])
-        if labels == "array0":
-            fig.update_xaxes(tickangle=0)
-        if labels == "array90":
-            fig.update_xaxes(tickangle=-90)
-        elif labels == "category":
-            fig.update_xaxes(dtick=1, tickangle=-90)
-        draw(fig, z, [c if c != " " else "␣" for c in chars], k)
+        draw(*heatmap(text, k, os.environ.get("RNNVIZ_FLOOR_LABELS", "array")), k)
 
 
 def widgets_page() -> None:
     """The widgets of the What if? page at its defaults, in its order, around three of the
-    floor's charts: what Streamlit's frontend costs for that page's elements without any rnnviz
-    computation (its first visit beside the chart page's says what the widgets add)."""
+    chart page's charts: what Streamlit's frontend costs for that page's elements without any
+    rnnviz computation (its first visit beside the chart page's says what the widgets add)."""
     text = st.session_state.get("floor.text", "")
-    chars = [c if c != " " else "␣" for c in text] or ["␣"]
+    n = max(len(text), 1)
     st.title("Widgets and charts")
     st.caption("Everything else in this app shows correlation. Here you change the network "
                "while it reads and watch what follows: clamp units, mean-ablate them, or "
@@ -107,31 +111,23 @@ def widgets_page() -> None:
     st.radio("Change", ["Clamp to a value", "Mean-ablate", "Patch from sentence B"],
              horizontal=True, key="floor.mode")
     st.toggle("At every step", value=True, key="floor.every")
-    st.columns([3, 1])[0].slider("Output step t", 1, len(chars), len(chars), key="floor.t")
+    st.columns([3, 1])[0].slider("Output step t", 1, n, n, key="floor.t")
     st.markdown("**Prediction ŷ<t>**, top 10")
-
-    def chart(k: int) -> None:
-        rng = np.random.default_rng([k, sum(map(ord, text))])
-        z = np.tanh(rng.standard_normal((64, len(chars)))).astype(np.float32)
-        fig = go.Figure(go.Heatmap(z=z, colorscale="RdBu", zmin=-1, zmax=1))
-        fig.update_layout(title=f"a<t>: 64 units ({k + 1})", height=420)
-        fig.update_xaxes(tickmode="array", tickvals=np.arange(len(chars)), ticktext=chars)
-        draw(fig, z, chars, k)
-
-    for k, note in enumerate(("Grey: as it is; orange: with your change.",
-                              "Left: as computed; middle: changed; right: the difference.")):
-        left, right = st.columns([4, 1], gap="medium")
-        with left:
-            chart(k)
-        right.caption(note)
-        if k == 0:
-            st.metric("Largest change of a probability at this step", f"{0.1234 + k:.4f}")
-            st.markdown("**a<t>: intact, changed, and the difference** (units × steps t)")
+    left, right = st.columns([4, 1], gap="medium")
+    with left:
+        draw(*heatmap(text, 0), 0)
+    right.caption("Grey: as it is; orange: with your change.")
+    st.metric("Largest change of a probability at this step", "0.1234")
+    st.markdown("**a<t>: intact, changed, and the difference** (units × steps t)")
+    left, right = st.columns([4, 1], gap="medium")
+    with left:
+        draw(*heatmap(text, 1), 1)
+    right.caption("Left: as computed; middle: changed; right: the difference.")
     st.header("Which tokens made this prediction?", divider="gray")
     st.radio("Method", ["gradient × input", "integrated gradients (64 steps)"],
              key="floor.method")
     st.markdown("**gradient × input** toward ŷ = ‘s’ at t = 40")
-    chart(2)
+    draw(*heatmap(text, 2), 2)
     st.caption("ŷ = 0.5 on the sentence, 0.1 with no input.")
 
 

@@ -140,10 +140,16 @@ def dw_fig(model, res, direction, t, layer=None):
                           res.trace.token_labels(), t=t)
 
 
+def checks_by_itself(model) -> bool:
+    """Whether the page runs the gradient check without a click: networks up to
+    GRADCHECK_AUTO_PARAMS parameters (finite differences run on a float64 copy of it)."""
+    return model.model.n_params <= GRADCHECK_AUTO_PARAMS
+
+
 def gradient_check(ctx, at, targets) -> None:
     st.header("4. Gradient check", anchor="gradcheck", divider="gray")
     # Finite differences run on a float64 copy of the whole network: on demand when it is big.
-    if ctx.model.model.n_params > GRADCHECK_AUTO_PARAMS and not st.toggle(
+    if not checks_by_itself(ctx.model) and not st.toggle(
             "Run the gradient check", key="backward.run_gradcheck", help=NOTES["big_check"]):
         return
     rows, worst = get_gradient_check(ctx.spec, ctx.text, at, targets)
@@ -170,7 +176,7 @@ def warm_first_visit(name: str, text: str) -> None:
         return
     spec = ModelSpec(name=name)
     model = get_model(spec)
-    if model.kind == "char_lm" and model.model.n_params <= GRADCHECK_AUTO_PARAMS:
+    if model.kind == "char_lm" and checks_by_itself(model):
         get_gradient_check(spec, text, "all", None)
 
 

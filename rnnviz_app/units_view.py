@@ -1,9 +1,9 @@
 """The Units page's wiring: which quantity of which layer, whether the corpus suits the model,
-and section 3, select and search (LSTMVis): the span of the sentence, the units on over it,
-and where else in the corpus they switch on together, most telling first. It starts on a
-word of the sentence where a unit is on (`rnnviz.units.telling_span`) and, when none is,
-offers the nearest threshold and the units on over most of the span, with their values
-(`rnnviz.units.nearest_on`)."""
+and the sections of its tabs with their cached figures. Select and search (LSTMVis) takes the
+span of the sentence, the units on over it, and where else in the corpus they switch on
+together, most telling first. It starts on a word of the sentence where a unit is on
+(`rnnviz.units.telling_span`) and, when none is, offers the nearest threshold and the units on
+over most of the span, with their values (`rnnviz.units.nearest_on`)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,25 @@ from rnnviz import units as U
 from rnnviz.core.trace import symbol
 from rnnviz.figures import units as figs
 from rnnviz.figures.safe_text import visible_token as visible
-from rnnviz_app.loaders import get_pattern_matches
+from rnnviz.units.heldout_summary import SATURATION_CHARS
+from rnnviz_app.loaders import (
+    CHAR_LMS,
+    get_best_units,
+    get_pattern_matches,
+    get_saturation,
+    missing_models,
+)
 from rnnviz_app.notes import UNITS as NOTES
+from rnnviz_app.whatif_view import whatif_button
 from rnnviz_app.widgets import (
+    best_unit_picker,
+    cache_figure,
     chart_with_note,
     keep_valid,
     layer_picker,
     look_for,
     md,
+    preset_pair,
     safe_markdown_html,
     span_slider,
     table,
@@ -39,6 +50,7 @@ INTERPRETABLE_TAB, PAINT_TAB, SEARCH_TAB, COMPARE_TAB, SATURATION_TAB = (
     "Gate saturation")
 TABS = {INTERPRETABLE_TAB: "interpretable", PAINT_TAB: "paint", SEARCH_TAB: "search",
         COMPARE_TAB: "compare", SATURATION_TAB: "saturation"}
+PAINT_CHARS = 600                  # characters of corpus painted at once
 UNKNOWN_SHARE = 0.02               # above this share of unknown tokens, the corpus does not suit
 _NOT_UNITS = ("x", "z_y", "y_hat")
 
@@ -175,3 +187,103 @@ def select_and_search(ctx, corpus, corpus_key: str, sentence, quantity: str) -> 
         table(texts.assign(text=[visible(t) for t in texts.text]), {"score": "%.2f"},
               height=400)
         look_for(NOTES["search"])
+
+
+@cache_figure
+def _best_fig():
+    return figs.best_r_figure(get_best_units())
+
+
+@cache_figure
+def _saturation_fig():
+    return figs.saturation_scatter(get_saturation())
+
+
+# The two sentences are read by the model the page holds (ctx.model), keyed by its identity.
+@cache_figure(max_entries=16)
+def _comparison(model, text_a, text_b, quantity):
+    """`quantity` of the two sentences side by side (`rnnviz.units.compare_texts`)."""
+    return U.compare_texts(model, text_a, text_b, quantity)
+
+
+@cache_figure
+def _compare_fig(model, text_a, text_b, quantity):
+    return figs.comparison_figure(_comparison(model, text_a, text_b, quantity))
+
+
+# -- the page's sections (tabs) other than select and search ---------------------------------
+
+
+def interpretable(ctx, corpus, scores, quantity):
+    top = U.top_units_table(scores, 3)
+    note = NOTES["interpretable"].format(symbol=md(symbol(quantity)), N=corpus.N)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        table(top, height=420)
+    with right:
+        look_for(note)
+        constant = U.constant_features(scores)
+        if constant:
+            st.caption(NOTES["constant"].format(features=", ".join(constant)))
+        with st.expander(NOTES["features_title"]):
+            st.markdown("\n".join(f"- **{f}**: {U.FEATURE_NOTES.get(f, 'your pattern')}"
+                                   for f in dict.fromkeys(top.feature)))
+    if missing_models(*CHAR_LMS):
+        return
+    st.markdown(f"**{NOTES['best_title']}**")
+    if ctx.spec.name not in CHAR_LMS:
+        st.caption(NOTES["best_yours"])
+    best = get_best_units()
+    line = best[best.feature == "line_position"]
+    parts = ", ".join(f"**{r.model}** unit {int(r.unit)} of {md(symbol(r.quantity))} "
+                      f"(r = {r.score:+.2f})" for r in line.itertuples())
+    gated = U.gated_beats_rnn(best, CHAR_LMS[0], CHAR_LMS[1:])
+    chart_with_note(_best_fig(), key="units.best_r", note=NOTES["finding"].format(parts=parts)
+                       + NOTES["finding_gated" if gated else "finding_open"]
+                       + NOTES["finding_hover"])
+
+
+def paint(ctx, corpus, scores, quantity, sentence):
+    best = dict(U.top_units(scores)[["feature", "unit"]].itertuples(index=False))
+    c1, c2, c3 = st.columns([2, 1, 2])
+    unit = best_unit_picker(best, corpus[quantity].shape[0], "units.paint_feature",
+                               "units.unit", (c1, c2))
+    whatif_button(unit, "units.whatif", layer=layer_of(ctx.model, quantity))
+    over = c3.radio("Paint", ["sentence", "corpus"], key="units.paint_over", horizontal=True,
+                    format_func=NOTES["paint_over"].get)
+    label, gate = f"{symbol(quantity)}[{unit}]", quantity.startswith("gamma")
+    if over == "corpus" and corpus.N > 1:
+        start = st.slider("Start of the stretch (step)", 1, max(1, corpus.N - 1), 1,
+                          key="units.paint_at") - 1
+        text, spans, values = U.corpus_window(corpus, quantity, unit, start, PAINT_CHARS)
+    else:
+        start, text, spans, values = 0, ctx.text, sentence.spans, sentence[quantity][unit]
+    values = values - (0.5 if gate else 0.0)       # gates: red = open (> 0.5), blue = closed
+    vmax = float(np.abs(values[np.isfinite(values)]).max(initial=0.0)) or 1.0   # legend scale
+    strongest = U.strongest_feature(scores, unit)
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        safe_markdown_html(figs.painted_text_html(text, spans, values, label=label,
+                                                     first_t=start + 1))
+        safe_markdown_html(figs.colour_legend_html(vmax, label + (" − 0.5" if gate else "")))
+    with right:
+        look_for(NOTES["paint"].format(unit=unit, symbol=md(symbol(quantity)),
+                                          centre="0.5 (open / closed)" if gate else "0")
+                    + (NOTES["paint_strongest"].format(feature=strongest[0], r=strongest[1])
+                       if strongest else "") + NOTES["paint_examples"])
+
+
+def two_sentences(ctx, quantity):
+    a, b = preset_pair(U.PRESETS, "units")
+    st.markdown(f"**{NOTES['compare_title'].format(symbol=md(symbol(quantity)))}**")
+    chart_with_note(_compare_fig(ctx.model, a, b, quantity), key="units.compare",
+                       note=NOTES["compare"])
+    top = _comparison(ctx.model, a, b, quantity).top.head(8)
+    table(top, {"mean_abs_diff": "%.3f"})
+
+
+def saturation():
+    if not missing_models(*CHAR_LMS):
+        st.markdown(f"**{md(NOTES['saturation_title'])}**")
+        chart_with_note(_saturation_fig(), key="units.saturation",
+                           note=NOTES["saturation"].format(n=SATURATION_CHARS))
