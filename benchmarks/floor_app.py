@@ -28,8 +28,16 @@ re-creates a chart whose data changed), "component" (rnnviz's chart element,
 element in the sidebar, as in rnnviz, loads plotly.js early) or "vega" (`st.vega_lite_chart`:
 a fixed spec with the data passed beside it, which Streamlit updates in place). Results side
 by side: docs/benchmarks.md.
+
+RNNVIZ_FLOOR_REPLAY=<file written by benchmarks/floor_record.py> serves instead one page per
+rnnviz page, under its title and in its menu's order, each replaying the messages rnnviz's
+page sent to the main area at the sentence in the sidebar (recorded at the two sentences
+benchmarks/browser.py types): the same elements, with no computation. Use it with
+RNNVIZ_FLOOR_ELEMENT=component (the recorded charts are the chart element's).
 """
 
+import base64
+import json
 import os
 
 import numpy as np
@@ -131,15 +139,52 @@ def widgets_page() -> None:
     st.caption("ŷ = 0.5 on the sentence, 0.1 with no input.")
 
 
+def replay_page(title: str, recorded: dict[str, list[bytes]]):
+    """A page that sends the browser what rnnviz's page `title` sent at the sentence in the
+    sidebar (benchmarks/floor_record.py), and computes nothing."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner_utils.script_run_context import enqueue_message
+
+    def page() -> None:
+        text = st.session_state.get("floor.text", "")
+        if text not in recorded:
+            st.error(f"{title}: no recording at this sentence ({sorted(recorded)})")
+            return
+        for raw in recorded[text]:
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            msg.delta.ClearField("fragment_id")     # drawn by this (full) run
+            enqueue_message(msg)
+
+    return page
+
+
 def empty_page() -> None:
     st.title("No chart")
     st.write("Nothing to draw.")
 
 
 st.set_page_config(page_title="floor", layout="wide")
-page = st.navigation([st.Page(chart_page, title="One chart", default=True),
-                      st.Page(empty_page, title="No chart", url_path="none"),
-                      st.Page(widgets_page, title="Widgets and charts", url_path="widgets")])
+@st.cache_resource(show_spinner=False)
+def recording(path: str) -> dict:
+    """The recording, read once per server: its messages decoded to bytes."""
+    rec = json.loads(open(path, encoding="utf-8").read())
+    rec["recorded"] = {title: {text: [base64.b64decode(m) for m in msgs]
+                               for text, msgs in by_text.items()}
+                       for title, by_text in rec["recorded"].items()}
+    return rec
+
+
+if os.environ.get("RNNVIZ_FLOOR_REPLAY"):
+    REPLAY = recording(os.environ["RNNVIZ_FLOOR_REPLAY"])
+    page = st.navigation([st.Page(replay_page(t, REPLAY["recorded"][t]), title=t,
+                                  default=i == 0, url_path=f"replay{i}")
+                          for i, t in enumerate(REPLAY["pages"])])
+else:
+    page = st.navigation([st.Page(chart_page, title="One chart", default=True),
+                          st.Page(empty_page, title="No chart", url_path="none"),
+                          st.Page(widgets_page, title="Widgets and charts",
+                                  url_path="widgets")])
 with st.sidebar:
     if ELEMENT == "component":      # the element's own first element, as in rnnviz's frame
         from rnnviz_app.charts import preload_plotly
