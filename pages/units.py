@@ -19,31 +19,40 @@ def render():
     view.own_text_first(ctx.spec)
     with c2:
         name, corpus_key, text = ui.corpus_picker("units.corpus", ctx.model.kind, ctx.text)
+    reading = f"Reading {name} ({len(text):,} characters)…"
     try:
-        with st.spinner(f"Reading {name} ({len(text):,} characters)…"):
-            corpus = ui.get_corpus_trace(ctx.spec, corpus_key, quantity, text)
+        with st.spinner(reading):
+            facts = ui.get_corpus_facts(ctx.spec, corpus_key, quantity, text)
     except ValueError as e:
         st.error(f"This corpus cannot be read: {e}")
         st.stop()
-    st.caption(f"Corpus: {name}, {corpus.N:,} steps" + NOTES["method"].get(corpus.method, "")
-               .format(streams=corpus.streams, warmup=corpus.warmup) + ".")
-    view.corpus_fit(ctx, corpus)
+    st.caption(f"Corpus: {name}, {facts.N:,} steps" + NOTES["method"].get(facts.method, "")
+               .format(streams=facts.streams, warmup=facts.warmup) + ".")
+    view.corpus_fit(ctx, facts.unknown_share)
     regex = st.text_input("Custom feature: a regular expression (tokens inside a match = 1)",
                           key="units.regex", max_chars=200)
-    try:
-        scores = ui.get_unit_scores(ctx.spec, corpus_key, quantity, regex or "", text)
-    except ValueError as e:
-        st.error(str(e))
-        scores = ui.get_unit_scores(ctx.spec, corpus_key, quantity, "", text)
+    with st.spinner(reading):
+        try:
+            scores = ui.get_unit_scores(ctx.spec, corpus_key, quantity, regex or "", text)
+        except ValueError as e:
+            st.error(str(e))
+            scores = ui.get_unit_scores(ctx.spec, corpus_key, quantity, "", text)
+
+    def corpus():
+        """The whole reading, for the tabs that paint or search it (the first tab opens on
+        the facts and scores alone, which ship with the shipped char LMs)."""
+        with st.spinner(reading):
+            return ui.get_corpus_trace(ctx.spec, corpus_key, quantity, text)
+
     tab, section = ui.lazy_tabs(view.TABS, view.KEY_TAB)
     with tab:
         if section == "interpretable":
-            view.interpretable(ctx, corpus, scores, quantity)
+            view.interpretable(ctx, facts.N, scores, quantity)
         elif section == "paint":
-            view.paint(ctx, corpus, scores, quantity,
+            view.paint(ctx, corpus(), scores, quantity,
                        ui.get_sentence_trace(ctx.spec, ctx.text, quantity))
         elif section == "search":
-            view.select_and_search(ctx, corpus, corpus_key,
+            view.select_and_search(ctx, corpus(), corpus_key,
                                    ui.get_sentence_trace(ctx.spec, ctx.text, quantity), quantity)
         elif section == "compare":
             view.two_sentences(ctx, "a" if "@" not in quantity else "a@" + quantity.split("@")[1])

@@ -32,8 +32,8 @@ and backward pass (``get_model``, ``get_reading``, ``get_trace``,
 ``get_backward``, ``get_da_split``, ``get_sensitivity``), the
 shipped models (``shipped_models``, ``load_shipped``, ``load_lm``, ``missing_models``,
 ``lm_choices``, ``add_session_model``), sampling (``get_sample``) and the Units page's corpus
-readings (``get_heldout``, ``get_corpus_trace``, ``get_unit_scores``, ``get_best_units``,
-``get_sentence_trace``, ``get_saturation``).
+readings (``get_heldout``, ``get_corpus_facts``, ``get_corpus_trace``, ``get_unit_scores``,
+``get_best_units``, ``get_sentence_trace``, ``get_saturation``).
 Widgets (``rnnviz_app.widgets``): the chart element (``chart``, ``chart_with_note``), the
 step counter (``step_controls``, ``play_button``, ``browser_play``), ``cache_figure`` and
 the small pieces every page shares.
@@ -44,6 +44,7 @@ from rnnviz_app.loaders import (
     add_session_model,
     get_backward,
     get_best_units,
+    get_corpus_facts,
     get_corpus_trace,
     get_da_split,
     get_heldout,
@@ -96,7 +97,8 @@ from rnnviz_app.widgets import (
 __all__ = [
     "ModelSpec",
     "add_session_model", "get_backward", "get_best_units",
-    "get_corpus_trace", "get_da_split", "get_heldout", "get_model", "get_reading", "get_sample",
+    "get_corpus_facts", "get_corpus_trace", "get_da_split", "get_heldout", "get_model",
+    "get_reading", "get_sample",
     "get_saturation", "get_sensitivity", "get_sentence_trace",
     "get_trace", "get_unit_scores", "lm_choices", "load_lm", "load_shipped", "missing_models",
     "shipped_models",

@@ -327,12 +327,49 @@ def get_corpus_trace(spec: ModelSpec, corpus_key: str, quantity: str, _text: str
     return corpus_trace(get_model(spec), _text, (quantity,))
 
 
+def _shipped_units(spec: ModelSpec, quantity: str, text: str):
+    """(CorpusFacts, unit scores) of this reading when they ship with the models
+    (`rnnviz.units.heldout_summary`: a shipped char LM, the very model in hand, its
+    `default_quantity` over the first HELDOUT_CHARS held-out characters), else None."""
+    from rnnviz.units import default_quantity
+
+    spec = spec.normalized()
+    if spec.is_random or spec.is_session or spec.name not in CHAR_LMS:
+        return None
+    summary = get_heldout_summary()
+    shipped = load_shipped(spec.name)
+    if summary is None or shipped is None or spec.name not in summary.scores:
+        return None
+    model = get_model(spec)
+    if (model.identity != shipped.identity or quantity != default_quantity(model)
+            or text != get_heldout("char_lm", full=True)[1][:HELDOUT_CHARS]):
+        return None
+    return summary.corpora[spec.name], summary.scores[spec.name]
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def get_corpus_facts(spec: ModelSpec, corpus_key: str, quantity: str, _text: str):
+    """What the Units page says of the corpus reading (`rnnviz.units.CorpusFacts`): shipped
+    for a shipped char LM's default reading (`_shipped_units`), else from the corpus trace."""
+    from rnnviz.units import corpus_facts
+
+    shipped = _shipped_units(spec, quantity, _text)
+    if shipped is not None:
+        return shipped[0]
+    return corpus_facts(get_model(spec), get_corpus_trace(spec, corpus_key, quantity, _text))
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
 def get_unit_scores(spec: ModelSpec, corpus_key: str, quantity: str, regex: str, _text: str):
     """Pearson r of every unit with every built-in feature (and the custom `regex`, when
-    given) over the corpus (`rnnviz.units.unit_scores`)."""
+    given) over the corpus (`rnnviz.units.unit_scores`). A shipped char LM's default reading
+    without a regex: the scores that ship with it (`_shipped_units`), the same numbers."""
     from rnnviz.units import feature_matrix, unit_scores
 
+    if not regex:
+        shipped = _shipped_units(spec, quantity, _text)
+        if shipped is not None:
+            return shipped[1]
     corpus = get_corpus_trace(spec, corpus_key, quantity, _text)
     features = feature_matrix(corpus, None, {"custom pattern": regex}) if regex else None
     return unit_scores(corpus, quantity, features)
@@ -400,12 +437,12 @@ def get_saturation() -> dict:
 
 def warm_units_readings() -> None:
     """The Units page's first visit, read once per server and not in a visitor's click: the
-    sidebar's default model over the default corpus and its unit scores, then the comparison
-    of the three char LMs and their saturation (`_units_comparison`: shipped, or read here when
-    the file is not of these models). The app starts this in a background thread after its
-    first run (`rnnviz_app.shell`); the caches are shared by every session, and a visitor who
-    arrives before it is done waits for the reading in progress (one per key) instead of
-    starting another."""
+    sidebar's default model's facts and unit scores over the default corpus and the comparison
+    of the three char LMs and their saturation (each shipped with the models, or read here
+    when the file is not of these models). The app starts this in a background thread after
+    its first run (`rnnviz_app.shell`); the caches are shared by every session, and a visitor
+    who arrives before it is done waits for the reading in progress (one per key) instead of
+    starting another. `warm_units_trace` reads the corpus trace the other tabs need."""
     from rnnviz.units import default_quantity
 
     if any(load_shipped(n) is None for n in CHAR_LMS):
@@ -414,5 +451,20 @@ def warm_units_readings() -> None:
     spec = ModelSpec(name=DEFAULT_PRETRAINED)
     if DEFAULT_PRETRAINED in shipped_models():
         quantity = default_quantity(get_model(spec))
-        get_unit_scores(spec, corpus_key("heldout", text), quantity, "", text)
+        key = corpus_key("heldout", text)
+        get_corpus_facts(spec, key, quantity, text)
+        get_unit_scores(spec, key, quantity, "", text)
     _units_comparison()
+
+
+def warm_units_trace() -> None:
+    """The default model's corpus trace of the default corpus (0.4-0.8 s of BLAS), which the
+    Units page's painting and search tabs read: its first tab does not wait for it."""
+    from rnnviz.units import default_quantity
+
+    if DEFAULT_PRETRAINED not in shipped_models() or load_shipped(DEFAULT_PRETRAINED) is None:
+        return
+    _, text = get_heldout("char_lm")
+    spec = ModelSpec(name=DEFAULT_PRETRAINED)
+    get_corpus_trace(spec, corpus_key("heldout", text), default_quantity(get_model(spec)),
+                     text)

@@ -88,10 +88,10 @@ def own_text_first(spec) -> None:
         st.session_state.setdefault(CORPUS_KEY, "own")
 
 
-def corpus_fit(ctx, corpus) -> None:
+def corpus_fit(ctx, share: float) -> None:
     """Say when the corpus does not suit the model: a share of its tokens the model does not
-    know, or the shipped models' held-out text read by a model of this session."""
-    share = U.unknown_share(ctx.model, corpus)
+    know (`share`, `CorpusFacts.unknown_share`), or the shipped models' held-out text read by
+    a model of this session."""
     choice = str(st.session_state.get(CORPUS_KEY, "heldout"))
     if share > UNKNOWN_SHARE:
         st.warning(NOTES["unknown"].format(share=share, unk=ctx.model.unknown_input()))
@@ -214,9 +214,10 @@ def _compare_fig(model, text_a, text_b, quantity):
 # -- the page's sections (tabs) other than select and search ---------------------------------
 
 
-def interpretable(ctx, corpus, scores, quantity):
+def interpretable(ctx, N: int, scores, quantity):
+    """The first tab: the best units per feature over the N steps of the corpus."""
     top = U.top_units_table(scores, 3)
-    note = NOTES["interpretable"].format(symbol=md(symbol(quantity)), N=corpus.N)
+    note = NOTES["interpretable"].format(symbol=md(symbol(quantity)), N=N)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         table(top, height=420)

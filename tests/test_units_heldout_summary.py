@@ -31,6 +31,11 @@ def same(a: H.HeldoutSummary, b: H.HeldoutSummary, steps: float = 0.0) -> None:
     for name in a.saturation:
         pd.testing.assert_frame_equal(a.saturation[name], b.saturation[name],
                                       check_exact=False, atol=steps + 1e-12, rtol=0)
+    assert a.scores.keys() == b.scores.keys() == a.saturation.keys()
+    for name in a.scores:
+        pd.testing.assert_frame_equal(a.scores[name], b.scores[name], check_exact=False,
+                                      atol=1e-6, rtol=0)
+    assert a.corpora == b.corpora
     assert a.digest == b.digest
 
 
@@ -58,6 +63,12 @@ def test_the_shipped_file_equals_a_fresh_reading(shipped):
     lstm = summary.saturation["char-lm-lstm"]
     assert sorted(lstm.quantity.unique()) == ["gamma_f", "gamma_o", "gamma_u"]
     assert len(lstm) == 3 * 256 and ((lstm.below + lstm.above) <= 1 + 1e-12).all()
+    scores = summary.scores["char-lm-lstm"]
+    assert list(scores.columns) == ["feature", "unit", "score"]
+    assert scores.unit.dtype == np.int64 and scores.score.dtype == np.float64
+    assert len(scores) == 256 * scores.feature.nunique() and scores.score.abs().max() <= 1
+    facts = summary.corpora["char-lm-lstm"]
+    assert facts.N == H.HELDOUT_CHARS and facts.method == "streams" and facts.streams > 1
 
 
 def test_a_summary_reads_back_only_for_its_models_text_and_lengths(tmp_path):
@@ -71,6 +82,12 @@ def test_a_summary_reads_back_only_for_its_models_text_and_lengths(tmp_path):
     pd.testing.assert_frame_equal(
         fresh.saturation["tiny-gru"],
         U.gate_saturation(m, U.corpus_trace(m, TEXT[:200], U.saturation_keys(m))))
+    # ... and the first tab's inputs: every unit's scores and the facts of the 300 characters
+    for n, model in models.items():
+        corpus = U.corpus_trace(model, TEXT[:300], (q[n],))
+        pd.testing.assert_frame_equal(fresh.scores[n], U.unit_scores(corpus, q[n]))
+        assert fresh.corpora[n] == U.CorpusFacts(300, "exact", 1, 0, 0.0)
+        assert len(fresh.scores[n]) == 6 * len(corpus.features)
 
     path = H.write_summary(fresh, tmp_path / "s.json")
     same(H.read_summary(models, TEXT, path, 300, 200), fresh)
@@ -87,8 +104,9 @@ def test_a_summary_reads_back_only_for_its_models_text_and_lengths(tmp_path):
     assert H.read_summary(models, TEXT, path, 300, 200) is None               # another format
     path.write_text(json.dumps(data)[:500])
     assert H.read_summary(models, TEXT, path, 300, 200) is None               # half written
-    path.write_text(json.dumps({k: v for k, v in data.items() if k != "best"}))
-    assert H.read_summary(models, TEXT, path, 300, 200) is None               # a part missing
+    for part in ("best", "scores", "corpora"):
+        path.write_text(json.dumps({k: v for k, v in data.items() if k != part}))
+        assert H.read_summary(models, TEXT, path, 300, 200) is None           # a part missing
     path.write_text("[]")
     assert H.read_summary(models, TEXT, path, 300, 200) is None               # not a summary
     path.write_text(json.dumps(data))
@@ -106,7 +124,8 @@ def test_the_app_reads_the_file_and_reads_afresh_when_it_is_not_the_models(monke
     assert L.get_heldout_summary().digest == summary.digest
 
     # a file of other models (a retrained char LM): the app reads the models itself
-    stale = H.HeldoutSummary(summary.best.assign(unit=0), summary.saturation, "0" * 64)
+    stale = H.HeldoutSummary(summary.best.assign(unit=0), summary.saturation, "0" * 64,
+                             summary.scores, summary.corpora)
     monkeypatch.setattr(H, "SHIPPED", H.write_summary(stale, tmp_path / "stale.json"))
     for f in (L.get_heldout_summary, L._units_comparison):
         f.clear()

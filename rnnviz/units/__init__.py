@@ -41,7 +41,9 @@ from rnnviz.units.corpora import (
     read_corpus_bytes,
 )
 from rnnviz.units.corpus_reading import (
+    CorpusFacts,
     CorpusTrace,
+    corpus_facts,
     corpus_trace,
     corpus_window,
     trace_keys,
@@ -80,7 +82,8 @@ from rnnviz.units.search import (
 __all__ = [
     "default_quantity", "top_units_table", "strongest_feature", "gated_beats_rnn",
     "corpus_window", "unknown_share", "constant_features", "matched_texts", "word_spans",
-    "CorpusTrace", "corpus_trace", "unit_scores", "top_units", "best_units", "select_units",
+    "CorpusTrace", "CorpusFacts", "corpus_facts", "corpus_trace", "unit_scores", "top_units",
+    "best_units", "select_units",
     "search_pattern", "telling_span", "nearest_on", "gate_saturation", "compare_texts",
     "Comparison", "align_tokens",
     "builtin_features", "regex_feature", "feature_matrix", "on_pattern", "read_corpus_bytes",

@@ -269,6 +269,25 @@ def unknown_share(model, corpus: CorpusTrace) -> float:
     return float(np.mean(model.vocab.is_unk(corpus.ids))) if corpus.N else 0.0
 
 
+@dataclass(frozen=True)
+class CorpusFacts:
+    """What the Units page says of a corpus reading before any unit: its N steps, how it was
+    read (`CorpusTrace.method`, streams, warm-up) and the share of its tokens the model does
+    not know (`unknown_share`). Small: it ships with the models (`heldout_summary`)."""
+
+    N: int
+    method: str
+    streams: int
+    warmup: int
+    unknown_share: float
+
+
+def corpus_facts(model, corpus: CorpusTrace) -> CorpusFacts:
+    """The `CorpusFacts` of `model`'s reading `corpus`."""
+    return CorpusFacts(corpus.N, corpus.method, int(corpus.streams), int(corpus.warmup),
+                       unknown_share(model, corpus))
+
+
 def corpus_window(corpus: CorpusTrace, quantity: str, unit: int, start: int,
                   length: int) -> tuple[str, np.ndarray, np.ndarray]:
     """Unit `unit`'s `quantity` over at most `length` steps from step start + 1 (start is

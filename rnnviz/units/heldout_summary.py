@@ -8,7 +8,12 @@ characters (`best_units`), and its gate saturation over the first SATURATION_CHA
 (`gate_saturation`). Reading those takes three corpus traces of each model, ~3 s of NumPy on
 two cores, and every server used to spend them again in its first visitor's click (or in a
 background warm-up the first visitor still waited for). The answers are small (a 27-row table
-and ~1,500 saturation rows), so they ship beside the models, like the seed tables.
+and ~1,500 saturation rows), so they ship beside the models, like the seed tables. So do the
+page's first tab's inputs for each of the three (`scores`: every unit's r with every built-in
+feature, of its default quantity over the first HELDOUT_CHARS characters; `corpora`: that
+reading's `CorpusFacts`): the server's first visitor to the Units page then waits for no
+corpus reading (the trace itself, 30,000 × n_a values, is read in the background for the
+tabs that paint and search it).
 
 The file names what it was computed from: `digest` hashes each model's identity
 (`rnnviz.models.identity`: weights, config, vocabulary), the held-out text and the two
@@ -25,16 +30,17 @@ import hashlib
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from rnnviz.data.heldout import PRETRAINED_DIR
+from rnnviz.units.corpus_reading import CorpusFacts
 
 SHIPPED = PRETRAINED_DIR / "units-heldout.json"
 COMMAND = "python -m rnnviz.units.heldout_summary"
-FORMAT = 1
+FORMAT = 2
 HELDOUT_CHARS = 30_000             # the Units page's default corpus: the start of the held-out text
 SATURATION_CHARS = 20_000          # held-out characters behind the saturation scatter
 
@@ -42,11 +48,17 @@ SATURATION_CHARS = 20_000          # held-out characters behind the saturation s
 @dataclass(frozen=True)
 class HeldoutSummary:
     """best: `best_units` of the models (columns model, quantity, feature, unit, score);
-    saturation: {model name: its `gate_saturation` table}; digest: what they were read from."""
+    saturation: {model name: its `gate_saturation` table}; scores: {model name: its
+    `unit_scores` table (feature, unit, score) of its `default_quantity` over the first
+    HELDOUT_CHARS characters}; corpora: {model name: the `CorpusFacts` of that reading};
+    digest: what they were read from. `scores` and `corpora` are what the Units page opens on
+    (its first tab), so that a server's first visitor there does not wait for the reading."""
 
     best: pd.DataFrame
     saturation: Mapping[str, pd.DataFrame]
     digest: str
+    scores: Mapping[str, pd.DataFrame]
+    corpora: Mapping[str, CorpusFacts]
 
 
 def digest(models: Mapping, text: str, heldout_chars: int = HELDOUT_CHARS,
@@ -63,9 +75,9 @@ def compute_summary(models: Mapping, text: str, heldout_chars: int = HELDOUT_CHA
                     saturation_chars: int = SATURATION_CHARS) -> HeldoutSummary:
     """Read the models over the held-out text: best units over text[:heldout_chars] (each
     model's `default_quantity`), gate saturation over text[:saturation_chars]."""
-    from rnnviz.units.corpus_reading import corpus_trace
+    from rnnviz.units.corpus_reading import corpus_facts, corpus_trace
     from rnnviz.units.saturation import gate_saturation, saturation_keys
-    from rnnviz.units.scores import best_units, default_quantity
+    from rnnviz.units.scores import best_units, default_quantity, unit_scores
 
     quantities = {n: default_quantity(m) for n, m in models.items()}
     corpora = {n: corpus_trace(m, text[:heldout_chars], (quantities[n],))
@@ -74,7 +86,9 @@ def compute_summary(models: Mapping, text: str, heldout_chars: int = HELDOUT_CHA
                                                      saturation_keys(m)))
                   for n, m in models.items()}
     return HeldoutSummary(best_units(corpora, quantities), saturation,
-                          digest(models, text, heldout_chars, saturation_chars))
+                          digest(models, text, heldout_chars, saturation_chars),
+                          {n: unit_scores(c, quantities[n]) for n, c in corpora.items()},
+                          {n: corpus_facts(models[n], c) for n, c in corpora.items()})
 
 
 def write_summary(summary: HeldoutSummary, path: str | Path | None = None) -> Path:
@@ -82,7 +96,11 @@ def write_summary(summary: HeldoutSummary, path: str | Path | None = None) -> Pa
     path: SHIPPED)."""
     data = {"format": FORMAT, "command": COMMAND, "digest": summary.digest,
             "best": summary.best.to_dict(orient="list"),
-            "saturation": {n: t.to_dict(orient="list") for n, t in summary.saturation.items()}}
+            "saturation": {n: t.to_dict(orient="list") for n, t in summary.saturation.items()},
+            # r to 6 decimals (the page shows 3; a test compares within 1e-6): a quarter the size
+            "scores": {n: t.assign(score=t.score.round(6)).to_dict(orient="list")
+                       for n, t in summary.scores.items()},
+            "corpora": {n: asdict(f) for n, f in summary.corpora.items()}}
     path = Path(SHIPPED if path is None else path)
     path.write_text(json.dumps(data, separators=(",", ":")) + "\n")
     return path
@@ -100,8 +118,12 @@ def read_summary(models: Mapping, text: str, path: str | Path | None = None,
         data = json.loads(path.read_text())
         if data.get("format") != FORMAT or data.get("digest") != want:
             return None
-        return HeldoutSummary(pd.DataFrame(data["best"]),
-                              {n: pd.DataFrame(t) for n, t in data["saturation"].items()}, want)
+        return HeldoutSummary(
+            pd.DataFrame(data["best"]),
+            {n: pd.DataFrame(t) for n, t in data["saturation"].items()}, want,
+            {n: pd.DataFrame(t).astype({"unit": "int64", "score": "float64"})
+             for n, t in data["scores"].items()},
+            {n: CorpusFacts(**f) for n, f in data["corpora"].items()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

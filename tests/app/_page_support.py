@@ -99,7 +99,7 @@ HOSTILE = {
 # text, keyed by what the model is. A test worker keeps them from test to test as a server
 # keeps them from visitor to visitor (each costs seconds); every other cache starts empty.
 WARM_READINGS = frozenset(f"rnnviz_app.loaders.{name}" for name in (
-    "get_heldout", "get_corpus_trace", "get_unit_scores", "get_heldout_summary",
+    "get_heldout", "get_corpus_trace", "get_corpus_facts", "get_unit_scores", "get_heldout_summary",
     "_units_comparison"))
 
 
@@ -127,6 +127,8 @@ def warm_server(monkeypatch) -> None:
 
     clear_caches()
     monkeypatch.setattr(shell, "warm_units_readings", lambda: None)
+    monkeypatch.setattr(shell, "warm_units_trace", lambda: None)
+    monkeypatch.setattr(shell._RUNS, "wait_for_quiet", lambda: 0.0)
     shell._warm_caches()
 
 

@@ -237,3 +237,48 @@ def test_bad_corpus_and_pattern_get_clear_messages(at):
     assert "custom pattern" in set(scores_table(at).feature)
     set_sentence(at, HOSTILE["emoji_rtl_control"])
     assert not at.exception, at.exception
+
+
+def test_a_servers_first_visit_opens_on_the_shipped_scores_without_reading_the_corpus(
+        monkeypatch):
+    """The default char LM's default reading of the held-out text ships its facts and unit
+    scores (`rnnviz.units.heldout_summary`): the first tab opens on them without a corpus
+    trace of the held-out text (0.5-0.8 s of one core, which a server's first visitor used
+    to wait for); the painting tab reads the trace."""
+    from _page_support import real_models_available
+
+    import rnnviz.units as units
+    from rnnviz.units import heldout_summary as H
+    from rnnviz_app import loaders as L
+    from rnnviz_app.state import DEFAULT_PRETRAINED
+
+    assert real_models_available(), "the shipped models are part of the package"
+    summary = H.read_summary(*H.shipped_inputs())
+    assert summary is not None, f"rebuild it: {H.COMMAND}"
+    read = []
+    real = units.corpus_trace
+
+    def corpus_trace(model, text, *args, **kwargs):
+        read.append(len(text))
+        return real(model, text, *args, **kwargs)
+
+    monkeypatch.setattr(units, "corpus_trace", corpus_trace)
+    for f in (L.get_corpus_facts, L.get_unit_scores, L.get_corpus_trace):
+        f.clear()
+    try:
+        at = open_page(monkeypatch, PAGE)
+        assert not at.exception, at.exception
+        assert read == []                       # no corpus read at all
+        facts = summary.corpora[DEFAULT_PRETRAINED]
+        assert facts.N == H.HELDOUT_CHARS and facts.unknown_share < 0.02
+        assert any(c.value.startswith("Corpus: held-out") and f"{facts.N:,} steps" in c.value
+                   for c in at.caption)
+        shown = scores_table(at)
+        want = U.top_units_table(summary.scores[DEFAULT_PRETRAINED], 3)
+        assert shown.feature.tolist() == want.feature.tolist()
+        assert shown.unit.tolist() == want.unit.tolist()
+        open_tab(at, PAINT_TAB)
+        assert read[0] == H.HELDOUT_CHARS       # the painting tab reads the held-out text
+    finally:
+        for f in (L.get_corpus_facts, L.get_unit_scores, L.get_corpus_trace):
+            f.clear()

@@ -86,3 +86,122 @@ def test_the_warm_up_starts_once_after_the_first_runs_page(monkeypatch):
         assert events == ["page", "warm-up", "page"]           # once per process
     finally:
         shell._start_warm_up.cache_clear()
+
+
+def test_the_warm_up_compiles_every_page_and_imports_what_it_imports(monkeypatch):
+    """`shell._warm_pages`: every page of the menu compiled through Streamlit's script cache
+    (the pages manager the first run hands over) and the modules its script imports
+    imported, submodules named in `from package import module` included."""
+    import importlib
+    from pathlib import Path
+
+    from rnnviz_app import shell
+
+    compiled, imported = [], []
+    real_import = importlib.import_module
+
+    class PagesManager:
+        def get_page_script_byte_code(self, path):
+            compiled.append(path)
+
+    def import_module(name, *args):
+        imported.append(name)
+        return real_import(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    shell._warm_pages(PagesManager())
+    root = Path(__file__).resolve().parents[2]
+    assert compiled == [str(root / p.path) for p in shell.PAGES]
+    assert len(compiled) == 12
+    # pages/forward.py: `from rnnviz.figures.animation import ...`; pages/whatif.py:
+    # `import numpy as np`, `from rnnviz.attribution import METHODS`. (A submodule named in
+    # `from package import module` is imported only when the package lacks it: in this
+    # process, another test may have imported it already.)
+    for name in ("rnnviz.figures.animation", "numpy", "rnnviz.attribution", "rnnviz.whatif",
+                 "rnnviz_app.notes"):
+        assert name in imported
+
+
+def test_the_warm_up_waits_for_a_quiet_moment_between_visitors_runs():
+    """`shell._Runs`: a step of the background warm-up starts once no visitor's run has been
+    in progress for `quiet` seconds, or after `longest` seconds under steady load."""
+    import threading
+    import time
+
+    from rnnviz_app import shell
+
+    runs = shell._Runs()
+    ended = {}
+
+    def visitor(seconds):
+        with runs.running():
+            time.sleep(seconds)
+        ended["at"] = time.monotonic()
+
+    time.sleep(0.06)
+    assert runs.wait_for_quiet(quiet=0.05, longest=5) < 0.02    # quiet already: at once
+    thread = threading.Thread(target=visitor, args=(0.3,))
+    thread.start()
+    time.sleep(0.05)
+    assert runs.active == 1
+    waited = runs.wait_for_quiet(quiet=0.1, longest=5)
+    thread.join()
+    assert runs.active == 0
+    assert time.monotonic() - ended["at"] >= 0.1 - 0.03     # after the run, and quiet since
+    assert 0.3 <= waited < 3
+    with runs.running():                                       # a run that does not end
+        start = time.monotonic()
+        assert 0.2 <= runs.wait_for_quiet(quiet=0.05, longest=0.2) < 2
+        assert time.monotonic() - start < 2
+
+
+def test_every_run_of_the_app_is_counted(monkeypatch):
+    """run_app marks its run for the warm-up (`shell._RUNS`): in progress while it runs, its
+    end time afterwards, also when the page stops early or fails."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from rnnviz_app import shell
+
+    seen = []
+    real_render = shell.render_sidebar
+
+    def render_sidebar():
+        seen.append(shell._RUNS.active)
+        real_render()
+
+    monkeypatch.setattr(shell, "render_sidebar", render_sidebar)
+    before = shell._RUNS.last_end
+    at = AppTest.from_file(str(Path(__file__).parents[2] / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert seen and all(n >= 1 for n in seen)
+    assert shell._RUNS.active == 0 and shell._RUNS.last_end > before
+
+
+def test_a_failed_warm_up_step_does_not_stop_the_others(monkeypatch, caplog):
+    """Each step of the warm-up in order, each after a quiet moment; one that fails is logged
+    (its page computes it in the visitor's run, as without a warm-up) and the rest still run."""
+    from rnnviz_app import backward_view, dynamics_view, sampling_view, shell, types_view
+
+    done = []
+
+    def failing():
+        done.append("units")
+        raise RuntimeError("no held-out corpus")
+
+    monkeypatch.setattr(shell._RUNS, "wait_for_quiet", lambda: done.append("wait"))
+    monkeypatch.setattr(shell, "_warm_streamlit", lambda: done.append("streamlit"))
+    monkeypatch.setattr(shell, "warm_units_readings", failing)
+    monkeypatch.setattr(shell, "_warm_pages", lambda pm: done.append(f"pages {pm}"))
+    monkeypatch.setattr(dynamics_view, "warm_first_visit", lambda *a: done.append("dynamics"))
+    monkeypatch.setattr(backward_view, "warm_first_visit", lambda *a: done.append("backward"))
+    monkeypatch.setattr(types_view, "warm_first_visit", lambda: done.append("types"))
+    monkeypatch.setattr(sampling_view, "warm_first_visit", lambda: done.append("sampling"))
+    monkeypatch.setattr(shell, "warm_units_trace", lambda: done.append("trace"))
+    shell._warm_caches("pm")
+    steps = ["streamlit", "units", "pages pm", "dynamics", "backward", "types", "sampling",
+             "trace"]
+    assert done == [x for step in steps for x in ("wait", step)]
+    assert "no held-out corpus" in caplog.text
