@@ -30,11 +30,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-os.environ.setdefault("RNNVIZ_WARM_START", "0")   # no background threads in the recording
+from browser import DEFAULT_SENTENCE, OTHER_SENTENCE
 
-from browser import DEFAULT_SENTENCE, OTHER_SENTENCE  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 MAIN = 0   # streamlit's RootContainer.MAIN: the first index of a main-area delta's path
 
@@ -73,6 +71,7 @@ def record(sentences: tuple[str, ...], timeout: float, titles=None) -> dict:
     from rnnviz_app.shell import PAGES
     from rnnviz_app.state import KEY_SENTENCE
 
+    os.environ.setdefault("RNNVIZ_WARM_START", "0")   # no background threads in the recording
     pages = [p for p in PAGES if titles is None or p.title in titles]
     recorded: dict[str, dict[str, list[str]]] = {}
     with last_run() as last:

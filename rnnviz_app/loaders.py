@@ -435,6 +435,18 @@ def get_saturation() -> dict:
     return dict(_units_comparison().saturation)
 
 
+def _default_units_reading():
+    """(spec, corpus key, quantity, text) of the Units page's first visit: the sidebar's default
+    model over the default corpus, its default quantity; None when that model is not here."""
+    from rnnviz.units import default_quantity
+
+    if DEFAULT_PRETRAINED not in shipped_models() or load_shipped(DEFAULT_PRETRAINED) is None:
+        return None
+    _, text = get_heldout("char_lm")
+    spec = ModelSpec(name=DEFAULT_PRETRAINED)
+    return spec, corpus_key("heldout", text), default_quantity(get_model(spec)), text
+
+
 def warm_units_readings() -> None:
     """The Units page's first visit, read once per server and not in a visitor's click: the
     sidebar's default model's facts and unit scores over the default corpus and the comparison
@@ -443,15 +455,11 @@ def warm_units_readings() -> None:
     its first run (`rnnviz_app.shell`); the caches are shared by every session, and a visitor
     who arrives before it is done waits for the reading in progress (one per key) instead of
     starting another. `warm_units_trace` reads the corpus trace the other tabs need."""
-    from rnnviz.units import default_quantity
-
     if any(load_shipped(n) is None for n in CHAR_LMS):
         return
-    _, text = get_heldout("char_lm")
-    spec = ModelSpec(name=DEFAULT_PRETRAINED)
-    if DEFAULT_PRETRAINED in shipped_models():
-        quantity = default_quantity(get_model(spec))
-        key = corpus_key("heldout", text)
+    default = _default_units_reading()
+    if default is not None:
+        spec, key, quantity, text = default
         get_corpus_facts(spec, key, quantity, text)
         get_unit_scores(spec, key, quantity, "", text)
     _units_comparison()
@@ -460,11 +468,6 @@ def warm_units_readings() -> None:
 def warm_units_trace() -> None:
     """The default model's corpus trace of the default corpus (0.4-0.8 s of BLAS), which the
     Units page's painting and search tabs read: its first tab does not wait for it."""
-    from rnnviz.units import default_quantity
-
-    if DEFAULT_PRETRAINED not in shipped_models() or load_shipped(DEFAULT_PRETRAINED) is None:
-        return
-    _, text = get_heldout("char_lm")
-    spec = ModelSpec(name=DEFAULT_PRETRAINED)
-    get_corpus_trace(spec, corpus_key("heldout", text), default_quantity(get_model(spec)),
-                     text)
+    default = _default_units_reading()
+    if default is not None:
+        get_corpus_trace(*default)

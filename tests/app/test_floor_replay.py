@@ -2,19 +2,17 @@
 page sent to the main area, message for message, at the sentence in its sidebar: the floor it
 measures in the browser is that page's own elements, with no computation behind them."""
 
+import base64
 import json
-import sys
 from pathlib import Path
 
+import floor_record
 import pytest
+from browser import DEFAULT_SENTENCE, OTHER_SENTENCE
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import floor_record  # noqa: E402
-from browser import DEFAULT_SENTENCE, OTHER_SENTENCE  # noqa: E402
 
 PAGE = "Forward pass"
 
@@ -41,12 +39,12 @@ def recording(tmp_path_factory) -> tuple[Path, dict]:
 def test_the_recording_holds_the_page_at_both_sentences(recording):
     _, rec = recording
     assert rec["pages"] == [PAGE]
-    by_text = {t: _drawn([floor_record.base64.b64decode(m) for m in msgs])
+    by_text = {t: _drawn([base64.b64decode(m) for m in msgs])
                for t, msgs in rec["recorded"][PAGE].items()}
     assert set(by_text) == {DEFAULT_SENTENCE, OTHER_SENTENCE}
     # The page's title comes first, and its chart differs between the two sentences.
     first = ForwardMsg()
-    first.ParseFromString(floor_record.base64.b64decode(rec["recorded"][PAGE][DEFAULT_SENTENCE][0]))
+    first.ParseFromString(base64.b64decode(rec["recorded"][PAGE][DEFAULT_SENTENCE][0]))
     assert first.delta.new_element.heading.body == "Forward pass"
     assert by_text[DEFAULT_SENTENCE] != by_text[OTHER_SENTENCE]
 
@@ -55,7 +53,7 @@ def test_the_replay_sends_what_the_page_sent(recording, monkeypatch):
     path, rec = recording
     monkeypatch.setenv("RNNVIZ_FLOOR_REPLAY", str(path))
     monkeypatch.setenv("RNNVIZ_FLOOR_ELEMENT", "component")
-    decoded = {t: [floor_record.base64.b64decode(m) for m in msgs]
+    decoded = {t: [base64.b64decode(m) for m in msgs]
                for t, msgs in rec["recorded"][PAGE].items()}
     def first_run(text):
         """A new visitor's first run at `text` (AppTest cannot rerun a page of replayed
